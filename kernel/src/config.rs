@@ -1,0 +1,164 @@
+//! Kernel configuration: defaults, then `tether.toml` (or the file given on
+//! the command line), then `TETHER_*` environment variables
+//! (`TETHER_SERVER__LISTEN=0.0.0.0:8080`, double underscore between levels).
+
+use std::collections::BTreeMap;
+use std::net::SocketAddr;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+use crate::plugin_host::{CrashPolicy, HostSettings};
+use crate::site::{SiteError, SiteTable};
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct KernelConfig {
+    pub server: ServerConfig,
+    pub plugins: PluginsConfig,
+    /// Sites by id. With none configured, a site `default` enables every plugin.
+    #[serde(default)]
+    pub sites: BTreeMap<String, SiteConfig>,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ServerConfig {
+    pub listen: SocketAddr,
+    /// Where the kernel keeps its data (database, plugin cache).
+    pub data_dir: PathBuf,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PluginsConfig {
+    pub manifests_dir: PathBuf,
+    pub artifacts_dir: PathBuf,
+    /// Precompiled components; defaults to `<data_dir>/plugin-cache`.
+    pub cache_dir: Option<PathBuf>,
+    pub max_memory_mb: u32,
+    pub max_time_per_event_ms: u32,
+    pub max_concurrent_events: u32,
+    pub crash_threshold: u32,
+    pub crash_backoff_secs: u64,
+}
+
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteConfig {
+    pub name: String,
+    /// Plugin ids, or `["*"]` for all.
+    pub plugins: Vec<String>,
+}
+
+#[derive(Debug, thiserror::Error)]
+pub enum ConfigError {
+    #[error("configuration: {0}")]
+    Load(#[from] config::ConfigError),
+    #[error("configuration: {0}")]
+    Site(#[from] SiteError),
+    #[error("configuration: {field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+}
+
+impl KernelConfig {
+    /// Loads the configuration. `file` must exist when given; otherwise
+    /// `tether.toml` in the working directory is read if present.
+    pub fn load(file: Option<&Path>) -> Result<KernelConfig, ConfigError> {
+        let source = match file {
+            Some(path) => config::File::from(path).required(true),
+            None => config::File::with_name("tether.toml").required(false),
+        };
+        let loaded: KernelConfig = config::Config::builder()
+            .set_default("server.listen", "127.0.0.1:8080")?
+            .set_default("server.data_dir", "data")?
+            .set_default("plugins.manifests_dir", "manifests")?
+            .set_default("plugins.artifacts_dir", "target/plugins")?
+            .set_default("plugins.max_memory_mb", 64)?
+            .set_default("plugins.max_time_per_event_ms", 2000)?
+            .set_default("plugins.max_concurrent_events", 64)?
+            .set_default("plugins.crash_threshold", 3)?
+            .set_default("plugins.crash_backoff_secs", 30)?
+            .add_source(source)
+            .add_source(
+                config::Environment::with_prefix("TETHER")
+                    .prefix_separator("_")
+                    .separator("__")
+                    .try_parsing(true),
+            )
+            .build()?
+            .try_deserialize()?;
+        loaded.validate()?;
+        Ok(loaded)
+    }
+
+    fn validate(&self) -> Result<(), ConfigError> {
+        let p = &self.plugins;
+        let checks: [(&'static str, bool, &str); 4] = [
+            (
+                "plugins.max_memory_mb",
+                (1..=4096).contains(&p.max_memory_mb),
+                "must be 1 to 4096",
+            ),
+            (
+                "plugins.max_time_per_event_ms",
+                (1..=60_000).contains(&p.max_time_per_event_ms),
+                "must be 1 to 60000",
+            ),
+            (
+                "plugins.max_concurrent_events",
+                (1..=10_000).contains(&p.max_concurrent_events),
+                "must be 1 to 10000",
+            ),
+            (
+                "plugins.crash_threshold",
+                p.crash_threshold >= 1,
+                "must be at least 1",
+            ),
+        ];
+        for (field, ok, reason) in checks {
+            if !ok {
+                return Err(ConfigError::Invalid {
+                    field,
+                    reason: reason.to_owned(),
+                });
+            }
+        }
+        Ok(())
+    }
+
+    pub fn host_settings(&self) -> HostSettings {
+        let p = &self.plugins;
+        HostSettings {
+            artifacts_dir: p.artifacts_dir.clone(),
+            cache_dir: p
+                .cache_dir
+                .clone()
+                .unwrap_or_else(|| self.server.data_dir.join("plugin-cache")),
+            max_memory_mb: p.max_memory_mb,
+            max_time_per_event_ms: p.max_time_per_event_ms,
+            max_concurrent_events: p.max_concurrent_events,
+            crash_policy: CrashPolicy {
+                threshold: p.crash_threshold,
+                first_backoff: std::time::Duration::from_secs(p.crash_backoff_secs),
+                max_backoff: std::time::Duration::from_secs(
+                    p.crash_backoff_secs.saturating_mul(32),
+                ),
+            },
+        }
+    }
+
+    pub fn site_table(&self) -> Result<SiteTable, ConfigError> {
+        if self.sites.is_empty() {
+            let all = vec!["*".to_owned()];
+            return Ok(SiteTable::new([(
+                "default",
+                "Default site",
+                all.as_slice(),
+            )])?);
+        }
+        Ok(SiteTable::new(self.sites.iter().map(|(id, site)| {
+            (id.as_str(), site.name.as_str(), site.plugins.as_slice())
+        }))?)
+    }
+}

@@ -1,0 +1,224 @@
+//! What the plugin host needs from the rest of the kernel, as traits.
+//!
+//! The host interfaces (`interfaces/`) translate WIT calls into these
+//! version-independent types, so a new WIT version adds a host module and
+//! leaves the kernel untouched. Sessions, consent and agents implement
+//! [`SessionServices`]; storage implements [`PluginKv`].
+
+use async_trait::async_trait;
+
+/// Who is calling: the plugin and the site of the event being handled.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+pub struct PluginScope {
+    pub site: String,
+    pub plugin: String,
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Host,
+    Assistant,
+    Customer,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Participant {
+    pub id: String,
+    pub display_name: String,
+    pub role: Role,
+}
+
+/// Something delivered to a plugin.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PluginEvent {
+    Command {
+        session: Option<String>,
+        sender: Option<String>,
+        name: String,
+        /// JSON text.
+        payload: String,
+    },
+    ParticipantJoined {
+        session: String,
+        participant: Participant,
+    },
+    ParticipantLeft {
+        session: String,
+        participant: Participant,
+    },
+    CustomerSelected {
+        session: String,
+        participant: Participant,
+    },
+    ActivitiesEnded {
+        session: String,
+    },
+    SessionEnded {
+        session: String,
+    },
+    Timer {
+        name: String,
+    },
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SessionError {
+    #[error("unknown session {0}")]
+    UnknownSession(String),
+    #[error("unknown participant {0}")]
+    UnknownParticipant(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConsentOutcome {
+    Granted,
+    Denied,
+    TimedOut,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ConsentError {
+    #[error("unknown session {0}")]
+    UnknownSession(String),
+    #[error("unknown participant {0}")]
+    UnknownParticipant(String),
+    #[error("capability `{0}` is not declared or not enabled")]
+    UndeclaredCapability(String),
+    #[error("invalid consent request: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AgentError {
+    #[error("unknown session {0}")]
+    UnknownSession(String),
+    #[error("unknown participant {0}")]
+    UnknownParticipant(String),
+    #[error("no consent: {0}")]
+    NoConsent(String),
+    #[error("capability `{0}` is not declared or not enabled")]
+    UndeclaredCapability(String),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+    #[error("failed: {0}")]
+    Failed(String),
+}
+
+/// A consent request, with the text the manifest declares for the capability.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ConsentRequest {
+    pub session: String,
+    pub customer: String,
+    pub capability: String,
+    pub consent_text: String,
+    pub detail: Option<String>,
+}
+
+/// An agent call the manifest allows; the session side still checks the grant.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AgentCall {
+    pub session: String,
+    pub participant: String,
+    pub capability: String,
+    pub input: String,
+}
+
+/// Sessions, consent and agents, as seen by plugins.
+#[async_trait]
+pub trait SessionServices: Send + Sync + 'static {
+    async fn participants(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+    ) -> Result<Vec<Participant>, SessionError>;
+
+    async fn send(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        to: &str,
+        message: String,
+    ) -> Result<(), SessionError>;
+
+    async fn report(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        entry: String,
+    ) -> Result<(), SessionError>;
+
+    /// Resolves when the customer answered or the request timed out.
+    async fn request_consent(
+        &self,
+        scope: &PluginScope,
+        request: ConsentRequest,
+    ) -> Result<ConsentOutcome, ConsentError>;
+
+    /// Must check for a live consent grant before forwarding the call.
+    async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<String, AgentError>;
+}
+
+/// The kernel before any session exists: every session is unknown. This is
+/// what a kernel without the sessions subsystem honestly answers.
+#[derive(Debug, Default)]
+pub struct NoSessions;
+
+#[async_trait]
+impl SessionServices for NoSessions {
+    async fn participants(
+        &self,
+        _: &PluginScope,
+        session: &str,
+    ) -> Result<Vec<Participant>, SessionError> {
+        Err(SessionError::UnknownSession(session.to_owned()))
+    }
+
+    async fn send(
+        &self,
+        _: &PluginScope,
+        session: &str,
+        _: &str,
+        _: String,
+    ) -> Result<(), SessionError> {
+        Err(SessionError::UnknownSession(session.to_owned()))
+    }
+
+    async fn report(&self, _: &PluginScope, session: &str, _: String) -> Result<(), SessionError> {
+        Err(SessionError::UnknownSession(session.to_owned()))
+    }
+
+    async fn request_consent(
+        &self,
+        _: &PluginScope,
+        request: ConsentRequest,
+    ) -> Result<ConsentOutcome, ConsentError> {
+        Err(ConsentError::UnknownSession(request.session))
+    }
+
+    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
+        Err(AgentError::UnknownSession(call.session))
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum KvError {
+    #[error("invalid key: {0}")]
+    InvalidKey(String),
+    #[error("too large: {0}")]
+    TooLarge(String),
+    #[error("storage unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// Plugin key/value data, scoped by site and plugin.
+#[async_trait]
+pub trait PluginKv: Send + Sync + 'static {
+    async fn get(&self, scope: &PluginScope, key: &str) -> Result<Option<Vec<u8>>, KvError>;
+    async fn set(&self, scope: &PluginScope, key: &str, value: Vec<u8>) -> Result<(), KvError>;
+    /// `true` when the key existed.
+    async fn delete(&self, scope: &PluginScope, key: &str) -> Result<bool, KvError>;
+    /// Keys starting with `prefix`, sorted.
+    async fn list_keys(&self, scope: &PluginScope, prefix: &str) -> Result<Vec<String>, KvError>;
+}

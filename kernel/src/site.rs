@@ -1,0 +1,144 @@
+//! Sites and which plugins each one enables (the operator's lock of the
+//! three; the manifest and the customer's consent are the other two).
+
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Which plugins a site enables.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginSelection {
+    /// Every loaded plugin (`plugins = ["*"]`).
+    All,
+    Only(BTreeSet<String>),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Site {
+    pub id: String,
+    pub name: String,
+    pub plugins: PluginSelection,
+}
+
+impl Site {
+    pub fn enables(&self, plugin: &str) -> bool {
+        match &self.plugins {
+            PluginSelection::All => true,
+            PluginSelection::Only(ids) => ids.contains(plugin),
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("site `{site}`: {reason}")]
+pub struct SiteError {
+    pub site: String,
+    pub reason: String,
+}
+
+/// All configured sites, by id.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SiteTable {
+    sites: BTreeMap<String, Site>,
+}
+
+impl SiteTable {
+    /// Builds the table from `(id, name, plugin ids)`; `"*"` as the only
+    /// plugin id enables every plugin.
+    pub fn new<'a>(
+        entries: impl IntoIterator<Item = (&'a str, &'a str, &'a [String])>,
+    ) -> Result<SiteTable, SiteError> {
+        let mut sites = BTreeMap::new();
+        for (id, name, plugins) in entries {
+            let fail = |reason: String| SiteError {
+                site: id.to_owned(),
+                reason,
+            };
+            let valid_id = id.len() <= 32
+                && id.starts_with(|c: char| c.is_ascii_lowercase())
+                && id
+                    .chars()
+                    .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
+            if !valid_id {
+                return Err(fail(
+                    "site ids are 1 to 32 lowercase letters, digits and dashes".into(),
+                ));
+            }
+            if name.trim().is_empty() {
+                return Err(fail("the site needs a name".into()));
+            }
+            let selection = if plugins.iter().any(|p| p == "*") {
+                if plugins.len() > 1 {
+                    return Err(fail(
+                        "`*` enables every plugin and cannot be combined with ids".into(),
+                    ));
+                }
+                PluginSelection::All
+            } else {
+                let mut ids = BTreeSet::new();
+                for plugin in plugins {
+                    if !ids.insert(plugin.clone()) {
+                        return Err(fail(format!("plugin `{plugin}` is listed twice")));
+                    }
+                }
+                PluginSelection::Only(ids)
+            };
+            let site = Site {
+                id: id.to_owned(),
+                name: name.to_owned(),
+                plugins: selection,
+            };
+            if sites.insert(id.to_owned(), site).is_some() {
+                return Err(fail("the site is configured twice".into()));
+            }
+        }
+        Ok(SiteTable { sites })
+    }
+
+    pub fn site(&self, id: &str) -> Option<&Site> {
+        self.sites.get(id)
+    }
+
+    pub fn iter(&self) -> impl Iterator<Item = &Site> {
+        self.sites.values()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn ids(list: &[&str]) -> Vec<String> {
+        list.iter().map(|s| s.to_string()).collect()
+    }
+
+    #[test]
+    fn sites_enable_listed_plugins_or_all() {
+        let acme = ids(&["echo"]);
+        let all = ids(&["*"]);
+        let table = SiteTable::new([
+            ("acme", "Acme", acme.as_slice()),
+            ("lab", "Lab", all.as_slice()),
+        ])
+        .expect("valid");
+        let acme = table.site("acme").expect("exists");
+        assert!(acme.enables("echo"));
+        assert!(!acme.enables("scripts"));
+        assert!(table.site("lab").expect("exists").enables("anything"));
+        assert!(table.site("nowhere").is_none());
+    }
+
+    #[test]
+    fn bad_site_entries_are_refused() {
+        let none: Vec<String> = Vec::new();
+        let twice = ids(&["echo", "echo"]);
+        let mixed = ids(&["*", "echo"]);
+        for (id, name, plugins, words) in [
+            ("Acme Corp", "Acme", none.as_slice(), "site ids"),
+            ("acme", " ", none.as_slice(), "needs a name"),
+            ("acme", "Acme", twice.as_slice(), "listed twice"),
+            ("acme", "Acme", mixed.as_slice(), "cannot be combined"),
+        ] {
+            let error = SiteTable::new([(id, name, plugins)]).expect_err("refused");
+            assert!(error.to_string().contains(words), "{error}");
+        }
+    }
+}

@@ -1,0 +1,112 @@
+//! Health and plugin listings.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use serde::Serialize;
+use serde_json::json;
+
+use crate::Kernel;
+use crate::plugin_host::LoadedPlugin;
+
+#[derive(Serialize)]
+pub struct PluginSummary {
+    id: String,
+    name: String,
+    version: String,
+    description: String,
+    capabilities: Vec<CapabilitySummary>,
+    panels: Vec<PanelSummary>,
+}
+
+#[derive(Serialize)]
+struct CapabilitySummary {
+    name: String,
+    consent: String,
+}
+
+#[derive(Serialize)]
+struct PanelSummary {
+    id: String,
+    title: String,
+    location: String,
+}
+
+impl From<&LoadedPlugin> for PluginSummary {
+    fn from(plugin: &LoadedPlugin) -> Self {
+        let m = &plugin.manifest;
+        PluginSummary {
+            id: m.id.clone(),
+            name: m.name.clone(),
+            version: m.version.to_string(),
+            description: m.description.clone(),
+            capabilities: m
+                .capabilities
+                .iter()
+                .map(|c| CapabilitySummary {
+                    name: c.name.clone(),
+                    consent: c.consent.clone(),
+                })
+                .collect(),
+            panels: m
+                .panels
+                .iter()
+                .map(|p| PanelSummary {
+                    id: p.id.clone(),
+                    title: p.title.clone(),
+                    location: p.location.clone(),
+                })
+                .collect(),
+        }
+    }
+}
+
+pub async fn health(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::Value> {
+    Json(json!({
+        "status": "ok",
+        "version": env!("CARGO_PKG_VERSION"),
+        "plugins_loaded": kernel.plugins.plugins().count(),
+        "plugins_refused": kernel.refused.len(),
+    }))
+}
+
+/// Every loaded plugin, and every refused one with the reason.
+pub async fn all_plugins(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::Value> {
+    let loaded: Vec<PluginSummary> = kernel.plugins.plugins().map(PluginSummary::from).collect();
+    Json(json!({ "loaded": loaded, "refused": kernel.refused }))
+}
+
+/// Every site with the ids of the plugins it enables.
+pub async fn sites(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::Value> {
+    let sites: Vec<serde_json::Value> = kernel
+        .plugins
+        .sites()
+        .iter()
+        .map(|site| {
+            let enabled: Vec<&str> = kernel
+                .plugins
+                .plugins()
+                .filter(|p| site.enables(&p.manifest.id))
+                .map(|p| p.manifest.id.as_str())
+                .collect();
+            json!({ "id": site.id, "name": site.name, "plugins": enabled })
+        })
+        .collect();
+    Json(json!(sites))
+}
+
+/// The plugins enabled for one site.
+pub async fn site_plugins(
+    State(kernel): State<Arc<Kernel>>,
+    Path(site): Path<String>,
+) -> Result<Json<Vec<PluginSummary>>, (StatusCode, Json<serde_json::Value>)> {
+    match kernel.plugins.enabled_for(&site) {
+        Some(plugins) => Ok(Json(plugins.into_iter().map(PluginSummary::from).collect())),
+        None => Err((
+            StatusCode::NOT_FOUND,
+            Json(json!({ "error": format!("unknown site `{site}`") })),
+        )),
+    }
+}

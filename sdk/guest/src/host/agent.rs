@@ -1,0 +1,64 @@
+//! Calling capabilities on a participant's host agent. Every call needs a
+//! live consent grant; the kernel checks it on each call.
+
+use serde::{Serialize, de::DeserializeOwned};
+
+pub use crate::bindings::tether::plugin::agent::AgentError;
+
+use super::raw;
+use crate::PluginError;
+
+/// Calls `capability` with a JSON `input` and returns the agent's JSON output.
+pub fn call(
+    session: &str,
+    participant: &str,
+    capability: &str,
+    input: &str,
+) -> Result<String, AgentError> {
+    raw::agent::call(session, participant, capability, input)
+}
+
+/// [`call`] with serde on both sides.
+pub fn call_json<I: Serialize, O: DeserializeOwned>(
+    session: &str,
+    participant: &str,
+    capability: &str,
+    input: &I,
+) -> Result<O, PluginError> {
+    let input = serde_json::to_string(input)
+        .map_err(|error| PluginError::Failed(format!("could not encode the input: {error}")))?;
+    let output = call(session, participant, capability, &input)?;
+    serde_json::from_str(&output).map_err(|error| {
+        PluginError::Failed(format!(
+            "`{capability}` returned unexpected output: {error}"
+        ))
+    })
+}
+
+/// A sentence for the CSR (the generated `Display` is only `Debug`).
+pub fn describe(error: &AgentError) -> String {
+    match error {
+        AgentError::UnknownSession(s) => format!("unknown session {s}"),
+        AgentError::UnknownParticipant(p) => format!("unknown participant {p}"),
+        AgentError::NoConsent(m) => format!("no consent: {m}"),
+        AgentError::UndeclaredCapability(c) => {
+            format!("capability `{c}` is not declared or not enabled")
+        }
+        AgentError::Unavailable(m) => format!("unavailable: {m}"),
+        AgentError::Failed(m) => format!("failed: {m}"),
+    }
+}
+
+impl From<AgentError> for PluginError {
+    fn from(error: AgentError) -> Self {
+        match error {
+            AgentError::NoConsent(_) => PluginError::Denied(describe(&error)),
+            AgentError::UnknownSession(_)
+            | AgentError::UnknownParticipant(_)
+            | AgentError::UndeclaredCapability(_) => PluginError::InvalidInput(describe(&error)),
+            AgentError::Unavailable(_) | AgentError::Failed(_) => {
+                PluginError::Failed(describe(&error))
+            }
+        }
+    }
+}

@@ -1,0 +1,54 @@
+//! Asking the customer for permission before touching their computer.
+
+pub use crate::bindings::tether::plugin::consent::{ConsentError, Outcome};
+
+use super::raw;
+use crate::PluginError;
+
+/// Asks `customer` to allow `capability`. The prompt uses the consent text the
+/// manifest declares for the capability; `detail` adds specifics.
+pub fn request(
+    session: &str,
+    customer: &str,
+    capability: &str,
+    detail: Option<&str>,
+) -> Result<Outcome, ConsentError> {
+    raw::consent::request(session, customer, capability, detail)
+}
+
+/// Like [`request`], but anything other than a grant becomes
+/// [`PluginError::Denied`] with a message for the CSR.
+pub fn require(
+    session: &str,
+    customer: &str,
+    capability: &str,
+    detail: Option<&str>,
+) -> Result<(), PluginError> {
+    match request(session, customer, capability, detail)? {
+        Outcome::Granted => Ok(()),
+        Outcome::Denied => Err(PluginError::Denied(
+            "the customer denied the request".to_owned(),
+        )),
+        Outcome::TimedOut => Err(PluginError::Denied(
+            "the customer did not answer in time".to_owned(),
+        )),
+    }
+}
+
+/// A sentence for the CSR (the generated `Display` is only `Debug`).
+pub fn describe(error: &ConsentError) -> String {
+    match error {
+        ConsentError::UnknownSession(s) => format!("unknown session {s}"),
+        ConsentError::UnknownParticipant(p) => format!("unknown participant {p}"),
+        ConsentError::UndeclaredCapability(c) => {
+            format!("capability `{c}` is not declared or not enabled")
+        }
+        ConsentError::Invalid(m) => format!("invalid consent request: {m}"),
+    }
+}
+
+impl From<ConsentError> for PluginError {
+    fn from(error: ConsentError) -> Self {
+        PluginError::InvalidInput(describe(&error))
+    }
+}

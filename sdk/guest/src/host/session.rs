@@ -1,0 +1,44 @@
+//! The support session an event belongs to: its participants, messages to
+//! their UI panels and the session details report.
+
+use serde::Serialize;
+
+pub use crate::bindings::tether::plugin::session::SessionError;
+
+use super::raw;
+use crate::{Participant, PluginError};
+
+pub fn participants(session: &str) -> Result<Vec<Participant>, SessionError> {
+    raw::session::participants(session)
+}
+
+/// Sends a JSON message to the plugin's panel in `to`'s UI.
+pub fn send(session: &str, to: &str, message: &str) -> Result<(), SessionError> {
+    raw::session::send(session, to, message)
+}
+
+pub fn send_json<T: Serialize>(session: &str, to: &str, message: &T) -> Result<(), PluginError> {
+    let text = serde_json::to_string(message)
+        .map_err(|error| PluginError::Failed(format!("could not encode the message: {error}")))?;
+    Ok(send(session, to, &text)?)
+}
+
+/// Appends a line to the session details report.
+pub fn report(session: &str, entry: &str) -> Result<(), SessionError> {
+    raw::session::report(session, entry)
+}
+
+/// A sentence for the CSR (the generated `Display` is only `Debug`).
+pub fn describe(error: &SessionError) -> String {
+    match error {
+        SessionError::UnknownSession(s) => format!("unknown session {s}"),
+        SessionError::UnknownParticipant(p) => format!("unknown participant {p}"),
+        SessionError::Invalid(m) => format!("invalid: {m}"),
+    }
+}
+
+impl From<SessionError> for PluginError {
+    fn from(error: SessionError) -> Self {
+        PluginError::InvalidInput(describe(&error))
+    }
+}

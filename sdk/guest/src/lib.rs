@@ -1,0 +1,82 @@
+//! # tether-sdk
+//!
+//! Everything a Tether plugin author needs:
+//!
+//! * the [`Plugin`] trait, with a default method per kind of event, and the
+//!   [`export_plugin!`] macro that turns an implementation into the exports of
+//!   the `tether:plugin/plugin` world;
+//! * safe wrappers for the kernel interfaces in [`host`] (`log`, `store`,
+//!   `session`, `consent`, `agent`) with JSON helpers built on serde;
+//! * a native [`testing::Harness`] (on non-wasm targets) so plugin logic is
+//!   unit-tested with `cargo test`, without building a component.
+//!
+//! A plugin only gets the kernel interfaces its manifest declares; calling a
+//! wrapper of an undeclared interface makes the component import it, and the
+//! kernel (and `cargo xtask plugins`) refuses such a component at load.
+//!
+//! ```ignore
+//! use tether_sdk::prelude::*;
+//!
+//! struct Hello;
+//!
+//! impl Plugin for Hello {
+//!     fn command(cmd: Command) -> Result<Value, PluginError> {
+//!         host::log::info(&format!("command {}", cmd.name));
+//!         Ok(json!({ "hello": cmd.payload_json::<Value>()? }))
+//!     }
+//! }
+//!
+//! tether_sdk::export_plugin!(Hello);
+//! ```
+
+#[doc(hidden)]
+pub mod bindings;
+mod event;
+pub mod host;
+mod plugin;
+#[cfg(not(target_arch = "wasm32"))]
+pub mod testing;
+
+pub use bindings::tether::plugin::types::{
+    Command, Event, Participant, ParticipantChange, ParticipantId, PluginError, Role, SessionId,
+};
+pub use plugin::{Plugin, dispatch};
+pub use serde_json::{Value, json};
+
+/// The usual imports of a plugin crate.
+pub mod prelude {
+    pub use crate::host;
+    pub use crate::{
+        Command, Event, Participant, ParticipantChange, ParticipantId, Plugin, PluginError, Role,
+        SessionId, Value, json,
+    };
+}
+
+/// Exports a [`Plugin`] implementation as the component's `init` and `handle`.
+///
+/// On non-wasm targets the macro expands to nothing visible, so the same crate
+/// builds natively for its unit tests.
+#[macro_export]
+macro_rules! export_plugin {
+    ($plugin:ty) => {
+        #[doc(hidden)]
+        #[cfg(target_arch = "wasm32")]
+        struct __TetherGuest;
+
+        #[cfg(target_arch = "wasm32")]
+        impl $crate::bindings::Guest for __TetherGuest {
+            fn init() -> ::core::result::Result<(), $crate::PluginError> {
+                <$plugin as $crate::Plugin>::init()
+            }
+
+            fn handle(
+                event: $crate::Event,
+            ) -> ::core::result::Result<::std::string::String, $crate::PluginError> {
+                $crate::dispatch::<$plugin>(event)
+            }
+        }
+
+        #[cfg(target_arch = "wasm32")]
+        $crate::bindings::__export_tether_plugin!(__TetherGuest with_types_in $crate::bindings);
+    };
+}

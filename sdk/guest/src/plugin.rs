@@ -1,0 +1,70 @@
+//! The [`Plugin`] trait and the dispatch from a raw [`Event`] to its methods.
+
+use serde_json::Value;
+
+use crate::{Command, Event, ParticipantChange, PluginError, SessionId};
+
+/// A Tether plugin. Every event gets a fresh instance, so the methods are
+/// associated functions: state that must outlive an event goes through
+/// [`crate::host::store`].
+///
+/// Every method has a default, so a plugin implements only the events it
+/// cares about. Unknown commands are refused with a clear error by default.
+pub trait Plugin {
+    /// Called once per site when the plugin is loaded for it.
+    fn init() -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    /// A command from one of the plugin's UI panels; the returned JSON is the
+    /// reply to the sender.
+    fn command(command: Command) -> Result<Value, PluginError> {
+        Err(PluginError::InvalidInput(format!(
+            "unknown command `{}`",
+            command.name
+        )))
+    }
+
+    fn participant_joined(_change: ParticipantChange) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    fn participant_left(_change: ParticipantChange) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    /// The host selected another customer: stop anything shared with the
+    /// previous one.
+    fn customer_selected(_change: ParticipantChange) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    /// Every support activity of the session must end (control passed).
+    fn activities_ended(_session: SessionId) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    fn session_ended(_session: SessionId) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    fn timer(_name: String) -> Result<(), PluginError> {
+        Ok(())
+    }
+}
+
+/// Routes one event to the matching [`Plugin`] method and encodes the reply.
+/// Events other than commands reply with JSON `null`.
+pub fn dispatch<P: Plugin>(event: Event) -> Result<String, PluginError> {
+    let reply = match event {
+        Event::Command(command) => P::command(command)?,
+        Event::ParticipantJoined(change) => P::participant_joined(change).map(|()| Value::Null)?,
+        Event::ParticipantLeft(change) => P::participant_left(change).map(|()| Value::Null)?,
+        Event::CustomerSelected(change) => P::customer_selected(change).map(|()| Value::Null)?,
+        Event::ActivitiesEnded(session) => P::activities_ended(session).map(|()| Value::Null)?,
+        Event::SessionEnded(session) => P::session_ended(session).map(|()| Value::Null)?,
+        Event::Timer(name) => P::timer(name).map(|()| Value::Null)?,
+    };
+    serde_json::to_string(&reply)
+        .map_err(|error| PluginError::Failed(format!("could not encode the reply: {error}")))
+}

@@ -1,0 +1,116 @@
+//! Helpers shared by the end-to-end tests: where the built artifacts are, a
+//! plugin host over the fixture plugins, a kernel process, and a scripted
+//! session side for driving the plugin interfaces.
+
+pub mod kernel_process;
+pub mod scripted_sessions;
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use tether_kernel::plugin_host::services::{PluginKv, SessionServices};
+use tether_kernel::plugin_host::{CrashPolicy, HostSettings, PluginHost};
+use tether_kernel::site::SiteTable;
+use tether_kernel::storage::MemoryKv;
+
+pub fn workspace_root() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR"))
+        .parent()
+        .expect("tests/ is inside the workspace")
+        .to_owned()
+}
+
+pub fn target_dir() -> PathBuf {
+    std::env::var_os("CARGO_TARGET_DIR")
+        .map(PathBuf::from)
+        .map(|dir| {
+            if dir.is_absolute() {
+                dir
+            } else {
+                workspace_root().join(dir)
+            }
+        })
+        .unwrap_or_else(|| workspace_root().join("target"))
+}
+
+/// Built plugin components; `cargo xtask plugins` (part of `cargo xtask
+/// test`) puts them there.
+pub fn artifacts_dir() -> PathBuf {
+    let dir = target_dir().join("plugins");
+    assert!(
+        dir.join("echo.wasm").is_file(),
+        "no plugin components in {}: run the tests with `cargo xtask test` (or `cargo xtask plugins` first)",
+        dir.display()
+    );
+    dir
+}
+
+pub fn fixture_manifests() -> PathBuf {
+    workspace_root().join("tests/fixtures/manifests")
+}
+
+/// The kernel binary, built by `cargo xtask plugins`.
+pub fn kernel_binary() -> PathBuf {
+    let binary = target_dir().join("debug/tether");
+    assert!(
+        binary.is_file(),
+        "no kernel binary at {}: run the tests with `cargo xtask test`",
+        binary.display()
+    );
+    binary
+}
+
+pub fn settings(cache_dir: &Path) -> HostSettings {
+    HostSettings {
+        artifacts_dir: artifacts_dir(),
+        cache_dir: cache_dir.to_owned(),
+        max_memory_mb: 64,
+        max_time_per_event_ms: 2000,
+        max_concurrent_events: 16,
+        crash_policy: CrashPolicy::default(),
+    }
+}
+
+/// Sites as `(id, plugin ids)`; every site's name is its id.
+pub fn sites(entries: &[(&str, &[&str])]) -> Arc<SiteTable> {
+    let owned: Vec<(String, Vec<String>)> = entries
+        .iter()
+        .map(|(id, plugins)| {
+            (
+                id.to_string(),
+                plugins.iter().map(|p| p.to_string()).collect(),
+            )
+        })
+        .collect();
+    Arc::new(
+        SiteTable::new(
+            owned
+                .iter()
+                .map(|(id, plugins)| (id.as_str(), id.as_str(), plugins.as_slice())),
+        )
+        .expect("valid test sites"),
+    )
+}
+
+/// A plugin host with every loadable fixture plugin.
+pub fn fixture_host(
+    settings: HostSettings,
+    sites: Arc<SiteTable>,
+    sessions: Arc<dyn SessionServices>,
+) -> PluginHost {
+    fixture_host_with_kv(settings, sites, sessions, Arc::new(MemoryKv::default()))
+}
+
+pub fn fixture_host_with_kv(
+    settings: HostSettings,
+    sites: Arc<SiteTable>,
+    sessions: Arc<dyn SessionServices>,
+    kv: Arc<dyn PluginKv>,
+) -> PluginHost {
+    let mut host = PluginHost::new(settings, sites, sessions, kv).expect("engine starts");
+    let refused = host
+        .load_dir(&fixture_manifests())
+        .expect("fixtures readable");
+    assert!(refused.is_empty(), "fixtures refused: {refused:?}");
+    host
+}

@@ -1,0 +1,163 @@
+//! A session side whose answers the test decides: known participants, queued
+//! consent answers (optionally after a delay, like a customer reading the
+//! prompt) and agent replies. It records every call so tests can assert on
+//! what reached the kernel.
+
+use std::collections::{HashMap, VecDeque};
+use std::sync::Mutex;
+use std::time::Duration;
+
+use async_trait::async_trait;
+use tether_kernel::plugin_host::services::*;
+
+#[derive(Default)]
+pub struct ScriptedSessions {
+    participants: Mutex<HashMap<String, Vec<Participant>>>,
+    consent: Mutex<VecDeque<(Duration, ConsentOutcome)>>,
+    pub consent_requests: Mutex<Vec<ConsentRequest>>,
+    /// (session, customer, capability) of every granted request.
+    grants: Mutex<Vec<(String, String, String)>>,
+    pub agent_calls: Mutex<Vec<AgentCall>>,
+    pub sent: Mutex<Vec<(String, String, String)>>,
+    pub reports: Mutex<Vec<(String, String)>>,
+}
+
+impl ScriptedSessions {
+    pub fn with_session(session: &str, participants: Vec<Participant>) -> ScriptedSessions {
+        let scripted = ScriptedSessions::default();
+        scripted
+            .participants
+            .lock()
+            .expect("fresh lock")
+            .insert(session.to_owned(), participants);
+        scripted
+    }
+
+    /// The customer answers the next request with `outcome` after `delay`.
+    pub fn answer_consent(&self, delay: Duration, outcome: ConsentOutcome) {
+        self.consent
+            .lock()
+            .expect("lock")
+            .push_back((delay, outcome));
+    }
+
+    fn check(&self, session: &str, participant: Option<&str>) -> Result<(), SessionError> {
+        let sessions = self.participants.lock().expect("lock");
+        let list = sessions
+            .get(session)
+            .ok_or_else(|| SessionError::UnknownSession(session.to_owned()))?;
+        match participant {
+            Some(id) if !list.iter().any(|p| p.id == id) => {
+                Err(SessionError::UnknownParticipant(id.to_owned()))
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+pub fn customer(id: &str, name: &str) -> Participant {
+    Participant {
+        id: id.to_owned(),
+        display_name: name.to_owned(),
+        role: Role::Customer,
+    }
+}
+
+#[async_trait]
+impl SessionServices for ScriptedSessions {
+    async fn participants(
+        &self,
+        _: &PluginScope,
+        session: &str,
+    ) -> Result<Vec<Participant>, SessionError> {
+        self.check(session, None)?;
+        Ok(self.participants.lock().expect("lock")[session].clone())
+    }
+
+    async fn send(
+        &self,
+        _: &PluginScope,
+        session: &str,
+        to: &str,
+        message: String,
+    ) -> Result<(), SessionError> {
+        self.check(session, Some(to))?;
+        self.sent
+            .lock()
+            .expect("lock")
+            .push((session.to_owned(), to.to_owned(), message));
+        Ok(())
+    }
+
+    async fn report(
+        &self,
+        _: &PluginScope,
+        session: &str,
+        entry: String,
+    ) -> Result<(), SessionError> {
+        self.check(session, None)?;
+        self.reports
+            .lock()
+            .expect("lock")
+            .push((session.to_owned(), entry));
+        Ok(())
+    }
+
+    async fn request_consent(
+        &self,
+        _: &PluginScope,
+        request: ConsentRequest,
+    ) -> Result<ConsentOutcome, ConsentError> {
+        self.check(&request.session, Some(&request.customer))
+            .map_err(|error| match error {
+                SessionError::UnknownParticipant(p) => ConsentError::UnknownParticipant(p),
+                other => ConsentError::UnknownSession(other.to_string()),
+            })?;
+        self.consent_requests
+            .lock()
+            .expect("lock")
+            .push(request.clone());
+        let answer = self.consent.lock().expect("lock").pop_front();
+        let Some((delay, outcome)) = answer else {
+            return Ok(ConsentOutcome::TimedOut);
+        };
+        tokio::time::sleep(delay).await;
+        if outcome == ConsentOutcome::Granted {
+            self.grants.lock().expect("lock").push((
+                request.session,
+                request.customer,
+                request.capability,
+            ));
+        }
+        Ok(outcome)
+    }
+
+    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
+        self.check(&call.session, Some(&call.participant))
+            .map_err(|error| match error {
+                SessionError::UnknownParticipant(p) => AgentError::UnknownParticipant(p),
+                other => AgentError::UnknownSession(other.to_string()),
+            })?;
+        let granted =
+            self.grants
+                .lock()
+                .expect("lock")
+                .iter()
+                .any(|(session, customer, capability)| {
+                    session == &call.session
+                        && customer == &call.participant
+                        && capability == &call.capability
+                });
+        self.agent_calls.lock().expect("lock").push(call.clone());
+        if !granted {
+            return Err(AgentError::NoConsent(format!(
+                "no grant for `{}`",
+                call.capability
+            )));
+        }
+        Ok(format!(
+            "{{\"capability\":\"{}\",\"input\":{}}}",
+            call.capability, call.input
+        ))
+    }
+}

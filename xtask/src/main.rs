@@ -1,0 +1,91 @@
+//! `cargo xtask …`: the project's build tasks, in Rust so they run the same
+//! on every machine.
+
+mod plugins;
+mod scaffold;
+mod workspace;
+
+use std::path::PathBuf;
+
+use anyhow::Result;
+use clap::{Parser, Subcommand};
+
+use workspace::{Workspace, cargo, run};
+
+#[derive(Parser)]
+#[command(name = "cargo xtask")]
+struct Cli {
+    #[command(subcommand)]
+    task: Task,
+}
+
+#[derive(Subcommand)]
+enum Task {
+    /// Build every plugin component (bundled and test fixtures) and check
+    /// each against its manifest: fails when a component imports an
+    /// interface its manifest does not declare.
+    Plugins,
+    /// Scaffold a plugin crate and its manifest.
+    NewPlugin {
+        /// The plugin id: lowercase letters, digits and dashes.
+        name: String,
+        /// Workspace to create it in (default: this one).
+        #[arg(long)]
+        workspace: Option<PathBuf>,
+    },
+    /// Build the plugins and start Tether (arguments go to `tether`).
+    Run {
+        #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
+        args: Vec<String>,
+    },
+    /// Everything CI runs: formatting, plugins, lints and every test.
+    Test,
+    /// Benchmarks; `plugin` measures the per-event cost against a native call.
+    Bench {
+        /// Which benchmark (default: all).
+        which: Option<String>,
+    },
+}
+
+fn main() -> Result<()> {
+    let cli = Cli::parse();
+    let ws = Workspace::locate()?;
+    match cli.task {
+        Task::Plugins => plugins::build_and_check(&ws),
+        Task::NewPlugin { name, workspace } => {
+            let root = workspace.unwrap_or_else(|| ws.root.clone());
+            scaffold::new_plugin(&root, &name)
+        }
+        Task::Run { args } => {
+            plugins::build_and_check(&ws)?;
+            let mut command = cargo(&ws);
+            command.args(["run", "--package", "tether-kernel", "--bin", "tether", "--"]);
+            command.args(args);
+            run(&mut command)
+        }
+        Task::Test => {
+            run(cargo(&ws).args(["fmt", "--all", "--check"]))?;
+            plugins::build_and_check(&ws)?;
+            run(cargo(&ws).args([
+                "clippy",
+                "--workspace",
+                "--all-targets",
+                "--",
+                "-D",
+                "warnings",
+            ]))?;
+            run(cargo(&ws).args(["test", "--workspace"]))
+        }
+        Task::Bench { which } => {
+            plugins::build_and_check(&ws)?;
+            let benches: &[&str] = match which.as_deref() {
+                None | Some("plugin") => &["plugin_event"],
+                Some(other) => anyhow::bail!("unknown benchmark `{other}`; known: plugin"),
+            };
+            for bench in benches {
+                run(cargo(&ws).args(["bench", "--package", "tether-kernel", "--bench", bench]))?;
+            }
+            Ok(())
+        }
+    }
+}
