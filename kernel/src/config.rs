@@ -65,6 +65,15 @@ impl KernelConfig {
     /// Loads the configuration. `file` must exist when given; otherwise
     /// `tether.toml` in the working directory is read if present.
     pub fn load(file: Option<&Path>) -> Result<KernelConfig, ConfigError> {
+        KernelConfig::load_with_env(file, None)
+    }
+
+    /// [`KernelConfig::load`] with the environment given explicitly (`None`
+    /// reads the process environment).
+    pub fn load_with_env(
+        file: Option<&Path>,
+        env: Option<config::Map<String, String>>,
+    ) -> Result<KernelConfig, ConfigError> {
         let source = match file {
             Some(path) => config::File::from(path).required(true),
             None => config::File::with_name("tether.toml").required(false),
@@ -84,7 +93,8 @@ impl KernelConfig {
                 config::Environment::with_prefix("TETHER")
                     .prefix_separator("_")
                     .separator("__")
-                    .try_parsing(true),
+                    .try_parsing(true)
+                    .source(env),
             )
             .build()?
             .try_deserialize()?;
@@ -160,5 +170,77 @@ impl KernelConfig {
         Ok(SiteTable::new(self.sites.iter().map(|(id, site)| {
             (id.as_str(), site.name.as_str(), site.plugins.as_slice())
         }))?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn write(text: &str) -> (tempfile::TempDir, PathBuf) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("tether.toml");
+        std::fs::write(&path, text).expect("write");
+        (dir, path)
+    }
+
+    #[test]
+    fn defaults_then_file_then_environment() {
+        let (_dir, path) = write(
+            "[server]\nlisten = \"127.0.0.1:9000\"\n[plugins]\nmax_memory_mb = 128\n[sites.acme]\nname = \"Acme\"\nplugins = [\"echo\"]\n",
+        );
+        let env = config::Map::from([
+            ("TETHER_PLUGINS__MAX_MEMORY_MB".to_owned(), "32".to_owned()),
+            (
+                "TETHER_SERVER__DATA_DIR".to_owned(),
+                "/var/lib/tether".to_owned(),
+            ),
+        ]);
+        let loaded = KernelConfig::load_with_env(Some(&path), Some(env)).expect("loads");
+        assert_eq!(loaded.server.listen.port(), 9000);
+        assert_eq!(loaded.plugins.max_memory_mb, 32);
+        assert_eq!(loaded.server.data_dir, PathBuf::from("/var/lib/tether"));
+        assert_eq!(loaded.plugins.max_time_per_event_ms, 2000);
+        assert_eq!(
+            loaded.host_settings().cache_dir,
+            PathBuf::from("/var/lib/tether/plugin-cache")
+        );
+        let sites = loaded.site_table().expect("sites");
+        assert!(sites.site("acme").expect("acme").enables("echo"));
+        assert!(sites.site("default").is_none());
+    }
+
+    #[test]
+    fn without_sites_a_default_site_enables_every_plugin() {
+        let (_dir, path) = write("");
+        let loaded =
+            KernelConfig::load_with_env(Some(&path), Some(config::Map::new())).expect("loads");
+        let sites = loaded.site_table().expect("sites");
+        assert!(sites.site("default").expect("default").enables("anything"));
+    }
+
+    #[test]
+    fn bad_values_and_unknown_keys_are_refused_with_their_name() {
+        for (text, words) in [
+            (
+                "[plugins]\nmax_memory_mb = 0\n",
+                "plugins.max_memory_mb: must be 1 to 4096",
+            ),
+            ("[server]\nlisten = \"nowhere\"\n", "listen"),
+            ("[server]\ncolour = \"blue\"\n", "colour"),
+            (
+                "[sites.acme]\nname = \"Acme\"\nplugins = [\"*\", \"echo\"]\n",
+                "cannot be combined",
+            ),
+        ] {
+            let (_dir, path) = write(text);
+            let error = KernelConfig::load_with_env(Some(&path), Some(config::Map::new()))
+                .and_then(|c| c.site_table().map(|_| c))
+                .expect_err("refused");
+            assert!(error.to_string().contains(words), "{text:?}: {error}");
+        }
+        let missing =
+            KernelConfig::load_with_env(Some(Path::new("/nonexistent/tether.toml")), None);
+        assert!(missing.is_err());
     }
 }

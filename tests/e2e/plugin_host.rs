@@ -227,7 +227,7 @@ async fn an_undeclared_import_is_refused_at_load() {
     )
     .expect("engine");
     let manifest = fixture_manifests().join("refused/undeclared-import.toml");
-    let error = host.load(&manifest).err().expect("refused");
+    let error = host.load(&manifest).expect_err("refused");
     assert!(
         matches!(&error, LoadError::UndeclaredImport { undeclared, .. } if undeclared == &["tether:plugin/agent@0.1.0"])
     );

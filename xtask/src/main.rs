@@ -83,7 +83,7 @@ fn main() -> Result<()> {
                 Some(other) => anyhow::bail!("unknown benchmark `{other}`; known: plugin"),
             };
             for bench in benches {
-                run(cargo(&ws).args(["bench", "--package", "tether-kernel", "--bench", bench]))?;
+                run(cargo(&ws).args(["bench", "--package", "tether-tests", "--bench", bench]))?;
             }
             Ok(())
         }
