@@ -9,13 +9,17 @@ use std::path::{Path, PathBuf};
 use serde::Deserialize;
 
 use crate::plugin_host::{CrashPolicy, HostSettings};
-use crate::site::{SiteError, SiteTable};
+use crate::site::{SiteError, SiteSettings, SiteTable};
+use crate::storage::SessionMode;
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct KernelConfig {
     pub server: ServerConfig,
     pub plugins: PluginsConfig,
+    pub sessions: SessionsConfig,
+    #[serde(default)]
+    pub smtp: Option<SmtpConfig>,
     /// Sites by id. With none configured, a site `default` enables every plugin.
     #[serde(default)]
     pub sites: BTreeMap<String, SiteConfig>,
@@ -27,6 +31,13 @@ pub struct ServerConfig {
     pub listen: SocketAddr,
     /// Where the kernel keeps its data (database, plugin cache).
     pub data_dir: PathBuf,
+    /// The address people use to reach Tether (join links, allowed
+    /// WebSocket origins); defaults to `http://<listen>`.
+    #[serde(default)]
+    pub public_url: Option<String>,
+    /// Further origins allowed to open WebSockets (for a reverse proxy).
+    #[serde(default)]
+    pub allowed_origins: Vec<String>,
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -49,6 +60,59 @@ pub struct SiteConfig {
     pub name: String,
     /// Plugin ids, or `["*"]` for all.
     pub plugins: Vec<String>,
+    /// `single` (several customers per session) or `multi` (one session
+    /// per customer); a CSR's account may override it.
+    #[serde(default = "default_session_mode")]
+    pub session_mode: SessionMode,
+    #[serde(default = "default_max_customers")]
+    pub max_customers_per_csr: u32,
+}
+
+fn default_session_mode() -> SessionMode {
+    SiteSettings::default().session_mode
+}
+
+fn default_max_customers() -> u32 {
+    SiteSettings::default().max_customers_per_csr
+}
+
+/// Support session timing.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SessionsConfig {
+    /// How long a session waits for its host to come back after the
+    /// console was closed.
+    pub grace_secs: u64,
+    /// How long a consent prompt waits for the customer.
+    pub consent_timeout_secs: u64,
+    /// How long a granted permission lasts; 0 means until the session ends
+    /// or the customer revokes it.
+    pub grant_ttl_secs: u64,
+    /// How long the kernel waits for an agent to answer a call.
+    pub agent_timeout_secs: u64,
+    /// Join attempts allowed per client address per minute.
+    pub join_attempts_per_minute: u32,
+}
+
+/// Outgoing mail for invitations; without it, invitations go through the
+/// CSR's own mail program (`mailto:`).
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SmtpConfig {
+    pub host: String,
+    pub port: u16,
+    pub from: String,
+    #[serde(default)]
+    pub username: Option<String>,
+    #[serde(default)]
+    pub password: Option<String>,
+    /// `none` (plain, for a relay on the same host) or `starttls`.
+    #[serde(default = "default_tls")]
+    pub tls: String,
+}
+
+fn default_tls() -> String {
+    "starttls".into()
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -88,6 +152,11 @@ impl KernelConfig {
             .set_default("plugins.max_concurrent_events", 64)?
             .set_default("plugins.crash_threshold", 3)?
             .set_default("plugins.crash_backoff_secs", 30)?
+            .set_default("sessions.grace_secs", 120)?
+            .set_default("sessions.consent_timeout_secs", 120)?
+            .set_default("sessions.grant_ttl_secs", 0)?
+            .set_default("sessions.agent_timeout_secs", 60)?
+            .set_default("sessions.join_attempts_per_minute", 10)?
             .add_source(source)
             .add_source(
                 config::Environment::with_prefix("TETHER")
@@ -104,7 +173,23 @@ impl KernelConfig {
 
     fn validate(&self) -> Result<(), ConfigError> {
         let p = &self.plugins;
-        let checks: [(&'static str, bool, &str); 4] = [
+        let t = &self.sessions;
+        let checks: [(&'static str, bool, &str); 7] = [
+            (
+                "sessions.consent_timeout_secs",
+                t.consent_timeout_secs >= 1,
+                "must be at least 1",
+            ),
+            (
+                "sessions.agent_timeout_secs",
+                t.agent_timeout_secs >= 1,
+                "must be at least 1",
+            ),
+            (
+                "sessions.join_attempts_per_minute",
+                t.join_attempts_per_minute >= 1,
+                "must be at least 1",
+            ),
             (
                 "plugins.max_memory_mb",
                 (1..=4096).contains(&p.max_memory_mb),
@@ -167,9 +252,30 @@ impl KernelConfig {
                 all.as_slice(),
             )])?);
         }
-        Ok(SiteTable::new(self.sites.iter().map(|(id, site)| {
-            (id.as_str(), site.name.as_str(), site.plugins.as_slice())
-        }))?)
+        Ok(SiteTable::with_settings(self.sites.iter().map(
+            |(id, site)| {
+                let settings = SiteSettings {
+                    session_mode: site.session_mode,
+                    max_customers_per_csr: site.max_customers_per_csr,
+                };
+                (
+                    id.as_str(),
+                    site.name.as_str(),
+                    site.plugins.as_slice(),
+                    settings,
+                )
+            },
+        ))?)
+    }
+
+    /// The address people use to reach Tether: `server.public_url`, or the
+    /// address the kernel actually listens on (which knows the real port when
+    /// the configuration says `:0`).
+    pub fn public_url(&self, bound: SocketAddr) -> String {
+        match &self.server.public_url {
+            Some(url) => url.trim_end_matches('/').to_owned(),
+            None => format!("http://{bound}"),
+        }
     }
 }
 

@@ -1,20 +1,34 @@
 //! The Tether kernel: sites, sessions, consent, routing, storage and the
 //! plugin host. Features live in plugins; nothing here knows about them.
 
+pub mod accounts;
+pub mod api_error;
 pub mod config;
+pub mod consent;
+mod events;
+pub mod mail;
 pub mod plugin_host;
+pub mod routing;
+pub mod session;
 pub mod site;
 pub mod storage;
+pub mod token;
 pub mod web;
 
-use std::sync::Arc;
+use std::net::{IpAddr, SocketAddr};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use serde::Serialize;
 
+use accounts::Accounts;
 use config::{ConfigError, KernelConfig};
+use mail::Mailer;
 use plugin_host::PluginHost;
-use plugin_host::services::NoSessions;
-use storage::MemoryKv;
+use routing::InProcessRouter;
+use session::rate_limit::RateLimiter;
+use session::{SessionSettings, Sessions};
+use storage::{SqliteStorage, Storage, StorageError};
 
 /// A plugin that was not loaded, and why (shown to operators).
 #[derive(Debug, Clone, Serialize)]
@@ -22,11 +36,22 @@ pub struct RefusedPlugin {
     pub error: String,
 }
 
+/// Sign-in attempts allowed per client address per minute.
+const SIGN_IN_ATTEMPTS_PER_MINUTE: usize = 10;
+
 /// A running kernel's shared state.
 pub struct Kernel {
     pub config: KernelConfig,
+    /// The address join links and allowed WebSocket origins are made from.
+    pub public_url: String,
     pub plugins: PluginHost,
     pub refused: Vec<RefusedPlugin>,
+    pub storage: Arc<dyn Storage>,
+    pub accounts: Accounts,
+    pub sessions: Arc<Sessions>,
+    /// `None` when no SMTP server is configured.
+    pub mailer: Option<Mailer>,
+    sign_in_limiter: Mutex<RateLimiter<IpAddr>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -40,20 +65,63 @@ pub enum StartError {
         dir: std::path::PathBuf,
         source: std::io::Error,
     },
+    #[error("cannot create the data directory {}: {source}", dir.display())]
+    DataDir {
+        dir: std::path::PathBuf,
+        source: std::io::Error,
+    },
+    #[error("cannot open the database: {0}")]
+    Storage(#[from] StorageError),
+    #[error("smtp: {0}")]
+    Mail(#[from] mail::MailError),
 }
 
 impl Kernel {
-    /// Builds the kernel from its configuration: loads every plugin (refused
-    /// ones are kept with their reason) and runs their `init` per site.
-    pub async fn start(config: KernelConfig) -> Result<Arc<Kernel>, StartError> {
+    /// Builds the kernel from its configuration: opens the database, ends
+    /// sessions a previous run left behind, loads every plugin (refused ones
+    /// are kept with their reason) and runs their `init` per site. `bound` is
+    /// the address the server listens on.
+    pub async fn start(config: KernelConfig, bound: SocketAddr) -> Result<Arc<Kernel>, StartError> {
         let sites = Arc::new(config.site_table()?);
-        let mut plugins = PluginHost::new(
-            config.host_settings(),
-            sites,
-            Arc::new(NoSessions),
-            Arc::new(MemoryKv::default()),
-        )
-        .map_err(|error| StartError::Engine(format!("{error:#}")))?;
+        let data_dir = config.server.data_dir.clone();
+        std::fs::create_dir_all(&data_dir).map_err(|source| StartError::DataDir {
+            dir: data_dir.clone(),
+            source,
+        })?;
+        let sqlite = Arc::new(SqliteStorage::open(&data_dir.join("tether.db")).await?);
+        let storage: Arc<dyn Storage> = sqlite.clone();
+
+        let public_url = config.public_url(bound);
+        let s = &config.sessions;
+        let settings = SessionSettings {
+            public_url: public_url.clone(),
+            grace: Duration::from_secs(s.grace_secs),
+            consent_timeout: Duration::from_secs(s.consent_timeout_secs),
+            grant_ttl: (s.grant_ttl_secs > 0).then(|| Duration::from_secs(s.grant_ttl_secs)),
+            agent_timeout: Duration::from_secs(s.agent_timeout_secs),
+            join_attempts_per_minute: s.join_attempts_per_minute,
+        };
+        let (plugin_events, plugin_event_queue) = tokio::sync::mpsc::unbounded_channel();
+        let sessions = Sessions::new(
+            storage.clone(),
+            Arc::new(InProcessRouter::default()),
+            sites.clone(),
+            settings,
+            plugin_events,
+        );
+        let ended = sessions
+            .end_sessions_left_running()
+            .await
+            .map_err(|error| StartError::Storage(StorageError::Backend(error.message)))?;
+        if ended > 0 {
+            tracing::warn!(
+                sessions = ended,
+                "ended support sessions left running by the previous start"
+            );
+        }
+
+        let mut plugins = PluginHost::new(config.host_settings(), sites, sessions.clone(), sqlite)
+            .map_err(|error| StartError::Engine(format!("{error:#}")))?;
         let dir = config.plugins.manifests_dir.clone();
         let refused = plugins
             .load_dir(&dir)
@@ -71,10 +139,32 @@ impl Kernel {
             }
         }
         plugins.init_sites().await;
-        Ok(Arc::new(Kernel {
+
+        let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
+        let kernel = Arc::new(Kernel {
+            accounts: Accounts::new(storage.clone()),
             config,
+            public_url,
             plugins,
             refused,
-        }))
+            storage,
+            sessions,
+            mailer,
+            sign_in_limiter: Mutex::new(RateLimiter::new(
+                SIGN_IN_ATTEMPTS_PER_MINUTE,
+                Duration::from_secs(60),
+            )),
+        });
+        tokio::spawn(events::deliver(Arc::downgrade(&kernel), plugin_event_queue));
+        Ok(kernel)
+    }
+
+    /// Counts a sign-in attempt from `client`; `Err` with the time to wait.
+    pub fn limit_sign_in(&self, client: IpAddr) -> Result<(), Duration> {
+        let mut limiter = self
+            .sign_in_limiter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        limiter.attempt(&client, std::time::Instant::now())
     }
 }

@@ -1,5 +1,6 @@
 //! `tether`: runs the kernel, or checks plugins without serving.
 
+use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
@@ -7,10 +8,11 @@ use std::sync::Arc;
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tether_kernel::Kernel;
+use tether_kernel::accounts::{AccountSpec, Accounts};
 use tether_kernel::config::KernelConfig;
 use tether_kernel::plugin_host::PluginHost;
 use tether_kernel::plugin_host::services::NoSessions;
-use tether_kernel::storage::MemoryKv;
+use tether_kernel::storage::{AccountRole, MemoryKv, SessionMode, SqliteStorage};
 use tracing_subscriber::EnvFilter;
 
 #[derive(Parser)]
@@ -32,6 +34,49 @@ enum Command {
         #[command(subcommand)]
         command: PluginsCommand,
     },
+    /// Account administration (works on the database directly, with or
+    /// without a running server).
+    Admin {
+        #[command(subcommand)]
+        command: AdminCommand,
+    },
+}
+
+#[derive(Subcommand)]
+enum AdminCommand {
+    /// Create a CSR or site admin account. The password is read from
+    /// standard input (typed without echo on a terminal, or piped).
+    CreateUser {
+        #[arg(long)]
+        username: String,
+        #[arg(long)]
+        display_name: String,
+        /// The site the account belongs to (default: the only or `default` site).
+        #[arg(long)]
+        site: Option<String>,
+        #[arg(long, value_enum, default_value = "csr")]
+        role: RoleArg,
+        #[arg(long, default_value = "")]
+        email: String,
+        /// The CSR takes sessions from WebACD queues.
+        #[arg(long)]
+        webacd_agent: bool,
+        /// Overrides the site's session mode for this CSR.
+        #[arg(long, value_enum)]
+        session_mode: Option<ModeArg>,
+    },
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum RoleArg {
+    Csr,
+    Admin,
+}
+
+#[derive(Clone, Copy, clap::ValueEnum)]
+enum ModeArg {
+    Single,
+    Multi,
 }
 
 #[derive(Subcommand)]
@@ -67,6 +112,36 @@ fn main() -> ExitCode {
             Command::Plugins {
                 command: PluginsCommand::Check { manifests_dir },
             } => check_plugins(config, manifests_dir),
+            Command::Admin {
+                command:
+                    AdminCommand::CreateUser {
+                        username,
+                        display_name,
+                        site,
+                        role,
+                        email,
+                        webacd_agent,
+                        session_mode,
+                    },
+            } => {
+                let spec = AccountSpec {
+                    site: site_for(&config, site)?,
+                    password: read_password()?,
+                    username,
+                    display_name,
+                    email,
+                    role: match role {
+                        RoleArg::Csr => AccountRole::Csr,
+                        RoleArg::Admin => AccountRole::Admin,
+                    },
+                    webacd_agent,
+                    session_mode: session_mode.map(|m| match m {
+                        ModeArg::Single => SessionMode::Single,
+                        ModeArg::Multi => SessionMode::Multi,
+                    }),
+                };
+                create_user(config, spec).await
+            }
         }
     });
     match result {
@@ -80,18 +155,34 @@ fn main() -> ExitCode {
 
 async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
     let listen = config.server.listen;
-    let kernel = Kernel::start(config).await?;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
+    let first_site = site_for(&config, None);
+    let kernel = Kernel::start(config, address).await?;
+    if let Ok(site) = first_site
+        && let Some((username, password)) = kernel.accounts.bootstrap(&site).await?
+    {
+        println!("First start: created the site admin `{username}` with the password {password}");
+        println!(
+            "This password is shown once. Create CSR accounts with `tether admin create-user`."
+        );
+    }
     // Tests and scripts read this line to learn the port (the config may say :0).
     println!("Tether listening on http://{address}");
+    if kernel.public_url != format!("http://{address}") {
+        println!("Public address: {}", kernel.public_url);
+    }
     tracing::info!(%address, plugins = kernel.plugins.plugins().count(), refused = kernel.refused.len(), "kernel started");
-    axum::serve(listener, tether_kernel::web::router(Arc::clone(&kernel)))
-        .with_graceful_shutdown(shutdown_signal())
-        .await
-        .context("server failed")?;
+    let app = tether_kernel::web::router(Arc::clone(&kernel));
+    axum::serve(
+        listener,
+        app.into_make_service_with_connect_info::<SocketAddr>(),
+    )
+    .with_graceful_shutdown(shutdown_signal())
+    .await
+    .context("server failed")?;
     Ok(ExitCode::SUCCESS)
 }
 
@@ -118,6 +209,57 @@ fn check_plugins(config: KernelConfig, dir: Option<PathBuf>) -> anyhow::Result<E
     } else {
         ExitCode::FAILURE
     })
+}
+
+/// The site named on the command line (which must exist), else `default`
+/// or the only configured site.
+fn site_for(config: &KernelConfig, named: Option<String>) -> anyhow::Result<String> {
+    let sites = config.site_table()?;
+    if let Some(id) = named {
+        anyhow::ensure!(sites.site(&id).is_some(), "no site `{id}` is configured");
+        return Ok(id);
+    }
+    if sites.site("default").is_some() {
+        return Ok("default".into());
+    }
+    let ids: Vec<&str> = sites.iter().map(|s| s.id.as_str()).collect();
+    match ids.as_slice() {
+        [only] => Ok((*only).to_owned()),
+        _ => anyhow::bail!(
+            "several sites are configured ({}); say which with --site",
+            ids.join(", ")
+        ),
+    }
+}
+
+fn read_password() -> anyhow::Result<String> {
+    use std::io::IsTerminal;
+    let password = if std::io::stdin().is_terminal() {
+        let first = rpassword::prompt_password("Password: ")?;
+        let again = rpassword::prompt_password("Password again: ")?;
+        anyhow::ensure!(first == again, "the passwords differ");
+        first
+    } else {
+        let mut line = String::new();
+        std::io::stdin()
+            .read_line(&mut line)
+            .context("cannot read the password from standard input")?;
+        line.trim_end_matches(['\r', '\n']).to_owned()
+    };
+    Ok(password)
+}
+
+async fn create_user(config: KernelConfig, spec: AccountSpec) -> anyhow::Result<ExitCode> {
+    let data_dir = &config.server.data_dir;
+    std::fs::create_dir_all(data_dir)
+        .with_context(|| format!("cannot create {}", data_dir.display()))?;
+    let storage = SqliteStorage::open(&data_dir.join("tether.db")).await?;
+    let account = Accounts::new(Arc::new(storage)).create(spec).await?;
+    println!(
+        "created {} account `{}` on site `{}`",
+        account.role, account.username, account.site
+    );
+    Ok(ExitCode::SUCCESS)
 }
 
 async fn shutdown_signal() {

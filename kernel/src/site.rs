@@ -3,6 +3,8 @@
 
 use std::collections::{BTreeMap, BTreeSet};
 
+use crate::storage::SessionMode;
+
 /// Which plugins a site enables.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum PluginSelection {
@@ -16,6 +18,25 @@ pub struct Site {
     pub id: String,
     pub name: String,
     pub plugins: PluginSelection,
+    pub settings: SiteSettings,
+}
+
+/// Session rules a site admin sets.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct SiteSettings {
+    /// Used when the CSR's own account does not say.
+    pub session_mode: SessionMode,
+    /// Customers one CSR may assist at once, across all their sessions.
+    pub max_customers_per_csr: u32,
+}
+
+impl Default for SiteSettings {
+    fn default() -> Self {
+        SiteSettings {
+            session_mode: SessionMode::Single,
+            max_customers_per_csr: 5,
+        }
+    }
 }
 
 impl Site {
@@ -41,13 +62,24 @@ pub struct SiteTable {
 }
 
 impl SiteTable {
-    /// Builds the table from `(id, name, plugin ids)`; `"*"` as the only
-    /// plugin id enables every plugin.
+    /// Builds the table from `(id, name, plugin ids)` with default
+    /// settings; `"*"` as the only plugin id enables every plugin.
     pub fn new<'a>(
         entries: impl IntoIterator<Item = (&'a str, &'a str, &'a [String])>,
     ) -> Result<SiteTable, SiteError> {
+        SiteTable::with_settings(
+            entries
+                .into_iter()
+                .map(|(id, name, plugins)| (id, name, plugins, SiteSettings::default())),
+        )
+    }
+
+    /// Like [`SiteTable::new`], with each site's settings.
+    pub fn with_settings<'a>(
+        entries: impl IntoIterator<Item = (&'a str, &'a str, &'a [String], SiteSettings)>,
+    ) -> Result<SiteTable, SiteError> {
         let mut sites = BTreeMap::new();
-        for (id, name, plugins) in entries {
+        for (id, name, plugins, settings) in entries {
             let fail = |reason: String| SiteError {
                 site: id.to_owned(),
                 reason,
@@ -64,6 +96,9 @@ impl SiteTable {
             }
             if name.trim().is_empty() {
                 return Err(fail("the site needs a name".into()));
+            }
+            if settings.max_customers_per_csr == 0 {
+                return Err(fail("max_customers_per_csr must be at least 1".into()));
             }
             let selection = if plugins.iter().any(|p| p == "*") {
                 if plugins.len() > 1 {
@@ -85,6 +120,7 @@ impl SiteTable {
                 id: id.to_owned(),
                 name: name.to_owned(),
                 plugins: selection,
+                settings,
             };
             if sites.insert(id.to_owned(), site).is_some() {
                 return Err(fail("the site is configured twice".into()));

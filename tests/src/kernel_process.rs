@@ -1,36 +1,176 @@
 //! The real `tether` binary as a child process with a configuration of the
-//! test's own, listening on a free loopback port.
+//! test's own, listening on a free loopback port. The data directory
+//! outlives restarts, so tests can check what survives one.
 
-use std::io::{BufRead, BufReader};
-use std::path::Path;
+use std::io::{BufRead, BufReader, Write};
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
-use crate::{artifacts_dir, kernel_binary};
+use crate::{artifacts_dir, kernel_binary, target_dir};
 
 pub struct KernelProcess {
     child: Child,
     pub base_url: String,
-    _data: tempfile::TempDir,
+    config_path: PathBuf,
+    /// Everything the kernel printed on standard output.
+    output: Arc<Mutex<Vec<String>>>,
+    _data: Arc<tempfile::TempDir>,
 }
 
 impl KernelProcess {
-    /// Starts the kernel with `config` (TOML, without the `[server]` and
-    /// `[plugins]` paths, which are filled in) and waits until it listens.
+    /// Starts the kernel with `extra_config` (TOML after the `[server]` and
+    /// `[plugins]` tables, which are filled in) and waits until it listens.
     pub fn start(manifests_dir: &Path, extra_config: &str) -> KernelProcess {
+        KernelProcess::configure(manifests_dir, extra_config, &[]).launch()
+    }
+
+    /// Writes the configuration and creates `accounts` with `tether admin
+    /// create-user`, without starting the server.
+    pub fn configure(
+        manifests_dir: &Path,
+        extra_config: &str,
+        accounts: &[TestAccount],
+    ) -> StoppedKernel {
         let data = tempfile::tempdir().expect("temp dir");
+        // Compiled plugins are shared between the tests' kernels, so each
+        // start does not compile every fixture again.
         let config = format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data:?}\n\n[plugins]\nmanifests_dir = {manifests:?}\nartifacts_dir = {artifacts:?}\n\n{extra_config}",
+            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data:?}\n\n[plugins]\nmanifests_dir = {manifests:?}\nartifacts_dir = {artifacts:?}\ncache_dir = {cache:?}\n\n{extra_config}",
             data = data.path().join("data"),
             manifests = manifests_dir,
             artifacts = artifacts_dir(),
+            cache = target_dir().join("test-plugin-cache"),
         );
         let config_path = data.path().join("tether.toml");
         std::fs::write(&config_path, config).expect("write config");
+        let stopped = StoppedKernel {
+            config_path,
+            data: Arc::new(data),
+        };
+        for account in accounts {
+            let output = stopped.admin_create_user(account);
+            assert!(
+                output.status.success(),
+                "create-user {}: {}",
+                account.username,
+                String::from_utf8_lossy(&output.stderr)
+            );
+        }
+        stopped
+    }
 
+    /// Lines the kernel printed so far.
+    pub fn output(&self) -> Vec<String> {
+        self.output.lock().expect("output lock").clone()
+    }
+
+    /// Stops the kernel (SIGKILL, like a crash or power loss) and keeps its data.
+    pub fn stop(mut self) -> StoppedKernel {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+        StoppedKernel {
+            config_path: self.config_path.clone(),
+            data: self._data.clone(),
+        }
+    }
+
+    pub fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url)
+    }
+
+    /// The same address as a WebSocket URL.
+    pub fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url.replacen("http://", "ws://", 1))
+    }
+
+    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
+        let response = reqwest::get(self.url(path)).await.expect("request");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("JSON body"))
+    }
+}
+
+impl Drop for KernelProcess {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
+/// A configured kernel that is not running (before its first start or
+/// between restarts).
+pub struct StoppedKernel {
+    config_path: PathBuf,
+    data: Arc<tempfile::TempDir>,
+}
+
+/// An account for `tether admin create-user`.
+#[derive(Debug, Clone)]
+pub struct TestAccount {
+    pub username: &'static str,
+    pub display_name: &'static str,
+    pub site: &'static str,
+    pub role: &'static str,
+    pub password: &'static str,
+    pub session_mode: Option<&'static str>,
+}
+
+impl TestAccount {
+    pub fn csr(
+        username: &'static str,
+        display_name: &'static str,
+        site: &'static str,
+    ) -> TestAccount {
+        TestAccount {
+            username,
+            display_name,
+            site,
+            role: "csr",
+            password: "correct horse battery",
+            session_mode: None,
+        }
+    }
+}
+
+impl StoppedKernel {
+    /// Runs `tether admin create-user`, the password on standard input.
+    pub fn admin_create_user(&self, account: &TestAccount) -> std::process::Output {
+        let mut command = Command::new(kernel_binary());
+        command
+            .arg("--config")
+            .arg(&self.config_path)
+            .args(["admin", "create-user", "--username", account.username])
+            .args([
+                "--display-name",
+                account.display_name,
+                "--site",
+                account.site,
+                "--role",
+                account.role,
+            ]);
+        if let Some(mode) = account.session_mode {
+            command.args(["--session-mode", mode]);
+        }
+        let mut child = command
+            .env("RUST_LOG", "warn")
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("tether admin runs");
+        let mut stdin = child.stdin.take().expect("piped stdin");
+        writeln!(stdin, "{}", account.password).expect("write password");
+        drop(stdin);
+        child.wait_with_output().expect("tether admin finishes")
+    }
+
+    /// Starts the kernel and waits until it listens.
+    pub fn launch(self) -> KernelProcess {
         let mut child = Command::new(kernel_binary())
             .arg("--config")
-            .arg(&config_path)
+            .arg(&self.config_path)
             .arg("serve")
             .env("RUST_LOG", "warn")
             .stdout(Stdio::piped())
@@ -38,12 +178,15 @@ impl KernelProcess {
             .spawn()
             .expect("kernel starts");
         let stdout = child.stdout.take().expect("piped stdout");
+        let output = Arc::new(Mutex::new(Vec::new()));
         let (sender, receiver) = std::sync::mpsc::channel();
+        let lines = output.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 if let Some(url) = line.strip_prefix("Tether listening on ") {
                     let _ = sender.send(url.to_owned());
                 }
+                lines.lock().expect("output lock").push(line);
             }
         });
         // Compiling the plugins on first start takes a while on a slow machine.
@@ -60,22 +203,9 @@ impl KernelProcess {
         KernelProcess {
             child,
             base_url,
-            _data: data,
+            config_path: self.config_path,
+            output,
+            _data: self.data,
         }
-    }
-
-    pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let response = reqwest::get(format!("{}{path}", self.base_url))
-            .await
-            .expect("request");
-        let status = response.status().as_u16();
-        (status, response.json().await.expect("JSON body"))
-    }
-}
-
-impl Drop for KernelProcess {
-    fn drop(&mut self) {
-        let _ = self.child.kill();
-        let _ = self.child.wait();
     }
 }

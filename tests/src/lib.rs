@@ -2,8 +2,10 @@
 //! plugin host over the fixture plugins, a kernel process, and a scripted
 //! session side for driving the plugin interfaces.
 
+pub mod clients;
 pub mod kernel_process;
 pub mod scripted_sessions;
+pub mod smtp_sink;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -1,6 +1,66 @@
-//! Storage behind traits. This module holds the in-memory plugin key/value
-//! store; the database-backed implementations live beside it.
+//! Storage behind a trait: accounts, signed-in browsers, support sessions,
+//! participants, consent grants, session reports and plugin key/value data.
+//!
+//! [`SqliteStorage`] is the embedded default. The trait speaks in plain
+//! records and async calls so a PostgreSQL implementation fits beside it.
 
 mod memory;
+mod records;
+mod sqlite;
+
+use async_trait::async_trait;
 
 pub use memory::MemoryKv;
+pub use records::*;
+pub use sqlite::SqliteStorage;
+
+use crate::plugin_host::services::PluginKv;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StorageError {
+    #[error("{0} already exists")]
+    Conflict(String),
+    #[error("storage failed: {0}")]
+    Backend(String),
+}
+
+/// Everything the kernel persists.
+#[async_trait]
+pub trait Storage: PluginKv {
+    async fn create_account(&self, account: NewAccount) -> Result<Account, StorageError>;
+    async fn account(&self, id: i64) -> Result<Option<Account>, StorageError>;
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>, StorageError>;
+    async fn count_accounts(&self) -> Result<u64, StorageError>;
+
+    async fn create_web_session(&self, session: WebSession) -> Result<(), StorageError>;
+    async fn web_session(&self, token_hash: &str) -> Result<Option<WebSession>, StorageError>;
+    async fn delete_web_session(&self, token_hash: &str) -> Result<(), StorageError>;
+
+    /// Fails with [`StorageError::Conflict`] when the number is taken.
+    async fn create_session(&self, session: SessionRecord) -> Result<(), StorageError>;
+    async fn session(&self, number: &str) -> Result<Option<SessionRecord>, StorageError>;
+    async fn active_sessions(&self) -> Result<Vec<SessionRecord>, StorageError>;
+    async fn end_session(&self, number: &str, at: Millis, reason: &str)
+    -> Result<(), StorageError>;
+
+    async fn add_participant(&self, participant: ParticipantRecord) -> Result<(), StorageError>;
+    async fn set_participant_role(
+        &self,
+        id: &str,
+        role: ParticipantRole,
+    ) -> Result<(), StorageError>;
+    async fn participant_left(&self, id: &str, at: Millis) -> Result<(), StorageError>;
+    async fn participants(&self, session: &str) -> Result<Vec<ParticipantRecord>, StorageError>;
+    async fn participant_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ParticipantRecord>, StorageError>;
+
+    async fn insert_grant(&self, grant: GrantRecord) -> Result<(), StorageError>;
+    /// `true` when the grant existed and was live.
+    async fn revoke_grant(&self, id: &str, at: Millis) -> Result<bool, StorageError>;
+    async fn grants(&self, session: &str) -> Result<Vec<GrantRecord>, StorageError>;
+
+    async fn append_event(&self, session: &str, entry: ReportEntry) -> Result<(), StorageError>;
+    async fn events(&self, session: &str) -> Result<Vec<ReportEntry>, StorageError>;
+}

@@ -1,20 +1,46 @@
-//! HTTP: the health endpoint and the plugin listings operators and the UI use.
+//! HTTP and WebSocket: health and plugin listings, sign-in, joining,
+//! reports and invitations over REST; the console, customer page and agent
+//! over WebSockets (`ws/`).
 
+mod auth;
+mod extract;
+mod invite;
+mod join;
 mod plugins;
+mod reports;
+mod ws;
 
 use std::sync::Arc;
 
 use axum::Router;
-use axum::routing::get;
+use axum::extract::DefaultBodyLimit;
+use axum::routing::{get, post};
+
+pub use auth::{COOKIE, CSRF_HEADER};
 
 use crate::Kernel;
 
-/// The kernel's HTTP routes.
+/// Largest REST request body.
+const MAX_BODY_BYTES: usize = 64 * 1024;
+
+/// The kernel's HTTP routes. Serve them with
+/// `into_make_service_with_connect_info::<SocketAddr>()`: sign-in and join
+/// attempts are limited per client address.
 pub fn router(kernel: Arc<Kernel>) -> Router {
     Router::new()
         .route("/healthz", get(plugins::health))
         .route("/api/plugins", get(plugins::all_plugins))
         .route("/api/sites", get(plugins::sites))
         .route("/api/sites/{site}/plugins", get(plugins::site_plugins))
+        .route("/api/auth/signin", post(auth::sign_in))
+        .route("/api/auth/signout", post(auth::sign_out))
+        .route("/api/auth/me", get(auth::me))
+        .route("/api/join", post(join::join))
+        .route("/api/sessions/{number}/report", get(reports::download))
+        .route("/api/sessions/{number}/invite", post(invite::send))
+        .route("/ws/console", get(ws::console))
+        .route("/ws/customer", get(ws::customer))
+        .route("/ws/agent", get(ws::agent))
+        .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(kernel)
 }

@@ -1,0 +1,284 @@
+//! CSR accounts: creation (with argon2 password hashes), sign-in with a
+//! cookie token and a CSRF token, and looking up who is signed in.
+
+mod password;
+
+use std::sync::Arc;
+use std::time::Duration;
+
+pub use password::{hash_password, verify_password};
+
+use crate::storage::{
+    Account, AccountRole, Millis, NewAccount, SessionMode, Storage, StorageError, WebSession,
+    now_millis,
+};
+use crate::token::{hash_token, random_token};
+
+/// Shortest password accepted.
+pub const MIN_PASSWORD_CHARS: usize = 10;
+/// How long a sign-in lasts.
+pub const SIGN_IN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum AccountError {
+    #[error("{field}: {reason}")]
+    Invalid { field: &'static str, reason: String },
+    #[error("the user name `{0}` is taken")]
+    Taken(String),
+    #[error("wrong user name or password")]
+    InvalidCredentials,
+    #[error("not signed in, or the sign-in expired")]
+    NotSignedIn,
+    #[error(transparent)]
+    Storage(StorageError),
+}
+
+impl From<StorageError> for AccountError {
+    fn from(error: StorageError) -> Self {
+        AccountError::Storage(error)
+    }
+}
+
+/// What an operator asks for when creating an account.
+#[derive(Debug, Clone)]
+pub struct AccountSpec {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub site: String,
+    pub password: String,
+    pub role: AccountRole,
+    pub webacd_agent: bool,
+    pub session_mode: Option<SessionMode>,
+}
+
+/// A fresh sign-in: the cookie token (only ever sent to the browser) and the
+/// CSRF token its state-changing requests must echo.
+#[derive(Debug, Clone)]
+pub struct SignedIn {
+    pub token: String,
+    pub csrf_token: String,
+    pub account: Account,
+    pub expires_at: Millis,
+}
+
+pub struct Accounts {
+    storage: Arc<dyn Storage>,
+}
+
+fn valid_username(name: &str) -> bool {
+    (3..=64).contains(&name.len())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-' | '@'))
+}
+
+impl Accounts {
+    pub fn new(storage: Arc<dyn Storage>) -> Accounts {
+        Accounts { storage }
+    }
+
+    pub async fn create(&self, spec: AccountSpec) -> Result<Account, AccountError> {
+        if !valid_username(&spec.username) {
+            return Err(AccountError::Invalid {
+                field: "username",
+                reason: "3 to 64 letters, digits and . _ - @".into(),
+            });
+        }
+        let display_name = spec.display_name.trim();
+        if display_name.is_empty() || display_name.chars().count() > 80 {
+            return Err(AccountError::Invalid {
+                field: "display name",
+                reason: "1 to 80 characters".into(),
+            });
+        }
+        if spec.password.chars().count() < MIN_PASSWORD_CHARS {
+            return Err(AccountError::Invalid {
+                field: "password",
+                reason: format!("at least {MIN_PASSWORD_CHARS} characters"),
+            });
+        }
+        let password_hash =
+            hash_password(&spec.password).map_err(|reason| AccountError::Invalid {
+                field: "password",
+                reason,
+            })?;
+        let new = NewAccount {
+            username: spec.username.clone(),
+            display_name: display_name.to_owned(),
+            email: spec.email.trim().to_owned(),
+            site: spec.site,
+            password_hash,
+            role: spec.role,
+            webacd_agent: spec.webacd_agent,
+            session_mode: spec.session_mode,
+        };
+        match self.storage.create_account(new).await {
+            Err(StorageError::Conflict(_)) => Err(AccountError::Taken(spec.username)),
+            other => Ok(other?),
+        }
+    }
+
+    /// On a first start (no accounts at all) creates the site admin
+    /// `admin` with a random password, returned to be shown once.
+    pub async fn bootstrap(&self, site: &str) -> Result<Option<(String, String)>, AccountError> {
+        if self.count().await? > 0 {
+            return Ok(None);
+        }
+        let password = random_token()[..20].to_owned();
+        let spec = AccountSpec {
+            username: "admin".into(),
+            display_name: "Site administrator".into(),
+            email: String::new(),
+            site: site.to_owned(),
+            password: password.clone(),
+            role: AccountRole::Admin,
+            webacd_agent: false,
+            session_mode: None,
+        };
+        let account = self.create(spec).await?;
+        Ok(Some((account.username, password)))
+    }
+
+    pub async fn count(&self) -> Result<u64, AccountError> {
+        Ok(self.storage.count_accounts().await?)
+    }
+
+    /// Checks the password and opens a sign-in. Unknown users cost the same
+    /// time as wrong passwords, so user names cannot be probed.
+    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignedIn, AccountError> {
+        let account = self.storage.account_by_username(username).await?;
+        let Some(account) = account else {
+            let _ = verify_password(password, password::DECOY_HASH);
+            return Err(AccountError::InvalidCredentials);
+        };
+        if !verify_password(password, &account.password_hash) {
+            return Err(AccountError::InvalidCredentials);
+        }
+        let token = random_token();
+        let csrf_token = random_token();
+        let expires_at = now_millis() + SIGN_IN_LIFETIME.as_millis() as Millis;
+        self.storage
+            .create_web_session(WebSession {
+                token_hash: hash_token(&token),
+                account_id: account.id,
+                csrf_token: csrf_token.clone(),
+                expires_at,
+            })
+            .await?;
+        Ok(SignedIn {
+            token,
+            csrf_token,
+            account,
+            expires_at,
+        })
+    }
+
+    /// The account behind a cookie token, with its CSRF token.
+    pub async fn authenticate(&self, token: &str) -> Result<(Account, WebSession), AccountError> {
+        let web = self
+            .storage
+            .web_session(&hash_token(token))
+            .await?
+            .ok_or(AccountError::NotSignedIn)?;
+        if web.expires_at <= now_millis() {
+            self.storage.delete_web_session(&web.token_hash).await?;
+            return Err(AccountError::NotSignedIn);
+        }
+        let account = self
+            .storage
+            .account(web.account_id)
+            .await?
+            .ok_or(AccountError::NotSignedIn)?;
+        Ok((account, web))
+    }
+
+    pub async fn sign_out(&self, token: &str) -> Result<(), AccountError> {
+        Ok(self.storage.delete_web_session(&hash_token(token)).await?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::SqliteStorage;
+
+    fn spec(username: &str, password: &str) -> AccountSpec {
+        AccountSpec {
+            username: username.into(),
+            display_name: "Anna Berg".into(),
+            email: String::new(),
+            site: "default".into(),
+            password: password.into(),
+            role: AccountRole::Csr,
+            webacd_agent: false,
+            session_mode: None,
+        }
+    }
+
+    #[tokio::test]
+    async fn create_sign_in_authenticate_sign_out() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = Arc::new(
+            SqliteStorage::open(&dir.path().join("t.db"))
+                .await
+                .expect("db"),
+        );
+        let accounts = Accounts::new(storage);
+
+        let anna = accounts
+            .create(spec("anna", "correct horse battery"))
+            .await
+            .expect("created");
+        assert!(anna.password_hash.starts_with("$argon2id$"));
+        assert_eq!(
+            accounts.create(spec("anna", "correct horse battery")).await,
+            Err(AccountError::Taken("anna".into()))
+        );
+        assert!(matches!(
+            accounts.create(spec("a", "correct horse battery")).await,
+            Err(AccountError::Invalid {
+                field: "username",
+                ..
+            })
+        ));
+        assert!(matches!(
+            accounts.create(spec("bob", "short")).await,
+            Err(AccountError::Invalid {
+                field: "password",
+                ..
+            })
+        ));
+
+        assert_eq!(
+            accounts.sign_in("anna", "wrong password!").await.err(),
+            Some(AccountError::InvalidCredentials)
+        );
+        assert_eq!(
+            accounts
+                .sign_in("nobody", "correct horse battery")
+                .await
+                .err(),
+            Some(AccountError::InvalidCredentials)
+        );
+        let signed_in = accounts
+            .sign_in("anna", "correct horse battery")
+            .await
+            .expect("signed in");
+        let (who, web) = accounts
+            .authenticate(&signed_in.token)
+            .await
+            .expect("authenticated");
+        assert_eq!(who.id, anna.id);
+        assert_eq!(web.csrf_token, signed_in.csrf_token);
+
+        accounts
+            .sign_out(&signed_in.token)
+            .await
+            .expect("signed out");
+        assert_eq!(
+            accounts.authenticate(&signed_in.token).await.err(),
+            Some(AccountError::NotSignedIn)
+        );
+    }
+}

@@ -1,0 +1,110 @@
+//! The error every request path returns: a machine-readable code and a
+//! sentence for the person who asked. WebSocket replies and REST responses
+//! are made from it.
+
+use axum::Json;
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use tether_protocol::{ErrorCode, ProtocolError};
+
+use crate::accounts::AccountError;
+use crate::session::policy::PolicyError;
+use crate::storage::StorageError;
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[error("{message}")]
+pub struct ApiError {
+    pub code: ErrorCode,
+    pub message: String,
+}
+
+impl ApiError {
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> ApiError {
+        ApiError {
+            code,
+            message: message.into(),
+        }
+    }
+
+    pub fn not_found(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::NotFound, message)
+    }
+
+    pub fn forbidden(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::Forbidden, message)
+    }
+
+    pub fn malformed(message: impl Into<String>) -> ApiError {
+        ApiError::new(ErrorCode::Malformed, message)
+    }
+
+    pub fn unknown_session(number: &str) -> ApiError {
+        ApiError::not_found(format!("no support session {number} is running"))
+    }
+
+    pub fn status(&self) -> StatusCode {
+        match self.code {
+            ErrorCode::Malformed => StatusCode::BAD_REQUEST,
+            ErrorCode::TooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            ErrorCode::Unauthenticated => StatusCode::UNAUTHORIZED,
+            ErrorCode::Forbidden | ErrorCode::NoConsent => StatusCode::FORBIDDEN,
+            ErrorCode::NotFound => StatusCode::NOT_FOUND,
+            ErrorCode::Conflict | ErrorCode::Limit => StatusCode::CONFLICT,
+            ErrorCode::RateLimited => StatusCode::TOO_MANY_REQUESTS,
+            ErrorCode::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            ErrorCode::PluginError => StatusCode::UNPROCESSABLE_ENTITY,
+            ErrorCode::Internal => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        (
+            self.status(),
+            Json(serde_json::json!({ "code": self.code, "error": self.message })),
+        )
+            .into_response()
+    }
+}
+
+impl From<StorageError> for ApiError {
+    fn from(error: StorageError) -> Self {
+        tracing::error!(%error, "storage error");
+        ApiError::new(
+            ErrorCode::Internal,
+            "the server could not save or read data; try again",
+        )
+    }
+}
+
+impl From<PolicyError> for ApiError {
+    fn from(error: PolicyError) -> Self {
+        let code = match error {
+            PolicyError::NotHost | PolicyError::HostCannotLeave => ErrorCode::Forbidden,
+            PolicyError::MultiSessionTaken => ErrorCode::Conflict,
+            PolicyError::TooManyCustomers { .. } => ErrorCode::Limit,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+impl From<ProtocolError> for ApiError {
+    fn from(error: ProtocolError) -> Self {
+        ApiError::new(error.code(), error.to_string())
+    }
+}
+
+impl From<AccountError> for ApiError {
+    fn from(error: AccountError) -> Self {
+        match error {
+            AccountError::Invalid { .. } => ApiError::malformed(error.to_string()),
+            AccountError::Taken(_) => ApiError::new(ErrorCode::Conflict, error.to_string()),
+            AccountError::InvalidCredentials => ApiError::forbidden(error.to_string()),
+            AccountError::NotSignedIn => {
+                ApiError::new(ErrorCode::Unauthenticated, error.to_string())
+            }
+            AccountError::Storage(storage) => storage.into(),
+        }
+    }
+}

@@ -1,0 +1,227 @@
+//! Asking, answering and revoking.
+
+use tether_protocol::{ErrorCode, ServerEvent};
+use tokio::sync::oneshot;
+
+use super::grants::{GrantScope, live_grant};
+use crate::api_error::ApiError;
+use crate::plugin_host::services::{ConsentError, ConsentOutcome, ConsentRequest, PluginScope};
+use crate::routing::Endpoint;
+use crate::session::Sessions;
+use crate::storage::{GrantRecord, Millis, ParticipantRole, now_millis};
+use crate::token::short_id;
+
+/// A prompt waiting for the customer's answer.
+pub struct PendingConsent {
+    pub session: String,
+    pub customer: String,
+    answer: oneshot::Sender<bool>,
+}
+
+impl Sessions {
+    /// Asks the customer and waits for the answer or the timeout.
+    pub async fn request_consent(
+        &self,
+        scope: &PluginScope,
+        request: ConsentRequest,
+    ) -> Result<ConsentOutcome, ConsentError> {
+        let number = request.session.clone();
+        let unknown = || ConsentError::UnknownSession(number.clone());
+        let (host_name, customer_name) = self
+            .with_live(&number, |s| {
+                let host = s.host().map(|h| h.display_name.clone()).unwrap_or_default();
+                let customer = s
+                    .participant(&request.customer)
+                    .map(|c| (c.role, c.display_name.clone()));
+                Ok((s.site.clone(), host, customer))
+            })
+            .ok()
+            .filter(|(site, _, _)| site == &scope.site)
+            .map(|(_, host, customer)| (host, customer))
+            .ok_or_else(unknown)?;
+        if !self
+            .sites
+            .site(&scope.site)
+            .is_some_and(|site| site.enables(&scope.plugin))
+        {
+            return Err(ConsentError::UndeclaredCapability(request.capability));
+        }
+        let Some((ParticipantRole::Customer, customer_name)) = customer_name else {
+            return Err(ConsentError::UnknownParticipant(request.customer));
+        };
+
+        let id = short_id("consent");
+        let (answer, answered) = oneshot::channel();
+        self.lock_pending_consents().insert(
+            id.clone(),
+            PendingConsent {
+                session: number.clone(),
+                customer: request.customer.clone(),
+                answer,
+            },
+        );
+        let text = request.consent_text.replace("{csr}", &host_name);
+        let prompt = ServerEvent::ConsentPrompt {
+            session: number.clone(),
+            request: id.clone(),
+            plugin: scope.plugin.clone(),
+            capability: request.capability.clone(),
+            text: text.clone(),
+            detail: request.detail.clone(),
+        };
+        self.send_event(&Endpoint::ui(&request.customer), &prompt);
+        self.send_event(&Endpoint::agent(&request.customer), &prompt);
+        self.record(
+            &number,
+            "consent.asked",
+            &scope.plugin,
+            format!("{customer_name}: \"{text}\" ({})", request.capability),
+        )
+        .await;
+
+        let outcome = match tokio::time::timeout(self.settings.consent_timeout, answered).await {
+            Ok(Ok(true)) => ConsentOutcome::Granted,
+            Ok(Ok(false)) => ConsentOutcome::Denied,
+            // Timed out, or the session ended while waiting.
+            Ok(Err(_)) | Err(_) => ConsentOutcome::TimedOut,
+        };
+        self.lock_pending_consents().remove(&id);
+
+        let grant = if outcome == ConsentOutcome::Granted {
+            let now = now_millis();
+            let record = GrantRecord {
+                id: short_id("grant"),
+                session: number.clone(),
+                customer: request.customer.clone(),
+                plugin: scope.plugin.clone(),
+                capability: request.capability.clone(),
+                granted_at: now,
+                expires_at: self
+                    .settings
+                    .grant_ttl
+                    .map(|ttl| now + ttl.as_millis() as Millis),
+                revoked_at: None,
+            };
+            match self.storage.insert_grant(record.clone()).await {
+                Ok(()) => Some(record.id),
+                Err(error) => {
+                    tracing::error!(%error, "could not store a consent grant; treating it as not given");
+                    return Err(ConsentError::Invalid(
+                        "the permission could not be saved; ask again".into(),
+                    ));
+                }
+            }
+        } else {
+            None
+        };
+        let word = match outcome {
+            ConsentOutcome::Granted => "granted",
+            ConsentOutcome::Denied => "denied",
+            ConsentOutcome::TimedOut => "timed_out",
+        };
+        self.record(
+            &number,
+            &format!("consent.{word}"),
+            &customer_name,
+            format!("{} for {}", request.capability, scope.plugin),
+        )
+        .await;
+        let answered = ServerEvent::ConsentAnswered {
+            session: number.clone(),
+            request: id,
+            outcome: word.into(),
+            grant,
+        };
+        self.broadcast(&number, &answered, true);
+        Ok(outcome)
+    }
+
+    /// The customer (page or agent) answers a prompt.
+    pub fn answer_consent(
+        &self,
+        participant: &str,
+        request: &str,
+        granted: bool,
+    ) -> Result<(), ApiError> {
+        let mut pending = self.lock_pending_consents();
+        match pending.get(request) {
+            Some(p) if p.customer == participant => {}
+            _ => {
+                return Err(ApiError::not_found(
+                    "no such consent request is waiting (it may have timed out)",
+                ));
+            }
+        }
+        if let Some(p) = pending.remove(request) {
+            let _ = p.answer.send(granted);
+        }
+        Ok(())
+    }
+
+    /// The customer withdraws a permission; later agent calls under it fail.
+    pub async fn revoke_consent(
+        &self,
+        number: &str,
+        participant: &str,
+        grant: &str,
+    ) -> Result<(), ApiError> {
+        let grants = self.storage.grants(number).await?;
+        let owned = grants
+            .iter()
+            .any(|g| g.id == grant && g.customer == participant && g.revoked_at.is_none());
+        if !owned || !self.storage.revoke_grant(grant, now_millis()).await? {
+            return Err(ApiError::not_found("no such permission to revoke"));
+        }
+        let name = self
+            .with_live(number, |s| {
+                Ok(s.participant(participant).map(|p| p.display_name.clone()))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        self.record(number, "consent.revoked", &name, grant).await;
+        self.broadcast(
+            number,
+            &ServerEvent::ConsentRevoked {
+                session: number.to_owned(),
+                grant: grant.to_owned(),
+            },
+            true,
+        );
+        Ok(())
+    }
+
+    /// Whether a live grant covers a call right now.
+    pub(crate) async fn has_live_grant(&self, scope: GrantScope<'_>) -> Result<bool, ApiError> {
+        let grants = self.storage.grants(scope.session).await?;
+        Ok(live_grant(&grants, scope, now_millis()).is_some())
+    }
+
+    /// Drops prompts and calls waiting in a session that ended.
+    pub(crate) fn cancel_pending_for(&self, number: &str) {
+        self.lock_pending_consents()
+            .retain(|_, p| p.session != number);
+        let mut calls = self
+            .pending_calls
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        calls.retain(|_, call| call.session != number);
+    }
+
+    fn lock_pending_consents(
+        &self,
+    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, PendingConsent>> {
+        self.pending_consents
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+}
+
+impl From<ApiError> for ConsentError {
+    fn from(error: ApiError) -> Self {
+        match error.code {
+            ErrorCode::NotFound => ConsentError::UnknownSession(error.message),
+            _ => ConsentError::Invalid(error.message),
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! Who drives the session: selecting the customer, passing control, chat,
+//! and the checks the console's commands go through.
+
+use serde_json::{Value, json};
+use tether_protocol::{ErrorCode, ServerEvent};
+
+use super::Sessions;
+use super::lifecycle::plugin_participant;
+use super::policy::{self, Action};
+use crate::api_error::ApiError;
+use crate::plugin_host::services::{Participant, PluginEvent};
+use crate::storage::{Account, ParticipantRole};
+
+impl Sessions {
+    /// The participant id of `account` in session `number`, checked for
+    /// `action`.
+    pub fn authorize(
+        &self,
+        account: &Account,
+        number: &str,
+        action: Action,
+    ) -> Result<String, ApiError> {
+        self.with_live(number, |s| {
+            let p = s
+                .participant_of_account(account.id)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            policy::check(p.role, action)?;
+            Ok(p.id.clone())
+        })
+    }
+
+    /// Participants, host, mode and selected customer, for the console.
+    pub fn info(&self, number: &str) -> Result<Value, ApiError> {
+        self.with_live(number, |s| {
+            Ok(json!({
+                "session": s.number,
+                "mode": s.mode.as_str(),
+                "host": s.host().map(|h| h.id.clone()),
+                "selected_customer": s.selected_customer,
+                "participants": s.participants.values().map(|p| p.info()).collect::<Vec<_>>(),
+            }))
+        })
+    }
+
+    /// Participants as clients see them.
+    pub fn participant_infos(
+        &self,
+        number: &str,
+    ) -> Result<Vec<tether_protocol::ParticipantInfo>, ApiError> {
+        self.with_live(number, |s| {
+            Ok(s.participants.values().map(|p| p.info()).collect())
+        })
+    }
+
+    /// Participants as plugins see them.
+    pub fn plugin_participants(&self, number: &str) -> Result<Vec<Participant>, ApiError> {
+        self.with_live(number, |s| {
+            Ok(s.participants.values().map(plugin_participant).collect())
+        })
+    }
+
+    /// The host chooses the customer to work with; anything shared with the
+    /// previous one ends.
+    pub async fn select_customer(
+        &self,
+        number: &str,
+        by: &str,
+        customer: &str,
+    ) -> Result<(), ApiError> {
+        let (site, previous, chosen) = self.with_live(number, |s| {
+            let host = s
+                .participant(by)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            policy::check(host.role, Action::Drive)?;
+            let chosen = s
+                .participant(customer)
+                .filter(|p| p.role == ParticipantRole::Customer)
+                .cloned()
+                .ok_or_else(|| {
+                    ApiError::not_found(format!("no customer {customer} in this session"))
+                })?;
+            let previous = s.selected_customer.replace(customer.to_owned());
+            Ok((s.site.clone(), previous, chosen))
+        })?;
+        if previous.as_deref() == Some(customer) {
+            return Ok(());
+        }
+        self.record(number, "customer.selected", by, chosen.display_name.clone())
+            .await;
+        if previous.is_some() {
+            self.broadcast(
+                number,
+                &ServerEvent::ActivitiesEnded {
+                    session: number.to_owned(),
+                    reason: "another customer was selected".into(),
+                },
+                true,
+            );
+        }
+        self.broadcast(
+            number,
+            &ServerEvent::CustomerSelected {
+                session: number.to_owned(),
+                participant: customer.to_owned(),
+            },
+            false,
+        );
+        self.notify_plugins(
+            &site,
+            PluginEvent::CustomerSelected {
+                session: number.to_owned(),
+                participant: plugin_participant(&chosen),
+            },
+        );
+        Ok(())
+    }
+
+    /// The host gives control to another CSR of the session (an assistant),
+    /// who can give it back the same way. Every support activity ends.
+    pub async fn pass_control(&self, number: &str, by: &str, to: &str) -> Result<(), ApiError> {
+        let (site, from_name, to_name) = self.with_live(number, |s| {
+            let from = s
+                .participant(by)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            policy::check(from.role, Action::Drive)?;
+            let target = s.participant(to).ok_or_else(|| {
+                ApiError::not_found(format!("no participant {to} in this session"))
+            })?;
+            if target.role != ParticipantRole::Assistant {
+                return Err(ApiError::new(
+                    ErrorCode::Forbidden,
+                    "control can only pass to another CSR in the session",
+                ));
+            }
+            let names = (from.display_name.clone(), target.display_name.clone());
+            if let Some(p) = s.participants.get_mut(by) {
+                p.role = ParticipantRole::Assistant;
+            }
+            if let Some(p) = s.participants.get_mut(to) {
+                p.role = ParticipantRole::Host;
+            }
+            Ok((s.site.clone(), names.0, names.1))
+        })?;
+        self.storage
+            .set_participant_role(by, ParticipantRole::Assistant)
+            .await?;
+        self.storage
+            .set_participant_role(to, ParticipantRole::Host)
+            .await?;
+        self.record(
+            number,
+            "control.passed",
+            &from_name,
+            format!("to {to_name}"),
+        )
+        .await;
+        self.broadcast(
+            number,
+            &ServerEvent::ActivitiesEnded {
+                session: number.to_owned(),
+                reason: "control passed to another CSR".into(),
+            },
+            true,
+        );
+        self.broadcast(
+            number,
+            &ServerEvent::ControlPassed {
+                session: number.to_owned(),
+                from: by.to_owned(),
+                to: to.to_owned(),
+            },
+            false,
+        );
+        self.notify_plugins(
+            &site,
+            PluginEvent::ActivitiesEnded {
+                session: number.to_owned(),
+            },
+        );
+        Ok(())
+    }
+
+    /// Chat from any participant to everyone in the session.
+    pub async fn chat(&self, number: &str, from: &str, text: &str) -> Result<(), ApiError> {
+        let name = self.with_live(number, |s| {
+            let p = s
+                .participant(from)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            policy::check(p.role, Action::Chat)?;
+            Ok(p.display_name.clone())
+        })?;
+        self.record(number, "chat", &name, text).await;
+        let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        self.broadcast(
+            number,
+            &ServerEvent::Chat {
+                session: number.to_owned(),
+                from: from.to_owned(),
+                display_name: name,
+                text: text.to_owned(),
+                at,
+            },
+            false,
+        );
+        Ok(())
+    }
+}

@@ -1,0 +1,617 @@
+//! Starting, joining, leaving and ending sessions, and the host's grace
+//! period after the console closes.
+
+use std::net::IpAddr;
+use std::sync::Arc;
+
+use serde::Serialize;
+use tether_protocol::{ErrorCode, ServerEvent};
+
+use super::live::{LiveParticipant, LiveSession};
+use super::policy::{self, Action};
+use super::{Sessions, invite, number};
+use crate::api_error::ApiError;
+use crate::plugin_host::services::{Participant, PluginEvent, Role};
+use crate::routing::{ConnectionId, Endpoint, Outbox};
+use crate::storage::{
+    Account, ParticipantRecord, ParticipantRole, SessionRecord, SessionStatus, StorageError,
+    now_millis,
+};
+use crate::token::{hash_token, random_token, short_id};
+
+/// What the CSR gets when starting a session.
+#[derive(Debug, Clone, Serialize)]
+pub struct StartedSession {
+    pub session: String,
+    pub participant: String,
+    pub mode: String,
+    /// The link to copy into an instant message.
+    pub join_link: String,
+    pub invite_customer: InvitationView,
+    pub invite_assistant: InvitationView,
+}
+
+/// An invitation's texts and its `mailto:` link.
+#[derive(Debug, Clone, Serialize)]
+pub struct InvitationView {
+    pub subject: String,
+    pub body: String,
+    pub mailto: String,
+}
+
+impl From<invite::Invitation> for InvitationView {
+    fn from(invitation: invite::Invitation) -> Self {
+        InvitationView {
+            mailto: invitation.mailto(),
+            subject: invitation.subject,
+            body: invitation.body,
+        }
+    }
+}
+
+/// What a customer gets when joining: the token authenticates their page
+/// and their agent for this session.
+#[derive(Debug, Clone, Serialize)]
+pub struct JoinedCustomer {
+    pub session: String,
+    pub participant: String,
+    pub token: String,
+}
+
+const MAX_DISPLAY_NAME_CHARS: usize = 80;
+
+pub(crate) fn plugin_participant(p: &LiveParticipant) -> Participant {
+    Participant {
+        id: p.id.clone(),
+        display_name: p.display_name.clone(),
+        role: match p.role {
+            ParticipantRole::Host => Role::Host,
+            ParticipantRole::Assistant => Role::Assistant,
+            ParticipantRole::Customer => Role::Customer,
+        },
+    }
+}
+
+impl Sessions {
+    /// Starts a session hosted by `account` on the account's site.
+    pub async fn start(&self, account: &Account) -> Result<StartedSession, ApiError> {
+        let site = self.sites.site(&account.site).ok_or_else(|| {
+            ApiError::forbidden(format!(
+                "your account's site `{}` is not configured",
+                account.site
+            ))
+        })?;
+        let mode = account.session_mode.unwrap_or(site.settings.session_mode);
+        let started_at = now_millis();
+        let mut number = number::generate();
+        let mut attempts = 0;
+        loop {
+            let record = SessionRecord {
+                number: number.clone(),
+                site: site.id.clone(),
+                mode,
+                started_by: account.id,
+                status: SessionStatus::Active,
+                started_at,
+                ended_at: None,
+                end_reason: None,
+            };
+            match self.storage.create_session(record).await {
+                Ok(()) => break,
+                Err(StorageError::Conflict(_)) if attempts < 8 => {
+                    attempts += 1;
+                    number = number::generate();
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+        let host = LiveParticipant {
+            id: short_id("p"),
+            display_name: account.display_name.clone(),
+            role: ParticipantRole::Host,
+            account_id: Some(account.id),
+            agent_capabilities: None,
+        };
+        self.storage
+            .add_participant(record_of(&number, &host, None))
+            .await?;
+        let live = LiveSession {
+            number: number.clone(),
+            site: site.id.clone(),
+            mode,
+            participants: [(host.id.clone(), host.clone())].into(),
+            selected_customer: None,
+            host_away: None,
+        };
+        self.with_all_live(|sessions| sessions.insert(number.clone(), live));
+        self.record(
+            &number,
+            "session.started",
+            &account.display_name,
+            format!("mode: {mode}; site: {}", site.id),
+        )
+        .await;
+        self.record(&number, "participant.joined", &host.display_name, "host")
+            .await;
+        tracing::info!(session = %number, csr = %account.username, "session started");
+
+        Ok(StartedSession {
+            session: number.clone(),
+            participant: host.id,
+            mode: mode.to_string(),
+            join_link: invite::join_link(&self.settings.public_url, &number),
+            invite_customer: invite::for_customer(
+                &account.display_name,
+                &self.settings.public_url,
+                &number,
+            )
+            .into(),
+            invite_assistant: invite::for_assistant(&account.display_name, &number).into(),
+        })
+    }
+
+    /// Routes a console connection to the CSR's participant in a session.
+    pub fn attach_console(&self, participant: &str, connection: ConnectionId, outbox: Outbox) {
+        self.router
+            .attach(Endpoint::ui(participant), connection, outbox);
+    }
+
+    /// An assistant CSR joins a running session of their site by number.
+    pub async fn assist(&self, account: &Account, number_input: &str) -> Result<String, ApiError> {
+        let number = number::normalize(number_input)
+            .ok_or_else(|| ApiError::unknown_session(number_input))?;
+        let assistant = LiveParticipant {
+            id: short_id("p"),
+            display_name: account.display_name.clone(),
+            role: ParticipantRole::Assistant,
+            account_id: Some(account.id),
+            agent_capabilities: None,
+        };
+        self.with_live(&number, |s| {
+            if s.site != account.site {
+                return Err(ApiError::unknown_session(&number));
+            }
+            if s.participant_of_account(account.id).is_some() {
+                return Err(ApiError::new(
+                    ErrorCode::Conflict,
+                    "you are already in this session",
+                ));
+            }
+            Ok(())
+        })?;
+        self.storage
+            .add_participant(record_of(&number, &assistant, None))
+            .await?;
+        let site = self.with_live(&number, |s| {
+            s.participants
+                .insert(assistant.id.clone(), assistant.clone());
+            Ok(s.site.clone())
+        })?;
+        self.record(
+            &number,
+            "participant.joined",
+            &assistant.display_name,
+            "assistant",
+        )
+        .await;
+        self.broadcast(
+            &number,
+            &ServerEvent::ParticipantJoined {
+                session: number.clone(),
+                participant: assistant.info(),
+            },
+            false,
+        );
+        self.notify_plugins(
+            &site,
+            PluginEvent::ParticipantJoined {
+                session: number.clone(),
+                participant: plugin_participant(&assistant),
+            },
+        );
+        Ok(assistant.id)
+    }
+
+    /// A CSR's console comes back to a session it is in (after closing or
+    /// reloading); ends the host's grace period.
+    pub async fn resume(&self, account: &Account, number: &str) -> Result<String, ApiError> {
+        let (participant, was_away) = self.with_live(number, |s| {
+            let participant = s
+                .participant_of_account(account.id)
+                .map(|p| (p.id.clone(), p.role, p.info()))
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            let was_away = participant.1 == ParticipantRole::Host && s.host_away.take().is_some();
+            Ok((participant, was_away))
+        })?;
+        if was_away {
+            self.record(
+                number,
+                "participant.rejoined",
+                &account.display_name,
+                "host came back",
+            )
+            .await;
+            self.broadcast(
+                number,
+                &ServerEvent::ParticipantRejoined {
+                    session: number.to_owned(),
+                    participant: participant.2,
+                },
+                false,
+            );
+        }
+        Ok(participant.0)
+    }
+
+    /// A customer joins by session number with a display name.
+    pub async fn join_customer(
+        &self,
+        number_input: &str,
+        display_name: &str,
+        client: IpAddr,
+    ) -> Result<JoinedCustomer, ApiError> {
+        self.limit_join_attempts(client)?;
+        let number = number::normalize(number_input)
+            .ok_or_else(|| ApiError::unknown_session(number_input.trim()))?;
+        let display_name = display_name.trim();
+        let chars = display_name.chars().count();
+        if chars == 0
+            || chars > MAX_DISPLAY_NAME_CHARS
+            || display_name.chars().any(char::is_control)
+        {
+            return Err(ApiError::malformed(format!(
+                "your name must be 1 to {MAX_DISPLAY_NAME_CHARS} characters"
+            )));
+        }
+        let customer = LiveParticipant {
+            id: short_id("p"),
+            display_name: display_name.to_owned(),
+            role: ParticipantRole::Customer,
+            account_id: None,
+            agent_capabilities: None,
+        };
+        // Check the rules and reserve the place in one step, so two
+        // customers joining at once cannot both take the last place.
+        let site = self.with_all_live(|sessions| {
+            let session = sessions
+                .get(&number)
+                .ok_or_else(|| ApiError::unknown_session(&number))?;
+            let host_account = session.host().and_then(|h| h.account_id);
+            let customers_of_host = sessions
+                .values()
+                .filter(|s| s.host().and_then(|h| h.account_id) == host_account)
+                .map(|s| s.customers().count() as u32)
+                .sum();
+            let site = self
+                .sites
+                .site(&session.site)
+                .ok_or_else(|| ApiError::unknown_session(&number))?;
+            policy::check_customer_join(
+                session.mode,
+                session.customers().count() as u32,
+                customers_of_host,
+                site.settings.max_customers_per_csr,
+            )?;
+            let site_id = site.id.clone();
+            if let Some(session) = sessions.get_mut(&number) {
+                session
+                    .participants
+                    .insert(customer.id.clone(), customer.clone());
+            }
+            Ok::<_, ApiError>(site_id)
+        })?;
+        let token = random_token();
+        if let Err(error) = self
+            .storage
+            .add_participant(record_of(&number, &customer, Some(hash_token(&token))))
+            .await
+        {
+            self.with_all_live(|sessions| {
+                sessions
+                    .get_mut(&number)
+                    .map(|s| s.participants.remove(&customer.id))
+            });
+            return Err(error.into());
+        }
+        self.record(
+            &number,
+            "participant.joined",
+            &customer.display_name,
+            "customer",
+        )
+        .await;
+        self.broadcast(
+            &number,
+            &ServerEvent::ParticipantJoined {
+                session: number.clone(),
+                participant: customer.info(),
+            },
+            false,
+        );
+        self.notify_plugins(
+            &site,
+            PluginEvent::ParticipantJoined {
+                session: number.clone(),
+                participant: plugin_participant(&customer),
+            },
+        );
+        tracing::info!(session = %number, participant = %customer.id, "customer joined");
+        Ok(JoinedCustomer {
+            session: number,
+            participant: customer.id,
+            token,
+        })
+    }
+
+    /// The running session and customer a join token belongs to.
+    pub async fn customer_by_token(&self, token: &str) -> Result<(String, String), ApiError> {
+        let unknown = || {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "this join link is not valid or the session has ended",
+            )
+        };
+        let record = self
+            .storage
+            .participant_by_token(&hash_token(token))
+            .await?
+            .ok_or_else(unknown)?;
+        let present = self
+            .with_live(&record.session, |s| Ok(s.participant(&record.id).is_some()))
+            .unwrap_or(false);
+        if !present {
+            return Err(unknown());
+        }
+        Ok((record.session, record.id))
+    }
+
+    /// The customer's page connected (or reconnected).
+    pub async fn customer_ui_connected(
+        &self,
+        number: &str,
+        participant: &str,
+        connection: ConnectionId,
+        outbox: Outbox,
+    ) {
+        self.router
+            .attach(Endpoint::ui(participant), connection, outbox);
+        self.record(
+            number,
+            "page.connected",
+            participant,
+            "customer page connected",
+        )
+        .await;
+    }
+
+    /// The customer's page closed. A reload or a restart of the computer is
+    /// not leaving: the customer stays unless neither the page nor the
+    /// agent is back within the grace period.
+    pub async fn customer_page_closed(
+        self: &Arc<Self>,
+        number: &str,
+        participant: &str,
+        connection: ConnectionId,
+    ) {
+        self.router.detach(&Endpoint::ui(participant), connection);
+        self.leave_if_still_absent(number, participant);
+    }
+
+    /// Starts the grace timer for a customer with no page and no agent.
+    pub(crate) fn leave_if_still_absent(self: &Arc<Self>, number: &str, participant: &str) {
+        let absent = |sessions: &Sessions, participant: &str| {
+            !sessions.router.is_connected(&Endpoint::ui(participant))
+                && !sessions.router.is_connected(&Endpoint::agent(participant))
+        };
+        if !absent(self, participant) {
+            return;
+        }
+        let sessions = Arc::clone(self);
+        let (number, participant) = (number.to_owned(), participant.to_owned());
+        tokio::spawn(async move {
+            tokio::time::sleep(sessions.settings.grace).await;
+            let still_in = sessions
+                .with_live(&number, |s| Ok(s.participant(&participant).is_some()))
+                .unwrap_or(false);
+            if still_in && absent(&sessions, &participant) {
+                let _ = sessions.leave(&number, &participant).await;
+            }
+        });
+    }
+
+    /// A participant leaves the session for good.
+    pub async fn leave(&self, number: &str, participant: &str) -> Result<(), ApiError> {
+        let (left, site) = self.with_live(number, |s| {
+            let role = s
+                .participant(participant)
+                .map(|p| p.role)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            policy::check(role, Action::Leave)?;
+            let left = s
+                .participants
+                .remove(participant)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            if s.selected_customer.as_deref() == Some(participant) {
+                s.selected_customer = None;
+            }
+            Ok((left, s.site.clone()))
+        })?;
+        self.storage
+            .participant_left(participant, now_millis())
+            .await?;
+        self.record(
+            number,
+            "participant.left",
+            &left.display_name,
+            left.role.as_str(),
+        )
+        .await;
+        self.broadcast(
+            number,
+            &ServerEvent::ParticipantLeft {
+                session: number.to_owned(),
+                participant: left.info(),
+            },
+            false,
+        );
+        self.send_event(
+            &Endpoint::ui(participant),
+            &ServerEvent::SessionEnded {
+                session: number.to_owned(),
+                reason: "you left the session".into(),
+            },
+        );
+        self.send_event(
+            &Endpoint::agent(participant),
+            &ServerEvent::SessionEnded {
+                session: number.to_owned(),
+                reason: "the customer left the session".into(),
+            },
+        );
+        self.notify_plugins(
+            &site,
+            PluginEvent::ParticipantLeft {
+                session: number.to_owned(),
+                participant: plugin_participant(&left),
+            },
+        );
+        Ok(())
+    }
+
+    /// Ends the session (by its host, or the kernel with a reason).
+    pub async fn end(&self, number: &str, reason: &str) -> Result<(), ApiError> {
+        let session = self
+            .with_all_live(|sessions| sessions.remove(number))
+            .ok_or_else(|| ApiError::unknown_session(number))?;
+        self.storage
+            .end_session(number, now_millis(), reason)
+            .await?;
+        for id in session.participants.keys() {
+            let _ = self.storage.participant_left(id, now_millis()).await;
+        }
+        self.record(number, "session.ended", "", reason).await;
+        let ended = ServerEvent::SessionEnded {
+            session: number.to_owned(),
+            reason: reason.to_owned(),
+        };
+        for id in session.participants.keys() {
+            self.send_event(&Endpoint::ui(id), &ended);
+            self.send_event(&Endpoint::agent(id), &ended);
+        }
+        self.cancel_pending_for(number);
+        self.notify_plugins(
+            &session.site,
+            PluginEvent::SessionEnded {
+                session: number.to_owned(),
+            },
+        );
+        tracing::info!(session = number, reason, "session ended");
+        Ok(())
+    }
+
+    /// The host ends the session.
+    pub async fn end_by(&self, number: &str, participant: &str) -> Result<(), ApiError> {
+        let name = self.with_live(number, |s| {
+            let p = s
+                .participant(participant)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            policy::check(p.role, Action::Drive)?;
+            Ok(p.display_name.clone())
+        })?;
+        self.end(number, &format!("ended by {name}")).await
+    }
+
+    /// A CSR console closed. Assistants leave; the host's session waits the
+    /// grace period for the console to come back, then ends.
+    pub async fn console_closed(
+        self: &Arc<Self>,
+        number: &str,
+        participant: &str,
+        connection: ConnectionId,
+    ) {
+        self.router.detach(&Endpoint::ui(participant), connection);
+        if self.router.is_connected(&Endpoint::ui(participant)) {
+            return; // a newer console took over
+        }
+        let role = self
+            .with_live(number, |s| Ok(s.participant(participant).map(|p| p.role)))
+            .ok()
+            .flatten();
+        match role {
+            Some(ParticipantRole::Host) => {
+                let token = self.next_away_token();
+                let marked = self.with_live(number, |s| {
+                    s.host_away = Some(token);
+                    Ok(())
+                });
+                if marked.is_err() {
+                    return;
+                }
+                let grace = self.settings.grace;
+                self.record(
+                    number,
+                    "host.away",
+                    participant,
+                    format!("waiting {}s for the host to come back", grace.as_secs()),
+                )
+                .await;
+                self.broadcast(
+                    number,
+                    &ServerEvent::HostAway {
+                        session: number.to_owned(),
+                        grace_secs: grace.as_secs(),
+                    },
+                    false,
+                );
+                let sessions = Arc::clone(self);
+                let number = number.to_owned();
+                tokio::spawn(async move {
+                    tokio::time::sleep(grace).await;
+                    let still_away = sessions
+                        .with_live(&number, |s| Ok(s.host_away == Some(token)))
+                        .unwrap_or(false);
+                    if still_away {
+                        let _ = sessions
+                            .end(&number, "the CSR did not come back within the grace period")
+                            .await;
+                    }
+                });
+            }
+            Some(_) => {
+                let _ = self.leave(number, participant).await;
+            }
+            None => {}
+        }
+    }
+
+    /// Sessions left active by a previous run of the kernel are ended, with
+    /// the reason in their reports.
+    pub async fn end_sessions_left_running(&self) -> Result<usize, ApiError> {
+        let stale = self.storage.active_sessions().await?;
+        for session in &stale {
+            self.storage
+                .end_session(&session.number, now_millis(), "the server restarted")
+                .await?;
+            self.record(&session.number, "session.ended", "", "the server restarted")
+                .await;
+        }
+        Ok(stale.len())
+    }
+}
+
+fn record_of(
+    number: &str,
+    p: &LiveParticipant,
+    join_token_hash: Option<String>,
+) -> ParticipantRecord {
+    ParticipantRecord {
+        id: p.id.clone(),
+        session: number.to_owned(),
+        role: p.role,
+        display_name: p.display_name.clone(),
+        account_id: p.account_id,
+        join_token_hash,
+        joined_at: now_millis(),
+        left_at: None,
+    }
+}

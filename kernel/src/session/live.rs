@@ -1,0 +1,68 @@
+//! The in-memory state of running sessions: who is in them and in what role.
+//! Storage holds the durable record; this holds what changes by the second.
+
+use std::collections::BTreeMap;
+
+use tether_protocol::ParticipantInfo;
+
+use crate::storage::{ParticipantRole, SessionMode};
+
+#[derive(Debug, Clone)]
+pub struct LiveParticipant {
+    pub id: String,
+    pub display_name: String,
+    pub role: ParticipantRole,
+    /// The CSR account, for hosts and assistants.
+    pub account_id: Option<i64>,
+    /// Capabilities the participant's agent offers, once it said hello.
+    pub agent_capabilities: Option<Vec<String>>,
+}
+
+impl LiveParticipant {
+    pub fn info(&self) -> ParticipantInfo {
+        ParticipantInfo {
+            id: self.id.clone(),
+            display_name: self.display_name.clone(),
+            role: self.role.as_str().to_owned(),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct LiveSession {
+    pub number: String,
+    pub site: String,
+    pub mode: SessionMode,
+    /// Participants still in the session, by id.
+    pub participants: BTreeMap<String, LiveParticipant>,
+    /// The customer the host works with (single-session mode).
+    pub selected_customer: Option<String>,
+    /// Set while the host's console is gone; the value tells a grace timer
+    /// whether it is still the one that should end the session.
+    pub host_away: Option<u64>,
+}
+
+impl LiveSession {
+    pub fn host(&self) -> Option<&LiveParticipant> {
+        self.participants
+            .values()
+            .find(|p| p.role == ParticipantRole::Host)
+    }
+
+    pub fn customers(&self) -> impl Iterator<Item = &LiveParticipant> {
+        self.participants
+            .values()
+            .filter(|p| p.role == ParticipantRole::Customer)
+    }
+
+    pub fn participant(&self, id: &str) -> Option<&LiveParticipant> {
+        self.participants.get(id)
+    }
+
+    /// The participant of a CSR account, if that CSR is in the session.
+    pub fn participant_of_account(&self, account_id: i64) -> Option<&LiveParticipant> {
+        self.participants
+            .values()
+            .find(|p| p.account_id == Some(account_id))
+    }
+}

@@ -1,0 +1,192 @@
+//! Support sessions: starting, joining (customers by number, assistant CSRs),
+//! roles and control, leaving, ending, the host's grace period, chat and the
+//! session details report.
+//!
+//! [`Sessions`] keeps live state in memory (`live.rs`) and every change in
+//! storage; pure rules live in `policy.rs`, `number.rs` and `rate_limit.rs`.
+
+mod agents;
+mod control;
+pub mod invite;
+mod lifecycle;
+pub mod live;
+pub mod number;
+mod plugin_services;
+pub mod policy;
+pub mod rate_limit;
+pub mod report;
+
+use std::collections::HashMap;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use tether_protocol::{ErrorCode, ServerEvent, ServerMessage};
+use tokio::sync::mpsc;
+
+pub use agents::AgentReply;
+pub use lifecycle::{JoinedCustomer, StartedSession};
+use live::LiveSession;
+use rate_limit::RateLimiter;
+
+use crate::api_error::ApiError;
+use crate::plugin_host::services::PluginEvent;
+use crate::routing::{Endpoint, MessageRouter};
+use crate::site::SiteTable;
+use crate::storage::{ReportEntry, Storage, now_millis};
+
+/// Timing and addresses the sessions need.
+#[derive(Debug, Clone)]
+pub struct SessionSettings {
+    pub public_url: String,
+    pub grace: Duration,
+    pub consent_timeout: Duration,
+    /// `None`: grants last until the session ends or are revoked.
+    pub grant_ttl: Option<Duration>,
+    pub agent_timeout: Duration,
+    pub join_attempts_per_minute: u32,
+}
+
+/// An event for the plugins enabled on a site.
+#[derive(Debug, Clone)]
+pub struct SiteEvent {
+    pub site: String,
+    pub event: PluginEvent,
+}
+
+pub struct Sessions {
+    pub(crate) storage: Arc<dyn Storage>,
+    pub(crate) router: Arc<dyn MessageRouter>,
+    pub(crate) sites: Arc<SiteTable>,
+    pub(crate) settings: SessionSettings,
+    pub(crate) live: Mutex<HashMap<String, LiveSession>>,
+    plugin_events: mpsc::UnboundedSender<SiteEvent>,
+    join_limiter: Mutex<RateLimiter<IpAddr>>,
+    pub(crate) pending_consents: Mutex<HashMap<String, crate::consent::PendingConsent>>,
+    pub(crate) pending_calls: Mutex<HashMap<String, agents::PendingCall>>,
+    next_away_token: std::sync::atomic::AtomicU64,
+}
+
+impl Sessions {
+    pub fn new(
+        storage: Arc<dyn Storage>,
+        router: Arc<dyn MessageRouter>,
+        sites: Arc<SiteTable>,
+        settings: SessionSettings,
+        plugin_events: mpsc::UnboundedSender<SiteEvent>,
+    ) -> Arc<Sessions> {
+        let limiter = RateLimiter::new(
+            settings.join_attempts_per_minute as usize,
+            Duration::from_secs(60),
+        );
+        Arc::new(Sessions {
+            storage,
+            router,
+            sites,
+            settings,
+            live: Mutex::new(HashMap::new()),
+            plugin_events,
+            join_limiter: Mutex::new(limiter),
+            pending_consents: Mutex::new(HashMap::new()),
+            pending_calls: Mutex::new(HashMap::new()),
+            next_away_token: std::sync::atomic::AtomicU64::new(1),
+        })
+    }
+
+    /// Runs `f` on the live session `number`, or fails as an unknown session.
+    pub(crate) fn with_live<R>(
+        &self,
+        number: &str,
+        f: impl FnOnce(&mut LiveSession) -> Result<R, ApiError>,
+    ) -> Result<R, ApiError> {
+        let mut live = self
+            .live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        let session = live
+            .get_mut(number)
+            .ok_or_else(|| ApiError::unknown_session(number))?;
+        f(session)
+    }
+
+    pub(crate) fn with_all_live<R>(
+        &self,
+        f: impl FnOnce(&mut HashMap<String, LiveSession>) -> R,
+    ) -> R {
+        let mut live = self
+            .live
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        f(&mut live)
+    }
+
+    /// The site a running session belongs to.
+    pub fn site_of(&self, number: &str) -> Option<String> {
+        self.with_live(number, |s| Ok(s.site.clone())).ok()
+    }
+
+    /// Appends a line to the session details report.
+    pub async fn record(&self, number: &str, kind: &str, actor: &str, detail: impl Into<String>) {
+        let entry = ReportEntry {
+            at: now_millis(),
+            kind: kind.to_owned(),
+            actor: actor.to_owned(),
+            detail: detail.into(),
+        };
+        if let Err(error) = self.storage.append_event(number, entry).await {
+            tracing::error!(session = number, %error, "could not append to the session report");
+        }
+    }
+
+    /// Sends an event to every participant's UI (and agent when `agents`).
+    pub(crate) fn broadcast(&self, number: &str, event: &ServerEvent, agents: bool) {
+        let ids: Vec<String> = self
+            .with_live(number, |s| Ok(s.participants.keys().cloned().collect()))
+            .unwrap_or_default();
+        let message = ServerMessage::event(event);
+        for id in ids {
+            self.router.send(&Endpoint::ui(&id), message.clone());
+            if agents {
+                self.router.send(&Endpoint::agent(&id), message.clone());
+            }
+        }
+    }
+
+    pub(crate) fn send_event(&self, endpoint: &Endpoint, event: &ServerEvent) -> bool {
+        self.router.send(endpoint, ServerMessage::event(event))
+    }
+
+    pub(crate) fn notify_plugins(&self, site: &str, event: PluginEvent) {
+        let _ = self.plugin_events.send(SiteEvent {
+            site: site.to_owned(),
+            event,
+        });
+    }
+
+    /// Counts a join attempt from `client`; refuses when it tried too often.
+    pub(crate) fn limit_join_attempts(&self, client: IpAddr) -> Result<(), ApiError> {
+        let mut limiter = self
+            .join_limiter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        limiter
+            .attempt(&client, std::time::Instant::now())
+            .map_err(|wait| {
+                ApiError::new(
+                    ErrorCode::RateLimited,
+                    format!(
+                        "too many attempts to join; try again in {} seconds",
+                        wait.as_secs().max(1)
+                    ),
+                )
+            })
+    }
+
+    pub(crate) fn next_away_token(&self) -> u64 {
+        self.next_away_token
+            .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,193 @@
+//! The kernel's own checks on agent calls, below the plugin host: even a
+//! caller that skipped the host's checks cannot reach an agent without the
+//! site enabling the plugin and a live grant for exactly that scope.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use tokio::sync::mpsc;
+
+use super::{SessionSettings, Sessions};
+use crate::accounts::{AccountSpec, Accounts};
+use crate::plugin_host::services::{AgentCall, AgentError, PluginScope};
+use crate::routing::InProcessRouter;
+use crate::site::SiteTable;
+use crate::storage::{AccountRole, GrantRecord, SqliteStorage, Storage, now_millis};
+
+struct Fixture {
+    sessions: Arc<Sessions>,
+    storage: Arc<dyn Storage>,
+    number: String,
+    customer: String,
+    _dir: tempfile::TempDir,
+}
+
+async fn fixture() -> Fixture {
+    let dir = tempfile::tempdir().expect("temp dir");
+    let storage: Arc<dyn Storage> = Arc::new(
+        SqliteStorage::open(&dir.path().join("t.db"))
+            .await
+            .expect("db"),
+    );
+    let echo_only = vec!["echo".to_owned()];
+    let none: Vec<String> = Vec::new();
+    let sites = SiteTable::new([
+        ("acme", "Acme", echo_only.as_slice()),
+        ("lab", "Lab", none.as_slice()),
+    ])
+    .expect("sites");
+    let settings = SessionSettings {
+        public_url: "http://tether.test".into(),
+        grace: Duration::from_secs(60),
+        consent_timeout: Duration::from_secs(60),
+        grant_ttl: None,
+        agent_timeout: Duration::from_secs(60),
+        join_attempts_per_minute: 100,
+    };
+    let (events, _) = mpsc::unbounded_channel();
+    let sessions = Sessions::new(
+        storage.clone(),
+        Arc::new(InProcessRouter::default()),
+        Arc::new(sites),
+        settings,
+        events,
+    );
+    let account = Accounts::new(storage.clone())
+        .create(AccountSpec {
+            username: "anna".into(),
+            display_name: "Anna".into(),
+            email: String::new(),
+            site: "acme".into(),
+            password: "correct horse battery".into(),
+            role: AccountRole::Csr,
+            webacd_agent: false,
+            session_mode: None,
+        })
+        .await
+        .expect("account");
+    let number = sessions.start(&account).await.expect("started").session;
+    let customer = sessions
+        .join_customer(&number, "Carl", "127.0.0.1".parse().expect("ip"))
+        .await
+        .expect("joined")
+        .participant;
+    Fixture {
+        sessions,
+        storage,
+        number,
+        customer,
+        _dir: dir,
+    }
+}
+
+fn call(f: &Fixture) -> AgentCall {
+    AgentCall {
+        session: f.number.clone(),
+        participant: f.customer.clone(),
+        capability: "demo.greet".into(),
+        input: "{}".into(),
+    }
+}
+
+fn scope(site: &str, plugin: &str) -> PluginScope {
+    PluginScope {
+        site: site.into(),
+        plugin: plugin.into(),
+    }
+}
+
+async fn grant(f: &Fixture, plugin: &str, expires_at: Option<i64>) {
+    let record = GrantRecord {
+        id: crate::token::short_id("grant"),
+        session: f.number.clone(),
+        customer: f.customer.clone(),
+        plugin: plugin.into(),
+        capability: "demo.greet".into(),
+        granted_at: now_millis(),
+        expires_at,
+        revoked_at: None,
+    };
+    f.storage.insert_grant(record).await.expect("grant stored");
+}
+
+#[tokio::test]
+async fn every_lock_is_checked_on_every_call() {
+    let f = fixture().await;
+    // A plugin of another site does not even see the session.
+    let other_site = f.sessions.call_agent(&scope("lab", "echo"), call(&f)).await;
+    assert!(
+        matches!(other_site, Err(AgentError::UnknownSession(_))),
+        "{other_site:?}"
+    );
+
+    // Granted, but the site does not enable the plugin.
+    grant(&f, "scripts", None).await;
+    let disabled = f
+        .sessions
+        .call_agent(&scope("acme", "scripts"), call(&f))
+        .await;
+    assert!(
+        matches!(&disabled, Err(AgentError::UndeclaredCapability(why)) if why.contains("not enabled")),
+        "{disabled:?}"
+    );
+
+    // Enabled, but no grant for this plugin; then an expired one.
+    let ungranted = f
+        .sessions
+        .call_agent(&scope("acme", "echo"), call(&f))
+        .await;
+    assert!(
+        matches!(ungranted, Err(AgentError::NoConsent(_))),
+        "{ungranted:?}"
+    );
+    grant(&f, "echo", Some(now_millis() - 1)).await;
+    let expired = f
+        .sessions
+        .call_agent(&scope("acme", "echo"), call(&f))
+        .await;
+    assert!(
+        matches!(expired, Err(AgentError::NoConsent(_))),
+        "{expired:?}"
+    );
+
+    // Live grant: the call gets as far as the agent, which is not running.
+    grant(&f, "echo", None).await;
+    let no_agent = f
+        .sessions
+        .call_agent(&scope("acme", "echo"), call(&f))
+        .await;
+    assert!(
+        matches!(&no_agent, Err(AgentError::Unavailable(why)) if why.contains("no host agent")),
+        "{no_agent:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_participant_who_is_not_a_customer_cannot_be_asked_for_consent() {
+    let f = fixture().await;
+    let host = f
+        .sessions
+        .plugin_participants(&f.number)
+        .expect("participants")
+        .into_iter()
+        .find(|p| p.role == crate::plugin_host::services::Role::Host)
+        .expect("host");
+    let request = crate::plugin_host::services::ConsentRequest {
+        session: f.number.clone(),
+        customer: host.id.clone(),
+        capability: "demo.greet".into(),
+        consent_text: "{csr} wants to say hello".into(),
+        detail: None,
+    };
+    let refused = f
+        .sessions
+        .request_consent(&scope("acme", "echo"), request)
+        .await;
+    assert!(
+        matches!(
+            refused,
+            Err(crate::plugin_host::services::ConsentError::UnknownParticipant(_))
+        ),
+        "{refused:?}"
+    );
+}

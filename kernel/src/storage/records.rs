@@ -1,0 +1,137 @@
+//! The records storage reads and writes. Times are Unix milliseconds.
+
+use std::fmt;
+use std::str::FromStr;
+
+pub type Millis = i64;
+
+pub fn now_millis() -> Millis {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as Millis)
+        .unwrap_or_default()
+}
+
+/// Declares a text-backed enum with `as_str`, `Display` and `FromStr`.
+macro_rules! text_enum {
+    ($(#[$meta:meta])* $name:ident { $($variant:ident = $text:literal),+ $(,)? }) => {
+        $(#[$meta])*
+        #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
+        #[serde(rename_all = "snake_case")]
+        pub enum $name { $($variant),+ }
+
+        impl $name {
+            pub fn as_str(self) -> &'static str {
+                match self { $($name::$variant => $text),+ }
+            }
+        }
+
+        impl fmt::Display for $name {
+            fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str(self.as_str())
+            }
+        }
+
+        impl FromStr for $name {
+            type Err = String;
+            fn from_str(text: &str) -> Result<Self, String> {
+                match text {
+                    $($text => Ok($name::$variant),)+
+                    other => Err(format!("`{other}` is not a valid {}", stringify!($name))),
+                }
+            }
+        }
+    };
+}
+
+text_enum!(
+    /// What a CSR account may do beyond supporting customers.
+    AccountRole { Csr = "csr", Admin = "admin" }
+);
+text_enum!(
+    /// Several customers in one session, or one session per customer.
+    SessionMode { Single = "single", Multi = "multi" }
+);
+text_enum!(ParticipantRole { Host = "host", Assistant = "assistant", Customer = "customer" });
+text_enum!(SessionStatus { Active = "active", Ended = "ended" });
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewAccount {
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub site: String,
+    pub password_hash: String,
+    pub role: AccountRole,
+    pub webacd_agent: bool,
+    /// Overrides the site's session mode for this CSR.
+    pub session_mode: Option<SessionMode>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Account {
+    pub id: i64,
+    pub username: String,
+    pub display_name: String,
+    pub email: String,
+    pub site: String,
+    pub password_hash: String,
+    pub role: AccountRole,
+    pub webacd_agent: bool,
+    pub session_mode: Option<SessionMode>,
+    pub created_at: Millis,
+}
+
+/// A signed-in browser.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WebSession {
+    pub token_hash: String,
+    pub account_id: i64,
+    pub csrf_token: String,
+    pub expires_at: Millis,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionRecord {
+    pub number: String,
+    pub site: String,
+    pub mode: SessionMode,
+    pub started_by: i64,
+    pub status: SessionStatus,
+    pub started_at: Millis,
+    pub ended_at: Option<Millis>,
+    pub end_reason: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ParticipantRecord {
+    pub id: String,
+    pub session: String,
+    pub role: ParticipantRole,
+    pub display_name: String,
+    pub account_id: Option<i64>,
+    pub join_token_hash: Option<String>,
+    pub joined_at: Millis,
+    pub left_at: Option<Millis>,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct GrantRecord {
+    pub id: String,
+    pub session: String,
+    pub customer: String,
+    pub plugin: String,
+    pub capability: String,
+    pub granted_at: Millis,
+    pub expires_at: Option<Millis>,
+    pub revoked_at: Option<Millis>,
+}
+
+/// One line of the session details report.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ReportEntry {
+    pub at: Millis,
+    pub kind: String,
+    pub actor: String,
+    pub detail: String,
+}

@@ -1,0 +1,589 @@
+//! SQLite storage (embedded default): WAL journal, foreign keys, migrations
+//! from `kernel/migrations` applied at open.
+
+use std::path::Path;
+use std::str::FromStr;
+
+use async_trait::async_trait;
+use sqlx::Row;
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteJournalMode, SqlitePool, SqlitePoolOptions, SqliteRow,
+};
+
+use super::records::*;
+use super::{Storage, StorageError};
+use crate::plugin_host::services::{KvError, PluginKv, PluginScope};
+
+pub struct SqliteStorage {
+    pool: SqlitePool,
+}
+
+fn backend(error: sqlx::Error) -> StorageError {
+    match &error {
+        sqlx::Error::Database(db) if db.is_unique_violation() => {
+            StorageError::Conflict(db.message().to_owned())
+        }
+        _ => StorageError::Backend(error.to_string()),
+    }
+}
+
+fn parse<T: FromStr<Err = String>>(text: String) -> Result<T, sqlx::Error> {
+    text.parse()
+        .map_err(|error: String| sqlx::Error::Decode(error.into()))
+}
+
+impl SqliteStorage {
+    /// Opens (creating if needed) the database file and migrates it.
+    pub async fn open(path: &Path) -> Result<SqliteStorage, StorageError> {
+        if let Some(dir) = path.parent() {
+            std::fs::create_dir_all(dir).map_err(|error| {
+                StorageError::Backend(format!("cannot create {}: {error}", dir.display()))
+            })?;
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options)
+            .await
+            .map_err(backend)?;
+        sqlx::migrate!("./migrations")
+            .run(&pool)
+            .await
+            .map_err(|error| StorageError::Backend(format!("migrating the database: {error}")))?;
+        Ok(SqliteStorage { pool })
+    }
+}
+
+fn account(row: SqliteRow) -> Result<Account, sqlx::Error> {
+    Ok(Account {
+        id: row.try_get("id")?,
+        username: row.try_get("username")?,
+        display_name: row.try_get("display_name")?,
+        email: row.try_get("email")?,
+        site: row.try_get("site")?,
+        password_hash: row.try_get("password_hash")?,
+        role: parse(row.try_get("role")?)?,
+        webacd_agent: row.try_get("webacd_agent")?,
+        session_mode: row
+            .try_get::<Option<String>, _>("session_mode")?
+            .map(parse)
+            .transpose()?,
+        created_at: row.try_get("created_at")?,
+    })
+}
+
+fn session(row: SqliteRow) -> Result<SessionRecord, sqlx::Error> {
+    Ok(SessionRecord {
+        number: row.try_get("number")?,
+        site: row.try_get("site")?,
+        mode: parse(row.try_get("mode")?)?,
+        started_by: row.try_get("started_by")?,
+        status: parse(row.try_get("status")?)?,
+        started_at: row.try_get("started_at")?,
+        ended_at: row.try_get("ended_at")?,
+        end_reason: row.try_get("end_reason")?,
+    })
+}
+
+fn participant(row: SqliteRow) -> Result<ParticipantRecord, sqlx::Error> {
+    Ok(ParticipantRecord {
+        id: row.try_get("id")?,
+        session: row.try_get("session")?,
+        role: parse(row.try_get("role")?)?,
+        display_name: row.try_get("display_name")?,
+        account_id: row.try_get("account_id")?,
+        join_token_hash: row.try_get("join_token_hash")?,
+        joined_at: row.try_get("joined_at")?,
+        left_at: row.try_get("left_at")?,
+    })
+}
+
+fn grant(row: SqliteRow) -> Result<GrantRecord, sqlx::Error> {
+    Ok(GrantRecord {
+        id: row.try_get("id")?,
+        session: row.try_get("session")?,
+        customer: row.try_get("customer")?,
+        plugin: row.try_get("plugin")?,
+        capability: row.try_get("capability")?,
+        granted_at: row.try_get("granted_at")?,
+        expires_at: row.try_get("expires_at")?,
+        revoked_at: row.try_get("revoked_at")?,
+    })
+}
+
+#[async_trait]
+impl Storage for SqliteStorage {
+    async fn create_account(&self, new: NewAccount) -> Result<Account, StorageError> {
+        let created_at = now_millis();
+        let id: i64 = sqlx::query_scalar(
+            "INSERT INTO accounts (username, display_name, email, site, password_hash, role, webacd_agent, session_mode, created_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?) RETURNING id",
+        )
+        .bind(&new.username)
+        .bind(&new.display_name)
+        .bind(&new.email)
+        .bind(&new.site)
+        .bind(&new.password_hash)
+        .bind(new.role.as_str())
+        .bind(new.webacd_agent)
+        .bind(new.session_mode.map(SessionMode::as_str))
+        .bind(created_at)
+        .fetch_one(&self.pool)
+        .await
+        .map_err(|error| match backend(error) {
+            StorageError::Conflict(_) => StorageError::Conflict(format!("account `{}`", new.username)),
+            other => other,
+        })?;
+        Ok(Account {
+            id,
+            username: new.username,
+            display_name: new.display_name,
+            email: new.email,
+            site: new.site,
+            password_hash: new.password_hash,
+            role: new.role,
+            webacd_agent: new.webacd_agent,
+            session_mode: new.session_mode,
+            created_at,
+        })
+    }
+
+    async fn account(&self, id: i64) -> Result<Option<Account>, StorageError> {
+        sqlx::query("SELECT * FROM accounts WHERE id = ?")
+            .bind(id)
+            .try_map(account)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn account_by_username(&self, username: &str) -> Result<Option<Account>, StorageError> {
+        sqlx::query("SELECT * FROM accounts WHERE username = ?")
+            .bind(username)
+            .try_map(account)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn count_accounts(&self) -> Result<u64, StorageError> {
+        let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
+            .fetch_one(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(count.max(0) as u64)
+    }
+
+    async fn create_web_session(&self, web: WebSession) -> Result<(), StorageError> {
+        sqlx::query("INSERT INTO web_sessions (token_hash, account_id, csrf_token, expires_at) VALUES (?, ?, ?, ?)")
+            .bind(&web.token_hash)
+            .bind(web.account_id)
+            .bind(&web.csrf_token)
+            .bind(web.expires_at)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn web_session(&self, token_hash: &str) -> Result<Option<WebSession>, StorageError> {
+        sqlx::query("SELECT * FROM web_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .try_map(|row: SqliteRow| {
+                Ok(WebSession {
+                    token_hash: row.try_get("token_hash")?,
+                    account_id: row.try_get("account_id")?,
+                    csrf_token: row.try_get("csrf_token")?,
+                    expires_at: row.try_get("expires_at")?,
+                })
+            })
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn delete_web_session(&self, token_hash: &str) -> Result<(), StorageError> {
+        sqlx::query("DELETE FROM web_sessions WHERE token_hash = ?")
+            .bind(token_hash)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn create_session(&self, record: SessionRecord) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO support_sessions (number, site, mode, started_by, status, started_at, ended_at, end_reason)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&record.number)
+        .bind(&record.site)
+        .bind(record.mode.as_str())
+        .bind(record.started_by)
+        .bind(record.status.as_str())
+        .bind(record.started_at)
+        .bind(record.ended_at)
+        .bind(&record.end_reason)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn session(&self, number: &str) -> Result<Option<SessionRecord>, StorageError> {
+        sqlx::query("SELECT * FROM support_sessions WHERE number = ?")
+            .bind(number)
+            .try_map(session)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn active_sessions(&self) -> Result<Vec<SessionRecord>, StorageError> {
+        sqlx::query("SELECT * FROM support_sessions WHERE status = 'active' ORDER BY started_at")
+            .try_map(session)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn end_session(
+        &self,
+        number: &str,
+        at: Millis,
+        reason: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE support_sessions SET status = 'ended', ended_at = ?, end_reason = ? WHERE number = ? AND status = 'active'")
+            .bind(at)
+            .bind(reason)
+            .bind(number)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn add_participant(&self, p: ParticipantRecord) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO participants (id, session, role, display_name, account_id, join_token_hash, joined_at, left_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&p.id)
+        .bind(&p.session)
+        .bind(p.role.as_str())
+        .bind(&p.display_name)
+        .bind(p.account_id)
+        .bind(&p.join_token_hash)
+        .bind(p.joined_at)
+        .bind(p.left_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn set_participant_role(
+        &self,
+        id: &str,
+        role: ParticipantRole,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE participants SET role = ? WHERE id = ?")
+            .bind(role.as_str())
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn participant_left(&self, id: &str, at: Millis) -> Result<(), StorageError> {
+        sqlx::query("UPDATE participants SET left_at = ? WHERE id = ? AND left_at IS NULL")
+            .bind(at)
+            .bind(id)
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn participants(&self, number: &str) -> Result<Vec<ParticipantRecord>, StorageError> {
+        sqlx::query("SELECT * FROM participants WHERE session = ? ORDER BY joined_at, id")
+            .bind(number)
+            .try_map(participant)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn participant_by_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ParticipantRecord>, StorageError> {
+        sqlx::query("SELECT * FROM participants WHERE join_token_hash = ?")
+            .bind(token_hash)
+            .try_map(participant)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn insert_grant(&self, g: GrantRecord) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO consent_grants (id, session, customer, plugin, capability, granted_at, expires_at, revoked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(&g.id)
+        .bind(&g.session)
+        .bind(&g.customer)
+        .bind(&g.plugin)
+        .bind(&g.capability)
+        .bind(g.granted_at)
+        .bind(g.expires_at)
+        .bind(g.revoked_at)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn revoke_grant(&self, id: &str, at: Millis) -> Result<bool, StorageError> {
+        let done = sqlx::query(
+            "UPDATE consent_grants SET revoked_at = ? WHERE id = ? AND revoked_at IS NULL",
+        )
+        .bind(at)
+        .bind(id)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn grants(&self, number: &str) -> Result<Vec<GrantRecord>, StorageError> {
+        sqlx::query("SELECT * FROM consent_grants WHERE session = ? ORDER BY granted_at, id")
+            .bind(number)
+            .try_map(grant)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn append_event(&self, number: &str, entry: ReportEntry) -> Result<(), StorageError> {
+        sqlx::query(
+            "INSERT INTO session_events (session, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
+        )
+        .bind(number)
+        .bind(entry.at)
+        .bind(&entry.kind)
+        .bind(&entry.actor)
+        .bind(&entry.detail)
+        .execute(&self.pool)
+        .await
+        .map_err(backend)?;
+        Ok(())
+    }
+
+    async fn events(&self, number: &str) -> Result<Vec<ReportEntry>, StorageError> {
+        sqlx::query(
+            "SELECT at, kind, actor, detail FROM session_events WHERE session = ? ORDER BY id",
+        )
+        .bind(number)
+        .try_map(|row: SqliteRow| {
+            Ok(ReportEntry {
+                at: row.try_get("at")?,
+                kind: row.try_get("kind")?,
+                actor: row.try_get("actor")?,
+                detail: row.try_get("detail")?,
+            })
+        })
+        .fetch_all(&self.pool)
+        .await
+        .map_err(backend)
+    }
+}
+
+fn kv_error(error: sqlx::Error) -> KvError {
+    KvError::Unavailable(error.to_string())
+}
+
+#[async_trait]
+impl PluginKv for SqliteStorage {
+    async fn get(&self, scope: &PluginScope, key: &str) -> Result<Option<Vec<u8>>, KvError> {
+        sqlx::query_scalar("SELECT value FROM plugin_kv WHERE site = ? AND plugin = ? AND key = ?")
+            .bind(&scope.site)
+            .bind(&scope.plugin)
+            .bind(key)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(kv_error)
+    }
+
+    async fn set(&self, scope: &PluginScope, key: &str, value: Vec<u8>) -> Result<(), KvError> {
+        sqlx::query(
+            "INSERT INTO plugin_kv (site, plugin, key, value) VALUES (?, ?, ?, ?)
+             ON CONFLICT (site, plugin, key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(&scope.site)
+        .bind(&scope.plugin)
+        .bind(key)
+        .bind(value)
+        .execute(&self.pool)
+        .await
+        .map_err(kv_error)?;
+        Ok(())
+    }
+
+    async fn delete(&self, scope: &PluginScope, key: &str) -> Result<bool, KvError> {
+        let done = sqlx::query("DELETE FROM plugin_kv WHERE site = ? AND plugin = ? AND key = ?")
+            .bind(&scope.site)
+            .bind(&scope.plugin)
+            .bind(key)
+            .execute(&self.pool)
+            .await
+            .map_err(kv_error)?;
+        Ok(done.rows_affected() == 1)
+    }
+
+    async fn list_keys(&self, scope: &PluginScope, prefix: &str) -> Result<Vec<String>, KvError> {
+        // `substr` instead of LIKE, so `%` and `_` in a prefix are literal.
+        sqlx::query_scalar(
+            "SELECT key FROM plugin_kv WHERE site = ? AND plugin = ? AND substr(key, 1, length(?)) = ? ORDER BY key",
+        )
+        .bind(&scope.site)
+        .bind(&scope.plugin)
+        .bind(prefix)
+        .bind(prefix)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(kv_error)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    async fn open() -> (tempfile::TempDir, SqliteStorage) {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = SqliteStorage::open(&dir.path().join("tether.db"))
+            .await
+            .expect("opens");
+        (dir, storage)
+    }
+
+    fn new_account(username: &str) -> NewAccount {
+        NewAccount {
+            username: username.into(),
+            display_name: "Anna Berg".into(),
+            email: "anna@example.com".into(),
+            site: "default".into(),
+            password_hash: "hash".into(),
+            role: AccountRole::Csr,
+            webacd_agent: false,
+            session_mode: Some(SessionMode::Multi),
+        }
+    }
+
+    #[tokio::test]
+    async fn accounts_are_unique_by_username_ignoring_case() {
+        let (_dir, storage) = open().await;
+        let anna = storage
+            .create_account(new_account("anna"))
+            .await
+            .expect("created");
+        assert_eq!(
+            storage.account(anna.id).await.expect("read"),
+            Some(anna.clone())
+        );
+        assert_eq!(
+            storage
+                .account_by_username("ANNA")
+                .await
+                .expect("read")
+                .map(|a| a.id),
+            Some(anna.id)
+        );
+        let twice = storage.create_account(new_account("Anna")).await;
+        assert_eq!(twice, Err(StorageError::Conflict("account `Anna`".into())));
+        assert_eq!(storage.count_accounts().await.expect("count"), 1);
+    }
+
+    #[tokio::test]
+    async fn data_survives_reopening_the_file() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("tether.db");
+        let scope = PluginScope {
+            site: "default".into(),
+            plugin: "echo".into(),
+        };
+        {
+            let storage = SqliteStorage::open(&path).await.expect("opens");
+            let anna = storage
+                .create_account(new_account("anna"))
+                .await
+                .expect("created");
+            storage
+                .create_session(SessionRecord {
+                    number: "123456789".into(),
+                    site: "default".into(),
+                    mode: SessionMode::Single,
+                    started_by: anna.id,
+                    status: SessionStatus::Active,
+                    started_at: 1,
+                    ended_at: None,
+                    end_reason: None,
+                })
+                .await
+                .expect("session");
+            storage
+                .append_event(
+                    "123456789",
+                    ReportEntry {
+                        at: 2,
+                        kind: "chat".into(),
+                        actor: "Anna".into(),
+                        detail: "hi".into(),
+                    },
+                )
+                .await
+                .expect("event");
+            storage.set(&scope, "k", b"v".to_vec()).await.expect("kv");
+        }
+        let storage = SqliteStorage::open(&path).await.expect("reopens");
+        assert_eq!(storage.count_accounts().await.expect("count"), 1);
+        assert_eq!(
+            storage.events("123456789").await.expect("events")[0].detail,
+            "hi"
+        );
+        assert_eq!(
+            storage.get(&scope, "k").await.expect("kv"),
+            Some(b"v".to_vec())
+        );
+        assert_eq!(storage.active_sessions().await.expect("sessions").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn plugin_keys_list_by_literal_prefix() {
+        let (_dir, storage) = open().await;
+        let scope = PluginScope {
+            site: "s".into(),
+            plugin: "p".into(),
+        };
+        for key in ["a%b", "a_c", "ab", "b"] {
+            storage.set(&scope, key, Vec::new()).await.expect("set");
+        }
+        assert_eq!(
+            storage.list_keys(&scope, "a%").await.expect("list"),
+            vec!["a%b"]
+        );
+        assert_eq!(
+            storage.list_keys(&scope, "a").await.expect("list"),
+            vec!["a%b", "a_c", "ab"]
+        );
+        assert!(storage.delete(&scope, "ab").await.expect("delete"));
+        assert!(!storage.delete(&scope, "ab").await.expect("delete"));
+    }
+}

@@ -1,0 +1,151 @@
+//! Signing in and out, and the extractors that say who is signed in.
+//!
+//! The cookie holds a random token (only its hash is stored) and is
+//! `HttpOnly; SameSite=Strict`. Every state-changing REST call must also
+//! carry the sign-in's CSRF token in the `X-CSRF-Token` header.
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::http::request::Parts;
+use axum_extra::extract::CookieJar;
+use axum_extra::extract::cookie::{Cookie, SameSite};
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tether_protocol::ErrorCode;
+
+use super::extract::ApiJson;
+use crate::Kernel;
+use crate::accounts::{AccountError, SIGN_IN_LIFETIME};
+use crate::api_error::ApiError;
+use crate::storage::{Account, WebSession};
+
+pub const COOKIE: &str = "tether_session";
+pub const CSRF_HEADER: &str = "x-csrf-token";
+
+/// A signed-in CSR.
+pub struct SignedIn {
+    pub account: Account,
+    pub web: WebSession,
+}
+
+impl FromRequestParts<Arc<Kernel>> for SignedIn {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, kernel: &Arc<Kernel>) -> Result<Self, ApiError> {
+        let jar = CookieJar::from_headers(&parts.headers);
+        let token = jar
+            .get(COOKIE)
+            .map(|c| c.value().to_owned())
+            .ok_or(AccountError::NotSignedIn)?;
+        let (account, web) = kernel.accounts.authenticate(&token).await?;
+        Ok(SignedIn { account, web })
+    }
+}
+
+/// A signed-in CSR whose request carries the matching CSRF token; required
+/// by every REST call that changes something.
+pub struct CsrfChecked(pub SignedIn);
+
+impl FromRequestParts<Arc<Kernel>> for CsrfChecked {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, kernel: &Arc<Kernel>) -> Result<Self, ApiError> {
+        let signed_in = SignedIn::from_request_parts(parts, kernel).await?;
+        let sent = parts
+            .headers
+            .get(CSRF_HEADER)
+            .and_then(|v| v.to_str().ok())
+            .unwrap_or_default();
+        if !constant_time_eq(sent.as_bytes(), signed_in.web.csrf_token.as_bytes()) {
+            return Err(ApiError::forbidden(
+                "the request lacks this sign-in's CSRF token (X-CSRF-Token header)",
+            ));
+        }
+        Ok(CsrfChecked(signed_in))
+    }
+}
+
+fn constant_time_eq(a: &[u8], b: &[u8]) -> bool {
+    a.len() == b.len() && a.iter().zip(b).fold(0u8, |acc, (x, y)| acc | (x ^ y)) == 0
+}
+
+pub fn account_json(account: &Account) -> Value {
+    json!({
+        "id": account.id,
+        "username": account.username,
+        "display_name": account.display_name,
+        "email": account.email,
+        "site": account.site,
+        "role": account.role.as_str(),
+        "webacd_agent": account.webacd_agent,
+        "session_mode": account.session_mode.map(|m| m.as_str()),
+    })
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SignInBody {
+    username: String,
+    password: String,
+}
+
+pub async fn sign_in(
+    State(kernel): State<Arc<Kernel>>,
+    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    jar: CookieJar,
+    ApiJson(body): ApiJson<SignInBody>,
+) -> Result<(CookieJar, Json<Value>), ApiError> {
+    kernel.limit_sign_in(client.ip()).map_err(|wait| {
+        ApiError::new(
+            ErrorCode::RateLimited,
+            format!(
+                "too many sign-in attempts; try again in {} seconds",
+                wait.as_secs().max(1)
+            ),
+        )
+    })?;
+    let signed_in = kernel
+        .accounts
+        .sign_in(&body.username, &body.password)
+        .await?;
+    tracing::info!(csr = %signed_in.account.username, "signed in");
+    let cookie = Cookie::build((COOKIE, signed_in.token))
+        .http_only(true)
+        .same_site(SameSite::Strict)
+        .secure(kernel.public_url.starts_with("https://"))
+        .path("/")
+        .max_age(cookie_max_age());
+    Ok((
+        jar.add(cookie),
+        Json(
+            json!({ "account": account_json(&signed_in.account), "csrf_token": signed_in.csrf_token }),
+        ),
+    ))
+}
+
+fn cookie_max_age() -> time::Duration {
+    time::Duration::seconds(SIGN_IN_LIFETIME.as_secs() as i64)
+}
+
+pub async fn sign_out(
+    State(kernel): State<Arc<Kernel>>,
+    CsrfChecked(_): CsrfChecked,
+    jar: CookieJar,
+) -> Result<(CookieJar, Json<Value>), ApiError> {
+    if let Some(cookie) = jar.get(COOKIE) {
+        kernel.accounts.sign_out(cookie.value()).await?;
+    }
+    Ok((
+        jar.remove(Cookie::build(COOKIE).path("/")),
+        Json(json!({ "signed_out": true })),
+    ))
+}
+
+pub async fn me(signed_in: SignedIn) -> Json<Value> {
+    Json(
+        json!({ "account": account_json(&signed_in.account), "csrf_token": signed_in.web.csrf_token }),
+    )
+}

@@ -1,0 +1,75 @@
+//! The session details report download (JSON or plain text), for the CSRs
+//! who were in the session and the admins of its site.
+
+use std::sync::Arc;
+
+use axum::extract::{Path, Query, State};
+use axum::http::header;
+use axum::response::{IntoResponse, Response};
+use serde::Deserialize;
+
+use super::auth::SignedIn;
+use crate::Kernel;
+use crate::api_error::ApiError;
+use crate::session::report;
+use crate::storage::AccountRole;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReportQuery {
+    #[serde(default)]
+    format: Option<String>,
+}
+
+pub async fn download(
+    State(kernel): State<Arc<Kernel>>,
+    Path(number): Path<String>,
+    Query(query): Query<ReportQuery>,
+    SignedIn { account, .. }: SignedIn,
+) -> Result<Response, ApiError> {
+    let format = query.format.as_deref().unwrap_or("json");
+    if !matches!(format, "json" | "text") {
+        return Err(ApiError::malformed(format!(
+            "format must be `json` or `text`, not `{format}`"
+        )));
+    }
+    let session = kernel
+        .storage
+        .session(&number)
+        .await?
+        .ok_or_else(|| ApiError::not_found(format!("no support session {number}")))?;
+    let was_in_it = kernel
+        .storage
+        .participants(&number)
+        .await?
+        .iter()
+        .any(|p| p.account_id == Some(account.id));
+    let site_admin = account.role == AccountRole::Admin && account.site == session.site;
+    if !was_in_it && !site_admin {
+        // Same answer as for a session that does not exist: numbers are not
+        // confirmed to people who have no business with them.
+        return Err(ApiError::not_found(format!("no support session {number}")));
+    }
+    let entries = kernel.storage.events(&number).await?;
+    let (content_type, extension, body) = match format {
+        "text" => (
+            "text/plain; charset=utf-8",
+            "txt",
+            report::to_text(&session, &entries),
+        ),
+        _ => (
+            "application/json",
+            "json",
+            report::to_json(&session, &entries).to_string(),
+        ),
+    };
+    let disposition = format!("attachment; filename=\"session-{number}.{extension}\"");
+    Ok((
+        [
+            (header::CONTENT_TYPE, content_type.to_owned()),
+            (header::CONTENT_DISPOSITION, disposition),
+        ],
+        body,
+    )
+        .into_response())
+}

@@ -1,0 +1,226 @@
+//! The CSR console's socket: authenticated by the sign-in cookie; carries
+//! the CSR's commands for every session they are in.
+
+use std::collections::BTreeMap;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use serde_json::{Value, json};
+use tether_protocol::{ConsoleRequest, ErrorCode};
+use tracing::Instrument;
+
+use super::{Connection, check_origin, limited, next_connection_id, serve};
+use crate::Kernel;
+use crate::api_error::ApiError;
+use crate::plugin_host::DispatchError;
+use crate::plugin_host::services::PluginEvent;
+use crate::routing::{ConnectionId, Outbox};
+use crate::session::policy::Action;
+use crate::storage::Account;
+use crate::web::auth::SignedIn;
+
+pub async fn upgrade(
+    State(kernel): State<Arc<Kernel>>,
+    headers: HeaderMap,
+    signed_in: Result<SignedIn, ApiError>,
+    upgrade: WebSocketUpgrade,
+) -> Result<Response, ApiError> {
+    check_origin(&kernel, &headers, true)?;
+    let SignedIn { account, .. } = signed_in?;
+    let console = Arc::new(Console {
+        kernel,
+        account,
+        id: next_connection_id(),
+        outbox: Mutex::new(None),
+        sessions: Mutex::new(BTreeMap::new()),
+    });
+    Ok(limited(upgrade).on_upgrade(move |socket| {
+        let span = tracing::info_span!("console", csr = %console.account.username, connection = console.id);
+        serve(socket, console).instrument(span)
+    }))
+}
+
+pub(crate) struct Console {
+    kernel: Arc<Kernel>,
+    account: Account,
+    id: ConnectionId,
+    outbox: Mutex<Option<Outbox>>,
+    /// Sessions this console is attached to: number → participant id.
+    sessions: Mutex<BTreeMap<String, String>>,
+}
+
+impl Console {
+    /// Routes the CSR's participant in `number` to this connection.
+    fn attach(&self, number: &str, participant: &str) {
+        let outbox = self
+            .outbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        if let Some(outbox) = outbox {
+            self.kernel
+                .sessions
+                .attach_console(participant, self.id, outbox);
+        }
+        self.sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .insert(number.to_owned(), participant.to_owned());
+    }
+
+    fn authorize(&self, number: &str, action: Action) -> Result<String, ApiError> {
+        self.kernel
+            .sessions
+            .authorize(&self.account, number, action)
+    }
+
+    async fn plugin_command(
+        &self,
+        session: String,
+        plugin: String,
+        name: String,
+        payload: Value,
+    ) -> Result<Value, ApiError> {
+        let sender = self.authorize(&session, Action::Drive)?;
+        let site = self
+            .kernel
+            .sessions
+            .site_of(&session)
+            .ok_or_else(|| ApiError::unknown_session(&session))?;
+        let event = PluginEvent::Command {
+            session: Some(session.clone()),
+            sender: Some(sender),
+            name: name.clone(),
+            payload: payload.to_string(),
+        };
+        let sessions = &self.kernel.sessions;
+        sessions
+            .record(
+                &session,
+                "plugin.command",
+                &self.account.display_name,
+                format!("{plugin}: {name}"),
+            )
+            .await;
+        match self.kernel.plugins.dispatch(&site, &plugin, event).await {
+            Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
+            Err(error) => {
+                sessions
+                    .record(
+                        &session,
+                        "plugin.error",
+                        &plugin,
+                        format!("{name}: {error}"),
+                    )
+                    .await;
+                Err(dispatch_error(error))
+            }
+        }
+    }
+}
+
+fn dispatch_error(error: DispatchError) -> ApiError {
+    let code = match &error {
+        DispatchError::UnknownPlugin(_) | DispatchError::UnknownSite(_) => ErrorCode::NotFound,
+        DispatchError::NotEnabled { .. } => ErrorCode::Forbidden,
+        DispatchError::Busy { .. } | DispatchError::Suspended { .. } => ErrorCode::Unavailable,
+        _ => ErrorCode::PluginError,
+    };
+    ApiError::new(code, error.to_string())
+}
+
+impl Connection for Console {
+    type Request = ConsoleRequest;
+
+    async fn opened(self: &Arc<Self>, outbox: Outbox) {
+        *self.outbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(outbox);
+    }
+
+    fn runs_long(request: &ConsoleRequest) -> bool {
+        matches!(request, ConsoleRequest::PluginCommand { .. })
+    }
+
+    async fn handle(self: &Arc<Self>, request: ConsoleRequest) -> Result<Value, ApiError> {
+        let sessions = &self.kernel.sessions;
+        match request {
+            ConsoleRequest::Start {} => {
+                let started = sessions.start(&self.account).await?;
+                self.attach(&started.session, &started.participant);
+                Ok(serde_json::to_value(started).unwrap_or_default())
+            }
+            ConsoleRequest::Assist { session } => {
+                let participant = sessions.assist(&self.account, &session).await?;
+                let number = crate::session::number::normalize(&session).unwrap_or(session);
+                self.attach(&number, &participant);
+                sessions.info(&number)
+            }
+            ConsoleRequest::Resume { session } => {
+                let participant = sessions.resume(&self.account, &session).await?;
+                self.attach(&session, &participant);
+                sessions.info(&session)
+            }
+            ConsoleRequest::Info { session } => {
+                self.authorize(&session, Action::View)?;
+                sessions.info(&session)
+            }
+            ConsoleRequest::SelectCustomer {
+                session,
+                participant,
+            } => {
+                let by = self.authorize(&session, Action::Drive)?;
+                sessions
+                    .select_customer(&session, &by, &participant)
+                    .await?;
+                Ok(json!({ "selected": participant }))
+            }
+            ConsoleRequest::PassControl { session, to } => {
+                let by = self.authorize(&session, Action::Drive)?;
+                sessions.pass_control(&session, &by, &to).await?;
+                Ok(json!({ "host": to }))
+            }
+            ConsoleRequest::Leave { session } => {
+                let participant = self.authorize(&session, Action::Leave)?;
+                sessions.leave(&session, &participant).await?;
+                self.sessions
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&session);
+                Ok(json!({ "left": session }))
+            }
+            ConsoleRequest::End { session } => {
+                let participant = self.authorize(&session, Action::Drive)?;
+                sessions.end_by(&session, &participant).await?;
+                self.sessions
+                    .lock()
+                    .unwrap_or_else(|p| p.into_inner())
+                    .remove(&session);
+                Ok(json!({ "ended": session }))
+            }
+            ConsoleRequest::Chat { session, text } => {
+                let from = self.authorize(&session, Action::Chat)?;
+                sessions.chat(&session, &from, &text).await?;
+                Ok(json!({ "sent": true }))
+            }
+            ConsoleRequest::PluginCommand {
+                session,
+                plugin,
+                name,
+                payload,
+            } => self.plugin_command(session, plugin, name, payload).await,
+        }
+    }
+
+    async fn closed(self: &Arc<Self>) {
+        let attached =
+            std::mem::take(&mut *self.sessions.lock().unwrap_or_else(|p| p.into_inner()));
+        for (number, participant) in attached {
+            self.kernel
+                .sessions
+                .console_closed(&number, &participant, self.id)
+                .await;
+        }
+    }
+}

@@ -1,0 +1,207 @@
+//! The three WebSocket endpoints: `/ws/console` (CSR, by sign-in cookie),
+//! `/ws/customer` and `/ws/agent` (by the customer's join token).
+//!
+//! Every upgrade checks the `Origin`; every frame is decoded and validated
+//! by `tether-protocol` before any kernel logic sees it, and anything
+//! refused gets an error reply and changes nothing.
+
+mod agent;
+mod console;
+mod customer;
+
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket};
+use axum::http::HeaderMap;
+use futures_util::{SinkExt, StreamExt};
+use serde::Deserialize;
+use serde_json::Value;
+use tether_protocol::{ErrorCode, MAX_CONTROL_MESSAGE_BYTES, RequestSet, ServerMessage, decode};
+use tokio::sync::mpsc;
+
+pub use agent::upgrade as agent;
+pub use console::upgrade as console;
+pub use customer::upgrade as customer;
+
+use crate::Kernel;
+use crate::api_error::ApiError;
+use crate::routing::{ConnectionId, Outbox};
+
+/// Frames up to this size are read and answered with a "too large" error;
+/// bigger ones close the connection (1009).
+const MAX_FRAME_BYTES: usize = 16 * MAX_CONTROL_MESSAGE_BYTES;
+
+fn next_connection_id() -> ConnectionId {
+    static NEXT: AtomicU64 = AtomicU64::new(1);
+    NEXT.fetch_add(1, Ordering::Relaxed)
+}
+
+/// The join token of a customer page or agent connection.
+#[derive(Deserialize)]
+pub struct TokenQuery {
+    token: String,
+}
+
+/// Browsers always send `Origin` on a WebSocket upgrade; it must be this
+/// server (as the browser reached it, or its public address) or an origin
+/// the operator allowed. Native clients (the host agent) send none, and only
+/// the agent endpoint accepts that.
+fn check_origin(
+    kernel: &Kernel,
+    headers: &HeaderMap,
+    browser_endpoint: bool,
+) -> Result<(), ApiError> {
+    let Some(origin) = headers.get("origin") else {
+        return if browser_endpoint {
+            Err(ApiError::forbidden(
+                "this endpoint is for browsers, which send an Origin header",
+            ))
+        } else {
+            Ok(())
+        };
+    };
+    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
+    let host = headers
+        .get("host")
+        .and_then(|h| h.to_str().ok())
+        .unwrap_or_default();
+    let same_host = ["http://", "https://"]
+        .iter()
+        .any(|scheme| !host.is_empty() && origin == format!("{scheme}{host}"));
+    let allowed = same_host
+        || origin == kernel.public_url
+        || kernel
+            .config
+            .server
+            .allowed_origins
+            .iter()
+            .any(|o| o.trim_end_matches('/') == origin);
+    if allowed {
+        Ok(())
+    } else {
+        tracing::warn!(origin, "WebSocket upgrade from a foreign origin refused");
+        Err(ApiError::forbidden(format!(
+            "origin `{origin}` may not open a WebSocket here"
+        )))
+    }
+}
+
+/// One side of a WebSocket: what it does with requests of its role.
+pub(crate) trait Connection: Send + Sync + 'static {
+    type Request: RequestSet + Send + 'static;
+
+    /// Called once the writer runs, with the connection's outbox.
+    fn opened(self: &Arc<Self>, outbox: Outbox) -> impl Future<Output = ()> + Send;
+
+    /// Handles one request; the value is the `ok` reply's body.
+    fn handle(
+        self: &Arc<Self>,
+        request: Self::Request,
+    ) -> impl Future<Output = Result<Value, ApiError>> + Send;
+
+    /// Requests that may wait long (a plugin asking for consent) run on
+    /// their own so the connection keeps serving.
+    fn runs_long(_request: &Self::Request) -> bool {
+        false
+    }
+
+    fn closed(self: &Arc<Self>) -> impl Future<Output = ()> + Send;
+}
+
+/// Runs one connection until either side closes it.
+pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) {
+    let (mut sink, mut stream) = socket.split();
+    let (outbox, mut outgoing) = mpsc::unbounded_channel::<ServerMessage>();
+    let (close_tx, mut close_rx) = mpsc::unbounded_channel::<CloseFrame>();
+    let writer = tokio::spawn(async move {
+        loop {
+            tokio::select! {
+                message = outgoing.recv() => match message {
+                    Some(message) => {
+                        if sink.send(Message::Text(message.to_text().into())).await.is_err() {
+                            break;
+                        }
+                    }
+                    None => break,
+                },
+                Some(frame) = close_rx.recv() => {
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+            }
+        }
+        let _ = sink.close().await;
+    });
+
+    connection.opened(outbox.clone()).await;
+    while let Some(frame) = stream.next().await {
+        match frame {
+            Ok(Message::Text(text)) => match decode::<C::Request>(text.as_str()) {
+                Err((id, error)) => {
+                    let _ = outbox.send(ServerMessage::error(id, error.code(), error.to_string()));
+                }
+                Ok(request) => {
+                    let long = C::runs_long(&request.message);
+                    let work = answer(
+                        Arc::clone(&connection),
+                        outbox.clone(),
+                        request.id,
+                        request.message,
+                    );
+                    if long {
+                        tokio::spawn(work);
+                    } else {
+                        work.await;
+                    }
+                }
+            },
+            Ok(Message::Binary(_)) => {
+                let _ = outbox.send(ServerMessage::error(
+                    None,
+                    ErrorCode::Malformed,
+                    "binary frames are reserved for streams, and no stream is open on this connection",
+                ));
+            }
+            Ok(Message::Close(_)) => break,
+            Ok(Message::Ping(_) | Message::Pong(_)) => {}
+            Err(error) => {
+                tracing::debug!(%error, "WebSocket read failed");
+                let _ = close_tx.send(CloseFrame {
+                    code: 1009,
+                    reason: format!("closed: {error}")
+                        .chars()
+                        .take(100)
+                        .collect::<String>()
+                        .into(),
+                });
+                break;
+            }
+        }
+    }
+    connection.closed().await;
+    drop(outbox);
+    drop(close_tx);
+    // Replies still queued are flushed unless the peer is gone.
+    let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+}
+
+async fn answer<C: Connection>(
+    connection: Arc<C>,
+    outbox: Outbox,
+    id: Option<u64>,
+    request: C::Request,
+) {
+    let reply = match connection.handle(request).await {
+        Ok(body) => ServerMessage::ok(id, body),
+        Err(error) => ServerMessage::error(id, error.code, error.message),
+    };
+    let _ = outbox.send(reply);
+}
+
+/// Upgrade settings shared by the endpoints.
+fn limited(upgrade: axum::extract::ws::WebSocketUpgrade) -> axum::extract::ws::WebSocketUpgrade {
+    upgrade
+        .max_message_size(MAX_FRAME_BYTES)
+        .max_frame_size(MAX_FRAME_BYTES)
+}

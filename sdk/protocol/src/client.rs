@@ -1,0 +1,200 @@
+//! Requests from each kind of client.
+
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+
+use crate::{MAX_CHAT_CHARS, RequestSet};
+
+/// Who sends a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Role {
+    Csr,
+    Customer,
+    Agent,
+}
+
+impl Role {
+    pub fn plural(self) -> &'static str {
+        match self {
+            Role::Csr => "CSRs",
+            Role::Customer => "customers",
+            Role::Agent => "host agents",
+        }
+    }
+}
+
+/// Which role's set a message type belongs to, for "not available to you"
+/// errors instead of "unknown".
+pub(crate) fn owner_of(kind: &str) -> Option<Role> {
+    [
+        (Role::Csr, ConsoleRequest::TYPES),
+        (Role::Customer, CustomerRequest::TYPES),
+        (Role::Agent, AgentRequest::TYPES),
+    ]
+    .into_iter()
+    .find(|(_, types)| types.contains(&kind))
+    .map(|(role, _)| role)
+}
+
+fn check_chat(text: &str) -> Result<(), String> {
+    if text.trim().is_empty() {
+        return Err("the message is empty".into());
+    }
+    let chars = text.chars().count();
+    if chars > MAX_CHAT_CHARS {
+        return Err(format!(
+            "the message has {chars} characters; the limit is {MAX_CHAT_CHARS}"
+        ));
+    }
+    Ok(())
+}
+
+/// Requests from the CSR console.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "body", deny_unknown_fields)]
+pub enum ConsoleRequest {
+    /// Start a support session; the reply has its number, join link and
+    /// invitation texts.
+    #[serde(rename = "session.start")]
+    Start {},
+    /// Join a running session as an assistant, by its number.
+    #[serde(rename = "session.assist")]
+    Assist { session: String },
+    /// Reattach to a session after the console was closed (grace period).
+    #[serde(rename = "session.resume")]
+    Resume { session: String },
+    /// Current participants, host and mode.
+    #[serde(rename = "session.info")]
+    Info { session: String },
+    #[serde(rename = "session.select_customer")]
+    SelectCustomer {
+        session: String,
+        participant: String,
+    },
+    /// Give the host role to another CSR of the session.
+    #[serde(rename = "session.pass_control")]
+    PassControl { session: String, to: String },
+    #[serde(rename = "session.leave")]
+    Leave { session: String },
+    #[serde(rename = "session.end")]
+    End { session: String },
+    #[serde(rename = "chat.send")]
+    Chat { session: String, text: String },
+    /// A command for a plugin's panel logic.
+    #[serde(rename = "plugin.command")]
+    PluginCommand {
+        session: String,
+        plugin: String,
+        name: String,
+        #[serde(default)]
+        payload: Value,
+    },
+}
+
+impl RequestSet for ConsoleRequest {
+    const ROLE: Role = Role::Csr;
+    const TYPES: &'static [&'static str] = &[
+        "session.start",
+        "session.assist",
+        "session.resume",
+        "session.info",
+        "session.select_customer",
+        "session.pass_control",
+        "session.leave",
+        "session.end",
+        "chat.send",
+        "plugin.command",
+    ];
+
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            ConsoleRequest::Chat { text, .. } => check_chat(text),
+            ConsoleRequest::PluginCommand { name, .. } if name.is_empty() || name.len() > 64 => {
+                Err("command names are 1 to 64 characters".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Requests from the customer's page (the session comes from its join token).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "body", deny_unknown_fields)]
+pub enum CustomerRequest {
+    #[serde(rename = "chat.send")]
+    Chat { text: String },
+    /// Approve or deny a consent prompt.
+    #[serde(rename = "consent.answer")]
+    ConsentAnswer { request: String, granted: bool },
+    /// Withdraw a permission given earlier.
+    #[serde(rename = "consent.revoke")]
+    ConsentRevoke { grant: String },
+    #[serde(rename = "session.leave")]
+    Leave {},
+}
+
+impl RequestSet for CustomerRequest {
+    const ROLE: Role = Role::Customer;
+    const TYPES: &'static [&'static str] = &[
+        "chat.send",
+        "consent.answer",
+        "consent.revoke",
+        "session.leave",
+    ];
+
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            CustomerRequest::Chat { text } => check_chat(text),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// Requests from the host agent.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "body", deny_unknown_fields)]
+pub enum AgentRequest {
+    /// What this machine can do; sent once after connecting.
+    #[serde(rename = "agent.hello")]
+    Hello {
+        capabilities: Vec<String>,
+        #[serde(default)]
+        platform: String,
+    },
+    /// The outcome of an `agent.call`: `output` (JSON text) or `error`.
+    #[serde(rename = "agent.result")]
+    Result {
+        call: String,
+        #[serde(default)]
+        output: Option<String>,
+        #[serde(default)]
+        error: Option<String>,
+    },
+    /// A consent answer given in the agent's terminal.
+    #[serde(rename = "consent.answer")]
+    ConsentAnswer { request: String, granted: bool },
+}
+
+impl RequestSet for AgentRequest {
+    const ROLE: Role = Role::Agent;
+    const TYPES: &'static [&'static str] = &["agent.hello", "agent.result", "consent.answer"];
+
+    fn validate(&self) -> Result<(), String> {
+        match self {
+            AgentRequest::Result {
+                output: Some(_),
+                error: Some(_),
+                ..
+            }
+            | AgentRequest::Result {
+                output: None,
+                error: None,
+                ..
+            } => Err("a result has exactly one of `output` and `error`".into()),
+            AgentRequest::Hello { capabilities, .. } if capabilities.len() > 256 => {
+                Err("at most 256 capabilities".into())
+            }
+            _ => Ok(()),
+        }
+    }
+}

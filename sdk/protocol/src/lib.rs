@@ -1,0 +1,143 @@
+//! # Tether wire protocol, version 1
+//!
+//! Control messages are JSON text frames, one envelope each:
+//!
+//! ```json
+//! {"v": 1, "id": 7, "type": "chat.send", "body": {"session": "123456789", "text": "Hello"}}
+//! ```
+//!
+//! * `v` — protocol version, always [`PROTOCOL_VERSION`];
+//! * `id` — optional request id chosen by the client; the reply carries it
+//!   as `re`;
+//! * `type` — the message type; `body` — its fields (may be omitted when a
+//!   type has none).
+//!
+//! The kernel answers every request with `{"v":1,"re":7,"type":"ok","body":…}`
+//! or `{"v":1,"re":7,"type":"error","body":{"code":…,"message":…}}`, and
+//! pushes [`ServerEvent`]s (without `re`) as things happen. Binary frames are
+//! reserved for streams (application sharing, file transfer).
+//!
+//! Every message is decoded and checked here, before any kernel logic sees
+//! it: a frame over [`MAX_CONTROL_MESSAGE_BYTES`], malformed JSON, an unknown
+//! type, unknown fields or a message another role sends all give a
+//! [`ProtocolError`] and change nothing.
+
+mod client;
+mod server;
+
+pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Role};
+pub use server::{ErrorCode, ParticipantInfo, ServerEvent, ServerMessage};
+
+use serde::Deserialize;
+use serde::de::DeserializeOwned;
+
+/// The protocol version this crate speaks.
+pub const PROTOCOL_VERSION: u32 = 1;
+/// Largest control message, in bytes.
+pub const MAX_CONTROL_MESSAGE_BYTES: usize = 64 * 1024;
+/// Longest chat message, in characters.
+pub const MAX_CHAT_CHARS: usize = 4000;
+
+/// Why a message was refused.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum ProtocolError {
+    #[error("the message is {size} bytes; the limit is {MAX_CONTROL_MESSAGE_BYTES}")]
+    TooLarge { size: usize },
+    #[error("the message is not a valid envelope: {0}")]
+    Malformed(String),
+    #[error("protocol version {0} is not supported; this kernel speaks version {PROTOCOL_VERSION}")]
+    Version(u32),
+    #[error("unknown message type `{0}`")]
+    UnknownType(String),
+    #[error("`{kind}` is not available to {role}")]
+    Forbidden { kind: String, role: &'static str },
+    #[error("`{kind}`: {reason}")]
+    InvalidBody { kind: String, reason: String },
+}
+
+impl ProtocolError {
+    pub fn code(&self) -> ErrorCode {
+        match self {
+            ProtocolError::Forbidden { .. } => ErrorCode::Forbidden,
+            ProtocolError::TooLarge { .. } => ErrorCode::TooLarge,
+            _ => ErrorCode::Malformed,
+        }
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawEnvelope {
+    v: u32,
+    #[serde(default)]
+    id: Option<u64>,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    body: Option<serde_json::Value>,
+}
+
+/// A decoded request and the id to answer it with.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Request<T> {
+    pub id: Option<u64>,
+    pub message: T,
+}
+
+/// Decodes a text frame from a client of `role`.
+pub fn decode<T: RequestSet>(text: &str) -> Result<Request<T>, (Option<u64>, ProtocolError)> {
+    if text.len() > MAX_CONTROL_MESSAGE_BYTES {
+        return Err((None, ProtocolError::TooLarge { size: text.len() }));
+    }
+    let raw: RawEnvelope = serde_json::from_str(text)
+        .map_err(|error| (None, ProtocolError::Malformed(error.to_string())))?;
+    let id = raw.id;
+    if raw.v != PROTOCOL_VERSION {
+        return Err((id, ProtocolError::Version(raw.v)));
+    }
+    if !T::TYPES.contains(&raw.kind.as_str()) {
+        let error = match client::owner_of(&raw.kind) {
+            Some(_) => ProtocolError::Forbidden {
+                kind: raw.kind,
+                role: T::ROLE.plural(),
+            },
+            None => ProtocolError::UnknownType(raw.kind),
+        };
+        return Err((id, error));
+    }
+    let body = raw.body.unwrap_or_else(|| serde_json::json!({}));
+    let tagged = serde_json::json!({ "type": raw.kind, "body": body });
+    let message = T::deserialize(tagged).map_err(|error| {
+        (
+            id,
+            ProtocolError::InvalidBody {
+                kind: raw.kind.clone(),
+                reason: error.to_string(),
+            },
+        )
+    })?;
+    message.validate().map_err(|reason| {
+        (
+            id,
+            ProtocolError::InvalidBody {
+                kind: raw.kind,
+                reason,
+            },
+        )
+    })?;
+    Ok(Request { id, message })
+}
+
+/// The requests one role may send.
+pub trait RequestSet: DeserializeOwned {
+    const ROLE: Role;
+    /// Every `type` of this set.
+    const TYPES: &'static [&'static str];
+    /// Checks beyond the shape (lengths, formats).
+    fn validate(&self) -> Result<(), String> {
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests;

@@ -1,0 +1,163 @@
+//! Messages from the kernel: replies to requests and pushed events.
+
+use serde::{Deserialize, Serialize};
+use serde_json::{Value, json};
+
+use crate::PROTOCOL_VERSION;
+
+/// Machine-readable error kinds; the message says the rest in words.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    Malformed,
+    TooLarge,
+    /// Not signed in (or the sign-in expired), or a bad join token.
+    Unauthenticated,
+    Forbidden,
+    NotFound,
+    Conflict,
+    Limit,
+    RateLimited,
+    NoConsent,
+    Unavailable,
+    PluginError,
+    Internal,
+}
+
+/// One participant as clients see it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct ParticipantInfo {
+    pub id: String,
+    pub display_name: String,
+    /// `host`, `assistant` or `customer`.
+    pub role: String,
+}
+
+/// Events the kernel pushes.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", content = "body")]
+pub enum ServerEvent {
+    /// First message on a customer page or agent socket: the connection is
+    /// routed, and this is who is in the session.
+    #[serde(rename = "session.welcome")]
+    Welcome {
+        session: String,
+        participant: String,
+        participants: Vec<ParticipantInfo>,
+    },
+    #[serde(rename = "participant.joined")]
+    ParticipantJoined {
+        session: String,
+        participant: ParticipantInfo,
+    },
+    #[serde(rename = "participant.left")]
+    ParticipantLeft {
+        session: String,
+        participant: ParticipantInfo,
+    },
+    /// A participant came back (reconnected, or rejoined after a restart).
+    #[serde(rename = "participant.rejoined")]
+    ParticipantRejoined {
+        session: String,
+        participant: ParticipantInfo,
+    },
+    #[serde(rename = "chat.message")]
+    Chat {
+        session: String,
+        from: String,
+        display_name: String,
+        text: String,
+        at: String,
+    },
+    /// Sent to the customer's page and agent.
+    #[serde(rename = "consent.prompt")]
+    ConsentPrompt {
+        session: String,
+        request: String,
+        plugin: String,
+        capability: String,
+        text: String,
+        detail: Option<String>,
+    },
+    /// `outcome`: `granted`, `denied` or `timed_out`; `grant` is set when granted.
+    #[serde(rename = "consent.answered")]
+    ConsentAnswered {
+        session: String,
+        request: String,
+        outcome: String,
+        grant: Option<String>,
+    },
+    #[serde(rename = "consent.revoked")]
+    ConsentRevoked { session: String, grant: String },
+    #[serde(rename = "control.passed")]
+    ControlPassed {
+        session: String,
+        from: String,
+        to: String,
+    },
+    #[serde(rename = "customer.selected")]
+    CustomerSelected {
+        session: String,
+        participant: String,
+    },
+    /// Sharing, transfers and other activities stopped (control passed,
+    /// another customer selected).
+    #[serde(rename = "activities.ended")]
+    ActivitiesEnded { session: String, reason: String },
+    #[serde(rename = "session.ended")]
+    SessionEnded { session: String, reason: String },
+    /// The host left; the session waits `grace_secs` for them to come back.
+    #[serde(rename = "session.host_away")]
+    HostAway { session: String, grace_secs: u64 },
+    /// A plugin's message to its panel.
+    #[serde(rename = "plugin.message")]
+    PluginMessage {
+        session: String,
+        plugin: String,
+        message: Value,
+    },
+    /// For the agent: run a capability and answer with `agent.result`.
+    #[serde(rename = "agent.call")]
+    AgentCall {
+        call: String,
+        capability: String,
+        input: String,
+    },
+}
+
+/// An outgoing envelope, ready to send as a text frame.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ServerMessage(pub Value);
+
+impl ServerMessage {
+    pub fn ok(re: Option<u64>, body: Value) -> ServerMessage {
+        ServerMessage(json!({ "v": PROTOCOL_VERSION, "re": re, "type": "ok", "body": body }))
+    }
+
+    pub fn error(re: Option<u64>, code: ErrorCode, message: impl Into<String>) -> ServerMessage {
+        ServerMessage(json!({
+            "v": PROTOCOL_VERSION,
+            "re": re,
+            "type": "error",
+            "body": { "code": code, "message": message.into() },
+        }))
+    }
+
+    pub fn event(event: &ServerEvent) -> ServerMessage {
+        let mut value = serde_json::to_value(event).unwrap_or_else(|error| {
+            json!({ "type": "error", "body": { "code": "internal", "message": error.to_string() } })
+        });
+        if let Some(object) = value.as_object_mut() {
+            object.insert("v".into(), json!(PROTOCOL_VERSION));
+        }
+        ServerMessage(value)
+    }
+
+    pub fn kind(&self) -> &str {
+        self.0["type"].as_str().unwrap_or_default()
+    }
+
+    pub fn to_text(&self) -> String {
+        self.0.to_string()
+    }
+}

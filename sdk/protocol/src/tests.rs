@@ -1,0 +1,116 @@
+use super::*;
+
+fn console(text: &str) -> Result<Request<ConsoleRequest>, (Option<u64>, ProtocolError)> {
+    decode::<ConsoleRequest>(text)
+}
+
+#[test]
+fn a_valid_request_decodes_with_its_id() {
+    let request =
+        console(r#"{"v":1,"id":7,"type":"chat.send","body":{"session":"123456789","text":"Hi"}}"#)
+            .expect("valid");
+    assert_eq!(request.id, Some(7));
+    assert_eq!(
+        request.message,
+        ConsoleRequest::Chat {
+            session: "123456789".into(),
+            text: "Hi".into()
+        }
+    );
+    let start = console(r#"{"v":1,"type":"session.start"}"#).expect("no body needed");
+    assert_eq!(start.message, ConsoleRequest::Start {});
+}
+
+#[test]
+fn bad_frames_are_refused_with_a_clear_error() {
+    let cases: &[(&str, &str)] = &[
+        ("not json", "not a valid envelope"),
+        (r#"{"v":1}"#, "missing field `type`"),
+        (
+            r#"{"v":2,"type":"session.start"}"#,
+            "version 2 is not supported",
+        ),
+        (
+            r#"{"v":1,"type":"session.start","extra":1}"#,
+            "unknown field `extra`",
+        ),
+        (
+            r#"{"v":1,"type":"teleport"}"#,
+            "unknown message type `teleport`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.hello","body":{"capabilities":[]}}"#,
+            "`agent.hello` is not available to CSRs",
+        ),
+        (
+            r#"{"v":1,"type":"chat.send","body":{"session":"1"}}"#,
+            "missing field `text`",
+        ),
+        (
+            r#"{"v":1,"type":"chat.send","body":{"session":"1","text":"  "}}"#,
+            "the message is empty",
+        ),
+        (
+            r#"{"v":1,"type":"session.end","body":{"session":"1","force":true}}"#,
+            "unknown field `force`",
+        ),
+    ];
+    for (text, words) in cases {
+        let (_, error) = console(text).expect_err(text);
+        assert!(error.to_string().contains(words), "{text}: {error}");
+    }
+    let long = format!(
+        r#"{{"v":1,"type":"chat.send","body":{{"session":"1","text":"{}"}}}}"#,
+        "x".repeat(MAX_CHAT_CHARS + 1)
+    );
+    assert!(
+        console(&long)
+            .expect_err("long")
+            .1
+            .to_string()
+            .contains("the limit is 4000")
+    );
+    let huge = "x".repeat(MAX_CONTROL_MESSAGE_BYTES + 1);
+    assert_eq!(
+        console(&huge).expect_err("huge").1.code(),
+        ErrorCode::TooLarge
+    );
+}
+
+#[test]
+fn a_customer_sending_a_csr_command_is_forbidden_not_malformed() {
+    let (id, error) =
+        decode::<CustomerRequest>(r#"{"v":1,"id":3,"type":"session.end","body":{"session":"1"}}"#)
+            .expect_err("forbidden");
+    assert_eq!(id, Some(3));
+    assert_eq!(error.code(), ErrorCode::Forbidden);
+    assert_eq!(
+        error.to_string(),
+        "`session.end` is not available to customers"
+    );
+}
+
+#[test]
+fn agent_results_need_exactly_one_outcome() {
+    let both = r#"{"v":1,"type":"agent.result","body":{"call":"c","output":"1","error":"x"}}"#;
+    assert!(decode::<AgentRequest>(both).is_err());
+    let one = r#"{"v":1,"type":"agent.result","body":{"call":"c","output":"1"}}"#;
+    assert!(decode::<AgentRequest>(one).is_ok());
+}
+
+#[test]
+fn server_messages_carry_version_type_and_reply_id() {
+    let ok = ServerMessage::ok(Some(4), serde_json::json!({"a": 1}));
+    assert_eq!(ok.0["v"], 1);
+    assert_eq!(ok.0["re"], 4);
+    assert_eq!(ok.kind(), "ok");
+    let event = ServerMessage::event(&ServerEvent::SessionEnded {
+        session: "1".into(),
+        reason: "ended by the host".into(),
+    });
+    assert_eq!(event.kind(), "session.ended");
+    assert_eq!(event.0["body"]["reason"], "ended by the host");
+    assert_eq!(event.0["v"], 1);
+    let error = ServerMessage::error(None, ErrorCode::Forbidden, "no");
+    assert_eq!(error.0["body"]["code"], "forbidden");
+}

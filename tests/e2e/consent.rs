@@ -1,0 +1,344 @@
+//! Consent, enforced by the kernel on every agent call: without a grant,
+//! after the customer revoked it, after a prompt timed out, for a
+//! capability the manifest lacks, for a plugin the site does not enable.
+//! Each refusal is clear and the agent never sees the call.
+
+use serde_json::{Value, json};
+use tether_tests::clients::{Csr, Customer, TestAgent, WsClient};
+use tether_tests::fixture_manifests;
+use tether_tests::kernel_process::{KernelProcess, TestAccount};
+
+const CONFIG: &str = r#"
+[sessions]
+consent_timeout_secs = 2
+join_attempts_per_minute = 1000
+
+[sites.default]
+name = "Default"
+plugins = ["echo"]
+
+[sites.other]
+name = "Other"
+plugins = []
+"#;
+
+struct Setup {
+    kernel: KernelProcess,
+    host: WsClient,
+    number: String,
+    customer: Customer,
+    agent: TestAgent,
+}
+
+async fn session_with_agent() -> Setup {
+    let accounts = [
+        TestAccount::csr("anna", "Anna Berg", "default"),
+        TestAccount::csr("olga", "Olga Sand", "other"),
+    ];
+    let kernel = KernelProcess::configure(&fixture_manifests(), CONFIG, &accounts).launch();
+    let anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let mut host = anna.console(&kernel).await;
+    let number = host.ok("session.start", json!({})).await["session"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let customer = Customer::join(&kernel, &number, "Carl").await;
+    let agent = TestAgent::start(&kernel, &customer.token, &["demo.greet"]).await;
+    Setup {
+        kernel,
+        host,
+        number,
+        customer,
+        agent,
+    }
+}
+
+fn command(number: &str, name: &str, customer: &str, capability: &str) -> Value {
+    json!({ "session": number, "plugin": "echo", "name": name,
+            "payload": { "session": number, "participant": customer, "capability": capability, "input": {} } })
+}
+
+/// Asks consent and answers the prompt on the customer's page.
+async fn ask_and_answer(s: &mut Setup, granted: bool) -> (Value, Value) {
+    let ask = s
+        .host
+        .send_request(
+            "plugin.command",
+            command(
+                &s.number,
+                "ask-consent",
+                &s.customer.participant,
+                "demo.greet",
+            ),
+        )
+        .await;
+    let prompt = s.customer.page.event("consent.prompt").await;
+    s.customer
+        .page
+        .ok(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": granted }),
+        )
+        .await;
+    let reply = s.host.reply_to(ask).await;
+    let answered = s.customer.page.event("consent.answered").await;
+    (reply, answered)
+}
+
+async fn refused_call(s: &mut Setup, capability: &str) -> (String, String) {
+    s.host
+        .refused(
+            "plugin.command",
+            command(&s.number, "call-agent", &s.customer.participant, capability),
+        )
+        .await
+}
+
+async fn report_kinds(s: &Setup) -> Vec<String> {
+    let anna = Csr::sign_in(&s.kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let report = anna
+        .get(&format!("/api/sessions/{}/report", s.number))
+        .await;
+    report.body["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .map(|e| e["kind"].as_str().unwrap_or_default().to_owned())
+        .collect()
+}
+
+#[tokio::test]
+async fn no_agent_call_without_a_grant_and_denial_is_final() {
+    let mut s = session_with_agent().await;
+    let (code, message) = refused_call(&mut s, "demo.greet").await;
+    assert_eq!(code, "plugin_error");
+    assert!(
+        message.contains("no consent") && message.contains("has not allowed `demo.greet`"),
+        "{message}"
+    );
+
+    let (reply, answered) = ask_and_answer(&mut s, false).await;
+    assert_eq!(reply["body"], "denied");
+    assert_eq!(answered["outcome"], "denied");
+    assert_eq!(answered["grant"], Value::Null);
+    let (_, message) = refused_call(&mut s, "demo.greet").await;
+    assert!(message.contains("no consent"), "{message}");
+    assert!(
+        s.agent.calls().is_empty(),
+        "the agent must not see refused calls"
+    );
+    let kinds = report_kinds(&s).await;
+    assert!(kinds.contains(&"consent.denied".to_owned()));
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "agent.refused").count(),
+        2,
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_revoked_grant_stops_further_calls() {
+    let mut s = session_with_agent().await;
+    let (reply, answered) = ask_and_answer(&mut s, true).await;
+    assert_eq!(reply["body"], "granted");
+    let grant = answered["grant"].as_str().expect("grant id").to_owned();
+    s.host
+        .ok(
+            "plugin.command",
+            command(
+                &s.number,
+                "call-agent",
+                &s.customer.participant,
+                "demo.greet",
+            ),
+        )
+        .await;
+    assert_eq!(s.agent.calls().len(), 1);
+
+    // Only the customer who gave it can revoke it, and only once.
+    let (code, _) = s
+        .customer
+        .page
+        .refused("consent.revoke", json!({ "grant": "grant-unknown" }))
+        .await;
+    assert_eq!(code, "not_found");
+    s.customer
+        .page
+        .ok("consent.revoke", json!({ "grant": grant }))
+        .await;
+    assert_eq!(
+        s.host.event("consent.revoked").await["grant"],
+        grant.as_str()
+    );
+    let (code, _) = s
+        .customer
+        .page
+        .refused("consent.revoke", json!({ "grant": grant }))
+        .await;
+    assert_eq!(code, "not_found");
+
+    let (_, message) = refused_call(&mut s, "demo.greet").await;
+    assert!(message.contains("no consent"), "{message}");
+    assert_eq!(s.agent.calls().len(), 1, "no call after revocation");
+    assert!(
+        report_kinds(&s)
+            .await
+            .contains(&"consent.revoked".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn an_unanswered_prompt_times_out_and_grants_nothing() {
+    let mut s = session_with_agent().await;
+    let reply = s
+        .host
+        .request(
+            "plugin.command",
+            command(
+                &s.number,
+                "ask-consent",
+                &s.customer.participant,
+                "demo.greet",
+            ),
+        )
+        .await;
+    assert_eq!(reply["body"], "timed-out", "{reply}");
+    let prompt = s.customer.page.event("consent.prompt").await;
+    assert_eq!(
+        s.customer.page.event("consent.answered").await["outcome"],
+        "timed_out"
+    );
+    // A late answer changes nothing.
+    let (code, _) = s
+        .customer
+        .page
+        .refused(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    assert_eq!(code, "not_found");
+    let (_, message) = refused_call(&mut s, "demo.greet").await;
+    assert!(message.contains("no consent"), "{message}");
+    assert!(s.agent.calls().is_empty());
+    assert!(
+        report_kinds(&s)
+            .await
+            .contains(&"consent.timed_out".to_owned())
+    );
+}
+
+#[tokio::test]
+async fn undeclared_capabilities_and_disabled_plugins_are_refused() {
+    let mut s = session_with_agent().await;
+    // Granted for demo.greet does not cover a capability the manifest lacks,
+    // and consent cannot even be asked for it.
+    ask_and_answer(&mut s, true).await;
+    let (code, message) = refused_call(&mut s, "files.delete").await;
+    assert_eq!(code, "plugin_error");
+    assert!(
+        message.contains("`files.delete` is not declared"),
+        "{message}"
+    );
+    let (_, message) = s
+        .host
+        .refused(
+            "plugin.command",
+            command(
+                &s.number,
+                "ask-consent",
+                &s.customer.participant,
+                "files.delete",
+            ),
+        )
+        .await;
+    assert!(
+        message.contains("`files.delete` is not declared"),
+        "{message}"
+    );
+    assert!(s.agent.calls().is_empty());
+
+    // Another customer of the session has not granted anything.
+    let other = Customer::join(&s.kernel, &s.number, "Dora").await;
+    let (_, message) = s
+        .host
+        .refused(
+            "plugin.command",
+            command(&s.number, "call-agent", &other.participant, "demo.greet"),
+        )
+        .await;
+    assert!(message.contains("no consent"), "{message}");
+
+    // On a site that does not enable the plugin, it gets no command at all.
+    let olga = Csr::sign_in(&s.kernel, "olga", "correct horse battery")
+        .await
+        .expect("signs in");
+    let mut console = olga.console(&s.kernel).await;
+    let number = console.ok("session.start", json!({})).await["session"]
+        .as_str()
+        .expect("number")
+        .to_owned();
+    let customer = Customer::join(&s.kernel, &number, "Eve").await;
+    let (code, message) = console
+        .refused(
+            "plugin.command",
+            command(&number, "call-agent", &customer.participant, "demo.greet"),
+        )
+        .await;
+    assert_eq!(code, "forbidden");
+    assert!(message.contains("not enabled"), "{message}");
+}
+
+#[tokio::test]
+async fn only_the_prompted_customer_answers_and_agents_can_answer_too() {
+    let mut s = session_with_agent().await;
+    let mut agent_socket = {
+        // A second connection for the same customer's agent replaces the
+        // test agent's route; consent prompts reach it.
+        let mut socket = WsClient::connect(
+            &s.kernel
+                .ws_url(&format!("/ws/agent?token={}", s.customer.token)),
+            None,
+            None,
+        )
+        .await
+        .expect("agent connects");
+        socket.event("session.welcome").await;
+        socket
+    };
+    let other = Customer::join(&s.kernel, &s.number, "Dora").await;
+    let mut other_page = other.page;
+    let ask = s
+        .host
+        .send_request(
+            "plugin.command",
+            command(
+                &s.number,
+                "ask-consent",
+                &s.customer.participant,
+                "demo.greet",
+            ),
+        )
+        .await;
+    let prompt = agent_socket.event("consent.prompt").await;
+    // Another customer cannot answer for Carl.
+    let (code, _) = other_page
+        .refused(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    assert_eq!(code, "not_found");
+    // Carl answers in the agent's terminal.
+    agent_socket
+        .ok(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    assert_eq!(s.host.reply_to(ask).await["body"], "granted");
+}

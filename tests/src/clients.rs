@@ -1,0 +1,419 @@
+//! Clients as real users' software would be: a signed-in CSR's browser
+//! (REST with the cookie and CSRF token), WebSocket clients for the
+//! console, the customer page and the host agent, and a test agent that
+//! answers capability calls.
+
+use std::collections::VecDeque;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::{Value, json};
+use tokio::net::TcpStream;
+use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+
+use crate::kernel_process::KernelProcess;
+
+/// How long a test waits for something that should arrive at once; only a
+/// guard against hanging forever, not a performance bound.
+pub const PATIENCE: Duration = Duration::from_secs(30);
+
+/// A CSR signed in through the REST API.
+pub struct Csr {
+    pub cookie: String,
+    pub csrf: String,
+    pub account: Value,
+    base_url: String,
+    http: reqwest::Client,
+}
+
+/// A REST answer: status and JSON (or text) body.
+#[derive(Debug)]
+pub struct Answer {
+    pub status: u16,
+    pub body: Value,
+    pub text: String,
+    pub headers: reqwest::header::HeaderMap,
+}
+
+async fn answer(response: reqwest::Response) -> Answer {
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    let text = response.text().await.expect("body");
+    let body = serde_json::from_str(&text).unwrap_or(Value::Null);
+    Answer {
+        status,
+        body,
+        text,
+        headers,
+    }
+}
+
+/// POSTs JSON without any sign-in (customers joining, sign-in attempts).
+pub async fn post_json(kernel: &KernelProcess, path: &str, body: Value) -> Answer {
+    answer(
+        reqwest::Client::new()
+            .post(kernel.url(path))
+            .json(&body)
+            .send()
+            .await
+            .expect("request"),
+    )
+    .await
+}
+
+impl Csr {
+    pub async fn sign_in(
+        kernel: &KernelProcess,
+        username: &str,
+        password: &str,
+    ) -> Result<Csr, Answer> {
+        let response = reqwest::Client::new()
+            .post(kernel.url("/api/auth/signin"))
+            .json(&json!({ "username": username, "password": password }))
+            .send()
+            .await
+            .expect("request");
+        let set_cookie: Vec<String> = response
+            .headers()
+            .get_all("set-cookie")
+            .iter()
+            .filter_map(|v| v.to_str().ok().map(str::to_owned))
+            .collect();
+        let reply = answer(response).await;
+        if reply.status != 200 {
+            return Err(reply);
+        }
+        let cookie_line = set_cookie
+            .iter()
+            .find(|c| c.starts_with("tether_session="))
+            .expect("session cookie");
+        assert!(cookie_line.contains("HttpOnly"), "{cookie_line}");
+        assert!(cookie_line.contains("SameSite=Strict"), "{cookie_line}");
+        let cookie = cookie_line
+            .split(';')
+            .next()
+            .expect("name=value")
+            .to_owned();
+        Ok(Csr {
+            cookie,
+            csrf: reply.body["csrf_token"]
+                .as_str()
+                .expect("csrf token")
+                .to_owned(),
+            account: reply.body["account"].clone(),
+            base_url: kernel.base_url.clone(),
+            http: reqwest::Client::new(),
+        })
+    }
+
+    pub async fn get(&self, path: &str) -> Answer {
+        let request = self
+            .http
+            .get(format!("{}{path}", self.base_url))
+            .header("cookie", &self.cookie);
+        answer(request.send().await.expect("request")).await
+    }
+
+    /// A state-changing call with the CSRF token.
+    pub async fn post(&self, path: &str, body: Value) -> Answer {
+        self.post_with(path, body, Some(&self.csrf)).await
+    }
+
+    pub async fn post_with(&self, path: &str, body: Value, csrf: Option<&str>) -> Answer {
+        let mut request = self
+            .http
+            .post(format!("{}{path}", self.base_url))
+            .header("cookie", &self.cookie)
+            .json(&body);
+        if let Some(token) = csrf {
+            request = request.header("x-csrf-token", token);
+        }
+        answer(request.send().await.expect("request")).await
+    }
+
+    /// Opens the console socket as the browser on the kernel's own page would.
+    pub async fn console(&self, kernel: &KernelProcess) -> WsClient {
+        WsClient::connect(
+            &kernel.ws_url("/ws/console"),
+            Some(&kernel.base_url),
+            Some(&self.cookie),
+        )
+        .await
+        .expect("console connects")
+    }
+}
+
+/// One WebSocket connection speaking the Tether protocol.
+pub struct WsClient {
+    stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
+    next_id: u64,
+    /// Events received while waiting for something else.
+    events: VecDeque<Value>,
+}
+
+impl WsClient {
+    /// Connects; `Err` carries the HTTP status of a refused upgrade.
+    pub async fn connect(
+        url: &str,
+        origin: Option<&str>,
+        cookie: Option<&str>,
+    ) -> Result<WsClient, u16> {
+        let mut request = url.into_client_request().expect("valid URL");
+        if let Some(origin) = origin {
+            request
+                .headers_mut()
+                .insert("origin", origin.parse().expect("header"));
+        }
+        if let Some(cookie) = cookie {
+            request
+                .headers_mut()
+                .insert("cookie", cookie.parse().expect("header"));
+        }
+        match connect_async(request).await {
+            Ok((stream, _)) => Ok(WsClient {
+                stream,
+                next_id: 1,
+                events: VecDeque::new(),
+            }),
+            Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
+                Err(response.status().as_u16())
+            }
+            Err(error) => panic!("cannot connect to {url}: {error}"),
+        }
+    }
+
+    /// The customer page of a joined customer.
+    pub async fn customer_page(kernel: &KernelProcess, token: &str) -> WsClient {
+        let mut page = WsClient::connect(
+            &kernel.ws_url(&format!("/ws/customer?token={token}")),
+            Some(&kernel.base_url),
+            None,
+        )
+        .await
+        .expect("customer page connects");
+        page.event("session.welcome").await;
+        page
+    }
+
+    pub async fn send_text(&mut self, text: String) {
+        self.stream
+            .send(Message::Text(text.into()))
+            .await
+            .expect("send");
+    }
+
+    pub async fn send_binary(&mut self, bytes: Vec<u8>) {
+        self.stream
+            .send(Message::Binary(bytes.into()))
+            .await
+            .expect("send");
+    }
+
+    /// The next JSON message from the kernel; `None` when the connection closed.
+    pub async fn receive(&mut self) -> Option<Value> {
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, self.stream.next())
+                .await
+                .expect("a message within the patience")?;
+            match frame {
+                Ok(Message::Text(text)) => {
+                    return Some(
+                        serde_json::from_str(text.as_str()).expect("JSON from the kernel"),
+                    );
+                }
+                Ok(Message::Close(_)) | Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
+    /// Sends a request and returns the reply envelope (`ok` or `error`).
+    pub async fn request(&mut self, kind: &str, body: Value) -> Value {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send_text(json!({ "v": 1, "id": id, "type": kind, "body": body }).to_string())
+            .await;
+        self.reply_to(id).await
+    }
+
+    /// Sends a request whose reply is awaited later with [`WsClient::reply_to`].
+    pub async fn send_request(&mut self, kind: &str, body: Value) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send_text(json!({ "v": 1, "id": id, "type": kind, "body": body }).to_string())
+            .await;
+        id
+    }
+
+    pub async fn reply_to(&mut self, id: u64) -> Value {
+        loop {
+            let message = self.receive().await.expect("connection open");
+            if message["re"] == json!(id) {
+                return message;
+            }
+            self.events.push_back(message);
+        }
+    }
+
+    /// The body of a successful reply; panics with the error otherwise.
+    pub async fn ok(&mut self, kind: &str, body: Value) -> Value {
+        let reply = self.request(kind, body).await;
+        assert_eq!(reply["type"], "ok", "{kind}: {reply}");
+        reply["body"].clone()
+    }
+
+    /// The `(code, message)` of a refused request.
+    pub async fn refused(&mut self, kind: &str, body: Value) -> (String, String) {
+        let reply = self.request(kind, body).await;
+        assert_eq!(reply["type"], "error", "{kind} should be refused: {reply}");
+        error_of(&reply)
+    }
+
+    /// The body of the next event of `kind`, keeping other events for later.
+    pub async fn event(&mut self, kind: &str) -> Value {
+        if let Some(at) = self.events.iter().position(|e| e["type"] == kind) {
+            return self
+                .events
+                .remove(at)
+                .map(|e| e["body"].clone())
+                .unwrap_or_default();
+        }
+        loop {
+            let message = self
+                .receive()
+                .await
+                .unwrap_or_else(|| panic!("connection closed while waiting for {kind}"));
+            if message["type"] == kind {
+                return message["body"].clone();
+            }
+            self.events.push_back(message);
+        }
+    }
+
+    /// Events received and not yet taken.
+    pub fn pending_events(&self) -> Vec<Value> {
+        self.events.iter().cloned().collect()
+    }
+
+    pub async fn close(mut self) {
+        let _ = self.stream.close(None).await;
+    }
+}
+
+pub fn error_of(reply: &Value) -> (String, String) {
+    (
+        reply["body"]["code"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+        reply["body"]["message"]
+            .as_str()
+            .unwrap_or_default()
+            .to_owned(),
+    )
+}
+
+/// A customer who joined by number.
+pub struct Customer {
+    pub participant: String,
+    pub token: String,
+    pub page: WsClient,
+}
+
+impl Customer {
+    pub async fn join(kernel: &KernelProcess, number: &str, name: &str) -> Customer {
+        let joined = post_json(
+            kernel,
+            "/api/join",
+            json!({ "session": number, "display_name": name }),
+        )
+        .await;
+        assert_eq!(joined.status, 200, "join: {}", joined.text);
+        let token = joined.body["token"].as_str().expect("token").to_owned();
+        Customer {
+            participant: joined.body["participant"]
+                .as_str()
+                .expect("participant")
+                .to_owned(),
+            page: WsClient::customer_page(kernel, &token).await,
+            token,
+        }
+    }
+}
+
+/// A host agent for tests: offers `capabilities`, and answers every call
+/// with `{"capability": …, "input": …, "machine": "test agent"}`.
+pub struct TestAgent {
+    task: tokio::task::JoinHandle<()>,
+    calls: Arc<Mutex<Vec<Value>>>,
+    /// Error replies the kernel sent the agent (there should be none).
+    errors: Arc<Mutex<Vec<Value>>>,
+}
+
+impl TestAgent {
+    /// Connects, says hello and waits until the kernel acknowledged it.
+    pub async fn start(kernel: &KernelProcess, token: &str, capabilities: &[&str]) -> TestAgent {
+        let mut socket = WsClient::connect(
+            &kernel.ws_url(&format!("/ws/agent?token={token}")),
+            None,
+            None,
+        )
+        .await
+        .expect("agent connects");
+        socket.event("session.welcome").await;
+        socket
+            .ok(
+                "agent.hello",
+                json!({ "capabilities": capabilities, "platform": "test" }),
+            )
+            .await;
+        let calls = Arc::new(Mutex::new(Vec::new()));
+        let errors = Arc::new(Mutex::new(Vec::new()));
+        let (seen, failed) = (calls.clone(), errors.clone());
+        let task = tokio::spawn(async move {
+            while let Some(message) = socket.receive().await {
+                match message["type"].as_str() {
+                    Some("agent.call") => {
+                        let call = message["body"].clone();
+                        let input: Value =
+                            serde_json::from_str(call["input"].as_str().unwrap_or("null"))
+                                .unwrap_or(Value::Null);
+                        let output = json!({ "capability": call["capability"], "input": input, "machine": "test agent" });
+                        socket
+                            .send_request(
+                                "agent.result",
+                                json!({ "call": call["call"], "output": output.to_string() }),
+                            )
+                            .await;
+                        seen.lock().expect("calls lock").push(call);
+                    }
+                    Some("error") => failed.lock().expect("errors lock").push(message),
+                    _ => {}
+                }
+            }
+        });
+        TestAgent {
+            task,
+            calls,
+            errors,
+        }
+    }
+
+    /// The calls served so far.
+    pub fn calls(&self) -> Vec<Value> {
+        self.calls.lock().expect("calls lock").clone()
+    }
+
+    pub fn errors(&self) -> Vec<Value> {
+        self.errors.lock().expect("errors lock").clone()
+    }
+}
+
+impl Drop for TestAgent {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
