@@ -90,7 +90,8 @@ pub struct SessionsConfig {
     pub grant_ttl_secs: u64,
     /// How long the kernel waits for an agent to answer a call.
     pub agent_timeout_secs: u64,
-    /// Join attempts allowed per client address per minute.
+    /// Failed join attempts (numbers of no running session) allowed per
+    /// client address per minute.
     pub join_attempts_per_minute: u32,
 }
 

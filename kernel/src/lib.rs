@@ -36,7 +36,7 @@ pub struct RefusedPlugin {
     pub error: String,
 }
 
-/// Sign-in attempts allowed per client address per minute.
+/// Failed sign-ins allowed per client address per minute.
 const SIGN_IN_ATTEMPTS_PER_MINUTE: usize = 10;
 
 /// A running kernel's shared state.
@@ -159,12 +159,21 @@ impl Kernel {
         Ok(kernel)
     }
 
-    /// Counts a sign-in attempt from `client`; `Err` with the time to wait.
-    pub fn limit_sign_in(&self, client: IpAddr) -> Result<(), Duration> {
-        let mut limiter = self
-            .sign_in_limiter
+    /// `Err` with the time to wait when `client` failed to sign in too
+    /// often recently.
+    pub fn check_sign_in(&self, client: IpAddr) -> Result<(), Duration> {
+        self.lock_sign_in_limiter()
+            .check(&client, std::time::Instant::now())
+    }
+
+    pub fn count_failed_sign_in(&self, client: IpAddr) {
+        self.lock_sign_in_limiter()
+            .record(&client, std::time::Instant::now());
+    }
+
+    fn lock_sign_in_limiter(&self) -> std::sync::MutexGuard<'_, RateLimiter<IpAddr>> {
+        self.sign_in_limiter
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        limiter.attempt(&client, std::time::Instant::now())
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

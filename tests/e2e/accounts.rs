@@ -82,6 +82,34 @@ async fn sign_in_csrf_and_sign_out() {
 }
 
 #[tokio::test]
+async fn guessing_passwords_hits_the_limit_but_honest_sign_ins_do_not() {
+    let kernel = kernel_with("");
+    for _ in 0..12 {
+        Csr::sign_in(&kernel, "anna", PASSWORD)
+            .await
+            .expect("successful sign-ins are not limited");
+    }
+    for _ in 0..10 {
+        let refused = Csr::sign_in(&kernel, "anna", "guess")
+            .await
+            .err()
+            .expect("wrong password");
+        assert_eq!(refused.status, 403);
+    }
+    let limited = Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .err()
+        .expect("limited");
+    assert_eq!(limited.status, 429);
+    assert!(
+        limited.body["error"]
+            .as_str()
+            .expect("error")
+            .contains("too many sign-in attempts")
+    );
+}
+
+#[tokio::test]
 async fn first_start_prints_a_one_time_admin_password() {
     let kernel = KernelProcess::start(&fixture_manifests(), "");
     let line = kernel
@@ -190,7 +218,7 @@ async fn joining_unknown_numbers_is_refused_and_rate_limited() {
     )
     .await;
     assert_eq!(garbage.status, 404);
-    for attempt in 0..2 {
+    for attempt in 0..3 {
         let guess = format!("{:09}", 333_333_333 + attempt);
         assert_ne!(guess, number);
         assert_eq!(
@@ -204,7 +232,8 @@ async fn joining_unknown_numbers_is_refused_and_rate_limited() {
             404
         );
     }
-    // The sixth attempt within a minute is refused, even with the right number.
+    // Five failures within a minute: the next attempt is refused, even with
+    // the right number. (A wrong name for a running session is no failure.)
     let limited = post_json(
         &kernel,
         "/api/join",

@@ -561,4 +561,26 @@ time-per-event-ms = 2000
         assert_eq!(error.field, "(file)");
         assert!(error.to_string().contains("/nonexistent/echo.toml"));
     }
+
+    proptest::proptest! {
+        /// Whatever an operator or a plugin author writes, parsing gives a
+        /// manifest or an error naming the file; it never panics.
+        #[test]
+        fn arbitrary_and_mangled_manifests_never_panic(
+            text in ".{0,300}",
+            position in 0usize..2000,
+            insert in "[ -~\\n]{0,12}",
+        ) {
+            if let Err(error) = parse(&text) {
+                proptest::prop_assert!(error.to_string().starts_with("manifests/sysinfo.toml"));
+            }
+            let at = position.min(GOOD.len());
+            if GOOD.is_char_boundary(at) {
+                let mangled = format!("{}{}{}", &GOOD[..at], insert, &GOOD[at..]);
+                if let Err(error) = parse(&mangled) {
+                    proptest::prop_assert!(error.to_string().starts_with("manifests/sysinfo.toml"));
+                }
+            }
+        }
+    }
 }

@@ -250,9 +250,12 @@ impl Sessions {
         display_name: &str,
         client: IpAddr,
     ) -> Result<JoinedCustomer, ApiError> {
-        self.limit_join_attempts(client)?;
-        let number = number::normalize(number_input)
-            .ok_or_else(|| ApiError::unknown_session(number_input.trim()))?;
+        self.check_join_attempts(client)?;
+        let Some(number) = number::normalize(number_input).filter(|n| self.site_of(n).is_some())
+        else {
+            self.count_failed_join(client);
+            return Err(ApiError::unknown_session(number_input.trim()));
+        };
         let display_name = display_name.trim();
         let chars = display_name.chars().count();
         if chars == 0

@@ -163,14 +163,14 @@ impl Sessions {
         });
     }
 
-    /// Counts a join attempt from `client`; refuses when it tried too often.
-    pub(crate) fn limit_join_attempts(&self, client: IpAddr) -> Result<(), ApiError> {
+    /// Refuses a client that failed to join too often recently.
+    pub(crate) fn check_join_attempts(&self, client: IpAddr) -> Result<(), ApiError> {
         let mut limiter = self
             .join_limiter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         limiter
-            .attempt(&client, std::time::Instant::now())
+            .check(&client, std::time::Instant::now())
             .map_err(|wait| {
                 ApiError::new(
                     ErrorCode::RateLimited,
@@ -180,6 +180,15 @@ impl Sessions {
                     ),
                 )
             })
+    }
+
+    /// Counts a join that named no running session.
+    pub(crate) fn count_failed_join(&self, client: IpAddr) {
+        let mut limiter = self
+            .join_limiter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        limiter.record(&client, std::time::Instant::now());
     }
 
     pub(crate) fn next_away_token(&self) -> u64 {

@@ -1,5 +1,6 @@
-//! A sliding-window limit on attempts per client (join attempts by number),
-//! so session numbers cannot be found by trying them all.
+//! A sliding-window limit on attempts per client, so session numbers and
+//! passwords cannot be found by trying them all. Callers count failures
+//! only: many honest people behind one address must still get in.
 
 use std::collections::{HashMap, VecDeque};
 use std::hash::Hash;
@@ -20,11 +21,13 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         }
     }
 
-    /// Records an attempt by `key` at `now`; `Err` with the time to wait when
-    /// the key is over its limit (the refused attempt is not counted).
-    pub fn attempt(&mut self, key: &K, now: Instant) -> Result<(), Duration> {
+    /// `Err` with the time to wait when `key` used up its attempts in the
+    /// window; records nothing.
+    pub fn check(&mut self, key: &K, now: Instant) -> Result<(), Duration> {
         let window = self.window;
-        let recent = self.attempts.entry(key.clone()).or_default();
+        let Some(recent) = self.attempts.get_mut(key) else {
+            return Ok(());
+        };
         while recent
             .front()
             .is_some_and(|at| now.duration_since(*at) >= window)
@@ -35,7 +38,12 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
             let oldest = recent.front().copied().unwrap_or(now);
             return Err(window.saturating_sub(now.duration_since(oldest)));
         }
-        recent.push_back(now);
+        Ok(())
+    }
+
+    /// Counts one attempt by `key` at `now`.
+    pub fn record(&mut self, key: &K, now: Instant) {
+        let window = self.window;
         // Forget idle clients so the table does not grow without bound.
         if self.attempts.len() > 10_000 {
             self.attempts.retain(|_, times| {
@@ -44,6 +52,13 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
                     .is_some_and(|at| now.duration_since(*at) < window)
             });
         }
+        self.attempts.entry(key.clone()).or_default().push_back(now);
+    }
+
+    /// [`RateLimiter::check`], then counts the attempt if it was allowed.
+    pub fn attempt(&mut self, key: &K, now: Instant) -> Result<(), Duration> {
+        self.check(key, now)?;
+        self.record(key, now);
         Ok(())
     }
 }
@@ -77,5 +92,16 @@ mod tests {
                 .attempt(&"1.2.3.4", start + Duration::from_secs(60))
                 .is_ok()
         );
+    }
+
+    #[test]
+    fn checking_alone_counts_nothing() {
+        let start = Instant::now();
+        let mut limiter = RateLimiter::new(1, Duration::from_secs(60));
+        for _ in 0..5 {
+            assert!(limiter.check(&"1.2.3.4", start).is_ok());
+        }
+        limiter.record(&"1.2.3.4", start);
+        assert!(limiter.check(&"1.2.3.4", start).is_err());
     }
 }

@@ -98,7 +98,7 @@ pub async fn sign_in(
     jar: CookieJar,
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
-    kernel.limit_sign_in(client.ip()).map_err(|wait| {
+    kernel.check_sign_in(client.ip()).map_err(|wait| {
         ApiError::new(
             ErrorCode::RateLimited,
             format!(
@@ -107,10 +107,19 @@ pub async fn sign_in(
             ),
         )
     })?;
-    let signed_in = kernel
+    let signed_in = match kernel
         .accounts
         .sign_in(&body.username, &body.password)
-        .await?;
+        .await
+    {
+        Ok(signed_in) => signed_in,
+        Err(error) => {
+            if error == AccountError::InvalidCredentials {
+                kernel.count_failed_sign_in(client.ip());
+            }
+            return Err(error.into());
+        }
+    };
     tracing::info!(csr = %signed_in.account.username, "signed in");
     let cookie = Cookie::build((COOKIE, signed_in.token))
         .http_only(true)

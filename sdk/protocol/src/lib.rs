@@ -141,3 +141,6 @@ pub trait RequestSet: DeserializeOwned {
 
 #[cfg(test)]
 mod tests;
+
+#[cfg(test)]
+mod fuzz;
