@@ -183,10 +183,7 @@ async fn joining_unknown_numbers_is_refused_and_rate_limited() {
         .await
         .expect("signs in");
     let mut console = anna.console(&kernel).await;
-    let number = console.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = console.start_session().await;
     let wrong = if number == "111111111" {
         "222222222"
     } else {
@@ -289,10 +286,7 @@ async fn websocket_origins_and_bad_frames() {
     );
 
     let mut console = anna.console(&kernel).await;
-    let number = console.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = console.start_session().await;
     let customer = Customer::join(&kernel, &number, "Carl").await;
     let page_url = kernel.ws_url(&format!("/ws/customer?token={}", customer.token));
     assert_eq!(
@@ -392,10 +386,7 @@ async fn invitations_are_mailed_when_smtp_is_configured() {
         .await
         .expect("signs in");
     let mut console = anna.console(&kernel).await;
-    let number = console.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = console.start_session().await;
     let path = format!("/api/sessions/{number}/invite");
 
     let forged = anna
@@ -453,10 +444,7 @@ async fn without_smtp_invitations_say_to_use_mailto() {
         .await
         .expect("signs in");
     let mut console = anna.console(&kernel).await;
-    let number = console.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = console.start_session().await;
     let refused = anna
         .post(
             &format!("/api/sessions/{number}/invite"),
@@ -479,10 +467,7 @@ async fn accounts_reports_and_plugin_data_survive_a_restart() {
         .await
         .expect("signs in");
     let mut console = anna.console(&kernel).await;
-    let number = console.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = console.start_session().await;
     let mut customer = Customer::join(&kernel, &number, "Carl").await;
     customer
         .page
@@ -529,10 +514,7 @@ async fn accounts_reports_and_plugin_data_survive_a_restart() {
         .refused("session.info", json!({ "session": number }))
         .await;
     assert_eq!(code, "not_found");
-    let again = console.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let again = console.start_session().await;
     let value = console
         .ok("plugin.command", json!({ "session": again, "plugin": "echo", "name": "store-get", "payload": { "key": "note" } }))
         .await;

@@ -40,10 +40,7 @@ async fn session_with_agent() -> Setup {
         .await
         .expect("signs in");
     let mut host = anna.console(&kernel).await;
-    let number = host.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = host.start_session().await;
     let customer = Customer::join(&kernel, &number, "Carl").await;
     let agent = TestAgent::start(&kernel, &customer.token, &["demo.greet"]).await;
     Setup {
@@ -278,10 +275,7 @@ async fn undeclared_capabilities_and_disabled_plugins_are_refused() {
         .await
         .expect("signs in");
     let mut console = olga.console(&s.kernel).await;
-    let number = console.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = console.start_session().await;
     let customer = Customer::join(&s.kernel, &number, "Eve").await;
     let (code, message) = console
         .refused(

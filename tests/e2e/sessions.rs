@@ -230,10 +230,7 @@ async fn full_flow_consent_agent_call_and_report() {
 async fn roles_are_enforced_and_refusals_change_nothing() {
     let kernel = start_kernel();
     let (_anna, mut host) = signed_in(&kernel, "anna").await;
-    let number = host.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = host.start_session().await;
     let mut customer = Customer::join(&kernel, &number, "Carl").await;
     let (_bo, mut assistant) = signed_in(&kernel, "bob").await;
     assistant
@@ -315,10 +312,7 @@ async fn roles_are_enforced_and_refusals_change_nothing() {
 async fn passing_control_ends_activities_and_the_former_host_cannot_end() {
     let kernel = start_kernel();
     let (_anna, mut anna) = signed_in(&kernel, "anna").await;
-    let number = anna.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = anna.start_session().await;
     let mut customer = Customer::join(&kernel, &number, "Carl").await;
     let (_bo, mut bo) = signed_in(&kernel, "bob").await;
     let info = bo.ok("session.assist", json!({ "session": number })).await;
@@ -469,10 +463,7 @@ async fn single_session_mode_selects_customers_and_limits_apply() {
 async fn the_host_has_a_grace_period_then_the_session_ends() {
     let kernel = start_kernel();
     let (anna, mut host) = signed_in(&kernel, "anna").await;
-    let number = host.ok("session.start", json!({})).await["session"]
-        .as_str()
-        .expect("number")
-        .to_owned();
+    let number = host.start_session().await;
     let mut customer = Customer::join(&kernel, &number, "Carl").await;
     host.event("participant.joined").await;
 

@@ -265,6 +265,15 @@ impl WsClient {
         reply["body"].clone()
     }
 
+    /// Starts a support session (on a console) and returns its number.
+    pub async fn start_session(&mut self) -> String {
+        let started = self.ok("session.start", json!({})).await;
+        started["session"]
+            .as_str()
+            .expect("session number")
+            .to_owned()
+    }
+
     /// The `(code, message)` of a refused request.
     pub async fn refused(&mut self, kind: &str, body: Value) -> (String, String) {
         let reply = self.request(kind, body).await;

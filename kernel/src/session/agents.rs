@@ -7,7 +7,7 @@ use tokio::sync::oneshot;
 use super::Sessions;
 use crate::consent::grants::GrantScope;
 use crate::plugin_host::services::{AgentCall, AgentError, PluginScope};
-use crate::routing::{ConnectionId, Endpoint, Outbox};
+use crate::routing::Endpoint;
 use crate::token::short_id;
 
 /// An agent's answer: JSON output, or why it failed.
@@ -23,24 +23,6 @@ pub(crate) struct PendingCall {
 pub const MAX_AGENT_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
 impl Sessions {
-    pub async fn agent_connected(
-        &self,
-        number: &str,
-        participant: &str,
-        connection: ConnectionId,
-        outbox: Outbox,
-    ) {
-        self.router
-            .attach(Endpoint::agent(participant), connection, outbox);
-        self.record(
-            number,
-            "agent.connected",
-            participant,
-            "host agent connected",
-        )
-        .await;
-    }
-
     /// The agent reports the capabilities this machine offers.
     pub async fn agent_hello(&self, number: &str, participant: &str, capabilities: Vec<String>) {
         let listed = capabilities.join(", ");
@@ -52,32 +34,6 @@ impl Sessions {
         });
         self.record(number, "agent.capabilities", participant, listed)
             .await;
-    }
-
-    pub async fn agent_disconnected(
-        self: &std::sync::Arc<Self>,
-        number: &str,
-        participant: &str,
-        connection: ConnectionId,
-    ) {
-        self.router
-            .detach(&Endpoint::agent(participant), connection);
-        if !self.router.is_connected(&Endpoint::agent(participant)) {
-            let _ = self.with_live(number, |s| {
-                if let Some(p) = s.participants.get_mut(participant) {
-                    p.agent_capabilities = None;
-                }
-                Ok(())
-            });
-            self.record(
-                number,
-                "agent.disconnected",
-                participant,
-                "host agent disconnected",
-            )
-            .await;
-            self.leave_if_still_absent(number, participant);
-        }
     }
 
     /// An agent's answer to a call it was sent.

@@ -368,60 +368,6 @@ impl Sessions {
         Ok((record.session, record.id))
     }
 
-    /// The customer's page connected (or reconnected).
-    pub async fn customer_ui_connected(
-        &self,
-        number: &str,
-        participant: &str,
-        connection: ConnectionId,
-        outbox: Outbox,
-    ) {
-        self.router
-            .attach(Endpoint::ui(participant), connection, outbox);
-        self.record(
-            number,
-            "page.connected",
-            participant,
-            "customer page connected",
-        )
-        .await;
-    }
-
-    /// The customer's page closed. A reload or a restart of the computer is
-    /// not leaving: the customer stays unless neither the page nor the
-    /// agent is back within the grace period.
-    pub async fn customer_page_closed(
-        self: &Arc<Self>,
-        number: &str,
-        participant: &str,
-        connection: ConnectionId,
-    ) {
-        self.router.detach(&Endpoint::ui(participant), connection);
-        self.leave_if_still_absent(number, participant);
-    }
-
-    /// Starts the grace timer for a customer with no page and no agent.
-    pub(crate) fn leave_if_still_absent(self: &Arc<Self>, number: &str, participant: &str) {
-        let absent = |sessions: &Sessions, participant: &str| {
-            !sessions.router.is_connected(&Endpoint::ui(participant))
-                && !sessions.router.is_connected(&Endpoint::agent(participant))
-        };
-        if !absent(self, participant) {
-            return;
-        }
-        let sessions = Arc::clone(self);
-        let (number, participant) = (number.to_owned(), participant.to_owned());
-        tokio::spawn(async move {
-            tokio::time::sleep(sessions.settings.grace).await;
-            let still_in = sessions
-                .with_live(&number, |s| Ok(s.participant(&participant).is_some()))
-                .unwrap_or(false);
-            if still_in && absent(&sessions, &participant) {
-                let _ = sessions.leave(&number, &participant).await;
-            }
-        });
-    }
-
     /// A participant leaves the session for good.
     pub async fn leave(&self, number: &str, participant: &str) -> Result<(), ApiError> {
         let (left, site) = self.with_live(number, |s| {

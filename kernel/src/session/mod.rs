@@ -13,6 +13,7 @@ pub mod live;
 pub mod number;
 mod plugin_services;
 pub mod policy;
+mod presence;
 pub mod rate_limit;
 pub mod report;
 

@@ -1,5 +1,5 @@
-//! The host agent's socket: authenticated by the customer's join token;
-//! carries capability calls to the agent and their results back.
+//! The host agent's socket: what the machine offers, capability results and
+//! consent answers given in the agent's terminal.
 
 use std::sync::Arc;
 
@@ -9,13 +9,12 @@ use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 use tether_protocol::AgentRequest;
-use tracing::Instrument;
 
-use super::customer::welcome;
-use super::{Connection, TokenQuery, check_origin, limited, next_connection_id, serve};
+use super::customer_link::{self, CustomerLink};
+use super::{Connection, TokenQuery};
 use crate::Kernel;
 use crate::api_error::ApiError;
-use crate::routing::{ConnectionId, Outbox};
+use crate::routing::{EndpointKind, Outbox};
 
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,
@@ -23,40 +22,34 @@ pub async fn upgrade(
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    check_origin(&kernel, &headers, false)?;
-    let (session, participant) = kernel.sessions.customer_by_token(&query.token).await?;
-    let agent = Arc::new(AgentConnection {
+    customer_link::upgrade(
         kernel,
-        session,
-        participant,
-        id: next_connection_id(),
-    });
-    Ok(limited(upgrade).on_upgrade(move |socket| {
-        let span = tracing::info_span!("agent", session = %agent.session, participant = %agent.participant);
-        serve(socket, agent).instrument(span)
-    }))
+        &headers,
+        &query.token,
+        upgrade,
+        EndpointKind::Agent,
+        AgentConnection,
+    )
+    .await
 }
 
-pub(crate) struct AgentConnection {
-    kernel: Arc<Kernel>,
-    session: String,
-    participant: String,
-    id: ConnectionId,
-}
+pub(crate) struct AgentConnection(CustomerLink);
 
 impl Connection for AgentConnection {
     type Request = AgentRequest;
 
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
-        let sessions = &self.kernel.sessions;
-        sessions
-            .agent_connected(&self.session, &self.participant, self.id, outbox.clone())
-            .await;
-        welcome(&self.kernel, &self.session, &self.participant, &outbox);
+        self.0.open(outbox).await;
     }
 
     async fn handle(self: &Arc<Self>, request: AgentRequest) -> Result<Value, ApiError> {
-        let sessions = &self.kernel.sessions;
+        let CustomerLink {
+            kernel,
+            session,
+            participant,
+            ..
+        } = &self.0;
+        let sessions = &kernel.sessions;
         match request {
             AgentRequest::Hello {
                 capabilities,
@@ -64,7 +57,7 @@ impl Connection for AgentConnection {
             } => {
                 let count = capabilities.len();
                 sessions
-                    .agent_hello(&self.session, &self.participant, capabilities)
+                    .agent_hello(session, participant, capabilities)
                     .await;
                 Ok(json!({ "capabilities": count }))
             }
@@ -77,20 +70,21 @@ impl Connection for AgentConnection {
                     (Some(output), _) => Ok(output),
                     (None, error) => Err(error.unwrap_or_default()),
                 };
-                sessions.agent_result(&self.participant, &call, reply)?;
+                sessions.agent_result(participant, &call, reply)?;
                 Ok(json!({ "received": call }))
             }
             AgentRequest::ConsentAnswer { request, granted } => {
-                sessions.answer_consent(&self.participant, &request, granted)?;
+                sessions.answer_consent(participant, &request, granted)?;
                 Ok(json!({ "answered": request }))
             }
         }
     }
 
     async fn closed(self: &Arc<Self>) {
-        self.kernel
+        let link = &self.0;
+        link.kernel
             .sessions
-            .agent_disconnected(&self.session, &self.participant, self.id)
+            .endpoint_closed(&link.session, &link.endpoint(), link.id)
             .await;
     }
 }

@@ -1,4 +1,4 @@
-//! The customer page's socket: authenticated by the join token.
+//! The customer page's socket: chat, consent answers and revocations.
 
 use std::sync::Arc;
 
@@ -7,13 +7,13 @@ use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
-use tether_protocol::{CustomerRequest, ServerEvent};
-use tracing::Instrument;
+use tether_protocol::CustomerRequest;
 
-use super::{Connection, TokenQuery, check_origin, limited, next_connection_id, serve};
+use super::customer_link::{self, CustomerLink};
+use super::{Connection, TokenQuery};
 use crate::Kernel;
 use crate::api_error::ApiError;
-use crate::routing::{ConnectionId, Outbox};
+use crate::routing::{EndpointKind, Outbox};
 
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,
@@ -21,82 +21,61 @@ pub async fn upgrade(
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    check_origin(&kernel, &headers, true)?;
-    let (session, participant) = kernel.sessions.customer_by_token(&query.token).await?;
-    let page = Arc::new(CustomerPage {
+    customer_link::upgrade(
         kernel,
-        session,
-        participant,
-        id: next_connection_id(),
-    });
-    Ok(limited(upgrade).on_upgrade(move |socket| {
-        let span = tracing::info_span!("customer_page", session = %page.session, participant = %page.participant);
-        serve(socket, page).instrument(span)
-    }))
+        &headers,
+        &query.token,
+        upgrade,
+        EndpointKind::Ui,
+        CustomerPage,
+    )
+    .await
 }
 
-pub(crate) struct CustomerPage {
-    kernel: Arc<Kernel>,
-    session: String,
-    participant: String,
-    id: ConnectionId,
-}
-
-/// Sends the welcome event once the connection is routed.
-pub(super) fn welcome(kernel: &Kernel, session: &str, participant: &str, outbox: &Outbox) {
-    let participants = kernel
-        .sessions
-        .participant_infos(session)
-        .unwrap_or_default();
-    let event = ServerEvent::Welcome {
-        session: session.to_owned(),
-        participant: participant.to_owned(),
-        participants,
-    };
-    let _ = outbox.send(tether_protocol::ServerMessage::event(&event));
-}
+pub(crate) struct CustomerPage(CustomerLink);
 
 impl Connection for CustomerPage {
     type Request = CustomerRequest;
 
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
-        let sessions = &self.kernel.sessions;
-        sessions
-            .customer_ui_connected(&self.session, &self.participant, self.id, outbox.clone())
-            .await;
-        welcome(&self.kernel, &self.session, &self.participant, &outbox);
+        self.0.open(outbox).await;
     }
 
     async fn handle(self: &Arc<Self>, request: CustomerRequest) -> Result<Value, ApiError> {
-        let sessions = &self.kernel.sessions;
+        let CustomerLink {
+            kernel,
+            session,
+            participant,
+            ..
+        } = &self.0;
+        let sessions = &kernel.sessions;
         match request {
             CustomerRequest::Chat { text } => {
-                sessions
-                    .chat(&self.session, &self.participant, &text)
-                    .await?;
+                sessions.chat(session, participant, &text).await?;
                 Ok(json!({ "sent": true }))
             }
             CustomerRequest::ConsentAnswer { request, granted } => {
-                sessions.answer_consent(&self.participant, &request, granted)?;
+                sessions.answer_consent(participant, &request, granted)?;
                 Ok(json!({ "answered": request }))
             }
             CustomerRequest::ConsentRevoke { grant } => {
                 sessions
-                    .revoke_consent(&self.session, &self.participant, &grant)
+                    .revoke_consent(session, participant, &grant)
                     .await?;
                 Ok(json!({ "revoked": grant }))
             }
             CustomerRequest::Leave {} => {
-                sessions.leave(&self.session, &self.participant).await?;
-                Ok(json!({ "left": self.session }))
+                sessions.leave(session, participant).await?;
+                Ok(json!({ "left": session }))
             }
         }
     }
 
     async fn closed(self: &Arc<Self>) {
-        self.kernel
+        let link = &self.0;
+        link.kernel
             .sessions
-            .customer_page_closed(&self.session, &self.participant, self.id)
+            .endpoint_closed(&link.session, &link.endpoint(), link.id)
             .await;
     }
 }

@@ -8,6 +8,7 @@
 mod agent;
 mod console;
 mod customer;
+mod customer_link;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};

@@ -1,0 +1,74 @@
+//! What the customer's page and agent sockets share: authentication by the
+//! join token, and routing the connection to the customer's endpoint.
+
+use std::sync::Arc;
+
+use axum::extract::ws::WebSocketUpgrade;
+use axum::http::HeaderMap;
+use axum::response::Response;
+use tether_protocol::{ServerEvent, ServerMessage};
+use tracing::Instrument;
+
+use super::{Connection, check_origin, limited, next_connection_id, serve};
+use crate::Kernel;
+use crate::api_error::ApiError;
+use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
+
+/// A customer's connection, page or agent.
+pub(crate) struct CustomerLink {
+    pub kernel: Arc<Kernel>,
+    pub session: String,
+    pub participant: String,
+    pub id: ConnectionId,
+    pub kind: EndpointKind,
+}
+
+impl CustomerLink {
+    pub fn endpoint(&self) -> Endpoint {
+        Endpoint {
+            participant: self.participant.clone(),
+            kind: self.kind,
+        }
+    }
+
+    /// Routes the customer's endpoint here and sends the welcome event.
+    pub async fn open(&self, outbox: Outbox) {
+        let sessions = &self.kernel.sessions;
+        sessions
+            .endpoint_connected(&self.session, self.endpoint(), self.id, outbox.clone())
+            .await;
+        let participants = sessions
+            .participant_infos(&self.session)
+            .unwrap_or_default();
+        let welcome = ServerEvent::Welcome {
+            session: self.session.clone(),
+            participant: self.participant.clone(),
+            participants,
+        };
+        let _ = outbox.send(ServerMessage::event(&welcome));
+    }
+}
+
+/// Checks the origin (browsers only) and the join token, then serves the
+/// socket with the connection `wrap` makes.
+pub(super) async fn upgrade<C: Connection>(
+    kernel: Arc<Kernel>,
+    headers: &HeaderMap,
+    token: &str,
+    upgrade: WebSocketUpgrade,
+    kind: EndpointKind,
+    wrap: fn(CustomerLink) -> C,
+) -> Result<Response, ApiError> {
+    check_origin(&kernel, headers, kind == EndpointKind::Ui)?;
+    let (session, participant) = kernel.sessions.customer_by_token(token).await?;
+    let link = CustomerLink {
+        kernel,
+        session,
+        participant,
+        id: next_connection_id(),
+        kind,
+    };
+    let span = tracing::info_span!("customer_connection", session = %link.session, participant = %link.participant, kind = ?kind);
+    let connection = Arc::new(wrap(link));
+    Ok(limited(upgrade).on_upgrade(move |socket| serve(socket, connection).instrument(span)))
+}
