@@ -1,19 +1,130 @@
-//! `tether-agent`: the native agent on the customer's computer. It serves
-//! capabilities (system information, scripts, applications, restart, log on
-//! as another user) only for calls the kernel forwards with a live consent
-//! grant. Joining sessions and the capabilities arrive with the host agent
-//! work; this binary currently reports its version and usage.
+//! `tether-agent`: the native agent on the customer's computer. It joins a
+//! support session, shows consent prompts when the customer's page is not
+//! open, and serves capabilities (system information, restart, log on as
+//! another user) for calls the kernel forwards under a live consent grant.
 
-use clap::Parser;
+mod backend;
+mod capabilities;
+mod connection;
+mod install;
+mod join;
+mod prompts;
+mod resume;
+mod sysinfo_report;
+
+use std::path::PathBuf;
+use std::process::ExitCode;
+
+use clap::{Parser, Subcommand, ValueEnum};
+use tracing_subscriber::EnvFilter;
+
+use backend::BackendKind;
 
 #[derive(Parser)]
 #[command(name = "tether-agent", version, about = "Tether host agent")]
-struct Cli {}
+struct Cli {
+    /// Where the resume token is kept (default: $XDG_STATE_HOME/tether-agent
+    /// or ~/.local/state/tether-agent; /var/lib/tether-agent for root).
+    #[arg(long, global = true)]
+    state_dir: Option<PathBuf>,
+    /// What carries out the capabilities: this computer (`linux`), or a
+    /// stand-in for tests and demos (`simulated`, never chosen by itself).
+    #[arg(long, global = true, value_enum, default_value = "linux")]
+    backend: BackendArg,
+    #[command(subcommand)]
+    command: Command,
+}
 
-fn main() {
-    let _cli = Cli::parse();
-    println!(
-        "tether-agent {}: no session to join yet; see `tether-agent --help`",
-        env!("CARGO_PKG_VERSION")
-    );
+#[derive(Clone, Copy, ValueEnum)]
+enum BackendArg {
+    Linux,
+    Simulated,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Join a support session with the link or the number the CSR gave.
+    Join {
+        /// `https://…/join/123456789`, or the number (then `--server` too).
+        session: String,
+        /// The Tether server, when joining by number (or set TETHER_SERVER).
+        #[arg(long)]
+        server: Option<String>,
+        /// Your name as the CSR will see it.
+        #[arg(long)]
+        name: Option<String>,
+    },
+    /// Rejoin the session this computer was in before it restarted.
+    Resume,
+    /// Print what this computer can do for a CSR.
+    Capabilities,
+    /// Write a systemd unit that rejoins after boot.
+    Install {
+        /// Where to write the unit (default: /etc/systemd/system).
+        #[arg(long, default_value = "/etc/systemd/system")]
+        unit_dir: PathBuf,
+    },
+}
+
+fn main() -> ExitCode {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("warn")),
+        )
+        .with_writer(std::io::stderr)
+        .init();
+    let cli = Cli::parse();
+    let kind = match cli.backend {
+        BackendArg::Linux => BackendKind::Linux,
+        BackendArg::Simulated => BackendKind::Simulated,
+    };
+    let state_dir = cli.state_dir.unwrap_or_else(resume::default_state_dir);
+    let runtime = match tokio::runtime::Runtime::new() {
+        Ok(runtime) => runtime,
+        Err(error) => {
+            eprintln!("tether-agent: cannot start: {error}");
+            return ExitCode::FAILURE;
+        }
+    };
+    let result = runtime.block_on(async {
+        match cli.command {
+            Command::Join {
+                session,
+                server,
+                name,
+            } => {
+                let server = server.or_else(|| std::env::var("TETHER_SERVER").ok());
+                let joined = join::join(&session, server.as_deref(), name).await?;
+                let store = resume::ResumeStore::new(&state_dir);
+                connection::run(joined.into_start(), store, backend::select(kind)).await
+            }
+            Command::Resume => {
+                let store = resume::ResumeStore::new(&state_dir);
+                let saved = store.load()?;
+                connection::run(saved.into_start(), store, backend::select(kind)).await
+            }
+            Command::Capabilities => {
+                for capability in backend::select(kind).capabilities() {
+                    println!("{capability}");
+                }
+                Ok(connection::Outcome::Finished)
+            }
+            Command::Install { unit_dir } => {
+                install::write_unit(&unit_dir, &state_dir, kind).map(|path| {
+                    println!(
+                        "wrote {}; enable it with `systemctl enable tether-agent`",
+                        path.display()
+                    );
+                    connection::Outcome::Finished
+                })
+            }
+        }
+    });
+    match result {
+        Ok(outcome) => outcome.exit_code(),
+        Err(error) => {
+            eprintln!("tether-agent: {error:#}");
+            ExitCode::FAILURE
+        }
+    }
 }

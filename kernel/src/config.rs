@@ -93,6 +93,9 @@ pub struct SessionsConfig {
     /// Failed join attempts (numbers of no running session) allowed per
     /// client address per minute.
     pub join_attempts_per_minute: u32,
+    /// How long a customer whose computer restarts keeps their place in
+    /// the session, waiting for the agent to rejoin.
+    pub rejoin_window_secs: u64,
 }
 
 /// Outgoing mail for invitations; without it, invitations go through the
@@ -158,6 +161,7 @@ impl KernelConfig {
             .set_default("sessions.grant_ttl_secs", 0)?
             .set_default("sessions.agent_timeout_secs", 60)?
             .set_default("sessions.join_attempts_per_minute", 10)?
+            .set_default("sessions.rejoin_window_secs", 900)?
             .add_source(source)
             .add_source(
                 config::Environment::with_prefix("TETHER")

@@ -100,6 +100,7 @@ impl Kernel {
             grant_ttl: (s.grant_ttl_secs > 0).then(|| Duration::from_secs(s.grant_ttl_secs)),
             agent_timeout: Duration::from_secs(s.agent_timeout_secs),
             join_attempts_per_minute: s.join_attempts_per_minute,
+            rejoin_window: Duration::from_secs(s.rejoin_window_secs),
         };
         let (plugin_events, plugin_event_queue) = tokio::sync::mpsc::unbounded_channel();
         let sessions = Sessions::new(

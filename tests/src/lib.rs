@@ -2,6 +2,7 @@
 //! plugin host over the fixture plugins, a kernel process, and a scripted
 //! session side for driving the plugin interfaces.
 
+pub mod agent_process;
 pub mod clients;
 pub mod kernel_process;
 pub mod scripted_sessions;
@@ -49,6 +50,22 @@ pub fn artifacts_dir() -> PathBuf {
 
 pub fn fixture_manifests() -> PathBuf {
     workspace_root().join("tests/fixtures/manifests")
+}
+
+/// The host agent binary, built by `cargo xtask plugins`.
+pub fn agent_binary() -> PathBuf {
+    let binary = target_dir().join("debug/tether-agent");
+    assert!(
+        binary.is_file(),
+        "no agent binary at {}: run the tests with `cargo xtask test`",
+        binary.display()
+    );
+    binary
+}
+
+/// The bundled plugins' manifests.
+pub fn bundled_manifests() -> PathBuf {
+    workspace_root().join("manifests")
 }
 
 /// The kernel binary, built by `cargo xtask plugins`.

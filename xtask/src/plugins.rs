@@ -108,7 +108,16 @@ pub fn build_and_check(ws: &Workspace) -> Result<()> {
         relative(ws, &artifacts).display()
     );
 
-    run(cargo(ws).args(["build", "--package", "tether-kernel", "--bin", "tether"]))?;
+    // The kernel checks the components below; the end-to-end tests run it
+    // and the host agent as real processes.
+    run(cargo(ws).args([
+        "build",
+        "--package",
+        "tether-kernel",
+        "--package",
+        "tether-agent",
+        "--bins",
+    ]))?;
     for dir in MANIFEST_DIRS {
         let dir = ws.root.join(dir);
         if !dir.is_dir() {

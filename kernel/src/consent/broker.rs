@@ -68,6 +68,7 @@ impl Sessions {
             capability: request.capability.clone(),
             text: text.clone(),
             detail: request.detail.clone(),
+            page_open: self.router.is_connected(&Endpoint::ui(&request.customer)),
         };
         self.send_event(&Endpoint::ui(&request.customer), &prompt);
         self.send_event(&Endpoint::agent(&request.customer), &prompt);

@@ -436,6 +436,7 @@ fn event_kind(event: &PluginEvent) -> &'static str {
         PluginEvent::Command { .. } => "command",
         PluginEvent::ParticipantJoined { .. } => "participant-joined",
         PluginEvent::ParticipantLeft { .. } => "participant-left",
+        PluginEvent::ParticipantRejoined { .. } => "participant-rejoined",
         PluginEvent::CustomerSelected { .. } => "customer-selected",
         PluginEvent::ActivitiesEnded { .. } => "activities-ended",
         PluginEvent::SessionEnded { .. } => "session-ended",

@@ -46,6 +46,11 @@ pub enum PluginEvent {
         session: String,
         participant: Participant,
     },
+    /// A customer is back after their computer restarted.
+    ParticipantRejoined {
+        session: String,
+        participant: Participant,
+    },
     CustomerSelected {
         session: String,
         participant: Participant,

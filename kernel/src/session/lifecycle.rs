@@ -111,6 +111,7 @@ impl Sessions {
             role: ParticipantRole::Host,
             account_id: Some(account.id),
             agent_capabilities: None,
+            away: None,
         };
         self.storage
             .add_participant(record_of(&number, &host, None))
@@ -166,6 +167,7 @@ impl Sessions {
             role: ParticipantRole::Assistant,
             account_id: Some(account.id),
             agent_capabilities: None,
+            away: None,
         };
         self.with_live(&number, |s| {
             if s.site != account.site {
@@ -272,6 +274,7 @@ impl Sessions {
             role: ParticipantRole::Customer,
             account_id: None,
             agent_capabilities: None,
+            away: None,
         };
         // Check the rules and reserve the place in one step, so two
         // customers joining at once cannot both take the last place.
@@ -344,28 +347,6 @@ impl Sessions {
             participant: customer.id,
             token,
         })
-    }
-
-    /// The running session and customer a join token belongs to.
-    pub async fn customer_by_token(&self, token: &str) -> Result<(String, String), ApiError> {
-        let unknown = || {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                "this join link is not valid or the session has ended",
-            )
-        };
-        let record = self
-            .storage
-            .participant_by_token(&hash_token(token))
-            .await?
-            .ok_or_else(unknown)?;
-        let present = self
-            .with_live(&record.session, |s| Ok(s.participant(&record.id).is_some()))
-            .unwrap_or(false);
-        if !present {
-            return Err(unknown());
-        }
-        Ok((record.session, record.id))
     }
 
     /// A participant leaves the session for good.

@@ -16,6 +16,9 @@ pub struct LiveParticipant {
     pub account_id: Option<i64>,
     /// Capabilities the participant's agent offers, once it said hello.
     pub agent_capabilities: Option<Vec<String>>,
+    /// Why the customer's agent said it is going away (a restart): their
+    /// place is kept for the rejoin window instead of the grace period.
+    pub away: Option<String>,
 }
 
 impl LiveParticipant {

@@ -28,6 +28,7 @@ use tokio::sync::mpsc;
 pub use agents::AgentReply;
 pub use lifecycle::{JoinedCustomer, StartedSession};
 use live::LiveSession;
+pub use presence::CustomerCredential;
 use rate_limit::RateLimiter;
 
 use crate::api_error::ApiError;
@@ -46,6 +47,9 @@ pub struct SessionSettings {
     pub grant_ttl: Option<Duration>,
     pub agent_timeout: Duration,
     pub join_attempts_per_minute: u32,
+    /// How long a customer whose agent restarts the computer keeps their
+    /// place in the session.
+    pub rejoin_window: Duration,
 }
 
 /// An event for the plugins enabled on a site.

@@ -1,11 +1,29 @@
 //! Customers' pages and agents coming and going. A closed page or a
 //! stopped agent is not leaving (a reload, a restart of the computer): the
-//! customer leaves only when neither is back within the grace period.
+//! customer leaves only when neither is back within the grace period, or
+//! the rejoin window when the agent said the computer restarts. Agents
+//! rejoin with a resume token instead of the join token.
 
 use std::sync::Arc;
 
+use tether_protocol::{ErrorCode, ServerEvent};
+
 use super::Sessions;
+use super::lifecycle::plugin_participant;
+use crate::api_error::ApiError;
+use crate::plugin_host::services::PluginEvent;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
+use crate::storage::ParticipantRecord;
+use crate::token::{hash_token, random_token};
+
+/// How a customer's page or agent proves who it is.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CustomerCredential<'a> {
+    /// From `POST /api/join`.
+    JoinToken(&'a str),
+    /// Issued to the agent on its last connection.
+    ResumeToken(&'a str),
+}
 
 fn describe(kind: EndpointKind) -> (&'static str, &'static str) {
     match kind {
@@ -15,7 +33,52 @@ fn describe(kind: EndpointKind) -> (&'static str, &'static str) {
 }
 
 impl Sessions {
-    /// A customer's page or agent connected (or reconnected).
+    /// The running session and customer a credential belongs to.
+    pub async fn customer_by(
+        &self,
+        credential: CustomerCredential<'_>,
+    ) -> Result<(String, String), ApiError> {
+        let unknown = || {
+            ApiError::new(
+                ErrorCode::Unauthenticated,
+                "this join link is not valid or the session has ended",
+            )
+        };
+        let record: Option<ParticipantRecord> = match credential {
+            CustomerCredential::JoinToken(token) => {
+                self.storage
+                    .participant_by_token(&hash_token(token))
+                    .await?
+            }
+            CustomerCredential::ResumeToken(token) => {
+                self.storage
+                    .participant_by_resume_token(&hash_token(token))
+                    .await?
+            }
+        };
+        let record = record.ok_or_else(unknown)?;
+        let present = self
+            .with_live(&record.session, |s| Ok(s.participant(&record.id).is_some()))
+            .unwrap_or(false);
+        if !present {
+            return Err(unknown());
+        }
+        Ok((record.session, record.id))
+    }
+
+    /// A new resume token for the participant's agent; the previous one
+    /// stops working.
+    pub async fn issue_resume_token(&self, participant: &str) -> Result<String, ApiError> {
+        let token = random_token();
+        self.storage
+            .set_resume_token(participant, &hash_token(&token))
+            .await?;
+        Ok(token)
+    }
+
+    /// A customer's page or agent connected (or reconnected). An agent
+    /// coming back from a restart brings the customer back as the same
+    /// participant, and everyone is told.
     pub async fn endpoint_connected(
         &self,
         number: &str,
@@ -33,6 +96,67 @@ impl Sessions {
             format!("{what} connected"),
         )
         .await;
+        let returned = self
+            .with_live(number, |s| {
+                let site = s.site.clone();
+                Ok(s.participants
+                    .get_mut(&participant)
+                    .and_then(|p| p.away.take().map(|reason| (reason, p.clone(), site))))
+            })
+            .ok()
+            .flatten();
+        if let Some((reason, back, site)) = returned {
+            self.record(
+                number,
+                "participant.rejoined",
+                &back.display_name,
+                format!("back after {reason}"),
+            )
+            .await;
+            let event = ServerEvent::ParticipantRejoined {
+                session: number.to_owned(),
+                participant: back.info(),
+            };
+            self.broadcast(number, &event, false);
+            let rejoined = PluginEvent::ParticipantRejoined {
+                session: number.to_owned(),
+                participant: plugin_participant(&back),
+            };
+            self.notify_plugins(&site, rejoined);
+        }
+    }
+
+    /// The customer's agent says the computer goes away (a restart): their
+    /// place is kept for the rejoin window.
+    pub async fn agent_going_away(
+        &self,
+        number: &str,
+        participant: &str,
+        reason: &str,
+    ) -> Result<(), ApiError> {
+        let info = self.with_live(number, |s| {
+            let p = s
+                .participants
+                .get_mut(participant)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            p.away = Some(reason.to_owned());
+            Ok(p.info())
+        })?;
+        let window = self.settings.rejoin_window.as_secs();
+        self.record(
+            number,
+            "participant.away",
+            &info.display_name,
+            format!("{reason}; waiting up to {window}s to rejoin"),
+        )
+        .await;
+        let event = ServerEvent::ParticipantAway {
+            session: number.to_owned(),
+            participant: info,
+            reason: reason.to_owned(),
+        };
+        self.broadcast(number, &event, false);
+        Ok(())
     }
 
     /// A customer's page or agent connection closed.
@@ -75,10 +199,20 @@ impl Sessions {
         if !absent(self, participant) {
             return;
         }
+        let restarting = self
+            .with_live(number, |s| {
+                Ok(s.participant(participant).is_some_and(|p| p.away.is_some()))
+            })
+            .unwrap_or(false);
+        let wait = if restarting {
+            self.settings.rejoin_window
+        } else {
+            self.settings.grace
+        };
         let sessions = Arc::clone(self);
         let (number, participant) = (number.to_owned(), participant.to_owned());
         tokio::spawn(async move {
-            tokio::time::sleep(sessions.settings.grace).await;
+            tokio::time::sleep(wait).await;
             let still_in = sessions
                 .with_live(&number, |s| Ok(s.participant(&participant).is_some()))
                 .unwrap_or(false);

@@ -43,6 +43,7 @@ async fn fixture() -> Fixture {
         grant_ttl: None,
         agent_timeout: Duration::from_secs(60),
         join_attempts_per_minute: 100,
+        rejoin_window: Duration::from_secs(600),
     };
     let (events, _) = mpsc::unbounded_channel();
     let sessions = Sessions::new(

@@ -55,6 +55,16 @@ pub trait Storage: PluginKv {
         &self,
         token_hash: &str,
     ) -> Result<Option<ParticipantRecord>, StorageError>;
+    /// Replaces the participant's resume token (its hash).
+    async fn set_resume_token(
+        &self,
+        participant: &str,
+        token_hash: &str,
+    ) -> Result<(), StorageError>;
+    async fn participant_by_resume_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ParticipantRecord>, StorageError>;
 
     async fn insert_grant(&self, grant: GrantRecord) -> Result<(), StorageError>;
     /// `true` when the grant existed and was live.

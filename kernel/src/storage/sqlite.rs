@@ -331,6 +331,32 @@ impl Storage for SqliteStorage {
             .map_err(backend)
     }
 
+    async fn set_resume_token(
+        &self,
+        participant: &str,
+        token_hash: &str,
+    ) -> Result<(), StorageError> {
+        sqlx::query("UPDATE participants SET resume_token_hash = ? WHERE id = ?")
+            .bind(token_hash)
+            .bind(participant)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(backend)
+    }
+
+    async fn participant_by_resume_token(
+        &self,
+        token_hash: &str,
+    ) -> Result<Option<ParticipantRecord>, StorageError> {
+        sqlx::query("SELECT * FROM participants WHERE resume_token_hash = ?")
+            .bind(token_hash)
+            .try_map(participant)
+            .fetch_optional(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
     async fn insert_grant(&self, g: GrantRecord) -> Result<(), StorageError> {
         sqlx::query(
             "INSERT INTO consent_grants (id, session, customer, plugin, capability, granted_at, expires_at, revoked_at)

@@ -33,6 +33,11 @@ pub trait Plugin {
         Ok(())
     }
 
+    /// A customer is back after their computer restarted.
+    fn participant_rejoined(_change: ParticipantChange) -> Result<(), PluginError> {
+        Ok(())
+    }
+
     /// The host selected another customer: stop anything shared with the
     /// previous one.
     fn customer_selected(_change: ParticipantChange) -> Result<(), PluginError> {
@@ -60,6 +65,9 @@ pub fn dispatch<P: Plugin>(event: Event) -> Result<String, PluginError> {
         Event::Command(command) => P::command(command)?,
         Event::ParticipantJoined(change) => P::participant_joined(change).map(|()| Value::Null)?,
         Event::ParticipantLeft(change) => P::participant_left(change).map(|()| Value::Null)?,
+        Event::ParticipantRejoined(change) => {
+            P::participant_rejoined(change).map(|()| Value::Null)?
+        }
         Event::CustomerSelected(change) => P::customer_selected(change).map(|()| Value::Null)?,
         Event::ActivitiesEnded(session) => P::activities_ended(session).map(|()| Value::Null)?,
         Event::SessionEnded(session) => P::session_ended(session).map(|()| Value::Null)?,

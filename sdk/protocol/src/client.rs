@@ -173,11 +173,20 @@ pub enum AgentRequest {
     /// A consent answer given in the agent's terminal.
     #[serde(rename = "consent.answer")]
     ConsentAnswer { request: String, granted: bool },
+    /// The computer is about to go away (`restart`); the customer's place
+    /// is kept until the agent rejoins with its resume token.
+    #[serde(rename = "agent.going_away")]
+    GoingAway { reason: String },
 }
 
 impl RequestSet for AgentRequest {
     const ROLE: Role = Role::Agent;
-    const TYPES: &'static [&'static str] = &["agent.hello", "agent.result", "consent.answer"];
+    const TYPES: &'static [&'static str] = &[
+        "agent.hello",
+        "agent.result",
+        "consent.answer",
+        "agent.going_away",
+    ];
 
     fn validate(&self) -> Result<(), String> {
         match self {
@@ -193,6 +202,9 @@ impl RequestSet for AgentRequest {
             } => Err("a result has exactly one of `output` and `error`".into()),
             AgentRequest::Hello { capabilities, .. } if capabilities.len() > 256 => {
                 Err("at most 256 capabilities".into())
+            }
+            AgentRequest::GoingAway { reason } if reason.is_empty() || reason.len() > 200 => {
+                Err("the reason is 1 to 200 characters".into())
             }
             _ => Ok(()),
         }

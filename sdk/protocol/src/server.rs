@@ -44,6 +44,10 @@ pub enum ServerEvent {
         session: String,
         participant: String,
         participants: Vec<ParticipantInfo>,
+        /// For agents: the token to rejoin with after a restart (kept on
+        /// disk, owner-only). Each connection gets a new one.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        resume_token: Option<String>,
     },
     #[serde(rename = "participant.joined")]
     ParticipantJoined {
@@ -54,6 +58,14 @@ pub enum ServerEvent {
     ParticipantLeft {
         session: String,
         participant: ParticipantInfo,
+    },
+    /// The customer's computer is going away for a while (a restart); their
+    /// place in the session is kept until the agent rejoins.
+    #[serde(rename = "participant.away")]
+    ParticipantAway {
+        session: String,
+        participant: ParticipantInfo,
+        reason: String,
     },
     /// A participant came back (reconnected, or rejoined after a restart).
     #[serde(rename = "participant.rejoined")]
@@ -78,6 +90,10 @@ pub enum ServerEvent {
         capability: String,
         text: String,
         detail: Option<String>,
+        /// Whether the customer's page is open; the agent asks in its
+        /// terminal when it is not.
+        #[serde(default)]
+        page_open: bool,
     },
     /// `outcome`: `granted`, `denied` or `timed_out`; `grant` is set when granted.
     #[serde(rename = "consent.answered")]

@@ -40,6 +40,10 @@ impl From<PluginEvent> for wit_types::Event {
                 session,
                 participant,
             } => Event::ParticipantLeft(change(session, participant)),
+            PluginEvent::ParticipantRejoined {
+                session,
+                participant,
+            } => Event::ParticipantRejoined(change(session, participant)),
             PluginEvent::CustomerSelected {
                 session,
                 participant,

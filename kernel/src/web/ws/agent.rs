@@ -25,7 +25,7 @@ pub async fn upgrade(
     customer_link::upgrade(
         kernel,
         &headers,
-        &query.token,
+        query.credential(true)?,
         upgrade,
         EndpointKind::Agent,
         AgentConnection,
@@ -76,6 +76,12 @@ impl Connection for AgentConnection {
             AgentRequest::ConsentAnswer { request, granted } => {
                 sessions.answer_consent(participant, &request, granted)?;
                 Ok(json!({ "answered": request }))
+            }
+            AgentRequest::GoingAway { reason } => {
+                sessions
+                    .agent_going_away(session, participant, &reason)
+                    .await?;
+                Ok(json!({ "rejoin_within_secs": sessions.settings.rejoin_window.as_secs() }))
             }
         }
     }

@@ -24,7 +24,7 @@ pub async fn upgrade(
     customer_link::upgrade(
         kernel,
         &headers,
-        &query.token,
+        query.credential(false)?,
         upgrade,
         EndpointKind::Ui,
         CustomerPage,

@@ -13,6 +13,7 @@ use super::{Connection, check_origin, limited, next_connection_id, serve};
 use crate::Kernel;
 use crate::api_error::ApiError;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
+use crate::session::CustomerCredential;
 
 /// A customer's connection, page or agent.
 pub(crate) struct CustomerLink {
@@ -40,10 +41,21 @@ impl CustomerLink {
         let participants = sessions
             .participant_infos(&self.session)
             .unwrap_or_default();
+        let resume_token = match self.kind {
+            EndpointKind::Agent => match sessions.issue_resume_token(&self.participant).await {
+                Ok(token) => Some(token),
+                Err(error) => {
+                    tracing::error!(%error, "could not issue a resume token; the agent cannot rejoin after a restart");
+                    None
+                }
+            },
+            EndpointKind::Ui => None,
+        };
         let welcome = ServerEvent::Welcome {
             session: self.session.clone(),
             participant: self.participant.clone(),
             participants,
+            resume_token,
         };
         let _ = outbox.send(ServerMessage::event(&welcome));
     }
@@ -54,13 +66,13 @@ impl CustomerLink {
 pub(super) async fn upgrade<C: Connection>(
     kernel: Arc<Kernel>,
     headers: &HeaderMap,
-    token: &str,
+    credential: CustomerCredential<'_>,
     upgrade: WebSocketUpgrade,
     kind: EndpointKind,
     wrap: fn(CustomerLink) -> C,
 ) -> Result<Response, ApiError> {
     check_origin(&kernel, headers, kind == EndpointKind::Ui)?;
-    let (session, participant) = kernel.sessions.customer_by_token(token).await?;
+    let (session, participant) = kernel.sessions.customer_by(credential).await?;
     let link = CustomerLink {
         kernel,
         session,

@@ -38,10 +38,32 @@ fn next_connection_id() -> ConnectionId {
     NEXT.fetch_add(1, Ordering::Relaxed)
 }
 
-/// The join token of a customer page or agent connection.
+/// How a customer page or agent connection authenticates: the join token,
+/// or (agents rejoining after a restart) the resume token.
 #[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct TokenQuery {
-    token: String,
+    #[serde(default)]
+    token: Option<String>,
+    #[serde(default)]
+    resume: Option<String>,
+}
+
+impl TokenQuery {
+    fn credential(
+        &self,
+        resume_allowed: bool,
+    ) -> Result<crate::session::CustomerCredential<'_>, ApiError> {
+        use crate::session::CustomerCredential;
+        match (&self.token, &self.resume) {
+            (Some(token), None) => Ok(CustomerCredential::JoinToken(token)),
+            (None, Some(resume)) if resume_allowed => Ok(CustomerCredential::ResumeToken(resume)),
+            _ if resume_allowed => Err(ApiError::malformed(
+                "give exactly one of `token` and `resume`",
+            )),
+            _ => Err(ApiError::malformed("the join token (`token`) is required")),
+        }
+    }
 }
 
 /// Browsers always send `Origin` on a WebSocket upgrade; it must be this

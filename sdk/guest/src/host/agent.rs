@@ -35,6 +35,47 @@ pub fn call_json<I: Serialize, O: DeserializeOwned>(
     })
 }
 
+/// The outcome of a call that may first need the customer's permission.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Consented<T> {
+    /// The agent answered.
+    Done(T),
+    /// The customer said no.
+    Denied,
+    /// The customer did not answer in time.
+    TimedOut,
+}
+
+/// Calls `capability`; when the customer has not allowed it (yet, or any
+/// more), asks them with the manifest's consent text and `detail`, and calls
+/// again once they agree. Denial and timeout are outcomes, not errors: the
+/// plugin tells the CSR.
+pub fn call_with_consent(
+    session: &str,
+    participant: &str,
+    capability: &str,
+    input: &str,
+    detail: Option<&str>,
+) -> Result<Consented<String>, PluginError> {
+    use super::consent::{self, Outcome};
+    match call(session, participant, capability, input) {
+        Ok(output) => Ok(Consented::Done(output)),
+        Err(AgentError::NoConsent(_)) => {
+            match consent::request(session, participant, capability, detail)? {
+                Outcome::Granted => Ok(Consented::Done(call(
+                    session,
+                    participant,
+                    capability,
+                    input,
+                )?)),
+                Outcome::Denied => Ok(Consented::Denied),
+                Outcome::TimedOut => Ok(Consented::TimedOut),
+            }
+        }
+        Err(error) => Err(error.into()),
+    }
+}
+
 /// A sentence for the CSR (the generated `Display` is only `Debug`).
 pub fn describe(error: &AgentError) -> String {
     match error {

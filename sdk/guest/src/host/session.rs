@@ -12,6 +12,40 @@ pub fn participants(session: &str) -> Result<Vec<Participant>, SessionError> {
     raw::session::participants(session)
 }
 
+/// The customer a command is about: `requested` when given (it must be a
+/// customer of the session), else the session's only customer.
+pub fn customer(session: &str, requested: Option<&str>) -> Result<Participant, PluginError> {
+    let customers: Vec<Participant> = participants(session)?
+        .into_iter()
+        .filter(|p| p.role == crate::Role::Customer)
+        .collect();
+    match requested {
+        Some(id) => customers.into_iter().find(|p| p.id == id).ok_or_else(|| {
+            PluginError::InvalidInput(format!("{id} is not a customer in this session"))
+        }),
+        None => {
+            let mut each = customers.into_iter();
+            match (each.next(), each.next()) {
+                (Some(only), None) => Ok(only),
+                (None, _) => Err(PluginError::InvalidInput(
+                    "no customer has joined the session yet".to_owned(),
+                )),
+                _ => Err(PluginError::InvalidInput(
+                    "several customers are in the session: choose one".to_owned(),
+                )),
+            }
+        }
+    }
+}
+
+/// The CSRs (host and assistants) of a session, for messages to their panels.
+pub fn csrs(session: &str) -> Result<Vec<Participant>, PluginError> {
+    Ok(participants(session)?
+        .into_iter()
+        .filter(|p| p.role != crate::Role::Customer)
+        .collect())
+}
+
 /// Sends a JSON message to the plugin's panel in `to`'s UI.
 pub fn send(session: &str, to: &str, message: &str) -> Result<(), SessionError> {
     raw::session::send(session, to, message)

@@ -1,0 +1,141 @@
+//! Plugin `sysinfo`: with the customer's consent, collects their computer's
+//! system information in categories for a list-and-panel view, refreshes
+//! it, and saves all categories as one text file (also used for printing).
+//!
+//! The last collection per customer is kept in the plugin's store so that
+//! Save writes exactly what the CSR saw; it is deleted when the session ends.
+
+mod text;
+
+use serde::{Deserialize, Serialize};
+use tether_sdk::host::agent::{Consented, call_with_consent};
+use tether_sdk::prelude::*;
+
+pub struct Sysinfo;
+
+const CAPABILITY: &str = "sysinfo.collect";
+
+/// One category as the agent reports it. The values come from the
+/// customer's computer: UIs must treat them as untrusted text.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Category {
+    pub id: String,
+    pub title: String,
+    pub columns: Vec<String>,
+    pub rows: Vec<Vec<String>>,
+}
+
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Snapshot {
+    pub customer: String,
+    pub categories: Vec<Category>,
+}
+
+#[derive(Deserialize)]
+struct CollectOutput {
+    categories: Vec<Category>,
+}
+
+#[derive(Deserialize, Default)]
+#[serde(deny_unknown_fields)]
+struct Target {
+    #[serde(default)]
+    participant: Option<String>,
+}
+
+fn snapshot_key(session: &str, customer: &str) -> String {
+    format!("snapshot/{session}/{customer}")
+}
+
+fn target(command: &Command) -> Result<(String, Participant), PluginError> {
+    let session = command.require_session()?.to_owned();
+    let target: Target = if command.payload.trim() == "null" {
+        Target::default()
+    } else {
+        command.payload_json()?
+    };
+    let customer = host::session::customer(&session, target.participant.as_deref())?;
+    Ok((session, customer))
+}
+
+/// Collects (asking consent first when needed) and keeps the snapshot.
+fn collect(command: &Command) -> Result<Value, PluginError> {
+    let (session, customer) = target(command)?;
+    let output = match call_with_consent(&session, &customer.id, CAPABILITY, "{}", None)? {
+        Consented::Done(output) => output,
+        Consented::Denied => {
+            host::session::report(
+                &session,
+                &format!(
+                    "{} did not allow viewing system information",
+                    customer.display_name
+                ),
+            )?;
+            return Ok(json!({ "status": "denied", "customer": customer.display_name }));
+        }
+        Consented::TimedOut => {
+            return Ok(json!({ "status": "timed_out", "customer": customer.display_name }));
+        }
+    };
+    let collected: CollectOutput = serde_json::from_str(&output).map_err(|error| {
+        PluginError::Failed(format!(
+            "the agent's system information is not understood: {error}"
+        ))
+    })?;
+    let snapshot = Snapshot {
+        customer: customer.display_name.clone(),
+        categories: collected.categories,
+    };
+    let encoded =
+        serde_json::to_vec(&snapshot).map_err(|error| PluginError::Failed(error.to_string()))?;
+    host::store::set(&snapshot_key(&session, &customer.id), &encoded)?;
+    host::session::report(
+        &session,
+        &format!(
+            "System information of {} viewed ({} categories)",
+            customer.display_name,
+            snapshot.categories.len()
+        ),
+    )?;
+    Ok(
+        json!({ "status": "ok", "customer": customer.display_name, "categories": snapshot.categories }),
+    )
+}
+
+/// All categories of the last collection as one text file.
+fn save(command: &Command) -> Result<Value, PluginError> {
+    let (session, customer) = target(command)?;
+    let stored = host::store::get(&snapshot_key(&session, &customer.id))?.ok_or_else(|| {
+        PluginError::InvalidInput(
+            "nothing collected yet: view the system information first".to_owned(),
+        )
+    })?;
+    let snapshot: Snapshot = serde_json::from_slice(&stored)
+        .map_err(|error| PluginError::Failed(format!("the saved snapshot is damaged: {error}")))?;
+    let file_name = format!("system-information-{session}.txt");
+    Ok(json!({ "file_name": file_name, "text": text::render(&snapshot) }))
+}
+
+impl Plugin for Sysinfo {
+    fn command(command: Command) -> Result<Value, PluginError> {
+        match command.name.as_str() {
+            "collect" | "refresh" => collect(&command),
+            "save" | "print" => save(&command),
+            other => Err(PluginError::InvalidInput(format!(
+                "unknown command `{other}`"
+            ))),
+        }
+    }
+
+    fn session_ended(session: SessionId) -> Result<(), PluginError> {
+        for key in host::store::list_keys(&format!("snapshot/{session}/"))? {
+            host::store::delete(&key)?;
+        }
+        Ok(())
+    }
+}
+
+tether_sdk::export_plugin!(Sysinfo);
+
+#[cfg(test)]
+mod tests;
