@@ -42,7 +42,7 @@ async fn session_with_agent() -> Setup {
     let mut host = anna.console(&kernel).await;
     let number = host.start_session().await;
     let customer = Customer::join(&kernel, &number, "Carl").await;
-    let agent = TestAgent::start(&kernel, &customer.token, &["demo.greet"]).await;
+    let agent = TestAgent::start(&kernel, &customer.token, &["demo.greet", "demo.wave"]).await;
     Setup {
         kernel,
         host,
@@ -121,7 +121,7 @@ async fn no_agent_call_without_a_grant_and_denial_is_final() {
     let (reply, answered) = ask_and_answer(&mut s, false).await;
     assert_eq!(reply["body"], "denied");
     assert_eq!(answered["outcome"], "denied");
-    assert_eq!(answered["grant"], Value::Null);
+    assert_eq!(answered["grants"], json!([]));
     let (_, message) = refused_call(&mut s, "demo.greet").await;
     assert!(message.contains("no consent"), "{message}");
     assert!(
@@ -142,7 +142,7 @@ async fn a_revoked_grant_stops_further_calls() {
     let mut s = session_with_agent().await;
     let (reply, answered) = ask_and_answer(&mut s, true).await;
     assert_eq!(reply["body"], "granted");
-    let grant = answered["grant"].as_str().expect("grant id").to_owned();
+    let grant = answered["grants"][0].as_str().expect("grant id").to_owned();
     s.host
         .ok(
             "plugin.command",
@@ -285,6 +285,72 @@ async fn undeclared_capabilities_and_disabled_plugins_are_refused() {
         .await;
     assert_eq!(code, "forbidden");
     assert!(message.contains("not enabled"), "{message}");
+}
+
+#[tokio::test]
+async fn capabilities_asked_together_get_one_prompt_and_a_grant_each() {
+    let mut s = session_with_agent().await;
+    let ask = s
+        .host
+        .send_request(
+            "plugin.command",
+            command(
+                &s.number,
+                "ask-consent-all",
+                &s.customer.participant,
+                "demo.greet,demo.wave",
+            ),
+        )
+        .await;
+    let prompt = s.customer.page.event("consent.prompt").await;
+    assert_eq!(prompt["capabilities"], json!(["demo.greet", "demo.wave"]));
+    assert_eq!(
+        prompt["text"],
+        "Anna Berg wants to say hello to your computer and to wave at you."
+    );
+    s.customer
+        .page
+        .ok(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    assert_eq!(s.host.reply_to(ask).await["body"], "granted");
+    let answered = s.customer.page.event("consent.answered").await;
+    assert_eq!(answered["grants"].as_array().expect("grants").len(), 2);
+    for capability in ["demo.greet", "demo.wave"] {
+        s.host
+            .ok(
+                "plugin.command",
+                command(&s.number, "call-agent", &s.customer.participant, capability),
+            )
+            .await;
+    }
+    assert_eq!(s.agent.calls().len(), 2);
+    // Only one prompt was shown, and asking for an undeclared one refuses all.
+    assert!(
+        s.customer
+            .page
+            .pending_events()
+            .iter()
+            .all(|e| e["type"] != "consent.prompt")
+    );
+    let (_, message) = s
+        .host
+        .refused(
+            "plugin.command",
+            command(
+                &s.number,
+                "ask-consent-all",
+                &s.customer.participant,
+                "demo.greet,files.delete",
+            ),
+        )
+        .await;
+    assert!(
+        message.contains("`files.delete` is not declared"),
+        "{message}"
+    );
 }
 
 #[tokio::test]

@@ -323,8 +323,10 @@ async fn consent_and_agent_calls_go_through_the_session_side_with_the_manifest_t
         Ok(json!("granted"))
     );
     let request = sessions.consent_requests.lock().expect("lock")[0].clone();
+    assert_eq!(request.capabilities.len(), 1);
+    assert_eq!(request.capabilities[0].name, "demo.greet");
     assert_eq!(
-        request.consent_text,
+        request.capabilities[0].consent_text,
         "{csr} wants to say hello to your computer"
     );
     assert_eq!(request.customer, "c1");

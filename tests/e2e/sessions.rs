@@ -121,7 +121,7 @@ async fn full_flow_consent_agent_call_and_report() {
         prompt["text"],
         "Anna Berg wants to say hello to your computer"
     );
-    assert_eq!(prompt["capability"], "demo.greet");
+    assert_eq!(prompt["capabilities"], json!(["demo.greet"]));
     customer
         .page
         .ok(

@@ -123,11 +123,14 @@ impl SessionServices for ScriptedSessions {
         };
         tokio::time::sleep(delay).await;
         if outcome == ConsentOutcome::Granted {
-            self.grants.lock().expect("lock").push((
-                request.session,
-                request.customer,
-                request.capability,
-            ));
+            let mut grants = self.grants.lock().expect("lock");
+            for asked in request.capabilities {
+                grants.push((
+                    request.session.clone(),
+                    request.customer.clone(),
+                    asked.name,
+                ));
+            }
         }
         Ok(outcome)
     }

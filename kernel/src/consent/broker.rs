@@ -44,7 +44,12 @@ impl Sessions {
             .site(&scope.site)
             .is_some_and(|site| site.enables(&scope.plugin))
         {
-            return Err(ConsentError::UndeclaredCapability(request.capability));
+            let names = request
+                .capabilities
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect::<Vec<_>>();
+            return Err(ConsentError::UndeclaredCapability(names.join(", ")));
         }
         let Some((ParticipantRole::Customer, customer_name)) = customer_name else {
             return Err(ConsentError::UnknownParticipant(request.customer));
@@ -60,12 +65,24 @@ impl Sessions {
                 answer,
             },
         );
-        let text = request.consent_text.replace("{csr}", &host_name);
+        // One prompt: each capability's sentence, in the order asked.
+        let text = request
+            .capabilities
+            .iter()
+            .map(|c| c.consent_text.replace("{csr}", &host_name))
+            .collect::<Vec<_>>()
+            .join(" ");
+        let names: Vec<String> = request
+            .capabilities
+            .iter()
+            .map(|c| c.name.clone())
+            .collect();
+        let listed = names.join(", ");
         let prompt = ServerEvent::ConsentPrompt {
             session: number.clone(),
             request: id.clone(),
             plugin: scope.plugin.clone(),
-            capability: request.capability.clone(),
+            capabilities: names.clone(),
             text: text.clone(),
             detail: request.detail.clone(),
             page_open: self.router.is_connected(&Endpoint::ui(&request.customer)),
@@ -76,7 +93,7 @@ impl Sessions {
             &number,
             "consent.asked",
             &scope.plugin,
-            format!("{customer_name}: \"{text}\" ({})", request.capability),
+            format!("{customer_name}: \"{text}\" ({listed})"),
         )
         .await;
 
@@ -88,33 +105,35 @@ impl Sessions {
         };
         self.lock_pending_consents().remove(&id);
 
-        let grant = if outcome == ConsentOutcome::Granted {
+        let mut grants: Vec<String> = Vec::new();
+        if outcome == ConsentOutcome::Granted {
             let now = now_millis();
-            let record = GrantRecord {
-                id: short_id("grant"),
-                session: number.clone(),
-                customer: request.customer.clone(),
-                plugin: scope.plugin.clone(),
-                capability: request.capability.clone(),
-                granted_at: now,
-                expires_at: self
-                    .settings
-                    .grant_ttl
-                    .map(|ttl| now + ttl.as_millis() as Millis),
-                revoked_at: None,
-            };
-            match self.storage.insert_grant(record.clone()).await {
-                Ok(()) => Some(record.id),
-                Err(error) => {
-                    tracing::error!(%error, "could not store a consent grant; treating it as not given");
+            for name in &names {
+                let record = GrantRecord {
+                    id: short_id("grant"),
+                    session: number.clone(),
+                    customer: request.customer.clone(),
+                    plugin: scope.plugin.clone(),
+                    capability: name.clone(),
+                    granted_at: now,
+                    expires_at: self
+                        .settings
+                        .grant_ttl
+                        .map(|ttl| now + ttl.as_millis() as Millis),
+                    revoked_at: None,
+                };
+                if let Err(error) = self.storage.insert_grant(record.clone()).await {
+                    tracing::error!(%error, "could not store a consent grant; treating the answer as not given");
+                    for id in &grants {
+                        let _ = self.storage.revoke_grant(id, now).await;
+                    }
                     return Err(ConsentError::Invalid(
                         "the permission could not be saved; ask again".into(),
                     ));
                 }
+                grants.push(record.id);
             }
-        } else {
-            None
-        };
+        }
         let word = match outcome {
             ConsentOutcome::Granted => "granted",
             ConsentOutcome::Denied => "denied",
@@ -124,14 +143,14 @@ impl Sessions {
             &number,
             &format!("consent.{word}"),
             &customer_name,
-            format!("{} for {}", request.capability, scope.plugin),
+            format!("{listed} for {}", scope.plugin),
         )
         .await;
         let answered = ServerEvent::ConsentAnswered {
             session: number.clone(),
             request: id,
             outcome: word.into(),
-            grant,
+            grants,
         };
         self.broadcast(&number, &answered, true);
         Ok(outcome)

@@ -111,13 +111,20 @@ pub enum AgentError {
     Failed(String),
 }
 
-/// A consent request, with the text the manifest declares for the capability.
+/// A capability in a consent request, with the manifest's consent text.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct AskedCapability {
+    pub name: String,
+    pub consent_text: String,
+}
+
+/// A consent request: one prompt, one answer, one grant per capability.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConsentRequest {
     pub session: String,
     pub customer: String,
-    pub capability: String,
-    pub consent_text: String,
+    /// What is asked for, each with the manifest's consent text, in order.
+    pub capabilities: Vec<AskedCapability>,
     pub detail: Option<String>,
 }
 

@@ -176,8 +176,10 @@ async fn a_participant_who_is_not_a_customer_cannot_be_asked_for_consent() {
     let request = crate::plugin_host::services::ConsentRequest {
         session: f.number.clone(),
         customer: host.id.clone(),
-        capability: "demo.greet".into(),
-        consent_text: "{csr} wants to say hello".into(),
+        capabilities: vec![crate::plugin_host::services::AskedCapability {
+            name: "demo.greet".into(),
+            consent_text: "{csr} wants to say hello".into(),
+        }],
         detail: None,
     };
     let refused = f

@@ -55,7 +55,10 @@ fn consent_is_asked_once_then_collect_and_save_every_category() {
     assert_eq!(collected["status"], "ok");
     assert_eq!(collected["categories"][0]["title"], "System");
     assert_eq!(harness.consent_requests().len(), 1);
-    assert_eq!(harness.consent_requests()[0].capability, "sysinfo.collect");
+    assert_eq!(
+        harness.consent_requests()[0].capabilities,
+        ["sysinfo.collect"]
+    );
 
     // Refresh uses the grant; no second prompt.
     assert_eq!(

@@ -31,7 +31,8 @@ pub struct SentMessage {
 pub struct ConsentRequest {
     pub session: String,
     pub customer: String,
-    pub capability: String,
+    /// The capabilities of the prompt (one for `consent::request`).
+    pub capabilities: Vec<String>,
     pub detail: Option<String>,
 }
 
@@ -296,6 +297,15 @@ pub(crate) mod raw {
             capability: &str,
             detail: Option<&str>,
         ) -> Result<Outcome, ConsentError> {
+            request_all(session, customer, &[capability.to_owned()], detail)
+        }
+
+        pub fn request_all(
+            session: &str,
+            customer: &str,
+            capabilities: &[String],
+            detail: Option<&str>,
+        ) -> Result<Outcome, ConsentError> {
             with(|state| {
                 known_participant(state, session, customer).map_err(|_| {
                     if state.participants.contains_key(session) {
@@ -307,7 +317,7 @@ pub(crate) mod raw {
                 state.consent_requests.push(ConsentRequest {
                     session: session.to_owned(),
                     customer: customer.to_owned(),
-                    capability: capability.to_owned(),
+                    capabilities: capabilities.to_vec(),
                     detail: detail.map(str::to_owned),
                 });
                 Ok(state

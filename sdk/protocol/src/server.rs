@@ -87,7 +87,8 @@ pub enum ServerEvent {
         session: String,
         request: String,
         plugin: String,
-        capability: String,
+        /// What is asked for; one answer covers all of them.
+        capabilities: Vec<String>,
         text: String,
         detail: Option<String>,
         /// Whether the customer's page is open; the agent asks in its
@@ -95,13 +96,14 @@ pub enum ServerEvent {
         #[serde(default)]
         page_open: bool,
     },
-    /// `outcome`: `granted`, `denied` or `timed_out`; `grant` is set when granted.
+    /// `outcome`: `granted`, `denied` or `timed_out`; `grants` (one per
+    /// capability) when granted.
     #[serde(rename = "consent.answered")]
     ConsentAnswered {
         session: String,
         request: String,
         outcome: String,
-        grant: Option<String>,
+        grants: Vec<String>,
     },
     #[serde(rename = "consent.revoked")]
     ConsentRevoked { session: String, grant: String },

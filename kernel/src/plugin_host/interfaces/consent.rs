@@ -1,14 +1,16 @@
-//! `tether:plugin/consent`: a request is only passed on for a capability the
-//! manifest declares, with the manifest's consent text (the plugin cannot
+//! `tether:plugin/consent`: a request is only passed on for capabilities the
+//! manifest declares, with the manifest's consent texts (the plugin cannot
 //! word the prompt itself, only add detail).
 
 use super::wit::consent::{ConsentError, Host, Outcome};
 use super::{check_len, off_the_clock};
-use crate::plugin_host::services::ConsentRequest;
+use crate::plugin_host::services::{AskedCapability, ConsentRequest};
 use crate::plugin_host::state::PluginState;
 
 /// Longest detail a plugin may add to a consent prompt, in bytes.
 pub const MAX_DETAIL_BYTES: usize = 2048;
+/// Most capabilities one prompt may ask for.
+pub const MAX_CAPABILITIES_PER_PROMPT: usize = 8;
 
 impl Host for PluginState {
     async fn request(
@@ -18,19 +20,46 @@ impl Host for PluginState {
         capability: String,
         detail: Option<String>,
     ) -> Result<Outcome, ConsentError> {
+        self.request_all(session, customer, vec![capability], detail)
+            .await
+    }
+
+    async fn request_all(
+        &mut self,
+        session: String,
+        customer: String,
+        capabilities: Vec<String>,
+        detail: Option<String>,
+    ) -> Result<Outcome, ConsentError> {
         let ctx = &self.context;
-        let Some(declared) = ctx.manifest.capability(&capability) else {
-            tracing::warn!(plugin = %ctx.scope.plugin, %capability, "consent for an undeclared capability refused");
-            return Err(ConsentError::UndeclaredCapability(capability));
-        };
+        if capabilities.is_empty() || capabilities.len() > MAX_CAPABILITIES_PER_PROMPT {
+            return Err(ConsentError::Invalid(format!(
+                "ask for 1 to {MAX_CAPABILITIES_PER_PROMPT} capabilities at once"
+            )));
+        }
+        let mut asked: Vec<AskedCapability> = Vec::with_capacity(capabilities.len());
+        for name in capabilities {
+            let Some(declared) = ctx.manifest.capability(&name) else {
+                tracing::warn!(plugin = %ctx.scope.plugin, capability = %name, "consent for an undeclared capability refused");
+                return Err(ConsentError::UndeclaredCapability(name));
+            };
+            if asked.iter().any(|a| a.name == name) {
+                return Err(ConsentError::Invalid(format!(
+                    "`{name}` is asked for twice"
+                )));
+            }
+            asked.push(AskedCapability {
+                name,
+                consent_text: declared.consent.clone(),
+            });
+        }
         if let Some(detail) = &detail {
             check_len("the detail", detail, MAX_DETAIL_BYTES).map_err(ConsentError::Invalid)?;
         }
         let request = ConsentRequest {
             session,
             customer,
-            capability,
-            consent_text: declared.consent.clone(),
+            capabilities: asked,
             detail,
         };
         let outcome = off_the_clock(

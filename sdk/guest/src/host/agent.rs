@@ -57,11 +57,32 @@ pub fn call_with_consent(
     input: &str,
     detail: Option<&str>,
 ) -> Result<Consented<String>, PluginError> {
+    call_with_consent_for(
+        session,
+        participant,
+        capability,
+        input,
+        detail,
+        &[capability],
+    )
+}
+
+/// [`call_with_consent`], asking in one prompt for every capability in
+/// `asked` (which includes `capability`): for actions whose follow-up must
+/// not need a second question, like logging the customer back on.
+pub fn call_with_consent_for(
+    session: &str,
+    participant: &str,
+    capability: &str,
+    input: &str,
+    detail: Option<&str>,
+    asked: &[&str],
+) -> Result<Consented<String>, PluginError> {
     use super::consent::{self, Outcome};
     match call(session, participant, capability, input) {
         Ok(output) => Ok(Consented::Done(output)),
         Err(AgentError::NoConsent(_)) => {
-            match consent::request(session, participant, capability, detail)? {
+            match consent::request_all(session, participant, asked, detail)? {
                 Outcome::Granted => Ok(Consented::Done(call(
                     session,
                     participant,

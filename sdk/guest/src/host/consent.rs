@@ -16,6 +16,18 @@ pub fn request(
     raw::consent::request(session, customer, capability, detail)
 }
 
+/// Asks once for capabilities that belong together: one prompt with each
+/// capability's consent text, one answer (and one grant each) for all.
+pub fn request_all(
+    session: &str,
+    customer: &str,
+    capabilities: &[&str],
+    detail: Option<&str>,
+) -> Result<Outcome, ConsentError> {
+    let owned: Vec<String> = capabilities.iter().map(|c| (*c).to_owned()).collect();
+    raw::consent::request_all(session, customer, &owned, detail)
+}
+
 /// Like [`request`], but anything other than a grant becomes
 /// [`PluginError::Denied`] with a message for the CSR.
 pub fn require(
