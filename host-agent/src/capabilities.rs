@@ -4,7 +4,10 @@
 
 use serde_json::{Value, json};
 
+use std::sync::Arc;
+
 use crate::backend::Backend;
+use crate::credentials::Credentials;
 use crate::sysinfo_report;
 
 /// What to do with a call.
@@ -15,13 +18,16 @@ pub enum CallOutcome {
     Restart,
 }
 
-pub async fn run(backend: &dyn Backend, capability: &str, _input: Value) -> CallOutcome {
+pub async fn run(backend: Arc<dyn Backend>, capability: &str, input: Value) -> CallOutcome {
     if !backend.capabilities().contains(&capability) {
         return CallOutcome::Reply(Err(format!("this computer does not offer `{capability}`")));
     }
     match capability {
         "sysinfo.collect" => {
-            let collected = tokio::task::spawn_blocking(sysinfo_report::collect).await;
+            let collected = tokio::task::spawn_blocking(move || {
+                sysinfo_report::collect(&backend.account_in_use())
+            })
+            .await;
             CallOutcome::Reply(
                 collected
                     .map(|categories| json!({ "categories": categories }))
@@ -32,6 +38,16 @@ pub async fn run(backend: &dyn Backend, capability: &str, _input: Value) -> Call
             Ok(()) => CallOutcome::Restart,
             Err(reason) => CallOutcome::Reply(Err(reason)),
         },
+        "account.logon" => CallOutcome::Reply(
+            Credentials::parse(input)
+                .and_then(|credentials| backend.logon(&credentials))
+                .map(|done| json!({ "logged_on": true, "desktop_locked": done.desktop_locked })),
+        ),
+        "account.logoff" => CallOutcome::Reply(
+            backend
+                .logoff()
+                .map(|restored| json!({ "restored": restored })),
+        ),
         other => CallOutcome::Reply(Err(format!("`{other}` is not implemented by this agent"))),
     }
 }

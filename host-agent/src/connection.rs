@@ -81,10 +81,22 @@ enum Done {
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
+/// Logs the customer back on if a CSR had logged on as another account.
+fn restore_customer(backend: &dyn Backend) {
+    match backend.logoff() {
+        Ok(true) => println!("Logged the other account off; your account is back."),
+        Ok(false) => {}
+        Err(reason) => eprintln!("Could not restore your account: {reason}"),
+    }
+}
+
+/// Runs until the session ends. `restore_after`: how long the kernel may be
+/// unreachable before a CSR's logon is undone.
 pub async fn run(
     start: Start,
     store: ResumeStore,
     backend: Box<dyn Backend>,
+    restore_after: Duration,
 ) -> anyhow::Result<Outcome> {
     let backend: Arc<dyn Backend> = Arc::from(backend);
     let mut stdin = prompts::stdin_lines();
@@ -116,6 +128,9 @@ pub async fn run(
         }
         first = false;
         let since = *lost_since.get_or_insert_with(Instant::now);
+        if since.elapsed() > restore_after {
+            restore_customer(backend.as_ref());
+        }
         if since.elapsed() > RECONNECT_FOR {
             return Ok(Outcome::Lost);
         }
@@ -203,7 +218,7 @@ async fn serve(
                         let backend = Arc::clone(backend);
                         let done = done_tx.clone();
                         tokio::spawn(async move {
-                            let finished = match capabilities::run(backend.as_ref(), &capability, input).await {
+                            let finished = match capabilities::run(backend, &capability, input).await {
                                 CallOutcome::Reply(result) => Done::Reply { call, result },
                                 CallOutcome::Restart => Done::Restart { call },
                             };
@@ -230,6 +245,7 @@ async fn serve(
                     }
                     "session.ended" => {
                         println!("The support session ended: {}", body["reason"].as_str().unwrap_or_default());
+                        restore_customer(backend.as_ref());
                         return Ok(Ended::SessionOver);
                     }
                     "error" => eprintln!("The support server refused a message: {}", body["message"].as_str().unwrap_or_default()),

@@ -6,6 +6,7 @@
 mod backend;
 mod capabilities;
 mod connection;
+mod credentials;
 mod install;
 mod join;
 mod prompts;
@@ -31,6 +32,10 @@ struct Cli {
     /// stand-in for tests and demos (`simulated`, never chosen by itself).
     #[arg(long, global = true, value_enum, default_value = "linux")]
     backend: BackendArg,
+    /// When the support server is unreachable this long, a CSR's logon as
+    /// another account is undone and the customer's account is back.
+    #[arg(long, global = true, default_value_t = 120)]
+    restore_after_secs: u64,
     #[command(subcommand)]
     command: Command,
 }
@@ -79,6 +84,7 @@ fn main() -> ExitCode {
         BackendArg::Simulated => BackendKind::Simulated,
     };
     let state_dir = cli.state_dir.unwrap_or_else(resume::default_state_dir);
+    let restore_after = std::time::Duration::from_secs(cli.restore_after_secs);
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -96,12 +102,24 @@ fn main() -> ExitCode {
                 let server = server.or_else(|| std::env::var("TETHER_SERVER").ok());
                 let joined = join::join(&session, server.as_deref(), name).await?;
                 let store = resume::ResumeStore::new(&state_dir);
-                connection::run(joined.into_start(), store, backend::select(kind)).await
+                connection::run(
+                    joined.into_start(),
+                    store,
+                    backend::select(kind),
+                    restore_after,
+                )
+                .await
             }
             Command::Resume => {
                 let store = resume::ResumeStore::new(&state_dir);
                 let saved = store.load()?;
-                connection::run(saved.into_start(), store, backend::select(kind)).await
+                connection::run(
+                    saved.into_start(),
+                    store,
+                    backend::select(kind),
+                    restore_after,
+                )
+                .await
             }
             Command::Capabilities => {
                 for capability in backend::select(kind).capabilities() {

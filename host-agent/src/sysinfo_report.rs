@@ -56,7 +56,9 @@ fn or_unknown<E>(value: Result<String, E>) -> String {
     value.unwrap_or_else(|_| "unknown".into())
 }
 
-pub fn collect() -> Vec<Category> {
+/// `account` is the account capability calls run as (the customer's, or
+/// the one a CSR logged on as).
+pub fn collect(account: &str) -> Vec<Category> {
     let system = System::new_all().ok();
     let mut categories = vec![Category {
         id: "system",
@@ -67,6 +69,7 @@ pub fn collect() -> Vec<Category> {
             property("Operating system", or_unknown(System::long_os_version())),
             property("Kernel", or_unknown(System::kernel_version())),
             property("Architecture", System::cpu_arch()),
+            property("Account in use", account),
             property(
                 "Up for",
                 System::uptime()
@@ -257,7 +260,7 @@ mod tests {
 
     #[test]
     fn every_category_is_collected_on_this_machine() {
-        let categories = collect();
+        let categories = collect("root");
         let ids: Vec<&str> = categories.iter().map(|c| c.id).collect();
         assert_eq!(ids, CATEGORIES);
         let system = &categories[0];

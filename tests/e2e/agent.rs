@@ -73,24 +73,12 @@ async fn with_terminal_answer(
     name: &str,
     answer: &str,
 ) -> Value {
-    let before = agent.output().len();
+    let seen = agent.prompts_seen();
     let id = s
         .host
         .send_request("plugin.command", command(&s.number, plugin, name))
         .await;
-    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
-    while !agent.output()[before..]
-        .iter()
-        .any(|l| l.starts_with("Allow?"))
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "no prompt in the terminal: {:?}",
-            agent.output()
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    agent.type_line(answer);
+    agent.answer_prompt(seen, answer).await;
     s.host.reply_to(id).await
 }
 

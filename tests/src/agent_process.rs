@@ -29,15 +29,28 @@ impl AgentProcess {
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(Stdio::piped())
             .spawn()
             .expect("the agent starts");
-        let stdout = child.stdout.take().expect("piped stdout");
         let lines = Arc::new(Mutex::new(Vec::new()));
+        // Both streams are kept (tests search them for leaked secrets);
+        // error lines are marked.
+        let stdout = child.stdout.take().expect("piped stdout");
         let collected = lines.clone();
         std::thread::spawn(move || {
             for line in BufReader::new(stdout).lines().map_while(Result::ok) {
                 collected.lock().expect("lines lock").push(line);
+            }
+        });
+        let stderr = child.stderr.take().expect("piped stderr");
+        let collected = lines.clone();
+        std::thread::spawn(move || {
+            for line in BufReader::new(stderr).lines().map_while(Result::ok) {
+                eprintln!("agent: {line}");
+                collected
+                    .lock()
+                    .expect("lines lock")
+                    .push(format!("stderr: {line}"));
             }
         });
         AgentProcess {
@@ -72,6 +85,43 @@ impl AgentProcess {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    /// Consent prompts the agent has shown so far.
+    pub fn prompts_seen(&self) -> usize {
+        self.output()
+            .iter()
+            .filter(|l| l.starts_with("Allow?"))
+            .count()
+    }
+
+    /// Waits for prompt number `seen + 1`, types `answer`, and returns the
+    /// prompt's text.
+    pub async fn answer_prompt(&mut self, seen: usize, answer: &str) -> String {
+        let deadline = Instant::now() + PATIENCE;
+        while self.prompts_seen() <= seen {
+            assert!(
+                Instant::now() < deadline,
+                "no consent prompt in the terminal: {:?}",
+                self.output()
+            );
+            tokio::time::sleep(Duration::from_millis(50)).await;
+        }
+        let output = self.output();
+        let at = output
+            .iter()
+            .enumerate()
+            .filter(|(_, l)| l.starts_with("Allow?"))
+            .nth(seen)
+            .map(|(i, _)| i)
+            .unwrap_or(0);
+        self.type_line(answer);
+        output[..at]
+            .iter()
+            .rev()
+            .find(|l| !l.trim().is_empty() && !l.starts_with("  "))
+            .cloned()
+            .unwrap_or_default()
     }
 
     /// Types a line into the agent's terminal.

@@ -76,6 +76,16 @@ impl KernelProcess {
         }
     }
 
+    /// Where [`StoppedKernel::launch_logging`] writes the kernel's log.
+    pub fn log_path(&self) -> PathBuf {
+        self._data.path().join("kernel.log")
+    }
+
+    /// The kernel's data directory (database and plugin cache).
+    pub fn data_dir(&self) -> PathBuf {
+        self._data.path().join("data")
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
@@ -168,13 +178,23 @@ impl StoppedKernel {
 
     /// Starts the kernel and waits until it listens.
     pub fn launch(self) -> KernelProcess {
+        self.launch_with(Stdio::inherit(), "warn")
+    }
+
+    /// Starts the kernel logging at `level` into [`KernelProcess::log_path`].
+    pub fn launch_logging(self, level: &str) -> KernelProcess {
+        let log = std::fs::File::create(self.data.path().join("kernel.log")).expect("log file");
+        self.launch_with(Stdio::from(log), level)
+    }
+
+    fn launch_with(self, stderr: Stdio, level: &str) -> KernelProcess {
         let mut child = Command::new(kernel_binary())
             .arg("--config")
             .arg(&self.config_path)
             .arg("serve")
-            .env("RUST_LOG", "warn")
+            .env("RUST_LOG", level)
             .stdout(Stdio::piped())
-            .stderr(Stdio::inherit())
+            .stderr(stderr)
             .spawn()
             .expect("kernel starts");
         let stdout = child.stdout.take().expect("piped stdout");

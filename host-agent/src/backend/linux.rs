@@ -1,12 +1,68 @@
 //! The real Linux backend: restarts through systemd (as root, or where
-//! logind allows this user to reboot).
+//! logind allows this user to reboot); logs on as another account with PAM
+//! (the agent must run as root), running later capability processes as that
+//! account and locking the customer's desktop sessions meanwhile.
 
+use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
+use std::sync::Mutex;
 
-use super::Backend;
+use super::identity::{self, Identity};
+use super::{Backend, LoggedOn, pam};
+use crate::credentials::Credentials;
 
-pub struct LinuxBackend;
+#[derive(Default)]
+pub struct LinuxBackend {
+    logged_on: Mutex<Option<Session>>,
+}
+
+/// Another account logged on by the CSR.
+struct Session {
+    identity: Identity,
+    desktop_locked: bool,
+}
+
+fn is_root() -> bool {
+    // SAFETY: geteuid has no preconditions and cannot fail.
+    unsafe { libc::geteuid() == 0 }
+}
+
+fn systemd_running() -> bool {
+    Path::new("/run/systemd/system").is_dir()
+}
+
+/// Locks (or unlocks) every desktop session through logind; `false` when
+/// there is no logind to ask or it refused.
+fn lock_desktops(lock: bool) -> bool {
+    if !systemd_running() {
+        return false;
+    }
+    let verb = if lock {
+        "lock-sessions"
+    } else {
+        "unlock-sessions"
+    };
+    Command::new("loginctl")
+        .arg(verb)
+        .status()
+        .is_ok_and(|s| s.success())
+}
+
+impl LinuxBackend {
+    fn state(&self) -> std::sync::MutexGuard<'_, Option<Session>> {
+        self.logged_on
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Makes `command` run as the logged-on account, if any.
+    pub fn run_as(&self, command: &mut Command) {
+        if let Some(session) = self.state().as_ref() {
+            command.uid(session.identity.uid).gid(session.identity.gid);
+        }
+    }
+}
 
 /// Why a restart is not possible here, from what the system says.
 pub fn restart_refusal(
@@ -54,13 +110,15 @@ impl Backend for LinuxBackend {
         if self.check_restart().is_ok() {
             offered.push("power.restart");
         }
+        if is_root() && pam::available() {
+            offered.extend(["account.logon", "account.logoff"]);
+        }
         offered
     }
 
     fn check_restart(&self) -> Result<(), String> {
-        let systemd = Path::new("/run/systemd/system").is_dir();
-        // SAFETY: geteuid has no preconditions and cannot fail.
-        let root = unsafe { libc::geteuid() } == 0;
+        let systemd = systemd_running();
+        let root = is_root();
         let can = if systemd && !root {
             logind_can_reboot()
         } else {
@@ -82,6 +140,46 @@ impl Backend for LinuxBackend {
             Ok(())
         } else {
             Err(format!("systemctl reboot failed ({status})"))
+        }
+    }
+
+    fn logon(&self, credentials: &Credentials) -> Result<LoggedOn, String> {
+        if !is_root() {
+            return Err("the agent must run as root to log on as another user".into());
+        }
+        if self.state().is_some() {
+            return Err("another account is already logged on; log off first".into());
+        }
+        let name = credentials.login_name();
+        pam::authenticate(&name, credentials.password.expose())?;
+        let identity = identity::lookup(&name)?;
+        let desktop_locked = lock_desktops(true);
+        *self.state() = Some(Session {
+            identity,
+            desktop_locked,
+        });
+        Ok(LoggedOn { desktop_locked })
+    }
+
+    fn logoff(&self) -> Result<bool, String> {
+        let Some(session) = self.state().take() else {
+            return Ok(false);
+        };
+        if session.desktop_locked && !lock_desktops(false) {
+            return Err("logged off, but the customer's desktop could not be unlocked".into());
+        }
+        Ok(true)
+    }
+
+    fn account_in_use(&self) -> String {
+        let mut command = Command::new("id");
+        command.arg("-un");
+        self.run_as(&mut command);
+        match command.output() {
+            Ok(output) if output.status.success() => {
+                String::from_utf8_lossy(&output.stdout).trim().to_owned()
+            }
+            _ => identity::current().user,
         }
     }
 }

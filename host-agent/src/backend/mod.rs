@@ -2,10 +2,14 @@
 //! real; `simulated` stands in where the real action would be destructive
 //! (tests, demos) and is only used when asked for by name.
 
+pub mod identity;
 mod linux;
+mod pam;
 mod simulated;
 
 pub use linux::LinuxBackend;
+
+use crate::credentials::Credentials;
 pub use simulated::SimulatedBackend;
 
 /// Exit code of a simulated restart: the harness restarts the agent.
@@ -37,11 +41,29 @@ pub trait Backend: Send + Sync {
     /// Restarts the computer. Returns only if that failed (the simulated
     /// backend ends the process instead).
     fn restart(&self) -> Result<(), String>;
+
+    /// Checks the account details and makes later capability calls run as
+    /// that account; the customer's desktop is locked meanwhile where one
+    /// exists.
+    fn logon(&self, credentials: &Credentials) -> Result<LoggedOn, String>;
+
+    /// Back to the customer (their desktop unlocked). `Ok(false)` when no
+    /// other account was logged on.
+    fn logoff(&self) -> Result<bool, String>;
+
+    /// The account capability calls run as now, as the system reports it.
+    fn account_in_use(&self) -> String;
+}
+
+/// What logging on did, for the CSR. Carries no account details.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct LoggedOn {
+    pub desktop_locked: bool,
 }
 
 pub fn select(kind: BackendKind) -> Box<dyn Backend> {
     match kind {
-        BackendKind::Linux => Box::new(LinuxBackend),
-        BackendKind::Simulated => Box::new(SimulatedBackend),
+        BackendKind::Linux => Box::new(LinuxBackend::default()),
+        BackendKind::Simulated => Box::new(SimulatedBackend::default()),
     }
 }

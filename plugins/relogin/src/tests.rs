@@ -1,0 +1,110 @@
+use tether_sdk::host::agent::AgentError;
+use tether_sdk::host::consent::Outcome;
+use tether_sdk::testing::Harness;
+
+use super::*;
+
+const SESSION: &str = "123456789";
+const PASSWORD: &str = "Unique-Secret-4711";
+
+fn harness() -> Harness {
+    let harness = Harness::new();
+    for (id, name, role) in [
+        ("p-anna", "Anna", Role::Host),
+        ("p-carl", "Carl", Role::Customer),
+    ] {
+        harness.add_participant(
+            SESSION,
+            Participant {
+                id: id.into(),
+                display_name: name.into(),
+                role,
+            },
+        );
+    }
+    harness
+}
+
+fn leaked(harness: &Harness) -> bool {
+    let logs = format!("{:?}", harness.logs());
+    let report = harness.report(SESSION).join("\n");
+    logs.contains(PASSWORD) || report.contains(PASSWORD) || !harness.stored_keys().is_empty()
+}
+
+#[test]
+fn one_prompt_covers_logon_and_logoff_and_nothing_leaks() {
+    let harness = harness();
+    let granted = std::rc::Rc::new(std::cell::Cell::new(false));
+    let flag = granted.clone();
+    harness.on_agent_call(move |call| match call.capability.as_str() {
+        "account.logon" if !flag.replace(true) => Err(AgentError::NoConsent("not yet".into())),
+        "account.logon" => Ok(json!({ "logged_on": true, "desktop_locked": true }).to_string()),
+        _ => Ok(json!({ "restored": true }).to_string()),
+    });
+    harness.answer_consent(Outcome::Granted);
+    let form = json!({ "user": "admin", "password": PASSWORD, "domain": null });
+    let reply = harness
+        .command::<Relogin>(Some(SESSION), Some("p-anna"), "logon", form)
+        .expect("logged on");
+    assert_eq!(
+        reply,
+        json!({ "status": "logged_on", "customer": "Carl", "desktop_locked": true })
+    );
+    assert_eq!(harness.consent_requests().len(), 1);
+    assert_eq!(
+        harness.consent_requests()[0].capabilities,
+        ["account.logon", "account.logoff"]
+    );
+    assert!(
+        harness.agent_calls()[1].input.contains(PASSWORD),
+        "the password goes to the agent"
+    );
+
+    let reply = harness
+        .command::<Relogin>(Some(SESSION), Some("p-anna"), "logoff", Value::Null)
+        .expect("logged off");
+    assert_eq!(reply["status"], "logged_off");
+    assert_eq!(harness.consent_requests().len(), 1, "no second prompt");
+    assert_eq!(
+        harness.report(SESSION),
+        [
+            "Anna logged on to Carl's computer as another user",
+            "Anna logged off; Carl's account is back"
+        ]
+    );
+    assert!(!leaked(&harness));
+}
+
+#[test]
+fn bad_forms_are_refused_without_quoting_them() {
+    let harness = harness();
+    for form in [
+        json!({ "user": "admin" }),
+        json!({ "user": "", "password": PASSWORD }),
+        json!({ "user": 7, "password": PASSWORD }),
+    ] {
+        let error = harness
+            .command::<Relogin>(Some(SESSION), Some("p-anna"), "logon", form)
+            .expect_err("refused");
+        assert!(matches!(error, PluginError::InvalidInput(_)));
+        assert!(!error.message().contains(PASSWORD), "{error:?}");
+    }
+    assert!(harness.agent_calls().is_empty());
+    assert!(!leaked(&harness));
+}
+
+#[test]
+fn a_denied_logon_changes_nothing() {
+    let harness = harness();
+    harness.on_agent_call(|_| Err(AgentError::NoConsent("no".into())));
+    harness.answer_consent(Outcome::Denied);
+    let form = json!({ "user": "admin", "password": PASSWORD });
+    let reply = harness
+        .command::<Relogin>(Some(SESSION), Some("p-anna"), "logon", form)
+        .expect("answered");
+    assert_eq!(reply["status"], "denied");
+    assert_eq!(
+        harness.report(SESSION),
+        ["Carl did not allow logging on as another user"]
+    );
+}
