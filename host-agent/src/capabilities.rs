@@ -24,10 +24,9 @@ pub async fn run(backend: Arc<dyn Backend>, capability: &str, input: Value) -> C
     }
     match capability {
         "sysinfo.collect" => {
-            let collected = tokio::task::spawn_blocking(move || {
-                sysinfo_report::collect(&backend.account_in_use())
-            })
-            .await;
+            let collected =
+                tokio::task::spawn_blocking(move || sysinfo_report::collect(backend.as_ref()))
+                    .await;
             CallOutcome::Reply(
                 collected
                     .map(|categories| json!({ "categories": categories }))

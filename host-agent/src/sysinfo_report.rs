@@ -6,6 +6,8 @@
 use serde::Serialize;
 use sysinfo::{Disks, Networks, System, Users};
 
+use crate::backend::Backend;
+
 /// One category: a table the CSR's panel shows as is.
 #[derive(Debug, Clone, Serialize)]
 pub struct Category {
@@ -58,7 +60,8 @@ fn or_unknown<E>(value: Result<String, E>) -> String {
 
 /// `account` is the account capability calls run as (the customer's, or
 /// the one a CSR logged on as).
-pub fn collect(account: &str) -> Vec<Category> {
+pub fn collect(backend: &dyn Backend) -> Vec<Category> {
+    let account = backend.account_in_use();
     let system = System::new_all().ok();
     let mut categories = vec![Category {
         id: "system",
@@ -69,7 +72,7 @@ pub fn collect(account: &str) -> Vec<Category> {
             property("Operating system", or_unknown(System::long_os_version())),
             property("Kernel", or_unknown(System::kernel_version())),
             property("Architecture", System::cpu_arch()),
-            property("Account in use", account),
+            property("Account in use", &account),
             property(
                 "Up for",
                 System::uptime()
@@ -208,7 +211,7 @@ pub fn collect(account: &str) -> Vec<Category> {
         rows: user_rows.unwrap_or_default(),
     });
     categories.push(environment());
-    categories.push(software());
+    categories.push(software(backend));
     categories
 }
 
@@ -226,8 +229,9 @@ fn environment() -> Category {
     }
 }
 
-fn software() -> Category {
-    let listed = std::process::Command::new("dpkg-query")
+fn software(backend: &dyn Backend) -> Category {
+    let listed = backend
+        .command("dpkg-query")
         .args(["-W", "-f", "${Package}\t${Version}\n"])
         .output()
         .ok()
@@ -260,7 +264,7 @@ mod tests {
 
     #[test]
     fn every_category_is_collected_on_this_machine() {
-        let categories = collect("root");
+        let categories = collect(&crate::backend::SimulatedBackend::default());
         let ids: Vec<&str> = categories.iter().map(|c| c.id).collect();
         assert_eq!(ids, CATEGORIES);
         let system = &categories[0];

@@ -55,13 +55,6 @@ impl LinuxBackend {
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
-
-    /// Makes `command` run as the logged-on account, if any.
-    pub fn run_as(&self, command: &mut Command) {
-        if let Some(session) = self.state().as_ref() {
-            command.uid(session.identity.uid).gid(session.identity.gid);
-        }
-    }
 }
 
 /// Why a restart is not possible here, from what the system says.
@@ -171,11 +164,18 @@ impl Backend for LinuxBackend {
         Ok(true)
     }
 
+    fn command(&self, program: &str) -> Command {
+        let mut command = Command::new(program);
+        if let Some(session) = self.state().as_ref() {
+            // Setting the uid from root also drops root's supplementary
+            // groups (std calls setgroups(0) before setuid).
+            command.uid(session.identity.uid).gid(session.identity.gid);
+        }
+        command
+    }
+
     fn account_in_use(&self) -> String {
-        let mut command = Command::new("id");
-        command.arg("-un");
-        self.run_as(&mut command);
-        match command.output() {
+        match self.command("id").arg("-un").output() {
             Ok(output) if output.status.success() => {
                 String::from_utf8_lossy(&output.stdout).trim().to_owned()
             }

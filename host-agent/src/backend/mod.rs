@@ -53,6 +53,13 @@ pub trait Backend: Send + Sync {
 
     /// The account capability calls run as now, as the system reports it.
     fn account_in_use(&self) -> String;
+
+    /// A command that runs as the account in use (the customer's, or the
+    /// one a CSR logged on as): every process a capability starts comes
+    /// from here.
+    fn command(&self, program: &str) -> std::process::Command {
+        std::process::Command::new(program)
+    }
 }
 
 /// What logging on did, for the CSR. Carries no account details.
