@@ -6,7 +6,7 @@
 use serde_json::{Value, json};
 use tether_tests::agent_process::AgentProcess;
 use tether_tests::bundled_manifests;
-use tether_tests::clients::{Csr, WsClient};
+use tether_tests::clients::{Csr, StartedSession, WsClient};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 
 const CONFIG: &str = r#"
@@ -46,16 +46,12 @@ async fn setup() -> Setup {
         &[TestAccount::csr("anna", "Anna Berg", "default")],
     )
     .launch();
-    let anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
-        .await
-        .expect("signs in");
-    let mut host = anna.console(&kernel).await;
-    let started = host.ok("session.start", json!({})).await;
+    let started = StartedSession::start(&kernel, "anna").await;
     Setup {
-        number: started["session"].as_str().expect("number").to_owned(),
-        link: started["join_link"].as_str().expect("link").to_owned(),
+        number: started.number,
+        link: started.join_link,
+        host: started.console,
         kernel,
-        host,
         state: tempfile::tempdir().expect("temp dir"),
     }
 }

@@ -146,6 +146,31 @@ impl Csr {
     }
 }
 
+/// A session a CSR started from their console.
+pub struct StartedSession {
+    pub csr: Csr,
+    pub console: WsClient,
+    pub number: String,
+    pub join_link: String,
+}
+
+impl StartedSession {
+    /// Signs `username` in (test password), opens the console, starts a session.
+    pub async fn start(kernel: &KernelProcess, username: &str) -> StartedSession {
+        let csr = Csr::sign_in(kernel, username, "correct horse battery")
+            .await
+            .expect("signs in");
+        let mut console = csr.console(kernel).await;
+        let started = console.ok("session.start", json!({})).await;
+        StartedSession {
+            number: started["session"].as_str().expect("number").to_owned(),
+            join_link: started["join_link"].as_str().expect("link").to_owned(),
+            csr,
+            console,
+        }
+    }
+}
+
 /// One WebSocket connection speaking the Tether protocol.
 pub struct WsClient {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,

@@ -22,15 +22,9 @@ struct LogonForm {
     password: String,
     #[serde(default)]
     domain: Option<String>,
-    #[serde(default)]
-    participant: Option<String>,
-}
-
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Target {
-    #[serde(default)]
-    participant: Option<String>,
+    /// Read by [`Command::customer`]; declared so the form is checked whole.
+    #[serde(default, rename = "participant")]
+    _participant: Option<String>,
 }
 
 /// Decodes the form without ever quoting it: a decoding error could
@@ -58,9 +52,8 @@ fn csr_name(session: &str, sender: Option<&str>) -> String {
 }
 
 fn logon(command: &Command) -> Result<Value, PluginError> {
-    let session = command.require_session()?;
     let form = logon_form(command)?;
-    let customer = host::session::customer(session, form.participant.as_deref())?;
+    let (session, customer) = command.customer()?;
     let input =
         json!({ "user": form.user, "password": form.password, "domain": form.domain }).to_string();
     let reply =
@@ -90,13 +83,7 @@ fn logon(command: &Command) -> Result<Value, PluginError> {
 }
 
 fn logoff(command: &Command) -> Result<Value, PluginError> {
-    let session = command.require_session()?;
-    let target: Target = if command.payload.trim() == "null" {
-        Target::default()
-    } else {
-        command.payload_json()?
-    };
-    let customer = host::session::customer(session, target.participant.as_deref())?;
+    let (session, customer) = command.customer()?;
     let output = match agent::call(session, &customer.id, LOGOFF, "{}") {
         Ok(output) => output,
         // The customer withdrew the permission: ask again rather than leave

@@ -9,19 +9,13 @@ const PASSWORD: &str = "Unique-Secret-4711";
 
 fn harness() -> Harness {
     let harness = Harness::new();
-    for (id, name, role) in [
-        ("p-anna", "Anna", Role::Host),
-        ("p-carl", "Carl", Role::Customer),
-    ] {
-        harness.add_participant(
-            SESSION,
-            Participant {
-                id: id.into(),
-                display_name: name.into(),
-                role,
-            },
-        );
-    }
+    harness.add_participants(
+        SESSION,
+        &[
+            ("p-anna", "Anna", Role::Host),
+            ("p-carl", "Carl", Role::Customer),
+        ],
+    );
     harness
 }
 

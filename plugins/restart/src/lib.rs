@@ -2,7 +2,6 @@
 //! The agent keeps a resume token, so the customer comes back to the same
 //! session by itself; this plugin tells the CSRs when they do.
 
-use serde::Deserialize;
 use tether_sdk::host::agent::{Consented, call_with_consent};
 use tether_sdk::prelude::*;
 
@@ -10,21 +9,8 @@ pub struct Restart;
 
 const CAPABILITY: &str = "power.restart";
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Target {
-    #[serde(default)]
-    participant: Option<String>,
-}
-
 fn restart(command: &Command) -> Result<Value, PluginError> {
-    let session = command.require_session()?;
-    let target: Target = if command.payload.trim() == "null" {
-        Target::default()
-    } else {
-        command.payload_json()?
-    };
-    let customer = host::session::customer(session, target.participant.as_deref())?;
+    let (session, customer) = command.customer()?;
     let name = &customer.display_name;
     match call_with_consent(session, &customer.id, CAPABILITY, "{}", None)? {
         Consented::Done(_) => {
@@ -77,20 +63,14 @@ mod tests {
 
     fn harness() -> Harness {
         let harness = Harness::new();
-        for (id, name, role) in [
-            ("p-anna", "Anna", Role::Host),
-            ("p-bo", "Bo", Role::Assistant),
-            ("p-carl", "Carl", Role::Customer),
-        ] {
-            harness.add_participant(
-                SESSION,
-                Participant {
-                    id: id.into(),
-                    display_name: name.into(),
-                    role,
-                },
-            );
-        }
+        harness.add_participants(
+            SESSION,
+            &[
+                ("p-anna", "Anna", Role::Host),
+                ("p-bo", "Bo", Role::Assistant),
+                ("p-carl", "Carl", Role::Customer),
+            ],
+        );
         harness
     }
 

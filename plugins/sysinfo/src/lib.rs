@@ -36,36 +36,18 @@ struct CollectOutput {
     categories: Vec<Category>,
 }
 
-#[derive(Deserialize, Default)]
-#[serde(deny_unknown_fields)]
-struct Target {
-    #[serde(default)]
-    participant: Option<String>,
-}
-
 fn snapshot_key(session: &str, customer: &str) -> String {
     format!("snapshot/{session}/{customer}")
 }
 
-fn target(command: &Command) -> Result<(String, Participant), PluginError> {
-    let session = command.require_session()?.to_owned();
-    let target: Target = if command.payload.trim() == "null" {
-        Target::default()
-    } else {
-        command.payload_json()?
-    };
-    let customer = host::session::customer(&session, target.participant.as_deref())?;
-    Ok((session, customer))
-}
-
 /// Collects (asking consent first when needed) and keeps the snapshot.
 fn collect(command: &Command) -> Result<Value, PluginError> {
-    let (session, customer) = target(command)?;
-    let output = match call_with_consent(&session, &customer.id, CAPABILITY, "{}", None)? {
+    let (session, customer) = command.customer()?;
+    let output = match call_with_consent(session, &customer.id, CAPABILITY, "{}", None)? {
         Consented::Done(output) => output,
         Consented::Denied => {
             host::session::report(
-                &session,
+                session,
                 &format!(
                     "{} did not allow viewing system information",
                     customer.display_name
@@ -88,9 +70,9 @@ fn collect(command: &Command) -> Result<Value, PluginError> {
     };
     let encoded =
         serde_json::to_vec(&snapshot).map_err(|error| PluginError::Failed(error.to_string()))?;
-    host::store::set(&snapshot_key(&session, &customer.id), &encoded)?;
+    host::store::set(&snapshot_key(session, &customer.id), &encoded)?;
     host::session::report(
-        &session,
+        session,
         &format!(
             "System information of {} viewed ({} categories)",
             customer.display_name,
@@ -104,8 +86,8 @@ fn collect(command: &Command) -> Result<Value, PluginError> {
 
 /// All categories of the last collection as one text file.
 fn save(command: &Command) -> Result<Value, PluginError> {
-    let (session, customer) = target(command)?;
-    let stored = host::store::get(&snapshot_key(&session, &customer.id))?.ok_or_else(|| {
+    let (session, customer) = command.customer()?;
+    let stored = host::store::get(&snapshot_key(session, &customer.id))?.ok_or_else(|| {
         PluginError::InvalidInput(
             "nothing collected yet: view the system information first".to_owned(),
         )

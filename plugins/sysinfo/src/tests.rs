@@ -8,19 +8,13 @@ const SESSION: &str = "123456789";
 
 fn harness() -> Harness {
     let harness = Harness::new();
-    for (id, name, role) in [
-        ("p-host", "Anna", Role::Host),
-        ("p-carl", "Carl", Role::Customer),
-    ] {
-        harness.add_participant(
-            SESSION,
-            Participant {
-                id: id.into(),
-                display_name: name.into(),
-                role,
-            },
-        );
-    }
+    harness.add_participants(
+        SESSION,
+        &[
+            ("p-host", "Anna", Role::Host),
+            ("p-carl", "Carl", Role::Customer),
+        ],
+    );
     harness
 }
 

@@ -13,6 +13,17 @@ impl Command {
         })
     }
 
+    /// The session and the customer a command is about: the payload's
+    /// optional `participant` field (which must name a customer), else the
+    /// session's only customer.
+    pub fn customer(&self) -> Result<(&str, crate::Participant), PluginError> {
+        let session = self.require_session()?;
+        let payload: serde_json::Value =
+            serde_json::from_str(&self.payload).unwrap_or(serde_json::Value::Null);
+        let requested = payload.get("participant").and_then(|p| p.as_str());
+        Ok((session, crate::host::session::customer(session, requested)?))
+    }
+
     /// The session the command belongs to, or an error for commands that
     /// must come from inside a session.
     pub fn require_session(&self) -> Result<&str, PluginError> {

@@ -99,6 +99,20 @@ impl Harness {
         });
     }
 
+    /// Puts `(id, display name, role)` participants in `session`.
+    pub fn add_participants(&self, session: &str, participants: &[(&str, &str, crate::Role)]) {
+        for (id, display_name, role) in participants {
+            self.add_participant(
+                session,
+                Participant {
+                    id: (*id).to_owned(),
+                    display_name: (*display_name).to_owned(),
+                    role: *role,
+                },
+            );
+        }
+    }
+
     /// Queues the customer's answer to the next consent request. A request
     /// with no queued answer times out, as an unanswered prompt would.
     pub fn answer_consent(&self, outcome: Outcome) {
