@@ -118,12 +118,20 @@ pub async fn run(
                 }
             }
             Err(Refusal::NotValid(reason)) => {
-                if !first {
+                // A resume token the kernel refuses belongs to a session
+                // that is over: nothing to rejoin any more.
+                if matches!(credential, Start::Resume { .. }) {
                     store.clear();
                 }
                 bail!("{reason}");
             }
-            Err(Refusal::Unreachable(error)) if first => return Err(error),
+            // Joining: say at once that the server cannot be reached.
+            // Resuming after boot: the network may not be up yet; keep trying.
+            Err(Refusal::Unreachable(error))
+                if first && matches!(credential, Start::JoinToken { .. }) =>
+            {
+                return Err(error);
+            }
             Err(Refusal::Unreachable(error)) => tracing::debug!(%error, "reconnect failed"),
         }
         first = false;

@@ -282,3 +282,23 @@ async fn the_linux_backend_reports_what_this_machine_offers() {
         );
     }
 }
+
+#[tokio::test]
+async fn resuming_a_session_that_ended_meanwhile_gives_up_cleanly() {
+    let mut s = setup().await;
+    let agent = AgentProcess::join(s.state.path(), &s.link, "Carl");
+    agent.wait_for_line("Connected to support session").await;
+    // The computer goes down without a word; the CSR ends the session.
+    drop(agent);
+    s.host
+        .ok("session.end", json!({ "session": s.number }))
+        .await;
+
+    let mut resumed = AgentProcess::spawn(s.state.path(), "simulated", &["resume"]);
+    assert_eq!(resumed.exit_code().await, Some(1));
+    resumed.wait_for_line("the session has ended").await;
+    assert!(
+        !s.state.path().join("resume.json").exists(),
+        "nothing left to rejoin"
+    );
+}
