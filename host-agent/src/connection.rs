@@ -123,6 +123,7 @@ pub async fn run(
                 if matches!(credential, Start::Resume { .. }) {
                     store.clear();
                 }
+                restore_customer(backend.as_ref());
                 bail!("{reason}");
             }
             // Joining: say at once that the server cannot be reached.
@@ -140,6 +141,7 @@ pub async fn run(
             restore_customer(backend.as_ref());
         }
         if since.elapsed() > RECONNECT_FOR {
+            restore_customer(backend.as_ref());
             return Ok(Outcome::Lost);
         }
         // From now on the agent proves itself with the latest resume token.
