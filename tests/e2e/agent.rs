@@ -284,6 +284,34 @@ async fn the_linux_backend_reports_what_this_machine_offers() {
 }
 
 #[tokio::test]
+async fn install_writes_a_unit_that_resumes_after_boot() {
+    let state = tempfile::tempdir().expect("temp dir");
+    let units = tempfile::tempdir().expect("temp dir");
+    let unit_dir = units.path().to_str().expect("utf-8 path");
+    let mut agent =
+        AgentProcess::spawn(state.path(), "linux", &["install", "--unit-dir", unit_dir]);
+    assert_eq!(agent.exit_code().await, Some(0));
+    let unit =
+        std::fs::read_to_string(units.path().join("tether-agent.service")).expect("unit written");
+    let exec = unit
+        .lines()
+        .find(|l| l.starts_with("ExecStart="))
+        .expect("ExecStart");
+    assert!(
+        exec.ends_with(&format!(
+            "--state-dir {} --backend linux resume",
+            state.path().display()
+        )),
+        "{exec}"
+    );
+    assert!(exec.contains("tether-agent"), "{exec}");
+    assert!(unit.contains(&format!(
+        "ConditionPathExists={}/resume.json",
+        state.path().display()
+    )));
+}
+
+#[tokio::test]
 async fn resuming_a_session_that_ended_meanwhile_gives_up_cleanly() {
     let mut s = setup().await;
     let agent = AgentProcess::join(s.state.path(), &s.link, "Carl");
