@@ -49,6 +49,7 @@ fn command(payload: &str) -> PluginEvent {
     PluginEvent::Command {
         session: None,
         sender: None,
+        account: None,
         name: "echo".into(),
         payload: payload.to_owned(),
     }
@@ -72,6 +73,7 @@ fn main() {
         tether_sdk::Event::Command(tether_sdk::Command {
             session: None,
             sender: None,
+            account: None,
             name: "echo".into(),
             payload: payload.clone(),
         })

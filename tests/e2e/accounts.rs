@@ -520,3 +520,89 @@ async fn accounts_reports_and_plugin_data_survive_a_restart() {
         .await;
     assert_eq!(value, "kept");
 }
+
+#[tokio::test]
+async fn plugin_commands_carry_the_csr_in_and_outside_sessions() {
+    let accounts = [
+        TestAccount::csr("anna", "Anna Berg", "default"),
+        TestAccount::csr("bob", "Bo Lind", "default"),
+        TestAccount {
+            role: "admin",
+            ..TestAccount::csr("lee", "Lee Admin", "default")
+        },
+    ];
+    let kernel = KernelProcess::configure(&fixture_manifests(), "", &accounts).launch();
+    let anna = Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    let lee = Csr::sign_in(&kernel, "lee", PASSWORD)
+        .await
+        .expect("signs in");
+
+    // Outside a session, over REST (with the CSRF token) and over the console.
+    let path = "/api/plugins/echo/commands";
+    let me = anna.post(path, json!({ "name": "whoami" })).await;
+    assert_eq!(me.status, 200, "{}", me.text);
+    assert_eq!(
+        me.body,
+        json!({ "username": "anna", "display_name": "Anna Berg", "site_admin": false, "session": null })
+    );
+    assert_eq!(
+        lee.post(path, json!({ "name": "whoami" })).await.body["site_admin"],
+        true
+    );
+    assert_eq!(
+        anna.post_with(path, json!({ "name": "whoami" }), None)
+            .await
+            .status,
+        403
+    );
+    let mut console = anna.console(&kernel).await;
+    let over_socket = console
+        .ok(
+            "plugin.command",
+            json!({ "plugin": "echo", "name": "whoami" }),
+        )
+        .await;
+    assert_eq!(over_socket["username"], "anna");
+
+    // Large bodies (uploads) go over REST up to its limit, not over.
+    let three_mib = "x".repeat(3 * 1024 * 1024);
+    let big = anna
+        .post(
+            path,
+            json!({ "name": "payload-size", "payload": three_mib }),
+        )
+        .await;
+    assert_eq!(big.status, 200, "{}", big.text);
+    let too_big = anna
+        .post(
+            path,
+            json!({ "name": "payload-size", "payload": "x".repeat(5 * 1024 * 1024) }),
+        )
+        .await;
+    assert_eq!(too_big.status, 413, "{}", too_big.text);
+    assert_eq!(too_big.body["code"], "too_large");
+
+    // Inside a session only the CSR in control may send commands.
+    let number = console.start_session().await;
+    let in_session = anna
+        .post(path, json!({ "name": "whoami", "session": number }))
+        .await;
+    assert_eq!(in_session.body["session"], number.as_str());
+    let bob = Csr::sign_in(&kernel, "bob", PASSWORD)
+        .await
+        .expect("signs in");
+    let mut assistant = bob.console(&kernel).await;
+    assistant
+        .ok("session.assist", json!({ "session": number }))
+        .await;
+    let refused = bob
+        .post(path, json!({ "name": "whoami", "session": number }))
+        .await;
+    assert_eq!(refused.status, 403, "{}", refused.text);
+    let unknown = anna
+        .post("/api/plugins/nothing/commands", json!({ "name": "x" }))
+        .await;
+    assert_eq!(unknown.status, 404);
+}

@@ -19,6 +19,7 @@ fn command(name: &str, payload: Value) -> PluginEvent {
     PluginEvent::Command {
         session: Some(SESSION.to_owned()),
         sender: None,
+        account: None,
         name: name.to_owned(),
         payload: payload.to_string(),
     }
@@ -392,6 +393,7 @@ async fn consent_and_agent_calls_go_through_the_session_side_with_the_manifest_t
             PluginEvent::Command {
                 session: Some("999999999".into()),
                 sender: None,
+                account: None,
                 name: "report".into(),
                 payload: "null".into(),
             },

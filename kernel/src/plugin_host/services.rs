@@ -28,12 +28,22 @@ pub struct Participant {
     pub role: Role,
 }
 
+/// The CSR behind a console command.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CommandAccount {
+    pub username: String,
+    pub display_name: String,
+    pub site_admin: bool,
+}
+
 /// Something delivered to a plugin.
 #[derive(Debug, Clone, PartialEq)]
 pub enum PluginEvent {
     Command {
         session: Option<String>,
         sender: Option<String>,
+        /// The signed-in CSR who sent the command.
+        account: Option<CommandAccount>,
         name: String,
         /// JSON text.
         payload: String,

@@ -6,6 +6,7 @@ mod auth;
 mod extract;
 mod invite;
 mod join;
+mod plugin_commands;
 mod plugins;
 mod reports;
 mod ws;
@@ -38,6 +39,12 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/api/join", post(join::join))
         .route("/api/sessions/{number}/report", get(reports::download))
         .route("/api/sessions/{number}/invite", post(invite::send))
+        .route(
+            "/api/plugins/{plugin}/commands",
+            post(plugin_commands::post).layer(DefaultBodyLimit::max(
+                plugin_commands::MAX_COMMAND_BODY_BYTES,
+            )),
+        )
         .route("/ws/console", get(ws::console))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))

@@ -38,7 +38,8 @@ mod plugin;
 pub mod testing;
 
 pub use bindings::tether::plugin::types::{
-    Command, Event, Participant, ParticipantChange, ParticipantId, PluginError, Role, SessionId,
+    Account, Command, Event, Participant, ParticipantChange, ParticipantId, PluginError, Role,
+    SessionId,
 };
 pub use plugin::{Plugin, dispatch};
 pub use serde_json::{Value, json};
@@ -47,8 +48,8 @@ pub use serde_json::{Value, json};
 pub mod prelude {
     pub use crate::host;
     pub use crate::{
-        Command, Event, Participant, ParticipantChange, ParticipantId, Plugin, PluginError, Role,
-        SessionId, Value, json,
+        Account, Command, Event, Participant, ParticipantChange, ParticipantId, Plugin,
+        PluginError, Role, SessionId, Value, json,
     };
 }
 

@@ -148,9 +148,31 @@ impl Harness {
         let command = Command {
             session: session.map(str::to_owned),
             sender: sender.map(str::to_owned),
+            account: None,
             name: name.to_owned(),
             payload: payload.to_string(),
         };
+        self.send_command::<P>(command)
+    }
+
+    /// A command from a signed-in CSR's console, outside any session.
+    pub fn command_as<P: Plugin>(
+        &self,
+        account: &crate::Account,
+        name: &str,
+        payload: Value,
+    ) -> Result<Value, PluginError> {
+        let command = Command {
+            session: None,
+            sender: None,
+            account: Some(account.clone()),
+            name: name.to_owned(),
+            payload: payload.to_string(),
+        };
+        self.send_command::<P>(command)
+    }
+
+    fn send_command<P: Plugin>(&self, command: Command) -> Result<Value, PluginError> {
         let reply = self.event::<P>(Event::Command(command))?;
         serde_json::from_str(&reply)
             .map_err(|error| PluginError::Failed(format!("reply is not JSON: {error}")))

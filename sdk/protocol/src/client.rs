@@ -83,7 +83,10 @@ pub enum ConsoleRequest {
     /// A command for a plugin's panel logic.
     #[serde(rename = "plugin.command")]
     PluginCommand {
-        session: String,
+        /// The session the command is for; without one it goes to the
+        /// plugin on the CSR's own site (for example the script library).
+        #[serde(default)]
+        session: Option<String>,
         plugin: String,
         name: String,
         #[serde(default)]

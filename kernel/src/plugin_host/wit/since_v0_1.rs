@@ -24,11 +24,17 @@ impl From<PluginEvent> for wit_types::Event {
             PluginEvent::Command {
                 session,
                 sender,
+                account,
                 name,
                 payload,
             } => Event::Command(Command {
                 session,
                 sender,
+                account: account.map(|a| wit_types::Account {
+                    username: a.username,
+                    display_name: a.display_name,
+                    site_admin: a.site_admin,
+                }),
                 name,
                 payload,
             }),

@@ -9,18 +9,17 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
-use tether_protocol::{ConsoleRequest, ErrorCode};
+use tether_protocol::ConsoleRequest;
 use tracing::Instrument;
 
 use super::{Connection, check_origin, limited, next_connection_id, serve};
 use crate::Kernel;
 use crate::api_error::ApiError;
-use crate::plugin_host::DispatchError;
-use crate::plugin_host::services::PluginEvent;
 use crate::routing::{ConnectionId, Outbox};
 use crate::session::policy::Action;
 use crate::storage::Account;
 use crate::web::auth::SignedIn;
+use crate::web::plugin_commands;
 
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,
@@ -76,60 +75,6 @@ impl Console {
             .sessions
             .authorize(&self.account, number, action)
     }
-
-    async fn plugin_command(
-        &self,
-        session: String,
-        plugin: String,
-        name: String,
-        payload: Value,
-    ) -> Result<Value, ApiError> {
-        let sender = self.authorize(&session, Action::Drive)?;
-        let site = self
-            .kernel
-            .sessions
-            .site_of(&session)
-            .ok_or_else(|| ApiError::unknown_session(&session))?;
-        let event = PluginEvent::Command {
-            session: Some(session.clone()),
-            sender: Some(sender),
-            name: name.clone(),
-            payload: payload.to_string(),
-        };
-        let sessions = &self.kernel.sessions;
-        sessions
-            .record(
-                &session,
-                "plugin.command",
-                &self.account.display_name,
-                format!("{plugin}: {name}"),
-            )
-            .await;
-        match self.kernel.plugins.dispatch(&site, &plugin, event).await {
-            Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
-            Err(error) => {
-                sessions
-                    .record(
-                        &session,
-                        "plugin.error",
-                        &plugin,
-                        format!("{name}: {error}"),
-                    )
-                    .await;
-                Err(dispatch_error(error))
-            }
-        }
-    }
-}
-
-fn dispatch_error(error: DispatchError) -> ApiError {
-    let code = match &error {
-        DispatchError::UnknownPlugin(_) | DispatchError::UnknownSite(_) => ErrorCode::NotFound,
-        DispatchError::NotEnabled { .. } => ErrorCode::Forbidden,
-        DispatchError::Busy { .. } | DispatchError::Suspended { .. } => ErrorCode::Unavailable,
-        _ => ErrorCode::PluginError,
-    };
-    ApiError::new(code, error.to_string())
 }
 
 impl Connection for Console {
@@ -209,7 +154,17 @@ impl Connection for Console {
                 plugin,
                 name,
                 payload,
-            } => self.plugin_command(session, plugin, name, payload).await,
+            } => {
+                plugin_commands::run(
+                    &self.kernel,
+                    &self.account,
+                    session,
+                    &plugin,
+                    &name,
+                    payload,
+                )
+                .await
+            }
         }
     }
 

@@ -1,0 +1,120 @@
+//! Commands from a CSR's console to a plugin, over the console socket or
+//! REST (for bodies too large for a control message, like script uploads).
+//! Inside a session only the CSR in control may send them; outside one
+//! they go to the plugin on the CSR's own site. Either way the plugin learns
+//! who sent it.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::{Path, State};
+use serde::Deserialize;
+use serde_json::Value;
+use tether_protocol::ErrorCode;
+
+use super::auth::CsrfChecked;
+use super::extract::ApiJson;
+use crate::Kernel;
+use crate::api_error::ApiError;
+use crate::plugin_host::DispatchError;
+use crate::plugin_host::services::{CommandAccount, PluginEvent};
+use crate::session::policy::Action;
+use crate::storage::{Account, AccountRole};
+
+/// Largest REST command body (two 1 MB files, base64-encoded, and the rest).
+pub const MAX_COMMAND_BODY_BYTES: usize = 4 * 1024 * 1024;
+
+/// A console command for `plugin`, run as `account`.
+pub async fn run(
+    kernel: &Kernel,
+    account: &Account,
+    session: Option<String>,
+    plugin: &str,
+    name: &str,
+    payload: Value,
+) -> Result<Value, ApiError> {
+    if name.is_empty() || name.len() > 64 {
+        return Err(ApiError::malformed("command names are 1 to 64 characters"));
+    }
+    let sender_account = CommandAccount {
+        username: account.username.clone(),
+        display_name: account.display_name.clone(),
+        site_admin: account.role == AccountRole::Admin,
+    };
+    let sessions = &kernel.sessions;
+    let (site, sender) = match &session {
+        Some(number) => {
+            let sender = sessions.authorize(account, number, Action::Drive)?;
+            let site = sessions
+                .site_of(number)
+                .ok_or_else(|| ApiError::unknown_session(number))?;
+            sessions
+                .record(
+                    number,
+                    "plugin.command",
+                    &account.display_name,
+                    format!("{plugin}: {name}"),
+                )
+                .await;
+            (site, Some(sender))
+        }
+        None => (account.site.clone(), None),
+    };
+    let event = PluginEvent::Command {
+        session: session.clone(),
+        sender,
+        account: Some(sender_account),
+        name: name.to_owned(),
+        payload: payload.to_string(),
+    };
+    match kernel.plugins.dispatch(&site, plugin, event).await {
+        Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
+        Err(error) => {
+            if let Some(number) = &session {
+                sessions
+                    .record(number, "plugin.error", plugin, format!("{name}: {error}"))
+                    .await;
+            }
+            Err(dispatch_error(error))
+        }
+    }
+}
+
+fn dispatch_error(error: DispatchError) -> ApiError {
+    let code = match &error {
+        DispatchError::UnknownPlugin(_) | DispatchError::UnknownSite(_) => ErrorCode::NotFound,
+        DispatchError::NotEnabled { .. } => ErrorCode::Forbidden,
+        DispatchError::Busy { .. } | DispatchError::Suspended { .. } => ErrorCode::Unavailable,
+        _ => ErrorCode::PluginError,
+    };
+    ApiError::new(code, error.to_string())
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CommandBody {
+    name: String,
+    #[serde(default)]
+    payload: Value,
+    #[serde(default)]
+    session: Option<String>,
+}
+
+/// `POST /api/plugins/{plugin}/commands`
+pub async fn post(
+    State(kernel): State<Arc<Kernel>>,
+    Path(plugin): Path<String>,
+    CsrfChecked(signed_in): CsrfChecked,
+    ApiJson(body): ApiJson<CommandBody>,
+) -> Result<Json<Value>, ApiError> {
+    run(
+        &kernel,
+        &signed_in.account,
+        body.session,
+        &plugin,
+        &body.name,
+        body.payload,
+    )
+    .await
+    .map(Json)
+}
