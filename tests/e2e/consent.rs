@@ -402,3 +402,96 @@ async fn only_the_prompted_customer_answers_and_agents_can_answer_too() {
         .await;
     assert_eq!(s.host.reply_to(ask).await["body"], "granted");
 }
+
+#[tokio::test]
+async fn large_results_and_progress_lines_reach_the_csr() {
+    let mut s = session_with_agent().await;
+    ask_and_answer(&mut s, true).await;
+    // A result far over a control message's 64 KiB comes back whole (the
+    // command itself is too big for the console socket, so it goes by REST).
+    let anna = Csr::sign_in(&s.kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let pad = "x".repeat(300 * 1024);
+    let body = json!({ "session": s.number, "name": "call-agent",
+                       "payload": { "session": s.number, "participant": s.customer.participant,
+                                    "capability": "demo.greet", "input": { "pad": pad } } });
+    let result = anna.post("/api/plugins/echo/commands", body).await;
+    assert_eq!(
+        result.status,
+        200,
+        "{}",
+        &result.text[..result.text.len().min(300)]
+    );
+    assert_eq!(
+        result.body["input"]["pad"].as_str().map(str::len),
+        Some(300 * 1024)
+    );
+
+    // An agent that reports progress while it works: the lines appear in the
+    // chat as the plugin's, and in the report.
+    let mut agent = WsClient::connect(
+        &s.kernel
+            .ws_url(&format!("/ws/agent?token={}", s.customer.token)),
+        None,
+        None,
+    )
+    .await
+    .expect("agent connects");
+    agent.event("session.welcome").await;
+    agent
+        .ok("agent.hello", json!({ "capabilities": ["demo.greet"] }))
+        .await;
+    let id = s
+        .host
+        .send_request(
+            "plugin.command",
+            command(
+                &s.number,
+                "call-agent",
+                &s.customer.participant,
+                "demo.greet",
+            ),
+        )
+        .await;
+    let call = agent.event("agent.call").await;
+    let (code, _) = agent
+        .refused(
+            "agent.progress",
+            json!({ "call": "call-unknown", "text": "nope" }),
+        )
+        .await;
+    assert_eq!(code, "not_found");
+    for line in ["step 1 of 2", "step 2 of 2"] {
+        agent
+            .ok(
+                "agent.progress",
+                json!({ "call": call["call"], "text": line }),
+            )
+            .await;
+    }
+    agent
+        .ok(
+            "agent.result",
+            json!({ "call": call["call"], "output": "{\"done\":true}" }),
+        )
+        .await;
+    assert_eq!(s.host.reply_to(id).await["body"], json!({ "done": true }));
+    let first = s.host.event("chat.message").await;
+    assert_eq!(
+        (first["display_name"].as_str(), first["text"].as_str()),
+        (Some("echo"), Some("step 1 of 2"))
+    );
+    assert_eq!(first["from"], "plugin:echo");
+    assert_eq!(
+        s.customer.page.event("chat.message").await["text"],
+        "step 1 of 2"
+    );
+    let anna = Csr::sign_in(&s.kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let report = anna
+        .get(&format!("/api/sessions/{}/report?format=text", s.number))
+        .await;
+    assert!(report.text.contains("step 2 of 2"), "{}", report.text);
+}

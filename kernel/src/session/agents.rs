@@ -5,6 +5,7 @@ use tether_protocol::ServerEvent;
 use tokio::sync::oneshot;
 
 use super::Sessions;
+use crate::api_error::ApiError;
 use crate::consent::grants::GrantScope;
 use crate::plugin_host::services::{AgentCall, AgentError, PluginScope};
 use crate::routing::Endpoint;
@@ -16,6 +17,8 @@ pub type AgentReply = Result<String, String>;
 pub(crate) struct PendingCall {
     pub session: String,
     pub participant: String,
+    /// The plugin that made the call; its progress lines are shown as its.
+    pub plugin: String,
     reply: oneshot::Sender<AgentReply>,
 }
 
@@ -36,13 +39,38 @@ impl Sessions {
             .await;
     }
 
+    /// A line of progress from a call still running (a script's output):
+    /// shown in the session chat as the calling plugin's, and so in the report.
+    pub async fn agent_progress(
+        &self,
+        participant: &str,
+        call: &str,
+        text: &str,
+    ) -> Result<(), ApiError> {
+        let (session, plugin) = {
+            let calls = self
+                .pending_calls
+                .lock()
+                .unwrap_or_else(|poisoned| poisoned.into_inner());
+            match calls.get(call) {
+                Some(pending) if pending.participant == participant => {
+                    (pending.session.clone(), pending.plugin.clone())
+                }
+                _ => return Err(ApiError::not_found("no such call is running")),
+            }
+        };
+        self.post_chat(&session, &format!("plugin:{plugin}"), &plugin, text)
+            .await;
+        Ok(())
+    }
+
     /// An agent's answer to a call it was sent.
     pub fn agent_result(
         &self,
         participant: &str,
         call: &str,
         reply: AgentReply,
-    ) -> Result<(), crate::api_error::ApiError> {
+    ) -> Result<(), ApiError> {
         let mut calls = self
             .pending_calls
             .lock()
@@ -50,9 +78,7 @@ impl Sessions {
         match calls.get(call) {
             Some(pending) if pending.participant == participant => {}
             _ => {
-                return Err(crate::api_error::ApiError::not_found(
-                    "no such call is waiting for a result",
-                ));
+                return Err(ApiError::not_found("no such call is waiting for a result"));
             }
         }
         if let Some(pending) = calls.remove(call) {
@@ -139,6 +165,7 @@ impl Sessions {
                 PendingCall {
                     session: number.clone(),
                     participant: call.participant.clone(),
+                    plugin: scope.plugin.clone(),
                     reply,
                 },
             );

@@ -189,19 +189,21 @@ impl Sessions {
             policy::check(p.role, Action::Chat)?;
             Ok(p.display_name.clone())
         })?;
-        self.record(number, "chat", &name, text).await;
-        let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
-        self.broadcast(
-            number,
-            &ServerEvent::Chat {
-                session: number.to_owned(),
-                from: from.to_owned(),
-                display_name: name,
-                text: text.to_owned(),
-                at,
-            },
-            false,
-        );
+        self.post_chat(number, from, &name, text).await;
         Ok(())
+    }
+
+    /// Puts a line in the chat of everyone in the session, and in the report.
+    pub(crate) async fn post_chat(&self, number: &str, from: &str, display_name: &str, text: &str) {
+        self.record(number, "chat", display_name, text).await;
+        let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
+        let event = ServerEvent::Chat {
+            session: number.to_owned(),
+            from: from.to_owned(),
+            display_name: display_name.to_owned(),
+            text: text.to_owned(),
+            at,
+        };
+        self.broadcast(number, &event, false);
     }
 }

@@ -176,6 +176,10 @@ pub enum AgentRequest {
     /// A consent answer given in the agent's terminal.
     #[serde(rename = "consent.answer")]
     ConsentAnswer { request: String, granted: bool },
+    /// Output of a call still running (a script's lines), for the session
+    /// chat; at most 4000 characters.
+    #[serde(rename = "agent.progress")]
+    Progress { call: String, text: String },
     /// The computer is about to go away (`restart`); the customer's place
     /// is kept until the agent rejoins with its resume token.
     #[serde(rename = "agent.going_away")]
@@ -184,9 +188,11 @@ pub enum AgentRequest {
 
 impl RequestSet for AgentRequest {
     const ROLE: Role = Role::Agent;
+    const MAX_BYTES: usize = crate::MAX_AGENT_MESSAGE_BYTES;
     const TYPES: &'static [&'static str] = &[
         "agent.hello",
         "agent.result",
+        "agent.progress",
         "consent.answer",
         "agent.going_away",
     ];
@@ -206,6 +212,7 @@ impl RequestSet for AgentRequest {
             AgentRequest::Hello { capabilities, .. } if capabilities.len() > 256 => {
                 Err("at most 256 capabilities".into())
             }
+            AgentRequest::Progress { text, .. } => check_chat(text),
             AgentRequest::GoingAway { reason } if reason.is_empty() || reason.len() > 200 => {
                 Err("the reason is 1 to 200 characters".into())
             }

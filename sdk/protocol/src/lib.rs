@@ -33,16 +33,19 @@ use serde::de::DeserializeOwned;
 
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
-/// Largest control message, in bytes.
+/// Largest control message from a console or customer page, in bytes.
 pub const MAX_CONTROL_MESSAGE_BYTES: usize = 64 * 1024;
+/// Largest message from a host agent: results carry capability output
+/// (system information, script logs), up to 4 MiB of JSON text escaped.
+pub const MAX_AGENT_MESSAGE_BYTES: usize = 12 * 1024 * 1024;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 4000;
 
 /// Why a message was refused.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum ProtocolError {
-    #[error("the message is {size} bytes; the limit is {MAX_CONTROL_MESSAGE_BYTES}")]
-    TooLarge { size: usize },
+    #[error("the message is {size} bytes; the limit is {limit}")]
+    TooLarge { size: usize, limit: usize },
     #[error("the message is not a valid envelope: {0}")]
     Malformed(String),
     #[error("protocol version {0} is not supported; this kernel speaks version {PROTOCOL_VERSION}")]
@@ -86,8 +89,14 @@ pub struct Request<T> {
 
 /// Decodes a text frame from a client of `role`.
 pub fn decode<T: RequestSet>(text: &str) -> Result<Request<T>, (Option<u64>, ProtocolError)> {
-    if text.len() > MAX_CONTROL_MESSAGE_BYTES {
-        return Err((None, ProtocolError::TooLarge { size: text.len() }));
+    if text.len() > T::MAX_BYTES {
+        return Err((
+            None,
+            ProtocolError::TooLarge {
+                size: text.len(),
+                limit: T::MAX_BYTES,
+            },
+        ));
     }
     let raw: RawEnvelope = serde_json::from_str(text)
         .map_err(|error| (None, ProtocolError::Malformed(error.to_string())))?;
@@ -133,6 +142,8 @@ pub trait RequestSet: DeserializeOwned {
     const ROLE: Role;
     /// Every `type` of this set.
     const TYPES: &'static [&'static str];
+    /// Largest message of this set, in bytes.
+    const MAX_BYTES: usize = MAX_CONTROL_MESSAGE_BYTES;
     /// Checks beyond the shape (lengths, formats).
     fn validate(&self) -> Result<(), String> {
         Ok(())

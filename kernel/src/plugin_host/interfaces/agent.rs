@@ -9,8 +9,9 @@ use super::{check_len, off_the_clock};
 use crate::plugin_host::services::AgentCall;
 use crate::plugin_host::state::PluginState;
 
-/// Largest JSON input to an agent capability, in bytes.
-pub const MAX_INPUT_BYTES: usize = 256 * 1024;
+/// Largest JSON input to an agent capability, in bytes: room for a 1 MB
+/// script and a 1 MB input file, base64-encoded.
+pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 
 impl Host for PluginState {
     async fn call(

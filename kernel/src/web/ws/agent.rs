@@ -77,6 +77,10 @@ impl Connection for AgentConnection {
                 sessions.answer_consent(participant, &request, granted)?;
                 Ok(json!({ "answered": request }))
             }
+            AgentRequest::Progress { call, text } => {
+                sessions.agent_progress(participant, &call, &text).await?;
+                Ok(json!({ "shown": call }))
+            }
             AgentRequest::GoingAway { reason } => {
                 sessions
                     .agent_going_away(session, participant, &reason)

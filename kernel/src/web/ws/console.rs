@@ -36,7 +36,7 @@ pub async fn upgrade(
         outbox: Mutex::new(None),
         sessions: Mutex::new(BTreeMap::new()),
     });
-    Ok(limited(upgrade).on_upgrade(move |socket| {
+    Ok(limited::<ConsoleRequest>(upgrade).on_upgrade(move |socket| {
         let span = tracing::info_span!("console", csr = %console.account.username, connection = console.id);
         serve(socket, console).instrument(span)
     }))

@@ -82,5 +82,6 @@ pub(super) async fn upgrade<C: Connection>(
     };
     let span = tracing::info_span!("customer_connection", session = %link.session, participant = %link.participant, kind = ?kind);
     let connection = Arc::new(wrap(link));
-    Ok(limited(upgrade).on_upgrade(move |socket| serve(socket, connection).instrument(span)))
+    Ok(limited::<C::Request>(upgrade)
+        .on_upgrade(move |socket| serve(socket, connection).instrument(span)))
 }

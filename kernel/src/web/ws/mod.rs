@@ -31,7 +31,9 @@ use crate::routing::{ConnectionId, Outbox};
 
 /// Frames up to this size are read and answered with a "too large" error;
 /// bigger ones close the connection (1009).
-const MAX_FRAME_BYTES: usize = 16 * MAX_CONTROL_MESSAGE_BYTES;
+fn max_frame_bytes<R: RequestSet>() -> usize {
+    (16 * MAX_CONTROL_MESSAGE_BYTES).max(R::MAX_BYTES + MAX_CONTROL_MESSAGE_BYTES)
+}
 
 fn next_connection_id() -> ConnectionId {
     static NEXT: AtomicU64 = AtomicU64::new(1);
@@ -222,9 +224,10 @@ async fn answer<C: Connection>(
     let _ = outbox.send(reply);
 }
 
-/// Upgrade settings shared by the endpoints.
-fn limited(upgrade: axum::extract::ws::WebSocketUpgrade) -> axum::extract::ws::WebSocketUpgrade {
-    upgrade
-        .max_message_size(MAX_FRAME_BYTES)
-        .max_frame_size(MAX_FRAME_BYTES)
+/// Upgrade settings shared by the endpoints, for clients sending `R`.
+fn limited<R: RequestSet>(
+    upgrade: axum::extract::ws::WebSocketUpgrade,
+) -> axum::extract::ws::WebSocketUpgrade {
+    let max = max_frame_bytes::<R>();
+    upgrade.max_message_size(max).max_frame_size(max)
 }
