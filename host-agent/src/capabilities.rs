@@ -4,11 +4,14 @@
 
 use serde_json::{Value, json};
 
+use std::path::PathBuf;
 use std::sync::Arc;
+
+use tokio::sync::mpsc;
 
 use crate::backend::Backend;
 use crate::credentials::Credentials;
-use crate::sysinfo_report;
+use crate::{scripts, sysinfo_report};
 
 /// What to do with a call.
 pub enum CallOutcome {
@@ -18,7 +21,17 @@ pub enum CallOutcome {
     Restart,
 }
 
-pub async fn run(backend: Arc<dyn Backend>, capability: &str, input: Value) -> CallOutcome {
+/// What a call may use besides its input.
+pub struct CallContext {
+    pub backend: Arc<dyn Backend>,
+    /// The agent's state directory (script folders are made under it).
+    pub state_dir: PathBuf,
+    /// Output of the running call, for the session chat.
+    pub progress: mpsc::UnboundedSender<String>,
+}
+
+pub async fn run(context: CallContext, capability: &str, input: Value) -> CallOutcome {
+    let backend = context.backend;
     if !backend.capabilities().contains(&capability) {
         return CallOutcome::Reply(Err(format!("this computer does not offer `{capability}`")));
     }
@@ -41,6 +54,15 @@ pub async fn run(backend: Arc<dyn Backend>, capability: &str, input: Value) -> C
             Credentials::parse(input)
                 .and_then(|credentials| backend.logon(&credentials))
                 .map(|done| json!({ "logged_on": true, "desktop_locked": done.desktop_locked })),
+        ),
+        "script.run" => CallOutcome::Reply(
+            scripts::run(
+                backend.as_ref(),
+                &context.state_dir,
+                input,
+                context.progress,
+            )
+            .await,
         ),
         "account.logoff" => CallOutcome::Reply(
             backend

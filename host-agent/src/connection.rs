@@ -15,7 +15,7 @@ use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
 
 use crate::backend::Backend;
-use crate::capabilities::{self, CallOutcome};
+use crate::capabilities::{self, CallContext, CallOutcome};
 use crate::prompts::{self, Prompt};
 use crate::resume::{ResumeStore, SavedSession};
 
@@ -70,6 +70,10 @@ enum Ended {
 }
 
 enum Done {
+    Progress {
+        call: String,
+        text: String,
+    },
     Reply {
         call: String,
         result: Result<Value, String>,
@@ -99,6 +103,10 @@ pub async fn run(
     restore_after: Duration,
 ) -> anyhow::Result<Outcome> {
     let backend: Arc<dyn Backend> = Arc::from(backend);
+    let swept = crate::scripts::workspace::sweep(store.state_dir());
+    if swept > 0 {
+        println!("Removed {swept} script folder(s) left by an earlier run.");
+    }
     let mut stdin = prompts::stdin_lines();
     let mut credential = start;
     let mut first = true;
@@ -225,10 +233,26 @@ async fn serve(
                         let call = body["call"].as_str().unwrap_or_default().to_owned();
                         let capability = body["capability"].as_str().unwrap_or_default().to_owned();
                         let input = serde_json::from_str(body["input"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
-                        let backend = Arc::clone(backend);
+                        let (progress, mut progress_rx) = mpsc::unbounded_channel();
+                        let context = CallContext { backend: Arc::clone(backend), state_dir: store.state_dir().to_owned(), progress };
                         let done = done_tx.clone();
                         tokio::spawn(async move {
-                            let finished = match capabilities::run(backend, &capability, input).await {
+                            let work = capabilities::run(context, &capability, input);
+                            tokio::pin!(work);
+                            // Progress goes out while the call runs, and all of
+                            // it before the result.
+                            let outcome = loop {
+                                tokio::select! {
+                                    Some(text) = progress_rx.recv() => {
+                                        let _ = done.send(Done::Progress { call: call.clone(), text });
+                                    }
+                                    outcome = &mut work => break outcome,
+                                }
+                            };
+                            while let Ok(text) = progress_rx.try_recv() {
+                                let _ = done.send(Done::Progress { call: call.clone(), text });
+                            }
+                            let finished = match outcome {
                                 CallOutcome::Reply(result) => Done::Reply { call, result },
                                 CallOutcome::Restart => Done::Restart { call },
                             };
@@ -263,6 +287,9 @@ async fn serve(
                 }
             }
             Some(done) = done_rx.recv() => match done {
+                Done::Progress { call, text } => {
+                    sink.send(envelope(id(), "agent.progress", json!({ "call": call, "text": text }))).await?;
+                }
                 Done::Reply { call, result } => {
                     let body = match result {
                         Ok(output) => json!({ "call": call, "output": output.to_string() }),

@@ -11,6 +11,7 @@ mod install;
 mod join;
 mod prompts;
 mod resume;
+mod scripts;
 mod sysinfo_report;
 
 use std::path::PathBuf;

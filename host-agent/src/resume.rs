@@ -41,14 +41,20 @@ pub fn default_state_dir() -> PathBuf {
 }
 
 pub struct ResumeStore {
+    state_dir: PathBuf,
     path: PathBuf,
 }
 
 impl ResumeStore {
     pub fn new(state_dir: &Path) -> ResumeStore {
         ResumeStore {
+            state_dir: state_dir.to_owned(),
             path: state_dir.join("resume.json"),
         }
+    }
+
+    pub fn state_dir(&self) -> &Path {
+        &self.state_dir
     }
 
     /// Writes the file with mode 0600 (created so, never wider).

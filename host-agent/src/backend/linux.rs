@@ -99,7 +99,7 @@ fn logind_can_reboot() -> Option<String> {
 
 impl Backend for LinuxBackend {
     fn capabilities(&self) -> Vec<&'static str> {
-        let mut offered = vec!["sysinfo.collect"];
+        let mut offered = vec!["sysinfo.collect", "script.run"];
         if self.check_restart().is_ok() {
             offered.push("power.restart");
         }
@@ -172,6 +172,12 @@ impl Backend for LinuxBackend {
             command.uid(session.identity.uid).gid(session.identity.gid);
         }
         command
+    }
+
+    fn run_as_ids(&self) -> Option<(u32, u32)> {
+        self.state()
+            .as_ref()
+            .map(|s| (s.identity.uid, s.identity.gid))
     }
 
     fn account_in_use(&self) -> String {

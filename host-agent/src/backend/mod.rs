@@ -60,6 +60,11 @@ pub trait Backend: Send + Sync {
     fn command(&self, program: &str) -> std::process::Command {
         std::process::Command::new(program)
     }
+
+    /// The uid and gid capability processes run as, when not the agent's own.
+    fn run_as_ids(&self) -> Option<(u32, u32)> {
+        None
+    }
 }
 
 /// What logging on did, for the CSR. Carries no account details.

@@ -26,6 +26,7 @@ impl Backend for SimulatedBackend {
     fn capabilities(&self) -> Vec<&'static str> {
         vec![
             "sysinfo.collect",
+            "script.run",
             "power.restart",
             "account.logon",
             "account.logoff",

@@ -1,0 +1,356 @@
+//! `script.run`: runs one script in a fresh folder with its input file
+//! beside it, as the account in use, with a time limit and an output cap;
+//! its output streams out line by line while it runs.
+
+pub mod interpreter;
+pub mod workspace;
+
+use std::os::unix::process::CommandExt;
+use std::path::Path;
+use std::process::Stdio;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde::Deserialize;
+use serde_json::{Value, json};
+use tokio::io::{AsyncBufReadExt, BufReader};
+use tokio::sync::mpsc;
+
+use crate::backend::Backend;
+use workspace::Workspace;
+
+/// Largest script or input file.
+pub const MAX_FILE_BYTES: usize = 1024 * 1024;
+/// Output kept for the result (and the report); the chat sees it all up to this too.
+pub const MAX_OUTPUT_BYTES: usize = 64 * 1024;
+/// The longest a script may run when the call does not say.
+pub const DEFAULT_TIMEOUT: Duration = Duration::from_secs(300);
+const MAX_TIMEOUT: Duration = Duration::from_secs(3600);
+/// Output lines are sent together at most this often, so a chatty script
+/// does not flood the chat with one message per line.
+const FLUSH_EVERY: Duration = Duration::from_millis(250);
+const MAX_CHUNK_CHARS: usize = 3500;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct FileInput {
+    file_name: String,
+    /// Base64.
+    content: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunInput {
+    /// The script's name in the library, for the output lines.
+    name: String,
+    script: FileInput,
+    #[serde(default)]
+    input: Option<FileInput>,
+    #[serde(default)]
+    timeout_secs: Option<u64>,
+}
+
+fn decode(file: &FileInput, what: &str) -> Result<Vec<u8>, String> {
+    let bytes = base64::engine::general_purpose::STANDARD
+        .decode(file.content.as_bytes())
+        .map_err(|_| format!("the {what} is not valid base64"))?;
+    if bytes.len() > MAX_FILE_BYTES {
+        return Err(format!(
+            "the {what} is {} bytes; the limit is {MAX_FILE_BYTES}",
+            bytes.len()
+        ));
+    }
+    Ok(bytes)
+}
+
+/// Runs the script described by `input`; `progress` gets output as it comes.
+pub async fn run(
+    backend: &dyn Backend,
+    state_dir: &Path,
+    input: Value,
+    progress: mpsc::UnboundedSender<String>,
+) -> Result<Value, String> {
+    let input: RunInput = serde_json::from_value(input)
+        .map_err(|error| format!("the script request is not understood: {error}"))?;
+    let script = decode(&input.script, "script")?;
+    let input_file = match &input.input {
+        Some(file) => Some((file.file_name.as_str(), decode(file, "input file")?)),
+        None => None,
+    };
+    let timeout = input
+        .timeout_secs
+        .map(Duration::from_secs)
+        .unwrap_or(DEFAULT_TIMEOUT)
+        .min(MAX_TIMEOUT);
+    let chosen = interpreter::choose(&input.script.file_name, &script)?;
+    let workspace = Workspace::create(
+        state_dir,
+        &input.script.file_name,
+        &script,
+        input_file
+            .as_ref()
+            .map(|(name, content)| (*name, content.as_slice())),
+        backend.run_as_ids(),
+    )
+    .map_err(|error| format!("cannot prepare the script's folder: {error}"))?;
+
+    let mut command = backend.command(&chosen.program.to_string_lossy());
+    command
+        .args(&chosen.args)
+        .arg(&workspace.script)
+        .current_dir(workspace.dir())
+        .env_clear()
+        .env(
+            "PATH",
+            "/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin",
+        )
+        .env(
+            "LANG",
+            std::env::var("LANG").unwrap_or_else(|_| "C.UTF-8".into()),
+        )
+        .stdin(Stdio::null())
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .process_group(0);
+    if let Some(path) = &workspace.input {
+        command.env("TETHER_INPUT_FILE", path);
+    }
+    let started = Instant::now();
+    let mut child = tokio::process::Command::from(command)
+        .kill_on_drop(true)
+        .spawn()
+        .map_err(|error| format!("cannot start {}: {error}", chosen.program.display()))?;
+    let group = child.id();
+
+    let (lines_tx, lines_rx) = mpsc::unbounded_channel::<String>();
+    if let Some(stdout) = child.stdout.take() {
+        spawn_reader(stdout, lines_tx.clone(), "");
+    }
+    if let Some(stderr) = child.stderr.take() {
+        spawn_reader(stderr, lines_tx.clone(), "error: ");
+    }
+    drop(lines_tx);
+    let collector = tokio::spawn(collect(lines_rx, input.name.clone(), progress));
+
+    let (status, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
+        Ok(status) => (status.ok(), false),
+        Err(_) => {
+            kill_group(group);
+            (child.wait().await.ok(), true)
+        }
+    };
+    // Whatever the script left running in its group goes too.
+    kill_group(group);
+    let (output, truncated) = collector.await.unwrap_or_default();
+    let duration = started.elapsed();
+    drop(workspace);
+    Ok(json!({
+        "exit_code": status.and_then(|s| s.code()),
+        "timed_out": timed_out,
+        "duration_ms": duration.as_millis() as u64,
+        "output": output,
+        "truncated": truncated,
+    }))
+}
+
+fn kill_group(group: Option<u32>) {
+    if let Some(id) = group {
+        // SAFETY: kill(2) with a negative pid signals the process group we
+        // created for the script; failures (already gone) are harmless.
+        unsafe {
+            libc::kill(-(id as i32), libc::SIGKILL);
+        }
+    }
+}
+
+fn spawn_reader<R>(stream: R, lines: mpsc::UnboundedSender<String>, prefix: &'static str)
+where
+    R: tokio::io::AsyncRead + Unpin + Send + 'static,
+{
+    tokio::spawn(async move {
+        let mut reader = BufReader::new(stream).lines();
+        while let Ok(Some(line)) = reader.next_line().await {
+            if lines.send(format!("{prefix}{line}")).is_err() {
+                break;
+            }
+        }
+    });
+}
+
+/// Gathers output lines: forwards them in chunks to `progress` and keeps up
+/// to [`MAX_OUTPUT_BYTES`] for the result.
+async fn collect(
+    mut lines: mpsc::UnboundedReceiver<String>,
+    name: String,
+    progress: mpsc::UnboundedSender<String>,
+) -> (String, bool) {
+    let mut kept = String::new();
+    let mut truncated = false;
+    let mut pending = String::new();
+    let mut ticker = tokio::time::interval(FLUSH_EVERY);
+    let flush = |pending: &mut String| {
+        if !pending.is_empty() {
+            let _ = progress.send(format!("{name}:\n{}", std::mem::take(pending)));
+        }
+    };
+    loop {
+        tokio::select! {
+            line = lines.recv() => match line {
+                Some(line) => {
+                    if kept.len() + line.len() + 1 > MAX_OUTPUT_BYTES {
+                        truncated = true;
+                        continue;
+                    }
+                    kept.push_str(&line);
+                    kept.push('\n');
+                    let line: String = line.chars().take(MAX_CHUNK_CHARS).collect();
+                    if pending.len() + line.len() + 1 > MAX_CHUNK_CHARS {
+                        flush(&mut pending);
+                    }
+                    pending.push_str(&line);
+                    pending.push('\n');
+                }
+                None => break,
+            },
+            _ = ticker.tick() => flush(&mut pending),
+        }
+    }
+    flush(&mut pending);
+    (kept, truncated)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::backend::SimulatedBackend;
+
+    fn encoded(bytes: &[u8]) -> String {
+        base64::engine::general_purpose::STANDARD.encode(bytes)
+    }
+
+    async fn run_script(
+        state: &Path,
+        script: &str,
+        input: Option<&str>,
+        timeout_secs: u64,
+    ) -> (Result<Value, String>, Vec<String>) {
+        let mut request = json!({
+            "name": "Check disk",
+            "script": { "file_name": "check.sh", "content": encoded(script.as_bytes()) },
+            "timeout_secs": timeout_secs,
+        });
+        if let Some(input) = input {
+            request["input"] =
+                json!({ "file_name": "hosts.txt", "content": encoded(input.as_bytes()) });
+        }
+        let (progress, mut lines) = mpsc::unbounded_channel();
+        let result = run(&SimulatedBackend::default(), state, request, progress).await;
+        let mut shown = Vec::new();
+        while let Ok(line) = lines.try_recv() {
+            shown.push(line);
+        }
+        (result, shown)
+    }
+
+    #[tokio::test]
+    async fn a_script_reads_its_input_and_its_output_streams() {
+        let state = tempfile::tempdir().expect("temp dir");
+        let script = "echo start\ncat \"$TETHER_INPUT_FILE\"\necho oops >&2\npwd\nexit 3\n";
+        let (result, shown) = run_script(state.path(), script, Some("host-a\nhost-b\n"), 30).await;
+        let result = result.expect("ran");
+        assert_eq!(result["exit_code"], 3);
+        assert_eq!(result["timed_out"], false);
+        let output = result["output"].as_str().expect("output");
+        // Standard output keeps its order; errors come from their own pipe.
+        let at = |text: &str| {
+            output
+                .find(text)
+                .unwrap_or_else(|| panic!("{text} missing from {output}"))
+        };
+        assert!(
+            at("start\n") < at("host-a\n") && at("host-a\n") < at("host-b\n"),
+            "{output}"
+        );
+        assert!(output.contains("error: oops\n"), "{output}");
+        let all: String = shown.concat();
+        assert!(
+            all.starts_with("Check disk:\n") && all.contains("host-b"),
+            "{all}"
+        );
+        // It ran in its own folder under runs/, which is gone now.
+        assert!(
+            output.contains(&workspace::runs_dir(state.path()).display().to_string()),
+            "{output}"
+        );
+        assert_eq!(
+            std::fs::read_dir(workspace::runs_dir(state.path()))
+                .expect("runs")
+                .count(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn a_script_over_its_time_is_stopped_with_its_children() {
+        let state = tempfile::tempdir().expect("temp dir");
+        let (result, _) =
+            run_script(state.path(), "echo before\nsleep 30 &\nsleep 30\n", None, 1).await;
+        let result = result.expect("ran");
+        assert_eq!(result["timed_out"], true);
+        assert_eq!(result["exit_code"], Value::Null);
+        assert!(result["duration_ms"].as_u64().expect("duration") < 20_000);
+        assert_eq!(
+            std::fs::read_dir(workspace::runs_dir(state.path()))
+                .expect("runs")
+                .count(),
+            0
+        );
+    }
+
+    #[tokio::test]
+    async fn bad_requests_are_refused_before_anything_runs() {
+        let state = tempfile::tempdir().expect("temp dir");
+        let too_big = "x".repeat(MAX_FILE_BYTES + 1);
+        let request = json!({ "name": "n", "script": { "file_name": "a.sh", "content": encoded(too_big.as_bytes()) } });
+        let (progress, _) = mpsc::unbounded_channel();
+        let error = run(
+            &SimulatedBackend::default(),
+            state.path(),
+            request,
+            progress,
+        )
+        .await
+        .expect_err("refused");
+        assert!(error.contains("limit is 1048576"), "{error}");
+        let request = json!({ "name": "n", "script": { "file_name": "a.ps1", "content": encoded(b"Write-Host 1") } });
+        let (progress, _) = mpsc::unbounded_channel();
+        let error = run(
+            &SimulatedBackend::default(),
+            state.path(),
+            request,
+            progress,
+        )
+        .await
+        .expect_err("refused");
+        assert!(error.contains("PowerShell"), "{error}");
+        assert!(
+            !workspace::runs_dir(state.path()).exists()
+                || std::fs::read_dir(workspace::runs_dir(state.path()))
+                    .expect("runs")
+                    .count()
+                    == 0
+        );
+    }
+
+    #[tokio::test]
+    async fn output_over_the_cap_is_cut_and_marked() {
+        let state = tempfile::tempdir().expect("temp dir");
+        let script = "i=0\nwhile [ $i -lt 5000 ]; do echo line-$i-padding-padding-padding; i=$((i+1)); done\n";
+        let (result, _) = run_script(state.path(), script, None, 30).await;
+        let result = result.expect("ran");
+        assert_eq!(result["truncated"], true);
+        assert!(result["output"].as_str().expect("output").len() <= MAX_OUTPUT_BYTES);
+        assert_eq!(result["exit_code"], 0);
+    }
+}
