@@ -159,7 +159,7 @@ impl KernelConfig {
             .set_default("sessions.grace_secs", 120)?
             .set_default("sessions.consent_timeout_secs", 120)?
             .set_default("sessions.grant_ttl_secs", 0)?
-            .set_default("sessions.agent_timeout_secs", 60)?
+            .set_default("sessions.agent_timeout_secs", 900)?
             .set_default("sessions.join_attempts_per_minute", 10)?
             .set_default("sessions.rejoin_window_secs", 900)?
             .add_source(source)

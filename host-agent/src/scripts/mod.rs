@@ -116,6 +116,16 @@ pub async fn run(
     if let Some(path) = &workspace.input {
         command.env("TETHER_INPUT_FILE", path);
     }
+    // SAFETY: prctl is async-signal-safe; it only asks the kernel to kill
+    // the script if the agent dies (killed mid-run), so no script outlives it.
+    unsafe {
+        command.pre_exec(|| {
+            if libc::prctl(libc::PR_SET_PDEATHSIG, libc::SIGKILL) != 0 {
+                return Err(std::io::Error::last_os_error());
+            }
+            Ok(())
+        });
+    }
     let started = Instant::now();
     let mut child = tokio::process::Command::from(command)
         .kill_on_drop(true)

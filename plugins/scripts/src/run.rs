@@ -1,0 +1,164 @@
+//! Running chosen library scripts on the customer's computer: one consent
+//! prompt lists them in order; the agent runs them one after another (its
+//! output streams into the chat meanwhile); each result goes into the
+//! session details report with exit status and duration.
+
+use base64::Engine;
+use serde::Deserialize;
+use tether_sdk::host::consent::Outcome;
+use tether_sdk::prelude::*;
+
+use crate::library;
+use crate::model::Script;
+
+const CAPABILITY: &str = "script.run";
+/// Scripts in one run, at most.
+pub const MAX_SCRIPTS_PER_RUN: usize = 20;
+/// Time each script may take unless the CSR says otherwise, and the most.
+pub const DEFAULT_TIMEOUT_SECS: u64 = 300;
+pub const MAX_TIMEOUT_SECS: u64 = 600;
+/// Output of one script kept in the report.
+const MAX_REPORTED_OUTPUT: usize = 12 * 1024;
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RunRequest {
+    /// Script ids, in the order to run them.
+    scripts: Vec<String>,
+    /// Read by [`Command::customer`]; declared so the request is checked whole.
+    #[serde(default, rename = "participant")]
+    _participant: Option<String>,
+    #[serde(default)]
+    timeout_secs: Option<u64>,
+}
+
+#[derive(Deserialize)]
+struct AgentResult {
+    exit_code: Option<i32>,
+    timed_out: bool,
+    duration_ms: u64,
+    output: String,
+    truncated: bool,
+}
+
+fn encoded(bytes: &[u8]) -> String {
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}
+
+fn cut(text: &str, max: usize) -> &str {
+    if text.len() <= max {
+        return text;
+    }
+    let mut end = max;
+    while !text.is_char_boundary(end) {
+        end -= 1;
+    }
+    &text[..end]
+}
+
+fn agent_input(script: &Script, timeout_secs: u64) -> Result<String, PluginError> {
+    let mut input = json!({
+        "name": script.name,
+        "script": { "file_name": script.script_file.file_name, "content": encoded(&library::file(&script.id, "script")?) },
+        "timeout_secs": timeout_secs,
+    });
+    if let Some(file) = &script.input_file {
+        input["input"] = json!({ "file_name": file.file_name, "content": encoded(&library::file(&script.id, "input")?) });
+    }
+    Ok(input.to_string())
+}
+
+pub fn run(command: &Command, account: &Account) -> Result<Value, PluginError> {
+    let request: RunRequest = command.payload_json()?;
+    if request.scripts.is_empty() || request.scripts.len() > MAX_SCRIPTS_PER_RUN {
+        return Err(PluginError::InvalidInput(format!(
+            "scripts: choose 1 to {MAX_SCRIPTS_PER_RUN} scripts"
+        )));
+    }
+    let timeout_secs = request
+        .timeout_secs
+        .unwrap_or(DEFAULT_TIMEOUT_SECS)
+        .clamp(1, MAX_TIMEOUT_SECS);
+    let scripts = request
+        .scripts
+        .iter()
+        .map(|id| library::visible(&account.username, id))
+        .collect::<Result<Vec<Script>, PluginError>>()?;
+    let (session, customer) = command.customer()?;
+    let listed: Vec<String> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| format!("{}. {}", i + 1, s.name))
+        .collect();
+    let detail = format!("In this order:\n{}", listed.join("\n"));
+    let name = &customer.display_name;
+    match host::consent::request(session, &customer.id, CAPABILITY, Some(&detail))? {
+        Outcome::Granted => {}
+        Outcome::Denied => {
+            host::session::report(
+                session,
+                &format!("{name} did not allow running {}", listed.join(", ")),
+            )?;
+            return Ok(json!({ "status": "denied", "customer": name }));
+        }
+        Outcome::TimedOut => return Ok(json!({ "status": "timed_out", "customer": name })),
+    }
+    host::session::report(
+        session,
+        &format!(
+            "{} runs scripts on {name}'s computer: {}",
+            account.display_name,
+            listed.join(", ")
+        ),
+    )?;
+
+    let mut results = Vec::new();
+    for (position, script) in scripts.iter().enumerate() {
+        let label = format!(
+            "Script {} of {} `{}`",
+            position + 1,
+            scripts.len(),
+            script.name
+        );
+        let outcome = host::agent::call(
+            session,
+            &customer.id,
+            CAPABILITY,
+            &agent_input(script, timeout_secs)?,
+        );
+        let result = match outcome.map(|output| serde_json::from_str::<AgentResult>(&output)) {
+            Ok(Ok(done)) => {
+                let status = match (done.timed_out, done.exit_code) {
+                    (true, _) => format!("stopped after {timeout_secs} s (time limit)"),
+                    (false, Some(code)) => format!("exit status {code}"),
+                    (false, None) => "ended by a signal".to_owned(),
+                };
+                let mut entry = format!("{label}: {status}, {} ms", done.duration_ms);
+                if !done.output.is_empty() {
+                    entry.push('\n');
+                    entry.push_str(cut(&done.output, MAX_REPORTED_OUTPUT));
+                }
+                if done.truncated || done.output.len() > MAX_REPORTED_OUTPUT {
+                    entry.push_str("\n(output cut)");
+                }
+                host::session::report(session, &entry)?;
+                json!({ "id": script.id, "name": script.name, "exit_code": done.exit_code, "timed_out": done.timed_out,
+                        "duration_ms": done.duration_ms, "output": done.output })
+            }
+            Ok(Err(_)) => {
+                host::session::report(
+                    session,
+                    &format!("{label}: the agent's answer is not understood"),
+                )?;
+                json!({ "id": script.id, "name": script.name, "error": "the agent's answer is not understood" })
+            }
+            Err(error) => {
+                let reason = tether_sdk::host::agent::describe(&error);
+                host::session::report(session, &format!("{label} could not run: {reason}"))?;
+                json!({ "id": script.id, "name": script.name, "error": reason })
+            }
+        };
+        results.push(result);
+    }
+    Ok(json!({ "status": "done", "customer": name, "results": results }))
+}

@@ -1,0 +1,304 @@
+use base64::Engine;
+use tether_sdk::host::agent::AgentError;
+use tether_sdk::host::consent::Outcome;
+use tether_sdk::testing::Harness;
+
+use super::*;
+use crate::model::MAX_FILE_BYTES;
+
+const SESSION: &str = "123456789";
+
+fn account(username: &str, site_admin: bool) -> Account {
+    Account {
+        username: username.into(),
+        display_name: username.to_uppercase(),
+        site_admin,
+    }
+}
+
+fn upload(name: &str, bytes: &[u8]) -> Value {
+    json!({ "file_name": name, "content": base64::engine::general_purpose::STANDARD.encode(bytes) })
+}
+
+fn harness() -> Harness {
+    let harness = Harness::new();
+    harness
+        .command_as::<Scripts>(
+            &account("lee", true),
+            "categories.set",
+            json!({ "categories": ["Network", "Disk"] }),
+        )
+        .expect("categories");
+    harness
+}
+
+fn add(harness: &Harness, who: &str, name: &str, published: bool) -> Result<Value, PluginError> {
+    harness.command_as::<Scripts>(
+        &account(who, false),
+        "library.add",
+        json!({ "name": name, "category": "Network", "description": format!("{name} does things"),
+                "published": published, "script": upload("check.sh", b"echo hi") }),
+    )
+}
+
+fn names(list: &Value) -> Vec<&str> {
+    list.as_array()
+        .expect("list")
+        .iter()
+        .map(|s| s["name"].as_str().expect("name"))
+        .collect()
+}
+
+#[test]
+fn only_site_admins_manage_categories() {
+    let harness = harness();
+    let refused = harness.command_as::<Scripts>(
+        &account("anna", false),
+        "categories.set",
+        json!({ "categories": ["X"] }),
+    );
+    assert!(matches!(refused, Err(PluginError::Denied(_))));
+    let list = harness
+        .command_as::<Scripts>(&account("anna", false), "categories.list", Value::Null)
+        .expect("list");
+    assert_eq!(list, json!(["Network", "Disk"]));
+}
+
+#[test]
+fn publishing_ownership_and_unique_names() {
+    let harness = harness();
+    add(&harness, "anna", "Flush DNS", true).expect("added");
+    add(&harness, "anna", "Private fix", false).expect("added");
+    let duplicate = add(&harness, "bob", "flush dns", true).expect_err("duplicate");
+    assert_eq!(
+        duplicate.message(),
+        "name: a script named `flush dns` already exists on this site"
+    );
+
+    let for_bob = harness
+        .command_as::<Scripts>(&account("bob", false), "library.list", Value::Null)
+        .expect("list");
+    assert_eq!(names(&for_bob), ["Flush DNS"]);
+    let for_anna = harness
+        .command_as::<Scripts>(&account("anna", false), "library.list", Value::Null)
+        .expect("list");
+    assert_eq!(names(&for_anna), ["Flush DNS", "Private fix"]);
+
+    let id = for_bob[0]["id"].as_str().expect("id").to_owned();
+    let edit = harness.command_as::<Scripts>(
+        &account("bob", false),
+        "library.update",
+        json!({ "id": id, "description": "mine now" }),
+    );
+    assert!(matches!(edit, Err(PluginError::Denied(_))), "{edit:?}");
+    let delete = harness.command_as::<Scripts>(
+        &account("bob", false),
+        "library.delete",
+        json!({ "id": id, "confirm": true }),
+    );
+    assert!(matches!(delete, Err(PluginError::Denied(_))));
+    let unconfirmed = harness.command_as::<Scripts>(
+        &account("anna", false),
+        "library.delete",
+        json!({ "id": id }),
+    );
+    assert!(
+        unconfirmed
+            .expect_err("needs confirmation")
+            .message()
+            .starts_with("confirm:")
+    );
+    harness
+        .command_as::<Scripts>(
+            &account("anna", false),
+            "library.delete",
+            json!({ "id": id, "confirm": true }),
+        )
+        .expect("deleted");
+    // The name is free again, and the files are gone.
+    add(&harness, "bob", "FLUSH DNS", true).expect("name reused");
+    assert!(
+        harness
+            .stored_keys()
+            .iter()
+            .all(|k| !k.starts_with(&format!("file/{id}")))
+    );
+}
+
+#[test]
+fn files_up_to_one_mb_and_field_errors() {
+    let harness = harness();
+    let exactly = vec![b'#'; MAX_FILE_BYTES];
+    let ok = harness.command_as::<Scripts>(
+        &account("anna", false),
+        "library.add",
+        json!({ "name": "Big", "category": "Disk", "script": upload("big.sh", &exactly) }),
+    );
+    assert_eq!(
+        ok.expect("exactly 1 MB")["script_file"]["size"],
+        MAX_FILE_BYTES
+    );
+    let keys_before = harness.stored_keys();
+    let over = vec![b'#'; MAX_FILE_BYTES + 1];
+    let refused = harness
+        .command_as::<Scripts>(
+            &account("anna", false),
+            "library.add",
+            json!({ "name": "", "category": "Cooking", "script": upload("big.sh", b"x"), "input": upload("in.bin", &over) }),
+        )
+        .expect_err("refused");
+    let message = refused.message();
+    for field in [
+        "name: ",
+        "category: `Cooking` is not one of the site's categories",
+        "input: the file is 1048577 bytes",
+    ] {
+        assert!(message.contains(field), "{message}");
+    }
+    assert_eq!(harness.stored_keys(), keys_before, "nothing stored");
+}
+
+#[test]
+fn sorting_by_every_column() {
+    let harness = harness();
+    for name in ["b-script", "a-script", "c-script"] {
+        add(&harness, "anna", name, true).expect("added");
+    }
+    let list = |sort: &str, descending: bool| {
+        harness
+            .command_as::<Scripts>(
+                &account("anna", false),
+                "library.list",
+                json!({ "sort": sort, "descending": descending }),
+            )
+            .expect("list")
+    };
+    assert_eq!(
+        names(&list("name", false)),
+        ["a-script", "b-script", "c-script"]
+    );
+    assert_eq!(
+        names(&list("name", true)),
+        ["c-script", "b-script", "a-script"]
+    );
+    for column in ["category", "author", "description", "published", "updated"] {
+        assert_eq!(
+            list(column, false).as_array().expect("list").len(),
+            3,
+            "{column}"
+        );
+    }
+    let bad = harness.command_as::<Scripts>(
+        &account("anna", false),
+        "library.list",
+        json!({ "sort": "colour" }),
+    );
+    assert!(
+        bad.expect_err("refused")
+            .message()
+            .contains("cannot sort by `colour`")
+    );
+}
+
+#[test]
+fn a_run_asks_once_then_runs_in_order_and_reports() {
+    let harness = harness();
+    harness.add_participants(
+        SESSION,
+        &[
+            ("p-anna", "Anna", Role::Host),
+            ("p-carl", "Carl", Role::Customer),
+        ],
+    );
+    let ids: Vec<String> = ["first", "second", "third"]
+        .iter()
+        .map(|name| {
+            add(&harness, "anna", name, true).expect("added")["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        })
+        .collect();
+    harness.on_agent_call(|call| {
+        let input: Value = serde_json::from_str(&call.input).expect("json");
+        let name = input["name"].as_str().expect("name");
+        if name == "second" {
+            return Err(AgentError::Failed("cannot start /bin/sh".into()));
+        }
+        Ok(json!({ "exit_code": 0, "timed_out": false, "duration_ms": 5, "output": format!("{name} ran\n"), "truncated": false }).to_string())
+    });
+    harness.answer_consent(Outcome::Granted);
+    let command = Command {
+        session: Some(SESSION.into()),
+        sender: Some("p-anna".into()),
+        account: Some(account("anna", false)),
+        name: "run".into(),
+        payload: json!({ "scripts": ids }).to_string(),
+    };
+    let reply: Value = serde_json::from_str(
+        &harness
+            .event::<Scripts>(Event::Command(command))
+            .expect("ran"),
+    )
+    .expect("json");
+    assert_eq!(reply["status"], "done");
+    let requests = harness.consent_requests();
+    assert_eq!(requests.len(), 1);
+    assert_eq!(
+        requests[0].detail.as_deref(),
+        Some("In this order:\n1. first\n2. second\n3. third")
+    );
+    let order: Vec<String> = harness
+        .agent_calls()
+        .iter()
+        .map(|c| {
+            serde_json::from_str::<Value>(&c.input).expect("json")["name"]
+                .as_str()
+                .expect("name")
+                .to_owned()
+        })
+        .collect();
+    assert_eq!(order, ["first", "second", "third"]);
+    let report = harness.report(SESSION);
+    assert!(
+        report[1].starts_with("Script 1 of 3 `first`: exit status 0, 5 ms\nfirst ran"),
+        "{report:?}"
+    );
+    assert!(
+        report[2].contains("could not run: failed: cannot start /bin/sh"),
+        "{report:?}"
+    );
+    assert!(report[3].starts_with("Script 3 of 3 `third`"), "{report:?}");
+}
+
+#[test]
+fn a_denied_run_runs_nothing() {
+    let harness = harness();
+    harness.add_participants(
+        SESSION,
+        &[
+            ("p-anna", "Anna", Role::Host),
+            ("p-carl", "Carl", Role::Customer),
+        ],
+    );
+    let id = add(&harness, "anna", "first", true).expect("added")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    harness.answer_consent(Outcome::Denied);
+    let command = Command {
+        session: Some(SESSION.into()),
+        sender: Some("p-anna".into()),
+        account: Some(account("anna", false)),
+        name: "run".into(),
+        payload: json!({ "scripts": [id] }).to_string(),
+    };
+    let reply: Value = serde_json::from_str(
+        &harness
+            .event::<Scripts>(Event::Command(command))
+            .expect("answered"),
+    )
+    .expect("json");
+    assert_eq!(reply["status"], "denied");
+    assert!(harness.agent_calls().is_empty());
+}
