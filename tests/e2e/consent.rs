@@ -112,7 +112,7 @@ async fn report_kinds(s: &Setup) -> Vec<String> {
 async fn no_agent_call_without_a_grant_and_denial_is_final() {
     let mut s = session_with_agent().await;
     let (code, message) = refused_call(&mut s, "demo.greet").await;
-    assert_eq!(code, "plugin_error");
+    assert_eq!(code, "forbidden");
     assert!(
         message.contains("no consent") && message.contains("has not allowed `demo.greet`"),
         "{message}"

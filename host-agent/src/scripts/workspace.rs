@@ -13,9 +13,37 @@ pub fn runs_dir(state_dir: &Path) -> PathBuf {
     state_dir.join("runs")
 }
 
-/// Removes every run folder (left by a previous process); returns how many.
+/// Processes still working in a run folder (their current directory is
+/// inside it): left behind by a script whose agent was killed.
+pub fn processes_in(runs: &Path) -> Vec<i32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| {
+            entry
+                .file_name()
+                .to_str()
+                .and_then(|name| name.parse::<i32>().ok())
+        })
+        .filter(|pid| {
+            std::fs::read_link(format!("/proc/{pid}/cwd")).is_ok_and(|cwd| cwd.starts_with(runs))
+        })
+        .collect()
+}
+
+/// Stops what scripts of a previous agent left running, then removes every
+/// run folder; returns how many folders there were.
 pub fn sweep(state_dir: &Path) -> usize {
-    let Ok(entries) = std::fs::read_dir(runs_dir(state_dir)) else {
+    let runs = runs_dir(state_dir);
+    for pid in processes_in(&runs) {
+        // SAFETY: kill(2) on a process found working inside our own run folders.
+        unsafe {
+            libc::kill(pid, libc::SIGKILL);
+        }
+    }
+    let Ok(entries) = std::fs::read_dir(&runs) else {
         return 0;
     };
     entries

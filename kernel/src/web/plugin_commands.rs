@@ -16,8 +16,8 @@ use super::auth::CsrfChecked;
 use super::extract::ApiJson;
 use crate::Kernel;
 use crate::api_error::ApiError;
-use crate::plugin_host::DispatchError;
 use crate::plugin_host::services::{CommandAccount, PluginEvent};
+use crate::plugin_host::{DispatchError, PluginFailureKind};
 use crate::session::policy::Action;
 use crate::storage::{Account, AccountRole};
 
@@ -85,6 +85,10 @@ fn dispatch_error(error: DispatchError) -> ApiError {
         DispatchError::UnknownPlugin(_) | DispatchError::UnknownSite(_) => ErrorCode::NotFound,
         DispatchError::NotEnabled { .. } => ErrorCode::Forbidden,
         DispatchError::Busy { .. } | DispatchError::Suspended { .. } => ErrorCode::Unavailable,
+        // The plugin refused: not allowed (a role, an owner, no consent).
+        DispatchError::Plugin(failure) if failure.kind == PluginFailureKind::Denied => {
+            ErrorCode::Forbidden
+        }
         _ => ErrorCode::PluginError,
     };
     ApiError::new(code, error.to_string())
