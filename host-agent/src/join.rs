@@ -50,6 +50,16 @@ struct ErrorReply {
     error: String,
 }
 
+/// Acts for a customer who joined on their page: the page's token, no new
+/// participant.
+pub fn with_token(session: &str, server: Option<&str>, token: String) -> anyhow::Result<Joined> {
+    let (server, _) = parse_target(session, server)?;
+    if token.is_empty() || !token.chars().all(|c| c.is_ascii_hexdigit()) {
+        bail!("the token is the long hexadecimal code the page shows");
+    }
+    Ok(Joined { server, token })
+}
+
 pub async fn join(
     session: &str,
     server: Option<&str>,

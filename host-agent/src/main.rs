@@ -59,6 +59,10 @@ enum Command {
         /// Your name as the CSR will see it.
         #[arg(long)]
         name: Option<String>,
+        /// The join token the customer's page shows, to act for the
+        /// customer who already joined there instead of joining anew.
+        #[arg(long, conflicts_with = "name")]
+        token: Option<String>,
     },
     /// Rejoin the session this computer was in before it restarted.
     Resume,
@@ -99,9 +103,13 @@ fn main() -> ExitCode {
                 session,
                 server,
                 name,
+                token,
             } => {
                 let server = server.or_else(|| std::env::var("TETHER_SERVER").ok());
-                let joined = join::join(&session, server.as_deref(), name).await?;
+                let joined = match token {
+                    Some(token) => join::with_token(&session, server.as_deref(), token)?,
+                    None => join::join(&session, server.as_deref(), name).await?,
+                };
                 let store = resume::ResumeStore::new(&state_dir);
                 connection::run(
                     joined.into_start(),

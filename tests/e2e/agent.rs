@@ -330,3 +330,51 @@ async fn resuming_a_session_that_ended_meanwhile_gives_up_cleanly() {
         "nothing left to rejoin"
     );
 }
+
+#[tokio::test]
+async fn an_agent_can_act_for_the_customer_who_joined_on_the_page() {
+    let mut s = setup().await;
+    let mut customer = tether_tests::clients::Customer::join(&s.kernel, &s.number, "Carl").await;
+    s.host.event("participant.joined").await;
+    let agent = AgentProcess::spawn(
+        s.state.path(),
+        "simulated",
+        &["join", &s.link, "--token", &customer.token],
+    );
+    agent.wait_for_line("Connected to support session").await;
+    let info = s
+        .host
+        .ok("session.info", json!({ "session": s.number }))
+        .await;
+    assert_eq!(
+        info["participants"].as_array().expect("list").len(),
+        2,
+        "no second customer"
+    );
+
+    // The page is open, so the page asks, not the agent's terminal.
+    let id = s
+        .host
+        .send_request("plugin.command", command(&s.number, "sysinfo", "collect"))
+        .await;
+    let prompt = customer.page.event("consent.prompt").await;
+    assert_eq!(prompt["page_open"], true);
+    customer
+        .page
+        .ok(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    assert_eq!(s.host.reply_to(id).await["body"]["status"], "ok");
+    assert_eq!(agent.prompts_seen(), 0);
+
+    let refused = AgentProcess::spawn(
+        s.state.path(),
+        "simulated",
+        &["join", &s.link, "--token", "not-hex!"],
+    );
+    refused
+        .wait_for_line("the token is the long hexadecimal code")
+        .await;
+}

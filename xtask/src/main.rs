@@ -40,7 +40,8 @@ enum Task {
     },
     /// Everything CI runs: formatting, plugins, lints and every test.
     Test,
-    /// Benchmarks; `plugin` measures the per-event cost against a native call.
+    /// Benchmarks: `plugin` (per-event cost against a native call),
+    /// `scripts` (a 1 MB script run against a bare WebSocket copy).
     Bench {
         /// Which benchmark (default: all).
         which: Option<String>,
@@ -79,8 +80,10 @@ fn main() -> Result<()> {
         Task::Bench { which } => {
             plugins::build_and_check(&ws)?;
             let benches: &[&str] = match which.as_deref() {
-                None | Some("plugin") => &["plugin_event"],
-                Some(other) => anyhow::bail!("unknown benchmark `{other}`; known: plugin"),
+                None => &["plugin_event", "scripts_run"],
+                Some("plugin") => &["plugin_event"],
+                Some("scripts") => &["scripts_run"],
+                Some(other) => anyhow::bail!("unknown benchmark `{other}`; known: plugin, scripts"),
             };
             for bench in benches {
                 run(cargo(&ws).args(["bench", "--package", "tether-tests", "--bench", bench]))?;
