@@ -112,14 +112,7 @@ async fn main() {
         let started = Instant::now();
         let body = json!({ "session": session.number, "plugin": "scripts", "name": "run", "payload": { "scripts": [id] } });
         let request = session.console.send_request("plugin.command", body).await;
-        let prompt = customer.page.event("consent.prompt").await;
-        customer
-            .page
-            .ok(
-                "consent.answer",
-                json!({ "request": prompt["request"], "granted": true }),
-            )
-            .await;
+        customer.answer_prompt(true).await;
         let reply = session.console.reply_to(request).await;
         times.push(started.elapsed());
         assert_eq!(reply["body"]["results"][0]["exit_code"], 0, "{reply}");

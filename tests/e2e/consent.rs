@@ -71,14 +71,7 @@ async fn ask_and_answer(s: &mut Setup, granted: bool) -> (Value, Value) {
             ),
         )
         .await;
-    let prompt = s.customer.page.event("consent.prompt").await;
-    s.customer
-        .page
-        .ok(
-            "consent.answer",
-            json!({ "request": prompt["request"], "granted": granted }),
-        )
-        .await;
+    s.customer.answer_prompt(granted).await;
     let reply = s.host.reply_to(ask).await;
     let answered = s.customer.page.event("consent.answered").await;
     (reply, answered)

@@ -358,6 +358,19 @@ pub struct Customer {
 }
 
 impl Customer {
+    /// Waits for the next consent prompt on the page and answers it;
+    /// returns the prompt.
+    pub async fn answer_prompt(&mut self, granted: bool) -> Value {
+        let prompt = self.page.event("consent.prompt").await;
+        self.page
+            .ok(
+                "consent.answer",
+                json!({ "request": prompt["request"], "granted": granted }),
+            )
+            .await;
+        prompt
+    }
+
     pub async fn join(kernel: &KernelProcess, number: &str, name: &str) -> Customer {
         let joined = post_json(
             kernel,
