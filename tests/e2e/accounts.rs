@@ -2,7 +2,7 @@
 //! its rate limit), WebSocket origins and frame checks, mailed invitations,
 //! and what survives a restart of the kernel.
 
-use serde_json::json;
+use serde_json::{Value, json};
 use tether_tests::clients::{Csr, Customer, WsClient, post_json};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
@@ -605,4 +605,120 @@ async fn plugin_commands_carry_the_csr_in_and_outside_sessions() {
         .post("/api/plugins/nothing/commands", json!({ "name": "x" }))
         .await;
     assert_eq!(unknown.status, 404);
+}
+
+#[tokio::test]
+async fn site_admins_manage_the_accounts_of_their_site() {
+    let accounts = [
+        TestAccount::csr("anna", "Anna Berg", "default"),
+        TestAccount {
+            role: "admin",
+            ..TestAccount::csr("lee", "Lee Admin", "default")
+        },
+        TestAccount {
+            role: "admin",
+            ..TestAccount::csr("olga", "Olga Sand", "other")
+        },
+    ];
+    let config = "[sites.default]\nname = \"Default\"\nplugins = [\"*\"]\n\n[sites.other]\nname = \"Other\"\nplugins = []\n";
+    let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
+    let anna = Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    let lee = Csr::sign_in(&kernel, "lee", PASSWORD)
+        .await
+        .expect("signs in");
+
+    assert_eq!(anna.get("/api/admin/accounts").await.status, 403);
+    let listed = lee.get("/api/admin/accounts").await;
+    let names: Vec<&str> = listed
+        .body
+        .as_array()
+        .expect("list")
+        .iter()
+        .map(|a| a["username"].as_str().expect("name"))
+        .collect();
+    assert_eq!(names, ["anna", "lee"], "only this site's accounts");
+    assert!(!listed.text.contains("argon2"), "no password hashes");
+
+    let new = json!({ "username": "dora", "display_name": "Dora Queue", "password": "a long enough password", "webacd_agent": true });
+    assert_eq!(
+        lee.post_with("/api/admin/accounts", new.clone(), None)
+            .await
+            .status,
+        403,
+        "CSRF token needed"
+    );
+    assert_eq!(
+        anna.post("/api/admin/accounts", new.clone()).await.status,
+        403
+    );
+    let created = lee.post("/api/admin/accounts", new.clone()).await;
+    assert_eq!(created.status, 200, "{}", created.text);
+    assert_eq!(
+        (
+            created.body["site"].as_str(),
+            created.body["webacd_agent"].as_bool()
+        ),
+        (Some("default"), Some(true))
+    );
+    assert_eq!(lee.post("/api/admin/accounts", new).await.status, 409);
+    let weak = lee
+        .post(
+            "/api/admin/accounts",
+            json!({ "username": "eve", "display_name": "Eve", "password": "short" }),
+        )
+        .await;
+    assert_eq!(weak.status, 400);
+    assert!(
+        weak.body["error"]
+            .as_str()
+            .expect("error")
+            .starts_with("password:")
+    );
+    Csr::sign_in(&kernel, "dora", "a long enough password")
+        .await
+        .expect("the new account signs in");
+
+    let patch = |csr: &Csr, user: &str, body: Value| {
+        let request = reqwest::Client::new()
+            .patch(kernel.url(&format!("/api/admin/accounts/{user}")))
+            .header("cookie", &csr.cookie)
+            .header("x-csrf-token", &csr.csrf)
+            .json(&body);
+        async move { request.send().await.expect("request").status().as_u16() }
+    };
+    assert_eq!(
+        patch(
+            &lee,
+            "anna",
+            json!({ "role": "admin", "session_mode": "multi" })
+        )
+        .await,
+        200
+    );
+    assert_eq!(
+        patch(&lee, "lee", json!({ "role": "csr" })).await,
+        403,
+        "not from yourself"
+    );
+    assert_eq!(
+        patch(&lee, "olga", json!({ "webacd_agent": true })).await,
+        404,
+        "another site's account"
+    );
+    assert_eq!(patch(&lee, "anna", json!({ "colour": "red" })).await, 400);
+    let anna_now = Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    assert_eq!(anna_now.account["role"], "admin");
+    assert_eq!(anna_now.account["session_mode"], "multi");
+    assert_eq!(
+        patch(&lee, "anna", json!({ "session_mode": null })).await,
+        200
+    );
+    let anna_now = Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    assert_eq!(anna_now.account["session_mode"], Value::Null);
 }

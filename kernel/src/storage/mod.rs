@@ -31,6 +31,10 @@ pub trait Storage: PluginKv {
     async fn account(&self, id: i64) -> Result<Option<Account>, StorageError>;
     async fn account_by_username(&self, username: &str) -> Result<Option<Account>, StorageError>;
     async fn count_accounts(&self) -> Result<u64, StorageError>;
+    /// A site's accounts, by user name.
+    async fn accounts_of_site(&self, site: &str) -> Result<Vec<Account>, StorageError>;
+    /// Replaces what a site admin may change about an account.
+    async fn update_account(&self, account: &Account) -> Result<(), StorageError>;
 
     async fn create_web_session(&self, session: WebSession) -> Result<(), StorageError>;
     async fn web_session(&self, token_hash: &str) -> Result<Option<WebSession>, StorageError>;

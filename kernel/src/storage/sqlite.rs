@@ -170,6 +170,31 @@ impl Storage for SqliteStorage {
             .map_err(backend)
     }
 
+    async fn accounts_of_site(&self, site: &str) -> Result<Vec<Account>, StorageError> {
+        sqlx::query("SELECT * FROM accounts WHERE site = ? ORDER BY username")
+            .bind(site)
+            .try_map(account)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn update_account(&self, a: &Account) -> Result<(), StorageError> {
+        sqlx::query(
+            "UPDATE accounts SET display_name = ?, email = ?, role = ?, webacd_agent = ?, session_mode = ? WHERE id = ?",
+        )
+        .bind(&a.display_name)
+        .bind(&a.email)
+        .bind(a.role.as_str())
+        .bind(a.webacd_agent)
+        .bind(a.session_mode.map(SessionMode::as_str))
+        .bind(a.id)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(backend)
+    }
+
     async fn count_accounts(&self) -> Result<u64, StorageError> {
         let count: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM accounts")
             .fetch_one(&self.pool)

@@ -2,6 +2,7 @@
 //! reports and invitations over REST; the console, customer page and agent
 //! over WebSockets (`ws/`).
 
+mod admin;
 mod auth;
 mod extract;
 mod invite;
@@ -36,6 +37,11 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/api/auth/signin", post(auth::sign_in))
         .route("/api/auth/signout", post(auth::sign_out))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/admin/accounts", get(admin::list).post(admin::create))
+        .route(
+            "/api/admin/accounts/{username}",
+            axum::routing::patch(admin::update),
+        )
         .route("/api/join", post(join::join))
         .route("/api/sessions/{number}/report", get(reports::download))
         .route("/api/sessions/{number}/invite", post(invite::send))
