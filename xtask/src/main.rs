@@ -58,10 +58,11 @@ fn main() -> Result<()> {
             scaffold::new_plugin(&root, &name)
         }
         Task::Run { args } => {
+            // Builds the kernel with the plugins; running that binary (not
+            // `cargo run`, whose feature set differs) avoids a second build.
             plugins::build_and_check(&ws)?;
-            let mut command = cargo(&ws);
-            command.args(["run", "--package", "tether-kernel", "--bin", "tether", "--"]);
-            command.args(args);
+            let mut command = std::process::Command::new(ws.kernel_binary());
+            command.current_dir(&ws.root).args(args);
             run(&mut command)
         }
         Task::Test => {
