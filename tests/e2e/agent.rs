@@ -378,3 +378,40 @@ async fn an_agent_can_act_for_the_customer_who_joined_on_the_page() {
         .wait_for_line("the token is the long hexadecimal code")
         .await;
 }
+
+#[tokio::test]
+async fn a_resume_token_that_never_arrived_does_not_lock_the_agent_out() {
+    let s = setup().await;
+    let customer = tether_tests::clients::Customer::join(&s.kernel, &s.number, "Carl").await;
+    let connect = |query: String| {
+        let url = s.kernel.ws_url(&format!("/ws/agent?{query}"));
+        async move { WsClient::connect(&url, None, None).await }
+    };
+    let mut first = connect(format!("token={}", customer.token))
+        .await
+        .expect("joins");
+    let kept = first.event("session.welcome").await["resume_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    first.close().await;
+    // The next welcome is lost with its connection…
+    let mut second = connect(format!("resume={kept}")).await.expect("resumes");
+    let lost = second.event("session.welcome").await["resume_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    second.close().await;
+    // …and the token the agent still has works once more; it gets a new one.
+    let mut third = connect(format!("resume={kept}"))
+        .await
+        .expect("the kept token still works");
+    let newest = third.event("session.welcome").await["resume_token"]
+        .as_str()
+        .expect("token")
+        .to_owned();
+    third.close().await;
+    assert_ne!(newest, lost);
+    // Tokens two rotations old stop working.
+    assert_eq!(connect(format!("resume={kept}")).await.err(), Some(401));
+}

@@ -66,8 +66,9 @@ impl Sessions {
         Ok((record.session, record.id))
     }
 
-    /// A new resume token for the participant's agent; the previous one
-    /// stops working.
+    /// A new resume token for the participant's agent. The previous one
+    /// keeps working until the next, in case this one never reached the
+    /// agent; older ones stop working.
     pub async fn issue_resume_token(&self, participant: &str) -> Result<String, ApiError> {
         let token = random_token();
         self.storage

@@ -59,7 +59,8 @@ pub trait Storage: PluginKv {
         &self,
         token_hash: &str,
     ) -> Result<Option<ParticipantRecord>, StorageError>;
-    /// Replaces the participant's resume token (its hash).
+    /// Replaces the participant's resume token (its hash); the one before
+    /// stays valid until the next replacement.
     async fn set_resume_token(
         &self,
         participant: &str,

@@ -361,7 +361,9 @@ impl Storage for SqliteStorage {
         participant: &str,
         token_hash: &str,
     ) -> Result<(), StorageError> {
-        sqlx::query("UPDATE participants SET resume_token_hash = ? WHERE id = ?")
+        sqlx::query(
+            "UPDATE participants SET previous_resume_token_hash = resume_token_hash, resume_token_hash = ? WHERE id = ?",
+        )
             .bind(token_hash)
             .bind(participant)
             .execute(&self.pool)
@@ -374,7 +376,8 @@ impl Storage for SqliteStorage {
         &self,
         token_hash: &str,
     ) -> Result<Option<ParticipantRecord>, StorageError> {
-        sqlx::query("SELECT * FROM participants WHERE resume_token_hash = ?")
+        sqlx::query("SELECT * FROM participants WHERE resume_token_hash = ? OR previous_resume_token_hash = ?")
+            .bind(token_hash)
             .bind(token_hash)
             .try_map(participant)
             .fetch_optional(&self.pool)
