@@ -90,7 +90,21 @@ pub fn run(command: &Command, account: &Account) -> Result<Value, PluginError> {
         .enumerate()
         .map(|(i, s)| format!("{}. {}", i + 1, s.name))
         .collect();
-    let detail = format!("In this order:\n{}", listed.join("\n"));
+    // The prompt's detail has room for 20 names of up to 60 characters.
+    let shown: Vec<String> = scripts
+        .iter()
+        .enumerate()
+        .map(|(i, s)| {
+            let name: String = s.name.chars().take(60).collect();
+            let cut = if s.name.chars().count() > 60 {
+                "…"
+            } else {
+                ""
+            };
+            format!("{}. {name}{cut}", i + 1)
+        })
+        .collect();
+    let detail = format!("In this order:\n{}", shown.join("\n"));
     let name = &customer.display_name;
     match host::consent::request(session, &customer.id, CAPABILITY, Some(&detail))? {
         Outcome::Granted => {}

@@ -272,6 +272,42 @@ fn a_run_asks_once_then_runs_in_order_and_reports() {
 }
 
 #[test]
+fn the_prompt_lists_twenty_long_names_within_the_detail_limit() {
+    let harness = harness();
+    harness.add_participants(
+        SESSION,
+        &[
+            ("p-anna", "Anna", Role::Host),
+            ("p-carl", "Carl", Role::Customer),
+        ],
+    );
+    let ids: Vec<String> = (0..20)
+        .map(|i| {
+            add(&harness, "anna", &format!("{i:02}{}", "x".repeat(98)), true).expect("added")["id"]
+                .as_str()
+                .expect("id")
+                .to_owned()
+        })
+        .collect();
+    let command = Command {
+        session: Some(SESSION.into()),
+        sender: Some("p-anna".into()),
+        account: Some(account("anna", false)),
+        name: "run".into(),
+        payload: json!({ "scripts": ids }).to_string(),
+    };
+    harness
+        .event::<Scripts>(Event::Command(command))
+        .expect("asked");
+    let detail = harness.consent_requests()[0]
+        .detail
+        .clone()
+        .expect("detail");
+    assert!(detail.len() <= 2048, "{} bytes", detail.len());
+    assert_eq!(detail.lines().count(), 21);
+}
+
+#[test]
 fn a_denied_run_runs_nothing() {
     let harness = harness();
     harness.add_participants(
