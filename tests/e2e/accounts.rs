@@ -372,6 +372,14 @@ async fn websocket_origins_and_bad_frames() {
             .iter()
             .all(|e| e["type"] != "chat.message")
     );
+
+    // A frame over the socket's limit closes the connection.
+    let mut flooding = WsClient::customer_page(&kernel, &customer.token).await;
+    flooding.send_text("x".repeat(2 * 1024 * 1024)).await;
+    assert!(
+        flooding.receive().await.is_none(),
+        "the connection is closed"
+    );
 }
 
 #[tokio::test]

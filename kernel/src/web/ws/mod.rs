@@ -192,9 +192,16 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
             Ok(Message::Ping(_) | Message::Pong(_)) => {}
             Err(error) => {
                 tracing::debug!(%error, "WebSocket read failed");
+                let reason = error.to_string();
+                // 1009: a frame over the size limit; 1002: anything else broken.
+                let code = if reason.contains("too long") || reason.contains("limit") {
+                    1009
+                } else {
+                    1002
+                };
                 let _ = close_tx.send(CloseFrame {
-                    code: 1009,
-                    reason: format!("closed: {error}")
+                    code,
+                    reason: format!("closed: {reason}")
                         .chars()
                         .take(100)
                         .collect::<String>()
