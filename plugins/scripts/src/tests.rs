@@ -41,6 +41,19 @@ fn add(harness: &Harness, who: &str, name: &str, published: bool) -> Result<Valu
     )
 }
 
+/// Anna, the host, runs `ids` in session SESSION; the plugin's reply.
+fn run_in_session(harness: &Harness, ids: &[String]) -> Result<Value, PluginError> {
+    let command = Command {
+        session: Some(SESSION.into()),
+        sender: Some("p-anna".into()),
+        account: Some(account("anna", false)),
+        name: "run".into(),
+        payload: json!({ "scripts": ids }).to_string(),
+    };
+    let reply = harness.event::<Scripts>(Event::Command(command))?;
+    Ok(serde_json::from_str(&reply).expect("the reply is JSON"))
+}
+
 fn names(list: &Value) -> Vec<&str> {
     list.as_array()
         .expect("list")
@@ -228,19 +241,7 @@ fn a_run_asks_once_then_runs_in_order_and_reports() {
         Ok(json!({ "exit_code": 0, "timed_out": false, "duration_ms": 5, "output": format!("{name} ran\n"), "truncated": false }).to_string())
     });
     harness.answer_consent(Outcome::Granted);
-    let command = Command {
-        session: Some(SESSION.into()),
-        sender: Some("p-anna".into()),
-        account: Some(account("anna", false)),
-        name: "run".into(),
-        payload: json!({ "scripts": ids }).to_string(),
-    };
-    let reply: Value = serde_json::from_str(
-        &harness
-            .event::<Scripts>(Event::Command(command))
-            .expect("ran"),
-    )
-    .expect("json");
+    let reply = run_in_session(&harness, &ids).expect("ran");
     assert_eq!(reply["status"], "done");
     let requests = harness.consent_requests();
     assert_eq!(requests.len(), 1);
@@ -289,16 +290,7 @@ fn the_prompt_lists_twenty_long_names_within_the_detail_limit() {
                 .to_owned()
         })
         .collect();
-    let command = Command {
-        session: Some(SESSION.into()),
-        sender: Some("p-anna".into()),
-        account: Some(account("anna", false)),
-        name: "run".into(),
-        payload: json!({ "scripts": ids }).to_string(),
-    };
-    harness
-        .event::<Scripts>(Event::Command(command))
-        .expect("asked");
+    run_in_session(&harness, &ids).expect("asked");
     let detail = harness.consent_requests()[0]
         .detail
         .clone()
@@ -322,19 +314,7 @@ fn a_denied_run_runs_nothing() {
         .expect("id")
         .to_owned();
     harness.answer_consent(Outcome::Denied);
-    let command = Command {
-        session: Some(SESSION.into()),
-        sender: Some("p-anna".into()),
-        account: Some(account("anna", false)),
-        name: "run".into(),
-        payload: json!({ "scripts": [id] }).to_string(),
-    };
-    let reply: Value = serde_json::from_str(
-        &harness
-            .event::<Scripts>(Event::Command(command))
-            .expect("answered"),
-    )
-    .expect("json");
+    let reply = run_in_session(&harness, &[id]).expect("answered");
     assert_eq!(reply["status"], "denied");
     assert!(harness.agent_calls().is_empty());
 }
