@@ -3,6 +3,7 @@
 //! session side for driving the plugin interfaces.
 
 pub mod agent_process;
+pub mod browser;
 pub mod clients;
 pub mod kernel_process;
 pub mod scripted_sessions;

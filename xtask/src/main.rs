@@ -3,6 +3,7 @@
 
 mod plugins;
 mod scaffold;
+mod ui;
 mod workspace;
 
 use std::path::PathBuf;
@@ -33,7 +34,8 @@ enum Task {
         #[arg(long)]
         workspace: Option<PathBuf>,
     },
-    /// Build the plugins and start Tether (arguments go to `tether`).
+    /// Build the web UI and the plugins and start Tether (arguments go to
+    /// `tether`).
     Run {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
@@ -68,6 +70,7 @@ fn main() -> Result<()> {
         Task::Test => {
             run(cargo(&ws).args(["fmt", "--all", "--check"]))?;
             plugins::build_and_check(&ws)?;
+            ui::test(&ws)?;
             run(cargo(&ws).args([
                 "clippy",
                 "--workspace",

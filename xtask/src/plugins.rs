@@ -79,6 +79,54 @@ pub fn ensure_wasm_target(ws: &Workspace) -> Result<()> {
         .args(["target", "add", WASM_TARGET]))
 }
 
+/// The panel SDK every panel folder gets a copy of (`sdk/panel/`).
+const PANEL_SDK_FILES: &[&str] = &["tether-panel.js", "tether-panel.css"];
+
+/// Copies a plugin's `ui/` folder (its panels) to `<artifacts>/<id>/ui/`
+/// with the panel SDK beside the panel files; the kernel serves them from
+/// there. A plugin without panels gets no folder.
+fn collect_panels(ws: &Workspace, plugin: &PluginCrate, artifacts: &Path) -> Result<()> {
+    let source = plugin_dir(ws, &plugin.id).join("ui");
+    let target = artifacts.join(&plugin.id).join("ui");
+    if target.exists() {
+        std::fs::remove_dir_all(&target)
+            .with_context(|| format!("removing {}", target.display()))?;
+    }
+    if !source.is_dir() {
+        return Ok(());
+    }
+    copy_tree(&source, &target)?;
+    for file in PANEL_SDK_FILES {
+        let from = ws.root.join("sdk").join("panel").join(file);
+        std::fs::copy(&from, target.join(file))
+            .with_context(|| format!("copying {}", from.display()))?;
+    }
+    Ok(())
+}
+
+fn plugin_dir(ws: &Workspace, id: &str) -> PathBuf {
+    PLUGIN_ROOTS
+        .iter()
+        .map(|root| ws.root.join(root).join(id))
+        .find(|dir| dir.is_dir())
+        .unwrap_or_else(|| ws.root.join("plugins").join(id))
+}
+
+fn copy_tree(from: &Path, to: &Path) -> Result<()> {
+    std::fs::create_dir_all(to).with_context(|| format!("creating {}", to.display()))?;
+    for entry in std::fs::read_dir(from)? {
+        let entry = entry?;
+        let destination = to.join(entry.file_name());
+        if entry.file_type()?.is_dir() {
+            copy_tree(&entry.path(), &destination)?;
+        } else {
+            std::fs::copy(entry.path(), &destination)
+                .with_context(|| format!("copying {}", entry.path().display()))?;
+        }
+    }
+    Ok(())
+}
+
 pub fn build_and_check(ws: &Workspace) -> Result<()> {
     ensure_wasm_target(ws)?;
     let crates = plugin_crates(ws)?;
@@ -101,6 +149,7 @@ pub fn build_and_check(ws: &Workspace) -> Result<()> {
         let collected = artifacts.join(format!("{}.wasm", plugin.id));
         std::fs::copy(&built, &collected)
             .with_context(|| format!("copying {} to {}", built.display(), collected.display()))?;
+        collect_panels(ws, plugin, &artifacts)?;
     }
     eprintln!(
         "xtask: {} plugin components in {}",
@@ -108,8 +157,10 @@ pub fn build_and_check(ws: &Workspace) -> Result<()> {
         relative(ws, &artifacts).display()
     );
 
-    // The kernel checks the components below; the end-to-end tests run it
-    // and the host agent as real processes.
+    // The kernel embeds the web UI (read from disk in debug builds), checks
+    // the components below; the end-to-end tests run it and the host agent
+    // as real processes.
+    crate::ui::build(ws)?;
     run(cargo(ws).args([
         "build",
         "--package",

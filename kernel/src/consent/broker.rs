@@ -89,6 +89,7 @@ impl Sessions {
         };
         self.send_event(&Endpoint::ui(&request.customer), &prompt);
         self.send_event(&Endpoint::agent(&request.customer), &prompt);
+        self.tell_csrs_waiting(&number, &id, &scope.plugin, &request.customer, &text);
         self.record(
             &number,
             "consent.asked",
@@ -154,6 +155,40 @@ impl Sessions {
         };
         self.broadcast(&number, &answered, true);
         Ok(outcome)
+    }
+
+    /// Lets the session's CSRs show that the customer has a question open.
+    fn tell_csrs_waiting(
+        &self,
+        number: &str,
+        request: &str,
+        plugin: &str,
+        customer: &str,
+        text: &str,
+    ) {
+        let (customer, csrs) = match self.with_live(number, |s| {
+            let customer = s.participant(customer).map(|p| p.info());
+            let csrs: Vec<String> = s
+                .participants
+                .values()
+                .filter(|p| p.account_id.is_some())
+                .map(|p| p.id.clone())
+                .collect();
+            Ok((customer, csrs))
+        }) {
+            Ok((Some(customer), csrs)) => (customer, csrs),
+            _ => return,
+        };
+        let waiting = ServerEvent::ConsentWaiting {
+            session: number.to_owned(),
+            request: request.to_owned(),
+            plugin: plugin.to_owned(),
+            customer,
+            text: text.to_owned(),
+        };
+        for csr in csrs {
+            self.send_event(&Endpoint::ui(&csr), &waiting);
+        }
     }
 
     /// The customer (page or agent) answers a prompt.

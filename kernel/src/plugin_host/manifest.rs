@@ -59,6 +59,9 @@ pub struct Capability {
 pub struct Panel {
     pub id: String,
     pub title: String,
+    /// The title in other languages, by language code (`da`, `fr`, `ja`).
+    #[serde(default)]
+    pub titles: std::collections::BTreeMap<String, String>,
     /// Where it appears: `csr`, `customer` or `admin`.
     pub location: String,
     /// The panel's HTML entry, relative to the plugin's UI directory.
@@ -293,6 +296,22 @@ fn validate(raw: RawManifest) -> Result<Manifest, FieldError> {
         }
         if panel.title.trim().is_empty() {
             return err(&field("title"), "must not be empty".to_owned());
+        }
+        for (language, title) in &panel.titles {
+            let code_ok = (2..=3).contains(&language.len())
+                && language.chars().all(|c| c.is_ascii_lowercase());
+            if !code_ok {
+                return err(
+                    &field("titles"),
+                    format!("`{language}` is not a language code such as `da` or `ja`"),
+                );
+            }
+            if title.trim().is_empty() {
+                return err(
+                    &field("titles"),
+                    format!("the `{language}` title must not be empty"),
+                );
+            }
         }
         if !["csr", "customer", "admin"].contains(&panel.location.as_str()) {
             return err(

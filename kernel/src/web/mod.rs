@@ -1,6 +1,6 @@
 //! HTTP and WebSocket: health and plugin listings, sign-in, joining,
 //! reports and invitations over REST; the console, customer page and agent
-//! over WebSockets (`ws/`).
+//! over WebSockets (`ws/`); the bundled web UI and plugin panels' files.
 
 mod admin;
 mod auth;
@@ -8,8 +8,10 @@ mod extract;
 mod invite;
 mod join;
 mod plugin_commands;
+mod plugin_ui;
 mod plugins;
 mod reports;
+mod ui;
 mod ws;
 
 use std::sync::Arc;
@@ -30,6 +32,13 @@ const MAX_BODY_BYTES: usize = 64 * 1024;
 /// attempts are limited per client address.
 pub fn router(kernel: Arc<Kernel>) -> Router {
     Router::new()
+        .route("/", get(ui::console))
+        .route("/join", get(ui::customer))
+        .route("/join/{number}", get(ui::customer))
+        .route("/admin", get(ui::admin))
+        .route("/assets/{file}", get(ui::asset))
+        .route("/download/tether-agent", get(ui::agent_download))
+        .route("/plugin-ui/{plugin}/{*path}", get(plugin_ui::file))
         .route("/healthz", get(plugins::health))
         .route("/api/plugins", get(plugins::all_plugins))
         .route("/api/sites", get(plugins::sites))

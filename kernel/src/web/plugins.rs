@@ -31,7 +31,10 @@ struct CapabilitySummary {
 struct PanelSummary {
     id: String,
     title: String,
+    titles: std::collections::BTreeMap<String, String>,
     location: String,
+    /// Served at `/plugin-ui/{plugin}/{entry}`.
+    entry: String,
 }
 
 impl From<&LoadedPlugin> for PluginSummary {
@@ -56,7 +59,9 @@ impl From<&LoadedPlugin> for PluginSummary {
                 .map(|p| PanelSummary {
                     id: p.id.clone(),
                     title: p.title.clone(),
+                    titles: p.titles.clone(),
                     location: p.location.clone(),
+                    entry: p.entry.clone(),
                 })
                 .collect(),
         }

@@ -40,6 +40,7 @@ impl Plugin for Restart {
         let message = json!({
             "type": "rejoined",
             "participant": change.participant.id,
+            "display_name": change.participant.display_name,
             "text": format!("{} rejoined the session after the restart", change.participant.display_name),
         });
         for csr in host::session::csrs(&change.session)? {

@@ -98,6 +98,16 @@ pub enum ServerEvent {
     },
     /// `outcome`: `granted`, `denied` or `timed_out`; `grants` (one per
     /// capability) when granted.
+    /// To the session's CSRs: a prompt is waiting for the customer's answer
+    /// (the console shows it until `consent.answered` with the same `request`).
+    #[serde(rename = "consent.waiting")]
+    ConsentWaiting {
+        session: String,
+        request: String,
+        plugin: String,
+        customer: ParticipantInfo,
+        text: String,
+    },
     #[serde(rename = "consent.answered")]
     ConsentAnswered {
         session: String,

@@ -77,6 +77,16 @@ impl Console {
     }
 }
 
+/// Session info plus `participant`: the console's own participant id
+/// (assistants and returning hosts learn it this way).
+fn with_you(info: Result<Value, ApiError>, participant: &str) -> Result<Value, ApiError> {
+    let mut info = info?;
+    if let Some(object) = info.as_object_mut() {
+        object.insert("participant".into(), json!(participant));
+    }
+    Ok(info)
+}
+
 impl Connection for Console {
     type Request = ConsoleRequest;
 
@@ -100,12 +110,12 @@ impl Connection for Console {
                 let participant = sessions.assist(&self.account, &session).await?;
                 let number = crate::session::number::normalize(&session).unwrap_or(session);
                 self.attach(&number, &participant);
-                sessions.info(&number)
+                with_you(sessions.info(&number), &participant)
             }
             ConsoleRequest::Resume { session } => {
                 let participant = sessions.resume(&self.account, &session).await?;
                 self.attach(&session, &participant);
-                sessions.info(&session)
+                with_you(sessions.info(&session), &participant)
             }
             ConsoleRequest::Info { session } => {
                 self.authorize(&session, Action::View)?;

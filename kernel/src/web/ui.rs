@@ -1,0 +1,132 @@
+//! The bundled web UI (`kernel/ui`, built by `cargo xtask run`/`test` into
+//! `kernel/ui/dist`) compiled into the kernel binary: the CSR console at
+//! `/`, the customer page at `/join`, the admin pages at `/admin`, and the
+//! host agent's download at `/download/tether-agent`.
+
+use axum::body::Body;
+use axum::extract::Path;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use rust_embed::RustEmbed;
+
+#[derive(RustEmbed)]
+#[folder = "ui/dist/"]
+#[allow_missing = true]
+struct Assets;
+
+/// The pages load nothing but their own bundle, talk only to this server,
+/// and frame only plugin panels (also from this server, sandboxed).
+const PAGE_POLICY: &str = "default-src 'self'; script-src 'self'; style-src 'self'; \
+     img-src 'self' data: blob:; connect-src 'self'; frame-src 'self'; \
+     frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'";
+
+const NOT_BUILT: &str = "The web UI is not built into this kernel. Build it with \
+     `cargo xtask run` (or `npm --prefix kernel/ui ci && npm --prefix kernel/ui run build`) \
+     and start the kernel again.";
+
+fn page(file: &str) -> Response {
+    match Assets::get(file) {
+        Some(content) => {
+            let mut response = Body::from(content.data.into_owned()).into_response();
+            let headers = response.headers_mut();
+            headers.insert(
+                header::CONTENT_TYPE,
+                HeaderValue::from_static("text/html; charset=utf-8"),
+            );
+            headers.insert(
+                header::CONTENT_SECURITY_POLICY,
+                HeaderValue::from_static(PAGE_POLICY),
+            );
+            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
+            headers.insert(
+                header::REFERRER_POLICY,
+                HeaderValue::from_static("no-referrer"),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        None => (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT).into_response(),
+    }
+}
+
+/// `GET /`: the CSR console.
+pub async fn console() -> Response {
+    page("index.html")
+}
+
+/// `GET /join` and `GET /join/{number}`: the customer page.
+pub async fn customer() -> Response {
+    page("join.html")
+}
+
+/// `GET /admin`: the site admin's pages.
+pub async fn admin() -> Response {
+    page("admin.html")
+}
+
+/// `GET /assets/{file}`: the bundles; their names carry a content hash,
+/// so browsers may keep them.
+pub async fn asset(Path(file): Path<String>) -> Response {
+    match Assets::get(&format!("assets/{file}")) {
+        Some(content) => {
+            let mime = content.metadata.mimetype().to_owned();
+            let mut response = Body::from(content.data.into_owned()).into_response();
+            let headers = response.headers_mut();
+            if let Ok(value) = HeaderValue::from_str(&mime) {
+                headers.insert(header::CONTENT_TYPE, value);
+            }
+            headers.insert(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("public, max-age=31536000, immutable"),
+            );
+            headers.insert(
+                header::X_CONTENT_TYPE_OPTIONS,
+                HeaderValue::from_static("nosniff"),
+            );
+            response
+        }
+        None => (StatusCode::NOT_FOUND, "no such file").into_response(),
+    }
+}
+
+/// `GET /download/tether-agent`: the host agent built beside this kernel,
+/// for the customer page's "start the helper" instructions.
+pub async fn agent_download() -> Response {
+    let beside = std::env::current_exe()
+        .ok()
+        .and_then(|exe| exe.parent().map(|dir| dir.join("tether-agent")));
+    let Some(path) = beside else {
+        return (
+            StatusCode::NOT_FOUND,
+            "the host agent is not available here",
+        )
+            .into_response();
+    };
+    match tokio::fs::read(&path).await {
+        Ok(bytes) => (
+            [
+                (
+                    header::CONTENT_TYPE,
+                    HeaderValue::from_static("application/octet-stream"),
+                ),
+                (
+                    header::CONTENT_DISPOSITION,
+                    HeaderValue::from_static("attachment; filename=\"tether-agent\""),
+                ),
+            ],
+            bytes,
+        )
+            .into_response(),
+        Err(error) => {
+            tracing::warn!(path = %path.display(), %error, "host agent download unavailable");
+            (
+                StatusCode::NOT_FOUND,
+                "the host agent is not installed beside this server; ask your support team for it",
+            )
+                .into_response()
+        }
+    }
+}

@@ -1,0 +1,145 @@
+// Accounts of the admin's site: CSRs, site admins, WebACD agents. Role,
+// WebACD flag and session mode change in place; new accounts get an
+// initial password the person changes.
+
+import { api } from "../lib/api";
+import { el, replace } from "../lib/dom";
+import { describe } from "../lib/errors";
+import { t, tn } from "../lib/i18n";
+import type { Account } from "../console/signin";
+
+function roleSelect(value: string, id?: string): HTMLSelectElement {
+  return el(
+    "select",
+    { attrs: { id, "data-test": "account-role" } },
+    el("option", { props: { value: "csr", selected: value === "csr" } }, tn("admin.role_csr")),
+    el("option", { props: { value: "admin", selected: value === "admin" } }, tn("admin.role_admin")),
+  );
+}
+
+function modeSelect(value: string | null): HTMLSelectElement {
+  return el(
+    "select",
+    { attrs: { "data-test": "account-mode" } },
+    el("option", { props: { value: "", selected: value === null } }, tn("admin.mode_site")),
+    el("option", { props: { value: "single", selected: value === "single" } }, tn("admin.mode_single")),
+    el("option", { props: { value: "multi", selected: value === "multi" } }, tn("admin.mode_multi")),
+  );
+}
+
+export async function accountsSection(me: Account): Promise<HTMLElement> {
+  const status = el("p", { class: "status", attrs: { role: "status", "data-test": "accounts-status" } });
+  const body = el("tbody");
+  const say = (text: string, error = false) => {
+    status.className = error ? "status error" : "status";
+    replace(status, text);
+  };
+  const change = async (account: Account, changes: Record<string, unknown>) => {
+    try {
+      await api.patch(`/api/admin/accounts/${encodeURIComponent(account.username)}`, changes);
+      say(t("admin.updated", { name: account.username }));
+    } catch (error) {
+      say(describe(error), true);
+      await load();
+    }
+  };
+  const row = (account: Account) => {
+    const role = roleSelect(account.role);
+    role.disabled = account.id === me.id;
+    role.addEventListener("change", () => void change(account, { role: role.value }));
+    const webacd = el("input", { attrs: { type: "checkbox", "data-test": "account-webacd" }, props: { checked: account.webacd_agent } });
+    webacd.addEventListener("change", () => void change(account, { webacd_agent: webacd.checked }));
+    const mode = modeSelect(account.session_mode);
+    mode.addEventListener("change", () => void change(account, { session_mode: mode.value || null }));
+    return el(
+      "tr",
+      { attrs: { "data-test": "account-row", "data-username": account.username } },
+      el("td", null, account.username),
+      el("td", null, account.display_name),
+      el("td", null, account.email),
+      el("td", null, role),
+      el("td", null, webacd),
+      el("td", null, mode),
+    );
+  };
+  const load = async () => {
+    try {
+      const accounts = await api.get<Account[]>("/api/admin/accounts");
+      replace(body, ...accounts.map(row));
+    } catch (error) {
+      say(describe(error), true);
+    }
+  };
+
+  const username = el("input", { attrs: { id: "new-username", required: "", "data-test": "new-username" } });
+  const displayName = el("input", { attrs: { id: "new-display-name", required: "", "data-test": "new-display-name" } });
+  const email = el("input", { attrs: { id: "new-email", type: "email", "data-test": "new-email" } });
+  const password = el("input", { attrs: { id: "new-password", type: "password", autocomplete: "new-password", required: "", "data-test": "new-password" } });
+  const role = roleSelect("csr", "new-role");
+  const webacd = el("input", { attrs: { type: "checkbox", "data-test": "new-webacd" } });
+  const form = el(
+    "form",
+    {
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          try {
+            await api.post("/api/admin/accounts", {
+              username: username.value.trim(),
+              display_name: displayName.value,
+              email: email.value.trim(),
+              password: password.value,
+              role: role.value,
+              webacd_agent: webacd.checked,
+            });
+            say(t("admin.created", { name: username.value.trim() }));
+            form.reset();
+            await load();
+          } catch (error) {
+            say(describe(error), true);
+          }
+        },
+      },
+    },
+    el("h3", null, tn("admin.create")),
+    el("label", { attrs: { for: "new-username" } }, tn("admin.username")),
+    username,
+    el("label", { attrs: { for: "new-display-name" } }, tn("admin.display_name")),
+    displayName,
+    el("label", { attrs: { for: "new-email" } }, tn("admin.email")),
+    email,
+    el("label", { attrs: { for: "new-password" } }, tn("admin.password")),
+    password,
+    el("label", { attrs: { for: "new-role" } }, tn("admin.role")),
+    role,
+    el("label", { class: "inline" }, webacd, tn("admin.webacd")),
+    el("div", { class: "toolbar" }, el("button", { class: "primary", attrs: { type: "submit", "data-test": "create-account" } }, tn("admin.create"))),
+  );
+  await load();
+  return el(
+    "section",
+    { class: "card", attrs: { "data-test": "admin-accounts" } },
+    el("h2", null, tn("admin.accounts")),
+    el(
+      "table",
+      null,
+      el(
+        "thead",
+        null,
+        el(
+          "tr",
+          null,
+          el("th", null, tn("admin.username")),
+          el("th", null, tn("admin.display_name")),
+          el("th", null, tn("admin.email")),
+          el("th", null, tn("admin.role")),
+          el("th", null, tn("admin.webacd")),
+          el("th", null, tn("admin.session_mode")),
+        ),
+      ),
+      body,
+    ),
+    status,
+    form,
+  );
+}

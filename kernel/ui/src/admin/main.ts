@@ -1,0 +1,76 @@
+// The site admin's pages: site settings (name, session mode, maximum
+// customers per CSR, enabled features), accounts, and the admin panels
+// plugins contribute (script categories, …) in sandboxed iframes.
+
+import { api, setCsrfToken } from "../lib/api";
+import { el, replace } from "../lib/dom";
+import { describe } from "../lib/errors";
+import { applyDocumentLanguage, languageSwitch, relabel, t, tn } from "../lib/i18n";
+import { PanelFrame, panelTitle, type PanelSpec } from "../lib/panels";
+import type { Account } from "../console/signin";
+import { accountsSection } from "./accounts";
+import { siteSection } from "./site";
+
+const root = document.getElementById("app") as HTMLElement;
+
+interface PluginListing {
+  id: string;
+  panels: Omit<PanelSpec, "plugin">[];
+}
+
+/** Admin panels send their commands over REST (uploads may exceed a WebSocket message). */
+function sendOverRest(plugin: string, name: string, payload: unknown): Promise<unknown> {
+  return api.post(`/api/plugins/${encodeURIComponent(plugin)}/commands`, { name, payload });
+}
+
+async function pluginPanels(account: Account): Promise<HTMLElement> {
+  const section = el("section", { class: "card", attrs: { "data-test": "admin-plugin-panels" } }, el("h2", null, tn("admin.plugin_settings")));
+  try {
+    const plugins = await api.get<PluginListing[]>(`/api/sites/${encodeURIComponent(account.site)}/plugins`);
+    for (const plugin of plugins) {
+      for (const panel of plugin.panels.filter((p) => p.location === "admin")) {
+        const spec: PanelSpec = { ...panel, plugin: plugin.id };
+        const frame = new PanelFrame(spec, sendOverRest, { session: null, customer: null, role: "admin" });
+        frame.iframe.classList.add("admin-panel");
+        section.append(el("h3", null, panelTitle(spec)), frame.iframe);
+      }
+    }
+  } catch (error) {
+    section.append(el("p", { class: "error" }, describe(error)));
+  }
+  return section;
+}
+
+async function boot(): Promise<void> {
+  applyDocumentLanguage();
+  const main = el("main", { class: "admin" });
+  replace(
+    root,
+    el(
+      "header",
+      { class: "top" },
+      el("span", { class: "brand" }, tn("app.name")),
+      el("span", null, tn("admin.title")),
+      el("span", { class: "spacer" }),
+      el("a", { attrs: { href: "/", "data-test": "back-to-console" } }, tn("admin.back")),
+      languageSwitch(relabel),
+    ),
+    main,
+  );
+  let account: Account;
+  try {
+    const me = await api.get<{ account: Account; csrf_token: string }>("/api/auth/me");
+    setCsrfToken(me.csrf_token);
+    account = me.account;
+  } catch {
+    window.location.href = "/";
+    return;
+  }
+  if (account.role !== "admin") {
+    replace(main, el("p", { class: "card error", attrs: { "data-test": "admin-refused" } }, t("admin.only_admins")));
+    return;
+  }
+  replace(main, el("h1", null, tn("admin.title")), await siteSection(), await accountsSection(account), await pluginPanels(account));
+}
+
+void boot();

@@ -1,0 +1,329 @@
+// The signed-in console: header (Tools, language, admin, sign out), the
+// dashboard (start or assist a session), and one tab per session.
+
+import { api } from "../lib/api";
+import { el, replace } from "../lib/dom";
+import { describe } from "../lib/errors";
+import { languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
+import type { PanelSpec } from "../lib/panels";
+import { Connection } from "../lib/socket";
+import { openInviteDialog } from "./invite";
+import { SessionView, type SessionHost } from "./session_view";
+import type { Account } from "./signin";
+import type { Invitation, SessionInfo } from "./types";
+
+/** Sessions this browser had open, resumed after a reload. */
+const OPEN_SESSIONS_KEY = "tether.console.sessions";
+const RECONNECT_MS = 2000;
+
+interface PluginListing {
+  id: string;
+  panels: Omit<PanelSpec, "plugin">[];
+}
+
+function remembered(): string[] {
+  try {
+    const value = JSON.parse(localStorage.getItem(OPEN_SESSIONS_KEY) ?? "[]");
+    return Array.isArray(value) ? value.filter((n) => typeof n === "string") : [];
+  } catch {
+    return [];
+  }
+}
+
+export class ConsoleApp implements SessionHost {
+  readonly connection = new Connection("/ws/console");
+  panels: PanelSpec[] = [];
+  readonly csrName: string;
+  private views = new Map<string, SessionView>();
+  private tabs = new Map<string, HTMLButtonElement>();
+  private active: string | null = null;
+  private readonly tabBar = el("nav", { class: "tabs session-tabs", attrs: { role: "tablist", "data-test": "session-tabs" } });
+  private readonly content = el("main", { class: "console-content" });
+  private readonly banner = el("p", { class: "banner", attrs: { role: "alert", "data-test": "banner" }, props: { hidden: true } });
+  private readonly dashboard: HTMLElement;
+
+  constructor(
+    private readonly account: Account,
+    private readonly root: HTMLElement,
+    private readonly signedOut: () => void,
+  ) {
+    this.csrName = account.display_name;
+    this.dashboard = this.buildDashboard();
+  }
+
+  async start(): Promise<void> {
+    replace(this.root, this.header(), this.banner, this.tabBar, this.content);
+    this.showDashboard();
+    try {
+      const plugins = await api.get<PluginListing[]>(`/api/sites/${encodeURIComponent(this.account.site)}/plugins`);
+      this.panels = plugins.flatMap((plugin) =>
+        plugin.panels.filter((panel) => panel.location === "csr").map((panel) => ({ ...panel, plugin: plugin.id })),
+      );
+    } catch (error) {
+      this.showBanner(describe(error));
+    }
+    this.listen();
+    await this.connect();
+  }
+
+  private async connect(): Promise<void> {
+    try {
+      await this.connection.open();
+    } catch {
+      this.showBanner(t("console.reconnecting"));
+      setTimeout(() => void this.connect(), RECONNECT_MS);
+      return;
+    }
+    this.banner.hidden = true;
+    // Sessions open before a reload or a dropped connection: come back to
+    // them (the kernel kept them for the grace period).
+    const numbers = new Set([...remembered(), ...[...this.views.values()].filter((v) => !v.isEnded).map((v) => v.number)]);
+    for (const number of numbers) {
+      try {
+        const info = await this.connection.request<SessionInfo>("session.resume", { session: number });
+        const existing = this.views.get(number);
+        if (existing) await existing.refresh();
+        else this.addView(info);
+      } catch {
+        this.forget(number);
+      }
+    }
+  }
+
+  private listen(): void {
+    this.connection.onClose(() => {
+      this.showBanner(t("console.reconnecting"));
+      setTimeout(() => void this.connect(), RECONNECT_MS);
+    });
+    const route = (type: string, handle: (view: SessionView, body: any) => void) =>
+      this.connection.on(type, (body) => {
+        const view = this.views.get(body.session);
+        if (view) handle(view, body);
+      });
+    route("participant.joined", (v, b) => v.onJoined(b.participant));
+    route("participant.left", (v, b) => v.onLeft(b.participant));
+    route("participant.away", (v, b) => v.onAway(b.participant));
+    route("participant.rejoined", (v, b) => v.onRejoined(b.participant));
+    route("chat.message", (v, b) => v.onChat(b));
+    route("consent.waiting", (v, b) => v.onConsentWaiting(b));
+    route("consent.answered", (v, b) => v.onConsentAnswered(b));
+    route("control.passed", (v, b) => v.onControlPassed(b));
+    route("customer.selected", (v, b) => v.onCustomerSelected(b));
+    route("activities.ended", (v) => v.onActivitiesEnded());
+    route("session.host_away", (v, b) => v.onHostAway(b));
+    route("plugin.message", (v, b) => v.onPluginMessage(b));
+    route("session.ended", (v, b) => {
+      v.onEnded(b);
+      this.forget(v.number);
+    });
+  }
+
+  private showBanner(text: string): void {
+    replace(this.banner, text);
+    this.banner.hidden = false;
+  }
+
+  private header(): HTMLElement {
+    const tools = el(
+      "details",
+      { class: "menu", attrs: { "data-test": "tools-menu" } },
+      el("summary", null, tn("tools.title")),
+      el(
+        "div",
+        { class: "menu-items" },
+        el(
+          "button",
+          {
+            attrs: { type: "button", "data-test": "tools-invite" },
+            on: {
+              click: () => {
+                tools.open = false;
+                const view = this.active ? this.views.get(this.active) : undefined;
+                if (!view || view.isEnded) {
+                  this.showBanner(t("tools.invite_needs_session"));
+                  return;
+                }
+                openInviteDialog({ number: view.number, joinLink: view.joinLink, csrName: this.csrName });
+              },
+            },
+          },
+          tn("tools.invite"),
+        ),
+      ),
+    );
+    return el(
+      "header",
+      { class: "top" },
+      el("span", { class: "brand" }, tn("app.name")),
+      el(
+        "button",
+        { class: "link", attrs: { type: "button", "data-test": "dashboard" }, on: { click: () => this.showDashboard() } },
+        tn("console.dashboard"),
+      ),
+      tools,
+      el("span", { class: "spacer" }),
+      el("span", { class: "who", attrs: { "data-test": "signed-in-as" } }, tn("console.signed_in_as", { name: this.account.display_name, site: this.account.site })),
+      this.account.role === "admin" ? el("a", { attrs: { href: "/admin", "data-test": "admin-link" } }, tn("console.admin")) : null,
+      languageSwitch(() => this.relabelAll()),
+      el("button", { attrs: { type: "button", "data-test": "sign-out" }, on: { click: () => void this.signOut() } }, tn("console.sign_out")),
+    );
+  }
+
+  private relabelAll(): void {
+    relabel();
+    for (const view of this.views.values()) view.relabel();
+  }
+
+  private buildDashboard(): HTMLElement {
+    const openInvite = el("input", { attrs: { type: "checkbox", id: "start-invite", "data-test": "start-invite" } });
+    const assistNumber = tAttr(el("input", { attrs: { id: "assist-number", inputmode: "numeric", "data-test": "assist-number" } }), "placeholder", "console.assist_placeholder");
+    const error = el("p", { class: "error", attrs: { role: "alert", "data-test": "dashboard-error" } });
+    return el(
+      "section",
+      { class: "dashboard", attrs: { "data-test": "dashboard-view" } },
+      el("h1", null, tn("console.welcome", { name: this.account.display_name })),
+      el(
+        "div",
+        { class: "cards" },
+        el(
+          "div",
+          { class: "card" },
+          el("h2", null, tn("console.start_title")),
+          el("p", null, tn("console.start_help")),
+          el("label", { class: "inline" }, openInvite, tn("console.start_with_invite")),
+          el(
+            "button",
+            {
+              class: "primary",
+              attrs: { type: "button", "data-test": "start-session" },
+              on: {
+                click: async () => {
+                  replace(error);
+                  try {
+                    await this.startSession(openInvite.checked);
+                  } catch (failure) {
+                    replace(error, describe(failure));
+                  }
+                },
+              },
+            },
+            tn("console.start"),
+          ),
+        ),
+        el(
+          "form",
+          {
+            class: "card",
+            on: {
+              submit: async (event) => {
+                event.preventDefault();
+                replace(error);
+                try {
+                  const info = await this.connection.request<SessionInfo>("session.assist", { session: assistNumber.value });
+                  assistNumber.value = "";
+                  this.addView(info);
+                } catch (failure) {
+                  replace(error, describe(failure));
+                }
+              },
+            },
+          },
+          el("h2", null, tn("console.assist_title")),
+          el("label", { attrs: { for: "assist-number" } }, tn("console.assist_help")),
+          assistNumber,
+          el("button", { attrs: { type: "submit", "data-test": "assist" } }, tn("console.assist")),
+        ),
+      ),
+      error,
+    );
+  }
+
+  private async startSession(openInvite: boolean): Promise<void> {
+    const started = await this.connection.request<SessionInfo & { invite_customer: Invitation }>("session.start", {});
+    this.addView(started);
+    if (openInvite) {
+      openInviteDialog({ number: started.session, joinLink: started.join_link ?? "", csrName: this.csrName });
+      const link = document.querySelector<HTMLAnchorElement>('[data-test="invite-mailto"]');
+      link?.click();
+    }
+  }
+
+  private addView(info: SessionInfo): void {
+    const view = new SessionView(this, info);
+    this.views.set(info.session, view);
+    const tab = el("button", {
+      attrs: { role: "tab", type: "button", "data-test": "session-tab", "data-session": info.session },
+      on: { click: () => this.show(info.session) },
+    });
+    this.tabs.set(info.session, tab);
+    this.tabBar.appendChild(tab);
+    this.remember();
+    this.changed(info.session);
+    this.show(info.session);
+    if (!info.participants) void view.refresh();
+  }
+
+  private show(number: string): void {
+    const view = this.views.get(number);
+    if (!view) return;
+    this.active = number;
+    replace(this.content, view.element);
+    for (const [n, tab] of this.tabs) tab.setAttribute("aria-selected", String(n === number));
+  }
+
+  private showDashboard(): void {
+    this.active = null;
+    replace(this.content, this.dashboard);
+    for (const tab of this.tabs.values()) tab.setAttribute("aria-selected", "false");
+  }
+
+  changed(number: string): void {
+    const view = this.views.get(number);
+    const tab = this.tabs.get(number);
+    if (view && tab) {
+      tab.textContent = view.label;
+      tab.classList.toggle("ended", view.isEnded);
+    }
+  }
+
+  closed(number: string): void {
+    this.views.delete(number);
+    this.tabs.get(number)?.remove();
+    this.tabs.delete(number);
+    this.forget(number);
+    if (this.active === number) this.showDashboard();
+  }
+
+  private remember(): void {
+    const open = [...this.views.values()].filter((v) => !v.isEnded).map((v) => v.number);
+    try {
+      localStorage.setItem(OPEN_SESSIONS_KEY, JSON.stringify(open));
+    } catch {
+      // Not remembered: a reload then starts from the dashboard.
+    }
+  }
+
+  private forget(number: string): void {
+    try {
+      localStorage.setItem(OPEN_SESSIONS_KEY, JSON.stringify(remembered().filter((n) => n !== number)));
+    } catch {
+      // Nothing to forget.
+    }
+  }
+
+  private async signOut(): Promise<void> {
+    try {
+      await api.post("/api/auth/signout");
+    } catch (error) {
+      this.showBanner(describe(error));
+      return;
+    }
+    this.connection.close();
+    try {
+      localStorage.removeItem(OPEN_SESSIONS_KEY);
+    } catch {
+      // Nothing stored.
+    }
+    this.signedOut();
+  }
+}

@@ -1,0 +1,35 @@
+// The CSR console: sign in, then the dashboard and session tabs.
+
+import { api, setCsrfToken } from "../lib/api";
+import { el, replace } from "../lib/dom";
+import { applyDocumentLanguage, languageSwitch, relabel } from "../lib/i18n";
+import { ConsoleApp } from "./app";
+import { signInForm, type Account } from "./signin";
+
+const root = document.getElementById("app") as HTMLElement;
+
+function showSignIn(): void {
+  replace(
+    root,
+    el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
+    el("main", { class: "center" }, signInForm((account) => void open(account))),
+  );
+}
+
+async function open(account: Account): Promise<void> {
+  const app = new ConsoleApp(account, root, showSignIn);
+  await app.start();
+}
+
+async function boot(): Promise<void> {
+  applyDocumentLanguage();
+  try {
+    const me = await api.get<{ account: Account; csrf_token: string }>("/api/auth/me");
+    setCsrfToken(me.csrf_token);
+    await open(me.account);
+  } catch {
+    showSignIn();
+  }
+}
+
+void boot();

@@ -1,0 +1,429 @@
+// One support session in the console: its number and join link, the
+// participants panel, the plugin panels (Customer information), the consent
+// status while the customer decides, the chat, and the session's actions
+// (invite, report, pass control, end, leave).
+
+import { ChatBox, type ChatMessage } from "../lib/chat";
+import { el, replace, spacedNumber } from "../lib/dom";
+import { describe } from "../lib/errors";
+import { t, tAttr, tn } from "../lib/i18n";
+import { PanelFrame, panelTitle, type PanelContext, type PanelSpec } from "../lib/panels";
+import type { Connection, Participant } from "../lib/socket";
+import { openInviteDialog } from "./invite";
+import { openReportDialog } from "./report";
+import type { SessionInfo } from "./types";
+
+interface Member extends Participant {
+  away: boolean;
+}
+
+export interface SessionHost {
+  connection: Connection;
+  csrName: string;
+  panels: PanelSpec[];
+  /** The session is over for this console: drop its tab. */
+  closed(number: string): void;
+  /** Something changed that the tab label shows. */
+  changed(number: string): void;
+}
+
+export class SessionView {
+  readonly element: HTMLElement;
+  readonly number: string;
+  private me: string;
+  private mode: "single" | "multi";
+  private host: string | null = null;
+  private selected: string | null = null;
+  private members = new Map<string, Member>();
+  private ended = false;
+  /** `true` once this CSR took control from someone else (control can go back). */
+  private controlTakenOver = false;
+  readonly joinLink: string;
+  private readonly chat: ChatBox;
+  private readonly participantList = el("ul", { class: "participants", attrs: { "data-test": "participants" } });
+  private readonly actions = el("div", { class: "toolbar session-actions" });
+  private readonly consentBar = el("div", { class: "consent-status", attrs: { role: "status", "data-test": "consent-status" } });
+  private readonly notice = el("p", { class: "notice", attrs: { role: "status", "data-test": "session-notice" } });
+  private readonly waiting = new Map<string, HTMLElement>();
+  private readonly frames: PanelFrame[] = [];
+  private readonly panelTabs = el("div", { class: "tabs panel-tabs", attrs: { role: "tablist" } });
+  private readonly panelArea = el("div", { class: "panel-area" });
+
+  constructor(
+    private readonly app: SessionHost,
+    info: SessionInfo,
+  ) {
+    this.number = info.session;
+    this.me = info.participant;
+    this.mode = info.mode;
+    this.joinLink = info.join_link ?? `${window.location.origin}/join/${info.session}`;
+    this.chat = new ChatBox(
+      () => this.me,
+      (text) => this.app.connection.request("chat.send", { session: this.number, text }),
+    );
+    this.apply(info);
+    this.element = el(
+      "section",
+      { class: "session", attrs: { "data-test": "session", "data-session": this.number } },
+      el(
+        "header",
+        { class: "session-header" },
+        el("h2", null, tn("session.heading", { number: spacedNumber(this.number) })),
+        el(
+          "div",
+          { class: "join-link" },
+          el("label", { attrs: { for: `link-${this.number}` } }, tn("session.join_link")),
+          el("input", { attrs: { id: `link-${this.number}`, readonly: "", "data-test": "join-link" }, props: { value: this.joinLink } }),
+        ),
+        this.actions,
+      ),
+      this.notice,
+      el(
+        "div",
+        { class: "session-body" },
+        el("aside", { class: "participants-panel" }, el("h3", null, tn("participants.title")), this.participantList),
+        el(
+          "div",
+          { class: "customer-information" },
+          el("h3", null, tn("session.customer_information")),
+          this.consentBar,
+          this.panelTabs,
+          this.panelArea,
+        ),
+        this.chat.element,
+      ),
+    );
+    this.buildPanels();
+    this.render();
+  }
+
+  /** The tab's label: the customer's name once there is one. */
+  get label(): string {
+    const customers = this.customers();
+    const name = customers.length === 1 ? customers[0].display_name : "";
+    return name ? `${name} · ${spacedNumber(this.number)}` : spacedNumber(this.number);
+  }
+
+  get isEnded(): boolean {
+    return this.ended;
+  }
+
+  private get isHost(): boolean {
+    return this.host === this.me;
+  }
+
+  private customers(): Member[] {
+    return [...this.members.values()].filter((m) => m.role === "customer");
+  }
+
+  /** The customer plugin commands are about. */
+  private currentCustomer(): Member | null {
+    if (this.selected) return this.members.get(this.selected) ?? null;
+    const customers = this.customers();
+    return customers.length === 1 ? customers[0] : null;
+  }
+
+  private apply(info: SessionInfo): void {
+    if (info.participants) {
+      const away = new Set([...this.members.values()].filter((m) => m.away).map((m) => m.id));
+      this.members = new Map(info.participants.map((p) => [p.id, { ...p, away: away.has(p.id) }]));
+    }
+    if (info.host !== undefined) this.host = info.host ?? null;
+    if (info.selected_customer !== undefined) this.selected = info.selected_customer ?? null;
+    if (info.host === undefined && info.participant) {
+      // session.start: the one who started is the host.
+      this.host = info.participant;
+    }
+  }
+
+  /** Asks the kernel for the current participants, host and selection. */
+  async refresh(): Promise<void> {
+    try {
+      const info = await this.app.connection.request<SessionInfo>("session.info", { session: this.number });
+      this.apply(info);
+      this.render();
+    } catch (error) {
+      this.say(describe(error), true);
+    }
+  }
+
+  private buildPanels(): void {
+    const specs = this.app.panels;
+    if (specs.length === 0) {
+      replace(this.panelArea, el("p", { class: "status" }, tn("session.no_panels")));
+      return;
+    }
+    specs.forEach((spec, index) => {
+      const frame = new PanelFrame(
+        spec,
+        (plugin, name, payload) =>
+          this.app.connection.request("plugin.command", { session: this.number, plugin, name, payload }),
+        this.panelContext(),
+      );
+      this.frames.push(frame);
+      const tab = el(
+        "button",
+        {
+          attrs: { role: "tab", type: "button", "data-test": `panel-tab-${spec.plugin}-${spec.id}` },
+          on: { click: () => this.showPanel(index) },
+        },
+        panelTitle(spec),
+      );
+      this.panelTabs.appendChild(tab);
+      this.panelArea.appendChild(frame.iframe);
+    });
+    this.showPanel(0);
+  }
+
+  private showPanel(index: number): void {
+    this.frames.forEach((frame, i) => {
+      frame.iframe.hidden = i !== index;
+    });
+    [...this.panelTabs.children].forEach((tab, i) => tab.setAttribute("aria-selected", String(i === index)));
+  }
+
+  private panelContext(): PanelContext {
+    const customer = this.ended ? null : this.currentCustomer();
+    return {
+      session: this.number,
+      customer: customer && !customer.away ? { id: customer.id, display_name: customer.display_name } : null,
+      role: this.isHost ? "host" : "assistant",
+    };
+  }
+
+  /** Language switched: panel titles and panels follow. */
+  relabel(): void {
+    [...this.panelTabs.children].forEach((tab, i) => {
+      tab.textContent = panelTitle(this.frames[i].spec);
+    });
+    this.render();
+  }
+
+  private say(text: string, error = false): void {
+    this.notice.className = error ? "notice error" : "notice";
+    replace(this.notice, text);
+  }
+
+  private async run(type: string, body: Record<string, unknown>): Promise<boolean> {
+    try {
+      await this.app.connection.request(type, { session: this.number, ...body });
+      return true;
+    } catch (error) {
+      this.say(describe(error), true);
+      return false;
+    }
+  }
+
+  private render(): void {
+    this.renderParticipants();
+    this.renderActions();
+    for (const frame of this.frames) frame.setContext(this.panelContext());
+    this.app.changed(this.number);
+  }
+
+  private renderParticipants(): void {
+    const items = [...this.members.values()].map((member) => {
+      const badges: (Text | HTMLElement)[] = [];
+      const roleKey = member.role === "host" ? "role.host" : member.role === "assistant" ? "role.assistant" : "role.customer";
+      badges.push(el("span", { class: "badge" }, tn(roleKey)));
+      if (member.id === this.me) badges.push(el("span", { class: "badge" }, tn("participants.you")));
+      if (member.away) badges.push(el("span", { class: "badge warn", attrs: { "data-test": "away" } }, tn("participants.away")));
+      const isSelected = member.role === "customer" && this.currentCustomer()?.id === member.id;
+      if (isSelected) badges.push(el("span", { class: "badge ok", attrs: { "data-test": "selected" } }, tn("participants.selected")));
+      const canSelect = !this.ended && this.isHost && this.mode === "single" && member.role === "customer" && !isSelected;
+      return el(
+        "li",
+        { attrs: { "data-test": "participant", "data-participant": member.id } },
+        el("span", { class: "participant-name", attrs: { "data-test": "participant-name" } }, member.display_name),
+        ...badges,
+        canSelect
+          ? el(
+              "button",
+              {
+                attrs: { type: "button", "data-test": "select-customer" },
+                on: { click: () => void this.run("session.select_customer", { participant: member.id }) },
+              },
+              tn("participants.select"),
+            )
+          : null,
+      );
+    });
+    replace(this.participantList, ...items);
+    if (items.length === 0) replace(this.participantList, el("li", { class: "status" }, tn("participants.none")));
+  }
+
+  private renderActions(): void {
+    if (this.ended) {
+      replace(
+        this.actions,
+        el("button", { attrs: { type: "button", "data-test": "report" }, on: { click: () => void openReportDialog(this.number) } }, tn("session.report")),
+        el("button", { attrs: { type: "button", "data-test": "close-tab" }, on: { click: () => this.close() } }, tn("session.close_tab")),
+      );
+      return;
+    }
+    const assistants = [...this.members.values()].filter((m) => m.role !== "customer" && m.id !== this.me);
+    const passTo = el("select", { attrs: { "data-test": "pass-to" } }, ...assistants.map((a) => el("option", { props: { value: a.id } }, a.display_name)));
+    tAttr(passTo, "aria-label", "session.pass_to");
+    const buttons: (HTMLElement | null)[] = [
+      el(
+        "button",
+        {
+          attrs: { type: "button", "data-test": "invite" },
+          props: { disabled: !this.isHost },
+          on: { click: () => openInviteDialog({ number: this.number, joinLink: this.joinLink, csrName: this.app.csrName }) },
+        },
+        tn("tools.invite"),
+      ),
+      el("button", { attrs: { type: "button", "data-test": "report" }, on: { click: () => void openReportDialog(this.number) } }, tn("session.report")),
+    ];
+    if (assistants.length > 0 && this.isHost) {
+      buttons.push(
+        passTo,
+        el(
+          "button",
+          {
+            attrs: { type: "button", "data-test": "pass-control" },
+            on: { click: () => void this.run("session.pass_control", { to: passTo.value }) },
+          },
+          tn(this.hostWasMe() ? "session.pass_back" : "session.pass_control"),
+        ),
+      );
+    }
+    if (this.isHost) {
+      buttons.push(
+        el(
+          "button",
+          {
+            class: "danger",
+            attrs: { type: "button", "data-test": "end-session" },
+            on: {
+              click: () => {
+                if (window.confirm(t("session.end_confirm"))) void this.run("session.end", {});
+              },
+            },
+          },
+          tn("session.end"),
+        ),
+      );
+    } else {
+      buttons.push(
+        el(
+          "button",
+          {
+            attrs: { type: "button", "data-test": "leave-session" },
+            on: {
+              click: async () => {
+                if (await this.run("session.leave", {})) this.close();
+              },
+            },
+          },
+          tn("session.leave"),
+        ),
+      );
+    }
+    replace(this.actions, ...buttons);
+  }
+
+  private hostWasMe(): boolean {
+    return this.controlTakenOver;
+  }
+
+  private close(): void {
+    for (const frame of this.frames) frame.destroy();
+    this.app.closed(this.number);
+  }
+
+  // Events for this session, dispatched by the console.
+
+  onJoined(participant: Participant): void {
+    this.members.set(participant.id, { ...participant, away: false });
+    this.say(t("participants.joined", { name: participant.display_name }));
+    this.render();
+  }
+
+  onLeft(participant: Participant): void {
+    this.members.delete(participant.id);
+    if (this.selected === participant.id) this.selected = null;
+    this.say(t("participants.left", { name: participant.display_name }));
+    this.render();
+  }
+
+  onAway(participant: Participant): void {
+    const member = this.members.get(participant.id);
+    if (member) member.away = true;
+    this.say(t("participants.away_restart", { name: participant.display_name }));
+    this.render();
+  }
+
+  onRejoined(participant: Participant): void {
+    const member = this.members.get(participant.id);
+    if (member) member.away = false;
+    else this.members.set(participant.id, { ...participant, away: false });
+    this.say(t("participants.rejoined", { name: participant.display_name }));
+    this.render();
+  }
+
+  onChat(message: ChatMessage): void {
+    this.chat.add(message);
+  }
+
+  onConsentWaiting(body: { request: string; customer: Participant; text: string }): void {
+    const line = el(
+      "p",
+      { attrs: { "data-test": "consent-waiting" } },
+      el("strong", null, tn("consent.waiting", { name: body.customer.display_name })),
+      " ",
+      el("q", null, body.text),
+    );
+    this.waiting.set(body.request, line);
+    this.consentBar.appendChild(line);
+  }
+
+  onConsentAnswered(body: { request: string; outcome: string }): void {
+    const line = this.waiting.get(body.request);
+    if (line) {
+      line.remove();
+      this.waiting.delete(body.request);
+    }
+    const key = body.outcome === "granted" ? "consent.granted" : body.outcome === "denied" ? "consent.denied" : "consent.timed_out";
+    this.say(t(key));
+  }
+
+  onControlPassed(body: { from: string; to: string }): void {
+    this.host = body.to;
+    if (body.to === this.me) this.controlTakenOver = true;
+    const to = this.members.get(body.to);
+    const from = this.members.get(body.from);
+    if (to) to.role = "host";
+    if (from) from.role = "assistant";
+    this.say(t("session.control_passed", { name: to?.display_name ?? "" }));
+    this.render();
+  }
+
+  onCustomerSelected(body: { participant: string }): void {
+    this.selected = body.participant;
+    this.render();
+  }
+
+  onActivitiesEnded(): void {
+    this.say(t("session.activities_ended"));
+  }
+
+  onHostAway(body: { grace_secs: number }): void {
+    this.say(t("session.host_away", { seconds: body.grace_secs }));
+  }
+
+  onEnded(body: { reason: string }): void {
+    this.ended = true;
+    for (const line of this.waiting.values()) line.remove();
+    this.waiting.clear();
+    this.say(t("session.ended", { reason: body.reason }));
+    this.render();
+  }
+
+  onPluginMessage(body: { plugin: string; message: unknown }): void {
+    for (const frame of this.frames) {
+      if (frame.spec.plugin === body.plugin) frame.deliver(body.message);
+    }
+  }
+}

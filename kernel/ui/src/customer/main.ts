@@ -1,0 +1,373 @@
+// The customer's page: join a session by number or link with a display
+// name, answer the CSR's requests in plain words, chat, start the helper
+// program (host agent), and come back after a restart without typing the
+// number again.
+
+import { api } from "../lib/api";
+import { ChatBox } from "../lib/chat";
+import { el, replace, spacedNumber } from "../lib/dom";
+import { describe } from "../lib/errors";
+import { applyDocumentLanguage, languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
+import { Connection, type Participant } from "../lib/socket";
+
+/** Where this browser keeps its place in a session, for rejoining. */
+const PLACE_KEY = "tether.customer.place";
+
+interface Place {
+  session: string;
+  participant: string;
+  token: string;
+  name: string;
+}
+
+interface Prompt {
+  request: string;
+  plugin: string;
+  capabilities: string[];
+  text: string;
+  detail: string | null;
+}
+
+const root = document.getElementById("app") as HTMLElement;
+const main = el("main", { class: "customer" });
+
+function savedPlace(): Place | null {
+  try {
+    const place = JSON.parse(localStorage.getItem(PLACE_KEY) ?? "null");
+    return place && typeof place.token === "string" && typeof place.session === "string" ? (place as Place) : null;
+  } catch {
+    return null;
+  }
+}
+
+function keepPlace(place: Place | null): void {
+  try {
+    if (place) localStorage.setItem(PLACE_KEY, JSON.stringify(place));
+    else localStorage.removeItem(PLACE_KEY);
+  } catch {
+    // Not kept: rejoining then needs the number again.
+  }
+}
+
+/** The number in `/join/{number}`, if the page was opened from a join link. */
+function numberFromPath(): string {
+  const match = /^\/join\/([\d\s-]+)\/?$/.exec(decodeURIComponent(window.location.pathname));
+  return match ? match[1] : "";
+}
+
+function joinForm(): HTMLElement {
+  const number = tAttr(
+    el("input", { attrs: { id: "join-number", inputmode: "numeric", autocomplete: "off", required: "", "data-test": "join-number" }, props: { value: numberFromPath() } }),
+    "placeholder",
+    "join.number_placeholder",
+  );
+  const name = el("input", { attrs: { id: "join-name", autocomplete: "name", required: "", maxlength: "100", "data-test": "join-name" } });
+  const error = el("p", { class: "error", attrs: { role: "alert", "data-test": "join-error" } });
+  return el(
+    "form",
+    {
+      class: "card",
+      on: {
+        submit: async (event) => {
+          event.preventDefault();
+          replace(error);
+          try {
+            const joined = await api.post<{ session: string; participant: string; token: string }>("/api/join", {
+              session: number.value,
+              display_name: name.value,
+            });
+            const place = { session: joined.session, participant: joined.participant, token: joined.token, name: name.value };
+            keepPlace(place);
+            await enter(place);
+          } catch (failure) {
+            replace(error, describe(failure));
+          }
+        },
+      },
+    },
+    el("h1", null, tn("join.title")),
+    el("p", null, tn("join.help")),
+    el("label", { attrs: { for: "join-number" } }, tn("join.number")),
+    number,
+    el("label", { attrs: { for: "join-name" } }, tn("join.name")),
+    name,
+    el("button", { class: "primary", attrs: { type: "submit", "data-test": "join-submit" } }, tn("join.submit")),
+    error,
+  );
+}
+
+function rejoinCard(place: Place): HTMLElement {
+  const error = el("p", { class: "error", attrs: { role: "alert" } });
+  return el(
+    "div",
+    { class: "card", attrs: { "data-test": "rejoin-card" } },
+    el("h1", null, tn("join.rejoin_title")),
+    el("p", null, tn("join.rejoin_help", { number: spacedNumber(place.session), name: place.name })),
+    el(
+      "div",
+      { class: "toolbar" },
+      el(
+        "button",
+        {
+          class: "primary",
+          attrs: { type: "button", "data-test": "rejoin" },
+          on: {
+            click: async () => {
+              try {
+                await enter(place);
+              } catch (failure) {
+                keepPlace(null);
+                replace(error, t("join.rejoin_failed", { reason: describe(failure) }));
+                main.appendChild(joinForm());
+              }
+            },
+          },
+        },
+        tn("join.rejoin"),
+      ),
+      el(
+        "button",
+        {
+          attrs: { type: "button", "data-test": "join-other" },
+          on: {
+            click: () => {
+              keepPlace(null);
+              replace(main, joinForm());
+            },
+          },
+        },
+        tn("join.other"),
+      ),
+    ),
+    error,
+  );
+}
+
+/** The helper program's instructions, with this join's token filled in. */
+function agentHelp(place: Place): HTMLElement {
+  const link = `${window.location.origin}/join/${place.session}`;
+  const download = `${window.location.origin}/download/tether-agent`;
+  const command = `curl -fsSLo tether-agent ${download} && chmod +x tether-agent && ./tether-agent join ${link} --token ${place.token}`;
+  const status = el("span", { class: "status", attrs: { role: "status" } });
+  return el(
+    "section",
+    { class: "card agent-help", attrs: { "data-test": "agent-help" } },
+    el("h2", null, tn("agent.title")),
+    el("p", null, tn("agent.why")),
+    el(
+      "ol",
+      null,
+      el("li", null, el("a", { attrs: { href: "/download/tether-agent", download: "tether-agent", "data-test": "agent-download" } }, tn("agent.download"))),
+      el("li", null, tn("agent.run")),
+    ),
+    el("pre", { class: "command", attrs: { "data-test": "agent-command" } }, command),
+    el(
+      "button",
+      {
+        attrs: { type: "button", "data-test": "agent-copy" },
+        on: {
+          click: async () => {
+            try {
+              await navigator.clipboard.writeText(command);
+              replace(status, t("agent.copied"));
+            } catch {
+              replace(status, t("agent.copy_by_hand"));
+            }
+          },
+        },
+      },
+      tn("agent.copy"),
+    ),
+    status,
+    el("p", { class: "hint" }, tn("agent.keep")),
+  );
+}
+
+async function enter(place: Place): Promise<void> {
+  const connection = new Connection(`/ws/customer?token=${encodeURIComponent(place.token)}`);
+  const members = new Map<string, Participant>();
+  const memberList = el("ul", { class: "participants", attrs: { "data-test": "participants" } });
+  const prompts = el("div", { class: "prompts", attrs: { "data-test": "consent-prompts" } });
+  const notice = el("p", { class: "notice", attrs: { role: "status", "data-test": "customer-notice" } });
+  const grants = el("ul", { class: "grants", attrs: { "data-test": "grants" } });
+  const chat = new ChatBox(
+    () => place.participant,
+    (text) => connection.request("chat.send", { text }),
+  );
+  const say = (text: string) => replace(notice, text);
+  const renderMembers = () =>
+    replace(
+      memberList,
+      ...[...members.values()].map((m) =>
+        el("li", { attrs: { "data-test": "participant" } }, el("span", { class: "participant-name" }, m.display_name)),
+      ),
+    );
+
+  connection.on("session.welcome", (body) => {
+    for (const p of body.participants ?? []) members.set(p.id, p);
+    renderMembers();
+  });
+  connection.on("participant.joined", (body) => {
+    members.set(body.participant.id, body.participant);
+    renderMembers();
+  });
+  connection.on("participant.left", (body) => {
+    members.delete(body.participant.id);
+    renderMembers();
+  });
+  connection.on("participant.away", (body) => {
+    if (body.participant.id === place.participant) {
+      say(t("customer.restarting"));
+      main.classList.add("away");
+    }
+  });
+  connection.on("participant.rejoined", (body) => {
+    if (body.participant.id === place.participant) {
+      say(t("customer.rejoined"));
+      main.classList.remove("away");
+    }
+  });
+  connection.on("chat.message", (body) => chat.add(body));
+  const asked = new Map<string, Prompt>();
+  connection.on("consent.prompt", (body: Prompt) => {
+    asked.set(body.request, body);
+    prompts.appendChild(promptCard(connection, body));
+  });
+  connection.on("consent.answered", (body) => {
+    prompts.querySelector(`[data-request="${CSS.escape(body.request)}"]`)?.remove();
+    const prompt = asked.get(body.request);
+    asked.delete(body.request);
+    if (body.grants?.length) grants.appendChild(grantItem(connection, body.grants, prompt?.text ?? ""));
+    say(t(body.outcome === "granted" ? "customer.allowed" : body.outcome === "denied" ? "customer.denied" : "customer.timed_out"));
+  });
+  connection.on("consent.revoked", (body) => {
+    const item = grants.querySelector<HTMLElement>(`[data-grants~="${CSS.escape(body.grant)}"]`);
+    if (!item) return;
+    const left = (item.dataset.grants ?? "").split(" ").filter((g) => g && g !== body.grant);
+    if (left.length === 0) item.remove();
+    else item.dataset.grants = left.join(" ");
+  });
+  connection.on("session.ended", () => {
+    keepPlace(null);
+    connection.close();
+    replace(main, el("div", { class: "card", attrs: { "data-test": "session-ended" } }, el("h1", null, tn("customer.ended_title")), el("p", null, tn("customer.ended_help"))));
+  });
+  connection.onClose(() => {
+    if (savedPlace()) say(t("customer.connection_lost"));
+  });
+
+  await connection.open();
+  replace(
+    main,
+    el(
+      "header",
+      { class: "session-header" },
+      el("h1", null, tn("customer.heading", { number: spacedNumber(place.session) })),
+      el("p", { attrs: { "data-test": "customer-you" } }, tn("customer.you_are", { name: place.name })),
+      el(
+        "button",
+        {
+          attrs: { type: "button", "data-test": "customer-leave" },
+          on: {
+            click: async () => {
+              if (!window.confirm(t("customer.leave_confirm"))) return;
+              try {
+                await connection.request("session.leave", {});
+              } catch {
+                // Leaving anyway: the page forgets its place.
+              }
+              keepPlace(null);
+              connection.close();
+              replace(main, joinForm());
+            },
+          },
+        },
+        tn("customer.leave"),
+      ),
+    ),
+    notice,
+    prompts,
+    el(
+      "div",
+      { class: "customer-body" },
+      el(
+        "div",
+        null,
+        agentHelp(place),
+        el("section", { class: "card" }, el("h2", null, tn("customer.permissions")), el("p", { class: "hint" }, tn("customer.permissions_help")), grants),
+        el("section", { class: "card" }, el("h2", null, tn("participants.title")), memberList),
+      ),
+      chat.element,
+    ),
+  );
+}
+
+function promptCard(connection: Connection, prompt: Prompt): HTMLElement {
+  const error = el("p", { class: "error", attrs: { role: "alert" } });
+  const answer = async (granted: boolean) => {
+    try {
+      await connection.request("consent.answer", { request: prompt.request, granted });
+    } catch (failure) {
+      replace(error, describe(failure));
+    }
+  };
+  return el(
+    "div",
+    { class: "card prompt", attrs: { "data-test": "consent-prompt", "data-request": prompt.request, role: "alertdialog" } },
+    el("h2", null, tn("consent.question")),
+    el("p", { class: "prompt-text", attrs: { "data-test": "consent-text" } }, prompt.text),
+    prompt.detail ? el("pre", { class: "prompt-detail", attrs: { "data-test": "consent-detail" } }, prompt.detail) : null,
+    el(
+      "div",
+      { class: "toolbar" },
+      el("button", { class: "primary", attrs: { type: "button", "data-test": "consent-allow" }, on: { click: () => void answer(true) } }, tn("consent.allow")),
+      el("button", { attrs: { type: "button", "data-test": "consent-deny" }, on: { click: () => void answer(false) } }, tn("consent.deny")),
+    ),
+    error,
+  );
+}
+
+/** A permission the customer gave (one per answered prompt), which they can withdraw. */
+function grantItem(connection: Connection, ids: string[], text: string): HTMLElement {
+  const error = el("span", { class: "error", attrs: { role: "alert" } });
+  const item = el(
+    "li",
+    { attrs: { "data-grants": ids.join(" "), "data-test": "grant" } },
+    el("q", null, text),
+    " ",
+    el(
+      "button",
+      {
+        attrs: { type: "button", "data-test": "revoke" },
+        on: {
+          click: async () => {
+            for (const grant of (item.dataset.grants ?? "").split(" ").filter(Boolean)) {
+              try {
+                await connection.request("consent.revoke", { grant });
+              } catch (failure) {
+                replace(error, describe(failure));
+              }
+            }
+          },
+        },
+      },
+      tn("customer.withdraw"),
+    ),
+    error,
+  );
+  return item;
+}
+
+function boot(): void {
+  applyDocumentLanguage();
+  replace(root, el("header", { class: "top" }, el("span", { class: "brand" }, tn("app.name")), el("span", { class: "spacer" }), languageSwitch(relabel)), main);
+  const place = savedPlace();
+  const fromLink = numberFromPath().replace(/\D/g, "");
+  if (place && (!fromLink || fromLink === place.session)) {
+    replace(main, rejoinCard(place));
+  } else {
+    replace(main, joinForm());
+  }
+}
+
+boot();

@@ -1,0 +1,263 @@
+// System information panel: a category list on the left, the chosen
+// category on the right; Refresh, Save as .txt and Print (all categories).
+// Everything shown comes from the customer's computer, so it goes into the
+// page as text only (TetherPanel.el never parses markup).
+(function () {
+  "use strict";
+  var strings = {
+    en: {
+      choose: "Select a customer to see their system information.",
+      view: "View system information",
+      refresh: "Refresh",
+      save: "Save as .txt",
+      print: "Print",
+      waiting: "Waiting for {customer} to allow viewing system information…",
+      denied: "{customer} did not allow viewing system information.",
+      timed_out: "{customer} did not answer in time.",
+      collected: "System information of {customer}",
+      empty: "This category has no entries.",
+      failed: "Could not get system information: {error}",
+      "category.system": "System",
+      "category.cpu": "Processor",
+      "category.memory": "Memory",
+      "category.disks": "Disks",
+      "category.network": "Network interfaces",
+      "category.processes": "Running processes",
+      "category.users": "Users",
+      "category.environment": "Environment",
+      "category.software": "Installed software",
+    },
+    da: {
+      choose: "Vælg en kunde for at se kundens systemoplysninger.",
+      view: "Vis systemoplysninger",
+      refresh: "Opdater",
+      save: "Gem som .txt",
+      print: "Udskriv",
+      waiting: "Venter på, at {customer} tillader visning af systemoplysninger…",
+      denied: "{customer} tillod ikke visning af systemoplysninger.",
+      timed_out: "{customer} svarede ikke i tide.",
+      collected: "Systemoplysninger for {customer}",
+      empty: "Denne kategori har ingen poster.",
+      failed: "Kunne ikke hente systemoplysninger: {error}",
+      "category.system": "System",
+      "category.cpu": "Processor",
+      "category.memory": "Hukommelse",
+      "category.disks": "Diske",
+      "category.network": "Netværkskort",
+      "category.processes": "Kørende processer",
+      "category.users": "Brugere",
+      "category.environment": "Miljø",
+      "category.software": "Installeret software",
+    },
+    fr: {
+      choose: "Sélectionnez un client pour voir les informations système de son ordinateur.",
+      view: "Afficher les informations système",
+      refresh: "Actualiser",
+      save: "Enregistrer en .txt",
+      print: "Imprimer",
+      waiting: "En attente de l'accord de {customer} pour afficher les informations système…",
+      denied: "{customer} n'a pas autorisé l'affichage des informations système.",
+      timed_out: "{customer} n'a pas répondu à temps.",
+      collected: "Informations système de {customer}",
+      empty: "Cette catégorie ne contient aucune entrée.",
+      failed: "Impossible d'obtenir les informations système : {error}",
+      "category.system": "Système",
+      "category.cpu": "Processeur",
+      "category.memory": "Mémoire",
+      "category.disks": "Disques",
+      "category.network": "Interfaces réseau",
+      "category.processes": "Processus en cours",
+      "category.users": "Utilisateurs",
+      "category.environment": "Environnement",
+      "category.software": "Logiciels installés",
+    },
+    ja: {
+      choose: "システム情報を表示するには顧客を選択してください。",
+      view: "システム情報を表示",
+      refresh: "更新",
+      save: ".txt として保存",
+      print: "印刷",
+      waiting: "{customer} がシステム情報の表示を許可するのを待っています…",
+      denied: "{customer} はシステム情報の表示を許可しませんでした。",
+      timed_out: "{customer} は時間内に応答しませんでした。",
+      collected: "{customer} のシステム情報",
+      empty: "このカテゴリには項目がありません。",
+      failed: "システム情報を取得できませんでした: {error}",
+      "category.system": "システム",
+      "category.cpu": "プロセッサ",
+      "category.memory": "メモリ",
+      "category.disks": "ディスク",
+      "category.network": "ネットワークインターフェイス",
+      "category.processes": "実行中のプロセス",
+      "category.users": "ユーザー",
+      "category.environment": "環境",
+      "category.software": "インストール済みソフトウェア",
+    },
+  };
+
+  var panel = TetherPanel.connect({ strings: strings });
+  var el = panel.el;
+  var root = document.getElementById("panel");
+  var state = { categories: null, selected: 0, status: "", error: false, busy: false, customer: null };
+
+  function setStatus(text, isError) {
+    state.status = text;
+    state.error = !!isError;
+  }
+
+  function collect(command) {
+    var customer = panel.context.customer;
+    state.busy = true;
+    setStatus(panel.t("waiting", { customer: customer.display_name }));
+    render();
+    panel.command(command, {}).then(
+      function (answer) {
+        state.busy = false;
+        if (answer.status === "ok") {
+          state.categories = answer.categories;
+          state.selected = Math.min(state.selected, Math.max(0, answer.categories.length - 1));
+          setStatus(panel.t("collected", { customer: answer.customer }));
+        } else {
+          setStatus(panel.t(answer.status === "denied" ? "denied" : "timed_out", { customer: answer.customer }), true);
+        }
+        render();
+      },
+      function (error) {
+        state.busy = false;
+        setStatus(panel.t("failed", { error: error.message }), true);
+        render();
+      },
+    );
+  }
+
+  /** Save and Print both use the plugin's text of all categories. */
+  function allCategoriesText(then) {
+    panel.command("save", {}).then(then, function (error) {
+      setStatus(panel.t("failed", { error: error.message }), true);
+      render();
+    });
+  }
+
+  function save() {
+    allCategoriesText(function (file) {
+      panel.saveText(file.file_name, file.text);
+    });
+  }
+
+  function print() {
+    allCategoriesText(function (file) {
+      var sheet = document.getElementById("print-sheet");
+      panel.replace(sheet, file.text);
+      window.print();
+    });
+  }
+
+  /** The category's title in the console's language; the agent's own title otherwise. */
+  function categoryTitle(category) {
+    var key = "category." + category.id;
+    var text = panel.t(key);
+    return text === key ? category.title : text;
+  }
+
+  function categoryView(category) {
+    if (!category) return null;
+    var body =
+      category.rows.length === 0
+        ? el("p", null, panel.t("empty"))
+        : el(
+            "table",
+            { attrs: { "data-test": "sysinfo-table" } },
+            el(
+              "thead",
+              null,
+              el(
+                "tr",
+                null,
+                category.columns.map(function (column) {
+                  return el("th", null, column);
+                }),
+              ),
+            ),
+            el(
+              "tbody",
+              null,
+              category.rows.map(function (row) {
+                return el(
+                  "tr",
+                  null,
+                  row.map(function (cell) {
+                    return el("td", null, cell);
+                  }),
+                );
+              }),
+            ),
+          );
+    return el("section", { class: "category", attrs: { "data-test": "sysinfo-category" } }, el("h2", null, categoryTitle(category)), body);
+  }
+
+  function render() {
+    var context = panel.context;
+    if (!context || !context.customer) {
+      panel.replace(root, el("p", { class: "status" }, panel.t("choose")));
+      return;
+    }
+    if (state.customer !== context.customer.id) {
+      state.customer = context.customer.id;
+      state.categories = null;
+      state.selected = 0;
+      setStatus("");
+    }
+    var have = state.categories !== null;
+    var toolbar = el(
+      "div",
+      { class: "toolbar no-print" },
+      el(
+        "button",
+        {
+          class: "primary",
+          attrs: { "data-test": have ? "sysinfo-refresh" : "sysinfo-view" },
+          props: { disabled: state.busy },
+          on: {
+            click: function () {
+              collect(have ? "refresh" : "collect");
+            },
+          },
+        },
+        panel.t(have ? "refresh" : "view"),
+      ),
+      el("button", { attrs: { "data-test": "sysinfo-save" }, props: { disabled: !have || state.busy }, on: { click: save } }, panel.t("save")),
+      el("button", { attrs: { "data-test": "sysinfo-print" }, props: { disabled: !have || state.busy }, on: { click: print } }, panel.t("print")),
+    );
+    var status = el("p", { class: state.error ? "status error" : "status", attrs: { "data-test": "sysinfo-status", role: "status" } }, state.status);
+    var view = null;
+    if (have) {
+      var list = el(
+        "ul",
+        { class: "categories", attrs: { role: "tablist" } },
+        state.categories.map(function (category, index) {
+          return el(
+            "li",
+            null,
+            el(
+              "button",
+              {
+                attrs: { role: "tab", "aria-selected": String(index === state.selected), "data-test": "sysinfo-category-" + category.id },
+                on: {
+                  click: function () {
+                    state.selected = index;
+                    render();
+                  },
+                },
+              },
+              categoryTitle(category),
+            ),
+          );
+        }),
+      );
+      view = el("div", { class: "sysinfo no-print" }, list, categoryView(state.categories[state.selected]));
+    }
+    panel.replace(root, toolbar, status, view, el("pre", { class: "print-only", attrs: { id: "print-sheet" } }));
+  }
+
+  panel.onContext(render);
+})();

@@ -1,0 +1,326 @@
+//! The bundled web UI in a real headless Chromium against a real kernel, the
+//! bundled plugins and a real host agent: a CSR signs in, starts a session
+//! and invites; a customer joins in a second browser profile, runs the
+//! helper with the token the page shows, and allows what the CSR asks;
+//! the CSR views and saves the system information, restarts the computer
+//! and sees the customer rejoin, logs on as another user and off, chats,
+//! reads the report and ends the session — in English and in Japanese.
+//! Markup typed by the customer or reported by their computer stays text.
+//!
+//! Screenshots of the main screens go to `target/screenshots/`.
+
+use std::collections::HashMap;
+
+use percent_encoding::percent_decode_str;
+use tether_tests::agent_process::AgentProcess;
+use tether_tests::browser::{Browser, BrowserContext, test_id};
+use tether_tests::kernel_process::{KernelProcess, TestAccount};
+use tether_tests::{bundled_manifests, workspace_root};
+
+const CONFIG: &str = r#"
+[sessions]
+join_attempts_per_minute = 1000
+consent_timeout_secs = 60
+
+[sites.default]
+name = "Default"
+plugins = ["sysinfo", "restart", "relogin", "scripts"]
+"#;
+
+const PASSWORD: &str = "correct horse battery";
+
+/// The UI's dictionary for one language, read from its source
+/// (`kernel/ui/src/strings/<language>.ts`), so the test expects exactly
+/// what that language says.
+struct Dictionary(HashMap<String, String>);
+
+impl Dictionary {
+    fn load(language: &str) -> Dictionary {
+        let path = workspace_root().join(format!("kernel/ui/src/strings/{language}.ts"));
+        let source = std::fs::read_to_string(&path).expect("dictionary source");
+        let mut entries = HashMap::new();
+        let mut rest = source.as_str();
+        // Entries look like `"key": "value",` (the value may start on the
+        // next line); values are JSON-compatible string literals.
+        while let Some(start) = rest.find("\n  \"") {
+            rest = &rest[start + 4..];
+            let Some(end) = rest.find('"') else { break };
+            let key = rest[..end].to_owned();
+            let after = rest[end + 1..].trim_start();
+            let Some(value_part) = after.strip_prefix(':') else {
+                continue;
+            };
+            let value_part = value_part.trim_start();
+            let mut deserializer = serde_json::Deserializer::from_str(value_part);
+            let value: String = match serde::Deserialize::deserialize(&mut deserializer) {
+                Ok(value) => value,
+                Err(_) => continue,
+            };
+            entries.insert(key, value);
+        }
+        assert!(entries.len() > 100, "{}: too few strings", path.display());
+        Dictionary(entries)
+    }
+
+    fn get(&self, key: &str) -> String {
+        self.0
+            .get(key)
+            .unwrap_or_else(|| panic!("no string {key}"))
+            .clone()
+    }
+
+    fn fill(&self, key: &str, params: &[(&str, &str)]) -> String {
+        let mut text = self.get(key);
+        for (name, value) in params {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
+    }
+}
+
+fn launch() -> KernelProcess {
+    KernelProcess::configure(
+        &bundled_manifests(),
+        CONFIG,
+        &[TestAccount::csr("anna", "Anna Berg", "default")],
+    )
+    .launch()
+}
+
+async fn sign_in(csr: &BrowserContext, kernel: &KernelProcess, words: &Dictionary) {
+    csr.goto(&kernel.url("/")).await;
+    csr.wait_text("h1", &words.get("signin.title")).await;
+    csr.screenshot("sign-in").await;
+    csr.fill(&test_id("signin-user"), "anna").await;
+    csr.fill(&test_id("signin-password"), PASSWORD).await;
+    csr.click(&test_id("signin-submit")).await;
+    csr.wait_text(
+        "h1",
+        &words.fill("console.welcome", &[("name", "Anna Berg")]),
+    )
+    .await;
+    csr.screenshot("dashboard").await;
+}
+
+/// Starts a session from the dashboard; returns (number, join link).
+async fn start_session(csr: &BrowserContext) -> (String, String) {
+    csr.click(&test_id("start-session")).await;
+    let link = csr.value(&test_id("join-link")).await;
+    let number = link.rsplit('/').next().expect("number").to_owned();
+    assert_eq!(number.len(), 9, "{link}");
+    (number, link)
+}
+
+fn spaced(number: &str) -> String {
+    format!("{} {} {}", &number[..3], &number[3..6], &number[6..])
+}
+
+/// Joins as `name` on the link; returns the agent token the page shows.
+async fn customer_joins(customer: &BrowserContext, link: &str, name: &str) -> String {
+    customer.goto(link).await;
+    customer.fill(&test_id("join-name"), name).await;
+    customer.click(&test_id("join-submit")).await;
+    let command = customer
+        .wait_text(&test_id("agent-command"), "--token")
+        .await;
+    command
+        .rsplit("--token ")
+        .next()
+        .expect("token")
+        .trim()
+        .to_owned()
+}
+
+async fn allow_on_page(customer: &BrowserContext, expected_text: &str) {
+    customer
+        .wait_text(&test_id("consent-text"), expected_text)
+        .await;
+    customer.click(&test_id("consent-allow")).await;
+}
+
+async fn in_panel(csr: &BrowserContext, plugin: &str, panel: &str) {
+    csr.click(&test_id(&format!("panel-tab-{plugin}-{panel}")))
+        .await;
+    csr.enter_frame(&format!("iframe[data-plugin=\"{plugin}\"]"))
+        .await;
+}
+
+async fn support_flow(language: &str) {
+    let words = Dictionary::load(language);
+    let kernel = launch();
+    let browser = Browser::start().await;
+    let csr = browser.context(&format!("{language}-csr"), language).await;
+    sign_in(&csr, &kernel, &words).await;
+    assert_eq!(
+        csr.eval("return document.documentElement.lang").await,
+        language
+    );
+
+    let (number, link) = start_session(&csr).await;
+    csr.wait_text(
+        "h2",
+        &words.fill("session.heading", &[("number", &spaced(&number))]),
+    )
+    .await;
+
+    // Tools → Invite: the mailto link carries the invitation in the CSR's language.
+    csr.click(&test_id("invite")).await;
+    let mailto = csr.attribute(&test_id("invite-mailto"), "href").await;
+    let decoded = percent_decode_str(&mailto).decode_utf8_lossy().to_string();
+    assert!(decoded.starts_with("mailto:?subject="), "{decoded}");
+    assert!(
+        decoded.contains(&words.get("invite.customer.subject")),
+        "{decoded}"
+    );
+    for part in [link.as_str(), &spaced(&number), "Anna Berg"] {
+        assert!(decoded.contains(part), "{part} not in {decoded}");
+    }
+    csr.screenshot("invite").await;
+    csr.click(&test_id("invite-close")).await;
+
+    // The customer joins in their own browser and starts the helper.
+    let customer = browser
+        .context(&format!("{language}-customer"), language)
+        .await;
+    let token = customer_joins(&customer, &link, "Carl").await;
+    customer.wait_text(&test_id("customer-you"), "Carl").await;
+    customer.screenshot("joined").await;
+    csr.wait_text(&test_id("participant-name"), "Carl").await;
+    let state = tempfile::tempdir().expect("agent state");
+    let agent = AgentProcess::spawn(
+        state.path(),
+        "simulated",
+        &["join", &link, "--token", &token],
+    );
+    agent.wait_for_line("Connected to support session").await;
+
+    // System information: the CSR asks, sees who is deciding, the customer allows.
+    in_panel(&csr, "sysinfo", "system-information").await;
+    csr.click(&test_id("sysinfo-view")).await;
+    csr.leave_frame().await;
+    csr.wait_text(
+        &test_id("consent-status"),
+        &words.fill("consent.waiting", &[("name", "Carl")]),
+    )
+    .await;
+    csr.screenshot("waiting-for-consent").await;
+    customer.screenshot("consent-prompt").await;
+    allow_on_page(&customer, "Anna Berg").await;
+    csr.enter_frame("iframe[data-plugin=\"sysinfo\"]").await;
+    csr.find(&test_id("sysinfo-category-memory")).await;
+    csr.click(&test_id("sysinfo-category-memory")).await;
+    csr.find(&test_id("sysinfo-table")).await;
+    csr.leave_frame().await;
+    csr.screenshot("system-information").await;
+    csr.enter_frame("iframe[data-plugin=\"sysinfo\"]").await;
+    csr.click(&test_id("sysinfo-save")).await;
+    csr.leave_frame().await;
+    let saved = csr
+        .downloaded(&format!("system-information-{number}.txt"))
+        .await;
+    for title in [
+        "System",
+        "Processor",
+        "Memory",
+        "Disks",
+        "Network interfaces",
+        "Running processes",
+        "Users",
+        "Environment",
+        "Installed software",
+    ] {
+        assert!(saved.contains(title), "{title} missing from the saved file");
+    }
+    assert!(saved.contains("Carl"), "the file names the customer");
+
+    // Chat both ways.
+    customer
+        .fill(&test_id("chat-input"), "Hello from Carl")
+        .await;
+    customer.click(&test_id("chat-send")).await;
+    csr.wait_text(&test_id("chat-text"), "Hello from Carl")
+        .await;
+    csr.fill(&test_id("chat-input"), "Hello Carl").await;
+    csr.click(&test_id("chat-send")).await;
+    customer
+        .wait_text(&test_id("chat-text"), "Hello Carl")
+        .await;
+
+    // Restart: the customer allows, the helper goes, comes back by itself.
+    in_panel(&csr, "restart", "restart").await;
+    csr.click_opening_dialog(&test_id("restart")).await;
+    csr.leave_frame().await;
+    allow_on_page(&customer, "Anna Berg").await;
+    let mut agent = agent;
+    assert_eq!(agent.exit_code().await, Some(75), "the simulated restart");
+    customer
+        .wait_text(
+            &test_id("customer-notice"),
+            &words.get("customer.restarting"),
+        )
+        .await;
+    customer.screenshot("restarting").await;
+    csr.wait_text(
+        &test_id("session-notice"),
+        &words.fill("participants.away_restart", &[("name", "Carl")]),
+    )
+    .await;
+    let agent = AgentProcess::spawn(state.path(), "simulated", &["resume"]);
+    agent.wait_for_line("Connected to support session").await;
+    csr.wait_text(
+        &test_id("session-notice"),
+        &words.fill("participants.rejoined", &[("name", "Carl")]),
+    )
+    .await;
+    customer
+        .wait_text(&test_id("customer-notice"), &words.get("customer.rejoined"))
+        .await;
+    csr.screenshot("rejoined").await;
+
+    // Log on as another user, and off again.
+    in_panel(&csr, "relogin", "log-on").await;
+    csr.fill(&test_id("relogin-user"), "lee-admin").await;
+    csr.fill(&test_id("relogin-password"), "Pw-4711-never-anywhere")
+        .await;
+    csr.click(&test_id("relogin-logon")).await;
+    csr.leave_frame().await;
+    csr.screenshot("logging-on").await;
+    allow_on_page(&customer, "Anna Berg").await;
+    csr.enter_frame("iframe[data-plugin=\"relogin\"]").await;
+    csr.wait_text(&test_id("relogin-status"), "lee-admin").await;
+    csr.leave_frame().await;
+    csr.screenshot("logged-on").await;
+    csr.enter_frame("iframe[data-plugin=\"relogin\"]").await;
+    csr.click(&test_id("relogin-logoff")).await;
+    csr.find(&test_id("relogin-form")).await;
+    csr.wait_text(&test_id("relogin-status"), "Carl").await;
+    csr.leave_frame().await;
+
+    // The report lists what happened.
+    csr.click(&test_id("report")).await;
+    let report = csr
+        .wait_text(&test_id("report-table"), "consent.granted")
+        .await;
+    assert!(report.contains("Carl"), "{report}");
+    csr.screenshot("report").await;
+    csr.eval("document.querySelector('dialog[open]').close()")
+        .await;
+
+    // The CSR ends the session; the customer's page says so.
+    csr.click_opening_dialog(&test_id("end-session")).await;
+    customer.find(&test_id("session-ended")).await;
+    customer.screenshot("ended").await;
+    drop(agent);
+    customer.close().await;
+    csr.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_support_flow_in_english() {
+    support_flow("en").await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_support_flow_in_japanese() {
+    support_flow("ja").await;
+}
