@@ -9,6 +9,7 @@ use tether_protocol::{ErrorCode, ProtocolError};
 
 use crate::accounts::AccountError;
 use crate::session::policy::PolicyError;
+use crate::site::SiteUpdateError;
 use crate::storage::StorageError;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -105,6 +106,16 @@ impl From<AccountError> for ApiError {
                 ApiError::new(ErrorCode::Unauthenticated, error.to_string())
             }
             AccountError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<SiteUpdateError> for ApiError {
+    fn from(error: SiteUpdateError) -> Self {
+        match error {
+            SiteUpdateError::UnknownSite(_) => ApiError::not_found(error.to_string()),
+            SiteUpdateError::Invalid(_) => ApiError::malformed(error.to_string()),
+            SiteUpdateError::Storage(storage) => storage.into(),
         }
     }
 }

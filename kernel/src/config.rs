@@ -20,7 +20,9 @@ pub struct KernelConfig {
     pub sessions: SessionsConfig,
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
-    /// Sites by id. With none configured, a site `default` enables every plugin.
+    /// Sites by id, seeded into the database on start; a site already
+    /// stored keeps its stored (admin-edited) values. With none configured,
+    /// a site `default` enables every plugin.
     #[serde(default)]
     pub sites: BTreeMap<String, SiteConfig>,
 }
@@ -248,6 +250,7 @@ impl KernelConfig {
         }
     }
 
+    /// The sites the file configures (checked), which seed the database.
     pub fn site_table(&self) -> Result<SiteTable, ConfigError> {
         if self.sites.is_empty() {
             let all = vec!["*".to_owned()];

@@ -28,6 +28,7 @@ use plugin_host::PluginHost;
 use routing::InProcessRouter;
 use session::rate_limit::RateLimiter;
 use session::{SessionSettings, Sessions};
+use site::{SeedError, Sites};
 use storage::{SqliteStorage, Storage, StorageError};
 
 /// A plugin that was not loaded, and why (shown to operators).
@@ -46,6 +47,8 @@ pub struct Kernel {
     pub public_url: String,
     pub plugins: PluginHost,
     pub refused: Vec<RefusedPlugin>,
+    /// The sites as stored; site admins change them at run time.
+    pub sites: Arc<Sites>,
     pub storage: Arc<dyn Storage>,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
@@ -72,17 +75,21 @@ pub enum StartError {
     },
     #[error("cannot open the database: {0}")]
     Storage(#[from] StorageError),
+    #[error(transparent)]
+    Sites(#[from] SeedError),
     #[error("smtp: {0}")]
     Mail(#[from] mail::MailError),
 }
 
 impl Kernel {
-    /// Builds the kernel from its configuration: opens the database, ends
-    /// sessions a previous run left behind, loads every plugin (refused ones
-    /// are kept with their reason) and runs their `init` per site. `bound` is
-    /// the address the server listens on.
+    /// Builds the kernel from its configuration: opens the database, seeds
+    /// the configured sites it does not have yet (stored sites keep their
+    /// stored values) and runs with the stored ones, ends sessions a
+    /// previous run left behind, loads every plugin (refused ones are kept
+    /// with their reason) and runs their `init` per site. `bound` is the
+    /// address the server listens on.
     pub async fn start(config: KernelConfig, bound: SocketAddr) -> Result<Arc<Kernel>, StartError> {
-        let sites = Arc::new(config.site_table()?);
+        let configured = config.site_table()?;
         let data_dir = config.server.data_dir.clone();
         std::fs::create_dir_all(&data_dir).map_err(|source| StartError::DataDir {
             dir: data_dir.clone(),
@@ -90,6 +97,8 @@ impl Kernel {
         })?;
         let sqlite = Arc::new(SqliteStorage::open(&data_dir.join("tether.db")).await?);
         let storage: Arc<dyn Storage> = sqlite.clone();
+        let stored = site::seed_and_load(storage.as_ref(), &configured).await?;
+        let sites = Arc::new(Sites::new(stored, storage.clone()));
 
         let public_url = config.public_url(bound);
         let s = &config.sessions;
@@ -121,8 +130,13 @@ impl Kernel {
             );
         }
 
-        let mut plugins = PluginHost::new(config.host_settings(), sites, sessions.clone(), sqlite)
-            .map_err(|error| StartError::Engine(format!("{error:#}")))?;
+        let mut plugins = PluginHost::new(
+            config.host_settings(),
+            sites.clone(),
+            sessions.clone(),
+            sqlite,
+        )
+        .map_err(|error| StartError::Engine(format!("{error:#}")))?;
         let dir = config.plugins.manifests_dir.clone();
         let refused = plugins
             .load_dir(&dir)
@@ -148,6 +162,7 @@ impl Kernel {
             public_url,
             plugins,
             refused,
+            sites,
             storage,
             sessions,
             mailer,

@@ -12,6 +12,7 @@ use tether_kernel::accounts::{AccountSpec, Accounts};
 use tether_kernel::config::KernelConfig;
 use tether_kernel::plugin_host::PluginHost;
 use tether_kernel::plugin_host::services::NoSessions;
+use tether_kernel::site::Sites;
 use tether_kernel::storage::{AccountRole, MemoryKv, SessionMode, SqliteStorage};
 use tracing_subscriber::EnvFilter;
 
@@ -190,7 +191,7 @@ fn check_plugins(config: KernelConfig, dir: Option<PathBuf>) -> anyhow::Result<E
     let dir = dir.unwrap_or_else(|| config.plugins.manifests_dir.clone());
     let mut host = PluginHost::new(
         config.host_settings(),
-        Arc::new(config.site_table()?),
+        Arc::new(Sites::unpersisted(config.site_table()?)),
         Arc::new(NoSessions),
         Arc::new(MemoryKv::default()),
     )

@@ -9,6 +9,7 @@ use tether_kernel::plugin_host::services::{ConsentOutcome, NoSessions, PluginEve
 use tether_kernel::plugin_host::{
     CacheOutcome, CrashPolicy, DispatchError, LoadError, PluginFailureKind, PluginHost,
 };
+use tether_kernel::site::{SiteChange, SiteSettings};
 use tether_kernel::storage::MemoryKv;
 use tether_tests::scripted_sessions::{ScriptedSessions, customer};
 use tether_tests::{fixture_host, fixture_manifests, settings, sites};
@@ -25,7 +26,7 @@ fn command(name: &str, payload: Value) -> PluginEvent {
     }
 }
 
-fn all_sites() -> Arc<tether_kernel::site::SiteTable> {
+fn all_sites() -> Arc<tether_kernel::site::Sites> {
     sites(&[("acme", &["*"])])
 }
 
@@ -215,6 +216,52 @@ async fn a_plugin_disabled_for_a_site_receives_no_events_there() {
         Err(DispatchError::UnknownPlugin("nothing".into()))
     );
     assert_eq!(host.enabled_for("lab").expect("site").len(), 1);
+}
+
+#[tokio::test]
+async fn a_site_change_applies_to_the_next_event_and_unknown_plugins_are_refused() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let host = fixture_host(
+        settings(cache.path()),
+        sites(&[("acme", &["echo"])]),
+        Arc::new(NoSessions),
+    );
+    let change = |plugins: &[&str]| SiteChange {
+        name: "Acme".into(),
+        plugins: plugins.iter().map(|p| p.to_string()).collect(),
+        settings: SiteSettings::default(),
+    };
+    assert_eq!(reply(&host, "echo", "echo", json!(1)).await, Ok(json!(1)));
+
+    host.update_site("acme", &change(&["panics"]))
+        .await
+        .expect("saved");
+    assert_eq!(
+        reply(&host, "echo", "echo", json!(2)).await,
+        Err(DispatchError::NotEnabled {
+            site: "acme".into(),
+            plugin: "echo".into()
+        })
+    );
+    assert_eq!(host.enabled_for("acme").expect("site").len(), 1);
+
+    let refused = host
+        .update_site("acme", &change(&["echo", "nope"]))
+        .await
+        .expect_err("refused");
+    assert!(
+        refused.to_string().contains("plugin `nope` is not loaded"),
+        "{refused}"
+    );
+    assert!(
+        !host.sites().site("acme").expect("acme").enables("echo"),
+        "a refused change changes nothing"
+    );
+
+    host.update_site("acme", &change(&["*"]))
+        .await
+        .expect("saved");
+    assert_eq!(reply(&host, "echo", "echo", json!(3)).await, Ok(json!(3)));
 }
 
 #[tokio::test]

@@ -123,9 +123,28 @@ impl Csr {
     }
 
     pub async fn post_with(&self, path: &str, body: Value, csrf: Option<&str>) -> Answer {
+        self.send(reqwest::Method::POST, path, body, csrf).await
+    }
+
+    /// A replacing call with the CSRF token.
+    pub async fn put(&self, path: &str, body: Value) -> Answer {
+        self.put_with(path, body, Some(&self.csrf)).await
+    }
+
+    pub async fn put_with(&self, path: &str, body: Value, csrf: Option<&str>) -> Answer {
+        self.send(reqwest::Method::PUT, path, body, csrf).await
+    }
+
+    async fn send(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        body: Value,
+        csrf: Option<&str>,
+    ) -> Answer {
         let mut request = self
             .http
-            .post(format!("{}{path}", self.base_url))
+            .request(method, format!("{}{path}", self.base_url))
             .header("cookie", &self.cookie)
             .json(&body);
         if let Some(token) = csrf {

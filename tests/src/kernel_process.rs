@@ -145,6 +145,12 @@ impl TestAccount {
 }
 
 impl StoppedKernel {
+    /// Changes the configuration file before the next start.
+    pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
+        let text = std::fs::read_to_string(&self.config_path).expect("read config");
+        std::fs::write(&self.config_path, edit(text)).expect("write config");
+    }
+
     /// Runs `tether admin create-user`, the password on standard input.
     pub fn admin_create_user(&self, account: &TestAccount) -> std::process::Output {
         let mut command = Command::new(kernel_binary());

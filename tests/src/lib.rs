@@ -14,7 +14,7 @@ use std::sync::Arc;
 
 use tether_kernel::plugin_host::services::{PluginKv, SessionServices};
 use tether_kernel::plugin_host::{CrashPolicy, HostSettings, PluginHost};
-use tether_kernel::site::SiteTable;
+use tether_kernel::site::{SiteTable, Sites};
 use tether_kernel::storage::MemoryKv;
 
 pub fn workspace_root() -> PathBuf {
@@ -91,8 +91,9 @@ pub fn settings(cache_dir: &Path) -> HostSettings {
     }
 }
 
-/// Sites as `(id, plugin ids)`; every site's name is its id.
-pub fn sites(entries: &[(&str, &[&str])]) -> Arc<SiteTable> {
+/// Sites as `(id, plugin ids)`; every site's name is its id. Changes to
+/// them are kept in memory only.
+pub fn sites(entries: &[(&str, &[&str])]) -> Arc<Sites> {
     let owned: Vec<(String, Vec<String>)> = entries
         .iter()
         .map(|(id, plugins)| {
@@ -102,20 +103,20 @@ pub fn sites(entries: &[(&str, &[&str])]) -> Arc<SiteTable> {
             )
         })
         .collect();
-    Arc::new(
+    Arc::new(Sites::unpersisted(
         SiteTable::new(
             owned
                 .iter()
                 .map(|(id, plugins)| (id.as_str(), id.as_str(), plugins.as_slice())),
         )
         .expect("valid test sites"),
-    )
+    ))
 }
 
 /// A plugin host with every loadable fixture plugin.
 pub fn fixture_host(
     settings: HostSettings,
-    sites: Arc<SiteTable>,
+    sites: Arc<Sites>,
     sessions: Arc<dyn SessionServices>,
 ) -> PluginHost {
     fixture_host_with_kv(settings, sites, sessions, Arc::new(MemoryKv::default()))
@@ -123,7 +124,7 @@ pub fn fixture_host(
 
 pub fn fixture_host_with_kv(
     settings: HostSettings,
-    sites: Arc<SiteTable>,
+    sites: Arc<Sites>,
     sessions: Arc<dyn SessionServices>,
     kv: Arc<dyn PluginKv>,
 ) -> PluginHost {

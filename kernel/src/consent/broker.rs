@@ -41,6 +41,7 @@ impl Sessions {
             .ok_or_else(unknown)?;
         if !self
             .sites
+            .snapshot()
             .site(&scope.site)
             .is_some_and(|site| site.enables(&scope.plugin))
         {

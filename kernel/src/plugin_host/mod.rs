@@ -19,7 +19,7 @@ pub mod services;
 mod state;
 mod wit;
 
-use std::collections::{BTreeMap, HashMap};
+use std::collections::{BTreeMap, BTreeSet, HashMap};
 use std::path::{Path, PathBuf};
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
@@ -37,7 +37,7 @@ use services::{PluginEvent, PluginKv, PluginScope, SessionServices};
 use state::{EventContext, PluginState};
 use wit::since_v0_1::{Plugin as PluginBindings, PluginPre, wit_types};
 
-use crate::site::SiteTable;
+use crate::site::{Site, SiteChange, SiteTable, SiteUpdateError, Sites};
 
 /// Operator settings for the plugin host.
 #[derive(Debug, Clone)]
@@ -144,7 +144,7 @@ pub struct PluginHost {
     settings: HostSettings,
     cache: cache::ArtifactCache,
     plugins: BTreeMap<String, LoadedPlugin>,
-    sites: Arc<SiteTable>,
+    sites: Arc<Sites>,
     sessions: Arc<dyn SessionServices>,
     kv: Arc<dyn PluginKv>,
     crashes: Mutex<HashMap<PluginScope, CrashRecord>>,
@@ -153,7 +153,7 @@ pub struct PluginHost {
 impl PluginHost {
     pub fn new(
         settings: HostSettings,
-        sites: Arc<SiteTable>,
+        sites: Arc<Sites>,
         sessions: Arc<dyn SessionServices>,
         kv: Arc<dyn PluginKv>,
     ) -> wasmtime::Result<PluginHost> {
@@ -262,13 +262,15 @@ impl PluginHost {
         self.plugins.get(id)
     }
 
-    pub fn sites(&self) -> &SiteTable {
-        &self.sites
+    /// The sites as they are now (a snapshot: a later change is not in it).
+    pub fn sites(&self) -> Arc<SiteTable> {
+        self.sites.snapshot()
     }
 
     /// The loaded plugins enabled for `site`, or `None` for an unknown site.
     pub fn enabled_for(&self, site: &str) -> Option<Vec<&LoadedPlugin>> {
-        let site = self.sites.site(site)?;
+        let sites = self.sites.snapshot();
+        let site = sites.site(site)?;
         Some(
             self.plugins
                 .values()
@@ -281,25 +283,57 @@ impl PluginHost {
     /// returned (and count as crashes) but do not stop the others.
     pub async fn init_sites(&self) -> Vec<(PluginScope, DispatchError)> {
         let mut failures = Vec::new();
-        for site in self.sites.iter() {
-            for plugin in self
+        for site in self.sites.snapshot().iter() {
+            let enabled: Vec<&str> = self
                 .plugins
-                .values()
-                .filter(|p| site.enables(&p.manifest.id))
-            {
-                let scope = PluginScope {
-                    site: site.id.clone(),
-                    plugin: plugin.manifest.id.clone(),
-                };
-                let span =
-                    tracing::info_span!("plugin_init", plugin = %scope.plugin, site = %scope.site);
-                if let Err(error) = self.run(plugin, &scope, Call::Init).instrument(span).await {
-                    tracing::error!(plugin = %scope.plugin, site = %scope.site, %error, "plugin init failed");
-                    failures.push((scope, error));
-                }
+                .keys()
+                .filter(|id| site.enables(id))
+                .map(String::as_str)
+                .collect();
+            failures.extend(self.init_on(&site.id, &enabled).await);
+        }
+        failures
+    }
+
+    async fn init_on(&self, site: &str, plugins: &[&str]) -> Vec<(PluginScope, DispatchError)> {
+        let mut failures = Vec::new();
+        for plugin in plugins.iter().filter_map(|id| self.plugins.get(*id)) {
+            let scope = PluginScope {
+                site: site.to_owned(),
+                plugin: plugin.manifest.id.clone(),
+            };
+            let span =
+                tracing::info_span!("plugin_init", plugin = %scope.plugin, site = %scope.site);
+            if let Err(error) = self.run(plugin, &scope, Call::Init).instrument(span).await {
+                tracing::error!(plugin = %scope.plugin, site = %scope.site, %error, "plugin init failed");
+                failures.push((scope, error));
             }
         }
         failures
+    }
+
+    /// A site admin's change to site `id`: checked against the loaded
+    /// plugins, saved, and in effect for the next call, command or event.
+    /// Plugins the change enables get their `init` on the site, as at start.
+    pub async fn update_site(
+        &self,
+        id: &str,
+        change: &SiteChange,
+    ) -> Result<Site, SiteUpdateError> {
+        let span = tracing::info_span!("site_update", site = %id);
+        async {
+            let loaded: BTreeSet<String> = self.plugins.keys().cloned().collect();
+            let update = self.sites.update(id, change, &loaded).await?;
+            let new = crate::site::newly_enabled(&update.before, &update.after, &loaded);
+            if !new.is_empty() {
+                let new: Vec<&str> = new.iter().map(String::as_str).collect();
+                tracing::info!(plugins = %new.join(", "), "plugins enabled on the site");
+                self.init_on(id, &new).await;
+            }
+            Ok(update.after)
+        }
+        .instrument(span)
+        .await
     }
 
     /// Delivers `event` to `plugin` on behalf of `site` and returns the
@@ -314,8 +348,8 @@ impl PluginHost {
             .plugins
             .get(plugin)
             .ok_or_else(|| DispatchError::UnknownPlugin(plugin.to_owned()))?;
-        let site_entry = self
-            .sites
+        let sites = self.sites.snapshot();
+        let site_entry = sites
             .site(site)
             .ok_or_else(|| DispatchError::UnknownSite(site.to_owned()))?;
         if !site_entry.enables(plugin) {

@@ -108,6 +108,7 @@ impl Sessions {
             .ok_or_else(|| AgentError::UnknownParticipant(call.participant.clone()))?;
         if !self
             .sites
+            .snapshot()
             .site(&scope.site)
             .is_some_and(|site| site.enables(&scope.plugin))
         {

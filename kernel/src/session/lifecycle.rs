@@ -75,7 +75,8 @@ pub(crate) fn plugin_participant(p: &LiveParticipant) -> Participant {
 impl Sessions {
     /// Starts a session hosted by `account` on the account's site.
     pub async fn start(&self, account: &Account) -> Result<StartedSession, ApiError> {
-        let site = self.sites.site(&account.site).ok_or_else(|| {
+        let sites = self.sites.snapshot();
+        let site = sites.site(&account.site).ok_or_else(|| {
             ApiError::forbidden(format!(
                 "your account's site `{}` is not configured",
                 account.site
@@ -288,8 +289,8 @@ impl Sessions {
                 .filter(|s| s.host().and_then(|h| h.account_id) == host_account)
                 .map(|s| s.customers().count() as u32)
                 .sum();
-            let site = self
-                .sites
+            let sites = self.sites.snapshot();
+            let site = sites
                 .site(&session.site)
                 .ok_or_else(|| ApiError::unknown_session(&number))?;
             policy::check_customer_join(

@@ -34,7 +34,7 @@ use rate_limit::RateLimiter;
 use crate::api_error::ApiError;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
-use crate::site::SiteTable;
+use crate::site::Sites;
 use crate::storage::{ReportEntry, Storage, now_millis};
 
 /// Timing and addresses the sessions need.
@@ -62,7 +62,7 @@ pub struct SiteEvent {
 pub struct Sessions {
     pub(crate) storage: Arc<dyn Storage>,
     pub(crate) router: Arc<dyn MessageRouter>,
-    pub(crate) sites: Arc<SiteTable>,
+    pub(crate) sites: Arc<Sites>,
     pub(crate) settings: SessionSettings,
     pub(crate) live: Mutex<HashMap<String, LiveSession>>,
     plugin_events: mpsc::UnboundedSender<SiteEvent>,
@@ -76,7 +76,7 @@ impl Sessions {
     pub fn new(
         storage: Arc<dyn Storage>,
         router: Arc<dyn MessageRouter>,
-        sites: Arc<SiteTable>,
+        sites: Arc<Sites>,
         settings: SessionSettings,
         plugin_events: mpsc::UnboundedSender<SiteEvent>,
     ) -> Arc<Sessions> {

@@ -11,7 +11,7 @@ use super::{SessionSettings, Sessions};
 use crate::accounts::{AccountSpec, Accounts};
 use crate::plugin_host::services::{AgentCall, AgentError, PluginScope};
 use crate::routing::InProcessRouter;
-use crate::site::SiteTable;
+use crate::site::{SiteTable, Sites};
 use crate::storage::{AccountRole, GrantRecord, SqliteStorage, Storage, now_millis};
 
 struct Fixture {
@@ -49,7 +49,7 @@ async fn fixture() -> Fixture {
     let sessions = Sessions::new(
         storage.clone(),
         Arc::new(InProcessRouter::default()),
-        Arc::new(sites),
+        Arc::new(Sites::new(sites, storage.clone())),
         settings,
         events,
     );

@@ -1,5 +1,5 @@
-//! Storage behind a trait: accounts, signed-in browsers, support sessions,
-//! participants, consent grants, session reports and plugin key/value data.
+//! Storage behind a trait: sites, accounts, signed-in browsers, support
+//! sessions, participants, consent grants, session reports and plugin key/value data.
 //!
 //! [`SqliteStorage`] is the embedded default. The trait speaks in plain
 //! records and async calls so a PostgreSQL implementation fits beside it.
@@ -27,6 +27,11 @@ pub enum StorageError {
 /// Everything the kernel persists.
 #[async_trait]
 pub trait Storage: PluginKv {
+    /// Every stored site, by id.
+    async fn sites(&self) -> Result<Vec<SiteRecord>, StorageError>;
+    /// Inserts the site, or replaces the stored one of the same id.
+    async fn save_site(&self, site: &SiteRecord) -> Result<(), StorageError>;
+
     async fn create_account(&self, account: NewAccount) -> Result<Account, StorageError>;
     async fn account(&self, id: i64) -> Result<Option<Account>, StorageError>;
     async fn account_by_username(&self, username: &str) -> Result<Option<Account>, StorageError>;

@@ -91,6 +91,18 @@ pub struct WebSession {
     pub expires_at: Millis,
 }
 
+/// A site as stored: what `tether.toml` seeded or a site admin last saved.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SiteRecord {
+    pub id: String,
+    pub name: String,
+    /// Plugin ids, or `["*"]` for every loaded plugin.
+    pub plugins: Vec<String>,
+    pub session_mode: SessionMode,
+    pub max_customers_per_csr: u32,
+    pub updated_at: Millis,
+}
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct SessionRecord {
     pub number: String,

@@ -76,6 +76,21 @@ fn account(row: SqliteRow) -> Result<Account, sqlx::Error> {
     })
 }
 
+fn site(row: SqliteRow) -> Result<SiteRecord, sqlx::Error> {
+    let plugins: String = row.try_get("plugins")?;
+    let max: i64 = row.try_get("max_customers_per_csr")?;
+    Ok(SiteRecord {
+        id: row.try_get("id")?,
+        name: row.try_get("name")?,
+        plugins: serde_json::from_str(&plugins)
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+        session_mode: parse(row.try_get("session_mode")?)?,
+        max_customers_per_csr: u32::try_from(max)
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+        updated_at: row.try_get("updated_at")?,
+    })
+}
+
 fn session(row: SqliteRow) -> Result<SessionRecord, sqlx::Error> {
     Ok(SessionRecord {
         number: row.try_get("number")?,
@@ -117,6 +132,37 @@ fn grant(row: SqliteRow) -> Result<GrantRecord, sqlx::Error> {
 
 #[async_trait]
 impl Storage for SqliteStorage {
+    async fn sites(&self) -> Result<Vec<SiteRecord>, StorageError> {
+        sqlx::query("SELECT * FROM sites ORDER BY id")
+            .try_map(site)
+            .fetch_all(&self.pool)
+            .await
+            .map_err(backend)
+    }
+
+    async fn save_site(&self, record: &SiteRecord) -> Result<(), StorageError> {
+        let plugins = serde_json::to_string(&record.plugins)
+            .map_err(|error| StorageError::Backend(error.to_string()))?;
+        sqlx::query(
+            "INSERT INTO sites (id, name, plugins, session_mode, max_customers_per_csr, updated_at)
+             VALUES (?, ?, ?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET name = excluded.name, plugins = excluded.plugins,
+                 session_mode = excluded.session_mode,
+                 max_customers_per_csr = excluded.max_customers_per_csr,
+                 updated_at = excluded.updated_at",
+        )
+        .bind(&record.id)
+        .bind(&record.name)
+        .bind(plugins)
+        .bind(record.session_mode.as_str())
+        .bind(i64::from(record.max_customers_per_csr))
+        .bind(record.updated_at)
+        .execute(&self.pool)
+        .await
+        .map(|_| ())
+        .map_err(backend)
+    }
+
     async fn create_account(&self, new: NewAccount) -> Result<Account, StorageError> {
         let created_at = now_millis();
         let id: i64 = sqlx::query_scalar(
@@ -617,6 +663,35 @@ mod tests {
             Some(b"v".to_vec())
         );
         assert_eq!(storage.active_sessions().await.expect("sessions").len(), 1);
+    }
+
+    #[tokio::test]
+    async fn sites_are_inserted_then_replaced() {
+        let (_dir, storage) = open().await;
+        let mut acme = SiteRecord {
+            id: "acme".into(),
+            name: "Acme".into(),
+            plugins: vec!["*".into()],
+            session_mode: SessionMode::Single,
+            max_customers_per_csr: 5,
+            updated_at: 1,
+        };
+        storage.save_site(&acme).await.expect("inserted");
+        acme.name = "Acme support".into();
+        acme.plugins = vec!["echo".into(), "scripts".into()];
+        acme.session_mode = SessionMode::Multi;
+        acme.max_customers_per_csr = 2;
+        acme.updated_at = 2;
+        storage.save_site(&acme).await.expect("replaced");
+        assert_eq!(storage.sites().await.expect("read"), vec![acme.clone()]);
+        let refused = storage
+            .save_site(&SiteRecord {
+                max_customers_per_csr: 0,
+                ..acme.clone()
+            })
+            .await;
+        assert!(refused.is_err(), "the schema refuses no customers per CSR");
+        assert_eq!(storage.sites().await.expect("read"), vec![acme]);
     }
 
     #[tokio::test]

@@ -16,11 +16,15 @@ use crate::accounts::AccountSpec;
 use crate::api_error::ApiError;
 use crate::storage::{Account, AccountRole, SessionMode};
 
-fn require_admin(account: &Account) -> Result<(), ApiError> {
+/// Site administration (accounts here, the site in `admin_sites.rs`) is for
+/// the site admin role only.
+pub(super) fn require_admin(account: &Account) -> Result<(), ApiError> {
     if account.role == AccountRole::Admin {
         Ok(())
     } else {
-        Err(ApiError::forbidden("only a site admin can manage accounts"))
+        Err(ApiError::forbidden(
+            "only a site admin can manage the site and its accounts",
+        ))
     }
 }
 

@@ -1,8 +1,10 @@
-//! HTTP and WebSocket: health and plugin listings, sign-in, joining,
-//! reports and invitations over REST; the console, customer page and agent
-//! over WebSockets (`ws/`); the bundled web UI and plugin panels' files.
+//! HTTP and WebSocket: health and plugin listings, sign-in, site
+//! administration, joining, reports and invitations over REST; the
+//! console, customer page and agent over WebSockets (`ws/`); the bundled
+//! web UI and plugin panels' files.
 
 mod admin;
+mod admin_sites;
 mod auth;
 mod extract;
 mod invite;
@@ -46,6 +48,10 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/api/auth/signin", post(auth::sign_in))
         .route("/api/auth/signout", post(auth::sign_out))
         .route("/api/auth/me", get(auth::me))
+        .route(
+            "/api/admin/site",
+            get(admin_sites::get).put(admin_sites::put),
+        )
         .route("/api/admin/accounts", get(admin::list).post(admin::create))
         .route(
             "/api/admin/accounts/{username}",

@@ -1,0 +1,112 @@
+//! A site admin's own site over REST: its name, the plugins it enables and
+//! its session rules. Changes are checked, saved, and in effect for the
+//! next session, join, plugin command, agent call and event.
+
+use std::sync::Arc;
+
+use axum::Json;
+use axum::extract::State;
+use serde::{Deserialize, Serialize};
+
+use super::admin::require_admin;
+use super::auth::{CsrfChecked, SignedIn};
+use super::extract::ApiJson;
+use crate::Kernel;
+use crate::api_error::ApiError;
+use crate::site::{PluginSelection, Site, SiteChange, SiteSettings};
+use crate::storage::SessionMode;
+
+/// A loaded plugin a site admin can enable.
+#[derive(Serialize)]
+pub struct AvailablePlugin {
+    id: String,
+    name: String,
+    description: String,
+}
+
+/// `GET /api/admin/site` and the answer to `PUT`.
+#[derive(Serialize)]
+pub struct SiteView {
+    id: String,
+    name: String,
+    /// The loaded plugins the site enables.
+    plugins: Vec<String>,
+    /// `plugins = ["*"]`: every loaded plugin, including ones added later.
+    all_plugins: bool,
+    /// Every loaded plugin.
+    available: Vec<AvailablePlugin>,
+    session_mode: SessionMode,
+    max_customers_per_csr: u32,
+}
+
+fn view(kernel: &Kernel, site: &Site) -> SiteView {
+    let loaded = || kernel.plugins.plugins().map(|p| &p.manifest);
+    SiteView {
+        id: site.id.clone(),
+        name: site.name.clone(),
+        plugins: loaded()
+            .filter(|m| site.enables(&m.id))
+            .map(|m| m.id.clone())
+            .collect(),
+        all_plugins: site.plugins == PluginSelection::All,
+        available: loaded()
+            .map(|m| AvailablePlugin {
+                id: m.id.clone(),
+                name: m.name.clone(),
+                description: m.description.clone(),
+            })
+            .collect(),
+        session_mode: site.settings.session_mode,
+        max_customers_per_csr: site.settings.max_customers_per_csr,
+    }
+}
+
+/// `GET /api/admin/site`: the signed-in admin's site.
+pub async fn get(
+    State(kernel): State<Arc<Kernel>>,
+    SignedIn { account, .. }: SignedIn,
+) -> Result<Json<SiteView>, ApiError> {
+    require_admin(&account)?;
+    let sites = kernel.sites.snapshot();
+    let site = sites
+        .site(&account.site)
+        .ok_or_else(|| ApiError::not_found(format!("no site `{}`", account.site)))?;
+    Ok(Json(view(&kernel, site)))
+}
+
+/// Everything about the site a site admin sets; all fields are required,
+/// so a request states the whole site.
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct SiteBody {
+    name: String,
+    /// Plugin ids, or `["*"]` for every loaded plugin.
+    plugins: Vec<String>,
+    session_mode: SessionMode,
+    max_customers_per_csr: u32,
+}
+
+/// `PUT /api/admin/site`: replaces the admin's own site settings. A
+/// refused change (400) leaves the site as it was.
+pub async fn put(
+    State(kernel): State<Arc<Kernel>>,
+    CsrfChecked(signed_in): CsrfChecked,
+    // Read after the role check, so a CSR learns nothing from the body's
+    // checks.
+    body: Result<ApiJson<SiteBody>, ApiError>,
+) -> Result<Json<SiteView>, ApiError> {
+    let admin = &signed_in.account;
+    require_admin(admin)?;
+    let ApiJson(body) = body?;
+    let change = SiteChange {
+        name: body.name,
+        plugins: body.plugins,
+        settings: SiteSettings {
+            session_mode: body.session_mode,
+            max_customers_per_csr: body.max_customers_per_csr,
+        },
+    };
+    let site = kernel.plugins.update_site(&admin.site, &change).await?;
+    tracing::info!(admin = %admin.username, site = %site.id, "site changed by its admin");
+    Ok(Json(view(&kernel, &site)))
+}
