@@ -324,3 +324,146 @@ async fn the_support_flow_in_english() {
 async fn the_support_flow_in_japanese() {
     support_flow("ja").await;
 }
+
+/// Markup a customer (or their computer) could send. Were it parsed, the
+/// image would fail to load and set `window.injected`.
+const MARKUP: &str = "<img src=x onerror=\"window.injected=1\"><b>bold</b>";
+
+/// Nothing parsed as markup ran or became an element in the current frame.
+async fn assert_not_injected(context: &BrowserContext, what: &str) {
+    let verdict = context
+        .eval(
+            "return { injected: window.injected === 1, \
+                      images: document.querySelectorAll('img, b').length }",
+        )
+        .await;
+    assert_eq!(verdict["injected"], false, "{what}: markup ran");
+    assert_eq!(verdict["images"], 0, "{what}: markup became elements");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn markup_from_customers_is_shown_as_text_and_panels_are_walled_off() {
+    let kernel = KernelProcess::configure(
+        &bundled_manifests(),
+        CONFIG,
+        &[
+            TestAccount::csr("anna", "Anna Berg", "default"),
+            TestAccount {
+                role: "admin",
+                ..TestAccount::csr("lee", "Lee Admin", "default")
+            },
+        ],
+    )
+    .launch();
+    let words = Dictionary::load("en");
+    let browser = Browser::start().await;
+    let csr = browser.context("markup-csr", "en").await;
+    sign_in(&csr, &kernel, &words).await;
+    let (number, link) = start_session(&csr).await;
+
+    // The customer's name and chat message.
+    let customer = browser.context("markup-customer", "en").await;
+    let name = format!("Carl {MARKUP}");
+    let token = customer_joins(&customer, &link, &name).await;
+    csr.wait_text(&test_id("participant-name"), &name).await;
+    customer.fill(&test_id("chat-input"), MARKUP).await;
+    customer.click(&test_id("chat-send")).await;
+    csr.wait_text(&test_id("chat-text"), MARKUP).await;
+
+    // System information: the computer reports markup in LANG.
+    let state = tempfile::tempdir().expect("agent state");
+    let agent = AgentProcess::spawn_with_env(
+        state.path(),
+        "simulated",
+        &["join", &link, "--token", &token],
+        &[("LANG", MARKUP)],
+    );
+    agent.wait_for_line("Connected to support session").await;
+    in_panel(&csr, "sysinfo", "system-information").await;
+    csr.click(&test_id("sysinfo-view")).await;
+    csr.leave_frame().await;
+    allow_on_page(&customer, "Anna Berg").await;
+    csr.enter_frame("iframe[data-plugin=\"sysinfo\"]").await;
+    csr.click(&test_id("sysinfo-category-environment")).await;
+    csr.wait_text(&test_id("sysinfo-table"), MARKUP).await;
+    assert_not_injected(&csr, "system information panel").await;
+
+    // The panel's sandbox: an opaque origin without cookies or network.
+    let cookie = csr
+        .eval("try { return 'read: ' + document.cookie } catch (e) { return 'blocked: ' + e.name }")
+        .await;
+    assert_eq!(cookie, "blocked: SecurityError", "{cookie}");
+    let fetched = csr
+        .eval_async(
+            "const done = arguments[arguments.length - 1]; \
+             fetch('/api/auth/me', { credentials: 'include' }) \
+               .then(r => done('answered ' + r.status), e => done('blocked: ' + e.name));",
+        )
+        .await;
+    assert!(
+        fetched.as_str().is_some_and(|f| f.starts_with("blocked")),
+        "a panel reached the REST API: {fetched}"
+    );
+    let parent = csr
+        .eval("try { return 'read: ' + window.parent.document.cookie } catch (e) { return 'blocked: ' + e.name }")
+        .await;
+    assert_eq!(parent, "blocked: SecurityError", "{parent}");
+    csr.leave_frame().await;
+
+    // Script output: a library script prints markup; its log lines come
+    // into the chat.
+    let lee = tether_tests::clients::Csr::sign_in(&kernel, "lee", PASSWORD)
+        .await
+        .expect("lee signs in");
+    let anna = tether_tests::clients::Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("anna signs in");
+    let library = "/api/plugins/scripts/commands";
+    let set = lee
+        .post(
+            library,
+            serde_json::json!({ "name": "categories.set", "payload": { "categories": ["Checks"] } }),
+        )
+        .await;
+    assert_eq!(set.status, 200, "{}", set.text);
+    let script = format!("#!/bin/sh\necho '{MARKUP}'\n");
+    let added = anna
+        .post(
+            library,
+            serde_json::json!({ "name": "library.add", "payload": {
+                "name": "Markup", "category": "Checks", "published": false,
+                "script": { "file_name": "markup.sh", "content": base64_encode(script.as_bytes()) } } }),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let id = added.body["id"].as_str().expect("script id").to_owned();
+    let run = tokio::spawn(async move {
+        anna.post(
+            library,
+            serde_json::json!({ "name": "run", "session": number, "payload": { "scripts": [id] } }),
+        )
+        .await
+    });
+    allow_on_page(&customer, "Anna Berg").await;
+    let ran = run.await.expect("the run finishes");
+    assert_eq!(ran.status, 200, "{}", ran.text);
+    let chat = csr
+        .wait_text(&test_id("chat-messages"), "window.injected")
+        .await;
+    assert!(
+        chat.matches(MARKUP).count() >= 2,
+        "chat and script output: {chat}"
+    );
+    csr.screenshot("markup-as-text").await;
+    customer.screenshot("markup-as-text").await;
+    assert_not_injected(&csr, "console").await;
+    assert_not_injected(&customer, "customer page").await;
+    drop(agent);
+    customer.close().await;
+    csr.close().await;
+}
+
+fn base64_encode(bytes: &[u8]) -> String {
+    use base64::Engine;
+    base64::engine::general_purpose::STANDARD.encode(bytes)
+}

@@ -21,11 +21,23 @@ pub struct AgentProcess {
 impl AgentProcess {
     /// `tether-agent --backend <backend> <args…>` with its own state directory.
     pub fn spawn(state_dir: &Path, backend: &str, args: &[&str]) -> AgentProcess {
+        AgentProcess::spawn_with_env(state_dir, backend, args, &[])
+    }
+
+    /// Like [`AgentProcess::spawn`], with extra environment variables (what
+    /// the customer's computer reports, for instance).
+    pub fn spawn_with_env(
+        state_dir: &Path,
+        backend: &str,
+        args: &[&str],
+        env: &[(&str, &str)],
+    ) -> AgentProcess {
         let mut child = Command::new(agent_binary())
             .arg("--state-dir")
             .arg(state_dir)
             .args(["--backend", backend])
             .args(args)
+            .envs(env.iter().copied())
             .env("RUST_LOG", "warn")
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())

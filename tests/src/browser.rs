@@ -214,6 +214,15 @@ impl BrowserContext {
             .expect("script runs")
     }
 
+    /// Runs `script`, which calls its last argument with a result, and
+    /// returns that result (for promises such as `fetch`).
+    pub async fn eval_async(&self, script: &str) -> Value {
+        self.client
+            .execute_async(script, Vec::new())
+            .await
+            .expect("script runs")
+    }
+
     /// Works inside the iframe `css` (a plugin panel) until [`leave_frame`].
     pub async fn enter_frame(&self, css: &str) {
         self.find(css)
