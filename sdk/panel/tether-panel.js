@@ -99,21 +99,24 @@
       onMessage: function (handler) {
         messageHandlers.push(handler);
       },
-      /**
-       * Sends a command to this panel's plugin. In a session the selected
-       * customer goes along as `participant` unless the payload names one.
-       */
+      /** Sends a command to this panel's plugin; resolves with its answer. */
       command: function (name, payload) {
         var body = payload === undefined ? {} : payload;
-        var customer = panel.context && panel.context.customer;
-        if (customer && body && typeof body === "object" && !Array.isArray(body) && !("participant" in body)) {
-          body = Object.assign({ participant: customer.id }, body);
-        }
         var id = nextId++;
         return new Promise(function (resolve, reject) {
           pending[id] = { resolve: resolve, reject: reject };
           window.parent.postMessage({ tether: BRIDGE_VERSION, type: "command", id: id, name: name, payload: body }, "*");
         });
+      },
+      /**
+       * A command about the selected customer: their participant id goes
+       * along as `participant` (the plugin's `Command::customer`).
+       */
+      customerCommand: function (name, payload) {
+        var customer = panel.context && panel.context.customer;
+        var body = Object.assign({}, payload || {});
+        if (customer && !("participant" in body)) body.participant = customer.id;
+        return panel.command(name, body);
       },
     };
 

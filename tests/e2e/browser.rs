@@ -467,3 +467,137 @@ fn base64_encode(bytes: &[u8]) -> String {
     use base64::Engine;
     base64::engine::general_purpose::STANDARD.encode(bytes)
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_site_admin_pages_and_the_script_library_panel() {
+    let kernel = KernelProcess::configure(
+        &bundled_manifests(),
+        CONFIG,
+        &[
+            TestAccount::csr("anna", "Anna Berg", "default"),
+            TestAccount {
+                role: "admin",
+                ..TestAccount::csr("lee", "Lee Admin", "default")
+            },
+        ],
+    )
+    .launch();
+    let words = Dictionary::load("en");
+    let browser = Browser::start().await;
+
+    // The site admin: script categories (a plugin's admin panel), the
+    // site's session mode, a new account.
+    let admin = browser.context("admin", "en").await;
+    admin.goto(&kernel.url("/")).await;
+    admin.fill(&test_id("signin-user"), "lee").await;
+    admin.fill(&test_id("signin-password"), PASSWORD).await;
+    admin.click(&test_id("signin-submit")).await;
+    admin.click(&test_id("admin-link")).await;
+    admin.wait_text("h1", &words.get("admin.title")).await;
+    admin
+        .enter_frame("iframe[data-plugin=\"scripts\"][data-panel=\"categories\"]")
+        .await;
+    admin.fill(&test_id("category-name"), "Checks").await;
+    admin.click(&test_id("category-add")).await;
+    admin.click(&test_id("categories-save")).await;
+    admin
+        .wait_text(&test_id("categories-status"), "Categories saved.")
+        .await;
+    admin.leave_frame().await;
+    admin
+        .find(&format!("{} option[value=\"multi\"]", test_id("site-mode")))
+        .await;
+    admin
+        .eval("const s = document.querySelector('[data-test=\"site-mode\"]'); s.value = 'multi'; s.dispatchEvent(new Event('change'));")
+        .await;
+    admin.fill(&test_id("site-max"), "3").await;
+    admin.click(&test_id("site-save")).await;
+    admin
+        .wait_text(&test_id("site-status"), &words.get("common.saved"))
+        .await;
+    admin.fill(&test_id("new-username"), "bolind").await;
+    admin.fill(&test_id("new-display-name"), "Bo Lind").await;
+    admin
+        .fill(&test_id("new-password"), "a long enough password")
+        .await;
+    admin.click(&test_id("create-account")).await;
+    admin.wait_text(&test_id("admin-accounts"), "Bo Lind").await;
+    admin.screenshot("admin").await;
+    let lee = tether_tests::clients::Csr::sign_in(&kernel, "lee", PASSWORD)
+        .await
+        .expect("lee signs in");
+    let site = lee.get("/api/admin/site").await;
+    assert_eq!(site.body["session_mode"], "multi", "{}", site.text);
+    assert_eq!(site.body["max_customers_per_csr"], 3, "{}", site.text);
+    assert!(
+        tether_tests::clients::Csr::sign_in(&kernel, "bolind", "a long enough password")
+            .await
+            .is_ok(),
+        "the new account signs in"
+    );
+
+    // A CSR is turned away from the admin pages.
+    let csr = browser.context("library-csr", "en").await;
+    sign_in(&csr, &kernel, &words).await;
+    csr.goto(&kernel.url("/admin")).await;
+    csr.wait_text(&test_id("admin-refused"), &words.get("admin.only_admins"))
+        .await;
+
+    // The script library panel: two scripts uploaded from files, chosen,
+    // reordered, and run on the customer's computer in that order.
+    csr.goto(&kernel.url("/")).await;
+    let (_number, link) = start_session(&csr).await;
+    let customer = browser.context("library-customer", "en").await;
+    let token = customer_joins(&customer, &link, "Carl").await;
+    let state = tempfile::tempdir().expect("agent state");
+    let agent = AgentProcess::spawn(
+        state.path(),
+        "simulated",
+        &["join", &link, "--token", &token],
+    );
+    agent.wait_for_line("Connected to support session").await;
+    let files = tempfile::tempdir().expect("script files");
+    in_panel(&csr, "scripts", "library").await;
+    for (name, output) in [("First", "first-ran"), ("Second", "second-ran")] {
+        let file = files.path().join(format!("{}.sh", name.to_lowercase()));
+        std::fs::write(&file, format!("#!/bin/sh\necho {output}\n")).expect("script file");
+        csr.click(&test_id("add-script")).await;
+        csr.fill(&test_id("script-name"), name).await;
+        csr.find(&test_id("script-file"))
+            .await
+            .send_keys(&file.display().to_string())
+            .await
+            .expect("file chosen");
+        csr.click(&test_id("script-save")).await;
+        csr.wait_text(&test_id("library"), name).await;
+    }
+    for name in ["First", "Second"] {
+        let row = format!(
+            "tr[data-test=\"library-row\"]:nth-child({}) {}",
+            if name == "First" { 1 } else { 2 },
+            test_id("choose")
+        );
+        csr.click(&row).await;
+    }
+    csr.click(&format!(
+        "li[data-test=\"run-item\"]:nth-child(2) {}",
+        test_id("move-up")
+    ))
+    .await;
+    csr.wait_text("li[data-test=\"run-item\"]:nth-child(1)", "Second")
+        .await;
+    csr.leave_frame().await;
+    csr.screenshot("script-library").await;
+    csr.enter_frame("iframe[data-plugin=\"scripts\"]").await;
+    csr.click(&test_id("run")).await;
+    csr.leave_frame().await;
+    allow_on_page(&customer, "Anna Berg").await;
+    let chat = csr.wait_text(&test_id("chat-messages"), "first-ran").await;
+    let second = chat.find("second-ran").expect("the second script ran");
+    let first = chat.find("first-ran").expect("the first script ran");
+    assert!(second < first, "run in the chosen order: {chat}");
+    drop(agent);
+    customer.close().await;
+    csr.close().await;
+    admin.close().await;
+}

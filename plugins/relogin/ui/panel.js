@@ -107,7 +107,7 @@
     password.value = "";
     busy = true;
     setStatus("waiting", { customer: customer });
-    panel.command("logon", form).then(
+    panel.customerCommand("logon", form).then(
       function (answer) {
         busy = false;
         if (answer.status === "logged_on") loggedOnAs[customerId] = form.user;
@@ -124,7 +124,7 @@
     var customerId = panel.context.customer.id;
     busy = true;
     render();
-    panel.command("logoff", {}).then(
+    panel.customerCommand("logoff", {}).then(
       function (answer) {
         busy = false;
         if (answer.status !== "not_allowed") delete loggedOnAs[customerId];

@@ -70,7 +70,7 @@
     if (!window.confirm(panel.t("confirm", name))) return;
     busy = true;
     setStatus("waiting", name);
-    panel.command("restart", {}).then(
+    panel.customerCommand("restart", {}).then(
       function (answer) {
         busy = false;
         setStatus(answer.status, { customer: answer.customer }, answer.status !== "restarting");

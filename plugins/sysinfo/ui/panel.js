@@ -110,7 +110,7 @@
     state.busy = true;
     setStatus(panel.t("waiting", { customer: customer.display_name }));
     render();
-    panel.command(command, {}).then(
+    panel.customerCommand(command, {}).then(
       function (answer) {
         state.busy = false;
         if (answer.status === "ok") {
@@ -132,7 +132,7 @@
 
   /** Save and Print both use the plugin's text of all categories. */
   function allCategoriesText(then) {
-    panel.command("save", {}).then(then, function (error) {
+    panel.customerCommand("save", {}).then(then, function (error) {
       setStatus(panel.t("failed", { error: error.message }), true);
       render();
     });

@@ -30,7 +30,12 @@ async function pluginPanels(account: Account): Promise<HTMLElement> {
     for (const plugin of plugins) {
       for (const panel of plugin.panels.filter((p) => p.location === "admin")) {
         const spec: PanelSpec = { ...panel, plugin: plugin.id };
-        const frame = new PanelFrame(spec, sendOverRest, { session: null, customer: null, role: "admin" });
+        const frame = new PanelFrame(spec, sendOverRest, {
+          session: null,
+          customer: null,
+          role: "admin",
+          user: { username: account.username, display_name: account.display_name },
+        });
         frame.iframe.classList.add("admin-panel");
         section.append(el("h3", null, panelTitle(spec)), frame.iframe);
       }

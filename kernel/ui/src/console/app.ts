@@ -34,6 +34,7 @@ export class ConsoleApp implements SessionHost {
   readonly connection = new Connection("/ws/console");
   panels: PanelSpec[] = [];
   readonly csrName: string;
+  readonly user: { username: string; display_name: string };
   private views = new Map<string, SessionView>();
   private tabs = new Map<string, HTMLButtonElement>();
   private active: string | null = null;
@@ -48,6 +49,7 @@ export class ConsoleApp implements SessionHost {
     private readonly signedOut: () => void,
   ) {
     this.csrName = account.display_name;
+    this.user = { username: account.username, display_name: account.display_name };
     this.dashboard = this.buildDashboard();
   }
 

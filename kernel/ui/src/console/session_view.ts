@@ -10,6 +10,7 @@ import { t, tAttr, tn } from "../lib/i18n";
 import { PanelFrame, panelTitle, type PanelContext, type PanelSpec } from "../lib/panels";
 import type { Connection, Participant } from "../lib/socket";
 import { openInviteDialog } from "./invite";
+import { sendPluginCommand } from "./plugin_commands";
 import { openReportDialog } from "./report";
 import type { SessionInfo } from "./types";
 
@@ -20,6 +21,8 @@ interface Member extends Participant {
 export interface SessionHost {
   connection: Connection;
   csrName: string;
+  /** The signed-in CSR, as panels see them. */
+  user: { username: string; display_name: string };
   panels: PanelSpec[];
   /** The session is over for this console: drop its tab. */
   closed(number: string): void;
@@ -156,8 +159,7 @@ export class SessionView {
     specs.forEach((spec, index) => {
       const frame = new PanelFrame(
         spec,
-        (plugin, name, payload) =>
-          this.app.connection.request("plugin.command", { session: this.number, plugin, name, payload }),
+        (plugin, name, payload) => sendPluginCommand(this.app.connection, this.number, plugin, name, payload),
         this.panelContext(),
       );
       this.frames.push(frame);
@@ -188,6 +190,7 @@ export class SessionView {
       session: this.number,
       customer: customer && !customer.away ? { id: customer.id, display_name: customer.display_name } : null,
       role: this.isHost ? "host" : "assistant",
+      user: this.app.user,
     };
   }
 

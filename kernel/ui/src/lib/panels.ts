@@ -22,6 +22,8 @@ export interface PanelContext {
   customer: { id: string; display_name: string } | null;
   /** `host` or `assistant` in a session; `admin` on the admin pages. */
   role: string;
+  /** The signed-in CSR (panels show "your" scripts and the like). */
+  user: { username: string; display_name: string };
 }
 
 /** Sends a command to the panel's plugin; resolves with its answer. */
