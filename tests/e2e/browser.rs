@@ -145,6 +145,15 @@ async fn in_panel(csr: &BrowserContext, plugin: &str, panel: &str) {
         .await;
 }
 
+async fn switch_language(context: &BrowserContext, language: &str) {
+    context
+        .eval(&format!(
+            "const s = document.querySelector('[data-test=\"language\"]'); \
+             s.value = '{language}'; s.dispatchEvent(new Event('change'));"
+        ))
+        .await;
+}
+
 async fn support_flow(language: &str) {
     let words = Dictionary::load(language);
     let kernel = launch();
@@ -245,6 +254,22 @@ async fn support_flow(language: &str) {
     customer
         .wait_text(&test_id("chat-text"), "Hello Carl")
         .await;
+
+    // The language switch: the page changes language and keeps the chat.
+    if language == "en" {
+        switch_language(&customer, "fr").await;
+        let french = Dictionary::load("fr");
+        customer
+            .wait_text(
+                &test_id("customer-you"),
+                &french.fill("customer.you_are", &[("name", "Carl")]),
+            )
+            .await;
+        customer
+            .wait_text(&test_id("chat-text"), "Hello Carl")
+            .await;
+        switch_language(&customer, "en").await;
+    }
 
     // Restart: the customer allows, the helper goes, comes back by itself.
     in_panel(&csr, "restart", "restart").await;

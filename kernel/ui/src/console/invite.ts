@@ -45,7 +45,7 @@ export function openInviteDialog(target: InviteTarget): void {
   let invitee: Invitee = "customer";
   const text = () => invitationText(invitee, target.csrName, target.number, target.joinLink, window.location.origin);
   const email = el("input", { attrs: { id: "invite-email", type: "email", "data-test": "invite-email" } });
-  const mailto = el("a", { class: "button primary", attrs: { "data-test": "invite-mailto", target: "_blank", rel: "noopener" } }, tn("invite.mail_program"));
+  const mailto = el("a", { class: "button primary", attrs: { "data-test": "invite-mailto" } }, tn("invite.mail_program"));
   const status = el("p", { class: "status", attrs: { role: "status", "data-test": "invite-status" } });
   const refresh = () => mailto.setAttribute("href", mailtoLink(text(), email.value.trim()));
   email.addEventListener("input", refresh);
