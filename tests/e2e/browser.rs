@@ -626,3 +626,120 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     csr.close().await;
     admin.close().await;
 }
+
+/// Signs `username` in from the sign-in form.
+async fn sign_in_as(context: &BrowserContext, kernel: &KernelProcess, username: &str) {
+    context.goto(&kernel.url("/")).await;
+    context.fill(&test_id("signin-user"), username).await;
+    context.fill(&test_id("signin-password"), PASSWORD).await;
+    context.click(&test_id("signin-submit")).await;
+    context.find(&test_id("dashboard-view")).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn assisting_passing_control_selecting_customers_and_session_tabs() {
+    let kernel = KernelProcess::configure(
+        &bundled_manifests(),
+        CONFIG,
+        &[
+            TestAccount::csr("anna", "Anna Berg", "default"),
+            TestAccount::csr("bolind", "Bo Lind", "default"),
+            TestAccount {
+                session_mode: Some("multi"),
+                ..TestAccount::csr("mia", "Mia Holm", "default")
+            },
+        ],
+    )
+    .launch();
+    let words = Dictionary::load("en");
+    let browser = Browser::start().await;
+
+    // Single-session mode: two customers; the host selects one.
+    let anna = browser.context("control-anna", "en").await;
+    sign_in_as(&anna, &kernel, "anna").await;
+    let (number, _link) = start_session(&anna).await;
+    let _carl = tether_tests::clients::Customer::join(&kernel, &number, "Carl").await;
+    let _dana = tether_tests::clients::Customer::join(&kernel, &number, "Dana").await;
+    anna.wait_text(&test_id("participants"), "Dana").await;
+    assert!(
+        anna.client
+            .find(fantoccini::Locator::Css(&test_id("selected")))
+            .await
+            .is_err(),
+        "with two customers nobody is selected until the host chooses"
+    );
+    anna.click("li[data-test=\"participant\"]:nth-child(3) [data-test=\"select-customer\"]")
+        .await;
+    anna.wait_text(
+        "li[data-test=\"participant\"]:nth-child(3)",
+        &words.get("participants.selected"),
+    )
+    .await;
+    let selected = anna
+        .find("li[data-test=\"participant\"]:nth-child(3) [data-test=\"participant-name\"]")
+        .await
+        .text()
+        .await
+        .expect("the selected customer's name");
+    anna.screenshot("two-customers").await;
+
+    // Another CSR assists by number: no End, but Leave.
+    let bo = browser.context("control-bo", "en").await;
+    sign_in_as(&bo, &kernel, "bolind").await;
+    bo.fill(&test_id("assist-number"), &number).await;
+    bo.click(&test_id("assist")).await;
+    bo.find(&test_id("leave-session")).await;
+    assert!(
+        bo.client
+            .find(fantoccini::Locator::Css(&test_id("end-session")))
+            .await
+            .is_err(),
+        "an assistant cannot end the session"
+    );
+    bo.wait_text(&test_id("participants"), &selected).await;
+
+    // The host passes control; the assistant now drives and passes it back.
+    anna.wait_text(&test_id("pass-to"), "Bo Lind").await;
+    anna.click(&test_id("pass-control")).await;
+    anna.wait_text(
+        &test_id("session-notice"),
+        &words.fill("session.control_passed", &[("name", "Bo Lind")]),
+    )
+    .await;
+    anna.find(&test_id("leave-session")).await;
+    bo.find(&test_id("end-session")).await;
+    bo.wait_text(&test_id("pass-control"), &words.get("session.pass_back"))
+        .await;
+    bo.screenshot("in-control").await;
+    bo.click(&test_id("pass-control")).await;
+    anna.find(&test_id("end-session")).await;
+    bo.find(&test_id("leave-session")).await;
+
+    // The assistant leaves: their tab closes, the host is told.
+    bo.click(&test_id("leave-session")).await;
+    bo.find(&test_id("dashboard-view")).await;
+    anna.wait_text(
+        &test_id("session-notice"),
+        &words.fill("participants.left", &[("name", "Bo Lind")]),
+    )
+    .await;
+
+    // Multi-session mode: each session in its own tab.
+    let mia = browser.context("control-mia", "en").await;
+    sign_in_as(&mia, &kernel, "mia").await;
+    let (first, _) = start_session(&mia).await;
+    mia.click(&test_id("dashboard")).await;
+    mia.click(&test_id("start-session")).await;
+    mia.wait_text(&test_id("session-tabs"), &spaced(&first))
+        .await;
+    let tabs = mia
+        .client
+        .find_all(fantoccini::Locator::Css(&test_id("session-tab")))
+        .await
+        .expect("tabs");
+    assert_eq!(tabs.len(), 2, "two sessions, two tabs");
+    mia.screenshot("two-session-tabs").await;
+    for context in [anna, bo, mia] {
+        context.close().await;
+    }
+}
