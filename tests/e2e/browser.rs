@@ -78,6 +78,22 @@ impl Dictionary {
     }
 }
 
+/// A kernel with the CSR `anna` and the site admin `lee`.
+fn launch_with_site_admin() -> KernelProcess {
+    KernelProcess::configure(
+        &bundled_manifests(),
+        CONFIG,
+        &[
+            TestAccount::csr("anna", "Anna Berg", "default"),
+            TestAccount {
+                role: "admin",
+                ..TestAccount::csr("lee", "Lee Admin", "default")
+            },
+        ],
+    )
+    .launch()
+}
+
 fn launch() -> KernelProcess {
     KernelProcess::configure(
         &bundled_manifests(),
@@ -368,18 +384,7 @@ async fn assert_not_injected(context: &BrowserContext, what: &str) {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn markup_from_customers_is_shown_as_text_and_panels_are_walled_off() {
-    let kernel = KernelProcess::configure(
-        &bundled_manifests(),
-        CONFIG,
-        &[
-            TestAccount::csr("anna", "Anna Berg", "default"),
-            TestAccount {
-                role: "admin",
-                ..TestAccount::csr("lee", "Lee Admin", "default")
-            },
-        ],
-    )
-    .launch();
+    let kernel = launch_with_site_admin();
     let words = Dictionary::load("en");
     let browser = Browser::start().await;
     let csr = browser.context("markup-csr", "en").await;
@@ -495,28 +500,14 @@ fn base64_encode(bytes: &[u8]) -> String {
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn the_site_admin_pages_and_the_script_library_panel() {
-    let kernel = KernelProcess::configure(
-        &bundled_manifests(),
-        CONFIG,
-        &[
-            TestAccount::csr("anna", "Anna Berg", "default"),
-            TestAccount {
-                role: "admin",
-                ..TestAccount::csr("lee", "Lee Admin", "default")
-            },
-        ],
-    )
-    .launch();
+    let kernel = launch_with_site_admin();
     let words = Dictionary::load("en");
     let browser = Browser::start().await;
 
     // The site admin: script categories (a plugin's admin panel), the
     // site's session mode, a new account.
     let admin = browser.context("admin", "en").await;
-    admin.goto(&kernel.url("/")).await;
-    admin.fill(&test_id("signin-user"), "lee").await;
-    admin.fill(&test_id("signin-password"), PASSWORD).await;
-    admin.click(&test_id("signin-submit")).await;
+    sign_in_as(&admin, &kernel, "lee").await;
     admin.click(&test_id("admin-link")).await;
     admin.wait_text("h1", &words.get("admin.title")).await;
     admin
