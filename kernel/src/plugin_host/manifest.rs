@@ -437,6 +437,12 @@ time-per-event-ms = 2000
         );
         assert_eq!(manifest.limits.memory_mb, 32);
         assert_eq!(manifest.settings_schema["type"], "object");
+        let titled = parse(&GOOD.replace(
+            "entry = \"index.html\"",
+            "entry = \"index.html\"\ntitles = { ja = \"システム情報\" }",
+        ))
+        .expect("valid with titles");
+        assert_eq!(titled.panels[0].titles["ja"], "システム情報");
     }
 
     /// Each bad case: (what to replace, replacement, expected field, expected
@@ -514,6 +520,18 @@ time-per-event-ms = 2000
             "location = \"desktop\"",
             "panels[0].location",
             "not one of",
+        ),
+        (
+            "entry = \"index.html\"",
+            "entry = \"index.html\"\ntitles = { Danish = \"Systemoplysninger\" }",
+            "panels[0].titles",
+            "not a language code",
+        ),
+        (
+            "entry = \"index.html\"",
+            "entry = \"index.html\"\ntitles = { ja = \" \" }",
+            "panels[0].titles",
+            "must not be empty",
         ),
         (
             "memory-mb = 32",
