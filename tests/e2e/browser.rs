@@ -318,6 +318,12 @@ async fn support_flow(language: &str) {
         .await;
     csr.screenshot("rejoined").await;
 
+    // Reopening the page offers to rejoin without the number.
+    customer.goto(&kernel.url("/join")).await;
+    customer.find(&test_id("rejoin-card")).await;
+    customer.click(&test_id("rejoin")).await;
+    customer.wait_text(&test_id("customer-you"), "Carl").await;
+
     // Log on as another user, and off again.
     in_panel(&csr, "relogin", "log-on").await;
     csr.fill(&test_id("relogin-user"), "lee-admin").await;
@@ -730,6 +736,17 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
         .expect("tabs");
     assert_eq!(tabs.len(), 2, "two sessions, two tabs");
     mia.screenshot("two-session-tabs").await;
+
+    // Tools → Invite works on the open session; signing out ends at the form.
+    mia.click("[data-test=\"tools-menu\"] summary").await;
+    mia.click(&test_id("tools-invite")).await;
+    let mailto = mia.attribute(&test_id("invite-mailto"), "href").await;
+    assert!(mailto.starts_with("mailto:?subject="), "{mailto}");
+    mia.click(&test_id("invite-close")).await;
+    mia.click(&test_id("sign-out")).await;
+    mia.find(&test_id("signin-user")).await;
+    mia.goto(&kernel.url("/")).await;
+    mia.find(&test_id("signin-user")).await;
     for context in [anna, bo, mia] {
         context.close().await;
     }
