@@ -230,6 +230,15 @@ async fn support_flow(language: &str) {
     .await;
     csr.screenshot("waiting-for-consent").await;
     customer.screenshot("consent-prompt").await;
+    if language == "ja" {
+        // The manifest's translation, with the CSR's name filled in.
+        customer
+            .wait_text(
+                &test_id("consent-text"),
+                "Anna Berg があなたのコンピューターのシステム情報を表示しようとしています",
+            )
+            .await;
+    }
     allow_on_page(&customer, "Anna Berg").await;
     csr.enter_frame("iframe[data-plugin=\"sysinfo\"]").await;
     csr.find(&test_id("sysinfo-category-memory")).await;

@@ -73,6 +73,7 @@ impl Sessions {
             .map(|c| c.consent_text.replace("{csr}", &host_name))
             .collect::<Vec<_>>()
             .join(" ");
+        let texts = translated_prompts(&request.capabilities, &host_name);
         let names: Vec<String> = request
             .capabilities
             .iter()
@@ -85,6 +86,7 @@ impl Sessions {
             plugin: scope.plugin.clone(),
             capabilities: names.clone(),
             text: text.clone(),
+            texts,
             detail: request.detail.clone(),
             page_open: self.router.is_connected(&Endpoint::ui(&request.customer)),
         };
@@ -279,5 +281,59 @@ impl From<ApiError> for ConsentError {
             ErrorCode::NotFound => ConsentError::UnknownSession(error.message),
             _ => ConsentError::Invalid(error.message),
         }
+    }
+}
+
+/// The prompt in every language some capability is translated into; a
+/// capability without that language contributes its English sentence.
+fn translated_prompts(
+    capabilities: &[crate::plugin_host::services::AskedCapability],
+    csr: &str,
+) -> std::collections::BTreeMap<String, String> {
+    let languages: std::collections::BTreeSet<&String> = capabilities
+        .iter()
+        .flat_map(|c| c.translations.keys())
+        .collect();
+    languages
+        .into_iter()
+        .map(|language| {
+            let text = capabilities
+                .iter()
+                .map(|c| {
+                    c.translations
+                        .get(language)
+                        .unwrap_or(&c.consent_text)
+                        .replace("{csr}", csr)
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            (language.clone(), text)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::translated_prompts;
+    use crate::plugin_host::services::AskedCapability;
+
+    #[test]
+    fn prompts_are_composed_per_language_with_english_where_untranslated() {
+        let capabilities = [
+            AskedCapability {
+                name: "account.logon".into(),
+                consent_text: "{csr} wants to log on.".into(),
+                translations: [("ja".to_owned(), "{csr} がログオンします。".to_owned())].into(),
+            },
+            AskedCapability {
+                name: "account.logoff".into(),
+                consent_text: "{csr} logs off later.".into(),
+                translations: Default::default(),
+            },
+        ];
+        let texts = translated_prompts(&capabilities, "Anna");
+        assert_eq!(texts.len(), 1);
+        assert_eq!(texts["ja"], "Anna がログオンします。 Anna logs off later.");
+        assert!(translated_prompts(&capabilities[1..], "Anna").is_empty());
     }
 }

@@ -49,6 +49,10 @@ pub struct Capability {
     pub name: String,
     /// Shown to the customer, e.g. "{csr} wants to view your system information".
     pub consent: String,
+    /// The consent text in other languages, by language code; the
+    /// customer's page shows the one for its language.
+    #[serde(default, rename = "consent-texts")]
+    pub consent_texts: std::collections::BTreeMap<String, String>,
     /// Why the plugin needs it, shown to operators.
     pub reason: String,
 }
@@ -104,6 +108,23 @@ struct RawManifest {
     limits: RequestedLimits,
     #[serde(default)]
     settings_schema: Option<String>,
+}
+
+/// Translations by language code: codes like `da` or `ja`, no empty text.
+fn check_translations(texts: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    for (language, text) in texts {
+        let code_ok =
+            (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
+        if !code_ok {
+            return Err(format!(
+                "`{language}` is not a language code such as `da` or `ja`"
+            ));
+        }
+        if text.trim().is_empty() {
+            return Err(format!("the `{language}` text must not be empty"));
+        }
+    }
+    Ok(())
 }
 
 impl Manifest {
@@ -273,6 +294,19 @@ fn validate(raw: RawManifest) -> Result<Manifest, FieldError> {
                 "must say why the plugin needs the capability".to_owned(),
             );
         }
+        if let Err(reason) = check_translations(&capability.consent_texts) {
+            return err(&field("consent-texts"), reason);
+        }
+        if let Some((language, _)) = capability
+            .consent_texts
+            .iter()
+            .find(|(_, text)| text.len() > MAX_CONSENT_TEXT)
+        {
+            return err(
+                &field("consent-texts"),
+                format!("the `{language}` text is longer than {MAX_CONSENT_TEXT} characters"),
+            );
+        }
     }
     if !raw.capabilities.is_empty() {
         for needed in ["consent", "agent"] {
@@ -297,21 +331,8 @@ fn validate(raw: RawManifest) -> Result<Manifest, FieldError> {
         if panel.title.trim().is_empty() {
             return err(&field("title"), "must not be empty".to_owned());
         }
-        for (language, title) in &panel.titles {
-            let code_ok = (2..=3).contains(&language.len())
-                && language.chars().all(|c| c.is_ascii_lowercase());
-            if !code_ok {
-                return err(
-                    &field("titles"),
-                    format!("`{language}` is not a language code such as `da` or `ja`"),
-                );
-            }
-            if title.trim().is_empty() {
-                return err(
-                    &field("titles"),
-                    format!("the `{language}` title must not be empty"),
-                );
-            }
+        if let Err(reason) = check_translations(&panel.titles) {
+            return err(&field("titles"), reason);
         }
         if !["csr", "customer", "admin"].contains(&panel.location.as_str()) {
             return err(
@@ -532,6 +553,12 @@ time-per-event-ms = 2000
             "entry = \"index.html\"\ntitles = { ja = \" \" }",
             "panels[0].titles",
             "must not be empty",
+        ),
+        (
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"Collects the categories shown to the CSR.\"\nconsent-texts = { JA = \"x\" }",
+            "capabilities[0].consent-texts",
+            "not a language code",
         ),
         (
             "memory-mb = 32",

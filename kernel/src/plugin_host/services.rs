@@ -126,6 +126,8 @@ pub enum AgentError {
 pub struct AskedCapability {
     pub name: String,
     pub consent_text: String,
+    /// The consent text in other languages, by language code.
+    pub translations: std::collections::BTreeMap<String, String>,
 }
 
 /// A consent request: one prompt, one answer, one grant per capability.

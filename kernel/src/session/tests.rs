@@ -179,6 +179,7 @@ async fn a_participant_who_is_not_a_customer_cannot_be_asked_for_consent() {
         capabilities: vec![crate::plugin_host::services::AskedCapability {
             name: "demo.greet".into(),
             consent_text: "{csr} wants to say hello".into(),
+            translations: Default::default(),
         }],
         detail: None,
     };

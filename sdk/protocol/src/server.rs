@@ -90,6 +90,10 @@ pub enum ServerEvent {
         /// What is asked for; one answer covers all of them.
         capabilities: Vec<String>,
         text: String,
+        /// `text` in other languages, by language code (as far as the
+        /// plugin's manifest translates it); pages pick theirs.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        texts: std::collections::BTreeMap<String, String>,
         detail: Option<String>,
         /// Whether the customer's page is open; the agent asks in its
         /// terminal when it is not.

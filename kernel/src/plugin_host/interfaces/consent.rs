@@ -51,6 +51,7 @@ impl Host for PluginState {
             asked.push(AskedCapability {
                 name,
                 consent_text: declared.consent.clone(),
+                translations: declared.consent_texts.clone(),
             });
         }
         if let Some(detail) = &detail {

@@ -7,7 +7,7 @@ import { api } from "../lib/api";
 import { ChatBox } from "../lib/chat";
 import { el, replace, spacedNumber } from "../lib/dom";
 import { describe } from "../lib/errors";
-import { applyDocumentLanguage, languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
+import { applyDocumentLanguage, languageSwitch, locale, relabel, t, tAttr, tn } from "../lib/i18n";
 import { Connection, type Participant } from "../lib/socket";
 
 /** Where this browser keeps its place in a session, for rejoining. */
@@ -25,7 +25,14 @@ interface Prompt {
   plugin: string;
   capabilities: string[];
   text: string;
+  /** `text` in other languages, where the plugin translates it. */
+  texts?: Record<string, string>;
   detail: string | null;
+}
+
+/** The prompt in the page's language, English where not translated. */
+function promptText(prompt: Prompt): string {
+  return prompt.texts?.[locale()] ?? prompt.text;
 }
 
 const root = document.getElementById("app") as HTMLElement;
@@ -237,7 +244,7 @@ async function enter(place: Place): Promise<void> {
     prompts.querySelector(`[data-request="${CSS.escape(body.request)}"]`)?.remove();
     const prompt = asked.get(body.request);
     asked.delete(body.request);
-    if (body.grants?.length) grants.appendChild(grantItem(connection, body.grants, prompt?.text ?? ""));
+    if (body.grants?.length) grants.appendChild(grantItem(connection, body.grants, prompt ? promptText(prompt) : ""));
     say(t(body.outcome === "granted" ? "customer.allowed" : body.outcome === "denied" ? "customer.denied" : "customer.timed_out"));
   });
   connection.on("consent.revoked", (body) => {
@@ -315,7 +322,7 @@ function promptCard(connection: Connection, prompt: Prompt): HTMLElement {
     "div",
     { class: "card prompt", attrs: { "data-test": "consent-prompt", "data-request": prompt.request, role: "alertdialog" } },
     el("h2", null, tn("consent.question")),
-    el("p", { class: "prompt-text", attrs: { "data-test": "consent-text" } }, prompt.text),
+    el("p", { class: "prompt-text", attrs: { "data-test": "consent-text" } }, promptText(prompt)),
     prompt.detail ? el("pre", { class: "prompt-detail", attrs: { "data-test": "consent-detail" } }, prompt.detail) : null,
     el(
       "div",
