@@ -5,9 +5,9 @@
 
 use serde_json::{Value, json};
 use tether_tests::agent_process::AgentProcess;
-use tether_tests::bundled_manifests;
 use tether_tests::clients::{Csr, StartedSession, WsClient};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
+use tether_tests::{SYSINFO_CATEGORY_TITLES, bundled_manifests};
 
 const CONFIG: &str = r#"
 [sessions]
@@ -18,18 +18,6 @@ consent_timeout_secs = 20
 name = "Default"
 plugins = ["sysinfo", "restart"]
 "#;
-
-const CATEGORY_TITLES: &[&str] = &[
-    "System",
-    "Processor",
-    "Memory",
-    "Disks",
-    "Network interfaces",
-    "Running processes",
-    "Users",
-    "Environment",
-    "Installed software",
-];
 
 struct Setup {
     kernel: KernelProcess,
@@ -112,7 +100,7 @@ async fn system_information_with_consent_in_the_agents_terminal() {
         .iter()
         .map(|c| c["title"].as_str().expect("title"))
         .collect();
-    assert_eq!(titles, CATEGORY_TITLES);
+    assert_eq!(titles, SYSINFO_CATEGORY_TITLES);
     let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
     assert!(
         categories[0]["rows"].to_string().contains(host_name.trim()),
@@ -131,7 +119,7 @@ async fn system_information_with_consent_in_the_agents_terminal() {
         .ok("plugin.command", command(&s.number, "sysinfo", "save"))
         .await;
     let text = saved["text"].as_str().expect("text");
-    for title in CATEGORY_TITLES {
+    for title in SYSINFO_CATEGORY_TITLES {
         assert!(
             text.contains(&format!("== {title} ==")),
             "{title} missing from the saved text"

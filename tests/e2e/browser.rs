@@ -15,7 +15,7 @@ use percent_encoding::percent_decode_str;
 use tether_tests::agent_process::AgentProcess;
 use tether_tests::browser::{Browser, BrowserContext, test_id};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
-use tether_tests::{bundled_manifests, workspace_root};
+use tether_tests::{SYSINFO_CATEGORY_TITLES, bundled_manifests, workspace_root};
 
 const CONFIG: &str = r#"
 [sessions]
@@ -147,6 +147,24 @@ async fn customer_joins(customer: &BrowserContext, link: &str, name: &str) -> St
         .to_owned()
 }
 
+/// Runs the host agent (simulated backend) for the page's customer, as the
+/// command the page shows does; `env` is what the computer reports.
+async fn start_helper(
+    link: &str,
+    token: &str,
+    env: &[(&str, &str)],
+) -> (tempfile::TempDir, AgentProcess) {
+    let state = tempfile::tempdir().expect("agent state");
+    let agent = AgentProcess::spawn_with_env(
+        state.path(),
+        "simulated",
+        &["join", link, "--token", token],
+        env,
+    );
+    agent.wait_for_line("Connected to support session").await;
+    (state, agent)
+}
+
 async fn allow_on_page(customer: &BrowserContext, expected_text: &str) {
     customer
         .wait_text(&test_id("consent-text"), expected_text)
@@ -211,13 +229,7 @@ async fn support_flow(language: &str) {
     customer.wait_text(&test_id("customer-you"), "Carl").await;
     customer.screenshot("joined").await;
     csr.wait_text(&test_id("participant-name"), "Carl").await;
-    let state = tempfile::tempdir().expect("agent state");
-    let agent = AgentProcess::spawn(
-        state.path(),
-        "simulated",
-        &["join", &link, "--token", &token],
-    );
-    agent.wait_for_line("Connected to support session").await;
+    let (state, agent) = start_helper(&link, &token, &[]).await;
 
     // System information: the CSR asks, sees who is deciding, the customer allows.
     in_panel(&csr, "sysinfo", "system-information").await;
@@ -252,17 +264,7 @@ async fn support_flow(language: &str) {
     let saved = csr
         .downloaded(&format!("system-information-{number}.txt"))
         .await;
-    for title in [
-        "System",
-        "Processor",
-        "Memory",
-        "Disks",
-        "Network interfaces",
-        "Running processes",
-        "Users",
-        "Environment",
-        "Installed software",
-    ] {
+    for title in SYSINFO_CATEGORY_TITLES {
         assert!(saved.contains(title), "{title} missing from the saved file");
     }
     assert!(saved.contains("Carl"), "the file names the customer");
@@ -416,14 +418,7 @@ async fn markup_from_customers_is_shown_as_text_and_panels_are_walled_off() {
     csr.wait_text(&test_id("chat-text"), MARKUP).await;
 
     // System information: the computer reports markup in LANG.
-    let state = tempfile::tempdir().expect("agent state");
-    let agent = AgentProcess::spawn_with_env(
-        state.path(),
-        "simulated",
-        &["join", &link, "--token", &token],
-        &[("LANG", MARKUP)],
-    );
-    agent.wait_for_line("Connected to support session").await;
+    let (_state, agent) = start_helper(&link, &token, &[("LANG", MARKUP)]).await;
     in_panel(&csr, "sysinfo", "system-information").await;
     csr.click(&test_id("sysinfo-view")).await;
     csr.leave_frame().await;
@@ -580,13 +575,7 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     let (_number, link) = start_session(&csr).await;
     let customer = browser.context("library-customer", "en").await;
     let token = customer_joins(&customer, &link, "Carl").await;
-    let state = tempfile::tempdir().expect("agent state");
-    let agent = AgentProcess::spawn(
-        state.path(),
-        "simulated",
-        &["join", &link, "--token", &token],
-    );
-    agent.wait_for_line("Connected to support session").await;
+    let (_state, agent) = start_helper(&link, &token, &[]).await;
     let files = tempfile::tempdir().expect("script files");
     in_panel(&csr, "scripts", "library").await;
     for (name, output) in [("First", "first-ran"), ("Second", "second-ran")] {

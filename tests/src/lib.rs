@@ -64,6 +64,19 @@ pub fn agent_binary() -> PathBuf {
     binary
 }
 
+/// The system information categories the host agent reports, in order.
+pub const SYSINFO_CATEGORY_TITLES: &[&str] = &[
+    "System",
+    "Processor",
+    "Memory",
+    "Disks",
+    "Network interfaces",
+    "Running processes",
+    "Users",
+    "Environment",
+    "Installed software",
+];
+
 /// The bundled plugins' manifests.
 pub fn bundled_manifests() -> PathBuf {
     workspace_root().join("manifests")

@@ -235,6 +235,13 @@ mod tests {
     use super::*;
     use crate::backend::SimulatedBackend;
 
+    /// Run folders still under the agent's state directory.
+    fn runs_left(state: &std::path::Path) -> usize {
+        std::fs::read_dir(workspace::runs_dir(state))
+            .expect("runs")
+            .count()
+    }
+
     fn encoded(bytes: &[u8]) -> String {
         base64::engine::general_purpose::STANDARD.encode(bytes)
     }
@@ -293,12 +300,7 @@ mod tests {
             output.contains(&workspace::runs_dir(state.path()).display().to_string()),
             "{output}"
         );
-        assert_eq!(
-            std::fs::read_dir(workspace::runs_dir(state.path()))
-                .expect("runs")
-                .count(),
-            0
-        );
+        assert_eq!(runs_left(state.path()), 0);
     }
 
     #[tokio::test]
@@ -310,12 +312,7 @@ mod tests {
         assert_eq!(result["timed_out"], true);
         assert_eq!(result["exit_code"], Value::Null);
         assert!(result["duration_ms"].as_u64().expect("duration") < 20_000);
-        assert_eq!(
-            std::fs::read_dir(workspace::runs_dir(state.path()))
-                .expect("runs")
-                .count(),
-            0
-        );
+        assert_eq!(runs_left(state.path()), 0);
     }
 
     #[tokio::test]
@@ -344,13 +341,7 @@ mod tests {
         .await
         .expect_err("refused");
         assert!(error.contains("PowerShell"), "{error}");
-        assert!(
-            !workspace::runs_dir(state.path()).exists()
-                || std::fs::read_dir(workspace::runs_dir(state.path()))
-                    .expect("runs")
-                    .count()
-                    == 0
-        );
+        assert!(!workspace::runs_dir(state.path()).exists() || runs_left(state.path()) == 0);
     }
 
     #[tokio::test]

@@ -14,6 +14,7 @@ use axum::extract::{Path, State};
 use axum::http::{HeaderValue, StatusCode, header};
 use axum::response::{IntoResponse, Response};
 
+use super::ui::file_response;
 use crate::Kernel;
 
 const PANEL_POLICY: &str = "sandbox allow-scripts allow-downloads allow-modals; \
@@ -49,20 +50,11 @@ pub async fn file(
         return not_found();
     };
     let mime = mime_guess::from_path(&file).first_or_octet_stream();
-    let mut response = bytes.into_response();
-    let headers = response.headers_mut();
-    if let Ok(value) = HeaderValue::from_str(mime.as_ref()) {
-        headers.insert(header::CONTENT_TYPE, value);
-    }
-    headers.insert(
+    let mut response = file_response(bytes, mime.as_ref(), "no-cache");
+    response.headers_mut().insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PANEL_POLICY),
     );
-    headers.insert(
-        header::X_CONTENT_TYPE_OPTIONS,
-        HeaderValue::from_static("nosniff"),
-    );
-    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
     response
 }
 

@@ -24,32 +24,41 @@ const NOT_BUILT: &str = "The web UI is not built into this kernel. Build it with
      `cargo xtask run` (or `npm --prefix kernel/ui ci && npm --prefix kernel/ui run build`) \
      and start the kernel again.";
 
-fn page(file: &str) -> Response {
-    match Assets::get(file) {
-        Some(content) => {
-            let mut response = Body::from(content.data.into_owned()).into_response();
-            let headers = response.headers_mut();
-            headers.insert(
-                header::CONTENT_TYPE,
-                HeaderValue::from_static("text/html; charset=utf-8"),
-            );
-            headers.insert(
-                header::CONTENT_SECURITY_POLICY,
-                HeaderValue::from_static(PAGE_POLICY),
-            );
-            headers.insert(header::CACHE_CONTROL, HeaderValue::from_static("no-cache"));
-            headers.insert(
-                header::REFERRER_POLICY,
-                HeaderValue::from_static("no-referrer"),
-            );
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            response
-        }
-        None => (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT).into_response(),
+/// A file's bytes with its type, caching rule and `nosniff`; callers add
+/// what is particular to them (a page's or a panel's CSP).
+pub(super) fn file_response(bytes: Vec<u8>, content_type: &str, cache: &'static str) -> Response {
+    let mut response = Body::from(bytes).into_response();
+    let headers = response.headers_mut();
+    if let Ok(value) = HeaderValue::from_str(content_type) {
+        headers.insert(header::CONTENT_TYPE, value);
     }
+    headers.insert(header::CACHE_CONTROL, HeaderValue::from_static(cache));
+    headers.insert(
+        header::X_CONTENT_TYPE_OPTIONS,
+        HeaderValue::from_static("nosniff"),
+    );
+    response
+}
+
+fn page(file: &str) -> Response {
+    let Some(content) = Assets::get(file) else {
+        return (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT).into_response();
+    };
+    let mut response = file_response(
+        content.data.into_owned(),
+        "text/html; charset=utf-8",
+        "no-cache",
+    );
+    let headers = response.headers_mut();
+    headers.insert(
+        header::CONTENT_SECURITY_POLICY,
+        HeaderValue::from_static(PAGE_POLICY),
+    );
+    headers.insert(
+        header::REFERRER_POLICY,
+        HeaderValue::from_static("no-referrer"),
+    );
+    response
 }
 
 /// `GET /`: the CSR console.
@@ -73,20 +82,11 @@ pub async fn asset(Path(file): Path<String>) -> Response {
     match Assets::get(&format!("assets/{file}")) {
         Some(content) => {
             let mime = content.metadata.mimetype().to_owned();
-            let mut response = Body::from(content.data.into_owned()).into_response();
-            let headers = response.headers_mut();
-            if let Ok(value) = HeaderValue::from_str(&mime) {
-                headers.insert(header::CONTENT_TYPE, value);
-            }
-            headers.insert(
-                header::CACHE_CONTROL,
-                HeaderValue::from_static("public, max-age=31536000, immutable"),
-            );
-            headers.insert(
-                header::X_CONTENT_TYPE_OPTIONS,
-                HeaderValue::from_static("nosniff"),
-            );
-            response
+            file_response(
+                content.data.into_owned(),
+                &mime,
+                "public, max-age=31536000, immutable",
+            )
         }
         None => (StatusCode::NOT_FOUND, "no such file").into_response(),
     }

@@ -6,17 +6,12 @@ import { api, setCsrfToken } from "../lib/api";
 import { el, replace } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { applyDocumentLanguage, languageSwitch, relabel, t, tn } from "../lib/i18n";
-import { PanelFrame, panelTitle, type PanelSpec } from "../lib/panels";
+import { PanelFrame, panelTitle, sitePanels } from "../lib/panels";
 import type { Account } from "../console/signin";
 import { accountsSection } from "./accounts";
 import { siteSection } from "./site";
 
 const root = document.getElementById("app") as HTMLElement;
-
-interface PluginListing {
-  id: string;
-  panels: Omit<PanelSpec, "plugin">[];
-}
 
 /** Admin panels send their commands over REST (uploads may exceed a WebSocket message). */
 function sendOverRest(plugin: string, name: string, payload: unknown): Promise<unknown> {
@@ -26,19 +21,15 @@ function sendOverRest(plugin: string, name: string, payload: unknown): Promise<u
 async function pluginPanels(account: Account): Promise<HTMLElement> {
   const section = el("section", { class: "card", attrs: { "data-test": "admin-plugin-panels" } }, el("h2", null, tn("admin.plugin_settings")));
   try {
-    const plugins = await api.get<PluginListing[]>(`/api/sites/${encodeURIComponent(account.site)}/plugins`);
-    for (const plugin of plugins) {
-      for (const panel of plugin.panels.filter((p) => p.location === "admin")) {
-        const spec: PanelSpec = { ...panel, plugin: plugin.id };
-        const frame = new PanelFrame(spec, sendOverRest, {
-          session: null,
-          customer: null,
-          role: "admin",
-          user: { username: account.username, display_name: account.display_name },
-        });
-        frame.iframe.classList.add("admin-panel");
-        section.append(el("h3", null, panelTitle(spec)), frame.iframe);
-      }
+    for (const spec of await sitePanels(account.site, "admin")) {
+      const frame = new PanelFrame(spec, sendOverRest, {
+        session: null,
+        customer: null,
+        role: "admin",
+        user: { username: account.username, display_name: account.display_name },
+      });
+      frame.iframe.classList.add("admin-panel");
+      section.append(el("h3", null, panelTitle(spec)), frame.iframe);
     }
   } catch (error) {
     section.append(el("p", { class: "error" }, describe(error)));

@@ -5,7 +5,7 @@ import { api } from "../lib/api";
 import { el, replace } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
-import type { PanelSpec } from "../lib/panels";
+import { sitePanels, type PanelSpec } from "../lib/panels";
 import { Connection } from "../lib/socket";
 import { openInviteDialog } from "./invite";
 import { SessionView, type SessionHost } from "./session_view";
@@ -15,11 +15,6 @@ import type { Invitation, SessionInfo } from "./types";
 /** Sessions this browser had open, resumed after a reload. */
 const OPEN_SESSIONS_KEY = "tether.console.sessions";
 const RECONNECT_MS = 2000;
-
-interface PluginListing {
-  id: string;
-  panels: Omit<PanelSpec, "plugin">[];
-}
 
 function remembered(): string[] {
   try {
@@ -57,10 +52,7 @@ export class ConsoleApp implements SessionHost {
     replace(this.root, this.header(), this.banner, this.tabBar, this.content);
     this.showDashboard();
     try {
-      const plugins = await api.get<PluginListing[]>(`/api/sites/${encodeURIComponent(this.account.site)}/plugins`);
-      this.panels = plugins.flatMap((plugin) =>
-        plugin.panels.filter((panel) => panel.location === "csr").map((panel) => ({ ...panel, plugin: plugin.id })),
-      );
+      this.panels = await sitePanels(this.account.site, "csr");
     } catch (error) {
       this.showBanner(describe(error));
     }

@@ -288,7 +288,7 @@ export class SessionView {
             attrs: { type: "button", "data-test": "pass-control" },
             on: { click: () => void this.run("session.pass_control", { to: passTo.value }) },
           },
-          tn(this.hostWasMe() ? "session.pass_back" : "session.pass_control"),
+          tn(this.controlTakenOver ? "session.pass_back" : "session.pass_control"),
         ),
       );
     }
@@ -325,10 +325,6 @@ export class SessionView {
       );
     }
     replace(this.actions, ...buttons);
-  }
-
-  private hostWasMe(): boolean {
-    return this.controlTakenOver;
   }
 
   private close(): void {

@@ -61,13 +61,3 @@ export function spacedNumber(number: string): string {
     ? `${number.slice(0, 3)} ${number.slice(3, 6)} ${number.slice(6)}`
     : number;
 }
-
-/** Lets the user save `text` as a file named `fileName`. */
-export function saveText(fileName: string, text: string): void {
-  const url = URL.createObjectURL(new Blob([text], { type: "text/plain;charset=utf-8" }));
-  const link = el("a", { attrs: { href: url, download: fileName } });
-  document.body.appendChild(link);
-  link.click();
-  link.remove();
-  setTimeout(() => URL.revokeObjectURL(url), 60_000);
-}

@@ -4,6 +4,7 @@
 // The console talks to it only through this postMessage bridge; the panel
 // can address nothing but its own plugin. Protocol: sdk/panel/README.md.
 
+import { api } from "./api";
 import { el } from "./dom";
 import { locale, type Locale } from "./i18n";
 
@@ -15,6 +16,16 @@ export interface PanelSpec {
   titles: Record<string, string>;
   location: string;
   entry: string;
+}
+
+/** The panels of `location` that the plugins enabled on `site` contribute. */
+export async function sitePanels(site: string, location: "csr" | "admin"): Promise<PanelSpec[]> {
+  const plugins = await api.get<{ id: string; panels: Omit<PanelSpec, "plugin">[] }[]>(
+    `/api/sites/${encodeURIComponent(site)}/plugins`,
+  );
+  return plugins.flatMap((plugin) =>
+    plugin.panels.filter((panel) => panel.location === location).map((panel) => ({ ...panel, plugin: plugin.id })),
+  );
 }
 
 export interface PanelContext {
