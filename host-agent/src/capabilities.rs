@@ -1,13 +1,13 @@
-//! Capability calls from the kernel, by name. The kernel only forwards a
-//! call under a live consent grant; the agent still serves only what its
-//! backend offers.
-
-use serde_json::{Value, json};
+//! Capability calls from the kernel, by capability. The kernel only
+//! forwards a call under a live consent grant; the agent still serves only
+//! what its backend offers, and stops a call when the kernel cancels it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
 
-use tokio::sync::mpsc;
+use serde_json::{Value, json};
+use tether_protocol::Capability;
+use tokio::sync::{mpsc, watch};
 
 use crate::backend::Backend;
 use crate::credentials::Credentials;
@@ -15,10 +15,53 @@ use crate::{scripts, sysinfo_report};
 
 /// What to do with a call.
 pub enum CallOutcome {
-    /// Answer with this output (JSON) or error.
-    Reply(Result<Value, String>),
+    /// Answer with this output (JSON) or error. `lasting`: what the call did
+    /// stays in place (an account logged on) until cancelled or undone.
+    Reply {
+        result: Result<Value, String>,
+        lasting: bool,
+    },
     /// Answer "restarting", tell the kernel the computer goes away, restart.
     Restart,
+}
+
+impl CallOutcome {
+    fn reply(result: Result<Value, String>) -> CallOutcome {
+        CallOutcome::Reply {
+            result,
+            lasting: false,
+        }
+    }
+}
+
+/// The kernel's word to stop a call: resolves with the reason once given,
+/// or when nobody can give it any more (the connection is gone, so nothing
+/// would receive the call's answer).
+#[derive(Clone)]
+pub struct Cancel(watch::Receiver<Option<String>>);
+
+/// The giving side of [`Cancel`].
+pub struct CancelHandle(watch::Sender<Option<String>>);
+
+impl Cancel {
+    pub fn new() -> (CancelHandle, Cancel) {
+        let (sender, receiver) = watch::channel(None);
+        (CancelHandle(sender), Cancel(receiver))
+    }
+
+    /// Waits until the call is cancelled; returns why.
+    pub async fn cancelled(&mut self) -> String {
+        match self.0.wait_for(Option::is_some).await {
+            Ok(reason) => reason.clone().unwrap_or_default(),
+            Err(_) => "the connection to the support server was lost".to_owned(),
+        }
+    }
+}
+
+impl CancelHandle {
+    pub fn cancel(&self, reason: &str) {
+        let _ = self.0.send(Some(reason.to_owned()));
+    }
 }
 
 /// What a call may use besides its input.
@@ -28,47 +71,52 @@ pub struct CallContext {
     pub state_dir: PathBuf,
     /// Output of the running call, for the session chat.
     pub progress: mpsc::UnboundedSender<String>,
+    pub cancel: Cancel,
 }
 
-pub async fn run(context: CallContext, capability: &str, input: Value) -> CallOutcome {
+pub async fn run(context: CallContext, capability: Capability, input: Value) -> CallOutcome {
     let backend = context.backend;
     if !backend.capabilities().contains(&capability) {
-        return CallOutcome::Reply(Err(format!("this computer does not offer `{capability}`")));
+        return CallOutcome::reply(Err(format!("this computer does not offer `{capability}`")));
     }
     match capability {
-        "sysinfo.collect" => {
+        Capability::SysinfoCollect => {
             let collected =
                 tokio::task::spawn_blocking(move || sysinfo_report::collect(backend.as_ref()))
                     .await;
-            CallOutcome::Reply(
+            CallOutcome::reply(
                 collected
                     .map(|categories| json!({ "categories": categories }))
                     .map_err(|error| format!("collecting system information failed: {error}")),
             )
         }
-        "power.restart" => match backend.check_restart() {
+        Capability::PowerRestart => match backend.check_restart() {
             Ok(()) => CallOutcome::Restart,
-            Err(reason) => CallOutcome::Reply(Err(reason)),
+            Err(reason) => CallOutcome::reply(Err(reason)),
         },
-        "account.logon" => CallOutcome::Reply(
-            Credentials::parse(input)
+        Capability::AccountLogon => {
+            let result = Credentials::parse(input)
                 .and_then(|credentials| backend.logon(&credentials))
-                .map(|done| json!({ "logged_on": true, "desktop_locked": done.desktop_locked })),
-        ),
-        "script.run" => CallOutcome::Reply(
+                .map(|done| json!({ "logged_on": true, "desktop_locked": done.desktop_locked }));
+            // The other account stays logged on until logged off, or until
+            // the kernel cancels this call.
+            let lasting = result.is_ok();
+            CallOutcome::Reply { result, lasting }
+        }
+        Capability::ScriptRun => CallOutcome::reply(
             scripts::run(
                 backend.as_ref(),
                 &context.state_dir,
                 input,
                 context.progress,
+                context.cancel,
             )
             .await,
         ),
-        "account.logoff" => CallOutcome::Reply(
+        Capability::AccountLogoff => CallOutcome::reply(
             backend
                 .logoff()
                 .map(|restored| json!({ "restored": restored })),
         ),
-        other => CallOutcome::Reply(Err(format!("`{other}` is not implemented by this agent"))),
     }
 }

@@ -7,15 +7,19 @@ use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
+use std::collections::HashMap;
+
 use anyhow::{Context, bail};
+use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tether_protocol::{AgentRequest, Capability, ServerEvent, ServerFrame, decode_server, encode};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 use crate::backend::Backend;
-use crate::capabilities::{self, CallContext, CallOutcome};
+use crate::capabilities::{self, CallContext, CallOutcome, Cancel, CancelHandle};
 use crate::prompts::{self, Prompt};
 use crate::resume::{ResumeStore, SavedSession};
 
@@ -76,7 +80,9 @@ enum Done {
     },
     Reply {
         call: String,
+        capability: Capability,
         result: Result<Value, String>,
+        lasting: bool,
     },
     Restart {
         call: String,
@@ -85,13 +91,51 @@ enum Done {
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
 
-/// Logs the customer back on if a CSR had logged on as another account.
-fn restore_customer(backend: &dyn Backend) {
+/// A call being served on this connection.
+struct Running {
+    capability: Capability,
+    cancel: CancelHandle,
+    task: tokio::task::JoinHandle<()>,
+}
+
+/// What calls left in place on this computer (an account logged on), kept
+/// across reconnections: the kernel tracks them by call id until the agent
+/// says they ended or the kernel cancels them.
+#[derive(Default)]
+struct Lasting {
+    /// Calls whose effect stays, with their capability.
+    calls: Vec<(String, Capability)>,
+    /// Undone while the kernel could not be told; reported on reconnecting.
+    unreported: Vec<(String, String)>,
+}
+
+impl Lasting {
+    /// Everything in place was undone (the customer's account is back).
+    fn all_undone(&mut self, reason: &str) -> Vec<(String, String)> {
+        let undone: Vec<(String, String)> = self
+            .calls
+            .drain(..)
+            .map(|(call, _)| (call, reason.to_owned()))
+            .collect();
+        undone
+    }
+}
+
+/// Logs the other account off, if one is logged on, and says so.
+fn log_other_account_off(backend: &dyn Backend) {
     match backend.logoff() {
         Ok(true) => println!("Logged the other account off; your account is back."),
         Ok(false) => {}
         Err(reason) => eprintln!("Could not restore your account: {reason}"),
     }
+}
+
+/// Logs the customer back on if a CSR had logged on as another account;
+/// the kernel hears of it when it can.
+fn restore_customer(backend: &dyn Backend, lasting: &mut Lasting, reason: &str) {
+    log_other_account_off(backend);
+    let undone = lasting.all_undone(reason);
+    lasting.unreported.extend(undone);
 }
 
 /// Runs until the session ends. `restore_after`: how long the kernel may be
@@ -111,11 +155,21 @@ pub async fn run(
     let mut credential = start;
     let mut first = true;
     let mut lost_since: Option<Instant> = None;
+    let mut lasting = Lasting::default();
     loop {
         match connect(&credential).await {
             Ok(socket) => {
                 lost_since = None;
-                match serve(socket, &credential, &store, &backend, &mut stdin).await? {
+                let mut connection = Served {
+                    start: &credential,
+                    store: &store,
+                    backend: &backend,
+                    lasting: &mut lasting,
+                    running: HashMap::new(),
+                    prompts: Vec::new(),
+                    next_id: 1,
+                };
+                match connection.serve(socket, &mut stdin).await? {
                     Ended::SessionOver => {
                         store.clear();
                         return Ok(Outcome::Finished);
@@ -131,7 +185,7 @@ pub async fn run(
                 if matches!(credential, Start::Resume { .. }) {
                     store.clear();
                 }
-                restore_customer(backend.as_ref());
+                restore_customer(backend.as_ref(), &mut lasting, "the session is over");
                 bail!("{reason}");
             }
             // Joining: say at once that the server cannot be reached.
@@ -146,10 +200,18 @@ pub async fn run(
         first = false;
         let since = *lost_since.get_or_insert_with(Instant::now);
         if since.elapsed() > restore_after {
-            restore_customer(backend.as_ref());
+            restore_customer(
+                backend.as_ref(),
+                &mut lasting,
+                "the support server was unreachable",
+            );
         }
         if since.elapsed() > RECONNECT_FOR {
-            restore_customer(backend.as_ref());
+            restore_customer(
+                backend.as_ref(),
+                &mut lasting,
+                "the support server was unreachable",
+            );
             return Ok(Outcome::Lost);
         }
         // From now on the agent proves itself with the latest resume token.
@@ -166,7 +228,8 @@ enum Refusal {
 }
 
 async fn connect(start: &Start) -> Result<Socket, Refusal> {
-    match connect_async(start.url()).await {
+    // No Nagle: an answer must not wait for the kernel's delayed ACK.
+    match connect_async_with_config(start.url(), None, true).await {
         Ok((socket, _)) => Ok(socket),
         Err(tokio_tungstenite::tungstenite::Error::Http(response))
             if response.status().as_u16() == 401 =>
@@ -181,154 +244,332 @@ async fn connect(start: &Start) -> Result<Socket, Refusal> {
     }
 }
 
-fn envelope(id: u64, kind: &str, body: Value) -> Message {
-    Message::Text(
-        json!({ "v": 1, "id": id, "type": kind, "body": body })
-            .to_string()
-            .into(),
-    )
+/// One connection to the kernel and what runs on it.
+struct Served<'a> {
+    start: &'a Start,
+    store: &'a ResumeStore,
+    backend: &'a Arc<dyn Backend>,
+    lasting: &'a mut Lasting,
+    running: HashMap<String, Running>,
+    prompts: Vec<Prompt>,
+    next_id: u64,
 }
 
-async fn serve(
-    socket: Socket,
-    start: &Start,
-    store: &ResumeStore,
-    backend: &Arc<dyn Backend>,
-    stdin: &mut mpsc::UnboundedReceiver<String>,
-) -> anyhow::Result<Ended> {
-    let (mut sink, mut stream) = socket.split();
-    let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
-    let mut prompts: Vec<Prompt> = Vec::new();
-    let mut next_id = 1u64;
-    let mut id = || {
-        next_id += 1;
-        next_id
-    };
-    loop {
-        tokio::select! {
-            frame = stream.next() => {
-                let text = match frame {
-                    Some(Ok(Message::Text(text))) => text,
-                    Some(Ok(Message::Close(_))) | Some(Err(_)) | None => return Ok(Ended::ConnectionLost),
-                    Some(Ok(_)) => continue,
-                };
-                let Ok(message) = serde_json::from_str::<Value>(text.as_str()) else { continue };
-                let body = &message["body"];
-                match message["type"].as_str().unwrap_or_default() {
-                    "session.welcome" => {
-                        if let Some(token) = body["resume_token"].as_str() {
-                            let saved = SavedSession {
-                                server: start.server().to_owned(),
-                                session: body["session"].as_str().unwrap_or_default().to_owned(),
-                                resume_token: token.to_owned(),
-                            };
-                            store.save(&saved).context("cannot keep the resume token")?;
+impl Served<'_> {
+    fn message(&mut self, request: &AgentRequest) -> (u64, Message) {
+        self.next_id += 1;
+        let id = self.next_id;
+        (id, Message::Text(encode(Some(id), request).into()))
+    }
+
+    async fn send(
+        &mut self,
+        sink: &mut SplitSink<Socket, Message>,
+        request: AgentRequest,
+    ) -> anyhow::Result<u64> {
+        let (id, message) = self.message(&request);
+        sink.send(message).await?;
+        Ok(id)
+    }
+
+    async fn serve(
+        &mut self,
+        socket: Socket,
+        stdin: &mut mpsc::UnboundedReceiver<String>,
+    ) -> anyhow::Result<Ended> {
+        let (mut sink, mut stream) = socket.split();
+        let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
+        let ended = loop {
+            tokio::select! {
+                frame = stream.next() => {
+                    let text = match frame {
+                        Some(Ok(Message::Text(text))) => text,
+                        Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Ended::ConnectionLost,
+                        Some(Ok(_)) => continue,
+                    };
+                    let frame = match decode_server(text.as_str()) {
+                        Ok(frame) => frame,
+                        Err(error) => {
+                            // A renamed or missing field is reported, never guessed.
+                            eprintln!("The support server sent a message this agent does not understand: {error}");
+                            tracing::warn!(%error, "undecodable message from the kernel");
+                            continue;
                         }
-                        println!("Connected to support session {}.", body["session"].as_str().unwrap_or_default());
-                        let offered = backend.capabilities();
-                        let hello = json!({ "capabilities": offered, "platform": std::env::consts::OS });
-                        sink.send(envelope(id(), "agent.hello", hello)).await?;
-                    }
-                    "agent.call" => {
-                        let call = body["call"].as_str().unwrap_or_default().to_owned();
-                        let capability = body["capability"].as_str().unwrap_or_default().to_owned();
-                        let input = serde_json::from_str(body["input"].as_str().unwrap_or("null")).unwrap_or(Value::Null);
-                        let (progress, mut progress_rx) = mpsc::unbounded_channel();
-                        let context = CallContext { backend: Arc::clone(backend), state_dir: store.state_dir().to_owned(), progress };
-                        let done = done_tx.clone();
-                        tokio::spawn(async move {
-                            let work = capabilities::run(context, &capability, input);
-                            tokio::pin!(work);
-                            // Progress goes out while the call runs, and all of
-                            // it before the result.
-                            let outcome = loop {
-                                tokio::select! {
-                                    Some(text) = progress_rx.recv() => {
-                                        let _ = done.send(Done::Progress { call: call.clone(), text });
-                                    }
-                                    outcome = &mut work => break outcome,
-                                }
-                            };
-                            while let Ok(text) = progress_rx.try_recv() {
-                                let _ = done.send(Done::Progress { call: call.clone(), text });
+                    };
+                    match frame {
+                        ServerFrame::Event(event) => {
+                            if let Some(ended) = self.on_event(event, &mut sink, &done_tx).await? {
+                                break ended;
                             }
-                            let finished = match outcome {
-                                CallOutcome::Reply(result) => Done::Reply { call, result },
-                                CallOutcome::Restart => Done::Restart { call },
-                            };
-                            let _ = done.send(finished);
-                        });
-                    }
-                    "consent.prompt" if !body["page_open"].as_bool().unwrap_or(false) => {
-                        let prompt = Prompt {
-                            request: body["request"].as_str().unwrap_or_default().to_owned(),
-                            text: body["text"].as_str().unwrap_or_default().to_owned(),
-                        };
-                        prompts::show(&prompt, body["detail"].as_str());
-                        prompts.push(prompt);
-                    }
-                    "consent.answered" => {
-                        let request = body["request"].as_str().unwrap_or_default();
-                        if let Some(at) = prompts.iter().position(|p| p.request == request) {
-                            prompts.remove(at);
-                            println!("Permission {}.", body["outcome"].as_str().unwrap_or("answered").replace('_', " "));
                         }
+                        ServerFrame::Error { message, .. } => {
+                            eprintln!("The support server refused a message: {message}");
+                        }
+                        ServerFrame::Ok { .. } => {}
                     }
-                    "chat.message" => {
-                        println!("[{}] {}", body["display_name"].as_str().unwrap_or_default(), body["text"].as_str().unwrap_or_default());
+                }
+                Some(done) = done_rx.recv() => self.on_done(done, &mut sink, &mut stream).await?,
+                Some(line) = stdin.recv() => {
+                    if self.prompts.is_empty() {
+                        continue;
                     }
-                    "session.ended" => {
-                        println!("The support session ended: {}", body["reason"].as_str().unwrap_or_default());
-                        restore_customer(backend.as_ref());
-                        return Ok(Ended::SessionOver);
+                    match prompts::parse_answer(&line) {
+                        Some(granted) => {
+                            let prompt = self.prompts.remove(0);
+                            let answer = AgentRequest::ConsentAnswer { request: prompt.request, granted };
+                            self.send(&mut sink, answer).await?;
+                        }
+                        None => println!("Please type y or n."),
                     }
-                    "error" => eprintln!("The support server refused a message: {}", body["message"].as_str().unwrap_or_default()),
-                    _ => {}
                 }
             }
-            Some(done) = done_rx.recv() => match done {
-                Done::Progress { call, text } => {
-                    sink.send(envelope(id(), "agent.progress", json!({ "call": call, "text": text }))).await?;
-                }
-                Done::Reply { call, result } => {
-                    let body = match result {
-                        Ok(output) => json!({ "call": call, "output": output.to_string() }),
-                        Err(error) => json!({ "call": call, "error": error }),
+        };
+        // Nothing can receive the answers of calls still running: they stop
+        // (scripts' processes killed, folders removed) before this returns.
+        self.stop_running("the connection to the support server ended")
+            .await;
+        Ok(ended)
+    }
+
+    async fn on_event(
+        &mut self,
+        event: ServerEvent,
+        sink: &mut SplitSink<Socket, Message>,
+        done: &mpsc::UnboundedSender<Done>,
+    ) -> anyhow::Result<Option<Ended>> {
+        match event {
+            ServerEvent::Welcome {
+                session,
+                resume_token,
+                ..
+            } => {
+                if let Some(token) = resume_token {
+                    let saved = SavedSession {
+                        server: self.start.server().to_owned(),
+                        session: session.clone(),
+                        resume_token: token,
                     };
-                    sink.send(envelope(id(), "agent.result", body)).await?;
+                    self.store
+                        .save(&saved)
+                        .context("cannot keep the resume token")?;
                 }
-                Done::Restart { call } => {
-                    let going = id();
-                    sink.send(envelope(going, "agent.going_away", json!({ "reason": "restart" }))).await?;
-                    let answered = id();
-                    let output = json!({ "restarting": true }).to_string();
-                    sink.send(envelope(answered, "agent.result", json!({ "call": call, "output": output }))).await?;
-                    wait_for_replies(&mut stream, &[going, answered]).await;
-                    println!("Restarting this computer. The support session continues after it starts again.");
-                    if let Err(reason) = backend.restart() {
-                        eprintln!("The restart failed: {reason}");
+                println!("Connected to support session {session}.");
+                let hello = AgentRequest::Hello {
+                    capabilities: self.backend.capabilities(),
+                    platform: std::env::consts::OS.to_owned(),
+                };
+                self.send(sink, hello).await?;
+                for (call, reason) in std::mem::take(&mut self.lasting.unreported) {
+                    self.send(sink, AgentRequest::ActivityEnded { call, reason })
+                        .await?;
+                }
+            }
+            ServerEvent::AgentCall {
+                call,
+                capability,
+                input,
+            } => self.start_call(call, capability, input, done),
+            ServerEvent::AgentCancel { call, reason } => self.cancel(&call, &reason),
+            ServerEvent::ConsentPrompt {
+                request,
+                text,
+                detail,
+                page_open: false,
+                ..
+            } => {
+                let prompt = Prompt { request, text };
+                prompts::show(&prompt, detail.as_deref());
+                self.prompts.push(prompt);
+            }
+            ServerEvent::ConsentAnswered {
+                request, outcome, ..
+            } => {
+                if let Some(at) = self.prompts.iter().position(|p| p.request == request) {
+                    self.prompts.remove(at);
+                    println!("Permission {}.", outcome.replace('_', " "));
+                }
+            }
+            ServerEvent::Chat {
+                display_name, text, ..
+            } => println!("[{display_name}] {text}"),
+            ServerEvent::SessionEnded { reason, .. } => {
+                println!("The support session ended: {reason}");
+                self.stop_running("the session ended").await;
+                restore_customer(self.backend.as_ref(), self.lasting, "the session ended");
+                return Ok(Some(Ended::SessionOver));
+            }
+            _ => {}
+        }
+        Ok(None)
+    }
+
+    fn start_call(
+        &mut self,
+        call: String,
+        capability: Capability,
+        input: Value,
+        done: &mpsc::UnboundedSender<Done>,
+    ) {
+        let (progress, mut progress_rx) = mpsc::unbounded_channel();
+        let (cancel_handle, cancel) = Cancel::new();
+        let context = CallContext {
+            backend: Arc::clone(self.backend),
+            state_dir: self.store.state_dir().to_owned(),
+            progress,
+            cancel,
+        };
+        let done = done.clone();
+        let id = call.clone();
+        let task = tokio::spawn(async move {
+            let work = capabilities::run(context, capability, input);
+            tokio::pin!(work);
+            // Progress goes out while the call runs, and all of it before
+            // the result.
+            let outcome = loop {
+                tokio::select! {
+                    Some(text) = progress_rx.recv() => {
+                        let _ = done.send(Done::Progress { call: id.clone(), text });
                     }
+                    outcome = &mut work => break outcome,
                 }
+            };
+            while let Ok(text) = progress_rx.try_recv() {
+                let _ = done.send(Done::Progress {
+                    call: id.clone(),
+                    text,
+                });
+            }
+            let finished = match outcome {
+                CallOutcome::Reply { result, lasting } => Done::Reply {
+                    call: id,
+                    capability,
+                    result,
+                    lasting,
+                },
+                CallOutcome::Restart => Done::Restart { call: id },
+            };
+            let _ = done.send(finished);
+        });
+        self.running.insert(
+            call,
+            Running {
+                capability,
+                cancel: cancel_handle,
+                task,
             },
-            Some(line) = stdin.recv() => {
-                if prompts.is_empty() {
-                    continue;
+        );
+    }
+
+    /// The kernel ended a call: a running one stops, a lasting one is undone.
+    fn cancel(&mut self, call: &str, reason: &str) {
+        if let Some(running) = self.running.remove(call) {
+            println!("Stopped `{}`: {reason}.", running.capability);
+            running.cancel.cancel(reason);
+            return;
+        }
+        if let Some(at) = self.lasting.calls.iter().position(|(c, _)| c == call) {
+            let (_, capability) = self.lasting.calls.remove(at);
+            println!("Undoing `{capability}`: {reason}.");
+            // Only a logon leaves something in place (see `capabilities`).
+            if capability == Capability::AccountLogon {
+                log_other_account_off(self.backend.as_ref());
+            }
+        }
+    }
+
+    /// Stops every call still running and waits (briefly) until each has
+    /// cleaned up.
+    async fn stop_running(&mut self, reason: &str) {
+        let running: Vec<Running> = self.running.drain().map(|(_, r)| r).collect();
+        for call in &running {
+            call.cancel.cancel(reason);
+        }
+        for call in running {
+            let _ = tokio::time::timeout(Duration::from_secs(5), call.task).await;
+        }
+    }
+
+    async fn on_done(
+        &mut self,
+        done: Done,
+        sink: &mut SplitSink<Socket, Message>,
+        stream: &mut SplitStream<Socket>,
+    ) -> anyhow::Result<()> {
+        match done {
+            Done::Progress { call, text } => {
+                if self.running.contains_key(&call) {
+                    self.send(sink, AgentRequest::Progress { call, text })
+                        .await?;
                 }
-                match prompts::parse_answer(&line) {
-                    Some(granted) => {
-                        let prompt = prompts.remove(0);
-                        sink.send(envelope(id(), "consent.answer", json!({ "request": prompt.request, "granted": granted }))).await?;
+            }
+            Done::Reply {
+                call,
+                capability,
+                result,
+                lasting,
+            } => {
+                // A call the kernel cancelled has nobody to answer.
+                if self.running.remove(&call).is_none() {
+                    return Ok(());
+                }
+                let logged_off = capability == Capability::AccountLogoff
+                    && result
+                        .as_ref()
+                        .is_ok_and(|output| output["restored"] == Value::Bool(true));
+                let (output, error) = match result {
+                    Ok(output) => (Some(output), None),
+                    Err(error) => (None, Some(error)),
+                };
+                if lasting {
+                    self.lasting.calls.push((call.clone(), capability));
+                }
+                let reply = AgentRequest::Result {
+                    call,
+                    output,
+                    error,
+                    lasting,
+                };
+                self.send(sink, reply).await?;
+                if logged_off {
+                    for (call, reason) in self.lasting.all_undone("the CSR logged off") {
+                        self.send(sink, AgentRequest::ActivityEnded { call, reason })
+                            .await?;
                     }
-                    None => println!("Please type y or n."),
+                }
+            }
+            Done::Restart { call } => {
+                self.running.remove(&call);
+                let going = self
+                    .send(
+                        sink,
+                        AgentRequest::GoingAway {
+                            reason: "restart".into(),
+                        },
+                    )
+                    .await?;
+                let answer = AgentRequest::Result {
+                    call,
+                    output: Some(json!({ "restarting": true })),
+                    error: None,
+                    lasting: false,
+                };
+                let answered = self.send(sink, answer).await?;
+                wait_for_replies(stream, &[going, answered]).await;
+                println!(
+                    "Restarting this computer. The support session continues after it starts again."
+                );
+                if let Err(reason) = self.backend.restart() {
+                    eprintln!("The restart failed: {reason}");
                 }
             }
         }
+        Ok(())
     }
 }
 
 /// Waits (briefly) until the kernel acknowledged `ids`, so nothing is lost
 /// when the computer goes down right after.
-async fn wait_for_replies(stream: &mut futures_util::stream::SplitStream<Socket>, ids: &[u64]) {
+async fn wait_for_replies(stream: &mut SplitStream<Socket>, ids: &[u64]) {
     let mut waiting: Vec<u64> = ids.to_vec();
     let deadline = tokio::time::sleep(Duration::from_secs(5));
     tokio::pin!(deadline);
@@ -337,9 +578,11 @@ async fn wait_for_replies(stream: &mut futures_util::stream::SplitStream<Socket>
             _ = &mut deadline => return,
             frame = stream.next() => match frame {
                 Some(Ok(Message::Text(text))) => {
-                    if let Ok(message) = serde_json::from_str::<Value>(text.as_str()) {
-                        waiting.retain(|id| message["re"] != json!(id));
-                    }
+                    let re = match decode_server(text.as_str()) {
+                        Ok(ServerFrame::Ok { re, .. } | ServerFrame::Error { re, .. }) => re,
+                        _ => None,
+                    };
+                    waiting.retain(|id| Some(*id) != re);
                 }
                 Some(Ok(_)) => {}
                 _ => return,

@@ -8,6 +8,9 @@ use axum::response::{IntoResponse, Response};
 use tether_protocol::{ErrorCode, ProtocolError};
 
 use crate::accounts::AccountError;
+use crate::activity::NotRunning;
+use crate::consent::NoSuchPrompt;
+use crate::consent::RevokeError;
 use crate::session::policy::PolicyError;
 use crate::site::SiteUpdateError;
 use crate::storage::StorageError;
@@ -116,6 +119,27 @@ impl From<SiteUpdateError> for ApiError {
             SiteUpdateError::UnknownSite(_) => ApiError::not_found(error.to_string()),
             SiteUpdateError::Invalid(_) => ApiError::malformed(error.to_string()),
             SiteUpdateError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<NotRunning> for ApiError {
+    fn from(error: NotRunning) -> Self {
+        ApiError::not_found(error.to_string())
+    }
+}
+
+impl From<NoSuchPrompt> for ApiError {
+    fn from(error: NoSuchPrompt) -> Self {
+        ApiError::not_found(error.to_string())
+    }
+}
+
+impl From<RevokeError> for ApiError {
+    fn from(error: RevokeError) -> Self {
+        match error {
+            RevokeError::NotFound => ApiError::not_found(error.to_string()),
+            RevokeError::Storage(storage) => storage.into(),
         }
     }
 }

@@ -2,6 +2,7 @@
 //! plugin host. Features live in plugins; nothing here knows about them.
 
 pub mod accounts;
+pub mod activity;
 pub mod api_error;
 pub mod config;
 pub mod consent;

@@ -5,6 +5,8 @@ use std::path::PathBuf;
 use std::process::ExitCode;
 use std::sync::Arc;
 
+use axum::serve::ListenerExt;
+
 use anyhow::Context;
 use clap::{Parser, Subcommand};
 use tether_kernel::Kernel;
@@ -177,6 +179,14 @@ async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
     }
     tracing::info!(%address, plugins = kernel.plugins.plugins().count(), refused = kernel.refused.len(), "kernel started");
     let app = tether_kernel::web::router(Arc::clone(&kernel));
+    // Replies often follow another message on the same socket (an event,
+    // then the answer); with Nagle's algorithm the second waits ~40 ms for
+    // the client's delayed ACK. Every accepted connection sends at once.
+    let listener = listener.tap_io(|stream| {
+        if let Err(error) = stream.set_nodelay(true) {
+            tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
+        }
+    });
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),

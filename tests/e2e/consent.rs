@@ -42,7 +42,12 @@ async fn session_with_agent() -> Setup {
     let mut host = anna.console(&kernel).await;
     let number = host.start_session().await;
     let customer = Customer::join(&kernel, &number, "Carl").await;
-    let agent = TestAgent::start(&kernel, &customer.token, &["demo.greet", "demo.wave"]).await;
+    let agent = TestAgent::start(
+        &kernel,
+        &customer.token,
+        &["sysinfo.collect", "account.logoff"],
+    )
+    .await;
     Setup {
         kernel,
         host,
@@ -67,7 +72,7 @@ async fn ask_and_answer(s: &mut Setup, granted: bool) -> (Value, Value) {
                 &s.number,
                 "ask-consent",
                 &s.customer.participant,
-                "demo.greet",
+                "sysinfo.collect",
             ),
         )
         .await;
@@ -104,10 +109,10 @@ async fn report_kinds(s: &Setup) -> Vec<String> {
 #[tokio::test]
 async fn no_agent_call_without_a_grant_and_denial_is_final() {
     let mut s = session_with_agent().await;
-    let (code, message) = refused_call(&mut s, "demo.greet").await;
+    let (code, message) = refused_call(&mut s, "sysinfo.collect").await;
     assert_eq!(code, "forbidden");
     assert!(
-        message.contains("no consent") && message.contains("has not allowed `demo.greet`"),
+        message.contains("no consent") && message.contains("has not allowed `sysinfo.collect`"),
         "{message}"
     );
 
@@ -115,7 +120,7 @@ async fn no_agent_call_without_a_grant_and_denial_is_final() {
     assert_eq!(reply["body"], "denied");
     assert_eq!(answered["outcome"], "denied");
     assert_eq!(answered["grants"], json!([]));
-    let (_, message) = refused_call(&mut s, "demo.greet").await;
+    let (_, message) = refused_call(&mut s, "sysinfo.collect").await;
     assert!(message.contains("no consent"), "{message}");
     assert!(
         s.agent.calls().is_empty(),
@@ -143,7 +148,7 @@ async fn a_revoked_grant_stops_further_calls() {
                 &s.number,
                 "call-agent",
                 &s.customer.participant,
-                "demo.greet",
+                "sysinfo.collect",
             ),
         )
         .await;
@@ -171,7 +176,7 @@ async fn a_revoked_grant_stops_further_calls() {
         .await;
     assert_eq!(code, "not_found");
 
-    let (_, message) = refused_call(&mut s, "demo.greet").await;
+    let (_, message) = refused_call(&mut s, "sysinfo.collect").await;
     assert!(message.contains("no consent"), "{message}");
     assert_eq!(s.agent.calls().len(), 1, "no call after revocation");
     assert!(
@@ -192,7 +197,7 @@ async fn an_unanswered_prompt_times_out_and_grants_nothing() {
                 &s.number,
                 "ask-consent",
                 &s.customer.participant,
-                "demo.greet",
+                "sysinfo.collect",
             ),
         )
         .await;
@@ -212,7 +217,7 @@ async fn an_unanswered_prompt_times_out_and_grants_nothing() {
         )
         .await;
     assert_eq!(code, "not_found");
-    let (_, message) = refused_call(&mut s, "demo.greet").await;
+    let (_, message) = refused_call(&mut s, "sysinfo.collect").await;
     assert!(message.contains("no consent"), "{message}");
     assert!(s.agent.calls().is_empty());
     assert!(
@@ -225,7 +230,7 @@ async fn an_unanswered_prompt_times_out_and_grants_nothing() {
 #[tokio::test]
 async fn undeclared_capabilities_and_disabled_plugins_are_refused() {
     let mut s = session_with_agent().await;
-    // Granted for demo.greet does not cover a capability the manifest lacks,
+    // Granted for sysinfo.collect does not cover a capability the manifest lacks,
     // and consent cannot even be asked for it.
     ask_and_answer(&mut s, true).await;
     let (code, message) = refused_call(&mut s, "files.delete").await;
@@ -258,7 +263,12 @@ async fn undeclared_capabilities_and_disabled_plugins_are_refused() {
         .host
         .refused(
             "plugin.command",
-            command(&s.number, "call-agent", &other.participant, "demo.greet"),
+            command(
+                &s.number,
+                "call-agent",
+                &other.participant,
+                "sysinfo.collect",
+            ),
         )
         .await;
     assert!(message.contains("no consent"), "{message}");
@@ -273,7 +283,12 @@ async fn undeclared_capabilities_and_disabled_plugins_are_refused() {
     let (code, message) = console
         .refused(
             "plugin.command",
-            command(&number, "call-agent", &customer.participant, "demo.greet"),
+            command(
+                &number,
+                "call-agent",
+                &customer.participant,
+                "sysinfo.collect",
+            ),
         )
         .await;
     assert_eq!(code, "forbidden");
@@ -291,12 +306,15 @@ async fn capabilities_asked_together_get_one_prompt_and_a_grant_each() {
                 &s.number,
                 "ask-consent-all",
                 &s.customer.participant,
-                "demo.greet,demo.wave",
+                "sysinfo.collect,account.logoff",
             ),
         )
         .await;
     let prompt = s.customer.page.event("consent.prompt").await;
-    assert_eq!(prompt["capabilities"], json!(["demo.greet", "demo.wave"]));
+    assert_eq!(
+        prompt["capabilities"],
+        json!(["sysinfo.collect", "account.logoff"])
+    );
     assert_eq!(
         prompt["text"],
         "Anna Berg wants to say hello to your computer and to wave at you."
@@ -311,7 +329,7 @@ async fn capabilities_asked_together_get_one_prompt_and_a_grant_each() {
     assert_eq!(s.host.reply_to(ask).await["body"], "granted");
     let answered = s.customer.page.event("consent.answered").await;
     assert_eq!(answered["grants"].as_array().expect("grants").len(), 2);
-    for capability in ["demo.greet", "demo.wave"] {
+    for capability in ["sysinfo.collect", "account.logoff"] {
         s.host
             .ok(
                 "plugin.command",
@@ -336,7 +354,7 @@ async fn capabilities_asked_together_get_one_prompt_and_a_grant_each() {
                 &s.number,
                 "ask-consent-all",
                 &s.customer.participant,
-                "demo.greet,files.delete",
+                "sysinfo.collect,files.delete",
             ),
         )
         .await;
@@ -373,7 +391,7 @@ async fn only_the_prompted_customer_answers_and_agents_can_answer_too() {
                 &s.number,
                 "ask-consent",
                 &s.customer.participant,
-                "demo.greet",
+                "sysinfo.collect",
             ),
         )
         .await;
@@ -408,7 +426,7 @@ async fn large_results_and_progress_lines_reach_the_csr() {
     let pad = "x".repeat(300 * 1024);
     let body = json!({ "session": s.number, "name": "call-agent",
                        "payload": { "session": s.number, "participant": s.customer.participant,
-                                    "capability": "demo.greet", "input": { "pad": pad } } });
+                                    "capability": "sysinfo.collect", "input": { "pad": pad } } });
     let result = anna.post("/api/plugins/echo/commands", body).await;
     assert_eq!(
         result.status,
@@ -433,7 +451,10 @@ async fn large_results_and_progress_lines_reach_the_csr() {
     .expect("agent connects");
     agent.event("session.welcome").await;
     agent
-        .ok("agent.hello", json!({ "capabilities": ["demo.greet"] }))
+        .ok(
+            "agent.hello",
+            json!({ "capabilities": ["sysinfo.collect"] }),
+        )
         .await;
     let id = s
         .host
@@ -443,7 +464,7 @@ async fn large_results_and_progress_lines_reach_the_csr() {
                 &s.number,
                 "call-agent",
                 &s.customer.participant,
-                "demo.greet",
+                "sysinfo.collect",
             ),
         )
         .await;
@@ -466,7 +487,7 @@ async fn large_results_and_progress_lines_reach_the_csr() {
     agent
         .ok(
             "agent.result",
-            json!({ "call": call["call"], "output": "{\"done\":true}" }),
+            json!({ "call": call["call"], "output": { "done": true } }),
         )
         .await;
     assert_eq!(s.host.reply_to(id).await["body"], json!({ "done": true }));

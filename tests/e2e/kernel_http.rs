@@ -36,7 +36,7 @@ async fn health_and_plugins_enabled_per_site() {
         .collect();
     assert_eq!(ids, ["echo", "panics"]);
     let echo = &acme[0];
-    assert_eq!(echo["capabilities"][0]["name"], "demo.greet");
+    assert_eq!(echo["capabilities"][0]["name"], "sysinfo.collect");
     assert_eq!(
         echo["capabilities"][0]["consent"],
         "{csr} wants to say hello to your computer"

@@ -356,7 +356,7 @@ async fn consent_and_agent_calls_go_through_the_session_side_with_the_manifest_t
     let host = fixture_host(settings(cache.path()), all_sites(), sessions.clone());
 
     // Without a grant the agent call is refused by the session side.
-    let target = json!({"session": SESSION, "participant": "c1", "capability": "demo.greet", "input": {"n": 1}});
+    let target = json!({"session": SESSION, "participant": "c1", "capability": "sysinfo.collect", "input": {"n": 1}});
     let refused = reply(&host, "echo", "call-agent", target.clone()).await;
     assert!(
         matches!(&refused, Err(DispatchError::Plugin(f)) if f.kind == PluginFailureKind::Denied),
@@ -372,7 +372,7 @@ async fn consent_and_agent_calls_go_through_the_session_side_with_the_manifest_t
     );
     let request = sessions.consent_requests.lock().expect("lock")[0].clone();
     assert_eq!(request.capabilities.len(), 1);
-    assert_eq!(request.capabilities[0].name, "demo.greet");
+    assert_eq!(request.capabilities[0].name.as_str(), "sysinfo.collect");
     assert_eq!(
         request.capabilities[0].consent_text,
         "{csr} wants to say hello to your computer"
@@ -382,7 +382,7 @@ async fn consent_and_agent_calls_go_through_the_session_side_with_the_manifest_t
     let output = reply(&host, "echo", "call-agent", target.clone()).await;
     assert_eq!(
         output,
-        Ok(json!({"capability": "demo.greet", "input": {"n": 1}}))
+        Ok(json!({"capability": "sysinfo.collect", "input": {"n": 1}}))
     );
 
     sessions.answer_consent(Duration::ZERO, ConsentOutcome::Denied);

@@ -105,7 +105,7 @@ async fn full_flow_consent_agent_call_and_report() {
         "Bo Lind"
     );
 
-    let agent = TestAgent::start(&kernel, &customer.token, &["demo.greet"]).await;
+    let agent = TestAgent::start(&kernel, &customer.token, &["sysinfo.collect"]).await;
 
     // The plugin asks consent; the prompt reaches the customer's page with
     // the manifest's words and the host's name.
@@ -113,7 +113,7 @@ async fn full_flow_consent_agent_call_and_report() {
         .send_request(
             "plugin.command",
             json!({ "session": number, "plugin": "echo", "name": "ask-consent",
-                    "payload": { "session": number, "participant": customer.participant, "capability": "demo.greet" } }),
+                    "payload": { "session": number, "participant": customer.participant, "capability": "sysinfo.collect" } }),
         )
         .await;
     let prompt = customer.page.event("consent.prompt").await;
@@ -121,7 +121,7 @@ async fn full_flow_consent_agent_call_and_report() {
         prompt["text"],
         "Anna Berg wants to say hello to your computer"
     );
-    assert_eq!(prompt["capabilities"], json!(["demo.greet"]));
+    assert_eq!(prompt["capabilities"], json!(["sysinfo.collect"]));
     customer
         .page
         .ok(
@@ -140,12 +140,12 @@ async fn full_flow_consent_agent_call_and_report() {
             "plugin.command",
             json!({ "session": number, "plugin": "echo", "name": "call-agent",
                     "payload": { "session": number, "participant": customer.participant,
-                                 "capability": "demo.greet", "input": { "say": "hello" } } }),
+                                 "capability": "sysinfo.collect", "input": { "say": "hello" } } }),
         )
         .await;
     assert_eq!(
         result,
-        json!({ "capability": "demo.greet", "input": { "say": "hello" }, "machine": "test agent" })
+        json!({ "capability": "sysinfo.collect", "input": { "say": "hello" }, "machine": "test agent" })
     );
     assert_eq!(agent.calls().len(), 1);
     assert!(agent.errors().is_empty(), "{:?}", agent.errors());

@@ -9,10 +9,13 @@ use std::time::Duration;
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
+use tether_protocol::{
+    AgentRequest, Capability, RequestSet, ServerEvent, ServerFrame, decode_server, encode,
+};
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 use crate::kernel_process::KernelProcess;
 
@@ -216,7 +219,8 @@ impl WsClient {
                 .headers_mut()
                 .insert("cookie", cookie.parse().expect("header"));
         }
-        match connect_async(request).await {
+        // No Nagle, as the kernel's own clients: replies are not held back.
+        match connect_async_with_config(request, None, true).await {
             Ok((stream, _)) => Ok(WsClient {
                 stream,
                 next_id: 1,
@@ -256,7 +260,9 @@ impl WsClient {
             .expect("send");
     }
 
-    /// The next JSON message from the kernel; `None` when the connection closed.
+    /// The next JSON message from the kernel; `None` when the connection
+    /// closed. Every message must decode as the protocol's types say (a
+    /// renamed or missing field fails the test here).
     pub async fn receive(&mut self) -> Option<Value> {
         loop {
             let frame = tokio::time::timeout(PATIENCE, self.stream.next())
@@ -264,6 +270,11 @@ impl WsClient {
                 .expect("a message within the patience")?;
             match frame {
                 Ok(Message::Text(text)) => {
+                    if let Err(error) = decode_server(text.as_str()) {
+                        panic!(
+                            "the kernel sent a message the protocol types refuse: {error}: {text}"
+                        );
+                    }
                     return Some(
                         serde_json::from_str(text.as_str()).expect("JSON from the kernel"),
                     );
@@ -289,6 +300,15 @@ impl WsClient {
         self.next_id += 1;
         self.send_text(json!({ "v": 1, "id": id, "type": kind, "body": body }).to_string())
             .await;
+        id
+    }
+
+    /// Sends a typed request (encoded as every client encodes it) whose
+    /// reply is awaited later with [`WsClient::reply_to`].
+    pub async fn send_typed<R: RequestSet>(&mut self, request: &R) -> u64 {
+        let id = self.next_id;
+        self.next_id += 1;
+        self.send_text(encode(Some(id), request)).await;
         id
     }
 
@@ -410,8 +430,9 @@ impl Customer {
     }
 }
 
-/// A host agent for tests: offers `capabilities`, and answers every call
-/// with `{"capability": …, "input": …, "machine": "test agent"}`.
+/// A host agent for tests, speaking the typed protocol as the real agent
+/// does: offers `capabilities`, and answers every call with
+/// `{"capability": …, "input": …, "machine": "test agent"}`.
 pub struct TestAgent {
     task: tokio::task::JoinHandle<()>,
     calls: Arc<Mutex<Vec<Value>>>,
@@ -430,33 +451,41 @@ impl TestAgent {
         .await
         .expect("agent connects");
         socket.event("session.welcome").await;
-        socket
-            .ok(
-                "agent.hello",
-                json!({ "capabilities": capabilities, "platform": "test" }),
-            )
-            .await;
+        let hello = AgentRequest::Hello {
+            capabilities: capabilities
+                .iter()
+                .map(|name| name.parse::<Capability>().expect("a capability"))
+                .collect(),
+            platform: "test".into(),
+        };
+        let id = socket.send_typed(&hello).await;
+        let reply = socket.reply_to(id).await;
+        assert_eq!(reply["type"], "ok", "agent.hello: {reply}");
         let calls = Arc::new(Mutex::new(Vec::new()));
         let errors = Arc::new(Mutex::new(Vec::new()));
         let (seen, failed) = (calls.clone(), errors.clone());
         let task = tokio::spawn(async move {
             while let Some(message) = socket.receive().await {
-                match message["type"].as_str() {
-                    Some("agent.call") => {
-                        let call = message["body"].clone();
-                        let input: Value =
-                            serde_json::from_str(call["input"].as_str().unwrap_or("null"))
-                                .unwrap_or(Value::Null);
-                        let output = json!({ "capability": call["capability"], "input": input, "machine": "test agent" });
-                        socket
-                            .send_request(
-                                "agent.result",
-                                json!({ "call": call["call"], "output": output.to_string() }),
-                            )
-                            .await;
-                        seen.lock().expect("calls lock").push(call);
+                let frame = decode_server(&message.to_string()).expect("typed frame");
+                match frame {
+                    ServerFrame::Event(ServerEvent::AgentCall {
+                        call,
+                        capability,
+                        input,
+                    }) => {
+                        let output = json!({ "capability": capability, "input": input, "machine": "test agent" });
+                        let result = AgentRequest::Result {
+                            call,
+                            output: Some(output),
+                            error: None,
+                            lasting: false,
+                        };
+                        socket.send_typed(&result).await;
+                        seen.lock()
+                            .expect("calls lock")
+                            .push(message["body"].clone());
                     }
-                    Some("error") => failed.lock().expect("errors lock").push(message),
+                    ServerFrame::Error { .. } => failed.lock().expect("errors lock").push(message),
                     _ => {}
                 }
             }

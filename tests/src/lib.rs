@@ -6,6 +6,7 @@ pub mod agent_process;
 pub mod browser;
 pub mod clients;
 pub mod kernel_process;
+pub mod round_trips;
 pub mod scripted_sessions;
 pub mod smtp_sink;
 

@@ -1,13 +1,16 @@
 //! A session side whose answers the test decides: known participants, queued
 //! consent answers (optionally after a delay, like a customer reading the
-//! prompt) and agent replies. It records every call so tests can assert on
-//! what reached the kernel.
+//! prompt) and agent replies. The kernel's own granter decides on every
+//! request, as in the real kernel; what it allows is recorded so tests can
+//! assert on what reached the customer and the agent.
 
 use std::collections::{HashMap, VecDeque};
 use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
+use serde_json::{Value, json};
+use tether_kernel::consent::granter::{self, AskFacts, CallFacts, Refusal, Target};
 use tether_kernel::plugin_host::services::*;
 
 #[derive(Default)]
@@ -16,7 +19,7 @@ pub struct ScriptedSessions {
     consent: Mutex<VecDeque<(Duration, ConsentOutcome)>>,
     pub consent_requests: Mutex<Vec<ConsentRequest>>,
     /// (session, customer, capability) of every granted request.
-    grants: Mutex<Vec<(String, String, String)>>,
+    grants: Mutex<Vec<(String, String, tether_protocol::Capability)>>,
     pub agent_calls: Mutex<Vec<AgentCall>>,
     pub sent: Mutex<Vec<(String, String, String)>>,
     pub reports: Mutex<Vec<(String, String)>>,
@@ -113,6 +116,22 @@ impl SessionServices for ScriptedSessions {
                 SessionError::UnknownParticipant(p) => ConsentError::UnknownParticipant(p),
                 other => ConsentError::UnknownSession(other.to_string()),
             })?;
+        let facts = AskFacts {
+            declared: request.declared,
+            site_enables: true,
+            session_on_site: true,
+            target: Target::Customer {
+                agent_offers: Some(true),
+            },
+        };
+        if granter::may_ask(facts) == Err(Refusal::Undeclared) {
+            let names: Vec<&str> = request
+                .capabilities
+                .iter()
+                .map(|c| c.name.as_str())
+                .collect();
+            return Err(ConsentError::UndeclaredCapability(names.join(", ")));
+        }
         self.consent_requests
             .lock()
             .expect("lock")
@@ -135,7 +154,7 @@ impl SessionServices for ScriptedSessions {
         Ok(outcome)
     }
 
-    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
+    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<Value, AgentError> {
         self.check(&call.session, Some(&call.participant))
             .map_err(|error| match error {
                 SessionError::UnknownParticipant(p) => AgentError::UnknownParticipant(p),
@@ -149,18 +168,32 @@ impl SessionServices for ScriptedSessions {
                 .any(|(session, customer, capability)| {
                     session == &call.session
                         && customer == &call.participant
-                        && capability == &call.capability
+                        && *capability == call.capability
                 });
-        self.agent_calls.lock().expect("lock").push(call.clone());
-        if !granted {
-            return Err(AgentError::NoConsent(format!(
-                "no grant for `{}`",
-                call.capability
-            )));
+        let facts = CallFacts {
+            declared: call.declared,
+            site_enables: true,
+            session_on_site: true,
+            target: Target::Customer {
+                agent_offers: Some(true),
+            },
+            grant_live: granted,
+        };
+        match granter::may_call(facts) {
+            Ok(()) => {}
+            Err(Refusal::NoGrant) => {
+                return Err(AgentError::NoConsent(format!(
+                    "no grant for `{}`",
+                    call.capability
+                )));
+            }
+            Err(_) => {
+                return Err(AgentError::UndeclaredCapability(
+                    call.capability.to_string(),
+                ));
+            }
         }
-        Ok(format!(
-            "{{\"capability\":\"{}\",\"input\":{}}}",
-            call.capability, call.input
-        ))
+        self.agent_calls.lock().expect("lock").push(call.clone());
+        Ok(json!({ "capability": call.capability, "input": call.input }))
     }
 }

@@ -84,10 +84,13 @@ fn main() -> Result<()> {
         Task::Bench { which } => {
             plugins::build_and_check(&ws)?;
             let benches: &[&str] = match which.as_deref() {
-                None => &["plugin_event", "scripts_run"],
+                None => &["plugin_event", "scripts_run", "round_trips"],
                 Some("plugin") => &["plugin_event"],
                 Some("scripts") => &["scripts_run"],
-                Some(other) => anyhow::bail!("unknown benchmark `{other}`; known: plugin, scripts"),
+                Some("latency") => &["round_trips"],
+                Some(other) => {
+                    anyhow::bail!("unknown benchmark `{other}`; known: plugin, scripts, latency")
+                }
             };
             for bench in benches {
                 run(cargo(&ws).args(["bench", "--package", "tether-tests", "--bench", bench]))?;

@@ -7,6 +7,7 @@ use std::os::unix::process::CommandExt;
 use std::path::Path;
 use std::process::Command;
 use std::sync::Mutex;
+use tether_protocol::Capability;
 
 use super::identity::{self, Identity};
 use super::{Backend, LoggedOn, pam};
@@ -98,13 +99,13 @@ fn logind_can_reboot() -> Option<String> {
 }
 
 impl Backend for LinuxBackend {
-    fn capabilities(&self) -> Vec<&'static str> {
-        let mut offered = vec!["sysinfo.collect", "script.run"];
+    fn capabilities(&self) -> Vec<Capability> {
+        let mut offered = vec![Capability::SysinfoCollect, Capability::ScriptRun];
         if self.check_restart().is_ok() {
-            offered.push("power.restart");
+            offered.push(Capability::PowerRestart);
         }
         if is_root() && pam::available() {
-            offered.extend(["account.logon", "account.logoff"]);
+            offered.extend([Capability::AccountLogon, Capability::AccountLogoff]);
         }
         offered
     }

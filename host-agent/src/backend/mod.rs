@@ -33,7 +33,7 @@ impl BackendKind {
 /// The operating-system actions behind the capabilities.
 pub trait Backend: Send + Sync {
     /// Capabilities this computer can offer.
-    fn capabilities(&self) -> Vec<&'static str>;
+    fn capabilities(&self) -> Vec<tether_protocol::Capability>;
 
     /// Whether a restart would be carried out; the reason when not.
     fn check_restart(&self) -> Result<(), String>;

@@ -5,6 +5,8 @@
 
 use std::sync::Mutex;
 
+use tether_protocol::Capability;
+
 use super::identity;
 use super::{Backend, LoggedOn, SIMULATED_RESTART_EXIT_CODE};
 use crate::credentials::Credentials;
@@ -23,14 +25,8 @@ impl SimulatedBackend {
 }
 
 impl Backend for SimulatedBackend {
-    fn capabilities(&self) -> Vec<&'static str> {
-        vec![
-            "sysinfo.collect",
-            "script.run",
-            "power.restart",
-            "account.logon",
-            "account.logoff",
-        ]
+    fn capabilities(&self) -> Vec<Capability> {
+        Capability::ALL.to_vec()
     }
 
     fn check_restart(&self) -> Result<(), String> {

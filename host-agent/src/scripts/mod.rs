@@ -17,6 +17,7 @@ use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
 
 use crate::backend::Backend;
+use crate::capabilities::Cancel;
 use workspace::Workspace;
 
 /// Largest script or input file.
@@ -70,6 +71,7 @@ pub async fn run(
     state_dir: &Path,
     input: Value,
     progress: mpsc::UnboundedSender<String>,
+    mut cancel: Cancel,
 ) -> Result<Value, String> {
     let input: RunInput = serde_json::from_value(input)
         .map_err(|error| format!("the script request is not understood: {error}"))?;
@@ -143,11 +145,22 @@ pub async fn run(
     drop(lines_tx);
     let collector = tokio::spawn(collect(lines_rx, input.name.clone(), progress));
 
-    let (status, timed_out) = match tokio::time::timeout(timeout, child.wait()).await {
-        Ok(status) => (status.ok(), false),
-        Err(_) => {
+    let (status, timed_out) = tokio::select! {
+        waited = tokio::time::timeout(timeout, child.wait()) => match waited {
+            Ok(status) => (status.ok(), false),
+            Err(_) => {
+                kill_group(group);
+                (child.wait().await.ok(), true)
+            }
+        },
+        reason = cancel.cancelled() => {
+            // The kernel ended the run: the whole group goes, then the
+            // folder (when `workspace` drops), before anything is said.
             kill_group(group);
-            (child.wait().await.ok(), true)
+            let _ = child.wait().await;
+            collector.abort();
+            drop(workspace);
+            return Err(format!("stopped: {reason}"));
         }
     };
     // Whatever the script left running in its group goes too.
@@ -262,12 +275,70 @@ mod tests {
                 json!({ "file_name": "hosts.txt", "content": encoded(input.as_bytes()) });
         }
         let (progress, mut lines) = mpsc::unbounded_channel();
-        let result = run(&SimulatedBackend::default(), state, request, progress).await;
+        let (_not_cancelled, cancel) = Cancel::new();
+        let result = run(
+            &SimulatedBackend::default(),
+            state,
+            request,
+            progress,
+            cancel,
+        )
+        .await;
         let mut shown = Vec::new();
         while let Ok(line) = lines.try_recv() {
             shown.push(line);
         }
         (result, shown)
+    }
+
+    #[tokio::test]
+    async fn a_cancelled_run_kills_its_process_group_and_removes_its_folder() {
+        let state = tempfile::tempdir().expect("temp dir");
+        // The script leaves a child of its own running in its group.
+        let script = "sleep 300 &\necho started\nsleep 300\n";
+        let request = json!({
+            "name": "Sleeper",
+            "script": { "file_name": "sleep.sh", "content": encoded(script.as_bytes()) },
+            "timeout_secs": 600,
+        });
+        let (progress, mut lines) = mpsc::unbounded_channel();
+        let (handle, cancel) = Cancel::new();
+        let backend = SimulatedBackend::default();
+        let running = run(&backend, state.path(), request, progress, cancel);
+        tokio::pin!(running);
+        // Wait until the script is really running, then cancel it.
+        let started = tokio::select! {
+            line = lines.recv() => line,
+            _ = &mut running => panic!("the script ended by itself"),
+        };
+        assert!(started.is_some_and(|l| l.contains("started")));
+        let workers = workspace::processes_in(&workspace::runs_dir(state.path()));
+        assert!(workers.len() >= 2, "the script and its child: {workers:?}");
+        handle.cancel("control passed to another CSR");
+        let result = running.await;
+        assert_eq!(
+            result,
+            Err("stopped: control passed to another CSR".to_owned())
+        );
+        assert_eq!(runs_left(state.path()), 0);
+        // SIGKILL lands when the process is next scheduled: give it a moment
+        // (a guard against hanging, not a time bound).
+        for pid in workers {
+            let alive = || {
+                std::fs::read_to_string(format!("/proc/{pid}/status"))
+                    .is_ok_and(|status| !status.contains("State:\tZ"))
+            };
+            for _ in 0..100 {
+                if !alive() {
+                    break;
+                }
+                tokio::time::sleep(Duration::from_millis(50)).await;
+            }
+            assert!(
+                !alive(),
+                "process {pid} still runs after the run was cancelled"
+            );
+        }
     }
 
     #[tokio::test]
@@ -321,22 +392,26 @@ mod tests {
         let too_big = "x".repeat(MAX_FILE_BYTES + 1);
         let request = json!({ "name": "n", "script": { "file_name": "a.sh", "content": encoded(too_big.as_bytes()) } });
         let (progress, _) = mpsc::unbounded_channel();
+        let (_not_cancelled, cancel) = Cancel::new();
         let error = run(
             &SimulatedBackend::default(),
             state.path(),
             request,
             progress,
+            cancel,
         )
         .await
         .expect_err("refused");
         assert!(error.contains("limit is 1048576"), "{error}");
         let request = json!({ "name": "n", "script": { "file_name": "a.ps1", "content": encoded(b"Write-Host 1") } });
         let (progress, _) = mpsc::unbounded_channel();
+        let (_not_cancelled, cancel) = Cancel::new();
         let error = run(
             &SimulatedBackend::default(),
             state.path(),
             request,
             progress,
+            cancel,
         )
         .await
         .expect_err("refused");

@@ -1,71 +1,38 @@
 //! Asking, answering and revoking.
 
-use tether_protocol::{ErrorCode, ServerEvent};
-use tokio::sync::oneshot;
+use tether_protocol::{Capability, ServerEvent};
 
-use super::grants::{GrantScope, live_grant};
-use crate::api_error::ApiError;
+use super::granter::{self, AskFacts, Refusal, Target};
+use super::live::NoSuchPrompt;
+use crate::activity::{EndReason, Scope};
 use crate::plugin_host::services::{ConsentError, ConsentOutcome, ConsentRequest, PluginScope};
 use crate::routing::Endpoint;
 use crate::session::Sessions;
-use crate::storage::{GrantRecord, Millis, ParticipantRole, now_millis};
+use crate::storage::{GrantRecord, Millis, ParticipantRole, StorageError, now_millis};
 use crate::token::short_id;
 
-/// A prompt waiting for the customer's answer.
-pub struct PendingConsent {
-    pub session: String,
-    pub customer: String,
-    answer: oneshot::Sender<bool>,
+/// The customer has no such live permission.
+#[derive(Debug, thiserror::Error)]
+pub enum RevokeError {
+    #[error("no such permission to revoke")]
+    NotFound,
+    #[error(transparent)]
+    Storage(#[from] StorageError),
 }
 
 impl Sessions {
-    /// Asks the customer and waits for the answer or the timeout.
+    /// Asks the customer and waits for the answer or the timeout, if the
+    /// granter allows asking.
     pub async fn request_consent(
         &self,
         scope: &PluginScope,
         request: ConsentRequest,
     ) -> Result<ConsentOutcome, ConsentError> {
         let number = request.session.clone();
-        let unknown = || ConsentError::UnknownSession(number.clone());
-        let (host_name, customer_name) = self
-            .with_live(&number, |s| {
-                let host = s.host().map(|h| h.display_name.clone()).unwrap_or_default();
-                let customer = s
-                    .participant(&request.customer)
-                    .map(|c| (c.role, c.display_name.clone()));
-                Ok((s.site.clone(), host, customer))
-            })
-            .ok()
-            .filter(|(site, _, _)| site == &scope.site)
-            .map(|(_, host, customer)| (host, customer))
-            .ok_or_else(unknown)?;
-        if !self
-            .sites
-            .snapshot()
-            .site(&scope.site)
-            .is_some_and(|site| site.enables(&scope.plugin))
-        {
-            let names = request
-                .capabilities
-                .iter()
-                .map(|c| c.name.as_str())
-                .collect::<Vec<_>>();
-            return Err(ConsentError::UndeclaredCapability(names.join(", ")));
-        }
-        let Some((ParticipantRole::Customer, customer_name)) = customer_name else {
-            return Err(ConsentError::UnknownParticipant(request.customer));
-        };
+        let (host_name, customer_name) = self.ask_facts(scope, &request)?;
 
         let id = short_id("consent");
-        let (answer, answered) = oneshot::channel();
-        self.lock_pending_consents().insert(
-            id.clone(),
-            PendingConsent {
-                session: number.clone(),
-                customer: request.customer.clone(),
-                answer,
-            },
-        );
+        let answered = self.consent.open_prompt(&id, &number, &request.customer);
         // One prompt: each capability's sentence, in the order asked.
         let text = request
             .capabilities
@@ -74,12 +41,12 @@ impl Sessions {
             .collect::<Vec<_>>()
             .join(" ");
         let texts = translated_prompts(&request.capabilities, &host_name);
-        let names: Vec<String> = request
-            .capabilities
+        let names: Vec<Capability> = request.capabilities.iter().map(|c| c.name).collect();
+        let listed = names
             .iter()
-            .map(|c| c.name.clone())
-            .collect();
-        let listed = names.join(", ");
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let prompt = ServerEvent::ConsentPrompt {
             session: number.clone(),
             request: id.clone(),
@@ -107,9 +74,9 @@ impl Sessions {
             // Timed out, or the session ended while waiting.
             Ok(Err(_)) | Err(_) => ConsentOutcome::TimedOut,
         };
-        self.lock_pending_consents().remove(&id);
+        self.consent.close_prompt(&id);
 
-        let mut grants: Vec<String> = Vec::new();
+        let mut grants: Vec<GrantRecord> = Vec::new();
         if outcome == ConsentOutcome::Granted {
             let now = now_millis();
             for name in &names {
@@ -118,7 +85,7 @@ impl Sessions {
                     session: number.clone(),
                     customer: request.customer.clone(),
                     plugin: scope.plugin.clone(),
-                    capability: name.clone(),
+                    capability: name.as_str().to_owned(),
                     granted_at: now,
                     expires_at: self
                         .settings
@@ -128,14 +95,18 @@ impl Sessions {
                 };
                 if let Err(error) = self.storage.insert_grant(record.clone()).await {
                     tracing::error!(%error, "could not store a consent grant; treating the answer as not given");
-                    for id in &grants {
-                        let _ = self.storage.revoke_grant(id, now).await;
+                    for stored in &grants {
+                        let _ = self.storage.revoke_grant(&stored.id, now).await;
                     }
                     return Err(ConsentError::Invalid(
                         "the permission could not be saved; ask again".into(),
                     ));
                 }
-                grants.push(record.id);
+                grants.push(record.clone());
+            }
+            // Stored first: a grant counts only once it is on record.
+            for grant in &grants {
+                self.consent.add_grant(grant.clone());
             }
         }
         let word = match outcome {
@@ -154,7 +125,7 @@ impl Sessions {
             session: number.clone(),
             request: id,
             outcome: word.into(),
-            grants,
+            grants: grants.into_iter().map(|g| g.id).collect(),
         };
         self.broadcast(&number, &answered, true);
         Ok(outcome)
@@ -194,41 +165,81 @@ impl Sessions {
         }
     }
 
+    /// Gathers the facts for asking and lets the granter decide. `Ok` is
+    /// the host's and the customer's display names.
+    fn ask_facts(
+        &self,
+        scope: &PluginScope,
+        request: &ConsentRequest,
+    ) -> Result<(String, String), ConsentError> {
+        let (session_on_site, target, host, customer) = self
+            .with_live(&request.session, |s| {
+                let host = s.host().map(|h| h.display_name.clone()).unwrap_or_default();
+                let participant = s.participant(&request.customer);
+                let customer = participant
+                    .map(|p| p.display_name.clone())
+                    .unwrap_or_default();
+                let target = match participant {
+                    None => Target::Unknown,
+                    Some(p) if p.role != ParticipantRole::Customer => Target::Csr,
+                    Some(p) => Target::Customer {
+                        agent_offers: p.agent_capabilities.as_ref().map(|_| true),
+                    },
+                };
+                Ok((s.site == scope.site, target, host, customer))
+            })
+            .unwrap_or((false, Target::Unknown, String::new(), String::new()));
+        let facts = AskFacts {
+            declared: request.declared,
+            site_enables: self.site_enables(scope),
+            session_on_site,
+            target,
+        };
+        granter::may_ask(facts)
+            .map(|()| (host, customer))
+            .map_err(|refusal| match refusal {
+                Refusal::Undeclared => ConsentError::UndeclaredCapability(
+                    request
+                        .capabilities
+                        .iter()
+                        .map(|c| c.name.as_str())
+                        .collect::<Vec<_>>()
+                        .join(", "),
+                ),
+                Refusal::NotEnabled => ConsentError::NotEnabled(format!(
+                    "plugin `{}` is not enabled for site `{}`",
+                    scope.plugin, scope.site
+                )),
+                Refusal::UnknownSession => ConsentError::UnknownSession(request.session.clone()),
+                _ => ConsentError::UnknownParticipant(request.customer.clone()),
+            })
+    }
+
     /// The customer (page or agent) answers a prompt.
     pub fn answer_consent(
         &self,
         participant: &str,
         request: &str,
         granted: bool,
-    ) -> Result<(), ApiError> {
-        let mut pending = self.lock_pending_consents();
-        match pending.get(request) {
-            Some(p) if p.customer == participant => {}
-            _ => {
-                return Err(ApiError::not_found(
-                    "no such consent request is waiting (it may have timed out)",
-                ));
-            }
-        }
-        if let Some(p) = pending.remove(request) {
-            let _ = p.answer.send(granted);
-        }
-        Ok(())
+    ) -> Result<(), NoSuchPrompt> {
+        self.consent.answer(participant, request, granted)
     }
 
-    /// The customer withdraws a permission; later agent calls under it fail.
+    /// The customer withdraws a permission: it stops counting at once, and
+    /// whatever ran under it ends.
     pub async fn revoke_consent(
         &self,
         number: &str,
         participant: &str,
         grant: &str,
-    ) -> Result<(), ApiError> {
-        let grants = self.storage.grants(number).await?;
-        let owned = grants
-            .iter()
-            .any(|g| g.id == grant && g.customer == participant && g.revoked_at.is_none());
-        if !owned || !self.storage.revoke_grant(grant, now_millis()).await? {
-            return Err(ApiError::not_found("no such permission to revoke"));
+    ) -> Result<(), RevokeError> {
+        let revoked = self
+            .consent
+            .revoke(number, participant, grant, now_millis())
+            .ok_or(RevokeError::NotFound)?;
+        if let Err(error) = self.storage.revoke_grant(grant, now_millis()).await {
+            // It no longer counts here; the record says so at the next write.
+            tracing::error!(%error, "could not record a revoked consent grant");
         }
         let name = self
             .with_live(number, |s| {
@@ -246,41 +257,17 @@ impl Sessions {
             },
             true,
         );
-        Ok(())
-    }
-
-    /// Whether a live grant covers a call right now.
-    pub(crate) async fn has_live_grant(&self, scope: GrantScope<'_>) -> Result<bool, ApiError> {
-        let grants = self.storage.grants(scope.session).await?;
-        Ok(live_grant(&grants, scope, now_millis()).is_some())
-    }
-
-    /// Drops prompts and calls waiting in a session that ended.
-    pub(crate) fn cancel_pending_for(&self, number: &str) {
-        self.lock_pending_consents()
-            .retain(|_, p| p.session != number);
-        let mut calls = self
-            .pending_calls
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        calls.retain(|_, call| call.session != number);
-    }
-
-    fn lock_pending_consents(
-        &self,
-    ) -> std::sync::MutexGuard<'_, std::collections::HashMap<String, PendingConsent>> {
-        self.pending_consents
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-    }
-}
-
-impl From<ApiError> for ConsentError {
-    fn from(error: ApiError) -> Self {
-        match error.code {
-            ErrorCode::NotFound => ConsentError::UnknownSession(error.message),
-            _ => ConsentError::Invalid(error.message),
+        if let Ok(capability) = revoked.capability.parse::<Capability>() {
+            let scope = Scope::Grant {
+                session: number,
+                customer: participant,
+                plugin: &revoked.plugin,
+                capability,
+            };
+            self.end_activities(scope, EndReason::ConsentWithdrawn)
+                .await;
         }
+        Ok(())
     }
 }
 
@@ -321,12 +308,12 @@ mod tests {
     fn prompts_are_composed_per_language_with_english_where_untranslated() {
         let capabilities = [
             AskedCapability {
-                name: "account.logon".into(),
+                name: tether_protocol::Capability::AccountLogon,
                 consent_text: "{csr} wants to log on.".into(),
                 translations: [("ja".to_owned(), "{csr} がログオンします。".to_owned())].into(),
             },
             AskedCapability {
-                name: "account.logoff".into(),
+                name: tether_protocol::Capability::AccountLogoff,
                 consent_text: "{csr} logs off later.".into(),
                 translations: Default::default(),
             },

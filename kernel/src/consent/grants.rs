@@ -1,5 +1,7 @@
 //! Which consent grant, if any, covers an agent call (pure).
 
+use tether_protocol::Capability;
+
 use crate::storage::{GrantRecord, Millis};
 
 /// What an agent call needs a grant for.
@@ -8,7 +10,7 @@ pub struct GrantScope<'a> {
     pub session: &'a str,
     pub customer: &'a str,
     pub plugin: &'a str,
-    pub capability: &'a str,
+    pub capability: Capability,
 }
 
 /// A grant for exactly this scope that is neither revoked nor expired.
@@ -21,7 +23,7 @@ pub fn live_grant<'g>(
         g.session == scope.session
             && g.customer == scope.customer
             && g.plugin == scope.plugin
-            && g.capability == scope.capability
+            && g.capability == scope.capability.as_str()
             && g.revoked_at.is_none()
             && g.expires_at.is_none_or(|expires| expires > now)
     })
@@ -42,7 +44,7 @@ mod tests {
             session: "123456789".into(),
             customer: "c1".into(),
             plugin: plugin.into(),
-            capability: "sysinfo.collect".into(),
+            capability: Capability::SysinfoCollect.as_str().into(),
             granted_at: 0,
             expires_at,
             revoked_at,
@@ -54,7 +56,7 @@ mod tests {
             session: "123456789",
             customer: "c1",
             plugin,
-            capability: "sysinfo.collect",
+            capability: Capability::SysinfoCollect,
         }
     }
 

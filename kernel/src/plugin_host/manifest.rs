@@ -35,7 +35,7 @@ pub struct Manifest {
     pub wasm: PathBuf,
     pub description: String,
     pub imports: BTreeSet<String>,
-    pub capabilities: Vec<Capability>,
+    pub capabilities: Vec<DeclaredCapability>,
     pub panels: Vec<Panel>,
     pub limits: RequestedLimits,
     /// JSON schema of the plugin's per-site settings.
@@ -45,7 +45,7 @@ pub struct Manifest {
 /// An agent capability the plugin may call, with what the customer is told.
 #[derive(Debug, Clone, PartialEq, Deserialize)]
 #[serde(deny_unknown_fields)]
-pub struct Capability {
+pub struct DeclaredCapability {
     pub name: String,
     /// Shown to the customer, e.g. "{csr} wants to view your system information".
     pub consent: String,
@@ -102,7 +102,7 @@ struct RawManifest {
     #[serde(default)]
     imports: Vec<String>,
     #[serde(default)]
-    capabilities: Vec<Capability>,
+    capabilities: Vec<DeclaredCapability>,
     #[serde(default)]
     panels: Vec<Panel>,
     limits: RequestedLimits,
@@ -169,7 +169,7 @@ impl Manifest {
     }
 
     /// The capability named `name`, if the manifest declares it.
-    pub fn capability(&self, name: &str) -> Option<&Capability> {
+    pub fn capability(&self, name: &str) -> Option<&DeclaredCapability> {
         self.capabilities.iter().find(|c| c.name == name)
     }
 }
@@ -180,13 +180,6 @@ fn is_identifier(text: &str, max: usize) -> bool {
         && text.len() <= max
         && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
         && !text.ends_with('-')
-}
-
-/// A capability name is `area.action`, each part an identifier.
-fn is_capability_name(text: &str) -> bool {
-    let mut parts = text.split('.');
-    matches!((parts.next(), parts.next(), parts.next()),
-        (Some(area), Some(action), None) if is_identifier(area, 32) && is_identifier(action, 32))
 }
 
 type FieldError = (String, String);
@@ -264,14 +257,9 @@ fn validate(raw: RawManifest) -> Result<Manifest, FieldError> {
     let mut capability_names = BTreeSet::new();
     for (index, capability) in raw.capabilities.iter().enumerate() {
         let field = |name: &str| format!("capabilities[{index}].{name}");
-        if !is_capability_name(&capability.name) {
-            return err(
-                &field("name"),
-                format!(
-                    "`{}` is not a capability name like `sysinfo.collect`",
-                    capability.name
-                ),
-            );
+        // Only capabilities the host agent has can be declared.
+        if let Err(unknown) = capability.name.parse::<tether_protocol::Capability>() {
+            return err(&field("name"), unknown.to_string());
         }
         if !capability_names.insert(capability.name.clone()) {
             return err(
@@ -522,7 +510,7 @@ time-per-event-ms = 2000
             "name = \"sysinfo.collect\"",
             "name = \"collect-everything\"",
             "capabilities[0].name",
-            "not a capability name",
+            "`collect-everything` is not a capability; the capabilities are",
         ),
         (
             "consent = \"{csr} wants to view your system information\"",

@@ -6,6 +6,8 @@
 //! [`SessionServices`]; storage implements [`PluginKv`].
 
 use async_trait::async_trait;
+use serde_json::Value;
+use tether_protocol::Capability;
 
 /// Who is calling: the plugin and the site of the event being handled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
@@ -99,8 +101,10 @@ pub enum ConsentError {
     UnknownSession(String),
     #[error("unknown participant {0}")]
     UnknownParticipant(String),
-    #[error("capability `{0}` is not declared or not enabled")]
+    #[error("capability `{0}` is not declared in the plugin's manifest")]
     UndeclaredCapability(String),
+    #[error("{0}")]
+    NotEnabled(String),
     #[error("invalid consent request: {0}")]
     Invalid(String),
 }
@@ -113,8 +117,10 @@ pub enum AgentError {
     UnknownParticipant(String),
     #[error("no consent: {0}")]
     NoConsent(String),
-    #[error("capability `{0}` is not declared or not enabled")]
+    #[error("capability `{0}` is not declared in the plugin's manifest")]
     UndeclaredCapability(String),
+    #[error("{0}")]
+    NotEnabled(String),
     #[error("unavailable: {0}")]
     Unavailable(String),
     #[error("failed: {0}")]
@@ -124,7 +130,7 @@ pub enum AgentError {
 /// A capability in a consent request, with the manifest's consent text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AskedCapability {
-    pub name: String,
+    pub name: Capability,
     pub consent_text: String,
     /// The consent text in other languages, by language code.
     pub translations: std::collections::BTreeMap<String, String>,
@@ -135,18 +141,23 @@ pub struct AskedCapability {
 pub struct ConsentRequest {
     pub session: String,
     pub customer: String,
+    /// Whether the manifest declares every capability asked for (the
+    /// plugin host knows the manifest; the granter decides).
+    pub declared: bool,
     /// What is asked for, each with the manifest's consent text, in order.
     pub capabilities: Vec<AskedCapability>,
     pub detail: Option<String>,
 }
 
-/// An agent call the manifest allows; the session side still checks the grant.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// An agent call as a plugin makes it; the granter decides on it.
+#[derive(Debug, Clone, PartialEq)]
 pub struct AgentCall {
     pub session: String,
     pub participant: String,
-    pub capability: String,
-    pub input: String,
+    pub capability: Capability,
+    /// Whether the plugin's manifest declares the capability.
+    pub declared: bool,
+    pub input: Value,
 }
 
 /// Sessions, consent and agents, as seen by plugins.
@@ -181,7 +192,7 @@ pub trait SessionServices: Send + Sync + 'static {
     ) -> Result<ConsentOutcome, ConsentError>;
 
     /// Must check for a live consent grant before forwarding the call.
-    async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<String, AgentError>;
+    async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<Value, AgentError>;
 }
 
 /// The kernel before any session exists: every session is unknown. This is
@@ -221,7 +232,7 @@ impl SessionServices for NoSessions {
         Err(ConsentError::UnknownSession(request.session))
     }
 
-    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
+    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<Value, AgentError> {
         Err(AgentError::UnknownSession(call.session))
     }
 }

@@ -1,34 +1,37 @@
-//! Host agents: connecting with a customer's join token, saying what they
-//! can do, and running capability calls — each only under a live grant.
+//! Host agents: what they offer, and capability calls — each decided by
+//! the granter, tracked as an activity while it runs (and after, when what
+//! it did lasts), and ended by the kernel when the rules say so.
 
-use tether_protocol::ServerEvent;
-use tokio::sync::oneshot;
+use serde_json::Value;
+use tether_protocol::{Capability, ServerEvent};
 
 use super::Sessions;
-use crate::api_error::ApiError;
+use crate::activity::{Activity, CallFailure, EndReason, Finished, NotRunning, Scope, rules};
+use crate::consent::granter::{self, CallFacts, Refusal, Target};
 use crate::consent::grants::GrantScope;
 use crate::plugin_host::services::{AgentCall, AgentError, PluginScope};
 use crate::routing::Endpoint;
+use crate::storage::{ParticipantRole, now_millis};
 use crate::token::short_id;
 
-/// An agent's answer: JSON output, or why it failed.
-pub type AgentReply = Result<String, String>;
-
-pub(crate) struct PendingCall {
-    pub session: String,
-    pub participant: String,
-    /// The plugin that made the call; its progress lines are shown as its.
-    pub plugin: String,
-    reply: oneshot::Sender<AgentReply>,
-}
-
-/// Largest agent output passed back to a plugin.
+/// Largest agent output passed back to a plugin, as JSON text.
 pub const MAX_AGENT_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
 impl Sessions {
-    /// The agent reports the capabilities this machine offers.
-    pub async fn agent_hello(&self, number: &str, participant: &str, capabilities: Vec<String>) {
-        let listed = capabilities.join(", ");
+    /// The agent reports the capabilities this machine offers (each once).
+    pub async fn agent_hello(
+        &self,
+        number: &str,
+        participant: &str,
+        mut capabilities: Vec<Capability>,
+    ) {
+        capabilities.sort();
+        capabilities.dedup();
+        let listed = capabilities
+            .iter()
+            .map(|c| c.as_str())
+            .collect::<Vec<_>>()
+            .join(", ");
         let _ = self.with_live(number, |s| {
             if let Some(p) = s.participants.get_mut(participant) {
                 p.agent_capabilities = Some(capabilities);
@@ -46,175 +49,99 @@ impl Sessions {
         participant: &str,
         call: &str,
         text: &str,
-    ) -> Result<(), ApiError> {
-        let (session, plugin) = {
-            let calls = self
-                .pending_calls
-                .lock()
-                .unwrap_or_else(|poisoned| poisoned.into_inner());
-            match calls.get(call) {
-                Some(pending) if pending.participant == participant => {
-                    (pending.session.clone(), pending.plugin.clone())
-                }
-                _ => return Err(ApiError::not_found("no such call is running")),
-            }
-        };
+    ) -> Result<(), NotRunning> {
+        let (session, plugin) = self.activities.running_call(participant, call)?;
         self.post_chat(&session, &format!("plugin:{plugin}"), &plugin, text)
             .await;
         Ok(())
     }
 
-    /// An agent's answer to a call it was sent.
+    /// An agent's answer to a call it was sent; `lasting` when what the
+    /// call did stays in place until ended.
     pub fn agent_result(
         &self,
         participant: &str,
         call: &str,
-        reply: AgentReply,
-    ) -> Result<(), ApiError> {
-        let mut calls = self
-            .pending_calls
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        match calls.get(call) {
-            Some(pending) if pending.participant == participant => {}
-            _ => {
-                return Err(ApiError::not_found("no such call is waiting for a result"));
-            }
-        }
-        if let Some(pending) = calls.remove(call) {
-            let _ = pending.reply.send(reply);
-        }
+        reply: Result<Value, String>,
+        lasting: bool,
+    ) -> Result<Finished, NotRunning> {
+        let reply = reply.map_err(CallFailure::Failed);
+        self.activities.finish(participant, call, reply, lasting)
+    }
+
+    /// The agent says something a call left in place is over (the account
+    /// was logged off).
+    pub async fn agent_activity_ended(
+        &self,
+        participant: &str,
+        call: &str,
+        reason: &str,
+    ) -> Result<(), NotRunning> {
+        let activity = self.activities.ended_by_agent(participant, call)?;
+        self.record(
+            &activity.session,
+            "activity.ended",
+            &activity.plugin,
+            format!("`{}` on the computer: {reason}", activity.capability),
+        )
+        .await;
         Ok(())
     }
 
-    /// Runs a capability on a participant's agent for a plugin. Checks, on
-    /// every call: the session is on the plugin's site, the site enables the
-    /// plugin, and the participant granted this plugin this capability.
-    /// (The plugin host checked that the manifest declares it.)
+    /// Runs a capability on a participant's agent for a plugin, if the
+    /// granter allows it now.
     pub async fn call_agent(
         &self,
         scope: &PluginScope,
         call: AgentCall,
-    ) -> Result<String, AgentError> {
+    ) -> Result<Value, AgentError> {
         let number = call.session.clone();
-        let target = self
-            .with_live(&number, |s| {
-                Ok((s.site.clone(), s.participant(&call.participant).cloned()))
-            })
-            .ok()
-            .filter(|(site, _)| site == &scope.site)
-            .ok_or_else(|| AgentError::UnknownSession(number.clone()))?
-            .1
-            .ok_or_else(|| AgentError::UnknownParticipant(call.participant.clone()))?;
-        if !self
-            .sites
-            .snapshot()
-            .site(&scope.site)
-            .is_some_and(|site| site.enables(&scope.plugin))
-        {
-            return Err(AgentError::UndeclaredCapability(format!(
-                "{} (plugin not enabled for this site)",
-                call.capability
-            )));
-        }
-        let grant_scope = GrantScope {
-            session: &number,
-            customer: &call.participant,
-            plugin: &scope.plugin,
-            capability: &call.capability,
-        };
-        let granted = self
-            .has_live_grant(grant_scope)
-            .await
-            .map_err(|error| AgentError::Failed(error.message))?;
-        if !granted {
-            self.record(
-                &number,
-                "agent.refused",
-                &scope.plugin,
-                format!("{} without consent", call.capability),
-            )
-            .await;
-            return Err(AgentError::NoConsent(format!(
-                "{} has not allowed `{}` (or withdrew it)",
-                target.display_name, call.capability
-            )));
-        }
-        match &target.agent_capabilities {
-            None => {
-                return Err(AgentError::Unavailable(format!(
-                    "{} has no host agent running",
-                    target.display_name
-                )));
-            }
-            Some(offered) if !offered.contains(&call.capability) => {
-                return Err(AgentError::Unavailable(format!(
-                    "this computer cannot do `{}`",
-                    call.capability
-                )));
-            }
-            Some(_) => {}
-        }
-
+        let capability = call.capability;
+        let target = self.call_facts(scope, &call)?;
         let id = short_id("call");
-        let (reply, replied) = oneshot::channel();
-        self.pending_calls
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .insert(
-                id.clone(),
-                PendingCall {
-                    session: number.clone(),
-                    participant: call.participant.clone(),
-                    plugin: scope.plugin.clone(),
-                    reply,
-                },
-            );
+        let replied = self.activities.begin(
+            id.clone(),
+            &number,
+            &call.participant,
+            &scope.plugin,
+            capability,
+        );
         let sent = self.send_event(
             &Endpoint::agent(&call.participant),
             &ServerEvent::AgentCall {
                 call: id.clone(),
-                capability: call.capability.clone(),
+                capability,
                 input: call.input,
             },
         );
         // Inputs and outputs stay out of the report: they may hold secrets.
-        self.record(
-            &number,
-            "agent.call",
-            &scope.plugin,
-            call.capability.clone(),
-        )
-        .await;
+        self.record(&number, "agent.call", &scope.plugin, capability.as_str())
+            .await;
         let outcome = if !sent {
+            self.activities.abandon(&id);
             Err(AgentError::Unavailable(format!(
-                "{} has no host agent running",
-                target.display_name
+                "{target} has no host agent running"
             )))
         } else {
             match tokio::time::timeout(self.settings.agent_timeout, replied).await {
-                Ok(Ok(Ok(output))) if output.len() > MAX_AGENT_OUTPUT_BYTES => {
-                    Err(AgentError::Failed(format!(
-                        "the agent's answer is over {MAX_AGENT_OUTPUT_BYTES} bytes"
-                    )))
-                }
-                Ok(Ok(Ok(output)))
-                    if serde_json::from_str::<serde_json::Value>(&output).is_err() =>
-                {
-                    Err(AgentError::Failed("the agent's answer is not JSON".into()))
-                }
-                Ok(Ok(Ok(output))) => Ok(output),
-                Ok(Ok(Err(reason))) => Err(AgentError::Failed(reason)),
+                Ok(Ok(Ok(output))) => check_output(output),
+                Ok(Ok(Err(CallFailure::Failed(reason)))) => Err(AgentError::Failed(reason)),
+                Ok(Ok(Err(CallFailure::Ended(reason)))) => Err(AgentError::Unavailable(format!(
+                    "the call was ended: {}",
+                    reason.describe()
+                ))),
                 Ok(Err(_)) => Err(AgentError::Unavailable("the session ended".into())),
-                Err(_) => Err(AgentError::Unavailable(
-                    "the agent did not answer in time".into(),
-                )),
+                Err(_) => {
+                    // Nobody waits for it any more: the agent stops it too.
+                    if let Some(activity) = self.activities.abandon(&id) {
+                        self.tell_agent_to_cancel(&activity, "the call took too long");
+                    }
+                    Err(AgentError::Unavailable(
+                        "the agent did not answer in time".into(),
+                    ))
+                }
             }
         };
-        self.pending_calls
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
-            .remove(&id);
         let result = match &outcome {
             Ok(_) => "ok".to_owned(),
             Err(error) => error.to_string(),
@@ -223,9 +150,139 @@ impl Sessions {
             &number,
             "agent.result",
             &scope.plugin,
-            format!("{}: {result}", call.capability),
+            format!("{capability}: {result}"),
         )
         .await;
         outcome
     }
+
+    /// Gathers the facts for the granter and asks it. `Ok` is the target's
+    /// display name.
+    fn call_facts(&self, scope: &PluginScope, call: &AgentCall) -> Result<String, AgentError> {
+        let site_enables = self.site_enables(scope);
+        let (session_on_site, target, name) = self
+            .with_live(&call.session, |s| {
+                let on_site = s.site == scope.site;
+                let target = s.participant(&call.participant);
+                let name = target.map(|p| p.display_name.clone()).unwrap_or_default();
+                let target = match target {
+                    None => Target::Unknown,
+                    Some(p) if p.role != ParticipantRole::Customer => Target::Csr,
+                    Some(p) => Target::Customer {
+                        agent_offers: p
+                            .agent_capabilities
+                            .as_ref()
+                            .map(|offered| offered.contains(&call.capability)),
+                    },
+                };
+                Ok((on_site, target, name))
+            })
+            .unwrap_or((false, Target::Unknown, String::new()));
+        let grant_live = self.consent.covers(
+            GrantScope {
+                session: &call.session,
+                customer: &call.participant,
+                plugin: &scope.plugin,
+                capability: call.capability,
+            },
+            now_millis(),
+        );
+        let facts = CallFacts {
+            declared: call.declared,
+            site_enables,
+            session_on_site,
+            target,
+            grant_live,
+        };
+        granter::may_call(facts).map(|()| name.clone()).map_err(|refusal| {
+            let capability = call.capability;
+            match refusal {
+                Refusal::Undeclared => AgentError::UndeclaredCapability(capability.to_string()),
+                Refusal::NotEnabled => AgentError::NotEnabled(format!(
+                    "plugin `{}` is not enabled for site `{}`",
+                    scope.plugin, scope.site
+                )),
+                Refusal::UnknownSession => AgentError::UnknownSession(call.session.clone()),
+                Refusal::UnknownParticipant | Refusal::NotACustomer => {
+                    AgentError::UnknownParticipant(call.participant.clone())
+                }
+                Refusal::NoGrant => {
+                    AgentError::NoConsent(format!("{name} has not allowed `{capability}` (or withdrew it)"))
+                }
+                Refusal::NoAgent => AgentError::Unavailable(format!("{name} has no host agent running")),
+                Refusal::NotOffered => {
+                    AgentError::Unavailable(format!("this computer cannot do `{capability}`"))
+                }
+            }
+        })
+        .inspect_err(|error| {
+            if matches!(error, AgentError::NoConsent(_)) {
+                tracing::info!(session = %call.session, plugin = %scope.plugin, capability = %call.capability, "agent call without consent refused");
+            }
+        })
+    }
+
+    /// Whether the site of `scope` enables its plugin right now.
+    pub(crate) fn site_enables(&self, scope: &PluginScope) -> bool {
+        self.sites
+            .snapshot()
+            .site(&scope.site)
+            .is_some_and(|site| site.enables(&scope.plugin))
+    }
+
+    /// Ends every activity `scope` reaches: the agent is told to cancel
+    /// (process group killed, folder removed, account restored), a caller
+    /// still waiting learns why, and the chat and the report say what ended
+    /// and why. (Plugins get `activities.ended` from the session-wide rules'
+    /// callers.)
+    pub async fn end_activities(&self, scope: Scope<'_>, reason: EndReason) {
+        // Taken out of the table first: nothing below holds it.
+        let ended: Vec<(Activity, bool)> = self
+            .activities
+            .take_all(&scope)
+            .into_iter()
+            .map(|activity| {
+                let running = activity.is_running();
+                (activity.end(reason), running)
+            })
+            .collect();
+        for (activity, running) in &ended {
+            self.tell_agent_to_cancel(activity, reason.describe());
+            let line = rules::ended_line(activity.capability, *running, reason);
+            tracing::info!(session = %activity.session, plugin = %activity.plugin, capability = %activity.capability, reason = reason.describe(), "activity ended");
+            self.record(
+                &activity.session,
+                "activity.ended",
+                &activity.plugin,
+                line.clone(),
+            )
+            .await;
+            let from = format!("plugin:{}", activity.plugin);
+            self.post_chat(&activity.session, &from, &activity.plugin, &line)
+                .await;
+        }
+    }
+
+    fn tell_agent_to_cancel(&self, activity: &Activity, reason: &str) {
+        self.send_event(
+            &Endpoint::agent(&activity.participant),
+            &ServerEvent::AgentCancel {
+                call: activity.call.clone(),
+                reason: reason.to_owned(),
+            },
+        );
+    }
+}
+
+/// The agent's output, if it is within the size plugins are given.
+fn check_output(output: Value) -> Result<Value, AgentError> {
+    let size = serde_json::to_vec(&output)
+        .map(|bytes| bytes.len())
+        .unwrap_or(usize::MAX);
+    if size > MAX_AGENT_OUTPUT_BYTES {
+        return Err(AgentError::Failed(format!(
+            "the agent's answer is over {MAX_AGENT_OUTPUT_BYTES} bytes"
+        )));
+    }
+    Ok(output)
 }

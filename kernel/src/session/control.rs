@@ -7,6 +7,7 @@ use tether_protocol::{ErrorCode, ServerEvent};
 use super::Sessions;
 use super::lifecycle::plugin_participant;
 use super::policy::{self, Action};
+use crate::activity::{EndReason, Scope};
 use crate::api_error::ApiError;
 use crate::plugin_host::services::{Participant, PluginEvent};
 use crate::storage::{Account, ParticipantRole};
@@ -88,14 +89,8 @@ impl Sessions {
         self.record(number, "customer.selected", by, chosen.display_name.clone())
             .await;
         if previous.is_some() {
-            self.broadcast(
-                number,
-                &ServerEvent::ActivitiesEnded {
-                    session: number.to_owned(),
-                    reason: "another customer was selected".into(),
-                },
-                true,
-            );
+            self.end_session_activities(number, &site, EndReason::CustomerSelected)
+                .await;
         }
         self.broadcast(
             number,
@@ -154,14 +149,8 @@ impl Sessions {
             format!("to {to_name}"),
         )
         .await;
-        self.broadcast(
-            number,
-            &ServerEvent::ActivitiesEnded {
-                session: number.to_owned(),
-                reason: "control passed to another CSR".into(),
-            },
-            true,
-        );
+        self.end_session_activities(number, &site, EndReason::ControlPassed)
+            .await;
         self.broadcast(
             number,
             &ServerEvent::ControlPassed {
@@ -171,13 +160,28 @@ impl Sessions {
             },
             false,
         );
+        Ok(())
+    }
+
+    /// A session-wide rule ends every support activity: the kernel ends
+    /// them itself, then tells everyone and the site's plugins.
+    async fn end_session_activities(&self, number: &str, site: &str, reason: EndReason) {
+        self.end_activities(Scope::Session { session: number }, reason)
+            .await;
+        self.broadcast(
+            number,
+            &ServerEvent::ActivitiesEnded {
+                session: number.to_owned(),
+                reason: reason.describe().to_owned(),
+            },
+            true,
+        );
         self.notify_plugins(
-            &site,
+            site,
             PluginEvent::ActivitiesEnded {
                 session: number.to_owned(),
             },
         );
-        Ok(())
     }
 
     /// Chat from any participant to everyone in the session.

@@ -10,6 +10,7 @@ use tether_protocol::{ErrorCode, ServerEvent};
 use super::live::{LiveParticipant, LiveSession};
 use super::policy::{self, Action};
 use super::{Sessions, invite, number};
+use crate::activity::{EndReason, Scope};
 use crate::api_error::ApiError;
 use crate::plugin_host::services::{Participant, PluginEvent, Role};
 use crate::routing::{ConnectionId, Endpoint, Outbox};
@@ -370,6 +371,11 @@ impl Sessions {
         self.storage
             .participant_left(participant, now_millis())
             .await?;
+        let scope = Scope::Participant {
+            session: number,
+            participant,
+        };
+        self.end_activities(scope, EndReason::ParticipantLeft).await;
         self.record(
             number,
             "participant.left",
@@ -420,6 +426,10 @@ impl Sessions {
         for id in session.participants.keys() {
             let _ = self.storage.participant_left(id, now_millis()).await;
         }
+        // Agents hear what to cancel before they hear the session ended.
+        self.end_activities(Scope::Session { session: number }, EndReason::SessionEnded)
+            .await;
+        self.consent.drop_session(number);
         self.record(number, "session.ended", "", reason).await;
         let ended = ServerEvent::SessionEnded {
             session: number.to_owned(),
@@ -429,7 +439,6 @@ impl Sessions {
             self.send_event(&Endpoint::ui(id), &ended);
             self.send_event(&Endpoint::agent(id), &ended);
         }
-        self.cancel_pending_for(number);
         self.notify_plugins(
             &session.site,
             PluginEvent::SessionEnded {

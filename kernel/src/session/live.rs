@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tether_protocol::ParticipantInfo;
+use tether_protocol::{Capability, ParticipantInfo};
 
 use crate::storage::{ParticipantRole, SessionMode};
 
@@ -15,7 +15,7 @@ pub struct LiveParticipant {
     /// The CSR account, for hosts and assistants.
     pub account_id: Option<i64>,
     /// Capabilities the participant's agent offers, once it said hello.
-    pub agent_capabilities: Option<Vec<String>>,
+    pub agent_capabilities: Option<Vec<Capability>>,
     /// Why the customer's agent said it is going away (a restart): their
     /// place is kept for the rejoin window instead of the grace period.
     pub away: Option<String>,

@@ -25,13 +25,14 @@ use std::time::Duration;
 use tether_protocol::{ErrorCode, ServerEvent, ServerMessage};
 use tokio::sync::mpsc;
 
-pub use agents::AgentReply;
 pub use lifecycle::{JoinedCustomer, StartedSession};
 use live::LiveSession;
 pub use presence::CustomerCredential;
 use rate_limit::RateLimiter;
 
+use crate::activity::Activities;
 use crate::api_error::ApiError;
+use crate::consent::Consent;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
 use crate::site::Sites;
@@ -67,8 +68,10 @@ pub struct Sessions {
     pub(crate) live: Mutex<HashMap<String, LiveSession>>,
     plugin_events: mpsc::UnboundedSender<SiteEvent>,
     join_limiter: Mutex<RateLimiter<IpAddr>>,
-    pub(crate) pending_consents: Mutex<HashMap<String, crate::consent::PendingConsent>>,
-    pub(crate) pending_calls: Mutex<HashMap<String, agents::PendingCall>>,
+    /// Prompts waiting and live grants.
+    pub(crate) consent: Consent,
+    /// Agent calls running, and what calls left in place.
+    pub(crate) activities: Activities,
     next_away_token: std::sync::atomic::AtomicU64,
 }
 
@@ -92,8 +95,8 @@ impl Sessions {
             live: Mutex::new(HashMap::new()),
             plugin_events,
             join_limiter: Mutex::new(limiter),
-            pending_consents: Mutex::new(HashMap::new()),
-            pending_calls: Mutex::new(HashMap::new()),
+            consent: Consent::default(),
+            activities: Activities::default(),
             next_away_token: std::sync::atomic::AtomicU64::new(1),
         })
     }

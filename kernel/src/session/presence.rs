@@ -10,6 +10,7 @@ use tether_protocol::{ErrorCode, ServerEvent};
 
 use super::Sessions;
 use super::lifecycle::plugin_participant;
+use crate::activity::{EndReason, Scope};
 use crate::api_error::ApiError;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
@@ -180,6 +181,15 @@ impl Sessions {
                 }
                 Ok(())
             });
+            // Calls it was running have no one to answer them; what calls
+            // left in place stays (the agent undoes it itself if it cannot
+            // come back).
+            let scope = Scope::RunningOn {
+                session: number,
+                participant,
+            };
+            self.end_activities(scope, EndReason::AgentDisconnected)
+                .await;
         }
         self.record(
             number,

@@ -5,6 +5,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
+use tether_protocol::Capability;
 use tokio::sync::mpsc;
 
 use super::{SessionSettings, Sessions};
@@ -30,10 +31,9 @@ async fn fixture() -> Fixture {
             .expect("db"),
     );
     let echo_only = vec!["echo".to_owned()];
-    let none: Vec<String> = Vec::new();
     let sites = SiteTable::new([
         ("acme", "Acme", echo_only.as_slice()),
-        ("lab", "Lab", none.as_slice()),
+        ("lab", "Lab", echo_only.as_slice()),
     ])
     .expect("sites");
     let settings = SessionSettings {
@@ -85,8 +85,9 @@ fn call(f: &Fixture) -> AgentCall {
     AgentCall {
         session: f.number.clone(),
         participant: f.customer.clone(),
-        capability: "demo.greet".into(),
-        input: "{}".into(),
+        capability: Capability::SysinfoCollect,
+        declared: true,
+        input: serde_json::json!({}),
     }
 }
 
@@ -103,12 +104,16 @@ async fn grant(f: &Fixture, plugin: &str, expires_at: Option<i64>) {
         session: f.number.clone(),
         customer: f.customer.clone(),
         plugin: plugin.into(),
-        capability: "demo.greet".into(),
+        capability: Capability::SysinfoCollect.as_str().into(),
         granted_at: now_millis(),
         expires_at,
         revoked_at: None,
     };
-    f.storage.insert_grant(record).await.expect("grant stored");
+    f.storage
+        .insert_grant(record.clone())
+        .await
+        .expect("grant stored");
+    f.sessions.consent.add_grant(record);
 }
 
 #[tokio::test]
@@ -128,9 +133,34 @@ async fn every_lock_is_checked_on_every_call() {
         .call_agent(&scope("acme", "scripts"), call(&f))
         .await;
     assert!(
-        matches!(&disabled, Err(AgentError::UndeclaredCapability(why)) if why.contains("not enabled")),
+        matches!(&disabled, Err(AgentError::NotEnabled(why)) if why.contains("not enabled")),
         "{disabled:?}"
     );
+
+    // Granted and enabled, but the manifest does not declare it.
+    grant(&f, "echo", None).await;
+    let undeclared = AgentCall {
+        declared: false,
+        ..call(&f)
+    };
+    let refused = f
+        .sessions
+        .call_agent(&scope("acme", "echo"), undeclared)
+        .await;
+    assert!(
+        matches!(&refused, Err(AgentError::UndeclaredCapability(name)) if name == "sysinfo.collect"),
+        "{refused:?}"
+    );
+    // Revoked at once, without a database read.
+    let grants = f.storage.grants(&f.number).await.expect("grants");
+    let live = grants
+        .iter()
+        .find(|g| g.plugin == "echo")
+        .expect("echo grant");
+    f.sessions
+        .revoke_consent(&f.number, &f.customer, &live.id)
+        .await
+        .expect("revoked");
 
     // Enabled, but no grant for this plugin; then an expired one.
     let ungranted = f
@@ -176,8 +206,9 @@ async fn a_participant_who_is_not_a_customer_cannot_be_asked_for_consent() {
     let request = crate::plugin_host::services::ConsentRequest {
         session: f.number.clone(),
         customer: host.id.clone(),
+        declared: true,
         capabilities: vec![crate::plugin_host::services::AskedCapability {
-            name: "demo.greet".into(),
+            name: Capability::SysinfoCollect,
             consent_text: "{csr} wants to say hello".into(),
             translations: Default::default(),
         }],

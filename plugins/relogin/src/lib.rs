@@ -12,8 +12,8 @@ use tether_sdk::prelude::*;
 
 pub struct Relogin;
 
-const LOGON: &str = "account.logon";
-const LOGOFF: &str = "account.logoff";
+const LOGON: Capability = Capability::AccountLogon;
+const LOGOFF: Capability = Capability::AccountLogoff;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

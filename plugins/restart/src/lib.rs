@@ -7,7 +7,7 @@ use tether_sdk::prelude::*;
 
 pub struct Restart;
 
-const CAPABILITY: &str = "power.restart";
+const CAPABILITY: Capability = Capability::PowerRestart;
 
 fn restart(command: &Command) -> Result<Value, PluginError> {
     let (session, customer) = command.customer()?;

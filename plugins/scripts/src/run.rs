@@ -5,13 +5,14 @@
 
 use base64::Engine;
 use serde::Deserialize;
+use tether_sdk::host::agent::AgentError;
 use tether_sdk::host::consent::Outcome;
 use tether_sdk::prelude::*;
 
 use crate::library;
 use crate::model::Script;
 
-const CAPABILITY: &str = "script.run";
+const CAPABILITY: Capability = Capability::ScriptRun;
 /// Scripts in one run, at most.
 pub const MAX_SCRIPTS_PER_RUN: usize = 20;
 /// Time each script may take unless the CSR says otherwise, and the most.
@@ -169,7 +170,18 @@ pub fn run(command: &Command, account: &Account) -> Result<Value, PluginError> {
             Err(error) => {
                 let reason = tether_sdk::host::agent::describe(&error);
                 host::session::report(session, &format!("{label} could not run: {reason}"))?;
-                json!({ "id": script.id, "name": script.name, "error": reason })
+                results.push(json!({ "id": script.id, "name": script.name, "error": reason }));
+                // The agent is gone or the kernel ended the run (control
+                // passed, consent withdrawn…): the scripts after it do not run.
+                if matches!(error, AgentError::Unavailable(_)) {
+                    let rest = &scripts[position + 1..];
+                    if !rest.is_empty() {
+                        let names: Vec<&str> = rest.iter().map(|s| s.name.as_str()).collect();
+                        host::session::report(session, &format!("Not run: {}", names.join(", ")))?;
+                    }
+                    break;
+                }
+                continue;
             }
         };
         results.push(result);

@@ -13,7 +13,7 @@ use tether_sdk::prelude::*;
 
 pub struct Sysinfo;
 
-const CAPABILITY: &str = "sysinfo.collect";
+const CAPABILITY: Capability = Capability::SysinfoCollect;
 
 /// One category as the agent reports it. The values come from the
 /// customer's computer: UIs must treat them as untrusted text.

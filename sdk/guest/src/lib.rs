@@ -43,12 +43,14 @@ pub use bindings::tether::plugin::types::{
 };
 pub use plugin::{Plugin, dispatch};
 pub use serde_json::{Value, json};
+/// The host agent's capabilities, as the kernel and the agent name them.
+pub use tether_protocol::Capability;
 
 /// The usual imports of a plugin crate.
 pub mod prelude {
     pub use crate::host;
     pub use crate::{
-        Account, Command, Event, Participant, ParticipantChange, ParticipantId, Plugin,
+        Account, Capability, Command, Event, Participant, ParticipantChange, ParticipantId, Plugin,
         PluginError, Role, SessionId, Value, json,
     };
 }

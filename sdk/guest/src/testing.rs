@@ -414,8 +414,14 @@ mod tests {
                 "greet" => {
                     let session = command.require_session()?.to_owned();
                     let who: String = command.payload_json()?;
-                    host::consent::require(&session, &who, "demo.greet", None)?;
-                    let answer = host::agent::call(&session, &who, "demo.greet", "{}")?;
+                    host::consent::require(
+                        &session,
+                        &who,
+                        crate::Capability::SysinfoCollect,
+                        None,
+                    )?;
+                    let answer =
+                        host::agent::call(&session, &who, crate::Capability::SysinfoCollect, "{}")?;
                     host::store::set("last", who.as_bytes())?;
                     host::session::report(&session, &format!("greeted {who}"))?;
                     Ok(json!({ "agent": answer }))
@@ -456,7 +462,7 @@ mod tests {
         assert_eq!(harness.stored("last"), Some(b"c1".to_vec()));
         assert_eq!(harness.report("123456789"), vec!["greeted c1".to_owned()]);
         assert_eq!(harness.consent_requests().len(), 1);
-        assert_eq!(harness.agent_calls()[0].capability, "demo.greet");
+        assert_eq!(harness.agent_calls()[0].capability, "sysinfo.collect");
     }
 
     #[test]

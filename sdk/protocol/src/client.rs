@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{MAX_CHAT_CHARS, RequestSet};
+use crate::{Capability, MAX_CHAT_CHARS, RequestSet};
 
 /// Who sends a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -51,6 +51,7 @@ fn check_chat(text: &str) -> Result<(), String> {
 
 /// Requests from the CSR console.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", content = "body", deny_unknown_fields)]
 pub enum ConsoleRequest {
     /// Start a support session; the reply has its number, join link and
@@ -86,6 +87,7 @@ pub enum ConsoleRequest {
         /// The session the command is for; without one it goes to the
         /// plugin on the CSR's own site (for example the script library).
         #[serde(default)]
+        #[cfg_attr(feature = "ts", ts(optional))]
         session: Option<String>,
         plugin: String,
         name: String,
@@ -122,6 +124,7 @@ impl RequestSet for ConsoleRequest {
 
 /// Requests from the customer's page (the session comes from its join token).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", content = "body", deny_unknown_fields)]
 pub enum CustomerRequest {
     #[serde(rename = "chat.send")]
@@ -155,24 +158,35 @@ impl RequestSet for CustomerRequest {
 
 /// Requests from the host agent.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(tag = "type", content = "body", deny_unknown_fields)]
 pub enum AgentRequest {
     /// What this machine can do; sent once after connecting.
     #[serde(rename = "agent.hello")]
     Hello {
-        capabilities: Vec<String>,
+        capabilities: Vec<Capability>,
         #[serde(default)]
         platform: String,
     },
-    /// The outcome of an `agent.call`: `output` (JSON text) or `error`.
+    /// The outcome of an `agent.call`: `output` (the capability's JSON) or
+    /// `error`.
     #[serde(rename = "agent.result")]
     Result {
         call: String,
         #[serde(default)]
-        output: Option<String>,
+        output: Option<Value>,
         #[serde(default)]
         error: Option<String>,
+        /// The call left something in place on the computer (an account
+        /// logged on) that lasts until the kernel sends `agent.cancel` for
+        /// this call or the agent reports `agent.activity_ended`.
+        #[serde(default)]
+        lasting: bool,
     },
+    /// Something a call left in place ended on the computer's side (the
+    /// account was logged off, or restored when the server was unreachable).
+    #[serde(rename = "agent.activity_ended")]
+    ActivityEnded { call: String, reason: String },
     /// A consent answer given in the agent's terminal.
     #[serde(rename = "consent.answer")]
     ConsentAnswer { request: String, granted: bool },
@@ -193,6 +207,7 @@ impl RequestSet for AgentRequest {
         "agent.hello",
         "agent.result",
         "agent.progress",
+        "agent.activity_ended",
         "consent.answer",
         "agent.going_away",
     ];
@@ -213,7 +228,9 @@ impl RequestSet for AgentRequest {
                 Err("at most 256 capabilities".into())
             }
             AgentRequest::Progress { text, .. } => check_chat(text),
-            AgentRequest::GoingAway { reason } if reason.is_empty() || reason.len() > 200 => {
+            AgentRequest::GoingAway { reason } | AgentRequest::ActivityEnded { reason, .. }
+                if reason.is_empty() || reason.len() > 200 =>
+            {
                 Err("the reason is 1 to 200 characters".into())
             }
             _ => Ok(()),

@@ -27,7 +27,7 @@ const VALID: &[&str] = &[
     r#"{"v":1,"id":1,"type":"chat.send","body":{"text":"hello"}}"#,
     r#"{"v":1,"id":2,"type":"plugin.command","body":{"session":"123456789","plugin":"echo","name":"echo","payload":{"a":[1,2]}}}"#,
     r#"{"v":1,"type":"consent.answer","body":{"request":"consent-1","granted":true}}"#,
-    r#"{"v":1,"type":"agent.result","body":{"call":"call-1","output":"{}"}}"#,
+    r#"{"v":1,"type":"agent.result","body":{"call":"call-1","output":{}}}"#,
     r#"{"v":1,"type":"agent.hello","body":{"capabilities":["sysinfo.collect"]}}"#,
     r#"{"v":1,"type":"session.start"}"#,
 ];

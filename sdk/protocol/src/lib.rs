@@ -22,14 +22,18 @@
 //! type, unknown fields or a message another role sends all give a
 //! [`ProtocolError`] and change nothing.
 
+mod capability;
 mod client;
 mod server;
 
+pub use capability::{Capability, UnknownCapability};
 pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Role};
-pub use server::{ErrorCode, ParticipantInfo, ServerEvent, ServerMessage};
+pub use server::{
+    ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage, decode_server,
+};
 
-use serde::Deserialize;
 use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
 
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -137,8 +141,20 @@ pub fn decode<T: RequestSet>(text: &str) -> Result<Request<T>, (Option<u64>, Pro
     Ok(Request { id, message })
 }
 
+/// Encodes a request of any role as the text frame a client sends.
+pub fn encode<T: RequestSet>(id: Option<u64>, request: &T) -> String {
+    let mut value = serde_json::to_value(request).unwrap_or_else(|_| serde_json::json!({}));
+    if let Some(object) = value.as_object_mut() {
+        object.insert("v".into(), serde_json::json!(PROTOCOL_VERSION));
+        if let Some(id) = id {
+            object.insert("id".into(), serde_json::json!(id));
+        }
+    }
+    value.to_string()
+}
+
 /// The requests one role may send.
-pub trait RequestSet: DeserializeOwned {
+pub trait RequestSet: DeserializeOwned + Serialize {
     const ROLE: Role;
     /// Every `type` of this set.
     const TYPES: &'static [&'static str];
@@ -149,6 +165,9 @@ pub trait RequestSet: DeserializeOwned {
         Ok(())
     }
 }
+
+#[cfg(feature = "ts")]
+pub mod typescript;
 
 #[cfg(test)]
 mod tests;

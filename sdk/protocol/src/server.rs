@@ -3,10 +3,11 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::PROTOCOL_VERSION;
+use crate::{Capability, PROTOCOL_VERSION, ProtocolError};
 
 /// Machine-readable error kinds; the message says the rest in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
 #[serde(rename_all = "snake_case")]
 pub enum ErrorCode {
     Malformed,
@@ -26,6 +27,8 @@ pub enum ErrorCode {
 
 /// One participant as clients see it.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
 pub struct ParticipantInfo {
     pub id: String,
     pub display_name: String,
@@ -35,7 +38,8 @@ pub struct ParticipantInfo {
 
 /// Events the kernel pushes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
-#[serde(tag = "type", content = "body")]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(tag = "type", content = "body", deny_unknown_fields)]
 pub enum ServerEvent {
     /// First message on a customer page or agent socket: the connection is
     /// routed, and this is who is in the session.
@@ -47,6 +51,7 @@ pub enum ServerEvent {
         /// For agents: the token to rejoin with after a restart (kept on
         /// disk, owner-only). Each connection gets a new one.
         #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
         resume_token: Option<String>,
     },
     #[serde(rename = "participant.joined")]
@@ -88,11 +93,15 @@ pub enum ServerEvent {
         request: String,
         plugin: String,
         /// What is asked for; one answer covers all of them.
-        capabilities: Vec<String>,
+        capabilities: Vec<Capability>,
         text: String,
         /// `text` in other languages, by language code (as far as the
         /// plugin's manifest translates it); pages pick theirs.
         #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        #[cfg_attr(
+            feature = "ts",
+            ts(as = "Option<std::collections::BTreeMap<String, String>>", optional)
+        )]
         texts: std::collections::BTreeMap<String, String>,
         detail: Option<String>,
         /// Whether the customer's page is open; the agent asks in its
@@ -100,8 +109,6 @@ pub enum ServerEvent {
         #[serde(default)]
         page_open: bool,
     },
-    /// `outcome`: `granted`, `denied` or `timed_out`; `grants` (one per
-    /// capability) when granted.
     /// To the session's CSRs: a prompt is waiting for the customer's answer
     /// (the console shows it until `consent.answered` with the same `request`).
     #[serde(rename = "consent.waiting")]
@@ -112,6 +119,8 @@ pub enum ServerEvent {
         customer: ParticipantInfo,
         text: String,
     },
+    /// `outcome`: `granted`, `denied` or `timed_out`; `grants` (one per
+    /// capability) when granted.
     #[serde(rename = "consent.answered")]
     ConsentAnswered {
         session: String,
@@ -152,9 +161,14 @@ pub enum ServerEvent {
     #[serde(rename = "agent.call")]
     AgentCall {
         call: String,
-        capability: String,
-        input: String,
+        capability: Capability,
+        input: Value,
     },
+    /// For the agent: stop a call still running (kill what it started,
+    /// remove its files) or undo what a lasting call left in place (log the
+    /// other account off). The kernel has already ended it on its side.
+    #[serde(rename = "agent.cancel")]
+    AgentCancel { call: String, reason: String },
 }
 
 /// An outgoing envelope, ready to send as a text frame.
@@ -191,5 +205,80 @@ impl ServerMessage {
 
     pub fn to_text(&self) -> String {
         self.0.to_string()
+    }
+}
+
+/// A frame from the kernel as a client reads it.
+#[derive(Debug, Clone, PartialEq)]
+pub enum ServerFrame {
+    /// The reply to request `re`.
+    Ok { re: Option<u64>, body: Value },
+    /// Request `re` was refused.
+    Error {
+        re: Option<u64>,
+        code: ErrorCode,
+        message: String,
+    },
+    /// Something happened.
+    Event(ServerEvent),
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct RawServerEnvelope {
+    v: u32,
+    #[serde(default)]
+    re: Option<u64>,
+    #[serde(rename = "type")]
+    kind: String,
+    #[serde(default)]
+    body: Option<Value>,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+struct ErrorBody {
+    code: ErrorCode,
+    message: String,
+}
+
+/// Decodes a text frame from the kernel. A missing, renamed or unknown
+/// field is an error naming it, never a silent default.
+pub fn decode_server(text: &str) -> Result<ServerFrame, ProtocolError> {
+    let raw: RawServerEnvelope =
+        serde_json::from_str(text).map_err(|error| ProtocolError::Malformed(error.to_string()))?;
+    if raw.v != PROTOCOL_VERSION {
+        return Err(ProtocolError::Version(raw.v));
+    }
+    let body = raw.body.unwrap_or_else(|| json!({}));
+    let invalid = |kind: &str, error: serde_json::Error| ProtocolError::InvalidBody {
+        kind: kind.to_owned(),
+        reason: error.to_string(),
+    };
+    match raw.kind.as_str() {
+        "ok" => Ok(ServerFrame::Ok { re: raw.re, body }),
+        "error" => {
+            let error: ErrorBody =
+                serde_json::from_value(body).map_err(|error| invalid("error", error))?;
+            Ok(ServerFrame::Error {
+                re: raw.re,
+                code: error.code,
+                message: error.message,
+            })
+        }
+        kind => {
+            let tagged = json!({ "type": kind, "body": body });
+            serde_json::from_value(tagged)
+                .map(ServerFrame::Event)
+                .map_err(|error| match error.to_string() {
+                    reason if reason.starts_with("unknown variant") => {
+                        ProtocolError::UnknownType(kind.to_owned())
+                    }
+                    reason => ProtocolError::InvalidBody {
+                        kind: kind.to_owned(),
+                        reason,
+                    },
+                })
+        }
     }
 }

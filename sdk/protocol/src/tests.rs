@@ -92,9 +92,9 @@ fn a_customer_sending_a_csr_command_is_forbidden_not_malformed() {
 
 #[test]
 fn agent_results_need_exactly_one_outcome() {
-    let both = r#"{"v":1,"type":"agent.result","body":{"call":"c","output":"1","error":"x"}}"#;
+    let both = r#"{"v":1,"type":"agent.result","body":{"call":"c","output":1,"error":"x"}}"#;
     assert!(decode::<AgentRequest>(both).is_err());
-    let one = r#"{"v":1,"type":"agent.result","body":{"call":"c","output":"1"}}"#;
+    let one = r#"{"v":1,"type":"agent.result","body":{"call":"c","output":1}}"#;
     assert!(decode::<AgentRequest>(one).is_ok());
 }
 
@@ -113,4 +113,132 @@ fn server_messages_carry_version_type_and_reply_id() {
     assert_eq!(event.0["v"], 1);
     let error = ServerMessage::error(None, ErrorCode::Forbidden, "no");
     assert_eq!(error.0["body"]["code"], "forbidden");
+}
+
+#[test]
+fn a_renamed_or_missing_field_in_an_agent_message_names_the_field() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"v":1,"type":"agent.result","body":{"call_id":"c","output":{}}}"#,
+            "unknown field `call_id`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.result","body":{"output":{}}}"#,
+            "missing field `call`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.progress","body":{"call":"c"}}"#,
+            "missing field `text`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.hello","body":{"capabilities":["disk.format"]}}"#,
+            "unknown variant `disk.format`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.activity_ended","body":{"call":"c"}}"#,
+            "missing field `reason`",
+        ),
+    ];
+    for (text, words) in cases {
+        let (_, error) = decode::<AgentRequest>(text).expect_err(text);
+        assert!(error.to_string().contains(words), "{text}: {error}");
+    }
+}
+
+#[test]
+fn server_frames_decode_typed_and_refuse_renamed_or_missing_fields() {
+    let call = ServerMessage::event(&ServerEvent::AgentCall {
+        call: "call-1".into(),
+        capability: Capability::ScriptRun,
+        input: serde_json::json!({ "name": "x" }),
+    });
+    assert_eq!(
+        decode_server(&call.to_text()),
+        Ok(ServerFrame::Event(ServerEvent::AgentCall {
+            call: "call-1".into(),
+            capability: Capability::ScriptRun,
+            input: serde_json::json!({ "name": "x" }),
+        }))
+    );
+    let ok = ServerMessage::ok(Some(3), serde_json::json!({ "sent": true }));
+    assert_eq!(
+        decode_server(&ok.to_text()),
+        Ok(ServerFrame::Ok {
+            re: Some(3),
+            body: serde_json::json!({ "sent": true })
+        })
+    );
+    let refused = ServerMessage::error(Some(4), ErrorCode::NoConsent, "ask first");
+    assert_eq!(
+        decode_server(&refused.to_text()),
+        Ok(ServerFrame::Error {
+            re: Some(4),
+            code: ErrorCode::NoConsent,
+            message: "ask first".into()
+        })
+    );
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"v":1,"type":"agent.call","body":{"call_id":"c","capability":"script.run","input":{}}}"#,
+            "unknown field `call_id`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.cancel","body":{"call":"c"}}"#,
+            "missing field `reason`",
+        ),
+        (
+            r#"{"v":1,"type":"session.ended","body":{"session":"1","reason":"x","extra":1}}"#,
+            "unknown field `extra`",
+        ),
+        (
+            r#"{"v":1,"type":"teleported","body":{}}"#,
+            "unknown message type `teleported`",
+        ),
+        (
+            r#"{"v":2,"type":"ok","body":{}}"#,
+            "version 2 is not supported",
+        ),
+        (
+            r#"{"v":1,"re":1,"type":"error","body":{"code":"nope","message":"x"}}"#,
+            "unknown variant `nope`",
+        ),
+    ];
+    for (text, words) in cases {
+        let error = decode_server(text).expect_err(text);
+        assert!(error.to_string().contains(words), "{text}: {error}");
+    }
+}
+
+#[test]
+fn encoded_requests_decode_to_themselves() {
+    let requests = [
+        AgentRequest::Hello {
+            capabilities: Capability::ALL.to_vec(),
+            platform: "linux".into(),
+        },
+        AgentRequest::Result {
+            call: "call-1".into(),
+            output: Some(serde_json::json!({ "exit_code": 0 })),
+            error: None,
+            lasting: true,
+        },
+        AgentRequest::ActivityEnded {
+            call: "call-1".into(),
+            reason: "the CSR logged off".into(),
+        },
+    ];
+    for (id, request) in requests.into_iter().enumerate() {
+        let text = encode(Some(id as u64), &request);
+        let decoded = decode::<AgentRequest>(&text).expect("decodes");
+        assert_eq!(decoded.id, Some(id as u64));
+        assert_eq!(decoded.message, request);
+    }
+    let chat = ConsoleRequest::Chat {
+        session: "123456789".into(),
+        text: "hello".into(),
+    };
+    assert_eq!(
+        decode::<ConsoleRequest>(&encode(None, &chat)).map(|r| r.message),
+        Ok(chat)
+    );
 }

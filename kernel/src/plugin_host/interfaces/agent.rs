@@ -1,7 +1,8 @@
-//! `tether:plugin/agent`: the first of the three locks is checked here (the
-//! manifest declares the capability); the site lock was checked when the
-//! event was dispatched, and the session side checks the live consent grant.
+//! `tether:plugin/agent`: the call is passed on with what the manifest
+//! says of the capability; the granter (`consent/granter.rs`) decides on
+//! the whole call in one place, on every call.
 
+use tether_protocol::Capability;
 use tracing::Instrument;
 
 use super::wit::agent::{AgentError, Host};
@@ -22,22 +23,26 @@ impl Host for PluginState {
         input: String,
     ) -> Result<String, AgentError> {
         let ctx = &self.context;
-        if ctx.manifest.capability(&capability).is_none() {
-            tracing::warn!(plugin = %ctx.scope.plugin, %capability, "agent call for an undeclared capability refused");
+        // A name that is no capability cannot be declared either.
+        let Ok(known) = capability.parse::<Capability>() else {
+            tracing::warn!(plugin = %ctx.scope.plugin, %capability, "agent call for an unknown capability refused");
             return Err(AgentError::UndeclaredCapability(capability));
-        }
+        };
         check_len("the input", &input, MAX_INPUT_BYTES).map_err(AgentError::Failed)?;
-        if serde_json::from_str::<serde_json::Value>(&input).is_err() {
-            return Err(AgentError::Failed("the input is not JSON".into()));
-        }
+        // Parsed once here; it travels as JSON from now on.
+        let input = serde_json::from_str(&input)
+            .map_err(|error| AgentError::Failed(format!("the input is not JSON: {error}")))?;
         let call = AgentCall {
             session,
             participant,
-            capability,
+            capability: known,
+            declared: ctx.manifest.capability(known.as_str()).is_some(),
             input,
         };
-        let span = tracing::info_span!("agent_call", plugin = %ctx.scope.plugin, capability = %call.capability);
+        let span =
+            tracing::info_span!("agent_call", plugin = %ctx.scope.plugin, capability = %known);
         let forwarded = ctx.sessions.call_agent(&ctx.scope, call).instrument(span);
-        Ok(off_the_clock(&mut self.budget, forwarded).await?)
+        let output = off_the_clock(&mut self.budget, forwarded).await?;
+        Ok(output.to_string())
     }
 }

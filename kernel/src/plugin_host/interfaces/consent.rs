@@ -2,6 +2,8 @@
 //! manifest declares, with the manifest's consent texts (the plugin cannot
 //! word the prompt itself, only add detail).
 
+use tether_protocol::Capability;
+
 use super::wit::consent::{ConsentError, Host, Outcome};
 use super::{check_len, off_the_clock};
 use crate::plugin_host::services::{AskedCapability, ConsentRequest};
@@ -38,20 +40,26 @@ impl Host for PluginState {
             )));
         }
         let mut asked: Vec<AskedCapability> = Vec::with_capacity(capabilities.len());
+        let mut all_declared = true;
         for name in capabilities {
-            let Some(declared) = ctx.manifest.capability(&name) else {
-                tracing::warn!(plugin = %ctx.scope.plugin, capability = %name, "consent for an undeclared capability refused");
+            // A name that is no capability cannot be declared either.
+            let Ok(known) = name.parse::<Capability>() else {
+                tracing::warn!(plugin = %ctx.scope.plugin, capability = %name, "consent for an unknown capability refused");
                 return Err(ConsentError::UndeclaredCapability(name));
             };
-            if asked.iter().any(|a| a.name == name) {
+            if asked.iter().any(|a| a.name == known) {
                 return Err(ConsentError::Invalid(format!(
                     "`{name}` is asked for twice"
                 )));
             }
+            let declared = ctx.manifest.capability(&name);
+            all_declared &= declared.is_some();
             asked.push(AskedCapability {
-                name,
-                consent_text: declared.consent.clone(),
-                translations: declared.consent_texts.clone(),
+                name: known,
+                consent_text: declared.map(|d| d.consent.clone()).unwrap_or_default(),
+                translations: declared
+                    .map(|d| d.consent_texts.clone())
+                    .unwrap_or_default(),
             });
         }
         if let Some(detail) = &detail {
@@ -60,6 +68,7 @@ impl Host for PluginState {
         let request = ConsentRequest {
             session,
             customer,
+            declared: all_declared,
             capabilities: asked,
             detail,
         };

@@ -104,6 +104,8 @@ impl From<ConsentError> for tether::plugin::consent::ConsentError {
             ConsentError::UnknownSession(s) => Wit::UnknownSession(s),
             ConsentError::UnknownParticipant(p) => Wit::UnknownParticipant(p),
             ConsentError::UndeclaredCapability(c) => Wit::UndeclaredCapability(c),
+            // 0.1 has one variant for "not declared or not enabled".
+            ConsentError::NotEnabled(m) => Wit::UndeclaredCapability(m),
             ConsentError::Invalid(m) => Wit::Invalid(m),
         }
     }
@@ -117,6 +119,8 @@ impl From<AgentError> for tether::plugin::agent::AgentError {
             AgentError::UnknownParticipant(p) => Wit::UnknownParticipant(p),
             AgentError::NoConsent(m) => Wit::NoConsent(m),
             AgentError::UndeclaredCapability(c) => Wit::UndeclaredCapability(c),
+            // 0.1 has one variant for "not declared or not enabled".
+            AgentError::NotEnabled(m) => Wit::UndeclaredCapability(m),
             AgentError::Unavailable(m) => Wit::Unavailable(m),
             AgentError::Failed(m) => Wit::Failed(m),
         }

@@ -65,13 +65,20 @@ impl Connection for AgentConnection {
                 call,
                 output,
                 error,
+                lasting,
             } => {
                 let reply = match (output, error) {
                     (Some(output), _) => Ok(output),
                     (None, error) => Err(error.unwrap_or_default()),
                 };
-                sessions.agent_result(participant, &call, reply)?;
+                sessions.agent_result(participant, &call, reply, lasting)?;
                 Ok(json!({ "received": call }))
+            }
+            AgentRequest::ActivityEnded { call, reason } => {
+                sessions
+                    .agent_activity_ended(participant, &call, &reason)
+                    .await?;
+                Ok(json!({ "ended": call }))
             }
             AgentRequest::ConsentAnswer { request, granted } => {
                 sessions.answer_consent(participant, &request, granted)?;

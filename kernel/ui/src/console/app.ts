@@ -6,15 +6,19 @@ import { el, replace } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
 import { sitePanels, type PanelSpec } from "../lib/panels";
-import { Connection } from "../lib/socket";
+import type { ServerEvent } from "../lib/protocol.gen";
+import { Connection, type EventBody } from "../lib/socket";
 import { openInviteDialog } from "./invite";
 import { SessionView, type SessionHost } from "./session_view";
 import type { Account } from "./signin";
-import type { Invitation, SessionInfo } from "./types";
+import type { ConsoleConnection, SessionInfo } from "./types";
 
 /** Sessions this browser had open, resumed after a reload. */
 const OPEN_SESSIONS_KEY = "tether.console.sessions";
 const RECONNECT_MS = 2000;
+
+/** Events about one session: they carry its number, and go to its view. */
+type SessionEvent = Extract<ServerEvent, { body: { session: string } }>["type"];
 
 function remembered(): string[] {
   try {
@@ -26,7 +30,7 @@ function remembered(): string[] {
 }
 
 export class ConsoleApp implements SessionHost {
-  readonly connection = new Connection("/ws/console");
+  readonly connection: ConsoleConnection = new Connection("/ws/console");
   panels: PanelSpec[] = [];
   readonly csrName: string;
   readonly user: { username: string; display_name: string };
@@ -74,7 +78,7 @@ export class ConsoleApp implements SessionHost {
     const numbers = new Set([...remembered(), ...[...this.views.values()].filter((v) => !v.isEnded).map((v) => v.number)]);
     for (const number of numbers) {
       try {
-        const info = await this.connection.request<SessionInfo>("session.resume", { session: number });
+        const info = await this.connection.request("session.resume", { session: number });
         const existing = this.views.get(number);
         if (existing) await existing.refresh();
         else this.addView(info);
@@ -89,7 +93,7 @@ export class ConsoleApp implements SessionHost {
       this.showBanner(t("console.reconnecting"));
       setTimeout(() => void this.connect(), RECONNECT_MS);
     });
-    const route = (type: string, handle: (view: SessionView, body: any) => void) =>
+    const route = <K extends SessionEvent>(type: K, handle: (view: SessionView, body: EventBody<K>) => void) =>
       this.connection.on(type, (body) => {
         const view = this.views.get(body.session);
         if (view) handle(view, body);
@@ -213,7 +217,7 @@ export class ConsoleApp implements SessionHost {
                 event.preventDefault();
                 replace(error);
                 try {
-                  const info = await this.connection.request<SessionInfo>("session.assist", { session: assistNumber.value });
+                  const info = await this.connection.request("session.assist", { session: assistNumber.value });
                   assistNumber.value = "";
                   this.addView(info);
                 } catch (failure) {
@@ -233,7 +237,7 @@ export class ConsoleApp implements SessionHost {
   }
 
   private async startSession(openInvite: boolean): Promise<void> {
-    const started = await this.connection.request<SessionInfo & { invite_customer: Invitation }>("session.start", {});
+    const started = await this.connection.request("session.start", {});
     this.addView(started);
     if (openInvite) {
       openInviteDialog({ number: started.session, joinLink: started.join_link ?? "", csrName: this.csrName });

@@ -3,17 +3,18 @@
 // script upload of up to 1 MB per file).
 
 import { api } from "../lib/api";
-import type { Connection } from "../lib/socket";
+import type { JsonValue } from "../lib/protocol.gen";
+import type { ConsoleConnection } from "./types";
 
 /** Control messages are at most 64 KiB; leave room for the envelope. */
 const LARGEST_SOCKET_PAYLOAD = 48 * 1024;
 
 export function sendPluginCommand(
-  connection: Connection,
+  connection: ConsoleConnection,
   session: string | null,
   plugin: string,
   name: string,
-  payload: unknown,
+  payload: JsonValue,
 ): Promise<unknown> {
   const size = new Blob([JSON.stringify(payload ?? null)]).size;
   if (size > LARGEST_SOCKET_PAYLOAD) {

@@ -8,18 +8,22 @@ import { el, replace, spacedNumber } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { t, tAttr, tn } from "../lib/i18n";
 import { PanelFrame, panelTitle, type PanelContext, type PanelSpec } from "../lib/panels";
-import type { Connection, Participant } from "../lib/socket";
+import type { ConsoleRequest } from "../lib/protocol.gen";
+import type { EventBody, Participant, RequestBody } from "../lib/socket";
 import { openInviteDialog } from "./invite";
 import { sendPluginCommand } from "./plugin_commands";
 import { openReportDialog } from "./report";
-import type { SessionInfo } from "./types";
+import type { ConsoleConnection, SessionInfo } from "./types";
 
 interface Member extends Participant {
   away: boolean;
 }
 
+/** Requests about this session that only report success or a refusal. */
+type SessionAction = "session.select_customer" | "session.pass_control" | "session.leave" | "session.end";
+
 export interface SessionHost {
-  connection: Connection;
+  connection: ConsoleConnection;
   csrName: string;
   /** The signed-in CSR, as panels see them. */
   user: { username: string; display_name: string };
@@ -126,7 +130,8 @@ export class SessionView {
     return customers.length === 1 ? customers[0] : null;
   }
 
-  private apply(info: SessionInfo): void {
+  /** Takes in session info; `session.info` replies come without `participant`. */
+  private apply(info: Omit<SessionInfo, "participant"> & { participant?: string }): void {
     if (info.participants) {
       const away = new Set([...this.members.values()].filter((m) => m.away).map((m) => m.id));
       this.members = new Map(info.participants.map((p) => [p.id, { ...p, away: away.has(p.id) }]));
@@ -142,7 +147,7 @@ export class SessionView {
   /** Asks the kernel for the current participants, host and selection. */
   async refresh(): Promise<void> {
     try {
-      const info = await this.app.connection.request<SessionInfo>("session.info", { session: this.number });
+      const info = await this.app.connection.request("session.info", { session: this.number });
       this.apply(info);
       this.render();
     } catch (error) {
@@ -207,9 +212,9 @@ export class SessionView {
     replace(this.notice, text);
   }
 
-  private async run(type: string, body: Record<string, unknown>): Promise<boolean> {
+  private async run<K extends SessionAction>(type: K, body: RequestBody<ConsoleRequest, K>): Promise<boolean> {
     try {
-      await this.app.connection.request(type, { session: this.number, ...body });
+      await this.app.connection.request(type, body);
       return true;
     } catch (error) {
       this.say(describe(error), true);
@@ -244,7 +249,7 @@ export class SessionView {
               "button",
               {
                 attrs: { type: "button", "data-test": "select-customer" },
-                on: { click: () => void this.run("session.select_customer", { participant: member.id }) },
+                on: { click: () => void this.run("session.select_customer", { session: this.number, participant: member.id }) },
               },
               tn("participants.select"),
             )
@@ -286,7 +291,7 @@ export class SessionView {
           "button",
           {
             attrs: { type: "button", "data-test": "pass-control" },
-            on: { click: () => void this.run("session.pass_control", { to: passTo.value }) },
+            on: { click: () => void this.run("session.pass_control", { session: this.number, to: passTo.value }) },
           },
           tn(this.controlTakenOver ? "session.pass_back" : "session.pass_control"),
         ),
@@ -301,7 +306,7 @@ export class SessionView {
             attrs: { type: "button", "data-test": "end-session" },
             on: {
               click: () => {
-                if (window.confirm(t("session.end_confirm"))) void this.run("session.end", {});
+                if (window.confirm(t("session.end_confirm"))) void this.run("session.end", { session: this.number });
               },
             },
           },
@@ -316,7 +321,7 @@ export class SessionView {
             attrs: { type: "button", "data-test": "leave-session" },
             on: {
               click: async () => {
-                if (await this.run("session.leave", {})) this.close();
+                if (await this.run("session.leave", { session: this.number })) this.close();
               },
             },
           },
@@ -366,7 +371,7 @@ export class SessionView {
     this.chat.add(message);
   }
 
-  onConsentWaiting(body: { request: string; customer: Participant; text: string }): void {
+  onConsentWaiting(body: EventBody<"consent.waiting">): void {
     const line = el(
       "p",
       { attrs: { "data-test": "consent-waiting" } },
@@ -378,7 +383,7 @@ export class SessionView {
     this.consentBar.appendChild(line);
   }
 
-  onConsentAnswered(body: { request: string; outcome: string }): void {
+  onConsentAnswered(body: EventBody<"consent.answered">): void {
     const line = this.waiting.get(body.request);
     if (line) {
       line.remove();
@@ -388,7 +393,7 @@ export class SessionView {
     this.say(t(key));
   }
 
-  onControlPassed(body: { from: string; to: string }): void {
+  onControlPassed(body: EventBody<"control.passed">): void {
     this.host = body.to;
     if (body.to === this.me) this.controlTakenOver = true;
     const to = this.members.get(body.to);
@@ -399,7 +404,7 @@ export class SessionView {
     this.render();
   }
 
-  onCustomerSelected(body: { participant: string }): void {
+  onCustomerSelected(body: EventBody<"customer.selected">): void {
     this.selected = body.participant;
     this.render();
   }
@@ -408,11 +413,11 @@ export class SessionView {
     this.say(t("session.activities_ended"));
   }
 
-  onHostAway(body: { grace_secs: number }): void {
+  onHostAway(body: EventBody<"session.host_away">): void {
     this.say(t("session.host_away", { seconds: body.grace_secs }));
   }
 
-  onEnded(body: { reason: string }): void {
+  onEnded(body: EventBody<"session.ended">): void {
     this.ended = true;
     for (const line of this.waiting.values()) line.remove();
     this.waiting.clear();
@@ -420,7 +425,7 @@ export class SessionView {
     this.render();
   }
 
-  onPluginMessage(body: { plugin: string; message: unknown }): void {
+  onPluginMessage(body: EventBody<"plugin.message">): void {
     for (const frame of this.frames) {
       if (frame.spec.plugin === body.plugin) frame.deliver(body.message);
     }

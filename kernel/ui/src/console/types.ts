@@ -1,6 +1,8 @@
-// What the kernel tells the console about a session.
+// What the kernel tells the console about a session, and the console's
+// connection: it sends `ConsoleRequest`s and reads these replies.
 
-import type { Participant } from "../lib/socket";
+import type { ConsoleRequest } from "../lib/protocol.gen";
+import type { Connection, Participant } from "../lib/socket";
 
 export interface SessionInfo {
   session: string;
@@ -18,3 +20,16 @@ export interface Invitation {
   body: string;
   mailto: string;
 }
+
+/**
+ * The replies the console reads (sdk/protocol/README.md; replies are not
+ * generated). `session.info` does not name the console's own participant.
+ */
+export interface ConsoleReplies {
+  "session.start": SessionInfo & { invite_customer: Invitation };
+  "session.assist": SessionInfo;
+  "session.resume": SessionInfo;
+  "session.info": Omit<SessionInfo, "participant">;
+}
+
+export type ConsoleConnection = Connection<ConsoleRequest, ConsoleReplies>;

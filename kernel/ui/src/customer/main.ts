@@ -8,7 +8,8 @@ import { ChatBox } from "../lib/chat";
 import { el, replace, spacedNumber } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { applyDocumentLanguage, languageSwitch, locale, relabel, t, tAttr, tn } from "../lib/i18n";
-import { Connection, type Participant } from "../lib/socket";
+import type { CustomerRequest } from "../lib/protocol.gen";
+import { Connection, type EventBody, type Participant } from "../lib/socket";
 
 /** Where this browser keeps its place in a session, for rejoining. */
 const PLACE_KEY = "tether.customer.place";
@@ -20,15 +21,10 @@ interface Place {
   name: string;
 }
 
-interface Prompt {
-  request: string;
-  plugin: string;
-  capabilities: string[];
-  text: string;
-  /** `text` in other languages, where the plugin translates it. */
-  texts?: Record<string, string>;
-  detail: string | null;
-}
+/** The customer's page sends `CustomerRequest`s; no reply is read. */
+type CustomerConnection = Connection<CustomerRequest>;
+
+type Prompt = EventBody<"consent.prompt">;
 
 /** The prompt in the page's language, English where not translated. */
 function promptText(prompt: Prompt): string {
@@ -191,7 +187,7 @@ function agentHelp(place: Place): HTMLElement {
 }
 
 async function enter(place: Place): Promise<void> {
-  const connection = new Connection(`/ws/customer?token=${encodeURIComponent(place.token)}`);
+  const connection: CustomerConnection = new Connection(`/ws/customer?token=${encodeURIComponent(place.token)}`);
   const members = new Map<string, Participant>();
   const memberList = el("ul", { class: "participants", attrs: { "data-test": "participants" } });
   const prompts = el("div", { class: "prompts", attrs: { "data-test": "consent-prompts" } });
@@ -211,7 +207,7 @@ async function enter(place: Place): Promise<void> {
     );
 
   connection.on("session.welcome", (body) => {
-    for (const p of body.participants ?? []) members.set(p.id, p);
+    for (const p of body.participants) members.set(p.id, p);
     renderMembers();
   });
   connection.on("participant.joined", (body) => {
@@ -236,7 +232,7 @@ async function enter(place: Place): Promise<void> {
   });
   connection.on("chat.message", (body) => chat.add(body));
   const asked = new Map<string, Prompt>();
-  connection.on("consent.prompt", (body: Prompt) => {
+  connection.on("consent.prompt", (body) => {
     asked.set(body.request, body);
     prompts.appendChild(promptCard(connection, body));
   });
@@ -244,7 +240,7 @@ async function enter(place: Place): Promise<void> {
     prompts.querySelector(`[data-request="${CSS.escape(body.request)}"]`)?.remove();
     const prompt = asked.get(body.request);
     asked.delete(body.request);
-    if (body.grants?.length) grants.appendChild(grantItem(connection, body.grants, prompt ? promptText(prompt) : ""));
+    if (body.grants.length) grants.appendChild(grantItem(connection, body.grants, prompt ? promptText(prompt) : ""));
     say(t(body.outcome === "granted" ? "customer.allowed" : body.outcome === "denied" ? "customer.denied" : "customer.timed_out"));
   });
   connection.on("consent.revoked", (body) => {
@@ -309,7 +305,7 @@ async function enter(place: Place): Promise<void> {
   );
 }
 
-function promptCard(connection: Connection, prompt: Prompt): HTMLElement {
+function promptCard(connection: CustomerConnection, prompt: Prompt): HTMLElement {
   const error = el("p", { class: "error", attrs: { role: "alert" } });
   const answer = async (granted: boolean) => {
     try {
@@ -335,7 +331,7 @@ function promptCard(connection: Connection, prompt: Prompt): HTMLElement {
 }
 
 /** A permission the customer gave (one per answered prompt), which they can withdraw. */
-function grantItem(connection: Connection, ids: string[], text: string): HTMLElement {
+function grantItem(connection: CustomerConnection, ids: string[], text: string): HTMLElement {
   const error = el("span", { class: "error", attrs: { role: "alert" } });
   const item = el(
     "li",

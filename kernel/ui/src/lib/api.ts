@@ -1,7 +1,7 @@
 // REST calls to the kernel. Changing calls carry the sign-in's CSRF token;
 // the sign-in cookie itself is HttpOnly and never seen by scripts.
 
-import { KernelError } from "./socket";
+import { KernelError, errorCode } from "./socket";
 
 let csrfToken = "";
 
@@ -32,9 +32,10 @@ async function send<T>(method: string, path: string, body?: unknown): Promise<T>
     value = text;
   }
   if (!response.ok) {
-    // The kernel answers refusals with `{code, error}`.
+    // The kernel answers refusals with `{code, error}`; other failures (a
+    // proxy, a body over the size limit) have no code and count as internal.
     throw new KernelError(
-      typeof value?.code === "string" ? value.code : String(response.status),
+      errorCode(value?.code),
       typeof value?.error === "string" ? value.error : response.statusText,
     );
   }

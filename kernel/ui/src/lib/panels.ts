@@ -7,6 +7,7 @@
 import { api } from "./api";
 import { el } from "./dom";
 import { locale, type Locale } from "./i18n";
+import type { JsonValue } from "./protocol.gen";
 
 /** A panel as `/api/sites/{site}/plugins` lists it. */
 export interface PanelSpec {
@@ -38,7 +39,7 @@ export interface PanelContext {
 }
 
 /** Sends a command to the panel's plugin; resolves with its answer. */
-export type CommandSender = (plugin: string, name: string, payload: unknown) => Promise<unknown>;
+export type CommandSender = (plugin: string, name: string, payload: JsonValue) => Promise<unknown>;
 
 const BRIDGE_VERSION = 1;
 const MAX_COMMAND_NAME = 64;
@@ -124,7 +125,10 @@ export class PanelFrame {
       this.post({ type: "result", id, ok: false, error: { code: "malformed", message: "bad command name" } });
       return;
     }
-    this.send(this.spec.plugin, name, message.payload ?? null).then(
+    // The panel's payload is whatever it posted (a structured clone); it goes
+    // out as JSON like any payload, and the plugin validates it.
+    const payload = (message.payload ?? null) as JsonValue;
+    this.send(this.spec.plugin, name, payload).then(
       (value) => this.post({ type: "result", id, ok: true, value }),
       (error: { code?: string; message?: string }) =>
         this.post({

@@ -1,38 +1,92 @@
 // The kernel's WebSocket protocol (sdk/protocol/README.md): JSON envelopes
 // `{v, id, type, body}`; every request gets one reply carrying `re`,
-// events come without it.
+// events come without it. Request and event bodies are typed by
+// protocol.gen.ts (generated from the Rust types), so a renamed field is a
+// compile error here instead of a refusal at run time.
+
+import type { ErrorCode, ParticipantInfo, ServerEvent } from "./protocol.gen";
 
 export const PROTOCOL_VERSION = 1;
 
-export interface Participant {
-  id: string;
-  display_name: string;
-  role: string;
+/** A participant as the kernel describes it (the old name, kept for call sites). */
+export type Participant = ParticipantInfo;
+
+/** One request union from protocol.gen.ts (`ConsoleRequest`, `CustomerRequest`). */
+export type RequestUnion = { type: string; body: unknown };
+
+/** The body a request of type `K` must carry. */
+export type RequestBody<R extends RequestUnion, K extends R["type"]> = Extract<R, { type: K }>["body"];
+
+export type EventType = ServerEvent["type"];
+
+/** The body of the event of type `K`. */
+export type EventBody<K extends EventType> = Extract<ServerEvent, { type: K }>["body"];
+
+/**
+ * What a map `M` of reply bodies by request type must look like. Replies
+ * are plain JSON the kernel builds (not generated), so each client declares
+ * the ones it reads; a key that is not a request type of `R` (say, a
+ * renamed request) is an error.
+ */
+export type ReplyMap<R extends RequestUnion, M> = { [K in keyof M]: K extends R["type"] ? unknown : never };
+
+type Reply<M, K> = K extends keyof M ? M[K] : unknown;
+
+// Every code has to be listed here (a `Record` over the union), so a code
+// added in Rust cannot be silently mapped to "internal".
+const ERROR_CODES: Record<ErrorCode, true> = {
+  malformed: true,
+  too_large: true,
+  unauthenticated: true,
+  forbidden: true,
+  not_found: true,
+  conflict: true,
+  limit: true,
+  rate_limited: true,
+  no_consent: true,
+  unavailable: true,
+  plugin_error: true,
+  internal: true,
+};
+
+/** A code from the wire (or REST); anything unknown counts as `internal`. */
+export function errorCode(value: unknown): ErrorCode {
+  // `Object.hasOwn` does not narrow `value`; it has just been checked.
+  return typeof value === "string" && Object.hasOwn(ERROR_CODES, value) ? (value as ErrorCode) : "internal";
 }
 
 /** A refusal from the kernel: `code` is one of the protocol's error codes. */
 export class KernelError extends Error {
   constructor(
-    readonly code: string,
+    readonly code: ErrorCode,
     message: string,
   ) {
     super(message);
   }
 }
 
-type Handler = (body: any) => void;
-
 interface Pending {
-  resolve: (body: any) => void;
+  resolve: (body: unknown) => void;
   reject: (error: KernelError) => void;
 }
 
-/** One WebSocket to the kernel, with request/reply matching. */
-export class Connection {
+/** An envelope as it arrives, before it is known to be a reply or an event. */
+interface Incoming {
+  re?: number | null;
+  type?: unknown;
+  body?: unknown;
+}
+
+/**
+ * One WebSocket to the kernel, with request/reply matching. `R` is the
+ * request union this client may send; `Replies` names the reply bodies it
+ * reads (others resolve as `unknown`).
+ */
+export class Connection<R extends RequestUnion, Replies extends ReplyMap<R, Replies> = {}> {
   private socket: WebSocket | null = null;
   private nextId = 1;
   private pending = new Map<number, Pending>();
-  private handlers = new Map<string, Handler[]>();
+  private handlers = new Map<string, ((body: unknown) => void)[]>();
   private closeHandlers: ((code: number, reason: string) => void)[] = [];
 
   constructor(private readonly path: string) {}
@@ -62,22 +116,24 @@ export class Connection {
   }
 
   /** Sends a request; resolves with the reply body or rejects with the refusal. */
-  request<T = any>(type: string, body: unknown = {}): Promise<T> {
+  request<K extends R["type"]>(type: K, body: RequestBody<R, K>): Promise<Reply<Replies, K>> {
     const socket = this.socket;
     if (!socket || socket.readyState !== WebSocket.OPEN) {
       return Promise.reject(new KernelError("unavailable", "not connected"));
     }
     const id = this.nextId++;
-    return new Promise<T>((resolve, reject) => {
-      this.pending.set(id, { resolve, reject });
+    return new Promise((resolve, reject) => {
+      // The reply is JSON from the kernel; `Replies` states what it holds.
+      this.pending.set(id, { resolve: (reply) => resolve(reply as Reply<Replies, K>), reject });
       socket.send(JSON.stringify({ v: PROTOCOL_VERSION, id, type, body }));
     });
   }
 
   /** Calls `handler` with the body of every `type` event. */
-  on(type: string, handler: Handler): void {
+  on<K extends EventType>(type: K, handler: (body: EventBody<K>) => void): void {
     const list = this.handlers.get(type) ?? [];
-    list.push(handler);
+    // Kept by type, so a handler is only ever called with its own event's body.
+    list.push(handler as (body: unknown) => void);
     this.handlers.set(type, list);
   }
 
@@ -91,18 +147,20 @@ export class Connection {
 
   private receive(data: unknown): void {
     if (typeof data !== "string") return;
-    let message: { re?: number | null; type?: string; body?: any };
+    let message: Incoming;
     try {
       message = JSON.parse(data);
     } catch {
       return;
     }
+    if (typeof message !== "object" || message === null) return;
     if (typeof message.re === "number") {
       const pending = this.pending.get(message.re);
       if (!pending) return;
       this.pending.delete(message.re);
       if (message.type === "error") {
-        pending.reject(new KernelError(message.body?.code ?? "internal", message.body?.message ?? ""));
+        const refusal: { code?: unknown; message?: unknown } = typeof message.body === "object" && message.body !== null ? message.body : {};
+        pending.reject(new KernelError(errorCode(refusal.code), typeof refusal.message === "string" ? refusal.message : ""));
       } else {
         pending.resolve(message.body);
       }
@@ -110,6 +168,5 @@ export class Connection {
     }
     if (typeof message.type !== "string") return;
     for (const handler of this.handlers.get(message.type) ?? []) handler(message.body ?? {});
-    for (const handler of this.handlers.get("*") ?? []) handler(message);
   }
 }

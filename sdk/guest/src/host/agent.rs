@@ -6,10 +6,21 @@ use serde::{Serialize, de::DeserializeOwned};
 pub use crate::bindings::tether::plugin::agent::AgentError;
 
 use super::raw;
-use crate::PluginError;
+use crate::{Capability, PluginError};
 
 /// Calls `capability` with a JSON `input` and returns the agent's JSON output.
 pub fn call(
+    session: &str,
+    participant: &str,
+    capability: Capability,
+    input: &str,
+) -> Result<String, AgentError> {
+    raw::agent::call(session, participant, capability.as_str(), input)
+}
+
+/// [`call`] by name, for a name this SDK does not know (the kernel refuses
+/// it unless the manifest declares it and the agent offers it).
+pub fn call_by_name(
     session: &str,
     participant: &str,
     capability: &str,
@@ -22,7 +33,7 @@ pub fn call(
 pub fn call_json<I: Serialize, O: DeserializeOwned>(
     session: &str,
     participant: &str,
-    capability: &str,
+    capability: Capability,
     input: &I,
 ) -> Result<O, PluginError> {
     let input = serde_json::to_string(input)
@@ -53,7 +64,7 @@ pub enum Consented<T> {
 pub fn call_with_consent(
     session: &str,
     participant: &str,
-    capability: &str,
+    capability: Capability,
     input: &str,
     detail: Option<&str>,
 ) -> Result<Consented<String>, PluginError> {
@@ -73,10 +84,10 @@ pub fn call_with_consent(
 pub fn call_with_consent_for(
     session: &str,
     participant: &str,
-    capability: &str,
+    capability: Capability,
     input: &str,
     detail: Option<&str>,
-    asked: &[&str],
+    asked: &[Capability],
 ) -> Result<Consented<String>, PluginError> {
     use super::consent::{self, Outcome};
     match call(session, participant, capability, input) {

@@ -3,22 +3,34 @@
 pub use crate::bindings::tether::plugin::consent::{ConsentError, Outcome};
 
 use super::raw;
-use crate::PluginError;
+use crate::{Capability, PluginError};
 
 /// Asks `customer` to allow `capability`. The prompt uses the consent text the
 /// manifest declares for the capability; `detail` adds specifics.
 pub fn request(
     session: &str,
     customer: &str,
-    capability: &str,
+    capability: Capability,
     detail: Option<&str>,
 ) -> Result<Outcome, ConsentError> {
-    raw::consent::request(session, customer, capability, detail)
+    raw::consent::request(session, customer, capability.as_str(), detail)
 }
 
 /// Asks once for capabilities that belong together: one prompt with each
 /// capability's consent text, one answer (and one grant each) for all.
 pub fn request_all(
+    session: &str,
+    customer: &str,
+    capabilities: &[Capability],
+    detail: Option<&str>,
+) -> Result<Outcome, ConsentError> {
+    let names: Vec<&str> = capabilities.iter().map(|c| c.as_str()).collect();
+    request_all_by_name(session, customer, &names, detail)
+}
+
+/// [`request_all`] by name, for names this SDK does not know (the kernel
+/// refuses any its manifest does not declare).
+pub fn request_all_by_name(
     session: &str,
     customer: &str,
     capabilities: &[&str],
@@ -33,7 +45,7 @@ pub fn request_all(
 pub fn require(
     session: &str,
     customer: &str,
-    capability: &str,
+    capability: Capability,
     detail: Option<&str>,
 ) -> Result<(), PluginError> {
     match request(session, customer, capability, detail)? {

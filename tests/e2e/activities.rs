@@ -1,0 +1,375 @@
+//! Activities the kernel ends itself (../shared/DESIGN.md §9): a script
+//! still running when control passes, when the host selects another
+//! customer, or when the customer withdraws the permission is stopped on
+//! the customer's computer (its process group killed, its folder removed),
+//! and a log-on as another user is undone when control passes — with the
+//! real agent, and the chat and the report saying what ended and why.
+
+use std::path::Path;
+use std::time::{Duration, Instant};
+
+use base64::Engine;
+use serde_json::{Value, json};
+use tether_tests::agent_process::AgentProcess;
+use tether_tests::bundled_manifests;
+use tether_tests::clients::{Csr, Customer, PATIENCE, StartedSession, WsClient};
+use tether_tests::kernel_process::{KernelProcess, TestAccount};
+
+const CONFIG: &str = r#"
+[sessions]
+join_attempts_per_minute = 1000
+consent_timeout_secs = 20
+
+[sites.default]
+name = "Default"
+plugins = ["scripts", "sysinfo", "relogin"]
+"#;
+
+/// A script that keeps a child of its own running in its process group.
+const SLEEPER: &str = "sleep 300 &\necho started\nsleep 300\n";
+
+fn start_kernel() -> KernelProcess {
+    let accounts = [
+        TestAccount::csr("anna", "Anna Berg", "default"),
+        TestAccount::csr("bob", "Bo Lind", "default"),
+        TestAccount {
+            role: "admin",
+            ..TestAccount::csr("lee", "Lee Admin", "default")
+        },
+    ];
+    KernelProcess::configure(&bundled_manifests(), CONFIG, &accounts).launch()
+}
+
+async fn signed_in(kernel: &KernelProcess, username: &str) -> Csr {
+    Csr::sign_in(kernel, username, "correct horse battery")
+        .await
+        .expect("signs in")
+}
+
+/// Adds the sleeper to the library (as `csr`, in a category the admin made).
+async fn add_sleeper(kernel: &KernelProcess, csr: &Csr) -> String {
+    let lee = signed_in(kernel, "lee").await;
+    let categories = lee
+        .post(
+            "/api/plugins/scripts/commands",
+            json!({ "name": "categories.set", "payload": { "categories": ["Tools"] } }),
+        )
+        .await;
+    assert_eq!(categories.status, 200, "{}", categories.text);
+    let script = base64::engine::general_purpose::STANDARD.encode(SLEEPER);
+    let added = csr
+        .post(
+            "/api/plugins/scripts/commands",
+            json!({ "name": "library.add", "payload": { "name": "Sleeper", "category": "Tools",
+                    "published": true, "script": { "file_name": "sleep.sh", "content": script } } }),
+        )
+        .await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    added.body["id"].as_str().expect("id").to_owned()
+}
+
+fn run_command(number: &str, script: &str) -> Value {
+    json!({ "session": number, "plugin": "scripts", "name": "run", "payload": { "scripts": [script] } })
+}
+
+fn run_command_for(number: &str, script: &str, customer: &str) -> Value {
+    json!({ "session": number, "plugin": "scripts", "name": "run",
+            "payload": { "scripts": [script], "participant": customer } })
+}
+
+/// Processes working inside the agent's run folders.
+fn processes_in_runs(state: &Path) -> Vec<String> {
+    let runs = state.join("runs");
+    std::fs::read_dir("/proc")
+        .expect("proc")
+        .flatten()
+        .filter(|e| {
+            std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(&runs))
+        })
+        .filter(|e| {
+            // A zombie waiting for its parent runs nothing.
+            std::fs::read_to_string(e.path().join("status"))
+                .is_ok_and(|status| !status.contains("State:\tZ"))
+        })
+        .map(|e| e.file_name().to_string_lossy().into_owned())
+        .collect()
+}
+
+fn run_folders(state: &Path) -> usize {
+    std::fs::read_dir(state.join("runs"))
+        .map(|d| d.count())
+        .unwrap_or(0)
+}
+
+/// Waits until `done` holds; a guard against hanging, not a time bound.
+async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
+    let deadline = Instant::now() + PATIENCE;
+    while !done() {
+        assert!(Instant::now() < deadline, "never happened: {what}");
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the script runs on the customer's computer (its process
+/// group is in its folder).
+async fn until_running(state: &Path) {
+    eventually("the script runs", || processes_in_runs(state).len() >= 2).await;
+}
+
+/// The script's processes are gone and its folder removed.
+async fn until_cleaned_up(state: &Path) {
+    eventually("the script's processes end", || {
+        processes_in_runs(state).is_empty()
+    })
+    .await;
+    assert_eq!(run_folders(state), 0, "the script's folder is removed");
+}
+
+async fn chat_line(console: &mut WsClient, text: &str) -> Value {
+    loop {
+        let message = console.event("chat.message").await;
+        if message["text"].as_str().is_some_and(|t| t.contains(text)) {
+            return message;
+        }
+    }
+}
+
+async fn report(csr: &Csr, number: &str) -> String {
+    csr.get(&format!("/api/sessions/{number}/report?format=text"))
+        .await
+        .text
+}
+
+#[tokio::test]
+async fn a_running_script_is_stopped_when_control_passes() {
+    let kernel = start_kernel();
+    let mut anna = StartedSession::start(&kernel, "anna").await;
+    let sleeper = add_sleeper(&kernel, &anna.csr).await;
+    let bob = signed_in(&kernel, "bob").await;
+    let mut bob_console = bob.console(&kernel).await;
+    let assisted = bob_console
+        .ok("session.assist", json!({ "session": anna.number }))
+        .await;
+    let bob_id = assisted["participant"]
+        .as_str()
+        .expect("participant")
+        .to_owned();
+
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut agent = AgentProcess::join(state.path(), &anna.join_link, "Carl");
+    agent.wait_for_line("Connected to support session").await;
+    let seen = agent.prompts_seen();
+    let run = anna
+        .console
+        .send_request("plugin.command", run_command(&anna.number, &sleeper))
+        .await;
+    agent.answer_prompt(seen, "y").await;
+    until_running(state.path()).await;
+
+    anna.console
+        .ok(
+            "session.pass_control",
+            json!({ "session": anna.number, "to": bob_id }),
+        )
+        .await;
+
+    until_cleaned_up(state.path()).await;
+    agent
+        .wait_for_line("Stopped `script.run`: control passed to another CSR.")
+        .await;
+    // The run the former host started comes back without its output.
+    let reply = anna.console.reply_to(run).await;
+    assert!(
+        reply.to_string().contains("control passed to another CSR"),
+        "{reply}"
+    );
+    let line = chat_line(
+        &mut bob_console,
+        "Stopped `script.run`: control passed to another CSR.",
+    )
+    .await;
+    assert_eq!(line["from"], "plugin:scripts");
+    assert_eq!(
+        anna.console.event("activities.ended").await["reason"],
+        "control passed to another CSR"
+    );
+    let text = report(&anna.csr, &anna.number).await;
+    assert!(
+        text.contains("activity.ended")
+            && text.contains("Stopped `script.run`: control passed to another CSR."),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_running_script_is_stopped_when_the_host_selects_another_customer() {
+    let kernel = start_kernel();
+    let mut anna = StartedSession::start(&kernel, "anna").await;
+    let sleeper = add_sleeper(&kernel, &anna.csr).await;
+
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut agent = AgentProcess::join(state.path(), &anna.join_link, "Carl");
+    agent.wait_for_line("Connected to support session").await;
+    let carl = anna.console.event("participant.joined").await["participant"]["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    anna.console
+        .ok(
+            "session.select_customer",
+            json!({ "session": anna.number, "participant": carl }),
+        )
+        .await;
+    let dora = Customer::join(&kernel, &anna.number, "Dora").await;
+
+    let seen = agent.prompts_seen();
+    let run = anna
+        .console
+        .send_request(
+            "plugin.command",
+            run_command_for(&anna.number, &sleeper, &carl),
+        )
+        .await;
+    agent.answer_prompt(seen, "y").await;
+    until_running(state.path()).await;
+
+    anna.console
+        .ok(
+            "session.select_customer",
+            json!({ "session": anna.number, "participant": dora.participant }),
+        )
+        .await;
+    until_cleaned_up(state.path()).await;
+    agent
+        .wait_for_line("Stopped `script.run`: another customer was selected.")
+        .await;
+    let reply = anna.console.reply_to(run).await;
+    assert!(
+        reply.to_string().contains("another customer was selected"),
+        "{reply}"
+    );
+    chat_line(
+        &mut anna.console,
+        "Stopped `script.run`: another customer was selected.",
+    )
+    .await;
+    let text = report(&anna.csr, &anna.number).await;
+    assert!(
+        text.contains("Stopped `script.run`: another customer was selected."),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn withdrawing_the_permission_stops_the_running_script() {
+    let kernel = start_kernel();
+    let mut anna = StartedSession::start(&kernel, "anna").await;
+    let sleeper = add_sleeper(&kernel, &anna.csr).await;
+    // The customer joins on the page and starts the agent for that page:
+    // the page answers the prompt and can withdraw the permission.
+    let mut carl = Customer::join(&kernel, &anna.number, "Carl").await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let agent = AgentProcess::spawn(
+        state.path(),
+        "simulated",
+        &["join", &anna.join_link, "--token", &carl.token],
+    );
+    agent.wait_for_line("Connected to support session").await;
+
+    let run = anna
+        .console
+        .send_request("plugin.command", run_command(&anna.number, &sleeper))
+        .await;
+    carl.answer_prompt(true).await;
+    let answered = carl.page.event("consent.answered").await;
+    let grant = answered["grants"][0].as_str().expect("a grant").to_owned();
+    until_running(state.path()).await;
+
+    carl.page
+        .ok("consent.revoke", json!({ "grant": grant }))
+        .await;
+    until_cleaned_up(state.path()).await;
+    agent
+        .wait_for_line("Stopped `script.run`: the customer withdrew the permission.")
+        .await;
+    let reply = anna.console.reply_to(run).await;
+    assert!(
+        reply
+            .to_string()
+            .contains("the customer withdrew the permission"),
+        "{reply}"
+    );
+    let text = report(&anna.csr, &anna.number).await;
+    assert!(
+        text.contains("Stopped `script.run`: the customer withdrew the permission."),
+        "{text}"
+    );
+}
+
+#[tokio::test]
+async fn a_log_on_as_another_user_is_undone_when_control_passes() {
+    let kernel = start_kernel();
+    let mut anna = StartedSession::start(&kernel, "anna").await;
+    let bob = signed_in(&kernel, "bob").await;
+    let mut bob_console = bob.console(&kernel).await;
+    let assisted = bob_console
+        .ok("session.assist", json!({ "session": anna.number }))
+        .await;
+    let bob_id = assisted["participant"]
+        .as_str()
+        .expect("participant")
+        .to_owned();
+
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut agent = AgentProcess::join(state.path(), &anna.join_link, "Carl");
+    agent.wait_for_line("Connected to support session").await;
+    let seen = agent.prompts_seen();
+    let logon = json!({ "session": anna.number, "plugin": "relogin", "name": "logon",
+                        "payload": { "user": "lee-admin", "password": "Pw-0815", "domain": null } });
+    let id = anna.console.send_request("plugin.command", logon).await;
+    agent.answer_prompt(seen, "y").await;
+    let reply = anna.console.reply_to(id).await;
+    assert_eq!(reply["body"]["status"], "logged_on", "{reply}");
+
+    anna.console
+        .ok(
+            "session.pass_control",
+            json!({ "session": anna.number, "to": bob_id }),
+        )
+        .await;
+    agent
+        .wait_for_line("Undoing `account.logon`: control passed to another CSR.")
+        .await;
+    agent
+        .wait_for_line("Logged the other account off; your account is back.")
+        .await;
+    chat_line(
+        &mut bob_console,
+        "Undid `account.logon`: control passed to another CSR.",
+    )
+    .await;
+
+    // The new host sees the customer's own account in use again (after
+    // asking for system information themselves).
+    let seen = agent.prompts_seen();
+    let collect =
+        json!({ "session": anna.number, "plugin": "sysinfo", "name": "collect", "payload": null });
+    let id = bob_console.send_request("plugin.command", collect).await;
+    agent.answer_prompt(seen, "y").await;
+    let collected = bob_console.reply_to(id).await;
+    let rows = collected["body"]["categories"][0]["rows"]
+        .as_array()
+        .expect("rows")
+        .clone();
+    let in_use = rows
+        .iter()
+        .find(|row| row[0] == "Account in use")
+        .and_then(|row| row[1].as_str())
+        .expect("the account in use is reported");
+    assert_ne!(in_use, "lee-admin");
+    let text = report(&anna.csr, &anna.number).await;
+    assert!(
+        text.contains("Undid `account.logon`: control passed to another CSR."),
+        "{text}"
+    );
+}

@@ -1,0 +1,129 @@
+//! Round trips a user waits for, timed from the client's side: a chat
+//! message's reply, a pre-granted agent call through a plugin (console →
+//! kernel → plugin → agent → back), and a bare WebSocket echo on loopback
+//! as the baseline. Shared by the latency test and `cargo xtask bench
+//! latency`.
+
+use std::time::{Duration, Instant};
+
+use futures_util::{SinkExt, StreamExt};
+use serde_json::json;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::clients::{Csr, Customer, TestAgent, WsClient};
+use crate::fixture_manifests;
+use crate::kernel_process::{KernelProcess, TestAccount};
+
+/// A session on a kernel with the fixture plugins: the host's console, a
+/// customer whose page granted `sysinfo.collect` to the echo plugin, and a
+/// test agent that answers at once.
+pub struct GrantedSession {
+    pub kernel: KernelProcess,
+    pub host: WsClient,
+    pub number: String,
+    pub customer: Customer,
+    pub agent: TestAgent,
+}
+
+impl GrantedSession {
+    pub async fn start() -> GrantedSession {
+        let config = "[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n";
+        let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+        let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
+        let anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
+            .await
+            .expect("signs in");
+        let mut host = anna.console(&kernel).await;
+        let number = host.start_session().await;
+        let customer = Customer::join(&kernel, &number, "Carl").await;
+        let agent = TestAgent::start(&kernel, &customer.token, &["sysinfo.collect"]).await;
+        let mut session = GrantedSession {
+            kernel,
+            host,
+            number,
+            customer,
+            agent,
+        };
+        let ask = session.command("ask-consent");
+        let id = session.host.send_request("plugin.command", ask).await;
+        session.customer.answer_prompt(true).await;
+        let reply = session.host.reply_to(id).await;
+        assert_eq!(reply["body"], "granted", "{reply}");
+        session
+    }
+
+    fn command(&self, name: &str) -> serde_json::Value {
+        json!({ "session": self.number, "plugin": "echo", "name": name,
+                "payload": { "session": self.number, "participant": self.customer.participant,
+                             "capability": "sysinfo.collect", "input": { "n": 1 } } })
+    }
+
+    /// One chat message, from sending it to its reply.
+    pub async fn chat(&mut self) -> Duration {
+        let started = Instant::now();
+        let sent = self
+            .host
+            .ok(
+                "chat.send",
+                json!({ "session": self.number, "text": "ping" }),
+            )
+            .await;
+        let elapsed = started.elapsed();
+        assert_eq!(sent["sent"], true);
+        elapsed
+    }
+
+    /// One pre-granted agent call through the echo plugin.
+    pub async fn agent_call(&mut self) -> Duration {
+        let call = self.command("call-agent");
+        let started = Instant::now();
+        let output = self.host.ok("plugin.command", call).await;
+        let elapsed = started.elapsed();
+        assert_eq!(output["machine"], "test agent", "{output}");
+        elapsed
+    }
+}
+
+/// `count` round trips of a small text frame to a bare WebSocket echo
+/// server on loopback (no Nagle on either side, as the kernel's sockets).
+pub async fn bare_websocket_echo(count: usize) -> Vec<Duration> {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    tokio::spawn(async move {
+        let (stream, _) = listener.accept().await.expect("accept");
+        stream.set_nodelay(true).expect("nodelay");
+        let mut socket = tokio_tungstenite::accept_async(stream)
+            .await
+            .expect("upgrade");
+        while let Some(Ok(message)) = socket.next().await {
+            if message.is_text() && socket.send(message).await.is_err() {
+                break;
+            }
+        }
+    });
+    let (mut client, _) =
+        tokio_tungstenite::connect_async_with_config(format!("ws://{address}/"), None, true)
+            .await
+            .expect("connect");
+    let text = json!({ "v": 1, "id": 1, "type": "chat.send", "body": { "session": "123456789", "text": "ping" } }).to_string();
+    let mut times = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        client
+            .send(Message::Text(text.clone().into()))
+            .await
+            .expect("send");
+        client.next().await.expect("echo").expect("echo");
+        times.push(started.elapsed());
+    }
+    times
+}
+
+/// The median and the 90th percentile.
+pub fn median_and_p90(mut times: Vec<Duration>) -> (Duration, Duration) {
+    times.sort();
+    let at = |fraction: f64| times[((times.len() - 1) as f64 * fraction).round() as usize];
+    (at(0.5), at(0.9))
+}
