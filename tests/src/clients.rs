@@ -313,6 +313,10 @@ impl WsClient {
     }
 
     pub async fn reply_to(&mut self, id: u64) -> Value {
+        // It may have come while the client waited for another reply.
+        if let Some(at) = self.events.iter().position(|m| m["re"] == json!(id)) {
+            return self.events.remove(at).unwrap_or_default();
+        }
         loop {
             let message = self.receive().await.expect("connection open");
             if message["re"] == json!(id) {
