@@ -147,7 +147,7 @@ impl Kernel {
                 error: error.to_string(),
             })
             .collect();
-        for site in plugins.sites().iter() {
+        for site in sites.snapshot().iter() {
             if let site::PluginSelection::Only(ids) = &site.plugins {
                 for id in ids.iter().filter(|id| plugins.plugin(id).is_none()) {
                     tracing::warn!(site = %site.id, plugin = %id, "the site enables a plugin that is not loaded");

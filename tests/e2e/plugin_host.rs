@@ -9,7 +9,7 @@ use tether_kernel::plugin_host::services::{ConsentOutcome, NoSessions, PluginEve
 use tether_kernel::plugin_host::{
     CacheOutcome, CrashPolicy, DispatchError, LoadError, PluginFailureKind, PluginHost,
 };
-use tether_kernel::site::{SiteChange, SiteSettings};
+use tether_kernel::site::{SiteChange, SiteSettings, apply_change};
 use tether_kernel::storage::MemoryKv;
 use tether_tests::scripted_sessions::{ScriptedSessions, customer};
 use tether_tests::{fixture_host, fixture_manifests, settings, sites};
@@ -221,9 +221,10 @@ async fn a_plugin_disabled_for_a_site_receives_no_events_there() {
 #[tokio::test]
 async fn a_site_change_applies_to_the_next_event_and_unknown_plugins_are_refused() {
     let cache = tempfile::tempdir().expect("temp dir");
+    let site_table = sites(&[("acme", &["echo"])]);
     let host = fixture_host(
         settings(cache.path()),
-        sites(&[("acme", &["echo"])]),
+        site_table.clone(),
         Arc::new(NoSessions),
     );
     let change = |plugins: &[&str]| SiteChange {
@@ -233,7 +234,7 @@ async fn a_site_change_applies_to_the_next_event_and_unknown_plugins_are_refused
     };
     assert_eq!(reply(&host, "echo", "echo", json!(1)).await, Ok(json!(1)));
 
-    host.update_site("acme", &change(&["panics"]))
+    apply_change(&site_table, &host, "acme", &change(&["panics"]))
         .await
         .expect("saved");
     assert_eq!(
@@ -245,8 +246,7 @@ async fn a_site_change_applies_to_the_next_event_and_unknown_plugins_are_refused
     );
     assert_eq!(host.enabled_for("acme").expect("site").len(), 1);
 
-    let refused = host
-        .update_site("acme", &change(&["echo", "nope"]))
+    let refused = apply_change(&site_table, &host, "acme", &change(&["echo", "nope"]))
         .await
         .expect_err("refused");
     assert!(
@@ -254,11 +254,15 @@ async fn a_site_change_applies_to_the_next_event_and_unknown_plugins_are_refused
         "{refused}"
     );
     assert!(
-        !host.sites().site("acme").expect("acme").enables("echo"),
+        !site_table
+            .snapshot()
+            .site("acme")
+            .expect("acme")
+            .enables("echo"),
         "a refused change changes nothing"
     );
 
-    host.update_site("acme", &change(&["*"]))
+    apply_change(&site_table, &host, "acme", &change(&["*"]))
         .await
         .expect("saved");
     assert_eq!(reply(&host, "echo", "echo", json!(3)).await, Ok(json!(3)));

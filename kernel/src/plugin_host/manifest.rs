@@ -10,12 +10,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
-/// The plugin API versions this kernel hosts (one host module each, see
-/// `plugin_host::wit`).
-pub const SUPPORTED_API_VERSIONS: &[&str] = &["0.1"];
-
-/// Kernel interfaces a plugin may import, by WIT interface name.
-pub const KERNEL_INTERFACES: &[&str] = &["log", "store", "session", "consent", "agent"];
+use super::wit;
 
 /// Largest memory a manifest may request; the operator's maximum may be lower.
 pub const MAX_MEMORY_MB: u32 = 4096;
@@ -207,16 +202,17 @@ fn validate(raw: RawManifest) -> Result<Manifest, FieldError> {
             format!("`{}` is not a semantic version: {error}", raw.version),
         )
     })?;
-    if !SUPPORTED_API_VERSIONS.contains(&raw.api_version.as_str()) {
+    let Some(interfaces) = wit::interfaces(&raw.api_version) else {
+        let hosted: Vec<&str> = wit::VERSIONS.iter().map(|(version, _)| *version).collect();
         return err(
             "api-version",
             format!(
                 "`{}` is not supported; this kernel hosts {}",
                 raw.api_version,
-                SUPPORTED_API_VERSIONS.join(", ")
+                hosted.join(", ")
             ),
         );
-    }
+    };
     let wasm = PathBuf::from(&raw.wasm);
     if raw.wasm.is_empty()
         || wasm.is_absolute()
@@ -240,13 +236,11 @@ fn validate(raw: RawManifest) -> Result<Manifest, FieldError> {
     let mut imports = BTreeSet::new();
     for (index, name) in raw.imports.iter().enumerate() {
         let field = format!("imports[{index}]");
-        if !KERNEL_INTERFACES.contains(&name.as_str()) {
+        if !interfaces.iter().any(|i| i.name == name) {
+            let known: Vec<&str> = interfaces.iter().map(|i| i.name).collect();
             return err(
                 &field,
-                format!(
-                    "unknown interface `{name}`; known: {}",
-                    KERNEL_INTERFACES.join(", ")
-                ),
+                format!("unknown interface `{name}`; known: {}", known.join(", ")),
             );
         }
         if !imports.insert(name.clone()) {

@@ -33,11 +33,9 @@ use crash::CrashRecord;
 use engine::EpochTicker;
 use limits::{DeadlineExceeded, GrantedLimits};
 pub use manifest::{Manifest, ManifestError};
-use services::{PluginEvent, PluginKv, PluginScope, SessionServices};
+use services::{PluginEvent, PluginKv, PluginScope, SessionServices, SiteDirectory};
 use state::{EventContext, PluginState};
 use wit::since_v0_1::{Plugin as PluginBindings, PluginPre, wit_types};
-
-use crate::site::{Site, SiteChange, SiteTable, SiteUpdateError, Sites};
 
 /// Operator settings for the plugin host.
 #[derive(Debug, Clone)]
@@ -144,7 +142,7 @@ pub struct PluginHost {
     settings: HostSettings,
     cache: cache::ArtifactCache,
     plugins: BTreeMap<String, LoadedPlugin>,
-    sites: Arc<Sites>,
+    sites: Arc<dyn SiteDirectory>,
     sessions: Arc<dyn SessionServices>,
     kv: Arc<dyn PluginKv>,
     crashes: Mutex<HashMap<PluginScope, CrashRecord>>,
@@ -153,7 +151,7 @@ pub struct PluginHost {
 impl PluginHost {
     pub fn new(
         settings: HostSettings,
-        sites: Arc<Sites>,
+        sites: Arc<dyn SiteDirectory>,
         sessions: Arc<dyn SessionServices>,
         kv: Arc<dyn PluginKv>,
     ) -> wasmtime::Result<PluginHost> {
@@ -231,7 +229,7 @@ impl PluginHost {
             manifest: at.clone(),
             reason: format!("{error:#}"),
         };
-        let linker = interfaces::linker_for(&self.engine, &manifest).map_err(not_a_plugin)?;
+        let linker = wit::linker_for(&self.engine, &manifest).map_err(not_a_plugin)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(not_a_plugin)?;
         let pre = PluginPre::new(instance_pre).map_err(not_a_plugin)?;
 
@@ -262,19 +260,20 @@ impl PluginHost {
         self.plugins.get(id)
     }
 
-    /// The sites as they are now (a snapshot: a later change is not in it).
-    pub fn sites(&self) -> Arc<SiteTable> {
-        self.sites.snapshot()
+    /// Ids of the loaded plugins.
+    pub fn loaded_ids(&self) -> BTreeSet<String> {
+        self.plugins.keys().cloned().collect()
     }
 
     /// The loaded plugins enabled for `site`, or `None` for an unknown site.
     pub fn enabled_for(&self, site: &str) -> Option<Vec<&LoadedPlugin>> {
-        let sites = self.sites.snapshot();
-        let site = sites.site(site)?;
+        if !self.sites.knows(site) {
+            return None;
+        }
         Some(
             self.plugins
                 .values()
-                .filter(|p| site.enables(&p.manifest.id))
+                .filter(|p| self.sites.enables(site, &p.manifest.id) == Some(true))
                 .collect(),
         )
     }
@@ -283,19 +282,21 @@ impl PluginHost {
     /// returned (and count as crashes) but do not stop the others.
     pub async fn init_sites(&self) -> Vec<(PluginScope, DispatchError)> {
         let mut failures = Vec::new();
-        for site in self.sites.snapshot().iter() {
+        for site in self.sites.site_ids() {
             let enabled: Vec<&str> = self
                 .plugins
                 .keys()
-                .filter(|id| site.enables(id))
+                .filter(|id| self.sites.enables(&site, id) == Some(true))
                 .map(String::as_str)
                 .collect();
-            failures.extend(self.init_on(&site.id, &enabled).await);
+            failures.extend(self.init_on(&site, &enabled).await);
         }
         failures
     }
 
-    async fn init_on(&self, site: &str, plugins: &[&str]) -> Vec<(PluginScope, DispatchError)> {
+    /// Calls `init` of `plugins` on `site` (at start, and when a site
+    /// admin's change enables them).
+    pub async fn init_on(&self, site: &str, plugins: &[&str]) -> Vec<(PluginScope, DispatchError)> {
         let mut failures = Vec::new();
         for plugin in plugins.iter().filter_map(|id| self.plugins.get(*id)) {
             let scope = PluginScope {
@@ -312,30 +313,6 @@ impl PluginHost {
         failures
     }
 
-    /// A site admin's change to site `id`: checked against the loaded
-    /// plugins, saved, and in effect for the next call, command or event.
-    /// Plugins the change enables get their `init` on the site, as at start.
-    pub async fn update_site(
-        &self,
-        id: &str,
-        change: &SiteChange,
-    ) -> Result<Site, SiteUpdateError> {
-        let span = tracing::info_span!("site_update", site = %id);
-        async {
-            let loaded: BTreeSet<String> = self.plugins.keys().cloned().collect();
-            let update = self.sites.update(id, change, &loaded).await?;
-            let new = crate::site::newly_enabled(&update.before, &update.after, &loaded);
-            if !new.is_empty() {
-                let new: Vec<&str> = new.iter().map(String::as_str).collect();
-                tracing::info!(plugins = %new.join(", "), "plugins enabled on the site");
-                self.init_on(id, &new).await;
-            }
-            Ok(update.after)
-        }
-        .instrument(span)
-        .await
-    }
-
     /// Delivers `event` to `plugin` on behalf of `site` and returns the
     /// plugin's JSON reply.
     pub async fn dispatch(
@@ -348,11 +325,11 @@ impl PluginHost {
             .plugins
             .get(plugin)
             .ok_or_else(|| DispatchError::UnknownPlugin(plugin.to_owned()))?;
-        let sites = self.sites.snapshot();
-        let site_entry = sites
-            .site(site)
+        let enabled = self
+            .sites
+            .enables(site, plugin)
             .ok_or_else(|| DispatchError::UnknownSite(site.to_owned()))?;
-        if !site_entry.enables(plugin) {
+        if !enabled {
             return Err(DispatchError::NotEnabled {
                 site: site.to_owned(),
                 plugin: plugin.to_owned(),

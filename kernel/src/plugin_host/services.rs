@@ -9,6 +9,17 @@ use async_trait::async_trait;
 use serde_json::Value;
 use tether_protocol::Capability;
 
+/// What the plugin host needs to know of sites: which plugins each one
+/// enables, as of now (an admin's change applies to the next event).
+pub trait SiteDirectory: Send + Sync + 'static {
+    /// Every site's id.
+    fn site_ids(&self) -> Vec<String>;
+    /// Whether `site` exists.
+    fn knows(&self, site: &str) -> bool;
+    /// Whether `site` enables `plugin`; `None` for an unknown site.
+    fn enables(&self, site: &str, plugin: &str) -> Option<bool>;
+}
+
 /// Who is calling: the plugin and the site of the event being handled.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct PluginScope {

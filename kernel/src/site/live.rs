@@ -14,6 +14,7 @@ use arc_swap::ArcSwap;
 use super::edit::{SiteChange, SiteUpdateError, apply};
 use super::stored::to_record;
 use super::{Site, SiteTable};
+use crate::plugin_host::services::SiteDirectory;
 use crate::storage::{Storage, now_millis};
 
 pub struct Sites {
@@ -86,6 +87,20 @@ impl Sites {
             "site updated"
         );
         Ok(SiteUpdate { before, after })
+    }
+}
+
+impl SiteDirectory for Sites {
+    fn site_ids(&self) -> Vec<String> {
+        self.snapshot().iter().map(|site| site.id.clone()).collect()
+    }
+
+    fn knows(&self, site: &str) -> bool {
+        self.snapshot().site(site).is_some()
+    }
+
+    fn enables(&self, site: &str, plugin: &str) -> Option<bool> {
+        self.snapshot().site(site).map(|site| site.enables(plugin))
     }
 }
 

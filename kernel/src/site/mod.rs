@@ -5,6 +5,7 @@
 //! site admin edits their site at run time (`edit.rs` holds the rules) and
 //! [`Sites`] (`live.rs`) hands every reader the current table.
 
+mod apply;
 mod edit;
 mod live;
 mod seed;
@@ -12,6 +13,7 @@ mod stored;
 
 use std::collections::{BTreeMap, BTreeSet};
 
+pub use apply::apply_change;
 pub use edit::{SiteChange, SiteUpdateError, newly_enabled};
 pub use live::{SiteUpdate, Sites};
 pub use seed::{SeedError, seed_and_load};

@@ -106,7 +106,8 @@ pub async fn put(
             max_customers_per_csr: body.max_customers_per_csr,
         },
     };
-    let site = kernel.plugins.update_site(&admin.site, &change).await?;
+    let site =
+        crate::site::apply_change(&kernel.sites, &kernel.plugins, &admin.site, &change).await?;
     tracing::info!(admin = %admin.username, site = %site.id, "site changed by its admin");
     Ok(Json(view(&kernel, &site)))
 }

@@ -86,8 +86,8 @@ pub async fn all_plugins(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::
 /// Every site with the ids of the plugins it enables.
 pub async fn sites(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::Value> {
     let sites: Vec<serde_json::Value> = kernel
-        .plugins
-        .sites()
+        .sites
+        .snapshot()
         .iter()
         .map(|site| {
             let enabled: Vec<&str> = kernel

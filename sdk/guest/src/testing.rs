@@ -15,7 +15,7 @@ use crate::host::agent::AgentError;
 use crate::host::consent::{ConsentError, Outcome};
 use crate::host::log::Level;
 use crate::host::session::SessionError;
-use crate::host::store::{MAX_KEY_LEN, MAX_VALUE_LEN, StoreError};
+use crate::host::store::StoreError;
 use crate::{Command, Event, Participant, Plugin, PluginError, dispatch};
 
 /// One message a plugin sent to a participant's panel.
@@ -228,41 +228,37 @@ pub(crate) mod raw {
     }
 
     pub mod store {
-        use super::super::{MAX_KEY_LEN, MAX_VALUE_LEN, StoreError, with};
+        use tether_protocol::plugin_store::{self, StoreLimit};
 
-        fn check_key(key: &str) -> Result<(), StoreError> {
-            if key.is_empty() || key.len() > MAX_KEY_LEN {
-                return Err(StoreError::InvalidKey(format!(
-                    "keys are 1 to {MAX_KEY_LEN} bytes (got {})",
-                    key.len()
-                )));
+        use super::super::{StoreError, with};
+
+        /// The kernel's own limits, from the crate both share.
+        fn refused(limit: StoreLimit) -> StoreError {
+            match limit {
+                StoreLimit::ValueSize(_) => StoreError::TooLarge(limit.to_string()),
+                _ => StoreError::InvalidKey(limit.to_string()),
             }
-            Ok(())
         }
 
         pub fn get(key: &str) -> Result<Option<Vec<u8>>, StoreError> {
-            check_key(key)?;
+            plugin_store::check_key(key).map_err(refused)?;
             Ok(with(|state| state.store.get(key).cloned()))
         }
 
         pub fn set(key: &str, value: &[u8]) -> Result<(), StoreError> {
-            check_key(key)?;
-            if value.len() > MAX_VALUE_LEN {
-                return Err(StoreError::TooLarge(format!(
-                    "values are at most {MAX_VALUE_LEN} bytes (got {})",
-                    value.len()
-                )));
-            }
+            plugin_store::check_key(key).map_err(refused)?;
+            plugin_store::check_value(value).map_err(refused)?;
             with(|state| state.store.insert(key.to_owned(), value.to_vec()));
             Ok(())
         }
 
         pub fn delete(key: &str) -> Result<bool, StoreError> {
-            check_key(key)?;
+            plugin_store::check_key(key).map_err(refused)?;
             Ok(with(|state| state.store.remove(key).is_some()))
         }
 
         pub fn list_keys(prefix: &str) -> Result<Vec<String>, StoreError> {
+            plugin_store::check_prefix(prefix).map_err(refused)?;
             Ok(with(|state| {
                 state
                     .store
@@ -517,7 +513,12 @@ mod tests {
             host::store::set("", b"x"),
             Err(StoreError::InvalidKey(_))
         ));
-        let big = vec![0u8; MAX_VALUE_LEN + 1];
+        // Control characters, as the kernel refuses them.
+        assert!(matches!(
+            host::store::set("a\nb", b"x"),
+            Err(StoreError::InvalidKey(_))
+        ));
+        let big = vec![0u8; crate::host::store::MAX_VALUE_LEN + 1];
         assert!(matches!(
             host::store::set("k", &big),
             Err(StoreError::TooLarge(_))

@@ -1,46 +1,18 @@
-//! The kernel side of each imported WIT interface, one module per interface,
-//! and the linker that wires in only what a manifest declares.
+//! The kernel side of each imported interface, one module per interface, in
+//! the kernel's own types: the checks and limits every API version shares.
+//! The WIT bindings of each version (`wit/since_vX_Y/`) only convert to and
+//! from these.
 
-mod agent;
-mod consent;
-mod log;
-mod session;
-mod store;
+pub mod agent;
+pub mod consent;
+pub mod log;
+pub mod session;
+pub mod store;
 
 use std::future::Future;
 use std::time::Instant;
 
-use wasmtime::Engine;
-use wasmtime::component::{HasSelf, Linker};
-
 use super::limits::TimeBudget;
-use super::manifest::Manifest;
-use super::state::PluginState;
-use super::wit::since_v0_1::tether::plugin as wit;
-
-/// A linker with WASI (nothing granted) and the kernel interfaces `manifest`
-/// declares. A component importing anything else fails to link, and the
-/// loader reports which import was undeclared before it gets that far.
-pub fn linker_for(engine: &Engine, manifest: &Manifest) -> wasmtime::Result<Linker<PluginState>> {
-    let mut linker = Linker::new(engine);
-    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    wit::types::add_to_linker::<PluginState, HasSelf<PluginState>>(&mut linker, |s| s)?;
-    for interface in &manifest.imports {
-        match interface.as_str() {
-            "log" => wit::log::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            "store" => wit::store::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            "session" => wit::session::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            "consent" => wit::consent::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            "agent" => wit::agent::add_to_linker::<_, HasSelf<_>>(&mut linker, |s| s)?,
-            // Manifest validation only admits the names above.
-            other => wasmtime::bail!("no host module for interface `{other}`"),
-        }
-    }
-    Ok(linker)
-}
-
-/// `types` only defines types; linking it lets components refer to them.
-impl wit::types::Host for PluginState {}
 
 /// Awaits a host-side operation without charging its duration to the
 /// plugin's time budget.

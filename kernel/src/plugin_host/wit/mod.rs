@@ -1,8 +1,53 @@
 //! Host bindings, one module per supported plugin API version (the frozen
-//! directories under `sdk/wit/`). Each module converts between its generated
-//! types and the kernel's own types in [`super::services`].
+//! directories under `sdk/wit/`). Each module has the table of its kernel
+//! interfaces and converts between its generated types and the kernel's
+//! own types (`services.rs`); the work itself is version-neutral
+//! (`interfaces/`), so a new version is a new module, not copies.
 
 pub mod since_v0_1;
 
+use wasmtime::Engine;
+use wasmtime::component::Linker;
+
+use super::manifest::Manifest;
+use super::state::PluginState;
+
 /// WIT package name of the plugin API, without version.
 pub const PACKAGE: &str = "tether:plugin";
+
+/// One kernel interface a plugin may import: its WIT name and how it is
+/// linked. Manifest validation and the linker read the same table.
+pub struct Interface {
+    pub name: &'static str,
+    pub link: fn(&mut Linker<PluginState>) -> wasmtime::Result<()>,
+}
+
+/// The API versions this kernel hosts, with their interfaces.
+pub const VERSIONS: &[(&str, &[Interface])] = &[("0.1", since_v0_1::INTERFACES)];
+
+/// The interfaces of `api_version`, if this kernel hosts it.
+pub fn interfaces(api_version: &str) -> Option<&'static [Interface]> {
+    VERSIONS
+        .iter()
+        .find(|(version, _)| *version == api_version)
+        .map(|(_, interfaces)| *interfaces)
+}
+
+/// A linker with WASI (nothing granted), the shared types, and the kernel
+/// interfaces `manifest` declares. A component importing anything else
+/// fails to link, and the loader reports which import was undeclared
+/// before it gets that far.
+pub fn linker_for(engine: &Engine, manifest: &Manifest) -> wasmtime::Result<Linker<PluginState>> {
+    let mut linker = Linker::new(engine);
+    wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
+    since_v0_1::link_base(&mut linker)?;
+    let table = interfaces(&manifest.api_version).unwrap_or_default();
+    for name in &manifest.imports {
+        // Manifest validation only admits names of the table.
+        let Some(interface) = table.iter().find(|i| i.name == name) else {
+            wasmtime::bail!("no host module for interface `{name}`");
+        };
+        (interface.link)(&mut linker)?;
+    }
+    Ok(linker)
+}

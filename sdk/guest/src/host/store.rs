@@ -8,10 +8,10 @@ use super::raw;
 use crate::PluginError;
 
 /// Longest key the kernel accepts, in bytes.
-pub const MAX_KEY_LEN: usize = 256;
+pub const MAX_KEY_LEN: usize = tether_protocol::plugin_store::MAX_KEY_BYTES;
 /// Largest value the kernel accepts, in bytes (a 1 MB script file plus its
 /// metadata fits).
-pub const MAX_VALUE_LEN: usize = 4 * 1024 * 1024;
+pub const MAX_VALUE_LEN: usize = tether_protocol::plugin_store::MAX_VALUE_BYTES;
 
 pub fn get(key: &str) -> Result<Option<Vec<u8>>, StoreError> {
     raw::store::get(key)

@@ -1,8 +1,20 @@
-//! Bindings for `tether:plugin@0.1.0` (`sdk/wit/v0.1`).
+//! Bindings for `tether:plugin@0.1.0` (`sdk/wit/v0.1`): the interface
+//! table, and one module per interface whose host trait converts to and
+//! from the version-neutral code in `plugin_host/interfaces/`.
 
+mod agent;
+mod consent;
+mod log;
+mod session;
+mod store;
+
+use wasmtime::component::{HasSelf, Linker};
+
+use super::Interface;
 use crate::plugin_host::services::{
-    AgentError, ConsentError, ConsentOutcome, Participant, PluginEvent, Role, SessionError,
+    AgentError, ConsentError, ConsentOutcome, KvError, Participant, PluginEvent, Role, SessionError,
 };
+use crate::plugin_host::state::PluginState;
 
 wasmtime::component::bindgen!({
     world: "plugin",
@@ -11,7 +23,40 @@ wasmtime::component::bindgen!({
     exports: { default: async },
 });
 
+use tether::plugin as wit;
 pub use tether::plugin::types as wit_types;
+
+/// The kernel interfaces of 0.1, by WIT name, with how each is linked.
+pub const INTERFACES: &[Interface] = &[
+    Interface {
+        name: "log",
+        link: |linker| wit::log::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "store",
+        link: |linker| wit::store::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "session",
+        link: |linker| wit::session::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "consent",
+        link: |linker| wit::consent::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "agent",
+        link: |linker| wit::agent::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+];
+
+/// Links what every 0.1 plugin gets: the shared `types`.
+pub fn link_base(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
+    wit::types::add_to_linker::<PluginState, HasSelf<PluginState>>(linker, |s| s)
+}
+
+/// `types` only defines types; linking it lets components refer to them.
+impl wit::types::Host for PluginState {}
 
 impl From<PluginEvent> for wit_types::Event {
     fn from(event: PluginEvent) -> Self {
@@ -71,6 +116,17 @@ impl From<Participant> for wit_types::Participant {
                 Role::Assistant => wit_types::Role::Assistant,
                 Role::Customer => wit_types::Role::Customer,
             },
+        }
+    }
+}
+
+impl From<KvError> for tether::plugin::store::StoreError {
+    fn from(error: KvError) -> Self {
+        use tether::plugin::store::StoreError as Wit;
+        match error {
+            KvError::InvalidKey(m) => Wit::InvalidKey(m),
+            KvError::TooLarge(m) => Wit::TooLarge(m),
+            KvError::Unavailable(m) => Wit::Unavailable(m),
         }
     }
 }
