@@ -97,7 +97,21 @@ impl Sessions {
     ) -> Result<Value, AgentError> {
         let number = call.session.clone();
         let capability = call.capability;
-        let target = self.call_facts(scope, &call)?;
+        let target = match self.call_facts(scope, &call) {
+            Ok(target) => target,
+            Err(error) => {
+                if matches!(error, AgentError::NoConsent(_)) {
+                    self.record(
+                        &number,
+                        "agent.refused",
+                        &scope.plugin,
+                        format!("{capability} without consent"),
+                    )
+                    .await;
+                }
+                return Err(error);
+            }
+        };
         let id = short_id("call");
         let replied = self.activities.begin(
             id.clone(),
@@ -216,9 +230,7 @@ impl Sessions {
             }
         })
         .inspect_err(|error| {
-            if matches!(error, AgentError::NoConsent(_)) {
-                tracing::info!(session = %call.session, plugin = %scope.plugin, capability = %call.capability, "agent call without consent refused");
-            }
+            tracing::info!(session = %call.session, plugin = %scope.plugin, capability = %call.capability, %error, "agent call refused");
         })
     }
 
