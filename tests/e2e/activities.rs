@@ -140,24 +140,36 @@ async fn report(csr: &Csr, number: &str) -> String {
         .text
 }
 
+/// Bob assists Anna's session; returns his console and participant id.
+async fn bob_assists(kernel: &KernelProcess, number: &str) -> (WsClient, String) {
+    let bob = signed_in(kernel, "bob").await;
+    let mut console = bob.console(kernel).await;
+    let assisted = console
+        .ok("session.assist", json!({ "session": number }))
+        .await;
+    let id = assisted["participant"]
+        .as_str()
+        .expect("participant")
+        .to_owned();
+    (console, id)
+}
+
+/// The customer's agent, joined by the session's link (consent in its
+/// terminal).
+async fn agent_joined(link: &str, state: &Path) -> AgentProcess {
+    let agent = AgentProcess::join(state, link, "Carl");
+    agent.wait_for_line("Connected to support session").await;
+    agent
+}
+
 #[tokio::test]
 async fn a_running_script_is_stopped_when_control_passes() {
     let kernel = start_kernel();
     let mut anna = StartedSession::start(&kernel, "anna").await;
     let sleeper = add_sleeper(&kernel, &anna.csr).await;
-    let bob = signed_in(&kernel, "bob").await;
-    let mut bob_console = bob.console(&kernel).await;
-    let assisted = bob_console
-        .ok("session.assist", json!({ "session": anna.number }))
-        .await;
-    let bob_id = assisted["participant"]
-        .as_str()
-        .expect("participant")
-        .to_owned();
-
+    let (mut bob_console, bob_id) = bob_assists(&kernel, &anna.number).await;
     let state = tempfile::tempdir().expect("temp dir");
-    let mut agent = AgentProcess::join(state.path(), &anna.join_link, "Carl");
-    agent.wait_for_line("Connected to support session").await;
+    let mut agent = agent_joined(&anna.join_link, state.path()).await;
     let seen = agent.prompts_seen();
     let run = anna
         .console
@@ -208,8 +220,7 @@ async fn a_running_script_is_stopped_when_the_host_selects_another_customer() {
     let sleeper = add_sleeper(&kernel, &anna.csr).await;
 
     let state = tempfile::tempdir().expect("temp dir");
-    let mut agent = AgentProcess::join(state.path(), &anna.join_link, "Carl");
-    agent.wait_for_line("Connected to support session").await;
+    let mut agent = agent_joined(&anna.join_link, state.path()).await;
     let carl = anna.console.event("participant.joined").await["participant"]["id"]
         .as_str()
         .expect("id")
@@ -310,19 +321,9 @@ async fn withdrawing_the_permission_stops_the_running_script() {
 async fn a_log_on_as_another_user_is_undone_when_control_passes() {
     let kernel = start_kernel();
     let mut anna = StartedSession::start(&kernel, "anna").await;
-    let bob = signed_in(&kernel, "bob").await;
-    let mut bob_console = bob.console(&kernel).await;
-    let assisted = bob_console
-        .ok("session.assist", json!({ "session": anna.number }))
-        .await;
-    let bob_id = assisted["participant"]
-        .as_str()
-        .expect("participant")
-        .to_owned();
-
+    let (mut bob_console, bob_id) = bob_assists(&kernel, &anna.number).await;
     let state = tempfile::tempdir().expect("temp dir");
-    let mut agent = AgentProcess::join(state.path(), &anna.join_link, "Carl");
-    agent.wait_for_line("Connected to support session").await;
+    let mut agent = agent_joined(&anna.join_link, state.path()).await;
     let seen = agent.prompts_seen();
     let logon = json!({ "session": anna.number, "plugin": "relogin", "name": "logon",
                         "payload": { "user": "lee-admin", "password": "Pw-0815", "domain": null } });

@@ -223,6 +223,16 @@ mod tests {
 
     use super::*;
 
+    fn begin_logon(table: &Activities, call: &str) -> oneshot::Receiver<CallReply> {
+        table.begin(
+            call.into(),
+            "111111111",
+            "c1",
+            "relogin",
+            Capability::AccountLogon,
+        )
+    }
+
     fn table_with_script() -> (Activities, oneshot::Receiver<CallReply>) {
         let table = Activities::default();
         let replied = table.begin(
@@ -267,20 +277,8 @@ mod tests {
     #[test]
     fn a_lasting_answer_stays_until_ended_and_a_failed_one_does_not() {
         let table = Activities::default();
-        let _logon = table.begin(
-            "call-1".into(),
-            "111111111",
-            "c1",
-            "relogin",
-            Capability::AccountLogon,
-        );
-        let _failed = table.begin(
-            "call-2".into(),
-            "111111111",
-            "c1",
-            "relogin",
-            Capability::AccountLogon,
-        );
+        let _logon = begin_logon(&table, "call-1");
+        let _failed = begin_logon(&table, "call-2");
         assert_eq!(
             table.finish("c1", "call-1", Ok(json!({})), true),
             Ok(Finished::Lasting)
@@ -334,13 +332,7 @@ mod tests {
     #[test]
     fn the_agent_ends_only_its_own_lasting_activities() {
         let table = Activities::default();
-        let _logon = table.begin(
-            "call-1".into(),
-            "111111111",
-            "c1",
-            "relogin",
-            Capability::AccountLogon,
-        );
+        let _logon = begin_logon(&table, "call-1");
         assert!(
             table.ended_by_agent("c1", "call-1").is_err(),
             "still running"
