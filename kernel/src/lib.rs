@@ -3,7 +3,6 @@
 
 pub mod accounts;
 pub mod activity;
-pub mod api_error;
 pub mod config;
 pub mod consent;
 mod events;
@@ -120,10 +119,7 @@ impl Kernel {
             settings,
             plugin_events,
         );
-        let ended = sessions
-            .end_sessions_left_running()
-            .await
-            .map_err(|error| StartError::Storage(StorageError::Backend(error.message)))?;
+        let ended = sessions.end_sessions_left_running().await?;
         if ended > 0 {
             tracing::warn!(
                 sessions = ended,

@@ -2,13 +2,13 @@
 //! and the checks the console's commands go through.
 
 use serde_json::{Value, json};
-use tether_protocol::{ErrorCode, ServerEvent};
+use tether_protocol::ServerEvent;
 
 use super::Sessions;
+use super::error::SessionError;
 use super::lifecycle::plugin_participant;
 use super::policy::{self, Action};
 use crate::activity::{EndReason, Scope};
-use crate::api_error::ApiError;
 use crate::plugin_host::services::{Participant, PluginEvent};
 use crate::storage::{Account, ParticipantRole};
 
@@ -20,18 +20,18 @@ impl Sessions {
         account: &Account,
         number: &str,
         action: Action,
-    ) -> Result<String, ApiError> {
+    ) -> Result<String, SessionError> {
         self.with_live(number, |s| {
             let p = s
                 .participant_of_account(account.id)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check(p.role, action)?;
             Ok(p.id.clone())
         })
     }
 
     /// Participants, host, mode and selected customer, for the console.
-    pub fn info(&self, number: &str) -> Result<Value, ApiError> {
+    pub fn info(&self, number: &str) -> Result<Value, SessionError> {
         self.with_live(number, |s| {
             Ok(json!({
                 "session": s.number,
@@ -47,14 +47,14 @@ impl Sessions {
     pub fn participant_infos(
         &self,
         number: &str,
-    ) -> Result<Vec<tether_protocol::ParticipantInfo>, ApiError> {
+    ) -> Result<Vec<tether_protocol::ParticipantInfo>, SessionError> {
         self.with_live(number, |s| {
             Ok(s.participants.values().map(|p| p.info()).collect())
         })
     }
 
     /// Participants as plugins see them.
-    pub fn plugin_participants(&self, number: &str) -> Result<Vec<Participant>, ApiError> {
+    pub fn plugin_participants(&self, number: &str) -> Result<Vec<Participant>, SessionError> {
         self.with_live(number, |s| {
             Ok(s.participants.values().map(plugin_participant).collect())
         })
@@ -67,19 +67,17 @@ impl Sessions {
         number: &str,
         by: &str,
         customer: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), SessionError> {
         let (site, previous, chosen) = self.with_live(number, |s| {
             let host = s
                 .participant(by)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check(host.role, Action::Drive)?;
             let chosen = s
                 .participant(customer)
                 .filter(|p| p.role == ParticipantRole::Customer)
                 .cloned()
-                .ok_or_else(|| {
-                    ApiError::not_found(format!("no customer {customer} in this session"))
-                })?;
+                .ok_or_else(|| SessionError::NoSuchCustomer(customer.to_owned()))?;
             let previous = s.selected_customer.replace(customer.to_owned());
             Ok((s.site.clone(), previous, chosen))
         })?;
@@ -112,20 +110,17 @@ impl Sessions {
 
     /// The host gives control to another CSR of the session (an assistant),
     /// who can give it back the same way. Every support activity ends.
-    pub async fn pass_control(&self, number: &str, by: &str, to: &str) -> Result<(), ApiError> {
+    pub async fn pass_control(&self, number: &str, by: &str, to: &str) -> Result<(), SessionError> {
         let (site, from_name, to_name) = self.with_live(number, |s| {
             let from = s
                 .participant(by)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check(from.role, Action::Drive)?;
-            let target = s.participant(to).ok_or_else(|| {
-                ApiError::not_found(format!("no participant {to} in this session"))
-            })?;
+            let target = s
+                .participant(to)
+                .ok_or_else(|| SessionError::NoSuchParticipant(to.to_owned()))?;
             if target.role != ParticipantRole::Assistant {
-                return Err(ApiError::new(
-                    ErrorCode::Forbidden,
-                    "control can only pass to another CSR in the session",
-                ));
+                return Err(SessionError::ControlOnlyToCsr);
             }
             let names = (from.display_name.clone(), target.display_name.clone());
             if let Some(p) = s.participants.get_mut(by) {
@@ -185,11 +180,11 @@ impl Sessions {
     }
 
     /// Chat from any participant to everyone in the session.
-    pub async fn chat(&self, number: &str, from: &str, text: &str) -> Result<(), ApiError> {
+    pub async fn chat(&self, number: &str, from: &str, text: &str) -> Result<(), SessionError> {
         let name = self.with_live(number, |s| {
             let p = s
                 .participant(from)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check(p.role, Action::Chat)?;
             Ok(p.display_name.clone())
         })?;

@@ -5,13 +5,13 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tether_protocol::{ErrorCode, ServerEvent};
+use tether_protocol::ServerEvent;
 
+use super::error::SessionError;
 use super::live::{LiveParticipant, LiveSession};
 use super::policy::{self, Action};
 use super::{Sessions, invite, number};
 use crate::activity::{EndReason, Scope};
-use crate::api_error::ApiError;
 use crate::plugin_host::services::{Participant, PluginEvent, Role};
 use crate::routing::{ConnectionId, Endpoint, Outbox};
 use crate::storage::{
@@ -75,14 +75,11 @@ pub(crate) fn plugin_participant(p: &LiveParticipant) -> Participant {
 
 impl Sessions {
     /// Starts a session hosted by `account` on the account's site.
-    pub async fn start(&self, account: &Account) -> Result<StartedSession, ApiError> {
+    pub async fn start(&self, account: &Account) -> Result<StartedSession, SessionError> {
         let sites = self.sites.snapshot();
-        let site = sites.site(&account.site).ok_or_else(|| {
-            ApiError::forbidden(format!(
-                "your account's site `{}` is not configured",
-                account.site
-            ))
-        })?;
+        let site = sites
+            .site(&account.site)
+            .ok_or_else(|| SessionError::SiteNotConfigured(account.site.clone()))?;
         let mode = account.session_mode.unwrap_or(site.settings.session_mode);
         let started_at = now_millis();
         let mut number = number::generate();
@@ -160,9 +157,13 @@ impl Sessions {
     }
 
     /// An assistant CSR joins a running session of their site by number.
-    pub async fn assist(&self, account: &Account, number_input: &str) -> Result<String, ApiError> {
+    pub async fn assist(
+        &self,
+        account: &Account,
+        number_input: &str,
+    ) -> Result<String, SessionError> {
         let number = number::normalize(number_input)
-            .ok_or_else(|| ApiError::unknown_session(number_input))?;
+            .ok_or_else(|| SessionError::UnknownSession(number_input.to_string()))?;
         let assistant = LiveParticipant {
             id: short_id("p"),
             display_name: account.display_name.clone(),
@@ -173,13 +174,10 @@ impl Sessions {
         };
         self.with_live(&number, |s| {
             if s.site != account.site {
-                return Err(ApiError::unknown_session(&number));
+                return Err(SessionError::UnknownSession(number.to_string()));
             }
             if s.participant_of_account(account.id).is_some() {
-                return Err(ApiError::new(
-                    ErrorCode::Conflict,
-                    "you are already in this session",
-                ));
+                return Err(SessionError::AlreadyInSession);
             }
             Ok(())
         })?;
@@ -218,12 +216,12 @@ impl Sessions {
 
     /// A CSR's console comes back to a session it is in (after closing or
     /// reloading); ends the host's grace period.
-    pub async fn resume(&self, account: &Account, number: &str) -> Result<String, ApiError> {
+    pub async fn resume(&self, account: &Account, number: &str) -> Result<String, SessionError> {
         let (participant, was_away) = self.with_live(number, |s| {
             let participant = s
                 .participant_of_account(account.id)
                 .map(|p| (p.id.clone(), p.role, p.info()))
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             let was_away = participant.1 == ParticipantRole::Host && s.host_away.take().is_some();
             Ok((participant, was_away))
         })?;
@@ -253,12 +251,14 @@ impl Sessions {
         number_input: &str,
         display_name: &str,
         client: IpAddr,
-    ) -> Result<JoinedCustomer, ApiError> {
+    ) -> Result<JoinedCustomer, SessionError> {
         self.check_join_attempts(client)?;
         let Some(number) = number::normalize(number_input).filter(|n| self.site_of(n).is_some())
         else {
             self.count_failed_join(client);
-            return Err(ApiError::unknown_session(number_input.trim()));
+            return Err(SessionError::UnknownSession(
+                number_input.trim().to_string(),
+            ));
         };
         let display_name = display_name.trim();
         let chars = display_name.chars().count();
@@ -266,9 +266,7 @@ impl Sessions {
             || chars > MAX_DISPLAY_NAME_CHARS
             || display_name.chars().any(char::is_control)
         {
-            return Err(ApiError::malformed(format!(
-                "your name must be 1 to {MAX_DISPLAY_NAME_CHARS} characters"
-            )));
+            return Err(SessionError::InvalidName(MAX_DISPLAY_NAME_CHARS));
         }
         let customer = LiveParticipant {
             id: short_id("p"),
@@ -283,7 +281,7 @@ impl Sessions {
         let site = self.with_all_live(|sessions| {
             let session = sessions
                 .get(&number)
-                .ok_or_else(|| ApiError::unknown_session(&number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             let host_account = session.host().and_then(|h| h.account_id);
             let customers_of_host = sessions
                 .values()
@@ -293,7 +291,7 @@ impl Sessions {
             let sites = self.sites.snapshot();
             let site = sites
                 .site(&session.site)
-                .ok_or_else(|| ApiError::unknown_session(&number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check_customer_join(
                 session.mode,
                 session.customers().count() as u32,
@@ -306,7 +304,7 @@ impl Sessions {
                     .participants
                     .insert(customer.id.clone(), customer.clone());
             }
-            Ok::<_, ApiError>(site_id)
+            Ok::<_, SessionError>(site_id)
         })?;
         let token = random_token();
         if let Err(error) = self
@@ -352,17 +350,17 @@ impl Sessions {
     }
 
     /// A participant leaves the session for good.
-    pub async fn leave(&self, number: &str, participant: &str) -> Result<(), ApiError> {
+    pub async fn leave(&self, number: &str, participant: &str) -> Result<(), SessionError> {
         let (left, site) = self.with_live(number, |s| {
             let role = s
                 .participant(participant)
                 .map(|p| p.role)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check(role, Action::Leave)?;
             let left = s
                 .participants
                 .remove(participant)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             if s.selected_customer.as_deref() == Some(participant) {
                 s.selected_customer = None;
             }
@@ -416,10 +414,10 @@ impl Sessions {
     }
 
     /// Ends the session (by its host, or the kernel with a reason).
-    pub async fn end(&self, number: &str, reason: &str) -> Result<(), ApiError> {
+    pub async fn end(&self, number: &str, reason: &str) -> Result<(), SessionError> {
         let session = self
             .with_all_live(|sessions| sessions.remove(number))
-            .ok_or_else(|| ApiError::unknown_session(number))?;
+            .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
         self.storage
             .end_session(number, now_millis(), reason)
             .await?;
@@ -450,11 +448,11 @@ impl Sessions {
     }
 
     /// The host ends the session.
-    pub async fn end_by(&self, number: &str, participant: &str) -> Result<(), ApiError> {
+    pub async fn end_by(&self, number: &str, participant: &str) -> Result<(), SessionError> {
         let name = self.with_live(number, |s| {
             let p = s
                 .participant(participant)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check(p.role, Action::Drive)?;
             Ok(p.display_name.clone())
         })?;
@@ -526,7 +524,7 @@ impl Sessions {
 
     /// Sessions left active by a previous run of the kernel are ended, with
     /// the reason in their reports.
-    pub async fn end_sessions_left_running(&self) -> Result<usize, ApiError> {
+    pub async fn end_sessions_left_running(&self) -> Result<usize, StorageError> {
         let stale = self.storage.active_sessions().await?;
         for session in &stale {
             self.storage

@@ -7,6 +7,7 @@
 
 mod agents;
 mod control;
+pub mod error;
 pub mod invite;
 mod lifecycle;
 pub mod live;
@@ -22,16 +23,16 @@ use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use tether_protocol::{ErrorCode, ServerEvent, ServerMessage};
+use tether_protocol::{ServerEvent, ServerMessage};
 use tokio::sync::mpsc;
 
+pub use error::SessionError;
 pub use lifecycle::{JoinedCustomer, StartedSession};
 use live::LiveSession;
 pub use presence::CustomerCredential;
 use rate_limit::RateLimiter;
 
 use crate::activity::Activities;
-use crate::api_error::ApiError;
 use crate::consent::Consent;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
@@ -105,15 +106,15 @@ impl Sessions {
     pub(crate) fn with_live<R>(
         &self,
         number: &str,
-        f: impl FnOnce(&mut LiveSession) -> Result<R, ApiError>,
-    ) -> Result<R, ApiError> {
+        f: impl FnOnce(&mut LiveSession) -> Result<R, SessionError>,
+    ) -> Result<R, SessionError> {
         let mut live = self
             .live
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         let session = live
             .get_mut(number)
-            .ok_or_else(|| ApiError::unknown_session(number))?;
+            .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
         f(session)
     }
 
@@ -172,22 +173,14 @@ impl Sessions {
     }
 
     /// Refuses a client that failed to join too often recently.
-    pub(crate) fn check_join_attempts(&self, client: IpAddr) -> Result<(), ApiError> {
+    pub(crate) fn check_join_attempts(&self, client: IpAddr) -> Result<(), SessionError> {
         let mut limiter = self
             .join_limiter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         limiter
             .check(&client, std::time::Instant::now())
-            .map_err(|wait| {
-                ApiError::new(
-                    ErrorCode::RateLimited,
-                    format!(
-                        "too many attempts to join; try again in {} seconds",
-                        wait.as_secs().max(1)
-                    ),
-                )
-            })
+            .map_err(|wait| SessionError::TooManyJoinAttempts(wait.as_secs().max(1)))
     }
 
     /// Counts a join that named no running session.

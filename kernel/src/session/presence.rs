@@ -6,12 +6,12 @@
 
 use std::sync::Arc;
 
-use tether_protocol::{ErrorCode, ServerEvent};
+use tether_protocol::ServerEvent;
 
 use super::Sessions;
+use super::error::SessionError;
 use super::lifecycle::plugin_participant;
 use crate::activity::{EndReason, Scope};
-use crate::api_error::ApiError;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
 use crate::storage::ParticipantRecord;
@@ -38,13 +38,8 @@ impl Sessions {
     pub async fn customer_by(
         &self,
         credential: CustomerCredential<'_>,
-    ) -> Result<(String, String), ApiError> {
-        let unknown = || {
-            ApiError::new(
-                ErrorCode::Unauthenticated,
-                "this join link is not valid or the session has ended",
-            )
-        };
+    ) -> Result<(String, String), SessionError> {
+        let unknown = || SessionError::InvalidJoinCredential;
         let record: Option<ParticipantRecord> = match credential {
             CustomerCredential::JoinToken(token) => {
                 self.storage
@@ -70,7 +65,7 @@ impl Sessions {
     /// A new resume token for the participant's agent. The previous one
     /// keeps working until the next, in case this one never reached the
     /// agent; older ones stop working.
-    pub async fn issue_resume_token(&self, participant: &str) -> Result<String, ApiError> {
+    pub async fn issue_resume_token(&self, participant: &str) -> Result<String, SessionError> {
         let token = random_token();
         self.storage
             .set_resume_token(participant, &hash_token(&token))
@@ -135,12 +130,12 @@ impl Sessions {
         number: &str,
         participant: &str,
         reason: &str,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), SessionError> {
         let info = self.with_live(number, |s| {
             let p = s
                 .participants
                 .get_mut(participant)
-                .ok_or_else(|| ApiError::unknown_session(number))?;
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             p.away = Some(reason.to_owned());
             Ok(p.info())
         })?;

@@ -13,8 +13,8 @@ use super::auth::{CsrfChecked, SignedIn, account_json};
 use super::extract::ApiJson;
 use crate::Kernel;
 use crate::accounts::AccountSpec;
-use crate::api_error::ApiError;
 use crate::storage::{Account, AccountRole, SessionMode};
+use crate::web::error::ApiError;
 
 /// Site administration (accounts here, the site in `admin_sites.rs`) is for
 /// the site admin role only.

@@ -12,9 +12,9 @@ use super::admin::require_admin;
 use super::auth::{CsrfChecked, SignedIn};
 use super::extract::ApiJson;
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::site::{PluginSelection, Site, SiteChange, SiteSettings};
 use crate::storage::SessionMode;
+use crate::web::error::ApiError;
 
 /// A loaded plugin a site admin can enable.
 #[derive(Serialize)]

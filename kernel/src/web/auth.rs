@@ -19,8 +19,8 @@ use tether_protocol::ErrorCode;
 use super::extract::ApiJson;
 use crate::Kernel;
 use crate::accounts::{AccountError, SIGN_IN_LIFETIME};
-use crate::api_error::ApiError;
 use crate::storage::{Account, WebSession};
+use crate::web::error::ApiError;
 
 pub const COOKIE: &str = "tether_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";

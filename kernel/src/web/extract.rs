@@ -6,7 +6,7 @@ use axum::extract::{FromRequest, Request};
 use serde::de::DeserializeOwned;
 use tether_protocol::ErrorCode;
 
-use crate::api_error::ApiError;
+use crate::web::error::ApiError;
 
 /// A JSON body; malformed or oversized bodies are refused with a clear
 /// message and nothing else happens.

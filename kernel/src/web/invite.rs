@@ -11,10 +11,10 @@ use tether_protocol::ErrorCode;
 use super::auth::CsrfChecked;
 use super::extract::ApiJson;
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::mail::MailError;
 use crate::session::invite;
 use crate::session::policy::Action;
+use crate::web::error::ApiError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

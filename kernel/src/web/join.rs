@@ -10,7 +10,7 @@ use serde_json::{Value, json};
 
 use super::extract::ApiJson;
 use crate::Kernel;
-use crate::api_error::ApiError;
+use crate::web::error::ApiError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

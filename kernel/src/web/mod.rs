@@ -6,6 +6,7 @@
 mod admin;
 mod admin_sites;
 mod auth;
+pub mod error;
 mod extract;
 mod invite;
 mod join;

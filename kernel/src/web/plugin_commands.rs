@@ -15,11 +15,11 @@ use tether_protocol::ErrorCode;
 use super::auth::CsrfChecked;
 use super::extract::ApiJson;
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::plugin_host::services::{CommandAccount, PluginEvent};
 use crate::plugin_host::{DispatchError, PluginFailureKind};
 use crate::session::policy::Action;
 use crate::storage::{Account, AccountRole};
+use crate::web::error::ApiError;
 
 /// Largest REST command body (two 1 MB files, base64-encoded, and the rest).
 pub const MAX_COMMAND_BODY_BYTES: usize = 4 * 1024 * 1024;

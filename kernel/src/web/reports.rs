@@ -10,9 +10,9 @@ use serde::Deserialize;
 
 use super::auth::SignedIn;
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::session::report;
 use crate::storage::AccountRole;
+use crate::web::error::ApiError;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]

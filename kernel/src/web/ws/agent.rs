@@ -13,8 +13,8 @@ use tether_protocol::AgentRequest;
 use super::customer_link::{self, CustomerLink};
 use super::{Connection, TokenQuery};
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::routing::{EndpointKind, Outbox};
+use crate::web::error::ApiError;
 
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,

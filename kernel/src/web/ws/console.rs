@@ -14,11 +14,11 @@ use tracing::Instrument;
 
 use super::{Connection, check_origin, limited, next_connection_id, serve};
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::routing::{ConnectionId, Outbox};
 use crate::session::policy::Action;
 use crate::storage::Account;
 use crate::web::auth::SignedIn;
+use crate::web::error::ApiError;
 use crate::web::plugin_commands;
 
 pub async fn upgrade(
@@ -71,9 +71,10 @@ impl Console {
     }
 
     fn authorize(&self, number: &str, action: Action) -> Result<String, ApiError> {
-        self.kernel
+        Ok(self
+            .kernel
             .sessions
-            .authorize(&self.account, number, action)
+            .authorize(&self.account, number, action)?)
     }
 }
 
@@ -110,16 +111,19 @@ impl Connection for Console {
                 let participant = sessions.assist(&self.account, &session).await?;
                 let number = crate::session::number::normalize(&session).unwrap_or(session);
                 self.attach(&number, &participant);
-                with_you(sessions.info(&number), &participant)
+                with_you(sessions.info(&number).map_err(ApiError::from), &participant)
             }
             ConsoleRequest::Resume { session } => {
                 let participant = sessions.resume(&self.account, &session).await?;
                 self.attach(&session, &participant);
-                with_you(sessions.info(&session), &participant)
+                with_you(
+                    sessions.info(&session).map_err(ApiError::from),
+                    &participant,
+                )
             }
             ConsoleRequest::Info { session } => {
                 self.authorize(&session, Action::View)?;
-                sessions.info(&session)
+                Ok(sessions.info(&session)?)
             }
             ConsoleRequest::SelectCustomer {
                 session,

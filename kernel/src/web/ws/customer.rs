@@ -12,8 +12,8 @@ use tether_protocol::CustomerRequest;
 use super::customer_link::{self, CustomerLink};
 use super::{Connection, TokenQuery};
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::routing::{EndpointKind, Outbox};
+use crate::web::error::ApiError;
 
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,

@@ -11,9 +11,9 @@ use tracing::Instrument;
 
 use super::{Connection, check_origin, limited, next_connection_id, serve};
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
 use crate::session::CustomerCredential;
+use crate::web::error::ApiError;
 
 /// A customer's connection, page or agent.
 pub(crate) struct CustomerLink {

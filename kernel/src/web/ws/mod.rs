@@ -26,8 +26,8 @@ pub use console::upgrade as console;
 pub use customer::upgrade as customer;
 
 use crate::Kernel;
-use crate::api_error::ApiError;
 use crate::routing::{ConnectionId, Outbox};
+use crate::web::error::ApiError;
 
 /// Frames up to this size are read and answered with a "too large" error;
 /// bigger ones close the connection (1009).

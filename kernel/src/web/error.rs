@@ -1,6 +1,7 @@
 //! The error every request path returns: a machine-readable code and a
 //! sentence for the person who asked. WebSocket replies and REST responses
-//! are made from it.
+//! are made from it; the domains' own errors are mapped to it here, and
+//! only here.
 
 use axum::Json;
 use axum::http::StatusCode;
@@ -11,6 +12,7 @@ use crate::accounts::AccountError;
 use crate::activity::NotRunning;
 use crate::consent::NoSuchPrompt;
 use crate::consent::RevokeError;
+use crate::session::SessionError;
 use crate::session::policy::PolicyError;
 use crate::site::SiteUpdateError;
 use crate::storage::StorageError;
@@ -140,6 +142,91 @@ impl From<RevokeError> for ApiError {
         match error {
             RevokeError::NotFound => ApiError::not_found(error.to_string()),
             RevokeError::Storage(storage) => storage.into(),
+        }
+    }
+}
+
+impl From<SessionError> for ApiError {
+    fn from(error: SessionError) -> Self {
+        let code = match &error {
+            SessionError::UnknownSession(_)
+            | SessionError::NoSuchCustomer(_)
+            | SessionError::NoSuchParticipant(_) => ErrorCode::NotFound,
+            SessionError::ControlOnlyToCsr | SessionError::SiteNotConfigured(_) => {
+                ErrorCode::Forbidden
+            }
+            SessionError::AlreadyInSession => ErrorCode::Conflict,
+            SessionError::InvalidName(_) => ErrorCode::Malformed,
+            SessionError::TooManyJoinAttempts(_) => ErrorCode::RateLimited,
+            SessionError::InvalidJoinCredential => ErrorCode::Unauthenticated,
+            SessionError::Policy(policy) => return policy.clone().into(),
+            SessionError::Storage(_) => {
+                let SessionError::Storage(storage) = error else {
+                    unreachable!("matched above")
+                };
+                return storage.into();
+            }
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn session_errors_keep_their_words_and_get_their_codes() {
+        let table = [
+            (
+                SessionError::UnknownSession("123456789".into()),
+                ErrorCode::NotFound,
+                "no support session 123456789 is running",
+            ),
+            (
+                SessionError::NoSuchCustomer("p-1".into()),
+                ErrorCode::NotFound,
+                "no customer p-1 in this session",
+            ),
+            (
+                SessionError::ControlOnlyToCsr,
+                ErrorCode::Forbidden,
+                "control can only pass to another CSR in the session",
+            ),
+            (
+                SessionError::AlreadyInSession,
+                ErrorCode::Conflict,
+                "you are already in this session",
+            ),
+            (
+                SessionError::InvalidName(80),
+                ErrorCode::Malformed,
+                "your name must be 1 to 80 characters",
+            ),
+            (
+                SessionError::TooManyJoinAttempts(42),
+                ErrorCode::RateLimited,
+                "too many attempts to join; try again in 42 seconds",
+            ),
+            (
+                SessionError::InvalidJoinCredential,
+                ErrorCode::Unauthenticated,
+                "this join link is not valid or the session has ended",
+            ),
+            (
+                SessionError::Policy(PolicyError::NotHost),
+                ErrorCode::Forbidden,
+                "only the CSR in control of the session can do that",
+            ),
+            (
+                SessionError::Storage(StorageError::Backend("disk full".into())),
+                ErrorCode::Internal,
+                "the server could not save or read data; try again",
+            ),
+        ];
+        for (error, code, words) in table {
+            let api = ApiError::from(error);
+            assert_eq!((api.code, api.message.as_str()), (code, words));
         }
     }
 }

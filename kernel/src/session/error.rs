@@ -1,0 +1,31 @@
+//! Why a session operation was refused, in the session's own terms; `web/`
+//! turns these into HTTP statuses and WebSocket error codes.
+
+use crate::session::policy::PolicyError;
+use crate::storage::StorageError;
+
+#[derive(Debug, thiserror::Error)]
+pub enum SessionError {
+    #[error("no support session {0} is running")]
+    UnknownSession(String),
+    #[error("no customer {0} in this session")]
+    NoSuchCustomer(String),
+    #[error("no participant {0} in this session")]
+    NoSuchParticipant(String),
+    #[error("control can only pass to another CSR in the session")]
+    ControlOnlyToCsr,
+    #[error("your account's site `{0}` is not configured")]
+    SiteNotConfigured(String),
+    #[error("you are already in this session")]
+    AlreadyInSession,
+    #[error("your name must be 1 to {0} characters")]
+    InvalidName(usize),
+    #[error("too many attempts to join; try again in {0} seconds")]
+    TooManyJoinAttempts(u64),
+    #[error("this join link is not valid or the session has ended")]
+    InvalidJoinCredential,
+    #[error(transparent)]
+    Policy(#[from] PolicyError),
+    #[error(transparent)]
+    Storage(#[from] StorageError),
+}
