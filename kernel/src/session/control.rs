@@ -5,6 +5,7 @@ use serde_json::{Value, json};
 use tether_protocol::ServerEvent;
 
 use super::Sessions;
+use super::announce::Announcement;
 use super::error::SessionError;
 use super::lifecycle::plugin_participant;
 use super::policy::{self, Action};
@@ -84,27 +85,14 @@ impl Sessions {
         if previous.as_deref() == Some(customer) {
             return Ok(());
         }
-        self.record(number, "customer.selected", by, chosen.display_name.clone())
-            .await;
+        // Whatever ran with the previous customer ends first, so the
+        // newly selected one starts clean.
         if previous.is_some() {
             self.end_session_activities(number, &site, EndReason::CustomerSelected)
                 .await;
         }
-        self.broadcast(
-            number,
-            &ServerEvent::CustomerSelected {
-                session: number.to_owned(),
-                participant: customer.to_owned(),
-            },
-            false,
-        );
-        self.notify_plugins(
-            &site,
-            PluginEvent::CustomerSelected {
-                session: number.to_owned(),
-                participant: plugin_participant(&chosen),
-            },
-        );
+        let selected = Announcement::CustomerSelected { by, who: &chosen };
+        self.announce(number, &site, selected).await;
         Ok(())
     }
 

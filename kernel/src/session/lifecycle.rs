@@ -7,6 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tether_protocol::ServerEvent;
 
+use super::announce::Announcement;
 use super::error::SessionError;
 use super::live::{LiveParticipant, LiveSession};
 use super::policy::{self, Action};
@@ -189,60 +190,31 @@ impl Sessions {
                 .insert(assistant.id.clone(), assistant.clone());
             Ok(s.site.clone())
         })?;
-        self.record(
-            &number,
-            "participant.joined",
-            &assistant.display_name,
-            "assistant",
-        )
-        .await;
-        self.broadcast(
-            &number,
-            &ServerEvent::ParticipantJoined {
-                session: number.clone(),
-                participant: assistant.info(),
-            },
-            false,
-        );
-        self.notify_plugins(
-            &site,
-            PluginEvent::ParticipantJoined {
-                session: number.clone(),
-                participant: plugin_participant(&assistant),
-            },
-        );
+        self.announce(&number, &site, Announcement::Joined(&assistant))
+            .await;
         Ok(assistant.id)
     }
 
     /// A CSR's console comes back to a session it is in (after closing or
     /// reloading); ends the host's grace period.
     pub async fn resume(&self, account: &Account, number: &str) -> Result<String, SessionError> {
-        let (participant, was_away) = self.with_live(number, |s| {
+        let (participant, was_away, site) = self.with_live(number, |s| {
             let participant = s
                 .participant_of_account(account.id)
-                .map(|p| (p.id.clone(), p.role, p.info()))
+                .cloned()
                 .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
-            let was_away = participant.1 == ParticipantRole::Host && s.host_away.take().is_some();
-            Ok((participant, was_away))
+            let was_away =
+                participant.role == ParticipantRole::Host && s.host_away.take().is_some();
+            Ok((participant, was_away, s.site.clone()))
         })?;
         if was_away {
-            self.record(
-                number,
-                "participant.rejoined",
-                &account.display_name,
-                "host came back",
-            )
-            .await;
-            self.broadcast(
-                number,
-                &ServerEvent::ParticipantRejoined {
-                    session: number.to_owned(),
-                    participant: participant.2,
-                },
-                false,
-            );
+            let back = Announcement::Rejoined {
+                who: &participant,
+                after: "host came back",
+            };
+            self.announce(number, &site, back).await;
         }
-        Ok(participant.0)
+        Ok(participant.id)
     }
 
     /// A customer joins by session number with a display name.
@@ -319,28 +291,8 @@ impl Sessions {
             });
             return Err(error.into());
         }
-        self.record(
-            &number,
-            "participant.joined",
-            &customer.display_name,
-            "customer",
-        )
-        .await;
-        self.broadcast(
-            &number,
-            &ServerEvent::ParticipantJoined {
-                session: number.clone(),
-                participant: customer.info(),
-            },
-            false,
-        );
-        self.notify_plugins(
-            &site,
-            PluginEvent::ParticipantJoined {
-                session: number.clone(),
-                participant: plugin_participant(&customer),
-            },
-        );
+        self.announce(&number, &site, Announcement::Joined(&customer))
+            .await;
         tracing::info!(session = %number, participant = %customer.id, "customer joined");
         Ok(JoinedCustomer {
             session: number,
@@ -374,21 +326,8 @@ impl Sessions {
             participant,
         };
         self.end_activities(scope, EndReason::ParticipantLeft).await;
-        self.record(
-            number,
-            "participant.left",
-            &left.display_name,
-            left.role.as_str(),
-        )
-        .await;
-        self.broadcast(
-            number,
-            &ServerEvent::ParticipantLeft {
-                session: number.to_owned(),
-                participant: left.info(),
-            },
-            false,
-        );
+        self.announce(number, &site, Announcement::Left(&left))
+            .await;
         self.send_event(
             &Endpoint::ui(participant),
             &ServerEvent::SessionEnded {
@@ -401,13 +340,6 @@ impl Sessions {
             &ServerEvent::SessionEnded {
                 session: number.to_owned(),
                 reason: "the customer left the session".into(),
-            },
-        );
-        self.notify_plugins(
-            &site,
-            PluginEvent::ParticipantLeft {
-                session: number.to_owned(),
-                participant: plugin_participant(&left),
             },
         );
         Ok(())

@@ -6,6 +6,7 @@
 //! storage; pure rules live in `policy.rs`, `number.rs` and `rate_limit.rs`.
 
 mod agents;
+mod announce;
 mod control;
 pub mod error;
 pub mod invite;

@@ -9,10 +9,9 @@ use std::sync::Arc;
 use tether_protocol::ServerEvent;
 
 use super::Sessions;
+use super::announce::Announcement;
 use super::error::SessionError;
-use super::lifecycle::plugin_participant;
 use crate::activity::{EndReason, Scope};
-use crate::plugin_host::services::PluginEvent;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
 use crate::storage::ParticipantRecord;
 use crate::token::{hash_token, random_token};
@@ -103,23 +102,12 @@ impl Sessions {
             .ok()
             .flatten();
         if let Some((reason, back, site)) = returned {
-            self.record(
-                number,
-                "participant.rejoined",
-                &back.display_name,
-                format!("back after {reason}"),
-            )
-            .await;
-            let event = ServerEvent::ParticipantRejoined {
-                session: number.to_owned(),
-                participant: back.info(),
+            let after = format!("back after {reason}");
+            let rejoined = Announcement::Rejoined {
+                who: &back,
+                after: &after,
             };
-            self.broadcast(number, &event, false);
-            let rejoined = PluginEvent::ParticipantRejoined {
-                session: number.to_owned(),
-                participant: plugin_participant(&back),
-            };
-            self.notify_plugins(&site, rejoined);
+            self.announce(number, &site, rejoined).await;
         }
     }
 

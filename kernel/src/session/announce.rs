@@ -1,0 +1,201 @@
+//! One place that turns something that happened in a session into its
+//! report line, the event its participants see and the event its plugins
+//! get (pure), and announces it in that order.
+
+use tether_protocol::ServerEvent;
+
+use super::Sessions;
+use super::lifecycle::plugin_participant;
+use super::live::LiveParticipant;
+use crate::plugin_host::services::PluginEvent;
+use crate::storage::ParticipantRole;
+
+/// Something the session's participants, report and plugins all learn of.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Announcement<'a> {
+    Joined(&'a LiveParticipant),
+    Left(&'a LiveParticipant),
+    /// Back as the same participant; `after` says after what.
+    Rejoined {
+        who: &'a LiveParticipant,
+        after: &'a str,
+    },
+    /// The host (`by`, a participant id) chose the customer to work with.
+    CustomerSelected {
+        by: &'a str,
+        who: &'a LiveParticipant,
+    },
+}
+
+/// A report line: kind, actor, detail.
+pub(crate) type ReportLine = (&'static str, String, String);
+
+impl Announcement<'_> {
+    pub fn report_line(&self) -> ReportLine {
+        match *self {
+            Announcement::Joined(who) => (
+                "participant.joined",
+                who.display_name.clone(),
+                who.role.as_str().to_owned(),
+            ),
+            Announcement::Left(who) => (
+                "participant.left",
+                who.display_name.clone(),
+                who.role.as_str().to_owned(),
+            ),
+            Announcement::Rejoined { who, after } => (
+                "participant.rejoined",
+                who.display_name.clone(),
+                after.to_owned(),
+            ),
+            Announcement::CustomerSelected { by, who } => {
+                ("customer.selected", by.to_owned(), who.display_name.clone())
+            }
+        }
+    }
+
+    pub fn event(&self, number: &str) -> ServerEvent {
+        let session = number.to_owned();
+        match *self {
+            Announcement::Joined(who) => ServerEvent::ParticipantJoined {
+                session,
+                participant: who.info(),
+            },
+            Announcement::Left(who) => ServerEvent::ParticipantLeft {
+                session,
+                participant: who.info(),
+            },
+            Announcement::Rejoined { who, .. } => ServerEvent::ParticipantRejoined {
+                session,
+                participant: who.info(),
+            },
+            Announcement::CustomerSelected { who, .. } => ServerEvent::CustomerSelected {
+                session,
+                participant: who.id.clone(),
+            },
+        }
+    }
+
+    /// Plugins hear of customers coming back (a restart), not of a CSR's
+    /// console reconnecting.
+    pub fn plugin_event(&self, number: &str) -> Option<PluginEvent> {
+        let session = number.to_owned();
+        Some(match *self {
+            Announcement::Joined(who) => PluginEvent::ParticipantJoined {
+                session,
+                participant: plugin_participant(who),
+            },
+            Announcement::Left(who) => PluginEvent::ParticipantLeft {
+                session,
+                participant: plugin_participant(who),
+            },
+            Announcement::Rejoined { who, .. } if who.role == ParticipantRole::Customer => {
+                PluginEvent::ParticipantRejoined {
+                    session,
+                    participant: plugin_participant(who),
+                }
+            }
+            Announcement::Rejoined { .. } => return None,
+            Announcement::CustomerSelected { who, .. } => PluginEvent::CustomerSelected {
+                session,
+                participant: plugin_participant(who),
+            },
+        })
+    }
+}
+
+impl Sessions {
+    /// Writes the report line, tells the session's pages and consoles, then
+    /// the site's plugins.
+    pub(crate) async fn announce(&self, number: &str, site: &str, what: Announcement<'_>) {
+        let (kind, actor, detail) = what.report_line();
+        self.record(number, kind, &actor, detail).await;
+        self.broadcast(number, &what.event(number), false);
+        if let Some(event) = what.plugin_event(number) {
+            self.notify_plugins(site, event);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn participant(role: ParticipantRole) -> LiveParticipant {
+        LiveParticipant {
+            id: "p-1".into(),
+            display_name: "Carl".into(),
+            role,
+            account_id: None,
+            agent_capabilities: None,
+            away: None,
+        }
+    }
+
+    #[test]
+    fn each_announcement_has_its_line_its_event_and_its_plugin_event() {
+        let carl = participant(ParticipantRole::Customer);
+        let anna = participant(ParticipantRole::Host);
+        let cases = [
+            (
+                Announcement::Joined(&carl),
+                "participant.joined",
+                "customer",
+                "participant.joined",
+                true,
+            ),
+            (
+                Announcement::Left(&carl),
+                "participant.left",
+                "customer",
+                "participant.left",
+                true,
+            ),
+            (
+                Announcement::Rejoined {
+                    who: &carl,
+                    after: "back after restart",
+                },
+                "participant.rejoined",
+                "back after restart",
+                "participant.rejoined",
+                true,
+            ),
+            (
+                Announcement::Rejoined {
+                    who: &anna,
+                    after: "host came back",
+                },
+                "participant.rejoined",
+                "host came back",
+                "participant.rejoined",
+                false,
+            ),
+            (
+                Announcement::CustomerSelected {
+                    by: "Anna",
+                    who: &carl,
+                },
+                "customer.selected",
+                "Carl",
+                "customer.selected",
+                true,
+            ),
+        ];
+        for (what, kind, detail, event, plugins) in cases {
+            let (line_kind, _, line_detail) = what.report_line();
+            assert_eq!(
+                (line_kind, line_detail.as_str()),
+                (kind, detail),
+                "{what:?}"
+            );
+            let message = tether_protocol::ServerMessage::event(&what.event("123456789"));
+            assert_eq!(message.kind(), event, "{what:?}");
+            assert_eq!(
+                what.plugin_event("123456789").is_some(),
+                plugins,
+                "{what:?}"
+            );
+        }
+    }
+}
