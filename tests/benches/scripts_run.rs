@@ -13,6 +13,7 @@ use tether_tests::agent_process::AgentProcess;
 use tether_tests::bundled_manifests;
 use tether_tests::clients::{Csr, Customer, StartedSession};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
+use tether_tests::round_trips::loopback_websocket;
 use tokio_tungstenite::tungstenite::Message;
 
 const RUNS: usize = 15;
@@ -33,30 +34,15 @@ fn median(mut times: Vec<Duration>) -> Duration {
     times[times.len() / 2]
 }
 
-/// Copies `bytes` to an echo-less WebSocket server on loopback and waits
-/// for its one-byte acknowledgement.
+/// Copies `bytes` to a bare WebSocket server on loopback and waits for
+/// its one-byte acknowledgement.
 async fn bare_websocket_copy(bytes: &[u8]) -> Vec<Duration> {
-    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
-        .await
-        .expect("bind");
-    let address = listener.local_addr().expect("address");
-    tokio::spawn(async move {
-        let (stream, _) = listener.accept().await.expect("accept");
-        let mut socket = tokio_tungstenite::accept_async(stream)
-            .await
-            .expect("upgrade");
-        while let Some(Ok(message)) = socket.next().await {
-            if message.is_binary() {
-                socket
-                    .send(Message::Binary(vec![1u8].into()))
-                    .await
-                    .expect("ack");
-            }
-        }
-    });
-    let (mut client, _) = tokio_tungstenite::connect_async(format!("ws://{address}/"))
-        .await
-        .expect("connect");
+    let mut client = loopback_websocket(|message| {
+        message
+            .is_binary()
+            .then(|| Message::Binary(vec![1u8].into()))
+    })
+    .await;
     let mut times = Vec::new();
     for _ in 0..RUNS {
         let started = Instant::now();

@@ -8,7 +8,9 @@ use std::time::{Duration, Instant};
 
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
+use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::clients::{Csr, Customer, TestAgent, WsClient};
 use crate::fixture_manifests;
@@ -84,9 +86,12 @@ impl GrantedSession {
     }
 }
 
-/// `count` round trips of a small text frame to a bare WebSocket echo
-/// server on loopback (no Nagle on either side, as the kernel's sockets).
-pub async fn bare_websocket_echo(count: usize) -> Vec<Duration> {
+/// A client connected to a bare WebSocket server on loopback that answers
+/// each message with what `reply` makes of it (no Nagle on either side, as
+/// the kernel's sockets): the baseline the benchmarks compare with.
+pub async fn loopback_websocket(
+    reply: impl Fn(Message) -> Option<Message> + Send + 'static,
+) -> WebSocketStream<MaybeTlsStream<TcpStream>> {
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -98,15 +103,23 @@ pub async fn bare_websocket_echo(count: usize) -> Vec<Duration> {
             .await
             .expect("upgrade");
         while let Some(Ok(message)) = socket.next().await {
-            if message.is_text() && socket.send(message).await.is_err() {
+            if let Some(answer) = reply(message)
+                && socket.send(answer).await.is_err()
+            {
                 break;
             }
         }
     });
-    let (mut client, _) =
+    let (client, _) =
         tokio_tungstenite::connect_async_with_config(format!("ws://{address}/"), None, true)
             .await
             .expect("connect");
+    client
+}
+
+/// `count` round trips of a small text frame to a bare echo server.
+pub async fn bare_websocket_echo(count: usize) -> Vec<Duration> {
+    let mut client = loopback_websocket(|message| message.is_text().then_some(message)).await;
     let text = json!({ "v": 1, "id": 1, "type": "chat.send", "body": { "session": "123456789", "text": "ping" } }).to_string();
     let mut times = Vec::with_capacity(count);
     for _ in 0..count {
