@@ -166,6 +166,7 @@ pub async fn run(
                     backend: &backend,
                     lasting: &mut lasting,
                     running: HashMap::new(),
+                    stopping: Vec::new(),
                     prompts: Vec::new(),
                     next_id: 1,
                 };
@@ -251,6 +252,8 @@ struct Served<'a> {
     backend: &'a Arc<dyn Backend>,
     lasting: &'a mut Lasting,
     running: HashMap<String, Running>,
+    /// Cancelled calls still cleaning up (killing, removing their folder).
+    stopping: Vec<tokio::task::JoinHandle<()>>,
     prompts: Vec<Prompt>,
     next_id: u64,
 }
@@ -465,6 +468,8 @@ impl Served<'_> {
         if let Some(running) = self.running.remove(call) {
             println!("Stopped `{}`: {reason}.", running.capability);
             running.cancel.cancel(reason);
+            self.stopping.retain(|task| !task.is_finished());
+            self.stopping.push(running.task);
             return;
         }
         if let Some(at) = self.lasting.calls.iter().position(|(c, _)| c == call) {
@@ -477,15 +482,19 @@ impl Served<'_> {
         }
     }
 
-    /// Stops every call still running and waits (briefly) until each has
-    /// cleaned up.
+    /// Stops every call still running and waits (briefly) until each,
+    /// and each cancelled before, has cleaned up.
     async fn stop_running(&mut self, reason: &str) {
         let running: Vec<Running> = self.running.drain().map(|(_, r)| r).collect();
         for call in &running {
             call.cancel.cancel(reason);
         }
-        for call in running {
-            let _ = tokio::time::timeout(Duration::from_secs(5), call.task).await;
+        let tasks = running
+            .into_iter()
+            .map(|call| call.task)
+            .chain(self.stopping.drain(..));
+        for task in tasks {
+            let _ = tokio::time::timeout(Duration::from_secs(5), task).await;
         }
     }
 
