@@ -112,12 +112,10 @@ struct Lasting {
 impl Lasting {
     /// Everything in place was undone (the customer's account is back).
     fn all_undone(&mut self, reason: &str) -> Vec<(String, String)> {
-        let undone: Vec<(String, String)> = self
-            .calls
+        self.calls
             .drain(..)
             .map(|(call, _)| (call, reason.to_owned()))
-            .collect();
-        undone
+            .collect()
     }
 }
 
@@ -259,10 +257,17 @@ struct Served<'a> {
 }
 
 impl Served<'_> {
-    fn message(&mut self, request: &AgentRequest) -> (u64, Message) {
-        self.next_id += 1;
-        let id = self.next_id;
-        (id, Message::Text(encode(Some(id), request).into()))
+    /// Tells the kernel that what these calls left in place was undone.
+    async fn report_undone(
+        &mut self,
+        sink: &mut SplitSink<Socket, Message>,
+        undone: Vec<(String, String)>,
+    ) -> anyhow::Result<()> {
+        for (call, reason) in undone {
+            self.send(sink, AgentRequest::ActivityEnded { call, reason })
+                .await?;
+        }
+        Ok(())
     }
 
     async fn send(
@@ -270,8 +275,10 @@ impl Served<'_> {
         sink: &mut SplitSink<Socket, Message>,
         request: AgentRequest,
     ) -> anyhow::Result<u64> {
-        let (id, message) = self.message(&request);
-        sink.send(message).await?;
+        self.next_id += 1;
+        let id = self.next_id;
+        sink.send(Message::Text(encode(Some(id), &request).into()))
+            .await?;
         Ok(id)
     }
 
@@ -362,10 +369,8 @@ impl Served<'_> {
                     platform: std::env::consts::OS.to_owned(),
                 };
                 self.send(sink, hello).await?;
-                for (call, reason) in std::mem::take(&mut self.lasting.unreported) {
-                    self.send(sink, AgentRequest::ActivityEnded { call, reason })
-                        .await?;
-                }
+                let unreported = std::mem::take(&mut self.lasting.unreported);
+                self.report_undone(sink, unreported).await?;
             }
             ServerEvent::AgentCall {
                 call,
@@ -540,10 +545,8 @@ impl Served<'_> {
                 };
                 self.send(sink, reply).await?;
                 if logged_off {
-                    for (call, reason) in self.lasting.all_undone("the CSR logged off") {
-                        self.send(sink, AgentRequest::ActivityEnded { call, reason })
-                            .await?;
-                    }
+                    let undone = self.lasting.all_undone("the CSR logged off");
+                    self.report_undone(sink, undone).await?;
                 }
             }
             Done::Restart { call } => {

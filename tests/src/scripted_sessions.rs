@@ -9,7 +9,7 @@ use std::sync::Mutex;
 use std::time::Duration;
 
 use async_trait::async_trait;
-use serde_json::{Value, json};
+use serde_json::json;
 use tether_kernel::consent::granter::{self, AskFacts, CallFacts, Refusal, Target};
 use tether_kernel::plugin_host::services::*;
 
@@ -154,7 +154,7 @@ impl SessionServices for ScriptedSessions {
         Ok(outcome)
     }
 
-    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<Value, AgentError> {
+    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
         self.check(&call.session, Some(&call.participant))
             .map_err(|error| match error {
                 SessionError::UnknownParticipant(p) => AgentError::UnknownParticipant(p),
@@ -194,6 +194,6 @@ impl SessionServices for ScriptedSessions {
             }
         }
         self.agent_calls.lock().expect("lock").push(call.clone());
-        Ok(json!({ "capability": call.capability, "input": call.input }))
+        Ok(json!({ "capability": call.capability, "input": call.input }).to_string())
     }
 }

@@ -54,26 +54,15 @@ impl Activity {
     }
 
     /// Ends the activity on the kernel's side: a caller still waiting
-    /// learns why. (Telling the agent and the people is the caller's part.)
-    pub fn end(self, reason: EndReason) -> Activity {
-        let Activity {
-            call,
-            session,
-            participant,
-            plugin,
-            capability,
-            state,
-        } = self;
-        if let State::Running(reply) = state {
-            let _ = reply.send(Err(CallFailure::Ended(reason)));
-        }
-        Activity {
-            call,
-            session,
-            participant,
-            plugin,
-            capability,
-            state: State::Lasting,
+    /// learns why. Returns whether it was still running. (Telling the agent
+    /// and the people is the caller's part.)
+    pub fn end(&mut self, reason: EndReason) -> bool {
+        match std::mem::replace(&mut self.state, State::Lasting) {
+            State::Running(reply) => {
+                let _ = reply.send(Err(CallFailure::Ended(reason)));
+                true
+            }
+            State::Lasting => false,
         }
     }
 }
@@ -307,18 +296,14 @@ mod tests {
     #[test]
     fn ending_a_running_call_tells_its_caller_why() {
         let (table, mut replied) = table_with_script();
-        let ended = table.take_all(&Scope::Grant {
+        let mut ended = table.take_all(&Scope::Grant {
             session: "111111111",
             customer: "c1",
             plugin: "scripts",
             capability: Capability::ScriptRun,
         });
         assert_eq!(ended.len(), 1);
-        let ended = ended
-            .into_iter()
-            .next()
-            .map(|a| a.end(EndReason::ConsentWithdrawn));
-        assert!(ended.is_some());
+        assert!(ended[0].end(EndReason::ConsentWithdrawn), "it was running");
         assert_eq!(
             replied.try_recv(),
             Ok(Err(CallFailure::Ended(EndReason::ConsentWithdrawn)))

@@ -102,7 +102,7 @@ impl Sessions {
                         "the permission could not be saved; ask again".into(),
                     ));
                 }
-                grants.push(record.clone());
+                grants.push(record);
             }
             // Stored first: a grant counts only once it is on record.
             for grant in &grants {
@@ -183,7 +183,12 @@ impl Sessions {
                     None => Target::Unknown,
                     Some(p) if p.role != ParticipantRole::Customer => Target::Csr,
                     Some(p) => Target::Customer {
-                        agent_offers: p.agent_capabilities.as_ref().map(|_| true),
+                        agent_offers: p.agent_capabilities.as_ref().map(|offered| {
+                            request
+                                .capabilities
+                                .iter()
+                                .all(|c| offered.contains(&c.name))
+                        }),
                     },
                 };
                 Ok((s.site == scope.site, target, host, customer))

@@ -203,7 +203,8 @@ pub trait SessionServices: Send + Sync + 'static {
     ) -> Result<ConsentOutcome, ConsentError>;
 
     /// Must check for a live consent grant before forwarding the call.
-    async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<Value, AgentError>;
+    /// The output is the agent's JSON, as text.
+    async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<String, AgentError>;
 }
 
 /// The kernel before any session exists: every session is unknown. This is
@@ -243,7 +244,7 @@ impl SessionServices for NoSessions {
         Err(ConsentError::UnknownSession(request.session))
     }
 
-    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<Value, AgentError> {
+    async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
         Err(AgentError::UnknownSession(call.session))
     }
 }

@@ -89,12 +89,13 @@ impl Sessions {
     }
 
     /// Runs a capability on a participant's agent for a plugin, if the
-    /// granter allows it now.
+    /// granter allows it now; the output is JSON text within the size
+    /// plugins are given.
     pub async fn call_agent(
         &self,
         scope: &PluginScope,
         call: AgentCall,
-    ) -> Result<Value, AgentError> {
+    ) -> Result<String, AgentError> {
         let number = call.session.clone();
         let capability = call.capability;
         let target = match self.call_facts(scope, &call) {
@@ -249,18 +250,10 @@ impl Sessions {
     /// callers.)
     pub async fn end_activities(&self, scope: Scope<'_>, reason: EndReason) {
         // Taken out of the table first: nothing below holds it.
-        let ended: Vec<(Activity, bool)> = self
-            .activities
-            .take_all(&scope)
-            .into_iter()
-            .map(|activity| {
-                let running = activity.is_running();
-                (activity.end(reason), running)
-            })
-            .collect();
-        for (activity, running) in &ended {
-            self.tell_agent_to_cancel(activity, reason.describe());
-            let line = rules::ended_line(activity.capability, *running, reason);
+        for mut activity in self.activities.take_all(&scope) {
+            let running = activity.end(reason);
+            self.tell_agent_to_cancel(&activity, reason.describe());
+            let line = rules::ended_line(activity.capability, running, reason);
             tracing::info!(session = %activity.session, plugin = %activity.plugin, capability = %activity.capability, reason = reason.describe(), "activity ended");
             self.record(
                 &activity.session,
@@ -286,15 +279,14 @@ impl Sessions {
     }
 }
 
-/// The agent's output, if it is within the size plugins are given.
-fn check_output(output: Value) -> Result<Value, AgentError> {
-    let size = serde_json::to_vec(&output)
-        .map(|bytes| bytes.len())
-        .unwrap_or(usize::MAX);
-    if size > MAX_AGENT_OUTPUT_BYTES {
+/// The agent's output as the JSON text plugins get (written once), if it
+/// is within the size they are given.
+fn check_output(output: Value) -> Result<String, AgentError> {
+    let text = output.to_string();
+    if text.len() > MAX_AGENT_OUTPUT_BYTES {
         return Err(AgentError::Failed(format!(
             "the agent's answer is over {MAX_AGENT_OUTPUT_BYTES} bytes"
         )));
     }
-    Ok(output)
+    Ok(text)
 }

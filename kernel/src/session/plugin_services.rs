@@ -3,7 +3,6 @@
 //! the site whose event it is handling.
 
 use async_trait::async_trait;
-use serde_json::Value;
 use tether_protocol::ServerEvent;
 
 use super::Sessions;
@@ -82,7 +81,7 @@ impl SessionServices for Sessions {
         Sessions::request_consent(self, scope, request).await
     }
 
-    async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<Value, AgentError> {
+    async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
         Sessions::call_agent(self, scope, call).await
     }
 }

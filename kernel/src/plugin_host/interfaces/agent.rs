@@ -41,6 +41,5 @@ pub async fn call(
     };
     let span = tracing::info_span!("agent_call", plugin = %ctx.scope.plugin, capability = %known);
     let forwarded = ctx.sessions.call_agent(&ctx.scope, call).instrument(span);
-    let output = off_the_clock(&mut state.budget, forwarded).await?;
-    Ok(output.to_string())
+    off_the_clock(&mut state.budget, forwarded).await
 }
