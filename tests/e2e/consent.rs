@@ -509,3 +509,109 @@ async fn large_results_and_progress_lines_reach_the_csr() {
         .await;
     assert!(report.text.contains("step 2 of 2"), "{}", report.text);
 }
+
+fn call_with_consent(number: &str, customer: &str, capability: &str, asked: &[&str]) -> Value {
+    json!({ "session": number, "plugin": "echo", "name": "call-agent-with-consent",
+            "payload": { "session": number, "participant": customer, "capability": capability,
+                         "input": { "n": 1 }, "asked": asked } })
+}
+
+#[tokio::test]
+async fn a_call_with_consent_asks_only_when_needed_and_calls_in_the_same_round() {
+    let mut s = session_with_agent().await;
+    let customer = s.customer.participant.clone();
+    // No grant yet: one prompt for what belongs together, then the call.
+    let asked = ["sysinfo.collect", "account.logoff"];
+    let id = s
+        .host
+        .send_request(
+            "plugin.command",
+            call_with_consent(&s.number, &customer, "sysinfo.collect", &asked),
+        )
+        .await;
+    let prompt = s.customer.answer_prompt(true).await;
+    assert_eq!(prompt["capabilities"], json!(asked));
+    assert_eq!(prompt["detail"], "for a test");
+    let reply = s.host.reply_to(id).await;
+    assert_eq!(reply["type"], "ok", "{reply}");
+    assert_eq!(reply["body"]["input"], json!({ "n": 1 }));
+    assert_eq!(reply["body"]["machine"], "test agent");
+    assert_eq!(s.agent.calls().len(), 1);
+
+    // Granted now: no prompt, straight to the agent.
+    let output = s
+        .host
+        .ok(
+            "plugin.command",
+            call_with_consent(&s.number, &customer, "account.logoff", &[]),
+        )
+        .await;
+    assert_eq!(output["capability"], "account.logoff");
+    assert_eq!(s.agent.calls().len(), 2);
+    assert!(
+        s.customer
+            .page
+            .pending_events()
+            .iter()
+            .all(|e| e["type"] != "consent.prompt")
+    );
+    // Asking first is a step, not a refusal: the report shows none.
+    let kinds = report_kinds(&s).await;
+    assert!(!kinds.contains(&"agent.refused".to_owned()), "{kinds:?}");
+    assert_eq!(
+        kinds.iter().filter(|k| *k == "agent.call").count(),
+        2,
+        "{kinds:?}"
+    );
+}
+
+#[tokio::test]
+async fn a_call_with_consent_that_is_denied_or_malformed_never_reaches_the_agent() {
+    let mut s = session_with_agent().await;
+    let customer = s.customer.participant.clone();
+    let id = s
+        .host
+        .send_request(
+            "plugin.command",
+            call_with_consent(&s.number, &customer, "sysinfo.collect", &[]),
+        )
+        .await;
+    s.customer.answer_prompt(false).await;
+    assert_eq!(s.host.reply_to(id).await["body"], "denied");
+
+    // What is called must be among what is asked, and names must be known.
+    let (_, message) = s
+        .host
+        .refused(
+            "plugin.command",
+            call_with_consent(&s.number, &customer, "sysinfo.collect", &["account.logoff"]),
+        )
+        .await;
+    assert!(
+        message.contains("`sysinfo.collect` must be among the capabilities asked for"),
+        "{message}"
+    );
+    let (_, message) = s
+        .host
+        .refused(
+            "plugin.command",
+            call_with_consent(&s.number, &customer, "files.delete", &[]),
+        )
+        .await;
+    assert!(
+        message.contains("`files.delete` is not declared"),
+        "{message}"
+    );
+    assert!(
+        s.agent.calls().is_empty(),
+        "the agent must not see refused calls"
+    );
+    assert!(
+        s.customer
+            .page
+            .pending_events()
+            .iter()
+            .all(|e| e["type"] != "consent.prompt"),
+        "a malformed call asks nobody"
+    );
+}

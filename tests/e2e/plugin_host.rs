@@ -281,7 +281,7 @@ async fn an_undeclared_import_is_refused_at_load() {
     let manifest = fixture_manifests().join("refused/undeclared-import.toml");
     let error = host.load(&manifest).expect_err("refused");
     assert!(
-        matches!(&error, LoadError::UndeclaredImport { undeclared, .. } if undeclared == &["tether:plugin/agent@0.1.0"])
+        matches!(&error, LoadError::UndeclaredImport { undeclared, .. } if undeclared == &["tether:plugin/agent@0.1.1"])
     );
     let text = error.to_string();
     assert!(
@@ -593,4 +593,22 @@ async fn events_for_many_plugins_run_at_once() {
         spinner.await.expect("joined"),
         Err(DispatchError::DeadlineExceeded { .. })
     ));
+}
+
+#[tokio::test]
+async fn a_plugin_built_against_the_released_0_1_0_api_still_loads_and_works() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let host = fixture_host(settings(cache.path()), all_sites(), Arc::new(NoSessions));
+    assert!(
+        host.plugin("api-0-1-0").is_some(),
+        "the 0.1.0 plugin is loaded"
+    );
+    assert_eq!(
+        reply(&host, "api-0-1-0", "remember", json!("first")).await,
+        Ok(Value::Null)
+    );
+    assert_eq!(
+        reply(&host, "api-0-1-0", "remember", json!("second")).await,
+        Ok(json!("first"))
+    );
 }

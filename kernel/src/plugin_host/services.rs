@@ -138,6 +138,28 @@ pub enum AgentError {
     Failed(String),
 }
 
+/// What became of a call that may first have needed the customer's consent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ConsentedCall {
+    /// The agent's JSON output, as text.
+    Done(String),
+    Denied,
+    TimedOut,
+}
+
+impl From<ConsentError> for AgentError {
+    /// For a call that asked first: the asking failed, so the call did.
+    fn from(error: ConsentError) -> Self {
+        match error {
+            ConsentError::UnknownSession(s) => AgentError::UnknownSession(s),
+            ConsentError::UnknownParticipant(p) => AgentError::UnknownParticipant(p),
+            ConsentError::UndeclaredCapability(c) => AgentError::UndeclaredCapability(c),
+            ConsentError::NotEnabled(m) => AgentError::NotEnabled(m),
+            ConsentError::Invalid(m) => AgentError::Failed(format!("invalid consent request: {m}")),
+        }
+    }
+}
+
 /// A capability in a consent request, with the manifest's consent text.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct AskedCapability {
@@ -168,6 +190,10 @@ pub struct AgentCall {
     pub capability: Capability,
     /// Whether the plugin's manifest declares the capability.
     pub declared: bool,
+    /// Whether a refusal for want of consent is followed by asking the
+    /// customer (`call-with-consent`): then it is a step, not an event the
+    /// session's report should show.
+    pub asks_when_refused: bool,
     pub input: Value,
 }
 

@@ -101,7 +101,7 @@ impl Sessions {
         let target = match self.call_facts(scope, &call) {
             Ok(target) => target,
             Err(error) => {
-                if matches!(error, AgentError::NoConsent(_)) {
+                if matches!(error, AgentError::NoConsent(_)) && !call.asks_when_refused {
                     self.record(
                         &number,
                         "agent.refused",

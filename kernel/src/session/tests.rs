@@ -87,6 +87,7 @@ fn call(f: &Fixture) -> AgentCall {
         participant: f.customer.clone(),
         capability: Capability::SysinfoCollect,
         declared: true,
+        asks_when_refused: false,
         input: serde_json::json!({}),
     }
 }

@@ -362,6 +362,48 @@ pub(crate) mod raw {
 
     pub mod agent {
         use super::super::{AgentCall, AgentError, with};
+        use crate::bindings::tether::plugin::agent::ConsentedCall;
+        use crate::host::consent::{ConsentError, Outcome};
+
+        /// As the kernel does it: the call, and only when it is refused for
+        /// want of consent, one prompt and the call again.
+        pub fn call_with_consent(
+            session: &str,
+            participant: &str,
+            capability: &str,
+            input: &str,
+            asked: &[String],
+            detail: Option<&str>,
+        ) -> Result<ConsentedCall, AgentError> {
+            let mut asked = asked.to_vec();
+            if asked.is_empty() {
+                asked.push(capability.to_owned());
+            } else if !asked.iter().any(|a| a == capability) {
+                return Err(AgentError::Failed(format!(
+                    "`{capability}` must be among the capabilities asked for"
+                )));
+            }
+            match call(session, participant, capability, input) {
+                Err(AgentError::NoConsent(_)) => {}
+                done => return done.map(ConsentedCall::Done),
+            }
+            let outcome = super::consent::request_all(session, participant, &asked, detail)
+                .map_err(|error| match error {
+                    ConsentError::UnknownSession(s) => AgentError::UnknownSession(s),
+                    ConsentError::UnknownParticipant(p) => AgentError::UnknownParticipant(p),
+                    ConsentError::UndeclaredCapability(c) => AgentError::UndeclaredCapability(c),
+                    ConsentError::Invalid(m) => {
+                        AgentError::Failed(format!("invalid consent request: {m}"))
+                    }
+                })?;
+            match outcome {
+                Outcome::Granted => {
+                    call(session, participant, capability, input).map(ConsentedCall::Done)
+                }
+                Outcome::Denied => Ok(ConsentedCall::Denied),
+                Outcome::TimedOut => Ok(ConsentedCall::TimedOut),
+            }
+        }
 
         pub fn call(
             session: &str,

@@ -5,8 +5,8 @@
 use tether_protocol::Capability;
 use tracing::Instrument;
 
-use super::{check_len, off_the_clock};
-use crate::plugin_host::services::{AgentCall, AgentError};
+use super::{check_len, consent, off_the_clock};
+use crate::plugin_host::services::{AgentCall, AgentError, ConsentOutcome, ConsentedCall};
 use crate::plugin_host::state::PluginState;
 
 /// Largest JSON input to an agent capability, in bytes: room for a 1 MB
@@ -21,6 +21,19 @@ pub async fn call(
     participant: String,
     capability: String,
     input: String,
+) -> Result<String, AgentError> {
+    forward(state, session, participant, capability, input, false).await
+}
+
+/// Checks and forwards one call; `asks_when_refused` when the caller asks
+/// for consent if it is refused for want of it.
+async fn forward(
+    state: &mut PluginState,
+    session: String,
+    participant: String,
+    capability: String,
+    input: String,
+    asks_when_refused: bool,
 ) -> Result<String, AgentError> {
     let ctx = &state.context;
     // A name that is no capability cannot be declared either.
@@ -37,9 +50,51 @@ pub async fn call(
         participant,
         capability: known,
         declared: ctx.manifest.capability(known.as_str()).is_some(),
+        asks_when_refused,
         input,
     };
     let span = tracing::info_span!("agent_call", plugin = %ctx.scope.plugin, capability = %known);
     let forwarded = ctx.sessions.call_agent(&ctx.scope, call).instrument(span);
     off_the_clock(&mut state.budget, forwarded).await
+}
+
+/// [`call`], asking `participant` first when no live grant covers it: one
+/// prompt for every capability in `asked` (empty: `capability` alone), then
+/// the call once they agree. The plugin crosses into the kernel once, and
+/// the granter still decides both the asking and the call.
+pub async fn call_with_consent(
+    state: &mut PluginState,
+    session: String,
+    participant: String,
+    capability: String,
+    input: String,
+    mut asked: Vec<String>,
+    detail: Option<String>,
+) -> Result<ConsentedCall, AgentError> {
+    if asked.is_empty() {
+        asked.push(capability.clone());
+    } else if !asked.contains(&capability) {
+        return Err(AgentError::Failed(format!(
+            "`{capability}` must be among the capabilities asked for"
+        )));
+    }
+    let first = forward(
+        state,
+        session.clone(),
+        participant.clone(),
+        capability.clone(),
+        input.clone(),
+        true,
+    );
+    match first.await {
+        Err(AgentError::NoConsent(_)) => {}
+        done => return done.map(ConsentedCall::Done),
+    }
+    match consent::request_all(state, session.clone(), participant.clone(), asked, detail).await? {
+        ConsentOutcome::Granted => call(state, session, participant, capability, input)
+            .await
+            .map(ConsentedCall::Done),
+        ConsentOutcome::Denied => Ok(ConsentedCall::Denied),
+        ConsentOutcome::TimedOut => Ok(ConsentedCall::TimedOut),
+    }
 }

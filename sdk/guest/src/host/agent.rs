@@ -81,6 +81,9 @@ pub fn call_with_consent(
 /// [`call_with_consent`], asking in one prompt for every capability in
 /// `asked` (which includes `capability`): for actions whose follow-up must
 /// not need a second question, like logging the customer back on.
+///
+/// The kernel does it in one round: it calls, and only when no live grant
+/// covers the call asks the customer and calls again.
 pub fn call_with_consent_for(
     session: &str,
     participant: &str,
@@ -89,23 +92,35 @@ pub fn call_with_consent_for(
     detail: Option<&str>,
     asked: &[Capability],
 ) -> Result<Consented<String>, PluginError> {
-    use super::consent::{self, Outcome};
-    match call(session, participant, capability, input) {
-        Ok(output) => Ok(Consented::Done(output)),
-        Err(AgentError::NoConsent(_)) => {
-            match consent::request_all(session, participant, asked, detail)? {
-                Outcome::Granted => Ok(Consented::Done(call(
-                    session,
-                    participant,
-                    capability,
-                    input,
-                )?)),
-                Outcome::Denied => Ok(Consented::Denied),
-                Outcome::TimedOut => Ok(Consented::TimedOut),
-            }
-        }
-        Err(error) => Err(error.into()),
-    }
+    let asked: Vec<&str> = asked.iter().map(|c| c.as_str()).collect();
+    call_with_consent_by_name(
+        session,
+        participant,
+        capability.as_str(),
+        input,
+        detail,
+        &asked,
+    )
+}
+
+/// [`call_with_consent_for`] by name, for names this SDK does not know.
+pub fn call_with_consent_by_name(
+    session: &str,
+    participant: &str,
+    capability: &str,
+    input: &str,
+    detail: Option<&str>,
+    asked: &[&str],
+) -> Result<Consented<String>, PluginError> {
+    use crate::bindings::tether::plugin::agent::ConsentedCall;
+    let asked: Vec<String> = asked.iter().map(|&name| name.to_owned()).collect();
+    let outcome =
+        raw::agent::call_with_consent(session, participant, capability, input, &asked, detail)?;
+    Ok(match outcome {
+        ConsentedCall::Done(output) => Consented::Done(output),
+        ConsentedCall::Denied => Consented::Denied,
+        ConsentedCall::TimedOut => Consented::TimedOut,
+    })
 }
 
 /// A sentence for the CSR (the generated `Display` is only `Debug`).

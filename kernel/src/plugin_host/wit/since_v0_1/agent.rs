@@ -1,6 +1,6 @@
-//! `tether:plugin/agent@0.1.0`.
+//! `tether:plugin/agent@0.1.1` (0.1.0 without `call-with-consent`).
 
-use super::tether::plugin::agent::{AgentError, Host};
+use super::tether::plugin::agent::{AgentError, ConsentedCall, Host};
 use crate::plugin_host::interfaces::agent;
 use crate::plugin_host::state::PluginState;
 
@@ -13,5 +13,25 @@ impl Host for PluginState {
         input: String,
     ) -> Result<String, AgentError> {
         Ok(agent::call(self, session, participant, capability, input).await?)
+    }
+
+    async fn call_with_consent(
+        &mut self,
+        session: String,
+        participant: String,
+        capability: String,
+        input: String,
+        asked: Vec<String>,
+        detail: Option<String>,
+    ) -> Result<ConsentedCall, AgentError> {
+        use crate::plugin_host::services::ConsentedCall as Outcome;
+        let outcome =
+            agent::call_with_consent(self, session, participant, capability, input, asked, detail)
+                .await?;
+        Ok(match outcome {
+            Outcome::Done(output) => ConsentedCall::Done(output),
+            Outcome::Denied => ConsentedCall::Denied,
+            Outcome::TimedOut => ConsentedCall::TimedOut,
+        })
     }
 }

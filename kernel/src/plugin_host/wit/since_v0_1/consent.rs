@@ -1,4 +1,4 @@
-//! `tether:plugin/consent@0.1.0`.
+//! `tether:plugin/consent@0.1` (unchanged since 0.1.0).
 
 use super::tether::plugin::consent::{ConsentError, Host, Outcome};
 use crate::plugin_host::interfaces::consent;

@@ -1,4 +1,4 @@
-//! `tether:plugin/log@0.1.0`.
+//! `tether:plugin/log@0.1` (unchanged since 0.1.0).
 
 use super::tether::plugin::log::{Host, Level};
 use crate::plugin_host::interfaces::log;

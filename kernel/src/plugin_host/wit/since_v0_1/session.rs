@@ -1,4 +1,4 @@
-//! `tether:plugin/session@0.1.0`.
+//! `tether:plugin/session@0.1` (unchanged since 0.1.0).
 
 use super::tether::plugin::session::{Host, SessionError};
 use super::wit_types::Participant;

@@ -1,4 +1,4 @@
-//! `tether:plugin/store@0.1.0`.
+//! `tether:plugin/store@0.1` (unchanged since 0.1.0).
 
 use super::tether::plugin::store::{Host, StoreError};
 use crate::plugin_host::interfaces::store;
