@@ -7,7 +7,7 @@ use super::live::NoSuchPrompt;
 use crate::activity::{EndReason, Scope};
 use crate::plugin_host::services::{ConsentError, ConsentOutcome, ConsentRequest, PluginScope};
 use crate::routing::Endpoint;
-use crate::session::Sessions;
+use crate::session::{ParticipantId, Sessions};
 use crate::storage::{GrantRecord, Millis, ParticipantRole, StorageError, now_millis};
 use crate::token::short_id;
 
@@ -142,7 +142,7 @@ impl Sessions {
     ) {
         let (customer, csrs) = match self.with_live(number, |s| {
             let customer = s.participant(customer).map(|p| p.info());
-            let csrs: Vec<String> = s
+            let csrs: Vec<ParticipantId> = s
                 .participants
                 .values()
                 .filter(|p| p.account_id.is_some())

@@ -71,7 +71,7 @@ impl Announcement<'_> {
             },
             Announcement::CustomerSelected { who, .. } => ServerEvent::CustomerSelected {
                 session,
-                participant: who.id.clone(),
+                participant: who.id.to_string(),
             },
         }
     }
@@ -120,10 +120,11 @@ impl Sessions {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::ParticipantId;
 
     fn participant(role: ParticipantRole) -> LiveParticipant {
         LiveParticipant {
-            id: "p-1".into(),
+            id: ParticipantId::generate(),
             display_name: "Carl".into(),
             role,
             account_id: None,

@@ -4,11 +4,11 @@
 use serde_json::{Value, json};
 use tether_protocol::ServerEvent;
 
-use super::Sessions;
 use super::announce::Announcement;
 use super::error::SessionError;
 use super::lifecycle::plugin_participant;
 use super::policy::{self, Action};
+use super::{ParticipantId, Sessions};
 use crate::activity::{EndReason, Scope};
 use crate::plugin_host::services::{Participant, PluginEvent};
 use crate::storage::{Account, ParticipantRole};
@@ -21,7 +21,7 @@ impl Sessions {
         account: &Account,
         number: &str,
         action: Action,
-    ) -> Result<String, SessionError> {
+    ) -> Result<ParticipantId, SessionError> {
         self.with_live(number, |s| {
             let p = s
                 .participant_of_account(account.id)
@@ -79,7 +79,7 @@ impl Sessions {
                 .filter(|p| p.role == ParticipantRole::Customer)
                 .cloned()
                 .ok_or_else(|| SessionError::NoSuchCustomer(customer.to_owned()))?;
-            let previous = s.selected_customer.replace(customer.to_owned());
+            let previous = s.selected_customer.replace(chosen.id.clone());
             Ok((s.site.clone(), previous, chosen))
         })?;
         if previous.as_deref() == Some(customer) {

@@ -11,7 +11,7 @@ use super::announce::Announcement;
 use super::error::SessionError;
 use super::live::{LiveParticipant, LiveSession};
 use super::policy::{self, Action};
-use super::{Sessions, invite, number};
+use super::{ParticipantId, SessionNumber, Sessions, invite, number};
 use crate::activity::{EndReason, Scope};
 use crate::plugin_host::services::{Participant, PluginEvent, Role};
 use crate::routing::{ConnectionId, Endpoint, Outbox};
@@ -19,13 +19,13 @@ use crate::storage::{
     Account, ParticipantRecord, ParticipantRole, SessionRecord, SessionStatus, StorageError,
     now_millis,
 };
-use crate::token::{hash_token, random_token, short_id};
+use crate::token::{hash_token, random_token};
 
 /// What the CSR gets when starting a session.
 #[derive(Debug, Clone, Serialize)]
 pub struct StartedSession {
-    pub session: String,
-    pub participant: String,
+    pub session: SessionNumber,
+    pub participant: ParticipantId,
     pub mode: String,
     /// The link to copy into an instant message.
     pub join_link: String,
@@ -55,8 +55,8 @@ impl From<invite::Invitation> for InvitationView {
 /// and their agent for this session.
 #[derive(Debug, Clone, Serialize)]
 pub struct JoinedCustomer {
-    pub session: String,
-    pub participant: String,
+    pub session: SessionNumber,
+    pub participant: ParticipantId,
     pub token: String,
 }
 
@@ -64,7 +64,7 @@ const MAX_DISPLAY_NAME_CHARS: usize = 80;
 
 pub(crate) fn plugin_participant(p: &LiveParticipant) -> Participant {
     Participant {
-        id: p.id.clone(),
+        id: p.id.to_string(),
         display_name: p.display_name.clone(),
         role: match p.role {
             ParticipantRole::Host => Role::Host,
@@ -87,7 +87,7 @@ impl Sessions {
         let mut attempts = 0;
         loop {
             let record = SessionRecord {
-                number: number.clone(),
+                number: number.to_string(),
                 site: site.id.clone(),
                 mode,
                 started_by: account.id,
@@ -106,7 +106,7 @@ impl Sessions {
             }
         }
         let host = LiveParticipant {
-            id: short_id("p"),
+            id: ParticipantId::generate(),
             display_name: account.display_name.clone(),
             role: ParticipantRole::Host,
             account_id: Some(account.id),
@@ -162,11 +162,11 @@ impl Sessions {
         &self,
         account: &Account,
         number_input: &str,
-    ) -> Result<String, SessionError> {
-        let number = number::normalize(number_input)
+    ) -> Result<ParticipantId, SessionError> {
+        let number = number::parse(number_input)
             .ok_or_else(|| SessionError::UnknownSession(number_input.to_string()))?;
         let assistant = LiveParticipant {
-            id: short_id("p"),
+            id: ParticipantId::generate(),
             display_name: account.display_name.clone(),
             role: ParticipantRole::Assistant,
             account_id: Some(account.id),
@@ -197,7 +197,11 @@ impl Sessions {
 
     /// A CSR's console comes back to a session it is in (after closing or
     /// reloading); ends the host's grace period.
-    pub async fn resume(&self, account: &Account, number: &str) -> Result<String, SessionError> {
+    pub async fn resume(
+        &self,
+        account: &Account,
+        number: &str,
+    ) -> Result<ParticipantId, SessionError> {
         let (participant, was_away, site) = self.with_live(number, |s| {
             let participant = s
                 .participant_of_account(account.id)
@@ -225,8 +229,7 @@ impl Sessions {
         client: IpAddr,
     ) -> Result<JoinedCustomer, SessionError> {
         self.check_join_attempts(client)?;
-        let Some(number) = number::normalize(number_input).filter(|n| self.site_of(n).is_some())
-        else {
+        let Some(number) = number::parse(number_input).filter(|n| self.site_of(n).is_some()) else {
             self.count_failed_join(client);
             return Err(SessionError::UnknownSession(
                 number_input.trim().to_string(),
@@ -241,7 +244,7 @@ impl Sessions {
             return Err(SessionError::InvalidName(MAX_DISPLAY_NAME_CHARS));
         }
         let customer = LiveParticipant {
-            id: short_id("p"),
+            id: ParticipantId::generate(),
             display_name: display_name.to_owned(),
             role: ParticipantRole::Customer,
             account_id: None,
@@ -475,7 +478,7 @@ fn record_of(
     join_token_hash: Option<String>,
 ) -> ParticipantRecord {
     ParticipantRecord {
-        id: p.id.clone(),
+        id: p.id.to_string(),
         session: number.to_owned(),
         role: p.role,
         display_name: p.display_name.clone(),

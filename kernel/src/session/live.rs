@@ -5,11 +5,12 @@ use std::collections::BTreeMap;
 
 use tether_protocol::{Capability, ParticipantInfo};
 
+use super::ids::{ParticipantId, SessionNumber};
 use crate::storage::{ParticipantRole, SessionMode};
 
 #[derive(Debug, Clone)]
 pub struct LiveParticipant {
-    pub id: String,
+    pub id: ParticipantId,
     pub display_name: String,
     pub role: ParticipantRole,
     /// The CSR account, for hosts and assistants.
@@ -24,7 +25,7 @@ pub struct LiveParticipant {
 impl LiveParticipant {
     pub fn info(&self) -> ParticipantInfo {
         ParticipantInfo {
-            id: self.id.clone(),
+            id: self.id.to_string(),
             display_name: self.display_name.clone(),
             role: self.role.as_str().to_owned(),
         }
@@ -33,13 +34,13 @@ impl LiveParticipant {
 
 #[derive(Debug, Clone)]
 pub struct LiveSession {
-    pub number: String,
+    pub number: SessionNumber,
     pub site: String,
     pub mode: SessionMode,
     /// Participants still in the session, by id.
-    pub participants: BTreeMap<String, LiveParticipant>,
+    pub participants: BTreeMap<ParticipantId, LiveParticipant>,
     /// The customer the host works with (single-session mode).
-    pub selected_customer: Option<String>,
+    pub selected_customer: Option<ParticipantId>,
     /// Set while the host's console is gone; the value tells a grace timer
     /// whether it is still the one that should end the session.
     pub host_away: Option<u64>,

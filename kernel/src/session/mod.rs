@@ -9,6 +9,7 @@ mod agents;
 mod announce;
 mod control;
 pub mod error;
+pub mod ids;
 pub mod invite;
 mod lifecycle;
 pub mod live;
@@ -28,6 +29,7 @@ use tether_protocol::{ServerEvent, ServerMessage};
 use tokio::sync::mpsc;
 
 pub use error::SessionError;
+pub use ids::{ParticipantId, SessionNumber};
 pub use lifecycle::{JoinedCustomer, StartedSession};
 use live::LiveSession;
 pub use presence::CustomerCredential;
@@ -67,7 +69,7 @@ pub struct Sessions {
     pub(crate) router: Arc<dyn MessageRouter>,
     pub(crate) sites: Arc<Sites>,
     pub(crate) settings: SessionSettings,
-    pub(crate) live: Mutex<HashMap<String, LiveSession>>,
+    pub(crate) live: Mutex<HashMap<SessionNumber, LiveSession>>,
     plugin_events: mpsc::UnboundedSender<SiteEvent>,
     join_limiter: Mutex<RateLimiter<IpAddr>>,
     /// Prompts waiting and live grants.
@@ -121,7 +123,7 @@ impl Sessions {
 
     pub(crate) fn with_all_live<R>(
         &self,
-        f: impl FnOnce(&mut HashMap<String, LiveSession>) -> R,
+        f: impl FnOnce(&mut HashMap<SessionNumber, LiveSession>) -> R,
     ) -> R {
         let mut live = self
             .live
@@ -150,7 +152,7 @@ impl Sessions {
 
     /// Sends an event to every participant's UI (and agent when `agents`).
     pub(crate) fn broadcast(&self, number: &str, event: &ServerEvent, agents: bool) {
-        let ids: Vec<String> = self
+        let ids: Vec<ParticipantId> = self
             .with_live(number, |s| Ok(s.participants.keys().cloned().collect()))
             .unwrap_or_default();
         let message = ServerMessage::event(event);

@@ -1,22 +1,23 @@
 //! Session numbers: 9 digits, random, never starting with 0 (so they read
 //! and type the same everywhere).
 
+use super::ids::SessionNumber;
 use crate::token::random_below;
 
 pub const DIGITS: usize = 9;
 
 /// A fresh random session number.
-pub fn generate() -> String {
-    (100_000_000 + random_below(900_000_000)).to_string()
+pub fn generate() -> SessionNumber {
+    SessionNumber::checked((100_000_000 + random_below(900_000_000)).to_string())
 }
 
 /// Accepts a number as people type it ("123 456 789", "123-456-789").
-pub fn normalize(input: &str) -> Option<String> {
+pub fn parse(input: &str) -> Option<SessionNumber> {
     let digits: String = input.chars().filter(|c| !matches!(c, ' ' | '-')).collect();
     let valid = digits.len() == DIGITS
         && digits.chars().all(|c| c.is_ascii_digit())
         && !digits.starts_with('0');
-    valid.then_some(digits)
+    valid.then(|| SessionNumber::checked(digits))
 }
 
 #[cfg(test)]
@@ -24,17 +25,17 @@ mod tests {
     use super::*;
 
     #[test]
-    fn generated_numbers_are_nine_digits_and_normalize_to_themselves() {
+    fn generated_numbers_are_nine_digits_and_parse_to_themselves() {
         for _ in 0..200 {
             let number = generate();
-            assert_eq!(normalize(&number).as_deref(), Some(number.as_str()));
+            assert_eq!(parse(&number), Some(number));
         }
     }
 
     #[test]
     fn typed_forms_are_accepted_and_junk_refused() {
-        assert_eq!(normalize("123 456 789").as_deref(), Some("123456789"));
-        assert_eq!(normalize("123-456-789").as_deref(), Some("123456789"));
+        assert_eq!(parse("123 456 789").as_deref(), Some("123456789"));
+        assert_eq!(parse("123-456-789").as_deref(), Some("123456789"));
         for bad in [
             "",
             "12345678",
@@ -43,7 +44,7 @@ mod tests {
             "12345678x",
             "١٢٣٤٥٦٧٨٩",
         ] {
-            assert_eq!(normalize(bad), None, "{bad}");
+            assert_eq!(parse(bad), None, "{bad}");
         }
     }
 }

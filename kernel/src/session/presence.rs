@@ -96,7 +96,7 @@ impl Sessions {
             .with_live(number, |s| {
                 let site = s.site.clone();
                 Ok(s.participants
-                    .get_mut(&participant)
+                    .get_mut(participant.as_str())
                     .and_then(|p| p.away.take().map(|reason| (reason, p.clone(), site))))
             })
             .ok()
@@ -159,7 +159,7 @@ impl Sessions {
         let (kind, what) = describe(endpoint.kind);
         if endpoint.kind == EndpointKind::Agent {
             let _ = self.with_live(number, |s| {
-                if let Some(p) = s.participants.get_mut(participant) {
+                if let Some(p) = s.participants.get_mut(participant.as_str()) {
                     p.agent_capabilities = None;
                 }
                 Ok(())

@@ -75,8 +75,8 @@ async fn fixture() -> Fixture {
     Fixture {
         sessions,
         storage,
-        number,
-        customer,
+        number: number.to_string(),
+        customer: customer.to_string(),
         _dir: dir,
     }
 }

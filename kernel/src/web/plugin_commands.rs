@@ -62,7 +62,7 @@ pub async fn run(
     };
     let event = PluginEvent::Command {
         session: session.clone(),
-        sender,
+        sender: sender.map(String::from),
         account: Some(sender_account),
         name: name.to_owned(),
         payload: payload.to_string(),

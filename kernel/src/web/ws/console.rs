@@ -15,6 +15,7 @@ use tracing::Instrument;
 use super::{Connection, check_origin, limited, next_connection_id, serve};
 use crate::Kernel;
 use crate::routing::{ConnectionId, Outbox};
+use crate::session::ParticipantId;
 use crate::session::policy::Action;
 use crate::storage::Account;
 use crate::web::auth::SignedIn;
@@ -70,7 +71,7 @@ impl Console {
             .insert(number.to_owned(), participant.to_owned());
     }
 
-    fn authorize(&self, number: &str, action: Action) -> Result<String, ApiError> {
+    fn authorize(&self, number: &str, action: Action) -> Result<ParticipantId, ApiError> {
         Ok(self
             .kernel
             .sessions
@@ -109,7 +110,9 @@ impl Connection for Console {
             }
             ConsoleRequest::Assist { session } => {
                 let participant = sessions.assist(&self.account, &session).await?;
-                let number = crate::session::number::normalize(&session).unwrap_or(session);
+                let number = crate::session::number::parse(&session)
+                    .map(String::from)
+                    .unwrap_or(session);
                 self.attach(&number, &participant);
                 with_you(sessions.info(&number).map_err(ApiError::from), &participant)
             }
