@@ -40,6 +40,11 @@ pub struct ServerConfig {
     /// Further origins allowed to open WebSockets (for a reverse proxy).
     #[serde(default)]
     pub allowed_origins: Vec<String>,
+    /// Reverse proxies (addresses or networks, `10.0.0.0/8`) whose
+    /// `Forwarded`/`X-Forwarded-For` headers name the client. Rate limits
+    /// key on that client; from anyone else the headers are ignored.
+    #[serde(default)]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
 }
 
 #[derive(Debug, Clone, Deserialize)]

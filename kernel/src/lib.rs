@@ -15,8 +15,8 @@ pub mod storage;
 pub mod token;
 pub mod web;
 
-use std::net::{IpAddr, SocketAddr};
-use std::sync::{Arc, Mutex};
+use std::net::SocketAddr;
+use std::sync::Arc;
 use std::time::Duration;
 
 use serde::Serialize;
@@ -26,7 +26,6 @@ use config::{ConfigError, KernelConfig};
 use mail::Mailer;
 use plugin_host::PluginHost;
 use routing::InProcessRouter;
-use session::rate_limit::RateLimiter;
 use session::{SessionSettings, Sessions};
 use site::{SeedError, Sites};
 use storage::{SqliteStorage, Storage, StorageError};
@@ -36,9 +35,6 @@ use storage::{SqliteStorage, Storage, StorageError};
 pub struct RefusedPlugin {
     pub error: String,
 }
-
-/// Failed sign-ins allowed per client address per minute.
-const SIGN_IN_ATTEMPTS_PER_MINUTE: usize = 10;
 
 /// A running kernel's shared state.
 pub struct Kernel {
@@ -54,7 +50,6 @@ pub struct Kernel {
     pub sessions: Arc<Sessions>,
     /// `None` when no SMTP server is configured.
     pub mailer: Option<Mailer>,
-    sign_in_limiter: Mutex<RateLimiter<IpAddr>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -163,30 +158,8 @@ impl Kernel {
             storage,
             sessions,
             mailer,
-            sign_in_limiter: Mutex::new(RateLimiter::new(
-                SIGN_IN_ATTEMPTS_PER_MINUTE,
-                Duration::from_secs(60),
-            )),
         });
         tokio::spawn(events::deliver(Arc::downgrade(&kernel), plugin_event_queue));
         Ok(kernel)
-    }
-
-    /// `Err` with the time to wait when `client` failed to sign in too
-    /// often recently.
-    pub fn check_sign_in(&self, client: IpAddr) -> Result<(), Duration> {
-        self.lock_sign_in_limiter()
-            .check(&client, std::time::Instant::now())
-    }
-
-    pub fn count_failed_sign_in(&self, client: IpAddr) {
-        self.lock_sign_in_limiter()
-            .record(&client, std::time::Instant::now());
-    }
-
-    fn lock_sign_in_limiter(&self) -> std::sync::MutexGuard<'_, RateLimiter<IpAddr>> {
-        self.sign_in_limiter
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 }

@@ -23,7 +23,7 @@ async fn health_and_plugins_enabled_per_site() {
     let (status, health) = kernel.get_json("/healthz").await;
     assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["plugins_loaded"], 4);
+    assert_eq!(health["plugins_loaded"], 5);
     assert_eq!(health["plugins_refused"], 0);
 
     let (status, acme) = kernel.get_json("/api/sites/acme/plugins").await;
@@ -43,7 +43,7 @@ async fn health_and_plugins_enabled_per_site() {
     );
 
     let (_, lab) = kernel.get_json("/api/sites/lab/plugins").await;
-    assert_eq!(lab.as_array().expect("list").len(), 4);
+    assert_eq!(lab.as_array().expect("list").len(), 5);
 
     let (_, sites) = kernel.get_json("/api/sites").await;
     assert_eq!(sites[0]["id"], "acme");
@@ -81,7 +81,7 @@ async fn a_refused_plugin_is_listed_with_its_reason_and_the_rest_still_run() {
         "{refused:?}"
     );
     assert!(
-        refused[1].contains("undeclared-import.toml: field `imports`: the component imports `tether:plugin/agent@0.1.0` which the manifest does not declare"),
+        refused[1].contains("undeclared-import.toml: field `imports`: the component imports `tether:plugin/agent@0.1.1` which the manifest does not declare"),
         "{refused:?}"
     );
     // The default site enables every loaded plugin.

@@ -2,9 +2,14 @@
 //! cookie token and a CSRF token, and looking up who is signed in.
 
 mod password;
+pub mod sign_in_limit;
 
-use std::sync::Arc;
-use std::time::Duration;
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use sign_in_limit::SignInLimits;
+use tokio::sync::Semaphore;
 
 pub use password::{hash_password, verify_password};
 
@@ -27,6 +32,12 @@ pub enum AccountError {
     Taken(String),
     #[error("wrong user name or password")]
     InvalidCredentials,
+    /// Too many failed sign-ins; try again after this many seconds.
+    #[error("too many sign-in attempts; try again in {0} seconds")]
+    TooManyAttempts(u64),
+    /// Every password check is busy (many sign-ins at once).
+    #[error("the server is busy checking other sign-ins; try again in a few seconds")]
+    Busy,
     #[error("not signed in, or the sign-in expired")]
     NotSignedIn,
     #[error(transparent)]
@@ -64,7 +75,15 @@ pub struct SignedIn {
 
 pub struct Accounts {
     storage: Arc<dyn Storage>,
+    limits: Mutex<SignInLimits>,
+    /// Password checks running at once: argon2 takes a core for tens of
+    /// milliseconds, so unbounded it is a lever to exhaust the CPU.
+    checks: Semaphore,
 }
+
+/// How long a sign-in waits for a free password check before it is told
+/// the server is busy.
+const CHECK_QUEUE_WAIT: Duration = Duration::from_secs(10);
 
 fn valid_username(name: &str) -> bool {
     (3..=64).contains(&name.len())
@@ -75,7 +94,12 @@ fn valid_username(name: &str) -> bool {
 
 impl Accounts {
     pub fn new(storage: Arc<dyn Storage>) -> Accounts {
-        Accounts { storage }
+        let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
+        Accounts {
+            storage,
+            limits: Mutex::new(SignInLimits::default()),
+            checks: Semaphore::new(cores),
+        }
     }
 
     pub async fn create(&self, spec: AccountSpec) -> Result<Account, AccountError> {
@@ -144,17 +168,29 @@ impl Accounts {
         Ok(self.storage.count_accounts().await?)
     }
 
-    /// Checks the password and opens a sign-in. Unknown users cost the same
-    /// time as wrong passwords, so user names cannot be probed.
-    pub async fn sign_in(&self, username: &str, password: &str) -> Result<SignedIn, AccountError> {
+    /// Checks the password and opens a sign-in for someone at `client`.
+    /// The attempt is counted before the check (see `sign_in_limit.rs`).
+    /// Unknown users cost the same time as wrong passwords, so user names
+    /// cannot be probed.
+    pub async fn sign_in(
+        &self,
+        username: &str,
+        password: &str,
+        client: IpAddr,
+    ) -> Result<SignedIn, AccountError> {
+        let reservation = self
+            .lock_limits()
+            .reserve(username, client, Instant::now())
+            .map_err(|wait| AccountError::TooManyAttempts(wait.as_secs().max(1)))?;
         let account = self.storage.account_by_username(username).await?;
-        let Some(account) = account else {
-            let _ = verify_password(password, password::DECOY_HASH);
+        let hash = account
+            .as_ref()
+            .map_or(password::DECOY_HASH.to_owned(), |a| a.password_hash.clone());
+        let right = self.check_password(password, hash).await?;
+        let Some(account) = account.filter(|_| right) else {
             return Err(AccountError::InvalidCredentials);
         };
-        if !verify_password(password, &account.password_hash) {
-            return Err(AccountError::InvalidCredentials);
-        }
+        self.lock_limits().succeeded(reservation);
         let token = random_token();
         let csrf_token = random_token();
         let expires_at = now_millis() + SIGN_IN_LIFETIME.as_millis() as Millis;
@@ -172,6 +208,26 @@ impl Accounts {
             account,
             expires_at,
         })
+    }
+
+    /// Verifies on a blocking thread, at most one check per core at once.
+    async fn check_password(&self, password: &str, hash: String) -> Result<bool, AccountError> {
+        let permit = tokio::time::timeout(CHECK_QUEUE_WAIT, self.checks.acquire())
+            .await
+            .map_err(|_| AccountError::Busy)?
+            .map_err(|_| AccountError::Busy)?;
+        let password = password.to_owned();
+        let right = tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+            .await
+            .unwrap_or(false);
+        drop(permit);
+        Ok(right)
+    }
+
+    fn lock_limits(&self) -> std::sync::MutexGuard<'_, SignInLimits> {
+        self.limits
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     /// The account behind a cookie token, with its CSRF token.
@@ -202,6 +258,8 @@ impl Accounts {
 mod tests {
     use super::*;
     use crate::storage::SqliteStorage;
+
+    const LOCALHOST: IpAddr = IpAddr::V4(std::net::Ipv4Addr::LOCALHOST);
 
     fn spec(username: &str, password: &str) -> AccountSpec {
         AccountSpec {
@@ -251,18 +309,21 @@ mod tests {
         ));
 
         assert_eq!(
-            accounts.sign_in("anna", "wrong password!").await.err(),
+            accounts
+                .sign_in("anna", "wrong password!", LOCALHOST)
+                .await
+                .err(),
             Some(AccountError::InvalidCredentials)
         );
         assert_eq!(
             accounts
-                .sign_in("nobody", "correct horse battery")
+                .sign_in("nobody", "correct horse battery", LOCALHOST)
                 .await
                 .err(),
             Some(AccountError::InvalidCredentials)
         );
         let signed_in = accounts
-            .sign_in("anna", "correct horse battery")
+            .sign_in("anna", "correct horse battery", LOCALHOST)
             .await
             .expect("signed in");
         let (who, web) = accounts

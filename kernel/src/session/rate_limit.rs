@@ -55,6 +55,15 @@ impl<K: Hash + Eq + Clone> RateLimiter<K> {
         self.attempts.entry(key.clone()).or_default().push_back(now);
     }
 
+    /// Takes back the attempt `key` made at `at` (it turned out not to count).
+    pub fn release(&mut self, key: &K, at: Instant) {
+        if let Some(times) = self.attempts.get_mut(key)
+            && let Some(position) = times.iter().rposition(|t| *t == at)
+        {
+            times.remove(position);
+        }
+    }
+
     /// [`RateLimiter::check`], then counts the attempt if it was allowed.
     pub fn attempt(&mut self, key: &K, now: Instant) -> Result<(), Duration> {
         self.check(key, now)?;

@@ -4,22 +4,21 @@
 //! `HttpOnly; SameSite=Strict`. Every state-changing REST call must also
 //! carry the sign-in's CSRF token in the `X-CSRF-Token` header.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, FromRequestParts, State};
+use axum::extract::{FromRequestParts, State};
 use axum::http::request::Parts;
 use axum_extra::extract::CookieJar;
 use axum_extra::extract::cookie::{Cookie, SameSite};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tether_protocol::ErrorCode;
 
 use super::extract::ApiJson;
 use crate::Kernel;
 use crate::accounts::{AccountError, SIGN_IN_LIFETIME};
 use crate::storage::{Account, WebSession};
+use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 
 pub const COOKIE: &str = "tether_session";
@@ -94,32 +93,14 @@ pub struct SignInBody {
 
 pub async fn sign_in(
     State(kernel): State<Arc<Kernel>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     jar: CookieJar,
     ApiJson(body): ApiJson<SignInBody>,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
-    kernel.check_sign_in(client.ip()).map_err(|wait| {
-        ApiError::new(
-            ErrorCode::RateLimited,
-            format!(
-                "too many sign-in attempts; try again in {} seconds",
-                wait.as_secs().max(1)
-            ),
-        )
-    })?;
-    let signed_in = match kernel
+    let signed_in = kernel
         .accounts
-        .sign_in(&body.username, &body.password)
-        .await
-    {
-        Ok(signed_in) => signed_in,
-        Err(error) => {
-            if error == AccountError::InvalidCredentials {
-                kernel.count_failed_sign_in(client.ip());
-            }
-            return Err(error.into());
-        }
-    };
+        .sign_in(&body.username, &body.password, client)
+        .await?;
     tracing::info!(csr = %signed_in.account.username, "signed in");
     let cookie = Cookie::build((COOKIE, signed_in.token))
         .http_only(true)

@@ -107,6 +107,9 @@ impl From<AccountError> for ApiError {
             AccountError::Invalid { .. } => ApiError::malformed(error.to_string()),
             AccountError::Taken(_) => ApiError::new(ErrorCode::Conflict, error.to_string()),
             AccountError::InvalidCredentials => ApiError::forbidden(error.to_string()),
+            AccountError::TooManyAttempts(_) | AccountError::Busy => {
+                ApiError::new(ErrorCode::RateLimited, error.to_string())
+            }
             AccountError::NotSignedIn => {
                 ApiError::new(ErrorCode::Unauthenticated, error.to_string())
             }

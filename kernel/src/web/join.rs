@@ -1,15 +1,15 @@
 //! Customers join a session by number (or link) with their display name.
 
-use std::net::SocketAddr;
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{ConnectInfo, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
 use super::extract::ApiJson;
 use crate::Kernel;
+use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 
 #[derive(Deserialize)]
@@ -31,12 +31,12 @@ fn number_from(input: &str) -> &str {
 
 pub async fn join(
     State(kernel): State<Arc<Kernel>>,
-    ConnectInfo(client): ConnectInfo<SocketAddr>,
+    ClientAddress(client): ClientAddress,
     ApiJson(body): ApiJson<JoinBody>,
 ) -> Result<Json<Value>, ApiError> {
     let joined = kernel
         .sessions
-        .join_customer(number_from(&body.session), &body.display_name, client.ip())
+        .join_customer(number_from(&body.session), &body.display_name, client)
         .await?;
     Ok(Json(json!({
         "session": joined.session,

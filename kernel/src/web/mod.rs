@@ -6,6 +6,7 @@
 mod admin;
 mod admin_sites;
 mod auth;
+pub mod client_address;
 pub mod error;
 mod extract;
 mod invite;
@@ -21,7 +22,9 @@ use std::sync::Arc;
 
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::http::{HeaderValue, header};
 use axum::routing::{get, post};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 pub use auth::{COOKIE, CSRF_HEADER};
 
@@ -30,11 +33,16 @@ use crate::Kernel;
 /// Largest REST request body.
 const MAX_BODY_BYTES: usize = 64 * 1024;
 
+/// The policy of every response that does not bring its own (REST
+/// answers, reports, errors): nothing may load, run or frame it.
+const DEFAULT_POLICY: &str =
+    "default-src 'none'; frame-ancestors 'none'; base-uri 'none'; form-action 'none'";
+
 /// The kernel's HTTP routes. Serve them with
 /// `into_make_service_with_connect_info::<SocketAddr>()`: sign-in and join
 /// attempts are limited per client address.
 pub fn router(kernel: Arc<Kernel>) -> Router {
-    Router::new()
+    let routes = Router::new()
         .route("/", get(ui::console))
         .route("/join", get(ui::customer))
         .route("/join/{number}", get(ui::customer))
@@ -71,5 +79,21 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
-        .with_state(kernel)
+        .with_state(kernel);
+    with_security_headers(routes)
+}
+
+/// The headers every response carries, whatever produced it (a handler, an
+/// extractor's refusal, a missing route). Pages and panels set their own
+/// CSP, framing rule and caching; these fill in what a response lacks.
+fn with_security_headers(router: Router) -> Router {
+    let header = |name, value: &'static str| {
+        SetResponseHeaderLayer::if_not_present(name, HeaderValue::from_static(value))
+    };
+    router
+        .layer(header(header::CONTENT_SECURITY_POLICY, DEFAULT_POLICY))
+        .layer(header(header::X_CONTENT_TYPE_OPTIONS, "nosniff"))
+        .layer(header(header::REFERRER_POLICY, "no-referrer"))
+        .layer(header(header::X_FRAME_OPTIONS, "DENY"))
+        .layer(header(header::CACHE_CONTROL, "no-store"))
 }

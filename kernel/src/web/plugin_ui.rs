@@ -51,9 +51,15 @@ pub async fn file(
     };
     let mime = mime_guess::from_path(&file).first_or_octet_stream();
     let mut response = file_response(bytes, mime.as_ref(), "no-cache");
-    response.headers_mut().insert(
+    let headers = response.headers_mut();
+    headers.insert(
         header::CONTENT_SECURITY_POLICY,
         HeaderValue::from_static(PANEL_POLICY),
+    );
+    // Panels are framed by the console, from this server only.
+    headers.insert(
+        header::X_FRAME_OPTIONS,
+        HeaderValue::from_static("SAMEORIGIN"),
     );
     response
 }

@@ -79,7 +79,17 @@ pub async fn admin() -> Response {
 /// `GET /assets/{file}`: the bundles; their names carry a content hash,
 /// so browsers may keep them.
 pub async fn asset(Path(file): Path<String>) -> Response {
-    match Assets::get(&format!("assets/{file}")) {
+    // One plain file name: a `..`, a slash or a backslash (even
+    // percent-encoded) would reach the pages above, served without their
+    // policy.
+    let plain = !file.is_empty()
+        && !file.starts_with('.')
+        && !file.contains(['/', '\\'])
+        && !file.chars().any(char::is_control);
+    match plain
+        .then(|| Assets::get(&format!("assets/{file}")))
+        .flatten()
+    {
         Some(content) => {
             let mime = content.metadata.mimetype().to_owned();
             file_response(

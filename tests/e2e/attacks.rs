@@ -1,0 +1,166 @@
+//! Attacks on a running kernel from outside, as an attacker on the network
+//! or on the customer's machine would try them. Each test is named after
+//! what it tries, and each failed against the kernel before its fix.
+
+use futures_util::future::join_all;
+use serde_json::json;
+use tether_tests::fixture_manifests;
+use tether_tests::kernel_process::{KernelProcess, TestAccount};
+
+const PASSWORD: &str = "correct horse battery";
+
+/// A kernel behind a reverse proxy on the loopback address, so a test can
+/// speak for many client addresses through `X-Forwarded-For`.
+fn kernel_behind_a_proxy(extra: &str) -> KernelProcess {
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let config = format!("[sites.default]\nname = \"Default\"\nplugins = []\n{extra}");
+    let stopped = KernelProcess::configure(&fixture_manifests(), &config, &accounts);
+    stopped.edit_config(|text| {
+        text.replacen(
+            "[server]\n",
+            "[server]\ntrusted_proxies = [\"127.0.0.1/32\"]\n",
+            1,
+        )
+    });
+    stopped.launch()
+}
+
+/// A sign-in as if from `client`, through the trusted proxy.
+async fn sign_in_from(kernel: &KernelProcess, client: &str, password: &str) -> u16 {
+    reqwest::Client::new()
+        .post(kernel.url("/api/auth/signin"))
+        .header("x-forwarded-for", client)
+        .json(&json!({ "username": "anna", "password": password }))
+        .send()
+        .await
+        .expect("request")
+        .status()
+        .as_u16()
+}
+
+#[tokio::test]
+async fn a_hundred_password_guesses_at_once_get_no_more_checks_than_the_limit() {
+    let kernel = kernel_behind_a_proxy("");
+    let guesses = (0..100).map(|n| {
+        let kernel = &kernel;
+        async move {
+            // One guess among them is right: it must not get through either
+            // once the limit is used up.
+            let password = if n == 99 { PASSWORD } else { "guess" };
+            sign_in_from(kernel, "198.51.100.1", password).await
+        }
+    });
+    let statuses = join_all(guesses).await;
+    let checked = statuses.iter().filter(|s| **s != 429).count();
+    let limited = statuses.iter().filter(|s| **s == 429).count();
+    assert!(
+        checked <= 10,
+        "{checked} guesses were checked: {statuses:?}"
+    );
+    assert_eq!(checked + limited, 100, "{statuses:?}");
+    // The real user elsewhere is not locked out by it.
+    assert_eq!(sign_in_from(&kernel, "203.0.113.5", PASSWORD).await, 200);
+}
+
+#[tokio::test]
+async fn guessing_one_password_from_many_addresses_is_limited_but_the_users_own_address_is_not() {
+    let kernel = kernel_behind_a_proxy("");
+    // Anna signs in from her office once.
+    assert_eq!(sign_in_from(&kernel, "203.0.113.5", PASSWORD).await, 200);
+    // A botnet: each address guesses once.
+    let mut statuses = Vec::new();
+    for n in 0..110u32 {
+        let address = format!("10.{}.{}.{}", n / 65536, (n / 256) % 256, n % 256);
+        statuses.push(sign_in_from(&kernel, &address, "guess").await);
+    }
+    let checked = statuses.iter().filter(|s| **s == 403).count();
+    assert_eq!(checked, 100, "{statuses:?}");
+    assert!(statuses[100..].iter().all(|s| *s == 429), "{statuses:?}");
+    // A new address is refused even with the right password...
+    assert_eq!(sign_in_from(&kernel, "192.0.2.77", PASSWORD).await, 429);
+    // ...but Anna's office still gets in.
+    assert_eq!(sign_in_from(&kernel, "203.0.113.5", PASSWORD).await, 200);
+}
+
+#[tokio::test]
+async fn forwarded_addresses_from_an_untrusted_peer_are_ignored() {
+    // No trusted proxy: every guess counts against the connection's own
+    // address, whatever X-Forwarded-For claims.
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let kernel = KernelProcess::configure(
+        &fixture_manifests(),
+        "[sites.default]\nname = \"Default\"\nplugins = []\n",
+        &accounts,
+    )
+    .launch();
+    for n in 0..10 {
+        let status = sign_in_from(&kernel, &format!("198.51.100.{n}"), "guess").await;
+        assert_eq!(status, 403);
+    }
+    assert_eq!(sign_in_from(&kernel, "198.51.100.200", "guess").await, 429);
+}
+
+async fn get(kernel: &KernelProcess, path: &str) -> reqwest::Response {
+    reqwest::Client::new()
+        .get(kernel.url(path))
+        .send()
+        .await
+        .expect("request")
+}
+
+#[tokio::test]
+async fn asset_paths_that_climb_to_a_page_serve_nothing() {
+    let kernel = kernel_behind_a_proxy("");
+    for path in [
+        "/assets/%2e%2e%2findex.html",
+        "/assets/..%2fadmin.html",
+        "/assets/%2e%2e%2fjoin.html",
+        "/assets/..%5cindex.html",
+        "/assets/.hidden",
+    ] {
+        let response = get(&kernel, path).await;
+        assert_eq!(response.status().as_u16(), 404, "{path}");
+        let body = response.text().await.expect("body");
+        assert!(!body.contains("<html"), "{path} served a page: {body}");
+    }
+}
+
+#[tokio::test]
+async fn every_response_carries_the_security_headers() {
+    let kernel = kernel_behind_a_proxy("");
+    for path in [
+        "/",
+        "/join",
+        "/admin",
+        "/healthz",
+        "/api/plugins",
+        "/api/auth/me",
+        "/api/sessions/123456789/report",
+        "/no/such/route",
+        "/assets/%2e%2e%2findex.html",
+        "/plugin-ui/echo/none.html",
+    ] {
+        let response = get(&kernel, path).await;
+        let headers = response.headers();
+        let header = |name: &str| {
+            headers
+                .get(name)
+                .and_then(|v| v.to_str().ok())
+                .unwrap_or_default()
+                .to_owned()
+        };
+        let policy = header("content-security-policy");
+        assert!(
+            policy.contains("frame-ancestors 'none'"),
+            "{path}: CSP {policy:?}"
+        );
+        assert_eq!(header("x-content-type-options"), "nosniff", "{path}");
+        assert_eq!(header("referrer-policy"), "no-referrer", "{path}");
+        assert_eq!(header("x-frame-options"), "DENY", "{path}");
+        assert!(
+            !header("cache-control").contains("immutable"),
+            "{path}: {}",
+            header("cache-control")
+        );
+    }
+}
