@@ -4,6 +4,7 @@
 
 use futures_util::future::join_all;
 use serde_json::json;
+use tether_tests::clients::WsClient;
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 
@@ -163,4 +164,62 @@ async fn every_response_carries_the_security_headers() {
             header("cache-control")
         );
     }
+}
+
+#[tokio::test]
+async fn a_rebound_host_name_cannot_open_a_websocket() {
+    let kernel = kernel_behind_a_proxy("");
+    let anna = tether_tests::clients::Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    // A page on attacker.example whose name now resolves to the kernel:
+    // the browser sends the attacker's name as both Host and Origin.
+    let port = kernel.base_url.rsplit(':').next().expect("port");
+    let host = format!("attacker.example:{port}");
+    let origin = format!("http://{host}");
+    let refused = WsClient::connect_with_headers(
+        &kernel.ws_url("/ws/console"),
+        &[
+            ("host", &host),
+            ("origin", &origin),
+            ("cookie", &anna.cookie),
+        ],
+    )
+    .await
+    .err();
+    assert_eq!(refused, Some(403));
+    // The public address itself still may.
+    assert!(
+        WsClient::connect(
+            &kernel.ws_url("/ws/console"),
+            Some(&kernel.base_url),
+            Some(&anna.cookie)
+        )
+        .await
+        .is_ok()
+    );
+}
+
+#[tokio::test]
+async fn listing_sites_tells_strangers_nothing_and_csrs_only_their_own() {
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let kernel = KernelProcess::configure(
+        &fixture_manifests(),
+        "[sites.default]\nname = \"Default\"\nplugins = []\n\n[sites.acme-secret-client]\nname = \"Acme (confidential)\"\nplugins = []\n",
+        &accounts,
+    )
+    .launch();
+    let stranger = get(&kernel, "/api/sites").await;
+    assert_eq!(stranger.status().as_u16(), 401);
+    assert!(
+        !stranger.text().await.expect("body").contains("Acme"),
+        "a stranger learns of the other site"
+    );
+    let anna = tether_tests::clients::Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    let listed = anna.get("/api/sites").await;
+    assert_eq!(listed.status, 200);
+    assert!(!listed.text.contains("Acme"), "{}", listed.text);
+    assert_eq!(listed.body[0]["id"], "default");
 }

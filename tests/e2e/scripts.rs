@@ -448,3 +448,30 @@ async fn runs_in_two_sessions_at_once_are_independent() {
     assert!(!report(&first).await.contains("from-bob"));
     assert!(!report(&second).await.contains("from-anna"));
 }
+
+#[tokio::test]
+async fn probing_script_names_does_not_reveal_another_csrs_draft() {
+    let kernel = start_kernel();
+    let (anna, bob, lee) = (
+        signed_in(&kernel, "anna").await,
+        signed_in(&kernel, "bob").await,
+        signed_in(&kernel, "lee").await,
+    );
+    command(&lee, "categories.set", json!({ "categories": ["Network"] })).await;
+    add(&anna, "Reset payroll VPN", "echo draft", None, false).await;
+    // Bob guesses the name: adding it is not refused, so the guess tells
+    // him nothing; his own list shows his script only.
+    add(&bob, "reset payroll vpn", "echo mine", None, false).await;
+    let list = command(&bob, "library.list", json!({})).await;
+    assert_eq!(names(&list), ["reset payroll vpn"]);
+    // Anna's own names stay unique for her.
+    let again = command(
+        &anna,
+        "library.add",
+        json!({ "name": "RESET PAYROLL VPN", "category": "Network",
+                "script": upload("run.sh", b"echo") }),
+    )
+    .await;
+    assert_eq!(again.status, 422, "{}", again.text);
+    assert!(again.text.contains("already exists"), "{}", again.text);
+}

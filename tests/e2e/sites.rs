@@ -140,7 +140,8 @@ async fn an_admin_edits_the_site_it_applies_at_once_and_survives_a_restart() {
     assert_eq!(refused.status, 409, "{}", refused.text);
     assert_eq!(refused.body["code"], "limit");
 
-    // The public listing agrees; the other site is untouched.
+    // The listing agrees, and tells Anna of her own site only; the other
+    // site is untouched.
     let listed = anna.get("/api/sites").await;
     let default = listed
         .body
@@ -152,6 +153,7 @@ async fn an_admin_edits_the_site_it_applies_at_once_and_survives_a_restart() {
         .clone();
     assert_eq!(default["name"], "Default support");
     assert_eq!(default["plugins"], json!(["panics"]));
+    assert_eq!(ids(&listed.body), ["default"]);
     let olga = sign_in(&kernel, "olga").await;
     let other = olga.get("/api/admin/site").await.body;
     assert_eq!(other["id"], "other");
@@ -172,7 +174,11 @@ async fn an_admin_edits_the_site_it_applies_at_once_and_survives_a_restart() {
     assert_eq!(new_session(&kernel, &anna).await.1, "multi");
     assert_eq!(echo(&anna).await.0, 403);
     let listed = anna.get("/api/sites").await;
-    assert_eq!(ids(&listed.body), ["default", "lab", "other"]);
+    assert_eq!(ids(&listed.body), ["default"]);
+    assert_eq!(
+        kernel.get_json("/api/sites/lab/plugins").await,
+        (200, json!([]))
+    );
     let log = std::fs::read_to_string(kernel.log_path()).expect("log");
     assert!(
         log.lines()

@@ -208,16 +208,26 @@ impl WsClient {
         origin: Option<&str>,
         cookie: Option<&str>,
     ) -> Result<WsClient, u16> {
+        let headers: Vec<(&str, &str)> = [("origin", origin), ("cookie", cookie)]
+            .into_iter()
+            .filter_map(|(name, value)| Some((name, value?)))
+            .collect();
+        WsClient::connect_with_headers(url, &headers).await
+    }
+
+    /// Connects sending `headers` (replacing what the library would send,
+    /// `host` included): for attacks that forge them.
+    pub async fn connect_with_headers(
+        url: &str,
+        headers: &[(&str, &str)],
+    ) -> Result<WsClient, u16> {
         let mut request = url.into_client_request().expect("valid URL");
-        if let Some(origin) = origin {
-            request
-                .headers_mut()
-                .insert("origin", origin.parse().expect("header"));
-        }
-        if let Some(cookie) = cookie {
-            request
-                .headers_mut()
-                .insert("cookie", cookie.parse().expect("header"));
+        for (name, value) in headers {
+            request.headers_mut().insert(
+                tokio_tungstenite::tungstenite::http::HeaderName::from_bytes(name.as_bytes())
+                    .expect("header name"),
+                value.parse().expect("header"),
+            );
         }
         // No Nagle, as the kernel's own clients: replies are not held back.
         match connect_async_with_config(request, None, true).await {

@@ -10,6 +10,7 @@ use serde_json::json;
 
 use crate::Kernel;
 use crate::plugin_host::LoadedPlugin;
+use crate::web::auth::SignedIn;
 
 #[derive(Serialize)]
 pub struct PluginSummary {
@@ -83,12 +84,17 @@ pub async fn all_plugins(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::
     Json(json!({ "loaded": loaded, "refused": kernel.refused }))
 }
 
-/// Every site with the ids of the plugins it enables.
-pub async fn sites(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::Value> {
+/// The signed-in CSR's site with the ids of the plugins it enables. Other
+/// sites are not listed: their names are theirs to know.
+pub async fn sites(
+    State(kernel): State<Arc<Kernel>>,
+    SignedIn { account, .. }: SignedIn,
+) -> Json<serde_json::Value> {
     let sites: Vec<serde_json::Value> = kernel
         .sites
         .snapshot()
         .iter()
+        .filter(|site| site.id == account.site)
         .map(|site| {
             let enabled: Vec<&str> = kernel
                 .plugins

@@ -1,7 +1,10 @@
 //! The script library in the plugin's site-scoped store:
 //! `script/<id>` (the record), `file/<id>/script` and `file/<id>/input`
-//! (the files' bytes), `name/<lower-case name>` (the id: names are unique),
-//! and `categories` (the site admin's list).
+//! (the files' bytes) and `categories` (the site admin's list).
+//!
+//! A name is unique among the scripts its author can see (the published
+//! ones and their own): checking against anyone's unpublished script would
+//! tell other CSRs that it exists.
 
 use base64::Engine;
 use serde::Deserialize;
@@ -140,15 +143,22 @@ pub struct NewScript {
     pub input: Option<Upload>,
 }
 
-/// Checks the name is free (another script than `except` may not use it).
+/// Checks that no script `author` can see, other than `except`, has the
+/// name already.
 fn check_name_free(
     name: &str,
+    author: &str,
     except: Option<&str>,
     errors: &mut Invalid,
 ) -> Result<(), PluginError> {
-    if let Some(owner) = host::store::get(&model::name_key(name))? {
-        let owner = String::from_utf8_lossy(&owner).into_owned();
-        if Some(owner.as_str()) != except && load(&owner)?.is_some() {
+    for key in host::store::list_keys("script/")? {
+        let Some(script) = host::store::get_json::<Script>(&key)? else {
+            continue;
+        };
+        if Some(script.id.as_str()) != except
+            && model::visible_to(&script, author)
+            && model::same_name(&script.name, name)
+        {
             errors.add(
                 "name",
                 format!(
@@ -156,6 +166,7 @@ fn check_name_free(
                     name.trim()
                 ),
             );
+            break;
         }
     }
     Ok(())
@@ -164,7 +175,7 @@ fn check_name_free(
 pub fn add(account: &Account, new: NewScript) -> Result<Script, PluginError> {
     let mut errors = Invalid::default();
     model::check_name(&new.name, &mut errors);
-    check_name_free(&new.name, None, &mut errors)?;
+    check_name_free(&new.name, &account.username, None, &mut errors)?;
     model::check_category(&new.category, &categories()?, &mut errors);
     model::check_description(&new.description, &mut errors);
     let script_bytes = new.script.decode("script", &mut errors);
@@ -206,7 +217,6 @@ pub fn add(account: &Account, new: NewScript) -> Result<Script, PluginError> {
     if let Some(bytes) = &input_bytes {
         host::store::set(&format!("file/{id}/input"), bytes)?;
     }
-    host::store::set(&model::name_key(&script.name), id.as_bytes())?;
     host::store::set_json(&format!("script/{id}"), &script)?;
     Ok(script)
 }
@@ -237,7 +247,7 @@ pub fn update(account: &Account, changes: Changes) -> Result<Script, PluginError
     let mut errors = Invalid::default();
     if let Some(name) = &changes.name {
         model::check_name(name, &mut errors);
-        check_name_free(name, Some(&script.id), &mut errors)?;
+        check_name_free(name, &account.username, Some(&script.id), &mut errors)?;
     }
     if let Some(category) = &changes.category {
         model::check_category(category, &categories()?, &mut errors);
@@ -281,9 +291,7 @@ pub fn update(account: &Account, changes: Changes) -> Result<Script, PluginError
         script.input_file = None;
     }
     if let Some(name) = changes.name {
-        host::store::delete(&model::name_key(&script.name))?;
         script.name = name.trim().to_owned();
-        host::store::set(&model::name_key(&script.name), id.as_bytes())?;
     }
     if let Some(category) = changes.category {
         script.category = category;
@@ -308,7 +316,6 @@ pub fn delete(account: &Account, id: &str, confirmed: bool) -> Result<(), Plugin
         )));
     }
     host::store::delete(&format!("script/{id}"))?;
-    host::store::delete(&model::name_key(&script.name))?;
     host::store::delete(&format!("file/{id}/script"))?;
     host::store::delete(&format!("file/{id}/input"))?;
     Ok(())

@@ -99,22 +99,10 @@ pub fn check_file(field: &'static str, file_name: &str, size: usize, errors: &mu
     }
 }
 
-/// The key under which a name is reserved: names are unique per site
-/// regardless of case.
-pub fn name_key(name: &str) -> String {
-    let folded: String = name.trim().to_lowercase();
-    // Keys are at most 256 bytes; long names are kept apart by a hash.
-    if folded.len() <= 200 {
-        format!("name/{folded}")
-    } else {
-        format!("name/#{:016x}", fnv1a(folded.as_bytes()))
-    }
-}
-
-fn fnv1a(bytes: &[u8]) -> u64 {
-    bytes.iter().fold(0xcbf29ce484222325u64, |hash, byte| {
-        (hash ^ u64::from(*byte)).wrapping_mul(0x100000001b3)
-    })
+/// Whether two names are the same to people: case and surrounding space
+/// do not count.
+pub fn same_name(a: &str, b: &str) -> bool {
+    a.trim().to_lowercase() == b.trim().to_lowercase()
 }
 
 /// Who may see a script: everyone on the site when published, else only
@@ -175,8 +163,8 @@ mod tests {
     }
 
     #[test]
-    fn names_are_unique_regardless_of_case() {
-        assert_eq!(name_key(" Backup "), name_key("BACKUP"));
-        assert!(name_key(&"x".repeat(300)).len() < 256);
+    fn names_are_the_same_regardless_of_case() {
+        assert!(same_name(" Backup ", "BACKUP"));
+        assert!(!same_name("Backup", "Backup 2"));
     }
 }

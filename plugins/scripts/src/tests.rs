@@ -318,3 +318,32 @@ fn a_denied_run_runs_nothing() {
     assert_eq!(reply["status"], "denied");
     assert!(harness.agent_calls().is_empty());
 }
+
+#[test]
+fn another_csrs_unpublished_script_name_is_not_confirmed() {
+    let harness = harness();
+    add(&harness, "anna", "Reset VPN", false).expect("added");
+    // Bob cannot see Anna's draft, so its name is not taken for him: a
+    // refusal would tell him it exists.
+    add(&harness, "bob", "reset vpn", false).expect("Bob's own draft");
+    // Anna's own names stay unique for her, drafts included.
+    let mine = add(&harness, "anna", "RESET VPN", true).expect_err("duplicate of her own");
+    assert_eq!(
+        mine.message(),
+        "name: a script named `RESET VPN` already exists on this site"
+    );
+    // Once Bob publishes his, everyone sees it, and it is taken for all.
+    let list = harness
+        .command_as::<Scripts>(&account("bob", false), "library.list", Value::Null)
+        .expect("list");
+    let id = list[0]["id"].as_str().expect("id").to_owned();
+    harness
+        .command_as::<Scripts>(
+            &account("bob", false),
+            "library.update",
+            json!({ "id": id, "published": true }),
+        )
+        .expect("published");
+    let taken = add(&harness, "carl", "Reset VPN", false).expect_err("taken");
+    assert!(taken.message().contains("already exists"), "{taken:?}");
+}
