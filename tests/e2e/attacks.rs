@@ -3,8 +3,8 @@
 //! what it tries, and each failed against the kernel before its fix.
 
 use futures_util::future::join_all;
-use serde_json::json;
-use tether_tests::clients::WsClient;
+use serde_json::{Value, json};
+use tether_tests::clients::{Csr, Customer, StartedSession, TestAgent, WsClient};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 
@@ -169,7 +169,7 @@ async fn every_response_carries_the_security_headers() {
 #[tokio::test]
 async fn a_rebound_host_name_cannot_open_a_websocket() {
     let kernel = kernel_behind_a_proxy("");
-    let anna = tether_tests::clients::Csr::sign_in(&kernel, "anna", PASSWORD)
+    let anna = Csr::sign_in(&kernel, "anna", PASSWORD)
         .await
         .expect("signs in");
     // A page on attacker.example whose name now resolves to the kernel:
@@ -215,11 +215,122 @@ async fn listing_sites_tells_strangers_nothing_and_csrs_only_their_own() {
         !stranger.text().await.expect("body").contains("Acme"),
         "a stranger learns of the other site"
     );
-    let anna = tether_tests::clients::Csr::sign_in(&kernel, "anna", PASSWORD)
+    let anna = Csr::sign_in(&kernel, "anna", PASSWORD)
         .await
         .expect("signs in");
     let listed = anna.get("/api/sites").await;
     assert_eq!(listed.status, 200);
     assert!(!listed.text.contains("Acme"), "{}", listed.text);
     assert_eq!(listed.body[0]["id"], "default");
+}
+
+/// Anna's session on a site with the echo fixture, Bob assisting, Carl
+/// joined with a test agent.
+struct Shared {
+    _kernel: KernelProcess,
+    anna: StartedSession,
+    bob: WsClient,
+    bob_id: String,
+    customer: Customer,
+    agent: TestAgent,
+}
+
+async fn shared_session() -> Shared {
+    let accounts = [
+        TestAccount::csr("anna", "Anna Berg", "default"),
+        TestAccount::csr("bob", "Bo Lind", "default"),
+    ];
+    let config = "[sessions]\njoin_attempts_per_minute = 1000\nconsent_timeout_secs = 5\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n";
+    let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
+    let anna = StartedSession::start(&kernel, "anna").await;
+    let bob_csr = Csr::sign_in(&kernel, "bob", PASSWORD)
+        .await
+        .expect("signs in");
+    let mut bob = bob_csr.console(&kernel).await;
+    let assisted = bob
+        .ok("session.assist", json!({ "session": anna.number }))
+        .await;
+    let bob_id = assisted["participant"]
+        .as_str()
+        .expect("participant")
+        .to_owned();
+    let customer = Customer::join(&kernel, &anna.number, "Carl").await;
+    let agent = TestAgent::start(&kernel, &customer.token, &["sysinfo.collect"]).await;
+    Shared {
+        _kernel: kernel,
+        anna,
+        bob,
+        bob_id,
+        customer,
+        agent,
+    }
+}
+
+fn echo(number: &str, name: &str, customer: &str) -> Value {
+    json!({ "session": number, "plugin": "echo", "name": name,
+            "payload": { "session": number, "participant": customer,
+                         "capability": "sysinfo.collect", "input": {} } })
+}
+
+#[tokio::test]
+async fn a_new_host_cannot_use_what_the_customer_allowed_the_previous_one() {
+    let mut s = shared_session().await;
+    let (number, carl) = (s.anna.number.clone(), s.customer.participant.clone());
+    let ask = s
+        .anna
+        .console
+        .send_request("plugin.command", echo(&number, "ask-consent", &carl))
+        .await;
+    let prompt = s.customer.answer_prompt(true).await;
+    assert!(
+        prompt["text"]
+            .as_str()
+            .expect("text")
+            .starts_with("Anna Berg"),
+        "{prompt}"
+    );
+    assert_eq!(s.anna.console.reply_to(ask).await["body"], "granted");
+    s.anna
+        .console
+        .ok("plugin.command", echo(&number, "call-agent", &carl))
+        .await;
+    assert_eq!(s.agent.calls().len(), 1);
+
+    s.anna
+        .console
+        .ok(
+            "session.pass_control",
+            json!({ "session": number, "to": s.bob_id }),
+        )
+        .await;
+    // Bob is host now; Carl allowed Anna, not him.
+    let (code, message) = s
+        .bob
+        .refused("plugin.command", echo(&number, "call-agent", &carl))
+        .await;
+    assert_eq!(code, "forbidden");
+    assert!(message.contains("no consent"), "{message}");
+    assert_eq!(
+        s.agent.calls().len(),
+        1,
+        "the agent must not see Bob's call"
+    );
+    // Asked by Bob, in Bob's name, it works.
+    let ask = s
+        .bob
+        .send_request("plugin.command", echo(&number, "ask-consent", &carl))
+        .await;
+    let prompt = s.customer.answer_prompt(true).await;
+    assert!(
+        prompt["text"]
+            .as_str()
+            .expect("text")
+            .starts_with("Bo Lind"),
+        "{prompt}"
+    );
+    assert_eq!(s.bob.reply_to(ask).await["body"], "granted");
+    s.bob
+        .ok("plugin.command", echo(&number, "call-agent", &carl))
+        .await;
+    assert_eq!(s.agent.calls().len(), 2);
 }

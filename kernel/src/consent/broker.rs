@@ -20,6 +20,14 @@ pub enum RevokeError {
     Storage(#[from] StorageError),
 }
 
+/// Who is involved in a consent request the granter allowed.
+struct Asking {
+    /// The host participant: the CSR the consent text names.
+    host: String,
+    host_name: String,
+    customer_name: String,
+}
+
 impl Sessions {
     /// Asks the customer and waits for the answer or the timeout, if the
     /// granter allows asking.
@@ -29,7 +37,11 @@ impl Sessions {
         request: ConsentRequest,
     ) -> Result<ConsentOutcome, ConsentError> {
         let number = request.session.clone();
-        let (host_name, customer_name) = self.ask_facts(scope, &request)?;
+        let Asking {
+            host,
+            host_name,
+            customer_name,
+        } = self.ask_facts(scope, &request)?;
 
         let id = short_id("consent");
         let answered = self.consent.open_prompt(&id, &number, &request.customer);
@@ -84,6 +96,7 @@ impl Sessions {
                     id: short_id("grant"),
                     session: number.clone(),
                     customer: request.customer.clone(),
+                    asked_by: host.clone(),
                     plugin: scope.plugin.clone(),
                     capability: name.as_str().to_owned(),
                     granted_at: now,
@@ -171,10 +184,13 @@ impl Sessions {
         &self,
         scope: &PluginScope,
         request: &ConsentRequest,
-    ) -> Result<(String, String), ConsentError> {
+    ) -> Result<Asking, ConsentError> {
         let (session_on_site, target, host, customer) = self
             .with_live(&request.session, |s| {
-                let host = s.host().map(|h| h.display_name.clone()).unwrap_or_default();
+                let host = s
+                    .host()
+                    .map(|h| (h.id.to_string(), h.display_name.clone()))
+                    .unwrap_or_default();
                 let participant = s.participant(&request.customer);
                 let customer = participant
                     .map(|p| p.display_name.clone())
@@ -193,7 +209,7 @@ impl Sessions {
                 };
                 Ok((s.site == scope.site, target, host, customer))
             })
-            .unwrap_or((false, Target::Unknown, String::new(), String::new()));
+            .unwrap_or((false, Target::Unknown, Default::default(), String::new()));
         let facts = AskFacts {
             declared: request.declared,
             site_enables: self.site_enables(scope),
@@ -201,7 +217,11 @@ impl Sessions {
             target,
         };
         granter::may_ask(facts)
-            .map(|()| (host, customer))
+            .map(|()| Asking {
+                host: host.0,
+                host_name: host.1,
+                customer_name: customer,
+            })
             .map_err(|refusal| match refusal {
                 Refusal::Undeclared => ConsentError::UndeclaredCapability(
                     request

@@ -9,6 +9,8 @@ use crate::storage::{GrantRecord, Millis};
 pub struct GrantScope<'a> {
     pub session: &'a str,
     pub customer: &'a str,
+    /// The session's host now: a grant covers the CSR who asked for it only.
+    pub host: &'a str,
     pub plugin: &'a str,
     pub capability: Capability,
 }
@@ -22,6 +24,7 @@ pub fn live_grant<'g>(
     grants.iter().find(|g| {
         g.session == scope.session
             && g.customer == scope.customer
+            && g.asked_by == scope.host
             && g.plugin == scope.plugin
             && g.capability == scope.capability.as_str()
             && g.revoked_at.is_none()
@@ -43,6 +46,7 @@ mod tests {
             id: id.into(),
             session: "123456789".into(),
             customer: "c1".into(),
+            asked_by: "anna".into(),
             plugin: plugin.into(),
             capability: Capability::SysinfoCollect.as_str().into(),
             granted_at: 0,
@@ -55,6 +59,7 @@ mod tests {
         GrantScope {
             session: "123456789",
             customer: "c1",
+            host: "anna",
             plugin,
             capability: Capability::SysinfoCollect,
         }
@@ -81,5 +86,11 @@ mod tests {
             ..scope("scripts")
         };
         assert!(live_grant(&grants, other_customer, 0).is_none());
+        // After control passed, Bob's work is not what the customer allowed.
+        let other_host = GrantScope {
+            host: "bob",
+            ..scope("scripts")
+        };
+        assert!(live_grant(&grants, other_host, 0).is_none());
     }
 }

@@ -128,6 +128,7 @@ mod tests {
             id: id.into(),
             session: "111111111".into(),
             customer: customer.into(),
+            asked_by: "anna".into(),
             plugin: "scripts".into(),
             capability: Capability::ScriptRun.as_str().into(),
             granted_at: 0,
@@ -140,6 +141,7 @@ mod tests {
         GrantScope {
             session: "111111111",
             customer,
+            host: "anna",
             plugin: "scripts",
             capability: Capability::ScriptRun,
         }

@@ -175,9 +175,10 @@ impl Sessions {
     /// display name.
     fn call_facts(&self, scope: &PluginScope, call: &AgentCall) -> Result<String, AgentError> {
         let site_enables = self.site_enables(scope);
-        let (session_on_site, target, name) = self
+        let (session_on_site, target, name, host) = self
             .with_live(&call.session, |s| {
                 let on_site = s.site == scope.site;
+                let host = s.host().map(|h| h.id.to_string()).unwrap_or_default();
                 let target = s.participant(&call.participant);
                 let name = target.map(|p| p.display_name.clone()).unwrap_or_default();
                 let target = match target {
@@ -190,13 +191,14 @@ impl Sessions {
                             .map(|offered| offered.contains(&call.capability)),
                     },
                 };
-                Ok((on_site, target, name))
+                Ok((on_site, target, name, host))
             })
-            .unwrap_or((false, Target::Unknown, String::new()));
+            .unwrap_or((false, Target::Unknown, String::new(), String::new()));
         let grant_live = self.consent.covers(
             GrantScope {
                 session: &call.session,
                 customer: &call.participant,
+                host: &host,
                 plugin: &scope.plugin,
                 capability: call.capability,
             },

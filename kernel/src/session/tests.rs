@@ -19,6 +19,8 @@ struct Fixture {
     sessions: Arc<Sessions>,
     storage: Arc<dyn Storage>,
     number: String,
+    /// The host's participant id.
+    host: String,
     customer: String,
     _dir: tempfile::TempDir,
 }
@@ -66,7 +68,8 @@ async fn fixture() -> Fixture {
         })
         .await
         .expect("account");
-    let number = sessions.start(&account).await.expect("started").session;
+    let started = sessions.start(&account).await.expect("started");
+    let (number, host) = (started.session, started.participant);
     let customer = sessions
         .join_customer(&number, "Carl", "127.0.0.1".parse().expect("ip"))
         .await
@@ -76,6 +79,7 @@ async fn fixture() -> Fixture {
         sessions,
         storage,
         number: number.to_string(),
+        host: host.to_string(),
         customer: customer.to_string(),
         _dir: dir,
     }
@@ -104,6 +108,7 @@ async fn grant(f: &Fixture, plugin: &str, expires_at: Option<i64>) {
         id: crate::token::short_id("grant"),
         session: f.number.clone(),
         customer: f.customer.clone(),
+        asked_by: f.host.clone(),
         plugin: plugin.into(),
         capability: Capability::SysinfoCollect.as_str().into(),
         granted_at: now_millis(),

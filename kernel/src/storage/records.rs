@@ -132,6 +132,9 @@ pub struct GrantRecord {
     pub id: String,
     pub session: String,
     pub customer: String,
+    /// The host participant whose request the customer allowed; the grant
+    /// covers that CSR's work only.
+    pub asked_by: String,
     pub plugin: String,
     pub capability: String,
     pub granted_at: Millis,

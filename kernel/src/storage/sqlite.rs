@@ -122,6 +122,7 @@ fn grant(row: SqliteRow) -> Result<GrantRecord, sqlx::Error> {
         id: row.try_get("id")?,
         session: row.try_get("session")?,
         customer: row.try_get("customer")?,
+        asked_by: row.try_get("asked_by")?,
         plugin: row.try_get("plugin")?,
         capability: row.try_get("capability")?,
         granted_at: row.try_get("granted_at")?,
@@ -433,12 +434,13 @@ impl Storage for SqliteStorage {
 
     async fn insert_grant(&self, g: GrantRecord) -> Result<(), StorageError> {
         sqlx::query(
-            "INSERT INTO consent_grants (id, session, customer, plugin, capability, granted_at, expires_at, revoked_at)
-             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+            "INSERT INTO consent_grants (id, session, customer, asked_by, plugin, capability, granted_at, expires_at, revoked_at)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
         )
         .bind(&g.id)
         .bind(&g.session)
         .bind(&g.customer)
+        .bind(&g.asked_by)
         .bind(&g.plugin)
         .bind(&g.capability)
         .bind(g.granted_at)
