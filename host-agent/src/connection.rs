@@ -25,6 +25,12 @@ use crate::resume::{ResumeStore, SavedSession};
 
 /// How long the agent keeps trying to reach the kernel after losing it.
 const RECONNECT_FOR: Duration = Duration::from_secs(10 * 60);
+/// Progress lines that come at once go out as one message, joined until it
+/// reaches this many bytes...
+const PROGRESS_BATCH_BYTES: usize = 8 * 1024;
+/// ...and at most one such message per call this often: the kernel
+/// refuses a connection's messages beyond a steady rate.
+const PROGRESS_PACE: Duration = Duration::from_millis(100);
 
 /// How the agent proves who it is.
 pub enum Start {
@@ -435,17 +441,24 @@ impl Served<'_> {
             // the result.
             let outcome = loop {
                 tokio::select! {
-                    Some(text) = progress_rx.recv() => {
+                    Some(first) = progress_rx.recv() => {
+                        let text = batch(first, &mut progress_rx);
                         let _ = done.send(Done::Progress { call: id.clone(), text });
+                        tokio::select! {
+                            () = tokio::time::sleep(PROGRESS_PACE) => {}
+                            outcome = &mut work => break outcome,
+                        }
                     }
                     outcome = &mut work => break outcome,
                 }
             };
-            while let Ok(text) = progress_rx.try_recv() {
+            while let Ok(first) = progress_rx.try_recv() {
+                let text = batch(first, &mut progress_rx);
                 let _ = done.send(Done::Progress {
                     call: id.clone(),
                     text,
                 });
+                tokio::time::sleep(PROGRESS_PACE).await;
             }
             let finished = match outcome {
                 CallOutcome::Reply { result, lasting } => Done::Reply {
@@ -600,5 +613,40 @@ async fn wait_for_replies(stream: &mut SplitStream<Socket>, ids: &[u64]) {
                 _ => return,
             }
         }
+    }
+}
+
+/// `first` and the lines already waiting behind it, one per line, until
+/// the text reaches [`PROGRESS_BATCH_BYTES`].
+fn batch(first: String, waiting: &mut mpsc::UnboundedReceiver<String>) -> String {
+    let mut text = first;
+    while text.len() < PROGRESS_BATCH_BYTES {
+        let Ok(next) = waiting.try_recv() else {
+            break;
+        };
+        text.push('\n');
+        text.push_str(&next);
+    }
+    text
+}
+
+#[cfg(test)]
+mod progress_tests {
+    use super::*;
+
+    #[test]
+    fn waiting_lines_go_out_together_in_bounded_messages() {
+        let (send, mut waiting) = mpsc::unbounded_channel();
+        for n in 1..=3 {
+            send.send(format!("line {n}")).expect("open");
+        }
+        assert_eq!(
+            batch("line 0".into(), &mut waiting),
+            "line 0\nline 1\nline 2\nline 3"
+        );
+        let long = "x".repeat(PROGRESS_BATCH_BYTES);
+        send.send("next".into()).expect("open");
+        assert_eq!(batch(long.clone(), &mut waiting), long);
+        assert_eq!(batch("last".into(), &mut waiting), "last\nnext");
     }
 }

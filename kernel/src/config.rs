@@ -103,6 +103,9 @@ pub struct SessionsConfig {
     /// How long a customer whose computer restarts keeps their place in
     /// the session, waiting for the agent to rejoin.
     pub rejoin_window_secs: u64,
+    /// Most a session's details report may hold, in KiB; past it the
+    /// report says it was truncated and keeps only how the session ended.
+    pub report_budget_kib: u64,
 }
 
 /// Outgoing mail for invitations; without it, invitations go through the
@@ -169,6 +172,7 @@ impl KernelConfig {
             .set_default("sessions.agent_timeout_secs", 900)?
             .set_default("sessions.join_attempts_per_minute", 10)?
             .set_default("sessions.rejoin_window_secs", 900)?
+            .set_default("sessions.report_budget_kib", 8192)?
             .add_source(source)
             .add_source(
                 config::Environment::with_prefix("TETHER")

@@ -2,6 +2,8 @@
 //! or on the customer's machine would try them. Each test is named after
 //! what it tries, and each failed against the kernel before its fix.
 
+use std::time::Instant;
+
 use futures_util::future::join_all;
 use serde_json::{Value, json};
 use tether_tests::clients::{Csr, Customer, StartedSession, TestAgent, WsClient};
@@ -333,4 +335,137 @@ async fn a_new_host_cannot_use_what_the_customer_allowed_the_previous_one() {
         .ok("plugin.command", echo(&number, "call-agent", &carl))
         .await;
     assert_eq!(s.agent.calls().len(), 2);
+}
+
+/// The report of `number` as Anna downloads it.
+async fn report_text(kernel: &KernelProcess, number: &str) -> String {
+    let anna = Csr::sign_in(kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    anna.get(&format!("/api/sessions/{number}/report?format=text"))
+        .await
+        .text
+}
+
+#[tokio::test]
+async fn a_chat_flood_from_a_customer_is_refused_and_cannot_grow_the_report_without_end() {
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let config = "[sessions]\njoin_attempts_per_minute = 1000\nreport_budget_kib = 64\n\n[sites.default]\nname = \"Default\"\nplugins = []\n";
+    let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
+    let anna = StartedSession::start(&kernel, "anna").await;
+    let mut carl = Customer::join(&kernel, &anna.number, "Carl").await;
+    let long = "x".repeat(tether_protocol::MAX_CHAT_CHARS);
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for _ in 0..200 {
+        ids.push(
+            carl.page
+                .send_request("chat.send", json!({ "text": long }))
+                .await,
+        );
+    }
+    let mut sent = 0;
+    let mut limited = 0;
+    for id in ids {
+        let reply = carl.page.reply_to(id).await;
+        match reply["type"].as_str() {
+            Some("ok") => sent += 1,
+            _ => {
+                assert_eq!(reply["body"]["code"], "rate_limited", "{reply}");
+                limited += 1;
+            }
+        }
+    }
+    // A page may send a burst of 30, then 5 a second: however slow this
+    // machine, no more got through than that allows.
+    let elapsed = started.elapsed().as_secs() as usize;
+    assert!(
+        sent <= 30 + 5 * (elapsed + 1),
+        "{sent} sent, {limited} refused"
+    );
+    if elapsed < 30 {
+        assert!(limited > 0, "{sent} sent, none refused");
+    }
+    // What got through fills the report up to its budget, which says so.
+    let report = report_text(&kernel, &anna.number).await;
+    assert!(
+        report.contains("The report reached its limit of 64 KiB"),
+        "{}",
+        &report[report.len().saturating_sub(500)..]
+    );
+    assert!(report.len() < 80 * 1024, "report is {} bytes", report.len());
+    // The session still works, and how it ends is still reported.
+    let mut console = anna.console;
+    console
+        .ok("session.end", json!({ "session": anna.number }))
+        .await;
+    let report = report_text(&kernel, &anna.number).await;
+    assert!(
+        report.contains("session.ended"),
+        "{}",
+        &report[report.len().saturating_sub(500)..]
+    );
+}
+
+#[tokio::test]
+async fn an_agent_hello_flood_is_refused_after_a_burst_and_unknown_names_are_refused_outright() {
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let config = "[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = []\n";
+    let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
+    let anna = StartedSession::start(&kernel, "anna").await;
+    let carl = Customer::join(&kernel, &anna.number, "Carl").await;
+    let mut agent = WsClient::connect(
+        &kernel.ws_url(&format!("/ws/agent?token={}", carl.token)),
+        None,
+        None,
+    )
+    .await
+    .expect("agent connects");
+    agent.event("session.welcome").await;
+    // Made-up capability names, however long, are refused before anything
+    // is stored.
+    let names: Vec<String> = (0..50)
+        .map(|n| format!("{n}{}", "y".repeat(1000)))
+        .collect();
+    let (code, message) = agent
+        .refused("agent.hello", json!({ "capabilities": names }))
+        .await;
+    assert_eq!(code, "malformed", "{message}");
+    // Known names repeated are listed once.
+    let repeated: Vec<&str> = std::iter::repeat_n("sysinfo.collect", 200).collect();
+    agent
+        .ok("agent.hello", json!({ "capabilities": repeated }))
+        .await;
+    let started = Instant::now();
+    let mut ids = Vec::new();
+    for _ in 0..300 {
+        ids.push(
+            agent
+                .send_request(
+                    "agent.hello",
+                    json!({ "capabilities": ["sysinfo.collect"] }),
+                )
+                .await,
+        );
+    }
+    let mut limited = 0;
+    for id in ids {
+        if agent.reply_to(id).await["body"]["code"] == "rate_limited" {
+            limited += 1;
+        }
+    }
+    // An agent may send a burst of 100, then 20 a second.
+    let elapsed = started.elapsed().as_secs() as usize;
+    let allowed = 100 + 20 * (elapsed + 1);
+    assert!(300 - limited <= allowed, "only {limited} of 300 refused");
+    if elapsed < 9 {
+        assert!(limited > 0, "none of 300 refused");
+    }
+    let report = report_text(&kernel, &anna.number).await;
+    let listed = report
+        .lines()
+        .filter(|l| l.contains("agent.capabilities"))
+        .collect::<Vec<_>>();
+    assert!(listed.len() <= allowed + 1, "{} hello lines", listed.len());
+    assert!(listed.iter().all(|l| l.len() < 200), "{:?}", listed.first());
 }

@@ -123,6 +123,7 @@ impl Sessions {
             participants: [(host.id.clone(), host.clone())].into(),
             selected_customer: None,
             host_away: None,
+            report_budget: Default::default(),
         };
         self.with_all_live(|sessions| sessions.insert(number.clone(), live));
         self.record(

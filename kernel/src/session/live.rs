@@ -6,6 +6,7 @@ use std::collections::BTreeMap;
 use tether_protocol::{Capability, ParticipantInfo};
 
 use super::ids::{ParticipantId, SessionNumber};
+use super::report_budget::ReportBudget;
 use crate::storage::{ParticipantRole, SessionMode};
 
 #[derive(Debug, Clone)]
@@ -44,6 +45,8 @@ pub struct LiveSession {
     /// Set while the host's console is gone; the value tells a grace timer
     /// whether it is still the one that should end the session.
     pub host_away: Option<u64>,
+    /// What the session's report may still hold.
+    pub report_budget: ReportBudget,
 }
 
 impl LiveSession {

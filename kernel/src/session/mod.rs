@@ -19,6 +19,7 @@ pub mod policy;
 mod presence;
 pub mod rate_limit;
 pub mod report;
+pub mod report_budget;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -34,6 +35,7 @@ pub use lifecycle::{JoinedCustomer, StartedSession};
 use live::LiveSession;
 pub use presence::CustomerCredential;
 use rate_limit::RateLimiter;
+use report_budget::Admission;
 
 use crate::activity::Activities;
 use crate::consent::Consent;
@@ -55,6 +57,8 @@ pub struct SessionSettings {
     /// How long a customer whose agent restarts the computer keeps their
     /// place in the session.
     pub rejoin_window: Duration,
+    /// Most a session's report may hold (see `report_budget.rs`).
+    pub report_budget_bytes: usize,
 }
 
 /// An event for the plugins enabled on a site.
@@ -137,13 +141,33 @@ impl Sessions {
         self.with_live(number, |s| Ok(s.site.clone())).ok()
     }
 
-    /// Appends a line to the session details report.
+    /// Appends a line to the session details report, within the session's
+    /// report budget.
     pub async fn record(&self, number: &str, kind: &str, actor: &str, detail: impl Into<String>) {
-        let entry = ReportEntry {
-            at: now_millis(),
-            kind: kind.to_owned(),
-            actor: actor.to_owned(),
-            detail: detail.into(),
+        let detail = detail.into();
+        let limit = self.settings.report_budget_bytes;
+        let size = kind.len() + actor.len() + detail.len();
+        // A session no longer live only gets its closing lines.
+        let admission = self
+            .with_live(number, |s| Ok(s.report_budget.admit(kind, size, limit)))
+            .unwrap_or(Admission::Keep);
+        let entry = match admission {
+            Admission::Keep => ReportEntry {
+                at: now_millis(),
+                kind: kind.to_owned(),
+                actor: actor.to_owned(),
+                detail,
+            },
+            Admission::TruncateHere => {
+                tracing::warn!(session = number, "session report budget used up");
+                ReportEntry {
+                    at: now_millis(),
+                    kind: report_budget::TRUNCATED_KIND.to_owned(),
+                    actor: String::new(),
+                    detail: report_budget::truncated_detail(limit),
+                }
+            }
+            Admission::Drop => return,
         };
         if let Err(error) = self.storage.append_event(number, entry).await {
             tracing::error!(session = number, %error, "could not append to the session report");

@@ -46,6 +46,7 @@ async fn fixture() -> Fixture {
         agent_timeout: Duration::from_secs(60),
         join_attempts_per_minute: 100,
         rejoin_window: Duration::from_secs(600),
+        report_budget_bytes: 1024 * 1024,
     };
     let (events, _) = mpsc::unbounded_channel();
     let sessions = Sessions::new(

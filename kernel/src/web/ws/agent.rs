@@ -10,6 +10,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tether_protocol::AgentRequest;
 
+use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
 use super::{Connection, TokenQuery};
 use crate::Kernel;
@@ -37,6 +38,7 @@ pub(crate) struct AgentConnection(CustomerLink);
 
 impl Connection for AgentConnection {
     type Request = AgentRequest;
+    const RATE: Option<Rate> = Some(budget::AGENT);
 
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
         self.0.open(outbox).await;

@@ -9,6 +9,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tether_protocol::CustomerRequest;
 
+use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
 use super::{Connection, TokenQuery};
 use crate::Kernel;
@@ -36,6 +37,7 @@ pub(crate) struct CustomerPage(CustomerLink);
 
 impl Connection for CustomerPage {
     type Request = CustomerRequest;
+    const RATE: Option<Rate> = Some(budget::CUSTOMER_PAGE);
 
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
         self.0.open(outbox).await;

@@ -6,12 +6,14 @@
 //! refused gets an error reply and changes nothing.
 
 mod agent;
+mod budget;
 mod console;
 mod customer;
 mod customer_link;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Instant;
 
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::http::HeaderMap;
@@ -28,6 +30,7 @@ pub use customer::upgrade as customer;
 use crate::Kernel;
 use crate::routing::{ConnectionId, Outbox};
 use crate::web::error::ApiError;
+use budget::{MessageBudget, Rate};
 
 /// Frames up to this size are read and answered with a "too large" error;
 /// bigger ones close the connection (1009).
@@ -119,6 +122,10 @@ pub(crate) trait Connection: Send + Sync + 'static {
         request: Self::Request,
     ) -> impl Future<Output = Result<Value, ApiError>> + Send;
 
+    /// How many messages the connection may send (see `budget.rs`);
+    /// `None` for signed-in CSRs, whose sign-in is the limit.
+    const RATE: Option<Rate> = None;
+
     /// Requests that may wait long (a plugin asking for consent) run on
     /// their own so the connection keeps serving.
     fn runs_long(_request: &Self::Request) -> bool {
@@ -154,54 +161,63 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
     });
 
     connection.opened(outbox.clone()).await;
+    let mut budget = C::RATE.map(|rate| MessageBudget::new(rate, Instant::now()));
     while let Some(frame) = stream.next().await {
-        match frame {
-            Ok(Message::Text(text)) => match decode::<C::Request>(text.as_str()) {
-                Err((id, error)) => {
-                    let _ = outbox.send(ServerMessage::error(id, error.code(), error.to_string()));
+        let inbound = match frame {
+            Ok(Message::Text(text)) => Some(decode::<C::Request>(text.as_str())),
+            Ok(Message::Binary(_)) => None,
+            Ok(Message::Close(_)) => break,
+            Ok(Message::Ping(_) | Message::Pong(_)) => continue,
+            Err(error) => {
+                tracing::debug!(%error, "WebSocket read failed");
+                let _ = close_tx.send(close_frame_for(&error.to_string()));
+                break;
+            }
+        };
+        // Every message spends from the budget, even one that is refused
+        // as malformed: each costs the kernel work and a reply.
+        if let Some(budget) = budget.as_mut()
+            && let Err(wait) = budget.spend(Instant::now())
+        {
+            let id = match &inbound {
+                Some(Ok(request)) => request.id,
+                Some(Err((id, _))) => *id,
+                None => None,
+            };
+            let _ = outbox.send(ServerMessage::error(
+                id,
+                ErrorCode::RateLimited,
+                format!(
+                    "too many messages; this one was not handled (try again in {} ms)",
+                    wait.as_millis().max(1)
+                ),
+            ));
+            continue;
+        }
+        match inbound {
+            Some(Err((id, error))) => {
+                let _ = outbox.send(ServerMessage::error(id, error.code(), error.to_string()));
+            }
+            Some(Ok(request)) => {
+                let long = C::runs_long(&request.message);
+                let work = answer(
+                    Arc::clone(&connection),
+                    outbox.clone(),
+                    request.id,
+                    request.message,
+                );
+                if long {
+                    tokio::spawn(work);
+                } else {
+                    work.await;
                 }
-                Ok(request) => {
-                    let long = C::runs_long(&request.message);
-                    let work = answer(
-                        Arc::clone(&connection),
-                        outbox.clone(),
-                        request.id,
-                        request.message,
-                    );
-                    if long {
-                        tokio::spawn(work);
-                    } else {
-                        work.await;
-                    }
-                }
-            },
-            Ok(Message::Binary(_)) => {
+            }
+            None => {
                 let _ = outbox.send(ServerMessage::error(
                     None,
                     ErrorCode::Malformed,
                     "binary frames are reserved for streams, and no stream is open on this connection",
                 ));
-            }
-            Ok(Message::Close(_)) => break,
-            Ok(Message::Ping(_) | Message::Pong(_)) => {}
-            Err(error) => {
-                tracing::debug!(%error, "WebSocket read failed");
-                let reason = error.to_string();
-                // 1009: a frame over the size limit; 1002: anything else broken.
-                let code = if reason.contains("too long") || reason.contains("limit") {
-                    1009
-                } else {
-                    1002
-                };
-                let _ = close_tx.send(CloseFrame {
-                    code,
-                    reason: format!("closed: {reason}")
-                        .chars()
-                        .take(100)
-                        .collect::<String>()
-                        .into(),
-                });
-                break;
             }
         }
     }
@@ -210,6 +226,23 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
     drop(close_tx);
     // Replies still queued are flushed unless the peer is gone.
     let _ = tokio::time::timeout(std::time::Duration::from_secs(5), writer).await;
+}
+
+/// 1009 for a frame over the size limit, 1002 for anything else broken.
+fn close_frame_for(reason: &str) -> CloseFrame {
+    let code = if reason.contains("too long") || reason.contains("limit") {
+        1009
+    } else {
+        1002
+    };
+    CloseFrame {
+        code,
+        reason: format!("closed: {reason}")
+            .chars()
+            .take(100)
+            .collect::<String>()
+            .into(),
+    }
 }
 
 async fn answer<C: Connection>(
