@@ -103,6 +103,12 @@ pub struct SessionsConfig {
     /// How long a customer whose computer restarts keeps their place in
     /// the session, waiting for the agent to rejoin.
     pub rejoin_window_secs: u64,
+    /// How long a customer who joined has to open the page or start the
+    /// agent before their place is given back.
+    pub unconnected_join_secs: u64,
+    /// Successful joins allowed per client address per hour (so one
+    /// address cannot take every CSR's places).
+    pub joins_per_address_per_hour: u32,
     /// Most a session's details report may hold, in KiB; past it the
     /// report says it was truncated and keeps only how the session ended.
     pub report_budget_kib: u64,
@@ -173,6 +179,8 @@ impl KernelConfig {
             .set_default("sessions.join_attempts_per_minute", 10)?
             .set_default("sessions.rejoin_window_secs", 900)?
             .set_default("sessions.report_budget_kib", 8192)?
+            .set_default("sessions.unconnected_join_secs", 60)?
+            .set_default("sessions.joins_per_address_per_hour", 30)?
             .add_source(source)
             .add_source(
                 config::Environment::with_prefix("TETHER")

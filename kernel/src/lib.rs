@@ -105,6 +105,8 @@ impl Kernel {
             agent_timeout: Duration::from_secs(s.agent_timeout_secs),
             join_attempts_per_minute: s.join_attempts_per_minute,
             rejoin_window: Duration::from_secs(s.rejoin_window_secs),
+            unconnected_join: Duration::from_secs(s.unconnected_join_secs),
+            joins_per_address_per_hour: s.joins_per_address_per_hour,
             report_budget_bytes: usize::try_from(s.report_budget_kib.saturating_mul(1024))
                 .unwrap_or(usize::MAX),
         };

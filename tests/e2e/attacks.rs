@@ -229,7 +229,7 @@ async fn listing_sites_tells_strangers_nothing_and_csrs_only_their_own() {
 /// Anna's session on a site with the echo fixture, Bob assisting, Carl
 /// joined with a test agent.
 struct Shared {
-    _kernel: KernelProcess,
+    kernel: KernelProcess,
     anna: StartedSession,
     bob: WsClient,
     bob_id: String,
@@ -259,7 +259,7 @@ async fn shared_session() -> Shared {
     let customer = Customer::join(&kernel, &anna.number, "Carl").await;
     let agent = TestAgent::start(&kernel, &customer.token, &["sysinfo.collect"]).await;
     Shared {
-        _kernel: kernel,
+        kernel,
         anna,
         bob,
         bob_id,
@@ -468,4 +468,125 @@ async fn an_agent_hello_flood_is_refused_after_a_burst_and_unknown_names_are_ref
         .collect::<Vec<_>>();
     assert!(listed.len() <= allowed + 1, "{} hello lines", listed.len());
     assert!(listed.iter().all(|l| l.len() < 200), "{:?}", listed.first());
+}
+
+/// A join through the trusted proxy as if from `client`.
+async fn join_from(kernel: &KernelProcess, client: &str, number: &str, name: &str) -> (u16, Value) {
+    let response = reqwest::Client::new()
+        .post(kernel.url("/api/join"))
+        .header("x-forwarded-for", client)
+        .json(&json!({ "session": number, "display_name": name }))
+        .send()
+        .await
+        .expect("request");
+    let status = response.status().as_u16();
+    (status, response.json().await.unwrap_or(Value::Null))
+}
+
+#[tokio::test]
+async fn joins_that_never_connect_cannot_hold_a_csrs_places() {
+    let kernel = kernel_behind_a_proxy(
+        "max_customers_per_csr = 2\n\n[sessions]\nunconnected_join_secs = 1\njoin_attempts_per_minute = 1000\n",
+    );
+    let anna = StartedSession::start(&kernel, "anna").await;
+    // An attacker who knows the number takes both places without ever
+    // opening the page.
+    for n in 0..2 {
+        let (status, _) =
+            join_from(&kernel, "198.51.100.9", &anna.number, &format!("Ghost {n}")).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = join_from(&kernel, "203.0.113.5", &anna.number, "Carl").await;
+    assert_eq!(status, 409, "{body}");
+    // The places come back once the joins expire; the real customer gets in.
+    let deadline = Instant::now() + tether_tests::clients::PATIENCE;
+    loop {
+        let (status, body) = join_from(&kernel, "203.0.113.5", &anna.number, "Carl").await;
+        if status == 200 {
+            break;
+        }
+        assert_eq!(status, 409, "{body}");
+        assert!(Instant::now() < deadline, "the places never came back");
+        tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+    }
+    let report = report_text(&kernel, &anna.number).await;
+    assert!(report.contains("the page never connected"), "{report}");
+}
+
+#[tokio::test]
+async fn one_address_cannot_join_again_and_again() {
+    let kernel = kernel_behind_a_proxy(
+        "[sessions]\njoins_per_address_per_hour = 3\njoin_attempts_per_minute = 1000\n",
+    );
+    let anna = StartedSession::start(&kernel, "anna").await;
+    for n in 0..3 {
+        let (status, _) =
+            join_from(&kernel, "198.51.100.9", &anna.number, &format!("Guest {n}")).await;
+        assert_eq!(status, 200);
+    }
+    let (status, body) = join_from(&kernel, "198.51.100.9", &anna.number, "Guest 4").await;
+    assert_eq!(status, 429, "{body}");
+    assert_eq!(body["code"], "rate_limited");
+    let (status, _) = join_from(&kernel, "203.0.113.5", &anna.number, "Carl").await;
+    assert_eq!(status, 200, "another address still joins");
+}
+
+#[tokio::test]
+async fn the_host_removes_an_unwanted_participant_and_nobody_else_can() {
+    let mut s = shared_session().await;
+    let (number, carl) = (s.anna.number.clone(), s.customer.participant.clone());
+    // Neither the assistant nor a customer may remove anyone, nor the
+    // host themselves.
+    let (code, _) = s
+        .bob
+        .refused(
+            "session.remove_participant",
+            json!({ "session": number, "participant": carl }),
+        )
+        .await;
+    assert_eq!(code, "forbidden");
+    let anna_id = s
+        .anna
+        .console
+        .ok("session.info", json!({ "session": number }))
+        .await["host"]
+        .as_str()
+        .expect("host")
+        .to_owned();
+    let (code, message) = s
+        .anna
+        .console
+        .refused(
+            "session.remove_participant",
+            json!({ "session": number, "participant": anna_id }),
+        )
+        .await;
+    assert_eq!(code, "forbidden", "{message}");
+    let (code, _) = s
+        .anna
+        .console
+        .refused(
+            "session.remove_participant",
+            json!({ "session": number, "participant": "p-nobody" }),
+        )
+        .await;
+    assert_eq!(code, "not_found");
+
+    s.anna
+        .console
+        .ok(
+            "session.remove_participant",
+            json!({ "session": number, "participant": carl }),
+        )
+        .await;
+    let ended = s.customer.page.event("session.ended").await;
+    assert_eq!(ended["reason"], "Anna Berg removed you from the session");
+    let left = s.bob.event("participant.left").await;
+    assert_eq!(left["participant"]["display_name"], "Carl");
+    let report = report_text(&s.kernel, &number).await;
+    assert!(
+        report.contains("customer; removed by Anna Berg"),
+        "{report}"
+    );
+    assert!(s.agent.errors().is_empty());
 }

@@ -719,6 +719,26 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
     )
     .await;
 
+    // The host removes a customer (after confirming): they are gone for
+    // everyone, and their page is told.
+    let customer_row = "li[data-test=\"participant\"]:nth-child(2)";
+    let removed = anna
+        .find(&format!("{customer_row} [data-test=\"participant-name\"]"))
+        .await
+        .text()
+        .await
+        .expect("a customer's name");
+    anna.click_opening_dialog(&format!(
+        "{customer_row} [data-test=\"remove-participant\"]"
+    ))
+    .await;
+    anna.wait_text(
+        &test_id("session-notice"),
+        &words.fill("participants.left", &[("name", &removed)]),
+    )
+    .await;
+    anna.screenshot("customer-removed").await;
+
     // Multi-session mode: each session in its own tab.
     let mia = browser.context("control-mia", "en").await;
     sign_in_as(&mia, &kernel, "mia").await;

@@ -14,7 +14,10 @@ use crate::storage::ParticipantRole;
 #[derive(Debug, Clone, Copy)]
 pub(crate) enum Announcement<'a> {
     Joined(&'a LiveParticipant),
-    Left(&'a LiveParticipant),
+    Left {
+        who: &'a LiveParticipant,
+        how: Departure<'a>,
+    },
     /// Back as the same participant; `after` says after what.
     Rejoined {
         who: &'a LiveParticipant,
@@ -25,6 +28,34 @@ pub(crate) enum Announcement<'a> {
         by: &'a str,
         who: &'a LiveParticipant,
     },
+}
+
+/// How a participant came to leave.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Departure<'a> {
+    Left,
+    /// The host (by display name) removed them.
+    RemovedBy(&'a str),
+    /// A customer joined but neither their page nor their agent ever
+    /// connected, so their place was given back.
+    NeverConnected,
+}
+
+impl Departure<'_> {
+    /// What the one who left is told: on their page, and on their agent.
+    pub fn told(&self) -> (String, String) {
+        let both = |text: String| (text.clone(), text);
+        match self {
+            Departure::Left => (
+                "you left the session".into(),
+                "the customer left the session".into(),
+            ),
+            Departure::RemovedBy(host) => both(format!("{host} removed you from the session")),
+            Departure::NeverConnected => {
+                both("you did not connect in time; join again with the link".into())
+            }
+        }
+    }
 }
 
 /// A report line: kind, actor, detail.
@@ -38,10 +69,18 @@ impl Announcement<'_> {
                 who.display_name.clone(),
                 who.role.as_str().to_owned(),
             ),
-            Announcement::Left(who) => (
+            Announcement::Left { who, how } => (
                 "participant.left",
                 who.display_name.clone(),
-                who.role.as_str().to_owned(),
+                match how {
+                    Departure::Left => who.role.as_str().to_owned(),
+                    Departure::RemovedBy(host) => {
+                        format!("{}; removed by {host}", who.role.as_str())
+                    }
+                    Departure::NeverConnected => {
+                        format!("{}; the page never connected", who.role.as_str())
+                    }
+                },
             ),
             Announcement::Rejoined { who, after } => (
                 "participant.rejoined",
@@ -61,7 +100,7 @@ impl Announcement<'_> {
                 session,
                 participant: who.info(),
             },
-            Announcement::Left(who) => ServerEvent::ParticipantLeft {
+            Announcement::Left { who, .. } => ServerEvent::ParticipantLeft {
                 session,
                 participant: who.info(),
             },
@@ -85,7 +124,7 @@ impl Announcement<'_> {
                 session,
                 participant: plugin_participant(who),
             },
-            Announcement::Left(who) => PluginEvent::ParticipantLeft {
+            Announcement::Left { who, .. } => PluginEvent::ParticipantLeft {
                 session,
                 participant: plugin_participant(who),
             },
@@ -130,6 +169,7 @@ mod tests {
             account_id: None,
             agent_capabilities: None,
             away: None,
+            ever_connected: true,
         }
     }
 
@@ -146,9 +186,32 @@ mod tests {
                 true,
             ),
             (
-                Announcement::Left(&carl),
+                Announcement::Left {
+                    who: &carl,
+                    how: Departure::Left,
+                },
                 "participant.left",
                 "customer",
+                "participant.left",
+                true,
+            ),
+            (
+                Announcement::Left {
+                    who: &carl,
+                    how: Departure::RemovedBy("Anna"),
+                },
+                "participant.left",
+                "customer; removed by Anna",
+                "participant.left",
+                true,
+            ),
+            (
+                Announcement::Left {
+                    who: &carl,
+                    how: Departure::NeverConnected,
+                },
+                "participant.left",
+                "customer; the page never connected",
                 "participant.left",
                 true,
             ),

@@ -22,6 +22,8 @@ pub enum SessionError {
     InvalidName(usize),
     #[error("too many attempts to join; try again in {0} seconds")]
     TooManyJoinAttempts(u64),
+    #[error("too many customers joined from your address recently; try again in {0} seconds")]
+    TooManyJoins(u64),
     #[error("this join link is not valid or the session has ended")]
     InvalidJoinCredential,
     #[error(transparent)]

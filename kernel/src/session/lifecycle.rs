@@ -7,7 +7,7 @@ use std::sync::Arc;
 use serde::Serialize;
 use tether_protocol::ServerEvent;
 
-use super::announce::Announcement;
+use super::announce::{Announcement, Departure};
 use super::error::SessionError;
 use super::live::{LiveParticipant, LiveSession};
 use super::policy::{self, Action};
@@ -112,6 +112,7 @@ impl Sessions {
             account_id: Some(account.id),
             agent_capabilities: None,
             away: None,
+            ever_connected: false,
         };
         self.storage
             .add_participant(record_of(&number, &host, None))
@@ -173,6 +174,7 @@ impl Sessions {
             account_id: Some(account.id),
             agent_capabilities: None,
             away: None,
+            ever_connected: false,
         };
         self.with_live(&number, |s| {
             if s.site != account.site {
@@ -224,7 +226,7 @@ impl Sessions {
 
     /// A customer joins by session number with a display name.
     pub async fn join_customer(
-        &self,
+        self: &Arc<Self>,
         number_input: &str,
         display_name: &str,
         client: IpAddr,
@@ -244,6 +246,7 @@ impl Sessions {
         {
             return Err(SessionError::InvalidName(MAX_DISPLAY_NAME_CHARS));
         }
+        self.count_successful_join(client)?;
         let customer = LiveParticipant {
             id: ParticipantId::generate(),
             display_name: display_name.to_owned(),
@@ -251,6 +254,7 @@ impl Sessions {
             account_id: None,
             agent_capabilities: None,
             away: None,
+            ever_connected: false,
         };
         // Check the rules and reserve the place in one step, so two
         // customers joining at once cannot both take the last place.
@@ -298,6 +302,7 @@ impl Sessions {
         self.announce(&number, &site, Announcement::Joined(&customer))
             .await;
         tracing::info!(session = %number, participant = %customer.id, "customer joined");
+        self.expire_if_never_connected(&number, &customer.id);
         Ok(JoinedCustomer {
             session: number,
             participant: customer.id,
@@ -307,12 +312,47 @@ impl Sessions {
 
     /// A participant leaves the session for good.
     pub async fn leave(&self, number: &str, participant: &str) -> Result<(), SessionError> {
-        let (left, site) = self.with_live(number, |s| {
-            let role = s
-                .participant(participant)
+        let role = self.with_live(number, |s| {
+            s.participant(participant)
                 .map(|p| p.role)
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))
+        })?;
+        policy::check(role, Action::Leave)?;
+        self.depart(number, participant, Departure::Left).await
+    }
+
+    /// The host (`by`) removes another participant: a customer who should
+    /// not be there, or who holds a place without using it.
+    pub async fn remove_participant(
+        &self,
+        number: &str,
+        by: &str,
+        participant: &str,
+    ) -> Result<(), SessionError> {
+        let host_name = self.with_live(number, |s| {
+            let host = s
+                .participant(by)
                 .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
-            policy::check(role, Action::Leave)?;
+            let target = s
+                .participant(participant)
+                .ok_or_else(|| SessionError::NoSuchParticipant(participant.to_owned()))?;
+            policy::check_removal(host.role, target.role)?;
+            Ok(host.display_name.clone())
+        })?;
+        self.depart(number, participant, Departure::RemovedBy(&host_name))
+            .await
+    }
+
+    /// Takes `participant` out of the session: their activities end, the
+    /// others and the plugins hear of it, and their page and agent are
+    /// told why.
+    async fn depart(
+        &self,
+        number: &str,
+        participant: &str,
+        how: Departure<'_>,
+    ) -> Result<(), SessionError> {
+        let (left, site) = self.with_live(number, |s| {
             let left = s
                 .participants
                 .remove(participant)
@@ -330,23 +370,44 @@ impl Sessions {
             participant,
         };
         self.end_activities(scope, EndReason::ParticipantLeft).await;
-        self.announce(number, &site, Announcement::Left(&left))
+        self.announce(number, &site, Announcement::Left { who: &left, how })
             .await;
-        self.send_event(
-            &Endpoint::ui(participant),
-            &ServerEvent::SessionEnded {
+        let (to_page, to_agent) = how.told();
+        for (endpoint, reason) in [
+            (Endpoint::ui(participant), to_page),
+            (Endpoint::agent(participant), to_agent),
+        ] {
+            let ended = ServerEvent::SessionEnded {
                 session: number.to_owned(),
-                reason: "you left the session".into(),
-            },
-        );
-        self.send_event(
-            &Endpoint::agent(participant),
-            &ServerEvent::SessionEnded {
-                session: number.to_owned(),
-                reason: "the customer left the session".into(),
-            },
-        );
+                reason,
+            };
+            self.send_event(&endpoint, &ended);
+        }
         Ok(())
+    }
+
+    /// Gives a customer's place back when neither their page nor their
+    /// agent connected within the window: a join alone must not hold one
+    /// of the CSR's places.
+    fn expire_if_never_connected(self: &Arc<Self>, number: &str, participant: &ParticipantId) {
+        let sessions = Arc::clone(self);
+        let (number, participant) = (number.to_owned(), participant.clone());
+        let window = self.settings.unconnected_join;
+        tokio::spawn(async move {
+            tokio::time::sleep(window).await;
+            let unused = sessions
+                .with_live(&number, |s| {
+                    Ok(s.participant(&participant)
+                        .is_some_and(|p| !p.ever_connected))
+                })
+                .unwrap_or(false);
+            if unused {
+                tracing::info!(session = %number, %participant, "a join that never connected expired");
+                let _ = sessions
+                    .depart(&number, &participant, Departure::NeverConnected)
+                    .await;
+            }
+        });
     }
 
     /// Ends the session (by its host, or the kernel with a reason).

@@ -21,6 +21,9 @@ pub struct LiveParticipant {
     /// Why the customer's agent said it is going away (a restart): their
     /// place is kept for the rejoin window instead of the grace period.
     pub away: Option<String>,
+    /// Whether the participant's page or agent ever connected (a customer
+    /// who only called the join API holds a place until it expires).
+    pub ever_connected: bool,
 }
 
 impl LiveParticipant {

@@ -59,6 +59,9 @@ pub struct SessionSettings {
     pub rejoin_window: Duration,
     /// Most a session's report may hold (see `report_budget.rs`).
     pub report_budget_bytes: usize,
+    /// How long a joined customer has to connect before the place is freed.
+    pub unconnected_join: Duration,
+    pub joins_per_address_per_hour: u32,
 }
 
 /// An event for the plugins enabled on a site.
@@ -76,6 +79,8 @@ pub struct Sessions {
     pub(crate) live: Mutex<HashMap<SessionNumber, LiveSession>>,
     plugin_events: mpsc::UnboundedSender<SiteEvent>,
     join_limiter: Mutex<RateLimiter<IpAddr>>,
+    /// Successful joins per client address.
+    joined_limiter: Mutex<RateLimiter<IpAddr>>,
     /// Prompts waiting and live grants.
     pub(crate) consent: Consent,
     /// Agent calls running, and what calls left in place.
@@ -95,6 +100,10 @@ impl Sessions {
             settings.join_attempts_per_minute as usize,
             Duration::from_secs(60),
         );
+        let joined_limiter = RateLimiter::new(
+            settings.joins_per_address_per_hour as usize,
+            Duration::from_secs(3600),
+        );
         Arc::new(Sessions {
             storage,
             router,
@@ -103,6 +112,7 @@ impl Sessions {
             live: Mutex::new(HashMap::new()),
             plugin_events,
             join_limiter: Mutex::new(limiter),
+            joined_limiter: Mutex::new(joined_limiter),
             consent: Consent::default(),
             activities: Activities::default(),
             next_away_token: std::sync::atomic::AtomicU64::new(1),
@@ -208,6 +218,18 @@ impl Sessions {
         limiter
             .check(&client, std::time::Instant::now())
             .map_err(|wait| SessionError::TooManyJoinAttempts(wait.as_secs().max(1)))
+    }
+
+    /// Counts a successful join by `client`, or refuses it when the address
+    /// joined too often recently.
+    pub(crate) fn count_successful_join(&self, client: IpAddr) -> Result<(), SessionError> {
+        let mut limiter = self
+            .joined_limiter
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        limiter
+            .attempt(&client, std::time::Instant::now())
+            .map_err(|wait| SessionError::TooManyJoins(wait.as_secs().max(1)))
     }
 
     /// Counts a join that named no running session.

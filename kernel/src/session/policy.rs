@@ -20,6 +20,8 @@ pub enum PolicyError {
     NotHost,
     #[error("the CSR in control cannot leave: pass control to another CSR or end the session")]
     HostCannotLeave,
+    #[error("the CSR in control cannot be removed from the session")]
+    HostCannotBeRemoved,
     #[error(
         "this session already has its customer; in multi-session mode each customer gets a session of their own, so ask the CSR for a new session number"
     )]
@@ -36,6 +38,16 @@ pub fn check(role: ParticipantRole, action: Action) -> Result<(), PolicyError> {
         (Action::Leave, ParticipantRole::Host) => Err(PolicyError::HostCannotLeave),
         (Action::Leave, _) => Ok(()),
     }
+}
+
+/// Whether a participant of `by` may remove one of `target`: the host may
+/// remove anyone but themselves.
+pub fn check_removal(by: ParticipantRole, target: ParticipantRole) -> Result<(), PolicyError> {
+    check(by, Action::Drive)?;
+    if target == ParticipantRole::Host {
+        return Err(PolicyError::HostCannotBeRemoved);
+    }
+    Ok(())
 }
 
 /// Whether one more customer may join a session of `mode` that has
@@ -74,6 +86,24 @@ mod tests {
             Err(PolicyError::HostCannotLeave)
         );
         assert_eq!(check(Assistant, Action::Leave), Ok(()));
+    }
+
+    #[test]
+    fn the_host_removes_anyone_but_themselves() {
+        let table = [
+            (Host, Customer, Ok(())),
+            (Host, Assistant, Ok(())),
+            (Host, Host, Err(PolicyError::HostCannotBeRemoved)),
+            (Assistant, Customer, Err(PolicyError::NotHost)),
+            (Customer, Customer, Err(PolicyError::NotHost)),
+        ];
+        for (by, target, expected) in table {
+            assert_eq!(
+                check_removal(by, target),
+                expected,
+                "{by:?} removes {target:?}"
+            );
+        }
     }
 
     #[test]

@@ -95,9 +95,11 @@ impl Sessions {
         let returned = self
             .with_live(number, |s| {
                 let site = s.site.clone();
-                Ok(s.participants
-                    .get_mut(participant.as_str())
-                    .and_then(|p| p.away.take().map(|reason| (reason, p.clone(), site))))
+                let p = s.participants.get_mut(participant.as_str());
+                Ok(p.and_then(|p| {
+                    p.ever_connected = true;
+                    p.away.take().map(|reason| (reason, p.clone(), site))
+                }))
             })
             .ok()
             .flatten();

@@ -47,6 +47,8 @@ async fn fixture() -> Fixture {
         join_attempts_per_minute: 100,
         rejoin_window: Duration::from_secs(600),
         report_budget_bytes: 1024 * 1024,
+        unconnected_join: Duration::from_secs(600),
+        joins_per_address_per_hour: 100,
     };
     let (events, _) = mpsc::unbounded_channel();
     let sessions = Sessions::new(

@@ -87,7 +87,9 @@ impl From<StorageError> for ApiError {
 impl From<PolicyError> for ApiError {
     fn from(error: PolicyError) -> Self {
         let code = match error {
-            PolicyError::NotHost | PolicyError::HostCannotLeave => ErrorCode::Forbidden,
+            PolicyError::NotHost
+            | PolicyError::HostCannotLeave
+            | PolicyError::HostCannotBeRemoved => ErrorCode::Forbidden,
             PolicyError::MultiSessionTaken => ErrorCode::Conflict,
             PolicyError::TooManyCustomers { .. } => ErrorCode::Limit,
         };
@@ -160,7 +162,9 @@ impl From<SessionError> for ApiError {
             }
             SessionError::AlreadyInSession => ErrorCode::Conflict,
             SessionError::InvalidName(_) => ErrorCode::Malformed,
-            SessionError::TooManyJoinAttempts(_) => ErrorCode::RateLimited,
+            SessionError::TooManyJoinAttempts(_) | SessionError::TooManyJoins(_) => {
+                ErrorCode::RateLimited
+            }
             SessionError::InvalidJoinCredential => ErrorCode::Unauthenticated,
             SessionError::Policy(policy) => return policy.clone().into(),
             SessionError::Storage(_) => {

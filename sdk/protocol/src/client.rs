@@ -75,6 +75,12 @@ pub enum ConsoleRequest {
     /// Give the host role to another CSR of the session.
     #[serde(rename = "session.pass_control")]
     PassControl { session: String, to: String },
+    /// The host takes another participant out of the session.
+    #[serde(rename = "session.remove_participant")]
+    RemoveParticipant {
+        session: String,
+        participant: String,
+    },
     #[serde(rename = "session.leave")]
     Leave { session: String },
     #[serde(rename = "session.end")]
@@ -105,6 +111,7 @@ impl RequestSet for ConsoleRequest {
         "session.info",
         "session.select_customer",
         "session.pass_control",
+        "session.remove_participant",
         "session.leave",
         "session.end",
         "chat.send",

@@ -143,6 +143,16 @@ impl Connection for Console {
                 sessions.pass_control(&session, &by, &to).await?;
                 Ok(json!({ "host": to }))
             }
+            ConsoleRequest::RemoveParticipant {
+                session,
+                participant,
+            } => {
+                let by = self.authorize(&session, Action::Drive)?;
+                sessions
+                    .remove_participant(&session, &by, &participant)
+                    .await?;
+                Ok(json!({ "removed": participant }))
+            }
             ConsoleRequest::Leave { session } => {
                 let participant = self.authorize(&session, Action::Leave)?;
                 sessions.leave(&session, &participant).await?;

@@ -20,7 +20,12 @@ interface Member extends Participant {
 }
 
 /** Requests about this session that only report success or a refusal. */
-type SessionAction = "session.select_customer" | "session.pass_control" | "session.leave" | "session.end";
+type SessionAction =
+  | "session.select_customer"
+  | "session.pass_control"
+  | "session.remove_participant"
+  | "session.leave"
+  | "session.end";
 
 export interface SessionHost {
   connection: ConsoleConnection;
@@ -239,6 +244,7 @@ export class SessionView {
       const isSelected = member.role === "customer" && this.currentCustomer()?.id === member.id;
       if (isSelected) badges.push(el("span", { class: "badge ok", attrs: { "data-test": "selected" } }, tn("participants.selected")));
       const canSelect = !this.ended && this.isHost && this.mode === "single" && member.role === "customer" && !isSelected;
+      const canRemove = !this.ended && this.isHost && member.role !== "host";
       return el(
         "li",
         { attrs: { "data-test": "participant", "data-participant": member.id } },
@@ -254,10 +260,31 @@ export class SessionView {
               tn("participants.select"),
             )
           : null,
+        canRemove ? this.removeButton(member) : null,
       );
     });
     replace(this.participantList, ...items);
     if (items.length === 0) replace(this.participantList, el("li", { class: "status" }, tn("participants.none")));
+  }
+
+  /** The host takes someone out of the session, after confirming. */
+  private removeButton(member: Member): HTMLElement {
+    const name = { name: member.display_name };
+    return el(
+      "button",
+      {
+        class: "danger",
+        attrs: { type: "button", "data-test": "remove-participant", "aria-label": t("participants.remove_label", name) },
+        on: {
+          click: () => {
+            if (window.confirm(t("participants.remove_confirm", name))) {
+              void this.run("session.remove_participant", { session: this.number, participant: member.id });
+            }
+          },
+        },
+      },
+      tn("participants.remove"),
+    );
   }
 
   private renderActions(): void {

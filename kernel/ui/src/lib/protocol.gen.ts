@@ -13,7 +13,7 @@ export type ParticipantInfo = { id: string, display_name: string,
  */
 role: string, };
 
-export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "plugin.command", "body": { 
+export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "plugin.command", "body": { 
 /**
  * The session the command is for; without one it goes to the
  * plugin on the CSR's own site (for example the script library).
