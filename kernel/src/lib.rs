@@ -28,7 +28,7 @@ use plugin_host::PluginHost;
 use routing::InProcessRouter;
 use session::{SessionSettings, Sessions};
 use site::{SeedError, Sites};
-use storage::{SqliteStorage, Storage, StorageError};
+use storage::{SqliteStorage, Storage, StorageError, StorageHealth};
 
 /// A plugin that was not loaded, and why (shown to operators).
 #[derive(Debug, Clone, Serialize)]
@@ -39,6 +39,8 @@ pub struct RefusedPlugin {
 /// A running kernel's shared state.
 pub struct Kernel {
     pub config: KernelConfig,
+    /// Whether the records can be kept (see `storage/health.rs`).
+    pub storage_health: Arc<StorageHealth>,
     /// The address join links and allowed WebSocket origins are made from.
     pub public_url: String,
     pub plugins: PluginHost,
@@ -92,6 +94,8 @@ impl Kernel {
         })?;
         let sqlite = Arc::new(SqliteStorage::open(&data_dir.join("tether.db")).await?);
         let storage: Arc<dyn Storage> = sqlite.clone();
+        let storage_health = Arc::new(StorageHealth::default());
+        storage_health.watch(storage.clone());
         let stored = site::seed_and_load(storage.as_ref(), &configured).await?;
         let sites = Arc::new(Sites::new(stored, storage.clone()));
 
@@ -117,6 +121,7 @@ impl Kernel {
             sites.clone(),
             settings,
             plugin_events,
+            storage_health.clone(),
         );
         let ended = sessions.end_sessions_left_running().await?;
         if ended > 0 {
@@ -153,7 +158,8 @@ impl Kernel {
 
         let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
         let kernel = Arc::new(Kernel {
-            accounts: Accounts::new(storage.clone()),
+            accounts: Accounts::new(storage.clone(), storage_health.clone()),
+            storage_health,
             config,
             public_url,
             plugins,

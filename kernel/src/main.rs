@@ -265,7 +265,9 @@ async fn create_user(config: KernelConfig, spec: AccountSpec) -> anyhow::Result<
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
     let storage = SqliteStorage::open(&data_dir.join("tether.db")).await?;
-    let account = Accounts::new(Arc::new(storage)).create(spec).await?;
+    let account = Accounts::new(Arc::new(storage), Default::default())
+        .create(spec)
+        .await?;
     println!(
         "created {} account `{}` on site `{}`",
         account.role, account.username, account.site

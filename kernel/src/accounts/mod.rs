@@ -14,8 +14,8 @@ use tokio::sync::Semaphore;
 pub use password::{hash_password, verify_password};
 
 use crate::storage::{
-    Account, AccountRole, Millis, NewAccount, SessionMode, Storage, StorageError, WebSession,
-    now_millis,
+    Account, AccountRole, Millis, NewAccount, SessionMode, Storage, StorageError, StorageHealth,
+    WebSession, now_millis,
 };
 use crate::token::{hash_token, random_token};
 
@@ -35,6 +35,8 @@ pub enum AccountError {
     /// Too many failed sign-ins; try again after this many seconds.
     #[error("too many sign-in attempts; try again in {0} seconds")]
     TooManyAttempts(u64),
+    #[error("{}", crate::storage::health::REFUSAL)]
+    StorageUnavailable,
     /// Every password check is busy (many sign-ins at once).
     #[error("the server is busy checking other sign-ins; try again in a few seconds")]
     Busy,
@@ -75,6 +77,7 @@ pub struct SignedIn {
 
 pub struct Accounts {
     storage: Arc<dyn Storage>,
+    health: Arc<StorageHealth>,
     limits: Mutex<SignInLimits>,
     /// Password checks running at once: argon2 takes a core for tens of
     /// milliseconds, so unbounded it is a lever to exhaust the CPU.
@@ -93,10 +96,11 @@ fn valid_username(name: &str) -> bool {
 }
 
 impl Accounts {
-    pub fn new(storage: Arc<dyn Storage>) -> Accounts {
+    pub fn new(storage: Arc<dyn Storage>, health: Arc<StorageHealth>) -> Accounts {
         let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
         Accounts {
             storage,
+            health,
             limits: Mutex::new(SignInLimits::default()),
             checks: Semaphore::new(cores),
         }
@@ -178,6 +182,10 @@ impl Accounts {
         password: &str,
         client: IpAddr,
     ) -> Result<SignedIn, AccountError> {
+        // A sign-in that could not be kept would come back as signed out.
+        self.health
+            .status()
+            .map_err(|_| AccountError::StorageUnavailable)?;
         let reservation = self
             .lock_limits()
             .reserve(username, client, Instant::now())
@@ -282,7 +290,7 @@ mod tests {
                 .await
                 .expect("db"),
         );
-        let accounts = Accounts::new(storage);
+        let accounts = Accounts::new(storage, Default::default());
 
         let anna = accounts
             .create(spec("anna", "correct horse battery"))

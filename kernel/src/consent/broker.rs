@@ -37,6 +37,11 @@ impl Sessions {
         request: ConsentRequest,
     ) -> Result<ConsentOutcome, ConsentError> {
         let number = request.session.clone();
+        if self.require_storage().is_err() {
+            return Err(ConsentError::Invalid(
+                crate::storage::health::REFUSAL.to_owned(),
+            ));
+        }
         let Asking {
             host,
             host_name,

@@ -98,6 +98,11 @@ impl Sessions {
     ) -> Result<String, AgentError> {
         let number = call.session.clone();
         let capability = call.capability;
+        if self.require_storage().is_err() {
+            return Err(AgentError::Unavailable(
+                crate::storage::health::REFUSAL.to_owned(),
+            ));
+        }
         let target = match self.call_facts(scope, &call) {
             Ok(target) => target,
             Err(error) => {

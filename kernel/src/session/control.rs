@@ -169,6 +169,7 @@ impl Sessions {
 
     /// Chat from any participant to everyone in the session.
     pub async fn chat(&self, number: &str, from: &str, text: &str) -> Result<(), SessionError> {
+        self.require_storage()?;
         let name = self.with_live(number, |s| {
             let p = s
                 .participant(from)

@@ -26,6 +26,8 @@ pub enum SessionError {
     TooManyJoins(u64),
     #[error("this join link is not valid or the session has ended")]
     InvalidJoinCredential,
+    #[error("{}", crate::storage::health::REFUSAL)]
+    StorageUnavailable,
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]

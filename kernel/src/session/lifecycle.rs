@@ -77,6 +77,7 @@ pub(crate) fn plugin_participant(p: &LiveParticipant) -> Participant {
 impl Sessions {
     /// Starts a session hosted by `account` on the account's site.
     pub async fn start(&self, account: &Account) -> Result<StartedSession, SessionError> {
+        self.require_storage()?;
         let sites = self.sites.snapshot();
         let site = sites
             .site(&account.site)
@@ -231,6 +232,7 @@ impl Sessions {
         display_name: &str,
         client: IpAddr,
     ) -> Result<JoinedCustomer, SessionError> {
+        self.require_storage()?;
         self.check_join_attempts(client)?;
         let Some(number) = number::parse(number_input).filter(|n| self.site_of(n).is_some()) else {
             self.count_failed_join(client);

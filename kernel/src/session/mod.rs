@@ -42,7 +42,7 @@ use crate::consent::Consent;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
 use crate::site::Sites;
-use crate::storage::{ReportEntry, Storage, now_millis};
+use crate::storage::{ReportEntry, Storage, StorageHealth, now_millis};
 
 /// Timing and addresses the sessions need.
 #[derive(Debug, Clone)]
@@ -86,6 +86,8 @@ pub struct Sessions {
     /// Agent calls running, and what calls left in place.
     pub(crate) activities: Activities,
     next_away_token: std::sync::atomic::AtomicU64,
+    /// Whether records can be kept; recorded work is refused while not.
+    pub(crate) health: Arc<StorageHealth>,
 }
 
 impl Sessions {
@@ -95,6 +97,7 @@ impl Sessions {
         sites: Arc<Sites>,
         settings: SessionSettings,
         plugin_events: mpsc::UnboundedSender<SiteEvent>,
+        health: Arc<StorageHealth>,
     ) -> Arc<Sessions> {
         let limiter = RateLimiter::new(
             settings.join_attempts_per_minute as usize,
@@ -116,6 +119,7 @@ impl Sessions {
             consent: Consent::default(),
             activities: Activities::default(),
             next_away_token: std::sync::atomic::AtomicU64::new(1),
+            health,
         })
     }
 
@@ -181,7 +185,15 @@ impl Sessions {
         };
         if let Err(error) = self.storage.append_event(number, entry).await {
             tracing::error!(session = number, %error, "could not append to the session report");
+            self.health.failed(error.to_string());
         }
+    }
+
+    /// Refuses work that must be recorded while records cannot be kept.
+    pub(crate) fn require_storage(&self) -> Result<(), SessionError> {
+        self.health
+            .status()
+            .map_err(|_| SessionError::StorageUnavailable)
     }
 
     /// Sends an event to every participant's UI (and agent when `agents`).

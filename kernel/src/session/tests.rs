@@ -57,8 +57,9 @@ async fn fixture() -> Fixture {
         Arc::new(Sites::new(sites, storage.clone())),
         settings,
         events,
+        Default::default(),
     );
-    let account = Accounts::new(storage.clone())
+    let account = Accounts::new(storage.clone(), Default::default())
         .create(AccountSpec {
             username: "anna".into(),
             display_name: "Anna".into(),

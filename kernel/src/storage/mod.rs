@@ -4,12 +4,14 @@
 //! [`SqliteStorage`] is the embedded default. The trait speaks in plain
 //! records and async calls so a PostgreSQL implementation fits beside it.
 
+pub mod health;
 mod memory;
 mod records;
 mod sqlite;
 
 use async_trait::async_trait;
 
+pub use health::StorageHealth;
 pub use memory::MemoryKv;
 pub use records::*;
 pub use sqlite::SqliteStorage;
@@ -27,6 +29,9 @@ pub enum StorageError {
 /// Everything the kernel persists.
 #[async_trait]
 pub trait Storage: PluginKv {
+    /// Whether storage is still what the kernel opened, and answers.
+    async fn check(&self) -> Result<(), StorageError>;
+
     /// Every stored site, by id.
     async fn sites(&self) -> Result<Vec<SiteRecord>, StorageError>;
     /// Inserts the site, or replaces the stored one of the same id.

@@ -1,7 +1,7 @@
 //! SQLite storage (embedded default): WAL journal, foreign keys, migrations
 //! from `kernel/migrations` applied at open.
 
-use std::path::Path;
+use std::path::{Path, PathBuf};
 use std::str::FromStr;
 
 use async_trait::async_trait;
@@ -16,6 +16,25 @@ use crate::plugin_host::services::{KvError, PluginKv, PluginScope};
 
 pub struct SqliteStorage {
     pool: SqlitePool,
+    path: PathBuf,
+    /// The file's identity when it was opened: a database deleted or
+    /// replaced under the running kernel is noticed, not written to.
+    identity: Option<FileIdentity>,
+}
+
+/// Device and inode of a file.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct FileIdentity {
+    device: u64,
+    inode: u64,
+}
+
+fn identity(path: &Path) -> Option<FileIdentity> {
+    use std::os::unix::fs::MetadataExt;
+    std::fs::metadata(path).ok().map(|m| FileIdentity {
+        device: m.dev(),
+        inode: m.ino(),
+    })
 }
 
 fn backend(error: sqlx::Error) -> StorageError {
@@ -42,19 +61,29 @@ impl SqliteStorage {
         }
         let options = SqliteConnectOptions::new()
             .filename(path)
-            .create_if_missing(true)
             .journal_mode(SqliteJournalMode::Wal)
             .foreign_keys(true);
+        // Created here, once: the pool's own connections never create a
+        // file, so a database deleted under the kernel is not silently
+        // replaced by an empty one.
+        let created = sqlx::ConnectOptions::connect(&options.clone().create_if_missing(true))
+            .await
+            .map_err(backend)?;
+        sqlx::Connection::close(created).await.map_err(backend)?;
         let pool = SqlitePoolOptions::new()
             .max_connections(8)
-            .connect_with(options)
+            .connect_with(options.create_if_missing(false))
             .await
             .map_err(backend)?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .map_err(|error| StorageError::Backend(format!("migrating the database: {error}")))?;
-        Ok(SqliteStorage { pool })
+        Ok(SqliteStorage {
+            pool,
+            path: path.to_owned(),
+            identity: identity(path),
+        })
     }
 }
 
@@ -133,6 +162,21 @@ fn grant(row: SqliteRow) -> Result<GrantRecord, sqlx::Error> {
 
 #[async_trait]
 impl Storage for SqliteStorage {
+    async fn check(&self) -> Result<(), StorageError> {
+        let now = identity(&self.path);
+        if now.is_none() || now != self.identity {
+            return Err(StorageError::Backend(format!(
+                "the database file {} was removed or replaced while the kernel ran; restore it and restart the kernel",
+                self.path.display()
+            )));
+        }
+        sqlx::query("SELECT 1")
+            .execute(&self.pool)
+            .await
+            .map_err(backend)?;
+        Ok(())
+    }
+
     async fn sites(&self) -> Result<Vec<SiteRecord>, StorageError> {
         sqlx::query("SELECT * FROM sites ORDER BY id")
             .try_map(site)

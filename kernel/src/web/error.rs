@@ -112,6 +112,9 @@ impl From<AccountError> for ApiError {
             AccountError::TooManyAttempts(_) | AccountError::Busy => {
                 ApiError::new(ErrorCode::RateLimited, error.to_string())
             }
+            AccountError::StorageUnavailable => {
+                ApiError::new(ErrorCode::Unavailable, error.to_string())
+            }
             AccountError::NotSignedIn => {
                 ApiError::new(ErrorCode::Unauthenticated, error.to_string())
             }
@@ -166,6 +169,7 @@ impl From<SessionError> for ApiError {
                 ErrorCode::RateLimited
             }
             SessionError::InvalidJoinCredential => ErrorCode::Unauthenticated,
+            SessionError::StorageUnavailable => ErrorCode::Unavailable,
             SessionError::Policy(policy) => return policy.clone().into(),
             SessionError::Storage(_) => {
                 let SessionError::Storage(storage) = error else {

@@ -69,13 +69,25 @@ impl From<&LoadedPlugin> for PluginSummary {
     }
 }
 
-pub async fn health(State(kernel): State<Arc<Kernel>>) -> Json<serde_json::Value> {
-    Json(json!({
-        "status": "ok",
+/// `503` with what failed when the records cannot be kept, so monitoring
+/// sees it.
+pub async fn health(State(kernel): State<Arc<Kernel>>) -> (StatusCode, Json<serde_json::Value>) {
+    let (status, code, storage) = match kernel.storage_health.status() {
+        Ok(()) => (StatusCode::OK, "ok", json!("ok")),
+        Err(failure) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "storage_failed",
+            json!(failure),
+        ),
+    };
+    let body = json!({
+        "status": code,
+        "storage": storage,
         "version": env!("CARGO_PKG_VERSION"),
         "plugins_loaded": kernel.plugins.plugins().count(),
         "plugins_refused": kernel.refused.len(),
-    }))
+    });
+    (status, Json(body))
 }
 
 /// Every loaded plugin, and every refused one with the reason.
