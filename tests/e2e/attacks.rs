@@ -590,3 +590,63 @@ async fn the_host_removes_an_unwanted_participant_and_nobody_else_can() {
     );
     assert!(s.agent.errors().is_empty());
 }
+
+#[tokio::test]
+async fn a_secret_in_a_call_reaches_no_log_even_at_trace() {
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let config = "[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n";
+    let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts)
+        .launch_logging("trace,tungstenite=trace,tokio_tungstenite=trace");
+    let mut anna = StartedSession::start(&kernel, "anna").await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut agent = tether_tests::agent_process::AgentProcess::spawn_with_env(
+        state.path(),
+        "simulated",
+        &["join", &anna.join_link, "--name", "Carl"],
+        &[("RUST_LOG", "trace")],
+    );
+    agent.wait_for_line("Connected to support session").await;
+    let info = anna
+        .console
+        .ok("session.info", json!({ "session": anna.number }))
+        .await;
+    let carl = info["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["role"] == "customer")
+        .and_then(|p| p["id"].as_str())
+        .expect("Carl")
+        .to_owned();
+    let seen = agent.prompts_seen();
+    let ask = anna
+        .console
+        .send_request("plugin.command", echo(&anna.number, "ask-consent", &carl))
+        .await;
+    agent.answer_prompt(seen, "y").await;
+    assert_eq!(anna.console.reply_to(ask).await["body"], "granted");
+    const SECRET: &str = "Tr0ub4dor-SECRET-and-3";
+    let call = json!({ "session": anna.number, "plugin": "echo", "name": "call-agent",
+        "payload": { "session": anna.number, "participant": carl, "capability": "sysinfo.collect",
+                     "input": { "password": SECRET } } });
+    anna.console.ok("plugin.command", call).await;
+    let log = std::fs::read_to_string(kernel.log_path()).expect("kernel log");
+    assert!(log.lines().count() > 10, "the kernel logged at trace");
+    let leaks = |text: &str| -> Vec<String> {
+        text.lines()
+            .filter(|l| l.contains(SECRET))
+            .map(|l| l.chars().take(160).collect())
+            .collect()
+    };
+    assert_eq!(
+        leaks(&log),
+        Vec::<String>::new(),
+        "the kernel logged the secret"
+    );
+    let printed = agent.output().join("\n");
+    assert_eq!(
+        leaks(&printed),
+        Vec::<String>::new(),
+        "the agent logged the secret"
+    );
+}

@@ -24,6 +24,7 @@
 
 mod capability;
 mod client;
+pub mod logging;
 pub mod plugin_store;
 mod server;
 
