@@ -34,8 +34,20 @@ const PROGRESS_PACE: Duration = Duration::from_millis(100);
 
 /// How the agent proves who it is.
 pub enum Start {
-    JoinToken { server: String, token: String },
-    Resume { server: String, token: String },
+    JoinToken {
+        server: String,
+        token: String,
+    },
+    Resume {
+        server: String,
+        token: String,
+    },
+    /// The one-time code the customer's page showed.
+    Code {
+        server: String,
+        session: String,
+        code: String,
+    },
 }
 
 impl Start {
@@ -43,6 +55,11 @@ impl Start {
         let (server, query) = match self {
             Start::JoinToken { server, token } => (server, format!("token={token}")),
             Start::Resume { server, token } => (server, format!("resume={token}")),
+            Start::Code {
+                server,
+                session,
+                code,
+            } => (server, format!("session={session}&code={code}")),
         };
         let ws = server
             .replacen("https://", "wss://", 1)
@@ -52,7 +69,9 @@ impl Start {
 
     fn server(&self) -> &str {
         match self {
-            Start::JoinToken { server, .. } | Start::Resume { server, .. } => server,
+            Start::JoinToken { server, .. }
+            | Start::Resume { server, .. }
+            | Start::Code { server, .. } => server,
         }
     }
 }
@@ -196,7 +215,7 @@ pub async fn run(
             // Joining: say at once that the server cannot be reached.
             // Resuming after boot: the network may not be up yet; keep trying.
             Err(Refusal::Unreachable(error))
-                if first && matches!(credential, Start::JoinToken { .. }) =>
+                if first && !matches!(credential, Start::Resume { .. }) =>
             {
                 return Err(error);
             }
@@ -237,11 +256,22 @@ async fn connect(start: &Start) -> Result<Socket, Refusal> {
     match connect_async_with_config(start.url(), None, true).await {
         Ok((socket, _)) => Ok(socket),
         Err(tokio_tungstenite::tungstenite::Error::Http(response))
-            if response.status().as_u16() == 401 =>
+            if response.status().is_client_error() =>
         {
-            Err(Refusal::NotValid(
-                "the session has ended, or this link is not valid".into(),
-            ))
+            let said = response
+                .body()
+                .as_deref()
+                .and_then(|body| serde_json::from_slice::<Value>(body).ok())
+                .and_then(|body| body["error"].as_str().map(str::to_owned));
+            let reason = match (response.status().as_u16(), start) {
+                (401, Start::Code { .. }) => {
+                    "the code is not valid, or was used already: ask your support page for a new one"
+                        .to_owned()
+                }
+                (401, _) => "the session has ended, or this link is not valid".to_owned(),
+                (status, _) => said.unwrap_or_else(|| format!("the server refused ({status})")),
+            };
+            Err(Refusal::NotValid(reason))
         }
         Err(error) => Err(Refusal::Unreachable(
             anyhow::Error::new(error).context(format!("cannot reach {}", start.server())),
@@ -406,6 +436,9 @@ impl Served<'_> {
             ServerEvent::Chat {
                 display_name, text, ..
             } => println!("[{display_name}] {text}"),
+            ServerEvent::SecondAgentRefused { .. } => println!(
+                "Another helper program tried to act for you and was refused. If you did not start it, tell your support representative."
+            ),
             ServerEvent::SessionEnded { reason, .. } => {
                 println!("The support session ended: {reason}");
                 self.stop_running("the session ended").await;

@@ -1,5 +1,6 @@
-//! Joining by link or number: the agent asks the kernel for a join token
-//! the way the customer's page does.
+//! Joining by link or number: as a new customer (the agent asks the kernel
+//! for a join token the way the customer's page does), or for the customer
+//! who joined on the page, with the one-time code the page shows.
 
 use anyhow::{Context, bail};
 use serde::Deserialize;
@@ -50,26 +51,39 @@ struct ErrorReply {
     error: String,
 }
 
-/// Acts for a customer who joined on their page: the page's token, no new
-/// participant.
-pub fn with_token(session: &str, server: Option<&str>, token: String) -> anyhow::Result<Joined> {
-    let (server, _) = parse_target(session, server)?;
-    if token.is_empty() || !token.chars().all(|c| c.is_ascii_hexdigit()) {
-        bail!("the token is the long hexadecimal code the page shows");
+/// Acts for a customer who joined on their page, with the page's one-time
+/// code: no new participant.
+pub fn with_code(session: &str, server: Option<&str>, code: &str) -> anyhow::Result<Start> {
+    let (server, number) = parse_target(session, server)?;
+    let code: String = code.chars().filter(char::is_ascii_digit).collect();
+    if code.len() != 8 {
+        bail!("the code is the 8 digits your support page shows");
     }
-    Ok(Joined { server, token })
+    let number: String = number.chars().filter(char::is_ascii_digit).collect();
+    Ok(Start::Code {
+        server,
+        session: number,
+        code,
+    })
 }
 
-pub async fn join(
-    session: &str,
-    server: Option<&str>,
-    name: Option<String>,
-) -> anyhow::Result<Joined> {
+/// The page's code: from TETHER_AGENT_CODE, or typed by the customer.
+pub fn code_from_customer() -> anyhow::Result<String> {
+    if let Ok(code) = std::env::var("TETHER_AGENT_CODE") {
+        return Ok(code);
+    }
+    println!(
+        "Type the code your support page shows (to join under a new name instead, use --name):"
+    );
+    let mut line = String::new();
+    std::io::stdin()
+        .read_line(&mut line)
+        .context("cannot read the code")?;
+    Ok(line.trim().to_owned())
+}
+
+pub async fn join(session: &str, server: Option<&str>, name: String) -> anyhow::Result<Joined> {
     let (server, number) = parse_target(session, server)?;
-    let name = match name {
-        Some(name) => name,
-        None => std::env::var("USER").context("say your name with --name")?,
-    };
     let response = reqwest::Client::new()
         .post(format!("{server}/api/join"))
         .json(&serde_json::json!({ "session": number, "display_name": name }))
@@ -97,7 +111,8 @@ pub async fn join(
 
 #[cfg(test)]
 mod tests {
-    use super::parse_target;
+    use super::{parse_target, with_code};
+    use crate::connection::Start;
 
     #[test]
     fn links_and_numbers() {
@@ -111,5 +126,15 @@ mod tests {
         );
         assert!(parse_target("123456789", None).is_err());
         assert!(parse_target("ftp://x/join/1", None).is_err());
+    }
+
+    #[test]
+    fn codes_are_eight_digits_however_typed() {
+        let start = with_code("http://h/join/123456789", None, " 1234 5678 ").expect("code");
+        assert!(
+            matches!(start, Start::Code { ref code, ref session, .. } if code == "12345678" && session == "123456789")
+        );
+        assert!(with_code("http://h/join/123456789", None, "1234").is_err());
+        assert!(with_code("http://h/join/123456789", None, "abcd efgh").is_err());
     }
 }

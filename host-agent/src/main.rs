@@ -56,13 +56,13 @@ enum Command {
         /// The Tether server, when joining by number (or set TETHER_SERVER).
         #[arg(long)]
         server: Option<String>,
-        /// Your name as the CSR will see it.
+        /// Join as a new customer under this name. Without it the agent
+        /// acts for the customer who joined on the support page: it asks
+        /// for the one-time code the page shows (or reads it from
+        /// TETHER_AGENT_CODE). Codes never go on the command line, where
+        /// other users of this computer could read them.
         #[arg(long)]
         name: Option<String>,
-        /// The join token the customer's page shows, to act for the
-        /// customer who already joined there instead of joining anew.
-        #[arg(long, conflicts_with = "name")]
-        token: Option<String>,
     },
     /// Rejoin the session this computer was in before it restarted.
     Resume,
@@ -108,21 +108,18 @@ fn main() -> ExitCode {
                 session,
                 server,
                 name,
-                token,
             } => {
                 let server = server.or_else(|| std::env::var("TETHER_SERVER").ok());
-                let joined = match token {
-                    Some(token) => join::with_token(&session, server.as_deref(), token)?,
-                    None => join::join(&session, server.as_deref(), name).await?,
+                let start = match name {
+                    Some(name) => join::join(&session, server.as_deref(), name)
+                        .await?
+                        .into_start(),
+                    None => {
+                        join::with_code(&session, server.as_deref(), &join::code_from_customer()?)?
+                    }
                 };
                 let store = resume::ResumeStore::new(&state_dir);
-                connection::run(
-                    joined.into_start(),
-                    store,
-                    backend::select(kind),
-                    restore_after,
-                )
-                .await
+                connection::run(start, store, backend::select(kind), restore_after).await
             }
             Command::Resume => {
                 let store = resume::ResumeStore::new(&state_dir);

@@ -86,11 +86,8 @@ async fn main() {
     let mut session = StartedSession::start(&kernel, "anna").await;
     let mut customer = Customer::join(&kernel, &session.number, "Carl").await;
     let state = tempfile::tempdir().expect("temp dir");
-    let agent = AgentProcess::spawn(
-        state.path(),
-        "simulated",
-        &["join", &session.join_link, "--token", &customer.token],
-    );
+    let code = customer.agent_code().await;
+    let agent = AgentProcess::for_page(state.path(), &session.join_link, &code);
     agent.wait_for_line("Connected to support session").await;
 
     let mut times = Vec::new();

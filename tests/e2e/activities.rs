@@ -280,11 +280,8 @@ async fn withdrawing_the_permission_stops_the_running_script() {
     // the page answers the prompt and can withdraw the permission.
     let mut carl = Customer::join(&kernel, &anna.number, "Carl").await;
     let state = tempfile::tempdir().expect("temp dir");
-    let agent = AgentProcess::spawn(
-        state.path(),
-        "simulated",
-        &["join", &anna.join_link, "--token", &carl.token],
-    );
+    let code = carl.agent_code().await;
+    let agent = AgentProcess::for_page(state.path(), &anna.join_link, &code);
     agent.wait_for_line("Connected to support session").await;
 
     let run = anna

@@ -324,11 +324,8 @@ async fn an_agent_can_act_for_the_customer_who_joined_on_the_page() {
     let mut s = setup().await;
     let mut customer = tether_tests::clients::Customer::join(&s.kernel, &s.number, "Carl").await;
     s.host.event("participant.joined").await;
-    let agent = AgentProcess::spawn(
-        s.state.path(),
-        "simulated",
-        &["join", &s.link, "--token", &customer.token],
-    );
+    let code = customer.agent_code().await;
+    let agent = AgentProcess::for_page(s.state.path(), &s.link, &code);
     agent.wait_for_line("Connected to support session").await;
     let info = s
         .host
@@ -357,27 +354,52 @@ async fn an_agent_can_act_for_the_customer_who_joined_on_the_page() {
     assert_eq!(s.host.reply_to(id).await["body"]["status"], "ok");
     assert_eq!(agent.prompts_seen(), 0);
 
-    let refused = AgentProcess::spawn(
-        s.state.path(),
-        "simulated",
-        &["join", &s.link, "--token", "not-hex!"],
-    );
-    refused
-        .wait_for_line("the token is the long hexadecimal code")
+    let mistyped = AgentProcess::for_page(s.state.path(), &s.link, "1234");
+    mistyped
+        .wait_for_line("the code is the 8 digits your support page shows")
         .await;
+    // The code was used up by the first agent, and a made-up one is wrong.
+    let state = tempfile::tempdir().expect("temp dir");
+    let reused = AgentProcess::for_page(state.path(), &s.link, &code);
+    reused
+        .wait_for_line("the code is not valid, or was used already")
+        .await;
+    // A second helper for the same customer is refused while the first is
+    // connected; the first one and the page are told.
+    let fresh = customer.agent_code().await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let second = AgentProcess::for_page(state.path(), &s.link, &fresh);
+    second
+        .wait_for_line("a helper program is already connected for this customer")
+        .await;
+    agent
+        .wait_for_line("Another helper program tried to act for you and was refused")
+        .await;
+    customer.page.event("agent.second_refused").await;
 }
 
 #[tokio::test]
 async fn a_resume_token_that_never_arrived_does_not_lock_the_agent_out() {
     let s = setup().await;
-    let customer = tether_tests::clients::Customer::join(&s.kernel, &s.number, "Carl").await;
+    let mut customer = tether_tests::clients::Customer::join(&s.kernel, &s.number, "Carl").await;
     let connect = |query: String| {
         let url = s.kernel.ws_url(&format!("/ws/agent?{query}"));
         async move { WsClient::connect(&url, None, None).await }
     };
-    let mut first = connect(format!("token={}", customer.token))
-        .await
-        .expect("joins");
+    // The page's join token does not open an agent connection: the page's
+    // one-time code does.
+    assert_eq!(
+        connect(format!("token={}", customer.token)).await.err(),
+        Some(403)
+    );
+    let code = customer.agent_code().await;
+    let mut first = connect(format!(
+        "session={}&code={}",
+        s.number,
+        code.replace(' ', "")
+    ))
+    .await
+    .expect("joins");
     let kept = first.event("session.welcome").await["resume_token"]
         .as_str()
         .expect("token")

@@ -256,8 +256,8 @@ async fn shared_session() -> Shared {
         .as_str()
         .expect("participant")
         .to_owned();
-    let customer = Customer::join(&kernel, &anna.number, "Carl").await;
-    let agent = TestAgent::start(&kernel, &customer.token, &["sysinfo.collect"]).await;
+    let mut customer = Customer::join(&kernel, &anna.number, "Carl").await;
+    let agent = TestAgent::start(&kernel, &mut customer, &["sysinfo.collect"]).await;
     Shared {
         kernel,
         anna,
@@ -413,15 +413,8 @@ async fn an_agent_hello_flood_is_refused_after_a_burst_and_unknown_names_are_ref
     let config = "[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = []\n";
     let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
     let anna = StartedSession::start(&kernel, "anna").await;
-    let carl = Customer::join(&kernel, &anna.number, "Carl").await;
-    let mut agent = WsClient::connect(
-        &kernel.ws_url(&format!("/ws/agent?token={}", carl.token)),
-        None,
-        None,
-    )
-    .await
-    .expect("agent connects");
-    agent.event("session.welcome").await;
+    let mut carl = Customer::join(&kernel, &anna.number, "Carl").await;
+    let mut agent = carl.connect_agent(&kernel).await;
     // Made-up capability names, however long, are refused before anything
     // is stored.
     let names: Vec<String> = (0..50)
@@ -649,4 +642,114 @@ async fn a_secret_in_a_call_reaches_no_log_even_at_trace() {
         Vec::<String>::new(),
         "the agent logged the secret"
     );
+}
+
+#[tokio::test]
+async fn another_local_user_cannot_take_over_the_customers_helper() {
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let config = "[sessions]\njoin_attempts_per_minute = 1000\nconsent_timeout_secs = 5\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n";
+    let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
+    let mut anna = StartedSession::start(&kernel, "anna").await;
+    let mut carl = Customer::join(&kernel, &anna.number, "Carl").await;
+
+    // The helper is started with nothing secret on its command line.
+    let code = carl.agent_code().await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let helper =
+        tether_tests::agent_process::AgentProcess::for_page(state.path(), &anna.join_link, &code);
+    helper.wait_for_line("Connected to support session").await;
+    let visible = helper.command_line();
+    assert!(visible.contains("join"), "{visible}");
+    assert!(!visible.contains(&carl.token), "{visible}");
+    assert!(!visible.contains(&code.replace(' ', "")), "{visible}");
+
+    // Another user who learned the page's token, or saw the used code,
+    // gets no agent connection.
+    let agent_url = |query: String| kernel.ws_url(&format!("/ws/agent?{query}"));
+    assert_eq!(
+        WsClient::connect(&agent_url(format!("token={}", carl.token)), None, None)
+            .await
+            .err(),
+        Some(403)
+    );
+    let used = format!("session={}&code={}", anna.number, code.replace(' ', ""));
+    assert_eq!(
+        WsClient::connect(&agent_url(used), None, None).await.err(),
+        Some(401)
+    );
+    // Even with a fresh code, a second helper is refused while the first
+    // runs, and the customer hears of it.
+    let fresh = carl.agent_code().await.replace(' ', "");
+    let second = format!("session={}&code={fresh}", anna.number);
+    assert_eq!(
+        WsClient::connect(&agent_url(second), None, None)
+            .await
+            .err(),
+        Some(409)
+    );
+    carl.page.event("agent.second_refused").await;
+    helper
+        .wait_for_line("Another helper program tried to act for you and was refused")
+        .await;
+
+    // While the page is open, only the page answers a prompt.
+    let info = anna
+        .console
+        .ok("session.info", json!({ "session": anna.number }))
+        .await;
+    let carl_id = info["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .find(|p| p["role"] == "customer")
+        .and_then(|p| p["id"].as_str())
+        .expect("Carl")
+        .to_owned();
+    let ask = anna
+        .console
+        .send_request(
+            "plugin.command",
+            echo(&anna.number, "ask-consent", &carl_id),
+        )
+        .await;
+    let prompt = carl.page.event("consent.prompt").await;
+    assert_eq!(prompt["page_open"], true);
+    assert_eq!(
+        helper.prompts_seen(),
+        0,
+        "the helper does not ask while the page is open"
+    );
+    carl.page
+        .ok(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": false }),
+        )
+        .await;
+    assert_eq!(anna.console.reply_to(ask).await["body"], "denied");
+}
+
+#[tokio::test]
+async fn an_agent_cannot_answer_a_prompt_for_a_customer_whose_page_is_open() {
+    let mut s = shared_session().await;
+    // A program that got hold of the helper's place, while Carl looks at
+    // his page.
+    let (number, carl) = (s.anna.number.clone(), s.customer.participant.clone());
+    drop(s.agent);
+    let mut rogue = s.customer.connect_agent(&s.kernel).await;
+    let ask = s
+        .anna
+        .console
+        .send_request("plugin.command", echo(&number, "ask-consent", &carl))
+        .await;
+    let prompt = rogue.event("consent.prompt").await;
+    let (code, message) = rogue
+        .refused(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    assert_eq!(code, "forbidden");
+    assert!(message.contains("page is open"), "{message}");
+    s.customer.answer_prompt(false).await;
+    assert_eq!(s.anna.console.reply_to(ask).await["body"], "denied");
 }

@@ -131,36 +131,37 @@ fn spaced(number: &str) -> String {
     format!("{} {} {}", &number[..3], &number[3..6], &number[6..])
 }
 
-/// Joins as `name` on the link; returns the agent token the page shows.
+/// Joins as `name` on the link; returns the helper's one-time code the
+/// page shows on request (the command itself carries no secret).
 async fn customer_joins(customer: &BrowserContext, link: &str, name: &str) -> String {
     customer.goto(link).await;
     customer.fill(&test_id("join-name"), name).await;
     customer.click(&test_id("join-submit")).await;
     let command = customer
-        .wait_text(&test_id("agent-command"), "--token")
+        .wait_text(&test_id("agent-command"), "tether-agent join")
         .await;
-    command
-        .rsplit("--token ")
-        .next()
-        .expect("token")
-        .trim()
-        .to_owned()
+    assert!(command.trim().ends_with(link), "{command}");
+    customer.click(&test_id("agent-show-code")).await;
+    customer.find(&test_id("agent-code")).await;
+    customer
+        .find(&test_id("agent-code"))
+        .await
+        .text()
+        .await
+        .expect("the code")
 }
 
 /// Runs the host agent (simulated backend) for the page's customer, as the
 /// command the page shows does; `env` is what the computer reports.
 async fn start_helper(
     link: &str,
-    token: &str,
+    code: &str,
     env: &[(&str, &str)],
 ) -> (tempfile::TempDir, AgentProcess) {
     let state = tempfile::tempdir().expect("agent state");
-    let agent = AgentProcess::spawn_with_env(
-        state.path(),
-        "simulated",
-        &["join", link, "--token", token],
-        env,
-    );
+    let mut env = env.to_vec();
+    env.push(("TETHER_AGENT_CODE", code));
+    let agent = AgentProcess::spawn_with_env(state.path(), "simulated", &["join", link], &env);
     agent.wait_for_line("Connected to support session").await;
     (state, agent)
 }

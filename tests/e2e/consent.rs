@@ -41,10 +41,10 @@ async fn session_with_agent() -> Setup {
         .expect("signs in");
     let mut host = anna.console(&kernel).await;
     let number = host.start_session().await;
-    let customer = Customer::join(&kernel, &number, "Carl").await;
+    let mut customer = Customer::join(&kernel, &number, "Carl").await;
     let agent = TestAgent::start(
         &kernel,
-        &customer.token,
+        &mut customer,
         &["sysinfo.collect", "account.logoff"],
     )
     .await;
@@ -367,20 +367,11 @@ async fn capabilities_asked_together_get_one_prompt_and_a_grant_each() {
 #[tokio::test]
 async fn only_the_prompted_customer_answers_and_agents_can_answer_too() {
     let mut s = session_with_agent().await;
-    let mut agent_socket = {
-        // A second connection for the same customer's agent replaces the
-        // test agent's route; consent prompts reach it.
-        let mut socket = WsClient::connect(
-            &s.kernel
-                .ws_url(&format!("/ws/agent?token={}", s.customer.token)),
-            None,
-            None,
-        )
-        .await
-        .expect("agent connects");
-        socket.event("session.welcome").await;
-        socket
-    };
+    // Carl stops the test agent, starts another, and closes his page: the
+    // agent asks in its terminal then.
+    drop(s.agent);
+    let mut agent_socket = s.customer.connect_agent(&s.kernel).await;
+    s.customer.page.close().await;
     let other = Customer::join(&s.kernel, &s.number, "Dora").await;
     let mut other_page = other.page;
     let ask = s
@@ -441,15 +432,8 @@ async fn large_results_and_progress_lines_reach_the_csr() {
 
     // An agent that reports progress while it works: the lines appear in the
     // chat as the plugin's, and in the report.
-    let mut agent = WsClient::connect(
-        &s.kernel
-            .ws_url(&format!("/ws/agent?token={}", s.customer.token)),
-        None,
-        None,
-    )
-    .await
-    .expect("agent connects");
-    agent.event("session.welcome").await;
+    drop(s.agent);
+    let mut agent = s.customer.connect_agent(&s.kernel).await;
     agent
         .ok(
             "agent.hello",

@@ -105,7 +105,7 @@ async fn full_flow_consent_agent_call_and_report() {
         "Bo Lind"
     );
 
-    let agent = TestAgent::start(&kernel, &customer.token, &["sysinfo.collect"]).await;
+    let agent = TestAgent::start(&kernel, &mut customer, &["sysinfo.collect"]).await;
 
     // The plugin asks consent; the prompt reaches the customer's page with
     // the manifest's words and the host's name.
@@ -382,19 +382,9 @@ async fn single_session_mode_selects_customers_and_limits_apply() {
     let started = host.ok("session.start", json!({})).await;
     assert_eq!(started["mode"], "single");
     let number = started["session"].as_str().expect("number").to_owned();
-    let first = Customer::join(&kernel, &number, "First").await;
+    let mut first = Customer::join(&kernel, &number, "First").await;
     let mut second = Customer::join(&kernel, &number, "Second").await;
-    let mut agent_socket = {
-        let socket = WsClient::connect(
-            &kernel.ws_url(&format!("/ws/agent?token={}", first.token)),
-            None,
-            None,
-        )
-        .await;
-        let mut socket = socket.expect("agent connects");
-        socket.event("session.welcome").await;
-        socket
-    };
+    let mut agent_socket = first.connect_agent(&kernel).await;
 
     host.ok(
         "session.select_customer",
@@ -483,14 +473,7 @@ async fn the_host_has_a_grace_period_then_the_session_ends() {
 
     // It closes again and stays away: the session ends, and the agent is
     // told so it can put the computer back to normal.
-    let mut agent = WsClient::connect(
-        &kernel.ws_url(&format!("/ws/agent?token={}", customer.token)),
-        None,
-        None,
-    )
-    .await
-    .expect("agent connects");
-    agent.event("session.welcome").await;
+    let mut agent = customer.connect_agent(&kernel).await;
     host.close().await;
     customer.page.event("session.host_away").await;
     let ended = agent.event("session.ended").await;

@@ -73,9 +73,27 @@ impl AgentProcess {
         }
     }
 
+    /// Acts for the customer who joined on the page, with the code the page
+    /// showed (given as the environment, never on the command line).
+    pub fn for_page(state_dir: &Path, link: &str, code: &str) -> AgentProcess {
+        AgentProcess::spawn_with_env(
+            state_dir,
+            "simulated",
+            &["join", link],
+            &[("TETHER_AGENT_CODE", code)],
+        )
+    }
+
     /// Joins by link with the simulated backend.
     pub fn join(state_dir: &Path, link: &str, name: &str) -> AgentProcess {
         AgentProcess::spawn(state_dir, "simulated", &["join", link, "--name", name])
+    }
+
+    /// The command line every user of the computer can read (`ps`).
+    pub fn command_line(&self) -> String {
+        std::fs::read(format!("/proc/{}/cmdline", self.child.id()))
+            .map(|bytes| String::from_utf8_lossy(&bytes).replace('\0', " "))
+            .unwrap_or_default()
     }
 
     /// What the agent printed so far.

@@ -405,6 +405,7 @@ pub fn error_of(reply: &Value) -> (String, String) {
 
 /// A customer who joined by number.
 pub struct Customer {
+    pub session: String,
     pub participant: String,
     pub token: String,
     pub page: WsClient,
@@ -424,6 +425,41 @@ impl Customer {
         prompt
     }
 
+    /// The one-time code the page shows for the helper program.
+    pub async fn agent_code(&mut self) -> String {
+        let reply = self.page.ok("agent.code", json!({})).await;
+        reply["code"].as_str().expect("code").to_owned()
+    }
+
+    /// The query an agent connects with for this customer: the session
+    /// and a fresh one-time code from the page.
+    pub async fn agent_query(&mut self) -> String {
+        let code = self.agent_code().await.replace(' ', "");
+        format!("session={}&code={code}", self.session)
+    }
+
+    /// A raw agent connection for this customer, welcomed. An agent that
+    /// was just stopped may still be closing on the kernel's side (which
+    /// refuses a second agent meanwhile), so a refusal as "already
+    /// connected" is tried again.
+    pub async fn connect_agent(&mut self, kernel: &KernelProcess) -> WsClient {
+        let query = self.agent_query().await;
+        let url = kernel.ws_url(&format!("/ws/agent?{query}"));
+        let deadline = std::time::Instant::now() + PATIENCE;
+        loop {
+            match WsClient::connect(&url, None, None).await {
+                Ok(mut socket) => {
+                    socket.event("session.welcome").await;
+                    return socket;
+                }
+                Err(409) if std::time::Instant::now() < deadline => {
+                    tokio::time::sleep(Duration::from_millis(50)).await;
+                }
+                Err(status) => panic!("the agent could not connect: {status}"),
+            }
+        }
+    }
+
     pub async fn join(kernel: &KernelProcess, number: &str, name: &str) -> Customer {
         let joined = post_json(
             kernel,
@@ -434,6 +470,7 @@ impl Customer {
         assert_eq!(joined.status, 200, "join: {}", joined.text);
         let token = joined.body["token"].as_str().expect("token").to_owned();
         Customer {
+            session: joined.body["session"].as_str().expect("session").to_owned(),
             participant: joined.body["participant"]
                 .as_str()
                 .expect("participant")
@@ -455,16 +492,14 @@ pub struct TestAgent {
 }
 
 impl TestAgent {
-    /// Connects, says hello and waits until the kernel acknowledged it.
-    pub async fn start(kernel: &KernelProcess, token: &str, capabilities: &[&str]) -> TestAgent {
-        let mut socket = WsClient::connect(
-            &kernel.ws_url(&format!("/ws/agent?token={token}")),
-            None,
-            None,
-        )
-        .await
-        .expect("agent connects");
-        socket.event("session.welcome").await;
+    /// Connects for `customer` (with a code from their page), says hello
+    /// and waits until the kernel acknowledged it.
+    pub async fn start(
+        kernel: &KernelProcess,
+        customer: &mut Customer,
+        capabilities: &[&str],
+    ) -> TestAgent {
+        let mut socket = customer.connect_agent(kernel).await;
         let hello = AgentRequest::Hello {
             capabilities: capabilities
                 .iter()

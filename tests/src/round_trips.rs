@@ -37,8 +37,8 @@ impl GrantedSession {
             .expect("signs in");
         let mut host = anna.console(&kernel).await;
         let number = host.start_session().await;
-        let customer = Customer::join(&kernel, &number, "Carl").await;
-        let agent = TestAgent::start(&kernel, &customer.token, &["sysinfo.collect"]).await;
+        let mut customer = Customer::join(&kernel, &number, "Carl").await;
+        let agent = TestAgent::start(&kernel, &mut customer, &["sysinfo.collect"]).await;
         let mut session = GrantedSession {
             kernel,
             host,

@@ -7,7 +7,7 @@ use super::live::NoSuchPrompt;
 use crate::activity::{EndReason, Scope};
 use crate::plugin_host::services::{ConsentError, ConsentOutcome, ConsentRequest, PluginScope};
 use crate::routing::Endpoint;
-use crate::session::{ParticipantId, Sessions};
+use crate::session::{ParticipantId, SessionError, Sessions};
 use crate::storage::{GrantRecord, Millis, ParticipantRole, StorageError, now_millis};
 use crate::token::short_id;
 
@@ -253,6 +253,23 @@ impl Sessions {
         granted: bool,
     ) -> Result<(), NoSuchPrompt> {
         self.consent.answer(participant, request, granted)
+    }
+
+    /// The customer's agent answers a prompt (in its terminal): only while
+    /// the customer's page is closed, so a program on the computer cannot
+    /// answer for a customer who is looking at the page.
+    pub fn answer_consent_from_agent(
+        &self,
+        participant: &str,
+        request: &str,
+        granted: bool,
+    ) -> Result<(), SessionError> {
+        if self.router.is_connected(&Endpoint::ui(participant)) {
+            return Err(SessionError::AnswerOnThePage);
+        }
+        self.consent
+            .answer(participant, request, granted)
+            .map_err(|NoSuchPrompt| SessionError::NoSuchPrompt(request.to_owned()))
     }
 
     /// The customer withdraws a permission: it stops counting at once, and

@@ -169,7 +169,8 @@ mod tests {
             account_id: None,
             agent_capabilities: None,
             away: None,
-            ever_connected: true,
+            page_seen: true,
+            agent_seen: false,
         }
     }
 

@@ -28,6 +28,14 @@ pub enum SessionError {
     InvalidJoinCredential,
     #[error("{}", crate::storage::health::REFUSAL)]
     StorageUnavailable,
+    #[error("this customer joined on their page: start the helper with the code the page shows")]
+    AgentNeedsCode,
+    #[error("a helper program is already connected for this customer; stop it first")]
+    AgentAlreadyConnected,
+    #[error("the customer's page is open: they answer there")]
+    AnswerOnThePage,
+    #[error("no question {0} is waiting for an answer")]
+    NoSuchPrompt(String),
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]

@@ -113,7 +113,8 @@ impl Sessions {
             account_id: Some(account.id),
             agent_capabilities: None,
             away: None,
-            ever_connected: false,
+            page_seen: false,
+            agent_seen: false,
         };
         self.storage
             .add_participant(record_of(&number, &host, None))
@@ -175,7 +176,8 @@ impl Sessions {
             account_id: Some(account.id),
             agent_capabilities: None,
             away: None,
-            ever_connected: false,
+            page_seen: false,
+            agent_seen: false,
         };
         self.with_live(&number, |s| {
             if s.site != account.site {
@@ -256,7 +258,8 @@ impl Sessions {
             account_id: None,
             agent_capabilities: None,
             away: None,
-            ever_connected: false,
+            page_seen: false,
+            agent_seen: false,
         };
         // Check the rules and reserve the place in one step, so two
         // customers joining at once cannot both take the last place.
@@ -367,6 +370,7 @@ impl Sessions {
         self.storage
             .participant_left(participant, now_millis())
             .await?;
+        self.lock_agent_codes().forget(number, Some(participant));
         let scope = Scope::Participant {
             session: number,
             participant,
@@ -400,7 +404,7 @@ impl Sessions {
             let unused = sessions
                 .with_live(&number, |s| {
                     Ok(s.participant(&participant)
-                        .is_some_and(|p| !p.ever_connected))
+                        .is_some_and(|p| !p.ever_connected()))
                 })
                 .unwrap_or(false);
             if unused {
@@ -427,6 +431,7 @@ impl Sessions {
         self.end_activities(Scope::Session { session: number }, EndReason::SessionEnded)
             .await;
         self.consent.drop_session(number);
+        self.lock_agent_codes().forget(number, None);
         self.record(number, "session.ended", "", reason).await;
         let ended = ServerEvent::SessionEnded {
             session: number.to_owned(),

@@ -21,9 +21,19 @@ pub struct LiveParticipant {
     /// Why the customer's agent said it is going away (a restart): their
     /// place is kept for the rejoin window instead of the grace period.
     pub away: Option<String>,
-    /// Whether the participant's page or agent ever connected (a customer
-    /// who only called the join API holds a place until it expires).
-    pub ever_connected: bool,
+    /// Whether the participant's page ever connected.
+    pub page_seen: bool,
+    /// Whether an agent ever connected for the participant: from then on
+    /// the join token no longer opens an agent connection.
+    pub agent_seen: bool,
+}
+
+impl LiveParticipant {
+    /// A customer who only called the join API holds a place until it
+    /// expires.
+    pub fn ever_connected(&self) -> bool {
+        self.page_seen || self.agent_seen
+    }
 }
 
 impl LiveParticipant {

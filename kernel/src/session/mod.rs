@@ -5,6 +5,7 @@
 //! [`Sessions`] keeps live state in memory (`live.rs`) and every change in
 //! storage; pure rules live in `policy.rs`, `number.rs` and `rate_limit.rs`.
 
+pub mod agent_codes;
 mod agents;
 mod announce;
 mod control;
@@ -81,6 +82,8 @@ pub struct Sessions {
     join_limiter: Mutex<RateLimiter<IpAddr>>,
     /// Successful joins per client address.
     joined_limiter: Mutex<RateLimiter<IpAddr>>,
+    /// One-time codes for customers' agents.
+    agent_codes: Mutex<agent_codes::AgentCodes>,
     /// Prompts waiting and live grants.
     pub(crate) consent: Consent,
     /// Agent calls running, and what calls left in place.
@@ -116,6 +119,7 @@ impl Sessions {
             plugin_events,
             join_limiter: Mutex::new(limiter),
             joined_limiter: Mutex::new(joined_limiter),
+            agent_codes: Mutex::default(),
             consent: Consent::default(),
             activities: Activities::default(),
             next_away_token: std::sync::atomic::AtomicU64::new(1),
@@ -222,7 +226,7 @@ impl Sessions {
     }
 
     /// Refuses a client that failed to join too often recently.
-    pub(crate) fn check_join_attempts(&self, client: IpAddr) -> Result<(), SessionError> {
+    pub fn check_join_attempts(&self, client: IpAddr) -> Result<(), SessionError> {
         let mut limiter = self
             .join_limiter
             .lock()
@@ -245,12 +249,18 @@ impl Sessions {
     }
 
     /// Counts a join that named no running session.
-    pub(crate) fn count_failed_join(&self, client: IpAddr) {
+    pub fn count_failed_join(&self, client: IpAddr) {
         let mut limiter = self
             .join_limiter
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner());
         limiter.record(&client, std::time::Instant::now());
+    }
+
+    pub(crate) fn lock_agent_codes(&self) -> std::sync::MutexGuard<'_, agent_codes::AgentCodes> {
+        self.agent_codes
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
     pub(crate) fn next_away_token(&self) -> u64 {

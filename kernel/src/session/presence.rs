@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use tether_protocol::ServerEvent;
 
-use super::Sessions;
 use super::announce::Announcement;
 use super::error::SessionError;
+use super::{Sessions, agent_codes};
 use crate::activity::{EndReason, Scope};
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
 use crate::storage::ParticipantRecord;
@@ -19,10 +19,13 @@ use crate::token::{hash_token, random_token};
 /// How a customer's page or agent proves who it is.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum CustomerCredential<'a> {
-    /// From `POST /api/join`.
+    /// From `POST /api/join`. It opens an agent connection only for a
+    /// customer who joined through the agent itself, once.
     JoinToken(&'a str),
     /// Issued to the agent on its last connection.
     ResumeToken(&'a str),
+    /// A one-time code the customer's page showed (agents only).
+    AgentCode { session: &'a str, code: &'a str },
 }
 
 fn describe(kind: EndpointKind) -> (&'static str, &'static str) {
@@ -33,12 +36,24 @@ fn describe(kind: EndpointKind) -> (&'static str, &'static str) {
 }
 
 impl Sessions {
-    /// The running session and customer a credential belongs to.
+    /// The running session and customer a credential of a `kind`
+    /// connection belongs to. An agent connection is refused while another
+    /// agent is connected for the customer (unless it is that agent coming
+    /// back with its resume token), and the connected one and the page are
+    /// told.
     pub async fn customer_by(
         &self,
         credential: CustomerCredential<'_>,
+        kind: EndpointKind,
     ) -> Result<(String, String), SessionError> {
         let unknown = || SessionError::InvalidJoinCredential;
+        if let CustomerCredential::AgentCode { session, code } = credential {
+            let redeemed = self
+                .lock_agent_codes()
+                .redeem(session, code, std::time::Instant::now());
+            let participant = redeemed.ok_or_else(unknown)?;
+            return self.admit_agent(session, &participant, credential);
+        }
         let record: Option<ParticipantRecord> = match credential {
             CustomerCredential::JoinToken(token) => {
                 self.storage
@@ -50,15 +65,79 @@ impl Sessions {
                     .participant_by_resume_token(&hash_token(token))
                     .await?
             }
+            CustomerCredential::AgentCode { .. } => None,
         };
         let record = record.ok_or_else(unknown)?;
-        let present = self
-            .with_live(&record.session, |s| Ok(s.participant(&record.id).is_some()))
-            .unwrap_or(false);
-        if !present {
-            return Err(unknown());
+        match kind {
+            EndpointKind::Agent => self.admit_agent(&record.session, &record.id, credential),
+            EndpointKind::Ui => {
+                let present = self
+                    .with_live(&record.session, |s| Ok(s.participant(&record.id).is_some()))
+                    .unwrap_or(false);
+                if !present {
+                    return Err(unknown());
+                }
+                Ok((record.session, record.id))
+            }
         }
-        Ok((record.session, record.id))
+    }
+
+    /// Whether an agent proving itself with `credential` may act for
+    /// `participant` now.
+    fn admit_agent(
+        &self,
+        session: &str,
+        participant: &str,
+        credential: CustomerCredential<'_>,
+    ) -> Result<(String, String), SessionError> {
+        let (page_seen, agent_seen) = self
+            .with_live(session, |s| {
+                s.participant(participant)
+                    .map(|p| (p.page_seen, p.agent_seen))
+                    .ok_or(SessionError::InvalidJoinCredential)
+            })
+            .map_err(|_| SessionError::InvalidJoinCredential)?;
+        if matches!(credential, CustomerCredential::JoinToken(_)) && (page_seen || agent_seen) {
+            return Err(SessionError::AgentNeedsCode);
+        }
+        let resuming = matches!(credential, CustomerCredential::ResumeToken(_));
+        if !resuming && self.router.is_connected(&Endpoint::agent(participant)) {
+            let refused = ServerEvent::SecondAgentRefused {
+                session: session.to_owned(),
+            };
+            self.send_event(&Endpoint::agent(participant), &refused);
+            self.send_event(&Endpoint::ui(participant), &refused);
+            tracing::warn!(
+                session,
+                participant,
+                "a second agent for one customer was refused"
+            );
+            return Err(SessionError::AgentAlreadyConnected);
+        }
+        Ok((session.to_owned(), participant.to_owned()))
+    }
+
+    /// A one-time code for the customer's agent (shown on their page).
+    pub fn issue_agent_code(
+        &self,
+        number: &str,
+        participant: &str,
+    ) -> Result<String, SessionError> {
+        let is_customer = self.with_live(number, |s| {
+            Ok(s.participant(participant)
+                .is_some_and(|p| p.role == crate::storage::ParticipantRole::Customer))
+        })?;
+        if !is_customer {
+            return Err(SessionError::NoSuchCustomer(participant.to_owned()));
+        }
+        let code = format!(
+            "{:0width$}",
+            crate::token::random_below(10u64.pow(agent_codes::DIGITS)),
+            width = agent_codes::DIGITS as usize
+        );
+        self.lock_agent_codes()
+            .issue(code.clone(), number, participant, std::time::Instant::now());
+        Ok(agent_codes::display(&code))
     }
 
     /// A new resume token for the participant's agent. The previous one
@@ -84,6 +163,7 @@ impl Sessions {
     ) {
         let (kind, what) = describe(endpoint.kind);
         let participant = endpoint.participant.clone();
+        let endpoint_kind = endpoint.kind;
         self.router.attach(endpoint, connection, outbox);
         self.record(
             number,
@@ -97,7 +177,10 @@ impl Sessions {
                 let site = s.site.clone();
                 let p = s.participants.get_mut(participant.as_str());
                 Ok(p.and_then(|p| {
-                    p.ever_connected = true;
+                    match endpoint_kind {
+                        EndpointKind::Ui => p.page_seen = true,
+                        EndpointKind::Agent => p.agent_seen = true,
+                    }
                     p.away.take().map(|reason| (reason, p.clone(), site))
                 }))
             })

@@ -142,6 +142,10 @@ pub enum CustomerRequest {
     /// Withdraw a permission given earlier.
     #[serde(rename = "consent.revoke")]
     ConsentRevoke { grant: String },
+    /// A one-time code for the helper program (the host agent) to act for
+    /// this customer; the reply has `code` and `expires_in_secs`.
+    #[serde(rename = "agent.code")]
+    AgentCode {},
     #[serde(rename = "session.leave")]
     Leave {},
 }
@@ -152,6 +156,7 @@ impl RequestSet for CustomerRequest {
         "chat.send",
         "consent.answer",
         "consent.revoke",
+        "agent.code",
         "session.leave",
     ];
 

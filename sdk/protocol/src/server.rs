@@ -147,6 +147,10 @@ pub enum ServerEvent {
     ActivitiesEnded { session: String, reason: String },
     #[serde(rename = "session.ended")]
     SessionEnded { session: String, reason: String },
+    /// To the customer's page and agent: another helper program tried to
+    /// act for this customer while this one is connected, and was refused.
+    #[serde(rename = "agent.second_refused")]
+    SecondAgentRefused { session: String },
     /// The host left; the session waits `grace_secs` for them to come back.
     #[serde(rename = "session.host_away")]
     HostAway { session: String, grace_secs: u64 },

@@ -15,23 +15,35 @@ use super::customer_link::{self, CustomerLink};
 use super::{Connection, TokenQuery};
 use crate::Kernel;
 use crate::routing::{EndpointKind, Outbox};
+use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 
+/// Tries with a code or a token count as failed joins of the address, so
+/// codes cannot be guessed by trying them all.
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    customer_link::upgrade(
-        kernel,
+    kernel.sessions.check_join_attempts(client)?;
+    let served = customer_link::upgrade(
+        kernel.clone(),
         &headers,
         query.credential(true)?,
         upgrade,
         EndpointKind::Agent,
         AgentConnection,
     )
-    .await
+    .await;
+    if served
+        .as_ref()
+        .is_err_and(|e| e.code == tether_protocol::ErrorCode::Unauthenticated)
+    {
+        kernel.sessions.count_failed_join(client);
+    }
+    served
 }
 
 pub(crate) struct AgentConnection(CustomerLink);
@@ -83,7 +95,7 @@ impl Connection for AgentConnection {
                 Ok(json!({ "ended": call }))
             }
             AgentRequest::ConsentAnswer { request, granted } => {
-                sessions.answer_consent(participant, &request, granted)?;
+                sessions.answer_consent_from_agent(participant, &request, granted)?;
                 Ok(json!({ "answered": request }))
             }
             AgentRequest::Progress { call, text } => {

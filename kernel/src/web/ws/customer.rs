@@ -56,6 +56,13 @@ impl Connection for CustomerPage {
                 sessions.chat(session, participant, &text).await?;
                 Ok(json!({ "sent": true }))
             }
+            CustomerRequest::AgentCode {} => {
+                let code = sessions.issue_agent_code(session, participant)?;
+                Ok(json!({
+                    "code": code,
+                    "expires_in_secs": crate::session::agent_codes::LIFETIME.as_secs(),
+                }))
+            }
             CustomerRequest::ConsentAnswer { request, granted } => {
                 sessions.answer_consent(participant, &request, granted)?;
                 Ok(json!({ "answered": request }))

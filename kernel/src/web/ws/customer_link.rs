@@ -72,7 +72,7 @@ pub(super) async fn upgrade<C: Connection>(
     wrap: fn(CustomerLink) -> C,
 ) -> Result<Response, ApiError> {
     check_origin(&kernel, headers, kind == EndpointKind::Ui)?;
-    let (session, participant) = kernel.sessions.customer_by(credential).await?;
+    let (session, participant) = kernel.sessions.customer_by(credential, kind).await?;
     let link = CustomerLink {
         kernel,
         session,

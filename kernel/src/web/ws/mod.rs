@@ -44,7 +44,8 @@ fn next_connection_id() -> ConnectionId {
 }
 
 /// How a customer page or agent connection authenticates: the join token,
-/// or (agents rejoining after a restart) the resume token.
+/// or for agents the page's one-time code (with the session number) or
+/// the resume token of their last connection.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenQuery {
@@ -52,6 +53,10 @@ pub struct TokenQuery {
     token: Option<String>,
     #[serde(default)]
     resume: Option<String>,
+    #[serde(default)]
+    session: Option<String>,
+    #[serde(default)]
+    code: Option<String>,
 }
 
 impl TokenQuery {
@@ -60,11 +65,16 @@ impl TokenQuery {
         resume_allowed: bool,
     ) -> Result<crate::session::CustomerCredential<'_>, ApiError> {
         use crate::session::CustomerCredential;
-        match (&self.token, &self.resume) {
-            (Some(token), None) => Ok(CustomerCredential::JoinToken(token)),
-            (None, Some(resume)) if resume_allowed => Ok(CustomerCredential::ResumeToken(resume)),
+        match (&self.token, &self.resume, &self.session, &self.code) {
+            (Some(token), None, None, None) => Ok(CustomerCredential::JoinToken(token)),
+            (None, Some(resume), None, None) if resume_allowed => {
+                Ok(CustomerCredential::ResumeToken(resume))
+            }
+            (None, None, Some(session), Some(code)) if resume_allowed => {
+                Ok(CustomerCredential::AgentCode { session, code })
+            }
             _ if resume_allowed => Err(ApiError::malformed(
-                "give exactly one of `token` and `resume`",
+                "give one of `token`, `resume`, or `session` with `code`",
             )),
             _ => Err(ApiError::malformed("the join token (`token`) is required")),
         }

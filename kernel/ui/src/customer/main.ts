@@ -146,12 +146,35 @@ function rejoinCard(place: Place): HTMLElement {
   );
 }
 
-/** The helper program's instructions, with this join's token filled in. */
-function agentHelp(place: Place): HTMLElement {
+/**
+ * The helper program's instructions. The command carries no secret (other
+ * users of the computer could read it); the helper asks for a one-time code
+ * the page shows on request.
+ */
+function agentHelp(place: Place, connection: CustomerConnection): HTMLElement {
   const link = `${window.location.origin}/join/${place.session}`;
   const download = `${window.location.origin}/download/tether-agent`;
-  const command = `curl -fsSLo tether-agent ${download} && chmod +x tether-agent && ./tether-agent join ${link} --token ${place.token}`;
+  const command = `curl -fsSLo tether-agent ${download} && chmod +x tether-agent && ./tether-agent join ${link}`;
   const status = el("span", { class: "status", attrs: { role: "status" } });
+  const codeArea = el("div", { class: "agent-code", attrs: { "aria-live": "polite" } });
+  const showCode = async () => {
+    try {
+      const reply = (await connection.request("agent.code", {})) as { code: string; expires_in_secs: number };
+      const minutes = Math.round(reply.expires_in_secs / 60);
+      replace(
+        codeArea,
+        el("p", null, tn("agent.code_help", { minutes })),
+        el("p", { class: "code", attrs: { "data-test": "agent-code" } }, reply.code),
+        el("button", { attrs: { type: "button", "data-test": "agent-new-code" }, on: { click: () => void showCode() } }, tn("agent.code_new")),
+      );
+    } catch (failure) {
+      replace(codeArea, el("p", { class: "error", attrs: { role: "alert" } }, describe(failure)));
+    }
+  };
+  replace(
+    codeArea,
+    el("button", { attrs: { type: "button", "data-test": "agent-show-code" }, on: { click: () => void showCode() } }, tn("agent.code_button")),
+  );
   return el(
     "section",
     { class: "card agent-help", attrs: { "data-test": "agent-help" } },
@@ -182,6 +205,7 @@ function agentHelp(place: Place): HTMLElement {
       tn("agent.copy"),
     ),
     status,
+    codeArea,
     el("p", { class: "hint" }, tn("agent.keep")),
   );
 }
@@ -231,6 +255,7 @@ async function enter(place: Place): Promise<void> {
     }
   });
   connection.on("chat.message", (body) => chat.add(body));
+  connection.on("agent.second_refused", () => say(t("agent.second_refused")));
   const asked = new Map<string, Prompt>();
   connection.on("consent.prompt", (body) => {
     asked.set(body.request, body);
@@ -296,7 +321,7 @@ async function enter(place: Place): Promise<void> {
       el(
         "div",
         null,
-        agentHelp(place),
+        agentHelp(place, connection),
         el("section", { class: "card" }, el("h2", null, tn("customer.permissions")), el("p", { class: "hint" }, tn("customer.permissions_help")), grants),
         el("section", { class: "card" }, el("h2", null, tn("participants.title")), memberList),
       ),

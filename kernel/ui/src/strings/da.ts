@@ -157,6 +157,10 @@ export const da: Record<StringKey, string> = {
   "agent.copy": "Kopiér kommando",
   "agent.copied": "Kommandoen er kopieret.",
   "agent.copy_by_hand": "Markér kommandoen, og kopiér den.",
+  "agent.code_button": "Vis koden til hjælperen",
+  "agent.code_help": "Skriv denne kode, når hjælperen beder om den. Den virker én gang inden for {minutes} minutter:",
+  "agent.code_new": "Ny kode",
+  "agent.second_refused": "Et andet hjælpeprogram forsøgte at handle på dine vegne og blev afvist. Hvis du ikke selv startede det, så sig det til din supportmedarbejder.",
   "agent.keep": "Lad hjælpeprogrammet køre under sessionen; det stopper, når sessionen slutter.",
 
   "admin.title": "Webstedsadministration",

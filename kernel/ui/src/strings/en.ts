@@ -158,6 +158,10 @@ export const en = {
   "agent.copy": "Copy command",
   "agent.copied": "Command copied.",
   "agent.copy_by_hand": "Select the command and copy it.",
+  "agent.code_button": "Show the code for the helper",
+  "agent.code_help": "When the helper asks, type this code. It works once, within {minutes} minutes:",
+  "agent.code_new": "New code",
+  "agent.second_refused": "Another helper program tried to act for you and was refused. If you did not start it, tell your support representative.",
   "agent.keep": "Keep the helper running during the session; it stops when the session ends.",
 
   "admin.title": "Site administration",

@@ -157,6 +157,10 @@ export const fr: Record<StringKey, string> = {
   "agent.copy": "Copier la commande",
   "agent.copied": "Commande copiée.",
   "agent.copy_by_hand": "Sélectionnez la commande et copiez-la.",
+  "agent.code_button": "Afficher le code pour l’assistant",
+  "agent.code_help": "Quand l’assistant le demande, tapez ce code. Il fonctionne une seule fois, dans les {minutes} minutes :",
+  "agent.code_new": "Nouveau code",
+  "agent.second_refused": "Un autre programme d’assistance a tenté d’agir pour vous et a été refusé. Si vous ne l’avez pas lancé, prévenez votre conseiller.",
   "agent.keep": "Laissez l’utilitaire s’exécuter pendant la session ; il s’arrête à la fin de la session.",
 
   "admin.title": "Administration du site",

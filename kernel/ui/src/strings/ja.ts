@@ -157,6 +157,10 @@ export const ja: Record<StringKey, string> = {
   "agent.copy": "コマンドをコピー",
   "agent.copied": "コマンドをコピーしました。",
   "agent.copy_by_hand": "コマンドを選択してコピーしてください。",
+  "agent.code_button": "ヘルパー用のコードを表示",
+  "agent.code_help": "ヘルパーに求められたら、このコードを入力してください。{minutes} 分以内に 1 回だけ使えます:",
+  "agent.code_new": "新しいコード",
+  "agent.second_refused": "別のヘルパープログラムがあなたの代わりに動作しようとしましたが、拒否されました。ご自身で起動していない場合は、サポート担当者に伝えてください。",
   "agent.keep": "セッション中はヘルパーを実行したままにしてください。セッションが終了すると停止します。",
 
   "admin.title": "サイト管理",
