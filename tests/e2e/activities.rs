@@ -6,14 +6,13 @@
 //! real agent, and the chat and the report saying what ended and why.
 
 use std::path::Path;
-use std::time::{Duration, Instant};
 
-use base64::Engine;
 use serde_json::{Value, json};
 use tether_tests::agent_process::AgentProcess;
 use tether_tests::bundled_manifests;
-use tether_tests::clients::{Csr, Customer, PATIENCE, StartedSession, WsClient};
+use tether_tests::clients::{Csr, Customer, StartedSession, WsClient};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
+use tether_tests::script_runs::{add_sleeper, until_cleaned_up, until_running};
 
 const CONFIG: &str = r#"
 [sessions]
@@ -24,9 +23,6 @@ consent_timeout_secs = 20
 name = "Default"
 plugins = ["scripts", "sysinfo", "relogin"]
 "#;
-
-/// A script that keeps a child of its own running in its process group.
-const SLEEPER: &str = "sleep 300 &\necho started\nsleep 300\n";
 
 fn start_kernel() -> KernelProcess {
     let accounts = [
@@ -46,28 +42,6 @@ async fn signed_in(kernel: &KernelProcess, username: &str) -> Csr {
         .expect("signs in")
 }
 
-/// Adds the sleeper to the library (as `csr`, in a category the admin made).
-async fn add_sleeper(kernel: &KernelProcess, csr: &Csr) -> String {
-    let lee = signed_in(kernel, "lee").await;
-    let categories = lee
-        .post(
-            "/api/plugins/scripts/commands",
-            json!({ "name": "categories.set", "payload": { "categories": ["Tools"] } }),
-        )
-        .await;
-    assert_eq!(categories.status, 200, "{}", categories.text);
-    let script = base64::engine::general_purpose::STANDARD.encode(SLEEPER);
-    let added = csr
-        .post(
-            "/api/plugins/scripts/commands",
-            json!({ "name": "library.add", "payload": { "name": "Sleeper", "category": "Tools",
-                    "published": true, "script": { "file_name": "sleep.sh", "content": script } } }),
-        )
-        .await;
-    assert_eq!(added.status, 200, "{}", added.text);
-    added.body["id"].as_str().expect("id").to_owned()
-}
-
 fn run_command(number: &str, script: &str) -> Value {
     json!({ "session": number, "plugin": "scripts", "name": "run", "payload": { "scripts": [script] } })
 }
@@ -75,54 +49,6 @@ fn run_command(number: &str, script: &str) -> Value {
 fn run_command_for(number: &str, script: &str, customer: &str) -> Value {
     json!({ "session": number, "plugin": "scripts", "name": "run",
             "payload": { "scripts": [script], "participant": customer } })
-}
-
-/// Processes working inside the agent's run folders.
-fn processes_in_runs(state: &Path) -> Vec<String> {
-    let runs = state.join("runs");
-    std::fs::read_dir("/proc")
-        .expect("proc")
-        .flatten()
-        .filter(|e| {
-            std::fs::read_link(e.path().join("cwd")).is_ok_and(|cwd| cwd.starts_with(&runs))
-        })
-        .filter(|e| {
-            // A zombie waiting for its parent runs nothing.
-            std::fs::read_to_string(e.path().join("status"))
-                .is_ok_and(|status| !status.contains("State:\tZ"))
-        })
-        .map(|e| e.file_name().to_string_lossy().into_owned())
-        .collect()
-}
-
-fn run_folders(state: &Path) -> usize {
-    std::fs::read_dir(state.join("runs"))
-        .map(|d| d.count())
-        .unwrap_or(0)
-}
-
-/// Waits until `done` holds; a guard against hanging, not a time bound.
-async fn eventually(what: &str, mut done: impl FnMut() -> bool) {
-    let deadline = Instant::now() + PATIENCE;
-    while !done() {
-        assert!(Instant::now() < deadline, "never happened: {what}");
-        tokio::time::sleep(Duration::from_millis(50)).await;
-    }
-}
-
-/// Waits until the script runs on the customer's computer (its process
-/// group is in its folder).
-async fn until_running(state: &Path) {
-    eventually("the script runs", || processes_in_runs(state).len() >= 2).await;
-}
-
-/// The script's processes are gone and its folder removed.
-async fn until_cleaned_up(state: &Path) {
-    eventually("the script's processes end", || {
-        processes_in_runs(state).is_empty()
-    })
-    .await;
-    assert_eq!(run_folders(state), 0, "the script's folder is removed");
 }
 
 async fn chat_line(console: &mut WsClient, text: &str) -> Value {

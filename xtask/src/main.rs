@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's build tasks, in Rust so they run the same
 //! on every machine.
 
+mod fuzz;
 mod plugins;
 mod scaffold;
 mod ui;
@@ -40,8 +41,17 @@ enum Task {
         #[arg(trailing_var_arg = true, allow_hyphen_values = true)]
         args: Vec<String>,
     },
-    /// Everything CI runs: formatting, plugins, lints and every test.
+    /// Everything CI runs: formatting, plugins, lints, every test, and a
+    /// short run of every fuzz target.
     Test,
+    /// Fuzzing: every target (or one) for a bounded time.
+    Fuzz {
+        /// One target (default: all).
+        target: Option<String>,
+        /// How long each target runs.
+        #[arg(long, default_value_t = 60)]
+        seconds: u64,
+    },
     /// Benchmarks: `plugin` (per-event cost against a native call),
     /// `scripts` (a 1 MB script run against a bare WebSocket copy).
     Bench {
@@ -49,6 +59,10 @@ enum Task {
         which: Option<String>,
     },
 }
+
+/// How long `cargo xtask test` fuzzes each target: a smoke run that keeps
+/// the targets building and the seeds passing, not a search.
+const FUZZ_SECONDS_IN_TEST: u64 = 30;
 
 fn main() -> Result<()> {
     let cli = Cli::parse();
@@ -79,8 +93,13 @@ fn main() -> Result<()> {
                 "-D",
                 "warnings",
             ]))?;
-            run(cargo(&ws).args(["test", "--workspace"]))
+            run(cargo(&ws).args(["test", "--workspace"]))?;
+            fuzz::run_targets(&ws, fuzz::TARGETS, FUZZ_SECONDS_IN_TEST)
         }
+        Task::Fuzz { target, seconds } => match target {
+            Some(target) => fuzz::run_targets(&ws, &[target.as_str()], seconds),
+            None => fuzz::run_targets(&ws, fuzz::TARGETS, seconds),
+        },
         Task::Bench { which } => {
             plugins::build_and_check(&ws)?;
             let benches: &[&str] = match which.as_deref() {

@@ -40,7 +40,7 @@ mod tests {
         let text = format!(
             "id = \"demo\"\nname = \"Demo\"\nversion = \"1.0.0\"\napi-version = \"0.1\"\nwasm = \"demo.wasm\"\ndescription = \"d\"\nimports = [{imports}]\n[limits]\nmemory-mb = 8\ntime-per-event-ms = 100\n"
         );
-        Manifest::parse(Path::new("demo.toml"), &text).expect("valid manifest")
+        super::super::manifest::parse(Path::new("demo.toml"), &text).expect("valid manifest")
     }
 
     #[test]

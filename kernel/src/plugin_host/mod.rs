@@ -195,7 +195,7 @@ impl PluginHost {
     /// Loads one plugin: validates its manifest, compiles (or loads from the
     /// cache) its component, checks its imports and links it.
     pub fn load(&mut self, manifest_path: &Path) -> Result<Arc<Manifest>, LoadError> {
-        let manifest = Arc::new(Manifest::load(manifest_path)?);
+        let manifest = Arc::new(manifest::load(manifest_path)?);
         let at = manifest_path.to_owned();
         if self.plugins.contains_key(&manifest.id) {
             return Err(LoadError::Duplicate {

@@ -11,7 +11,7 @@ use super::announce::{Announcement, Departure};
 use super::error::SessionError;
 use super::live::{LiveParticipant, LiveSession};
 use super::policy::{self, Action};
-use super::{ParticipantId, SessionNumber, Sessions, invite, number};
+use super::{ParticipantId, SessionNumber, Sessions, interrupted, invite, number};
 use crate::activity::{EndReason, Scope};
 use crate::plugin_host::services::{Participant, PluginEvent, Role};
 use crate::routing::{ConnectionId, Endpoint, Outbox};
@@ -531,6 +531,16 @@ impl Sessions {
     pub async fn end_sessions_left_running(&self) -> Result<usize, StorageError> {
         let stale = self.storage.active_sessions().await?;
         for session in &stale {
+            let report = self.storage.events(&session.number).await?;
+            for call in interrupted::unanswered_calls(&report) {
+                self.record(
+                    &session.number,
+                    "activity.ended",
+                    &call.plugin,
+                    interrupted::line(&call),
+                )
+                .await;
+            }
             self.storage
                 .end_session(&session.number, now_millis(), "the server restarted")
                 .await?;

@@ -11,6 +11,7 @@ mod announce;
 mod control;
 pub mod error;
 pub mod ids;
+mod interrupted;
 pub mod invite;
 mod lifecycle;
 pub mod live;

@@ -1,0 +1,658 @@
+//! Plugin manifests (`manifests/<id>.toml`): parsing and validation.
+//!
+//! Pure policy, no I/O beyond reading the file: every refusal names the file,
+//! the field and the reason, so an operator can fix a manifest without
+//! reading kernel code. The kernel says which plugin API versions it hosts
+//! and their interfaces ([`HostedApi`], from its one table); this crate has
+//! no plugin host in it, so it builds fast enough to be fuzzed.
+
+use std::collections::BTreeSet;
+use std::fmt;
+use std::path::{Path, PathBuf};
+
+use serde::Deserialize;
+
+/// Largest memory a manifest may request; the operator's maximum may be lower.
+pub const MAX_MEMORY_MB: u32 = 4096;
+/// Longest time per event a manifest may request.
+pub const MAX_TIME_PER_EVENT_MS: u32 = 60_000;
+/// Longest consent text, so a prompt stays readable.
+pub const MAX_CONSENT_TEXT: usize = 300;
+
+/// A plugin API version a kernel hosts, with the names of its interfaces.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HostedApi<'a> {
+    pub version: &'a str,
+    pub interfaces: Vec<&'a str>,
+}
+
+/// A manifest that parsed and passed validation.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Manifest {
+    pub id: String,
+    pub name: String,
+    pub version: semver::Version,
+    pub api_version: String,
+    /// The component file, relative to the plugin artifacts directory.
+    pub wasm: PathBuf,
+    pub description: String,
+    pub imports: BTreeSet<String>,
+    pub capabilities: Vec<DeclaredCapability>,
+    pub panels: Vec<Panel>,
+    pub limits: RequestedLimits,
+    /// JSON schema of the plugin's per-site settings.
+    pub settings_schema: serde_json::Value,
+}
+
+/// An agent capability the plugin may call, with what the customer is told.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct DeclaredCapability {
+    pub name: String,
+    /// Shown to the customer, e.g. "{csr} wants to view your system information".
+    pub consent: String,
+    /// The consent text in other languages, by language code; the
+    /// customer's page shows the one for its language.
+    #[serde(default, rename = "consent-texts")]
+    pub consent_texts: std::collections::BTreeMap<String, String>,
+    /// Why the plugin needs it, shown to operators.
+    pub reason: String,
+}
+
+/// A UI panel the plugin contributes.
+#[derive(Debug, Clone, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Panel {
+    pub id: String,
+    pub title: String,
+    /// The title in other languages, by language code (`da`, `fr`, `ja`).
+    #[serde(default)]
+    pub titles: std::collections::BTreeMap<String, String>,
+    /// Where it appears: `csr`, `customer` or `admin`.
+    pub location: String,
+    /// The panel's HTML entry, relative to the plugin's UI directory.
+    pub entry: String,
+}
+
+/// Limits the plugin asks for; the kernel grants the smaller of these and the
+/// operator's maxima.
+#[derive(Debug, Clone, Copy, PartialEq, Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+pub struct RequestedLimits {
+    pub memory_mb: u32,
+    pub time_per_event_ms: u32,
+}
+
+/// Why a manifest was refused.
+#[derive(Debug, Clone, PartialEq, thiserror::Error)]
+#[error("{}: field `{field}`: {reason}", file.display())]
+pub struct ManifestError {
+    pub file: PathBuf,
+    pub field: String,
+    pub reason: String,
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields, rename_all = "kebab-case")]
+struct RawManifest {
+    id: String,
+    name: String,
+    version: String,
+    api_version: String,
+    wasm: String,
+    description: String,
+    #[serde(default)]
+    imports: Vec<String>,
+    #[serde(default)]
+    capabilities: Vec<DeclaredCapability>,
+    #[serde(default)]
+    panels: Vec<Panel>,
+    limits: RequestedLimits,
+    #[serde(default)]
+    settings_schema: Option<String>,
+}
+
+/// Translations by language code: codes like `da` or `ja`, no empty text.
+fn check_translations(texts: &std::collections::BTreeMap<String, String>) -> Result<(), String> {
+    for (language, text) in texts {
+        let code_ok =
+            (2..=3).contains(&language.len()) && language.chars().all(|c| c.is_ascii_lowercase());
+        if !code_ok {
+            return Err(format!(
+                "`{language}` is not a language code such as `da` or `ja`"
+            ));
+        }
+        if text.trim().is_empty() {
+            return Err(format!("the `{language}` text must not be empty"));
+        }
+    }
+    Ok(())
+}
+
+impl Manifest {
+    /// Reads and validates the manifest at `path` for a kernel hosting
+    /// `hosted`.
+    pub fn load(path: &Path, hosted: &[HostedApi<'_>]) -> Result<Manifest, ManifestError> {
+        let text = std::fs::read_to_string(path).map_err(|error| ManifestError {
+            file: path.to_owned(),
+            field: "(file)".to_owned(),
+            reason: format!("cannot read: {error}"),
+        })?;
+        Manifest::parse(path, &text, hosted)
+    }
+
+    /// Parses and validates manifest `text` for a kernel hosting `hosted`;
+    /// `file` is only used in errors.
+    pub fn parse(
+        file: &Path,
+        text: &str,
+        hosted: &[HostedApi<'_>],
+    ) -> Result<Manifest, ManifestError> {
+        let fail = |field: &str, reason: String| ManifestError {
+            file: file.to_owned(),
+            field: field.to_owned(),
+            reason,
+        };
+        let deserializer = toml::Deserializer::parse(text)
+            .map_err(|error| fail("(syntax)", error.message().to_owned()))?;
+        let raw: RawManifest = serde_path_to_error::deserialize(deserializer).map_err(|error| {
+            let path = error.path().to_string();
+            let inner = error.into_inner();
+            let message = inner.message().to_owned();
+            // A missing field is reported at its parent; name the field itself.
+            let field = match message.strip_prefix("missing field `") {
+                Some(rest) => {
+                    let name = rest.trim_end_matches('`');
+                    if path == "." {
+                        name.to_owned()
+                    } else {
+                        format!("{path}.{name}")
+                    }
+                }
+                None => path,
+            };
+            fail(&field, message)
+        })?;
+        validate(raw, hosted).map_err(|(field, reason)| fail(&field, reason))
+    }
+
+    /// The capability named `name`, if the manifest declares it.
+    pub fn capability(&self, name: &str) -> Option<&DeclaredCapability> {
+        self.capabilities.iter().find(|c| c.name == name)
+    }
+}
+
+fn is_identifier(text: &str, max: usize) -> bool {
+    let mut chars = text.chars();
+    matches!(chars.next(), Some('a'..='z'))
+        && text.len() <= max
+        && chars.all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'))
+        && !text.ends_with('-')
+}
+
+type FieldError = (String, String);
+
+fn validate(raw: RawManifest, hosted: &[HostedApi<'_>]) -> Result<Manifest, FieldError> {
+    fn err<T>(field: &str, reason: String) -> Result<T, FieldError> {
+        Err((field.to_owned(), reason))
+    }
+
+    if !is_identifier(&raw.id, 32) {
+        return err(
+            "id",
+            format!(
+                "`{}` is not a plugin id: 1 to 32 lowercase letters, digits and dashes, starting with a letter",
+                raw.id
+            ),
+        );
+    }
+    if raw.name.trim().is_empty() || raw.name.len() > 80 {
+        return err("name", "must be 1 to 80 characters".to_owned());
+    }
+    let version = semver::Version::parse(&raw.version).or_else(|error| {
+        err(
+            "version",
+            format!("`{}` is not a semantic version: {error}", raw.version),
+        )
+    })?;
+    let Some(interfaces) = hosted
+        .iter()
+        .find(|api| api.version == raw.api_version)
+        .map(|api| &api.interfaces)
+    else {
+        let versions: Vec<&str> = hosted.iter().map(|api| api.version).collect();
+        return err(
+            "api-version",
+            format!(
+                "`{}` is not supported; this kernel hosts {}",
+                raw.api_version,
+                versions.join(", ")
+            ),
+        );
+    };
+    let wasm = PathBuf::from(&raw.wasm);
+    if raw.wasm.is_empty()
+        || wasm.is_absolute()
+        || wasm
+            .components()
+            .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        || wasm.extension().is_none_or(|ext| ext != "wasm")
+    {
+        return err(
+            "wasm",
+            format!(
+                "`{}` must be a relative path to a .wasm file inside the artifacts directory",
+                raw.wasm
+            ),
+        );
+    }
+    if raw.description.trim().is_empty() {
+        return err("description", "must not be empty".to_owned());
+    }
+
+    let mut imports = BTreeSet::new();
+    for (index, name) in raw.imports.iter().enumerate() {
+        let field = format!("imports[{index}]");
+        if !interfaces.contains(&name.as_str()) {
+            let known = interfaces;
+            return err(
+                &field,
+                format!("unknown interface `{name}`; known: {}", known.join(", ")),
+            );
+        }
+        if !imports.insert(name.clone()) {
+            return err(&field, format!("`{name}` is listed twice"));
+        }
+    }
+
+    let mut capability_names = BTreeSet::new();
+    for (index, capability) in raw.capabilities.iter().enumerate() {
+        let field = |name: &str| format!("capabilities[{index}].{name}");
+        // Only capabilities the host agent has can be declared.
+        if let Err(unknown) = capability.name.parse::<tether_protocol::Capability>() {
+            return err(&field("name"), unknown.to_string());
+        }
+        if !capability_names.insert(capability.name.clone()) {
+            return err(
+                &field("name"),
+                format!("`{}` is declared twice", capability.name),
+            );
+        }
+        let consent = capability.consent.trim();
+        if consent.is_empty() || consent.len() > MAX_CONSENT_TEXT {
+            return err(
+                &field("consent"),
+                format!(
+                    "the text shown to the customer must be 1 to {MAX_CONSENT_TEXT} characters"
+                ),
+            );
+        }
+        if capability.reason.trim().is_empty() {
+            return err(
+                &field("reason"),
+                "must say why the plugin needs the capability".to_owned(),
+            );
+        }
+        if let Err(reason) = check_translations(&capability.consent_texts) {
+            return err(&field("consent-texts"), reason);
+        }
+        if let Some((language, _)) = capability
+            .consent_texts
+            .iter()
+            .find(|(_, text)| text.len() > MAX_CONSENT_TEXT)
+        {
+            return err(
+                &field("consent-texts"),
+                format!("the `{language}` text is longer than {MAX_CONSENT_TEXT} characters"),
+            );
+        }
+    }
+    if !raw.capabilities.is_empty() {
+        for needed in ["consent", "agent"] {
+            if !imports.contains(needed) {
+                return err(
+                    "imports",
+                    format!("a plugin with capabilities must import `{needed}`"),
+                );
+            }
+        }
+    }
+
+    let mut panel_ids = BTreeSet::new();
+    for (index, panel) in raw.panels.iter().enumerate() {
+        let field = |name: &str| format!("panels[{index}].{name}");
+        if !is_identifier(&panel.id, 32) {
+            return err(&field("id"), format!("`{}` is not a panel id", panel.id));
+        }
+        if !panel_ids.insert(panel.id.clone()) {
+            return err(&field("id"), format!("`{}` is declared twice", panel.id));
+        }
+        if panel.title.trim().is_empty() {
+            return err(&field("title"), "must not be empty".to_owned());
+        }
+        if let Err(reason) = check_translations(&panel.titles) {
+            return err(&field("titles"), reason);
+        }
+        if !["csr", "customer", "admin"].contains(&panel.location.as_str()) {
+            return err(
+                &field("location"),
+                format!("`{}` is not one of csr, customer, admin", panel.location),
+            );
+        }
+        let entry = Path::new(&panel.entry);
+        if panel.entry.is_empty()
+            || entry.is_absolute()
+            || entry
+                .components()
+                .any(|c| !matches!(c, std::path::Component::Normal(_)))
+        {
+            return err(
+                &field("entry"),
+                format!("`{}` must be a relative path", panel.entry),
+            );
+        }
+    }
+
+    if !(1..=MAX_MEMORY_MB).contains(&raw.limits.memory_mb) {
+        return err(
+            "limits.memory-mb",
+            format!(
+                "must be between 1 and {MAX_MEMORY_MB} (got {})",
+                raw.limits.memory_mb
+            ),
+        );
+    }
+    if !(1..=MAX_TIME_PER_EVENT_MS).contains(&raw.limits.time_per_event_ms) {
+        return err(
+            "limits.time-per-event-ms",
+            format!(
+                "must be between 1 and {MAX_TIME_PER_EVENT_MS} (got {})",
+                raw.limits.time_per_event_ms
+            ),
+        );
+    }
+
+    let settings_schema = match raw.settings_schema {
+        None => {
+            serde_json::json!({ "type": "object", "properties": {}, "additionalProperties": false })
+        }
+        Some(text) => {
+            let schema: serde_json::Value = serde_json::from_str(&text)
+                .or_else(|error| err("settings-schema", format!("is not JSON: {error}")))?;
+            if schema.get("type").and_then(|t| t.as_str()) != Some("object") {
+                return err(
+                    "settings-schema",
+                    "must be a JSON schema whose `type` is `object`".to_owned(),
+                );
+            }
+            schema
+        }
+    };
+
+    Ok(Manifest {
+        id: raw.id,
+        name: raw.name,
+        version,
+        api_version: raw.api_version,
+        wasm,
+        description: raw.description,
+        imports,
+        capabilities: raw.capabilities,
+        panels: raw.panels,
+        limits: raw.limits,
+        settings_schema,
+    })
+}
+
+impl fmt::Display for Manifest {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{} {} ({})", self.id, self.version, self.name)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const GOOD: &str = r#"
+id = "sysinfo"
+name = "System information"
+version = "0.1.0"
+api-version = "0.1"
+wasm = "sysinfo.wasm"
+description = "Shows the customer's computer in categories."
+imports = ["log", "session", "consent", "agent"]
+
+[[capabilities]]
+name = "sysinfo.collect"
+consent = "{csr} wants to view your system information"
+reason = "Collects the categories shown to the CSR."
+
+[[panels]]
+id = "main"
+title = "System information"
+location = "csr"
+entry = "index.html"
+
+[limits]
+memory-mb = 32
+time-per-event-ms = 2000
+"#;
+
+    /// What a kernel of plugin API 0.1 hosts.
+    fn hosted() -> Vec<HostedApi<'static>> {
+        vec![HostedApi {
+            version: "0.1",
+            interfaces: vec!["log", "store", "session", "consent", "agent"],
+        }]
+    }
+
+    fn parse(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(Path::new("manifests/sysinfo.toml"), text, &hosted())
+    }
+
+    #[test]
+    fn a_complete_manifest_is_accepted() {
+        let manifest = parse(GOOD).expect("valid");
+        assert_eq!(manifest.id, "sysinfo");
+        assert_eq!(manifest.version, semver::Version::new(0, 1, 0));
+        assert!(manifest.imports.contains("agent"));
+        assert_eq!(
+            manifest
+                .capability("sysinfo.collect")
+                .map(|c| c.consent.as_str()),
+            Some("{csr} wants to view your system information")
+        );
+        assert_eq!(manifest.limits.memory_mb, 32);
+        assert_eq!(manifest.settings_schema["type"], "object");
+        let titled = parse(&GOOD.replace(
+            "entry = \"index.html\"",
+            "entry = \"index.html\"\ntitles = { ja = \"システム情報\" }",
+        ))
+        .expect("valid with titles");
+        assert_eq!(titled.panels[0].titles["ja"], "システム情報");
+    }
+
+    /// Each bad case: (what to replace, replacement, expected field, expected
+    /// words in the reason).
+    const BAD: &[(&str, &str, &str, &str)] = &[
+        (
+            "id = \"sysinfo\"",
+            "id = \"Sys Info\"",
+            "id",
+            "is not a plugin id",
+        ),
+        ("id = \"sysinfo\"\n", "", "id", "missing field `id`"),
+        (
+            "version = \"0.1.0\"",
+            "version = \"one\"",
+            "version",
+            "not a semantic version",
+        ),
+        (
+            "api-version = \"0.1\"",
+            "api-version = \"9.0\"",
+            "api-version",
+            "not supported",
+        ),
+        (
+            "wasm = \"sysinfo.wasm\"",
+            "wasm = \"../../etc/passwd.wasm\"",
+            "wasm",
+            "relative path",
+        ),
+        (
+            "wasm = \"sysinfo.wasm\"",
+            "wasm = \"sysinfo.so\"",
+            "wasm",
+            ".wasm file",
+        ),
+        (
+            "imports = [\"log\", \"session\", \"consent\", \"agent\"]",
+            "imports = [\"log\", \"network\", \"consent\", \"agent\"]",
+            "imports[1]",
+            "unknown interface `network`",
+        ),
+        (
+            "imports = [\"log\", \"session\", \"consent\", \"agent\"]",
+            "imports = [\"log\", \"log\", \"consent\", \"agent\"]",
+            "imports[1]",
+            "listed twice",
+        ),
+        (
+            "imports = [\"log\", \"session\", \"consent\", \"agent\"]",
+            "imports = [\"log\", \"consent\"]",
+            "imports",
+            "must import `agent`",
+        ),
+        (
+            "name = \"sysinfo.collect\"",
+            "name = \"collect-everything\"",
+            "capabilities[0].name",
+            "`collect-everything` is not a capability; the capabilities are",
+        ),
+        (
+            "consent = \"{csr} wants to view your system information\"",
+            "consent = \"  \"",
+            "capabilities[0].consent",
+            "shown to the customer",
+        ),
+        (
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"\"",
+            "capabilities[0].reason",
+            "must say why",
+        ),
+        (
+            "location = \"csr\"",
+            "location = \"desktop\"",
+            "panels[0].location",
+            "not one of",
+        ),
+        (
+            "entry = \"index.html\"",
+            "entry = \"index.html\"\ntitles = { Danish = \"Systemoplysninger\" }",
+            "panels[0].titles",
+            "not a language code",
+        ),
+        (
+            "entry = \"index.html\"",
+            "entry = \"index.html\"\ntitles = { ja = \" \" }",
+            "panels[0].titles",
+            "must not be empty",
+        ),
+        (
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"Collects the categories shown to the CSR.\"\nconsent-texts = { JA = \"x\" }",
+            "capabilities[0].consent-texts",
+            "not a language code",
+        ),
+        (
+            "memory-mb = 32",
+            "memory-mb = 0",
+            "limits.memory-mb",
+            "between 1 and 4096",
+        ),
+        (
+            "time-per-event-ms = 2000",
+            "time-per-event-ms = 600000",
+            "limits.time-per-event-ms",
+            "between 1 and 60000",
+        ),
+        (
+            "memory-mb = 32",
+            "memory-mb = \"lots\"",
+            "limits.memory-mb",
+            "invalid type",
+        ),
+        (
+            "id = \"sysinfo\"",
+            "colour = \"blue\"\nid = \"sysinfo\"",
+            "colour",
+            "unknown field `colour`",
+        ),
+        (
+            "location = \"csr\"",
+            "location = \"csr\"\ncolour = \"blue\"",
+            "panels[0].colour",
+            "unknown field `colour`",
+        ),
+        (
+            "description = \"Shows the customer's computer in categories.\"",
+            "description = \"Shows\"\nsettings-schema = '{\"type\": \"array\"}'",
+            "settings-schema",
+            "`type` is `object`",
+        ),
+        ("[limits]", "[limits\n", "(syntax)", ""),
+    ];
+
+    #[test]
+    fn bad_manifests_are_refused_naming_file_field_and_reason() {
+        for (from, to, field, words) in BAD {
+            assert!(GOOD.contains(from), "test case does not apply: {from}");
+            let text = GOOD.replacen(from, to, 1);
+            let error = parse(&text).expect_err(&format!("should refuse: {to}"));
+            assert_eq!(error.file, Path::new("manifests/sysinfo.toml"));
+            assert_eq!(&error.field, field, "field for case {to:?}: {error}");
+            assert!(
+                error.reason.contains(words),
+                "reason for case {to:?} should mention {words:?}: {error}"
+            );
+            let shown = error.to_string();
+            assert!(
+                shown.starts_with("manifests/sysinfo.toml: field `"),
+                "{shown}"
+            );
+        }
+    }
+
+    #[test]
+    fn a_missing_file_names_the_file() {
+        let error =
+            Manifest::load(Path::new("/nonexistent/echo.toml"), &hosted()).expect_err("missing");
+        assert_eq!(error.field, "(file)");
+        assert!(error.to_string().contains("/nonexistent/echo.toml"));
+    }
+
+    proptest::proptest! {
+        /// Whatever an operator or a plugin author writes, parsing gives a
+        /// manifest or an error naming the file; it never panics.
+        #[test]
+        fn arbitrary_and_mangled_manifests_never_panic(
+            text in ".{0,300}",
+            position in 0usize..2000,
+            insert in "[ -~\\n]{0,12}",
+        ) {
+            if let Err(error) = parse(&text) {
+                proptest::prop_assert!(error.to_string().starts_with("manifests/sysinfo.toml"));
+            }
+            let at = position.min(GOOD.len());
+            if GOOD.is_char_boundary(at) {
+                let mangled = format!("{}{}{}", &GOOD[..at], insert, &GOOD[at..]);
+                if let Err(error) = parse(&mangled) {
+                    proptest::prop_assert!(error.to_string().starts_with("manifests/sysinfo.toml"));
+                }
+            }
+        }
+    }
+}
