@@ -364,11 +364,20 @@ async fn an_agent_can_act_for_the_customer_who_joined_on_the_page() {
     reused
         .wait_for_line("the code is not valid, or was used already")
         .await;
-    // A second helper for the same customer is refused while the first is
-    // connected; the first one and the page are told.
+    // A second helper for the same customer needs the customer's yes on
+    // the page while the first is connected. Said no: it is refused, and
+    // the first one and the page are told.
     let fresh = customer.agent_code().await;
     let state = tempfile::tempdir().expect("temp dir");
     let second = AgentProcess::for_page(state.path(), &s.link, &fresh);
+    let asked = customer.page.event("agent.second_prompt").await;
+    customer
+        .page
+        .ok(
+            "consent.answer",
+            json!({ "request": asked["request"], "granted": false }),
+        )
+        .await;
     second
         .wait_for_line("a helper program is already connected for this customer")
         .await;
@@ -376,6 +385,24 @@ async fn an_agent_can_act_for_the_customer_who_joined_on_the_page() {
         .wait_for_line("Another helper program tried to act for you and was refused")
         .await;
     customer.page.event("agent.second_refused").await;
+
+    // Said yes (the customer restarted the helper): the new one takes over
+    // and the old one stops.
+    let fresh = customer.agent_code().await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let third = AgentProcess::for_page(state.path(), &s.link, &fresh);
+    let asked = customer.page.event("agent.second_prompt").await;
+    customer
+        .page
+        .ok(
+            "consent.answer",
+            json!({ "request": asked["request"], "granted": true }),
+        )
+        .await;
+    third.wait_for_line("Connected to support session").await;
+    agent
+        .wait_for_line("another helper program took over, as the customer allowed")
+        .await;
 }
 
 #[tokio::test]

@@ -677,16 +677,20 @@ async fn another_local_user_cannot_take_over_the_customers_helper() {
         WsClient::connect(&agent_url(used), None, None).await.err(),
         Some(401)
     );
-    // Even with a fresh code, a second helper is refused while the first
-    // runs, and the customer hears of it.
+    // Even with a fresh code, a second helper needs the customer's yes on
+    // the page while the first runs; without it, it is refused, and the
+    // customer hears of it.
     let fresh = carl.agent_code().await.replace(' ', "");
-    let second = format!("session={}&code={fresh}", anna.number);
-    assert_eq!(
-        WsClient::connect(&agent_url(second), None, None)
-            .await
-            .err(),
-        Some(409)
-    );
+    let second = agent_url(format!("session={}&code={fresh}", anna.number));
+    let attempt = tokio::spawn(async move { WsClient::connect(&second, None, None).await.err() });
+    let asked = carl.page.event("agent.second_prompt").await;
+    carl.page
+        .ok(
+            "consent.answer",
+            json!({ "request": asked["request"], "granted": false }),
+        )
+        .await;
+    assert_eq!(attempt.await.expect("the attempt ends"), Some(409));
     carl.page.event("agent.second_refused").await;
     helper
         .wait_for_line("Another helper program tried to act for you and was refused")

@@ -617,6 +617,40 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     let second = chat.find("second-ran").expect("the second script ran");
     let first = chat.find("first-ran").expect("the first script ran");
     assert!(second < first, "run in the chosen order: {chat}");
+
+    // The customer starts the helper again while the old one still runs:
+    // the page asks before the new one takes over, and the old one stops.
+    customer.click(&test_id("agent-new-code")).await;
+    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
+    let code = loop {
+        let shown = customer
+            .find(&test_id("agent-code"))
+            .await
+            .text()
+            .await
+            .unwrap_or_default();
+        if !shown.is_empty() && shown != token {
+            break shown;
+        }
+        assert!(std::time::Instant::now() < deadline, "no new code shown");
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    };
+    let again = tempfile::tempdir().expect("agent state");
+    let second_helper = AgentProcess::for_page(again.path(), &link, &code);
+    customer
+        .wait_text(
+            &test_id("second-helper-prompt"),
+            &words.get("agent.second_question"),
+        )
+        .await;
+    customer.screenshot("second-helper").await;
+    customer.click(&test_id("second-helper-allow")).await;
+    second_helper
+        .wait_for_line("Connected to support session")
+        .await;
+    agent
+        .wait_for_line("another helper program took over, as the customer allowed")
+        .await;
     drop(agent);
     customer.close().await;
     csr.close().await;

@@ -52,7 +52,7 @@ impl Sessions {
                 .lock_agent_codes()
                 .redeem(session, code, std::time::Instant::now());
             let participant = redeemed.ok_or_else(unknown)?;
-            return self.admit_agent(session, &participant, credential);
+            return self.admit_agent(session, &participant, credential).await;
         }
         let record: Option<ParticipantRecord> = match credential {
             CustomerCredential::JoinToken(token) => {
@@ -69,7 +69,10 @@ impl Sessions {
         };
         let record = record.ok_or_else(unknown)?;
         match kind {
-            EndpointKind::Agent => self.admit_agent(&record.session, &record.id, credential),
+            EndpointKind::Agent => {
+                self.admit_agent(&record.session, &record.id, credential)
+                    .await
+            }
             EndpointKind::Ui => {
                 let present = self
                     .with_live(&record.session, |s| Ok(s.participant(&record.id).is_some()))
@@ -83,8 +86,9 @@ impl Sessions {
     }
 
     /// Whether an agent proving itself with `credential` may act for
-    /// `participant` now.
-    fn admit_agent(
+    /// `participant` now. While another agent is connected, only the
+    /// customer on their page may let a new one take over.
+    async fn admit_agent(
         &self,
         session: &str,
         participant: &str,
@@ -102,19 +106,65 @@ impl Sessions {
         }
         let resuming = matches!(credential, CustomerCredential::ResumeToken(_));
         if !resuming && self.router.is_connected(&Endpoint::agent(participant)) {
-            let refused = ServerEvent::SecondAgentRefused {
+            if !self
+                .customer_allows_second_agent(session, participant)
+                .await
+            {
+                let refused = ServerEvent::SecondAgentRefused {
+                    session: session.to_owned(),
+                };
+                self.send_event(&Endpoint::agent(participant), &refused);
+                self.send_event(&Endpoint::ui(participant), &refused);
+                self.record(
+                    session,
+                    "agent.refused_second",
+                    participant,
+                    "another helper program was refused",
+                )
+                .await;
+                tracing::warn!(
+                    session,
+                    participant,
+                    "a second agent for one customer was refused"
+                );
+                return Err(SessionError::AgentAlreadyConnected);
+            }
+            // The one running now stops (and undoes what it left in place).
+            let over = ServerEvent::SessionEnded {
                 session: session.to_owned(),
+                reason: "another helper program took over, as the customer allowed".into(),
             };
-            self.send_event(&Endpoint::agent(participant), &refused);
-            self.send_event(&Endpoint::ui(participant), &refused);
-            tracing::warn!(
+            self.send_event(&Endpoint::agent(participant), &over);
+            self.record(
                 session,
+                "agent.replaced",
                 participant,
-                "a second agent for one customer was refused"
-            );
-            return Err(SessionError::AgentAlreadyConnected);
+                "the customer let another helper program take over",
+            )
+            .await;
         }
         Ok((session.to_owned(), participant.to_owned()))
+    }
+
+    /// Asks the customer on their page whether a new helper may take over;
+    /// no page open, no answer in time, or no: it may not.
+    async fn customer_allows_second_agent(&self, session: &str, participant: &str) -> bool {
+        if !self.router.is_connected(&Endpoint::ui(participant)) {
+            return false;
+        }
+        let request = crate::token::short_id("helper");
+        let answered = self.consent.open_prompt(&request, session, participant);
+        let prompt = ServerEvent::SecondAgentPrompt {
+            session: session.to_owned(),
+            request: request.clone(),
+        };
+        self.send_event(&Endpoint::ui(participant), &prompt);
+        let allowed = matches!(
+            tokio::time::timeout(self.settings.consent_timeout, answered).await,
+            Ok(Ok(true))
+        );
+        self.consent.close_prompt(&request);
+        allowed
     }
 
     /// A one-time code for the customer's agent (shown on their page).

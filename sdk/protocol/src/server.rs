@@ -151,6 +151,11 @@ pub enum ServerEvent {
     /// act for this customer while this one is connected, and was refused.
     #[serde(rename = "agent.second_refused")]
     SecondAgentRefused { session: String },
+    /// To the customer's page: another helper program asks to act for the
+    /// customer instead of the one connected. The page answers with
+    /// `consent.answer` for `request`; allowed, the connected one stops.
+    #[serde(rename = "agent.second_prompt")]
+    SecondAgentPrompt { session: String, request: String },
     /// The host left; the session waits `grace_secs` for them to come back.
     #[serde(rename = "session.host_away")]
     HostAway { session: String, grace_secs: u64 },

@@ -256,6 +256,7 @@ async function enter(place: Place): Promise<void> {
   });
   connection.on("chat.message", (body) => chat.add(body));
   connection.on("agent.second_refused", () => say(t("agent.second_refused")));
+  connection.on("agent.second_prompt", (body) => prompts.appendChild(secondHelperCard(connection, body.request)));
   const asked = new Map<string, Prompt>();
   connection.on("consent.prompt", (body) => {
     asked.set(body.request, body);
@@ -353,6 +354,38 @@ function promptCard(connection: CustomerConnection, prompt: Prompt): HTMLElement
     ),
     error,
   );
+}
+
+/**
+ * Another helper program asks to act for the customer instead of the one
+ * connected: only the customer, here, lets it.
+ */
+function secondHelperCard(connection: CustomerConnection, request: string): HTMLElement {
+  const error = el("p", { class: "error", attrs: { role: "alert" } });
+  const card = el(
+    "div",
+    { class: "card prompt", attrs: { "data-test": "second-helper-prompt", role: "alertdialog" } },
+    el("h2", null, tn("agent.second_question")),
+    el("p", null, tn("agent.second_text")),
+  );
+  const answer = async (granted: boolean) => {
+    try {
+      await connection.request("consent.answer", { request, granted });
+      card.remove();
+    } catch (failure) {
+      replace(error, describe(failure));
+    }
+  };
+  card.append(
+    el(
+      "div",
+      { class: "toolbar" },
+      el("button", { class: "primary", attrs: { type: "button", "data-test": "second-helper-allow" }, on: { click: () => void answer(true) } }, tn("consent.allow")),
+      el("button", { attrs: { type: "button", "data-test": "second-helper-deny" }, on: { click: () => void answer(false) } }, tn("consent.deny")),
+    ),
+    error,
+  );
+  return card;
 }
 
 /** A permission the customer gave (one per answered prompt), which they can withdraw. */

@@ -161,6 +161,8 @@ export const da: Record<StringKey, string> = {
   "agent.code_help": "Skriv denne kode, når hjælperen beder om den. Den virker én gang inden for {minutes} minutter:",
   "agent.code_new": "Ny kode",
   "agent.second_refused": "Et andet hjælpeprogram forsøgte at handle på dine vegne og blev afvist. Hvis du ikke selv startede det, så sig det til din supportmedarbejder.",
+  "agent.second_question": "Et andet hjælpeprogram beder om at handle på dine vegne",
+  "agent.second_text": "Tillad det kun, hvis du lige selv har startet det. Den hjælper, der kører nu, stopper.",
   "agent.keep": "Lad hjælpeprogrammet køre under sessionen; det stopper, når sessionen slutter.",
 
   "admin.title": "Webstedsadministration",

@@ -162,6 +162,8 @@ export const en = {
   "agent.code_help": "When the helper asks, type this code. It works once, within {minutes} minutes:",
   "agent.code_new": "New code",
   "agent.second_refused": "Another helper program tried to act for you and was refused. If you did not start it, tell your support representative.",
+  "agent.second_question": "Another helper program asks to act for you",
+  "agent.second_text": "Allow it only if you just started it yourself. The helper running now will stop.",
   "agent.keep": "Keep the helper running during the session; it stops when the session ends.",
 
   "admin.title": "Site administration",

@@ -161,6 +161,8 @@ export const fr: Record<StringKey, string> = {
   "agent.code_help": "Quand l’assistant le demande, tapez ce code. Il fonctionne une seule fois, dans les {minutes} minutes :",
   "agent.code_new": "Nouveau code",
   "agent.second_refused": "Un autre programme d’assistance a tenté d’agir pour vous et a été refusé. Si vous ne l’avez pas lancé, prévenez votre conseiller.",
+  "agent.second_question": "Un autre programme d’assistance demande à agir pour vous",
+  "agent.second_text": "Ne l’autorisez que si vous venez de le lancer vous-même. L’assistant en cours s’arrêtera.",
   "agent.keep": "Laissez l’utilitaire s’exécuter pendant la session ; il s’arrête à la fin de la session.",
 
   "admin.title": "Administration du site",

@@ -161,6 +161,8 @@ export const ja: Record<StringKey, string> = {
   "agent.code_help": "ヘルパーに求められたら、このコードを入力してください。{minutes} 分以内に 1 回だけ使えます:",
   "agent.code_new": "新しいコード",
   "agent.second_refused": "別のヘルパープログラムがあなたの代わりに動作しようとしましたが、拒否されました。ご自身で起動していない場合は、サポート担当者に伝えてください。",
+  "agent.second_question": "別のヘルパープログラムがあなたの代わりに動作することを求めています",
+  "agent.second_text": "ご自身で今起動した場合にのみ許可してください。現在実行中のヘルパーは停止します。",
   "agent.keep": "セッション中はヘルパーを実行したままにしてください。セッションが終了すると停止します。",
 
   "admin.title": "サイト管理",
