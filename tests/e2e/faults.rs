@@ -194,3 +194,54 @@ async fn an_agent_cut_off_in_the_middle_of_a_call_gives_the_plugin_a_clear_error
         results[0]
     );
 }
+
+#[tokio::test]
+async fn a_full_disk_under_the_running_kernel_is_reported_and_nothing_is_done_unrecorded() {
+    let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
+    let config = "[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = []\n";
+    let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts)
+        .launch_on_own_filesystem();
+    let mut anna = StartedSession::start(&kernel, "anna").await;
+    let mut carl = Customer::join(&kernel, &anna.number, "Carl").await;
+    carl.page.ok("chat.send", json!({ "text": "before" })).await;
+
+    kernel.fill_data_filesystem();
+
+    let deadline = Instant::now() + PATIENCE;
+    let health = loop {
+        let (status, body) = kernel.get_json("/healthz").await;
+        if status == 503 {
+            break body;
+        }
+        assert!(Instant::now() < deadline, "health never noticed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(health["status"], "storage_failed");
+    assert!(
+        health["storage"]
+            .as_str()
+            .expect("what failed")
+            .contains("cannot be written"),
+        "{health}"
+    );
+    let (code, _) = carl
+        .page
+        .refused("chat.send", json!({ "text": "after" }))
+        .await;
+    assert_eq!(code, "unavailable");
+    let (code, _) = anna.console.refused("session.start", json!({})).await;
+    assert_eq!(code, "unavailable");
+    let refused = Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .err()
+        .expect("sign-in refused");
+    assert_eq!(refused.status, 503, "{}", refused.text);
+    // What was recorded before is still there, and nothing after it.
+    let report = anna
+        .csr
+        .get(&format!("/api/sessions/{}/report?format=text", anna.number))
+        .await
+        .text;
+    assert!(report.contains("before"), "{report}");
+    assert!(!report.contains("after"), "{report}");
+}

@@ -86,6 +86,29 @@ impl KernelProcess {
         self._data.path().join("data")
     }
 
+    /// Fills the data directory of a kernel started with
+    /// [`StoppedKernel::launch_on_own_filesystem`] to the last byte, under
+    /// it (a read-only remount is refused while the database is open, so a
+    /// full disk is how storage stops taking writes).
+    pub fn fill_data_filesystem(&self) {
+        let filler = self.data_dir().join("filler");
+        let status = Command::new("nsenter")
+            .args(["--target", &self.child.id().to_string()])
+            .args(["--user", "--mount", "--preserve-credentials"])
+            .args([
+                "sh",
+                "-c",
+                "dd if=/dev/zero of=\"$0\" bs=64k 2>/dev/null; true",
+            ])
+            .arg(&filler)
+            .status()
+            .expect("nsenter runs");
+        assert!(
+            status.success(),
+            "filling the data filesystem failed: {status}"
+        );
+    }
+
     pub fn url(&self, path: &str) -> String {
         format!("{}{path}", self.base_url)
     }
@@ -193,8 +216,43 @@ impl StoppedKernel {
         self.launch_with(Stdio::from(log), level)
     }
 
+    /// Starts the kernel in a mount namespace of its own (a user namespace
+    /// too, so no privilege is needed) with its data directory on a small
+    /// tmpfs, which a test can then fill under it
+    /// ([`KernelProcess::fill_data_filesystem`]).
+    pub fn launch_on_own_filesystem(self) -> KernelProcess {
+        let data = self.data.path().join("data");
+        std::fs::create_dir_all(&data).expect("data directory");
+        let mut command = Command::new("unshare");
+        command
+            .args([
+                "--user",
+                "--map-root-user",
+                "--mount",
+                "--propagation",
+                "private",
+            ])
+            // What `tether admin` already wrote there moves onto the tmpfs.
+            .args([
+                "sh",
+                "-c",
+                "keep=$(mktemp -d) && cp -a \"$0\"/. \"$keep\"/ && \
+                 mount -t tmpfs -o size=64m tether-data \"$0\" && \
+                 cp -a \"$keep\"/. \"$0\"/ && rm -rf \"$keep\" && exec \"$@\"",
+            ])
+            .arg(&data)
+            .arg(kernel_binary());
+        self.launch_command(command, Stdio::inherit(), "warn")
+    }
+
     fn launch_with(self, stderr: Stdio, level: &str) -> KernelProcess {
-        let mut child = Command::new(kernel_binary())
+        self.launch_command(Command::new(kernel_binary()), stderr, level)
+    }
+
+    /// Runs `command` (the kernel binary, or a wrapper ending with it)
+    /// with the kernel's arguments.
+    fn launch_command(self, mut command: Command, stderr: Stdio, level: &str) -> KernelProcess {
+        let mut child = command
             .arg("--config")
             .arg(&self.config_path)
             .arg("serve")

@@ -170,10 +170,13 @@ impl Storage for SqliteStorage {
                 self.path.display()
             )));
         }
-        sqlx::query("SELECT 1")
+        sqlx::query("INSERT OR REPLACE INTO storage_probe (id, at) VALUES (1, ?)")
+            .bind(now_millis())
             .execute(&self.pool)
             .await
-            .map_err(backend)?;
+            .map_err(|error| {
+                StorageError::Backend(format!("the database cannot be written: {error}"))
+            })?;
         Ok(())
     }
 
