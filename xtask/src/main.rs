@@ -4,6 +4,7 @@
 mod fuzz;
 mod plugins;
 mod scaffold;
+mod setup;
 mod ui;
 mod workspace;
 
@@ -42,7 +43,9 @@ enum Task {
         args: Vec<String>,
     },
     /// Everything CI runs: formatting, plugins, lints, every test, and a
-    /// short run of every fuzz target.
+    /// short run of every fuzz target. Installs what the tests need from
+    /// the system first (Chromium and its driver, fonts, a C++ compiler),
+    /// with `sudo` when not root.
     Test,
     /// Fuzzing: every target (or one) for a bounded time.
     Fuzz {
@@ -82,6 +85,7 @@ fn main() -> Result<()> {
             run(&mut command)
         }
         Task::Test => {
+            setup::system_packages()?;
             run(cargo(&ws).args(["fmt", "--all", "--check"]))?;
             plugins::build_and_check(&ws)?;
             ui::test(&ws)?;
