@@ -774,6 +774,28 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
     .await;
     anna.screenshot("customer-removed").await;
 
+    // A customer who was told to "choose Join on the support site" starts
+    // at the front page: a mistyped number is explained, the right one
+    // (typed with spaces) opens the session's page.
+    let eve = browser.context("control-eve", "en").await;
+    eve.goto(&kernel.url("/")).await;
+    eve.fill(&test_id("front-join-number"), "12345").await;
+    eve.click(&test_id("front-join-submit")).await;
+    eve.wait_text(
+        &test_id("front-join-error"),
+        &words.get("join.number_invalid"),
+    )
+    .await;
+    eve.screenshot("front-page").await;
+    eve.fill(&test_id("front-join-number"), &spaced(&number))
+        .await;
+    eve.click(&test_id("front-join-submit")).await;
+    eve.fill(&test_id("join-name"), "Eve").await;
+    eve.click(&test_id("join-submit")).await;
+    eve.wait_text(&test_id("customer-you"), "Eve").await;
+    anna.wait_text(&test_id("participants"), "Eve").await;
+    eve.close().await;
+
     // Multi-session mode: each session in its own tab.
     let mia = browser.context("control-mia", "en").await;
     sign_in_as(&mia, &kernel, "mia").await;

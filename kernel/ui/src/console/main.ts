@@ -4,6 +4,7 @@ import { api, setCsrfToken } from "../lib/api";
 import { el, replace } from "../lib/dom";
 import { applyDocumentLanguage, languageSwitch, relabel } from "../lib/i18n";
 import { ConsoleApp } from "./app";
+import { joinCard } from "./front_join";
 import { signInForm, type Account } from "./signin";
 
 const root = document.getElementById("app") as HTMLElement;
@@ -12,7 +13,12 @@ function showSignIn(): void {
   replace(
     root,
     el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
-    el("main", { class: "center" }, signInForm((account) => void open(account))),
+    el(
+      "main",
+      { class: "center front" },
+      signInForm((account) => void open(account)),
+      joinCard(),
+    ),
   );
 }
 

@@ -125,6 +125,8 @@ export const da: Record<StringKey, string> = {
   "join.number": "Sessionsnummer",
   "join.number_placeholder": "123 456 789",
   "join.name": "Dit navn",
+  "join.front_help": "Kunder: skriv det nummer, din supportmedarbejder gav dig.",
+  "join.number_invalid": "Et sessionsnummer har 9 cifre, fx 123 456 789.",
   "join.submit": "Deltag",
   "join.rejoin_title": "Deltag i din session igen",
   "join.rejoin_help": "Du kan deltage i session {number} igen som {name} uden at indtaste nummeret.",

@@ -126,6 +126,8 @@ export const en = {
   "join.number": "Session number",
   "join.number_placeholder": "123 456 789",
   "join.name": "Your name",
+  "join.front_help": "Customers: type the number your support representative gave you.",
+  "join.number_invalid": "A session number has 9 digits, like 123 456 789.",
   "join.submit": "Join",
   "join.rejoin_title": "Rejoin your session",
   "join.rejoin_help": "You can rejoin session {number} as {name} without typing the number.",

@@ -125,6 +125,8 @@ export const fr: Record<StringKey, string> = {
   "join.number": "Numéro de session",
   "join.number_placeholder": "123 456 789",
   "join.name": "Votre nom",
+  "join.front_help": "Clients : saisissez le numéro que votre conseiller vous a donné.",
+  "join.number_invalid": "Un numéro de session a 9 chiffres, par exemple 123 456 789.",
   "join.submit": "Rejoindre",
   "join.rejoin_title": "Rejoindre à nouveau votre session",
   "join.rejoin_help": "Vous pouvez rejoindre à nouveau la session {number} en tant que {name} sans saisir le numéro.",

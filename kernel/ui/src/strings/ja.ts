@@ -125,6 +125,8 @@ export const ja: Record<StringKey, string> = {
   "join.number": "セッション番号",
   "join.number_placeholder": "123 456 789",
   "join.name": "お名前",
+  "join.front_help": "お客様: サポート担当者から伝えられた番号を入力してください。",
+  "join.number_invalid": "セッション番号は 123 456 789 のような 9 桁の数字です。",
   "join.submit": "参加",
   "join.rejoin_title": "セッションに再参加",
   "join.rejoin_help": "番号を入力しなくても、{name} としてセッション {number} に再参加できます。",
