@@ -617,6 +617,16 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     let second = chat.find("second-ran").expect("the second script ran");
     let first = chat.find("first-ran").expect("the first script ran");
     assert!(second < first, "run in the chosen order: {chat}");
+    // The panel shows how each script ended, not only "done".
+    csr.enter_frame("iframe[data-plugin=\"scripts\"]").await;
+    let results = csr
+        .wait_text(&test_id("run-results"), "First: finished")
+        .await;
+    assert!(
+        results.contains("Second: finished (exit status 0"),
+        "{results}"
+    );
+    csr.leave_frame().await;
 
     // The customer starts the helper again while the old one still runs:
     // the page asks before the new one takes over, and the old one stops.

@@ -599,3 +599,27 @@ async fn a_call_with_consent_that_is_denied_or_malformed_never_reaches_the_agent
         "a malformed call asks nobody"
     );
 }
+
+#[tokio::test]
+async fn a_plugin_posts_in_the_chat_in_its_own_name_within_the_chat_limits() {
+    let mut s = session_with_agent().await;
+    let chat = |text: &str| json!({ "session": s.number, "plugin": "echo", "name": "chat", "payload": text });
+    s.host
+        .ok("plugin.command", chat("Script 1 of 1 failed"))
+        .await;
+    let line = s.customer.page.event("chat.message").await;
+    assert_eq!(line["from"], "plugin:echo");
+    assert_eq!(line["display_name"], "echo");
+    assert_eq!(line["text"], "Script 1 of 1 failed");
+    for bad in [
+        String::from("   "),
+        "x".repeat(tether_protocol::MAX_CHAT_CHARS + 1),
+    ] {
+        let (_, message) = s.host.refused("plugin.command", chat(&bad)).await;
+        assert!(
+            message.contains("a chat line has 1 to 4000 characters"),
+            "{message}"
+        );
+    }
+    assert!(report_kinds(&s).await.contains(&"chat".to_owned()));
+}

@@ -334,13 +334,28 @@ async fn three_scripts_run_in_order_with_output_in_chat_and_report() {
         "{chat:?}"
     );
 
+    // How each ended is in the chat too: a failure is not hidden.
+    while !chat.contains("Script 3 of 3 `three`: finished") {
+        let message = s.started.console.event("chat.message").await;
+        chat.push_str(message["text"].as_str().expect("text"));
+    }
+    assert!(
+        chat.contains("Script 2 of 3 `two`: failed, exit status 3, after"),
+        "{chat:?}"
+    );
+    let outcomes: Vec<&str> = results
+        .iter()
+        .map(|r| r["outcome"].as_str().expect("outcome"))
+        .collect();
+    assert_eq!(outcomes, ["ok", "failed", "ok"]);
+
     let text = report(&s).await;
     assert!(
-        text.contains("Script 1 of 3 `one`: exit status 0"),
+        text.contains("Script 1 of 3 `one`: finished, exit status 0"),
         "{text}"
     );
     assert!(
-        text.contains("Script 2 of 3 `two`: exit status 3"),
+        text.contains("Script 2 of 3 `two`: failed, exit status 3"),
         "{text}"
     );
     assert!(text.contains("error: trouble"), "{text}");

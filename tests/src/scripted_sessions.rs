@@ -106,6 +106,16 @@ impl SessionServices for ScriptedSessions {
         Ok(())
     }
 
+    /// Chat lines are kept with the report lines, as the kernel does.
+    async fn chat(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        text: String,
+    ) -> Result<(), SessionError> {
+        self.report(scope, session, text).await
+    }
+
     async fn request_consent(
         &self,
         _: &PluginScope,

@@ -221,6 +221,14 @@ pub trait SessionServices: Send + Sync + 'static {
         entry: String,
     ) -> Result<(), SessionError>;
 
+    /// A chat line in the plugin's name.
+    async fn chat(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        text: String,
+    ) -> Result<(), SessionError>;
+
     /// Resolves when the customer answered or the request timed out.
     async fn request_consent(
         &self,
@@ -259,6 +267,10 @@ impl SessionServices for NoSessions {
     }
 
     async fn report(&self, _: &PluginScope, session: &str, _: String) -> Result<(), SessionError> {
+        Err(SessionError::UnknownSession(session.to_owned()))
+    }
+
+    async fn chat(&self, _: &PluginScope, session: &str, _: String) -> Result<(), SessionError> {
         Err(SessionError::UnknownSession(session.to_owned()))
     }
 

@@ -73,6 +73,18 @@ impl SessionServices for Sessions {
         Ok(())
     }
 
+    async fn chat(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        text: String,
+    ) -> Result<(), SessionError> {
+        self.check_plugin_site(scope, session)?;
+        let from = format!("plugin:{}", scope.plugin);
+        self.post_chat(session, &from, &scope.plugin, &text).await;
+        Ok(())
+    }
+
     async fn request_consent(
         &self,
         scope: &PluginScope,

@@ -57,6 +57,19 @@ fn cut(text: &str, max: usize) -> &str {
     &text[..end]
 }
 
+/// How a script that ran ended: `ok`, `failed` or `timed_out`, and in words.
+fn outcome_of(done: &AgentResult, timeout_secs: u64) -> (&'static str, String) {
+    match (done.timed_out, done.exit_code) {
+        (true, _) => (
+            "timed_out",
+            format!("stopped after {timeout_secs} s (time limit)"),
+        ),
+        (false, Some(0)) => ("ok", "finished, exit status 0".to_owned()),
+        (false, Some(code)) => ("failed", format!("failed, exit status {code}")),
+        (false, None) => ("failed", "failed, ended by a signal".to_owned()),
+    }
+}
+
 fn agent_input(script: &Script, timeout_secs: u64) -> Result<String, PluginError> {
     let mut input = json!({
         "name": script.name,
@@ -143,11 +156,11 @@ pub fn run(command: &Command, account: &Account) -> Result<Value, PluginError> {
         );
         let result = match outcome.map(|output| serde_json::from_str::<AgentResult>(&output)) {
             Ok(Ok(done)) => {
-                let status = match (done.timed_out, done.exit_code) {
-                    (true, _) => format!("stopped after {timeout_secs} s (time limit)"),
-                    (false, Some(code)) => format!("exit status {code}"),
-                    (false, None) => "ended by a signal".to_owned(),
-                };
+                let (kind, status) = outcome_of(&done, timeout_secs);
+                let seconds = done.duration_ms as f64 / 1000.0;
+                // The chat tells everyone how each script ended; the report
+                // keeps its output too.
+                host::session::chat(session, &format!("{label}: {status}, after {seconds:.1} s"))?;
                 let mut entry = format!("{label}: {status}, {} ms", done.duration_ms);
                 if !done.output.is_empty() {
                     entry.push('\n');
@@ -157,27 +170,30 @@ pub fn run(command: &Command, account: &Account) -> Result<Value, PluginError> {
                     entry.push_str("\n(output cut)");
                 }
                 host::session::report(session, &entry)?;
-                json!({ "id": script.id, "name": script.name, "exit_code": done.exit_code, "timed_out": done.timed_out,
-                        "duration_ms": done.duration_ms, "output": done.output })
+                json!({ "id": script.id, "name": script.name, "outcome": kind, "exit_code": done.exit_code,
+                        "timed_out": done.timed_out, "duration_ms": done.duration_ms, "output": done.output })
             }
             Ok(Err(_)) => {
-                host::session::report(
-                    session,
-                    &format!("{label}: the agent's answer is not understood"),
-                )?;
-                json!({ "id": script.id, "name": script.name, "error": "the agent's answer is not understood" })
+                let reason = "the agent's answer is not understood";
+                host::session::chat(session, &format!("{label} could not run: {reason}"))?;
+                json!({ "id": script.id, "name": script.name, "outcome": "error", "error": reason })
             }
             Err(error) => {
                 let reason = tether_sdk::host::agent::describe(&error);
-                host::session::report(session, &format!("{label} could not run: {reason}"))?;
-                results.push(json!({ "id": script.id, "name": script.name, "error": reason }));
+                host::session::chat(session, &format!("{label} could not run: {reason}"))?;
+                results.push(json!({ "id": script.id, "name": script.name, "outcome": "error", "error": reason }));
                 // The agent is gone or the kernel ended the run (control
                 // passed, consent withdrawn…): the scripts after it do not run.
                 if matches!(error, AgentError::Unavailable(_)) {
                     let rest = &scripts[position + 1..];
                     if !rest.is_empty() {
                         let names: Vec<&str> = rest.iter().map(|s| s.name.as_str()).collect();
-                        host::session::report(session, &format!("Not run: {}", names.join(", ")))?;
+                        host::session::chat(session, &format!("Not run: {}", names.join(", ")))?;
+                        results.extend(
+                            rest.iter().map(
+                                |s| json!({ "id": s.id, "name": s.name, "outcome": "not_run" }),
+                            ),
+                        );
                     }
                     break;
                 }

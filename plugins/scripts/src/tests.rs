@@ -260,16 +260,37 @@ fn a_run_asks_once_then_runs_in_order_and_reports() {
         })
         .collect();
     assert_eq!(order, ["first", "second", "third"]);
+    // Everyone sees in the chat how each script ended, failures included.
+    assert_eq!(
+        harness.chat(SESSION),
+        [
+            "Script 1 of 3 `first`: finished, exit status 0, after 0.0 s",
+            "Script 2 of 3 `second` could not run: failed: cannot start /bin/sh",
+            "Script 3 of 3 `third`: finished, exit status 0, after 0.0 s",
+        ]
+    );
+    let outcomes: Vec<&str> = reply["results"]
+        .as_array()
+        .expect("results")
+        .iter()
+        .map(|r| r["outcome"].as_str().expect("outcome"))
+        .collect();
+    assert_eq!(outcomes, ["ok", "error", "ok"]);
+    // The report keeps each result with its output.
     let report = harness.report(SESSION);
     assert!(
-        report[1].starts_with("Script 1 of 3 `first`: exit status 0, 5 ms\nfirst ran"),
+        report
+            .iter()
+            .any(|l| l
+                .starts_with("Script 1 of 3 `first`: finished, exit status 0, 5 ms\nfirst ran")),
         "{report:?}"
     );
     assert!(
-        report[2].contains("could not run: failed: cannot start /bin/sh"),
+        report
+            .iter()
+            .any(|l| l.starts_with("Script 3 of 3 `third`: finished, exit status 0, 5 ms")),
         "{report:?}"
     );
-    assert!(report[3].starts_with("Script 3 of 3 `third`"), "{report:?}");
 }
 
 #[test]

@@ -14,6 +14,9 @@
       nothing_chosen: "Choose scripts with Run in the library.", no_customer: "Select a customer to run scripts on their computer.",
       waiting: "Waiting for {customer} to allow the scripts…", done: "The scripts ran; their output is in the chat and the session report.",
       denied: "{customer} did not allow the scripts.", timed_out: "{customer} did not answer in time.", failed: "{error}",
+      result_title: "How each script ended", outcome_ok: "{name}: finished (exit status 0, {seconds} s)",
+      outcome_failed: "{name}: failed ({status}, {seconds} s)", outcome_timed_out: "{name}: stopped at the time limit ({seconds} s)",
+      outcome_error: "{name}: could not run ({error})", outcome_not_run: "{name}: not run", signal: "ended by a signal", exit_status: "exit status {code}",
       empty: "The library is empty. Add the first script.", too_large: "{file} is larger than 1 MB.", added: "Script {name} saved.",
     },
     da: {
@@ -25,6 +28,9 @@
       nothing_chosen: "Vælg scripts med Kør i biblioteket.", no_customer: "Vælg en kunde for at køre scripts på kundens computer.",
       waiting: "Venter på, at {customer} tillader scriptene…", done: "Scriptene er kørt; output står i chatten og i sessionsrapporten.",
       denied: "{customer} tillod ikke scriptene.", timed_out: "{customer} svarede ikke i tide.", failed: "{error}",
+      result_title: "Sådan endte hvert script", outcome_ok: "{name}: færdigt (afslutningsstatus 0, {seconds} s)",
+      outcome_failed: "{name}: mislykkedes ({status}, {seconds} s)", outcome_timed_out: "{name}: stoppet ved tidsgrænsen ({seconds} s)",
+      outcome_error: "{name}: kunne ikke køre ({error})", outcome_not_run: "{name}: ikke kørt", signal: "afbrudt af et signal", exit_status: "afslutningsstatus {code}",
       empty: "Biblioteket er tomt. Tilføj det første script.", too_large: "{file} er større end 1 MB.", added: "Scriptet {name} er gemt.",
     },
     fr: {
@@ -36,6 +42,9 @@
       nothing_chosen: "Choisissez des scripts avec Exécuter dans la bibliothèque.", no_customer: "Sélectionnez un client pour exécuter des scripts sur son ordinateur.",
       waiting: "En attente de l'accord de {customer} pour les scripts…", done: "Les scripts ont été exécutés ; leur sortie figure dans la discussion et le rapport de session.",
       denied: "{customer} n'a pas autorisé les scripts.", timed_out: "{customer} n'a pas répondu à temps.", failed: "{error}",
+      result_title: "Comment chaque script s'est terminé", outcome_ok: "{name} : terminé (code de sortie 0, {seconds} s)",
+      outcome_failed: "{name} : échec ({status}, {seconds} s)", outcome_timed_out: "{name} : arrêté à la limite de temps ({seconds} s)",
+      outcome_error: "{name} : n'a pas pu s'exécuter ({error})", outcome_not_run: "{name} : non exécuté", signal: "arrêté par un signal", exit_status: "code de sortie {code}",
       empty: "La bibliothèque est vide. Ajoutez le premier script.", too_large: "{file} dépasse 1 Mo.", added: "Script {name} enregistré.",
     },
     ja: {
@@ -47,6 +56,9 @@
       nothing_chosen: "ライブラリの「実行」でスクリプトを選んでください。", no_customer: "スクリプトを実行するには顧客を選択してください。",
       waiting: "{customer} がスクリプトの実行を許可するのを待っています…", done: "スクリプトを実行しました。出力はチャットとセッション レポートにあります。",
       denied: "{customer} はスクリプトの実行を許可しませんでした。", timed_out: "{customer} は時間内に応答しませんでした。", failed: "{error}",
+      result_title: "各スクリプトの結果", outcome_ok: "{name}: 完了 (終了ステータス 0、{seconds} 秒)",
+      outcome_failed: "{name}: 失敗 ({status}、{seconds} 秒)", outcome_timed_out: "{name}: 制限時間で停止 ({seconds} 秒)",
+      outcome_error: "{name}: 実行できませんでした ({error})", outcome_not_run: "{name}: 未実行", signal: "シグナルで終了", exit_status: "終了ステータス {code}",
       empty: "ライブラリは空です。最初のスクリプトを追加してください。", too_large: "{file} は 1 MB を超えています。", added: "スクリプト {name} を保存しました。",
     },
   };
@@ -55,7 +67,7 @@
   var panel = TetherPanel.connect({ strings: strings });
   var el = panel.el;
   var root = document.getElementById("panel");
-  var state = { scripts: [], categories: [], sort: "name", descending: false, chosen: [], editing: null, status: "", error: false, busy: false };
+  var state = { scripts: [], categories: [], sort: "name", descending: false, chosen: [], editing: null, status: "", error: false, busy: false, results: [] };
 
   function say(text, error) {
     state.status = text;
@@ -179,10 +191,12 @@
   function run() {
     var customer = panel.context.customer;
     state.busy = true;
+    state.results = [];
     say(panel.t("waiting", { customer: customer.display_name }));
     panel.customerCommand("run", { scripts: state.chosen.slice() }).then(
       function (answer) {
         state.busy = false;
+        state.results = answer.results || [];
         if (answer.status === "done") say(panel.t("done"));
         else say(panel.t(answer.status === "denied" ? "denied" : "timed_out", { customer: answer.customer }), true);
       },
@@ -190,6 +204,27 @@
         state.busy = false;
         say(panel.t("failed", { error: error.message }), true);
       },
+    );
+  }
+
+  /** One line per script of the last run: how it ended, failures plain. */
+  function resultList() {
+    if (state.results.length === 0) return null;
+    return el(
+      "div",
+      null,
+      el("h3", null, panel.t("result_title")),
+      el(
+        "ul",
+        { attrs: { "data-test": "run-results" } },
+        state.results.map(function (r) {
+          var seconds = ((r.duration_ms || 0) / 1000).toFixed(1);
+          var status = r.exit_code === null || r.exit_code === undefined ? panel.t("signal") : panel.t("exit_status", { code: r.exit_code });
+          var text = panel.t("outcome_" + r.outcome, { name: r.name, seconds: seconds, status: status, error: r.error || "" });
+          var failed = r.outcome !== "ok";
+          return el("li", { class: failed ? "status error" : "status", attrs: { "data-test": "run-result", "data-outcome": r.outcome } }, text);
+        }),
+      ),
     );
   }
 
@@ -310,6 +345,7 @@
       table(),
       el("h3", null, panel.t("to_run")),
       runList(),
+      resultList(),
     );
   }
 

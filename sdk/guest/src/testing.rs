@@ -54,6 +54,7 @@ struct State {
     participants: HashMap<String, Vec<Participant>>,
     sent: Vec<SentMessage>,
     reports: HashMap<String, Vec<String>>,
+    chat: HashMap<String, Vec<String>>,
     consent_answers: VecDeque<Outcome>,
     consent_requests: Vec<ConsentRequest>,
     agent_calls: Vec<AgentCall>,
@@ -198,6 +199,11 @@ impl Harness {
         with(|state| state.reports.get(session).cloned().unwrap_or_default())
     }
 
+    /// The lines the plugin posted in the session chat.
+    pub fn chat(&self, session: &str) -> Vec<String> {
+        with(|state| state.chat.get(session).cloned().unwrap_or_default())
+    }
+
     pub fn consent_requests(&self) -> Vec<ConsentRequest> {
         with(|state| state.consent_requests.clone())
     }
@@ -317,6 +323,25 @@ pub(crate) mod raw {
                     .push(entry.to_owned());
                 Ok(())
             })
+        }
+
+        /// As the kernel: a chat line is also a report line.
+        pub fn chat(session: &str, text: &str) -> Result<(), SessionError> {
+            if text.trim().is_empty() || text.chars().count() > tether_protocol::MAX_CHAT_CHARS {
+                return Err(SessionError::Invalid(format!(
+                    "a chat line has 1 to {} characters",
+                    tether_protocol::MAX_CHAT_CHARS
+                )));
+            }
+            report(session, text)?;
+            with(|state| {
+                state
+                    .chat
+                    .entry(session.to_owned())
+                    .or_default()
+                    .push(text.to_owned());
+            });
+            Ok(())
         }
     }
 

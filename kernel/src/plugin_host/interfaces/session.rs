@@ -39,6 +39,27 @@ pub async fn send(
     .await
 }
 
+/// Posts `text` in the session chat in the plugin's name.
+pub async fn chat(
+    state: &mut PluginState,
+    session: String,
+    text: String,
+) -> Result<(), SessionError> {
+    let chars = text.chars().count();
+    if text.trim().is_empty() || chars > tether_protocol::MAX_CHAT_CHARS {
+        return Err(SessionError::Invalid(format!(
+            "a chat line has 1 to {} characters",
+            tether_protocol::MAX_CHAT_CHARS
+        )));
+    }
+    let ctx = &state.context;
+    off_the_clock(
+        &mut state.budget,
+        ctx.sessions.chat(&ctx.scope, &session, text),
+    )
+    .await
+}
+
 pub async fn report(
     state: &mut PluginState,
     session: String,

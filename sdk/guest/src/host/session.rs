@@ -62,6 +62,12 @@ pub fn report(session: &str, entry: &str) -> Result<(), SessionError> {
     raw::session::report(session, entry)
 }
 
+/// Posts `text` in the session chat in the plugin's name (everyone sees
+/// it; the report keeps it).
+pub fn chat(session: &str, text: &str) -> Result<(), SessionError> {
+    raw::session::chat(session, text)
+}
+
 /// A sentence for the CSR (the generated `Display` is only `Debug`).
 pub fn describe(error: &SessionError) -> String {
     match error {

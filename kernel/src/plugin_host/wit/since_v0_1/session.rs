@@ -1,4 +1,4 @@
-//! `tether:plugin/session@0.1` (unchanged since 0.1.0).
+//! `tether:plugin/session@0.1.1` (0.1.0 without `chat`).
 
 use super::tether::plugin::session::{Host, SessionError};
 use super::wit_types::Participant;
@@ -17,5 +17,9 @@ impl Host for PluginState {
 
     async fn report(&mut self, id: String, entry: String) -> Result<(), SessionError> {
         Ok(session::report(self, id, entry).await?)
+    }
+
+    async fn chat(&mut self, id: String, text: String) -> Result<(), SessionError> {
+        Ok(session::chat(self, id, text).await?)
     }
 }
