@@ -662,6 +662,27 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
         .wait_for_line("another helper program took over, as the customer allowed")
         .await;
     drop(agent);
+
+    // The library outside any session: a page of its own in the console's
+    // navigation, with the same panel; adding works there too.
+    csr.click(&test_id("page-scripts-library-page")).await;
+    csr.wait_text(&test_id("console-page"), "Script library")
+        .await;
+    csr.enter_frame("iframe[data-plugin=\"scripts\"]").await;
+    csr.wait_text(&test_id("library"), "Second").await;
+    let file = files.path().join("third.sh");
+    std::fs::write(&file, "#!/bin/sh\necho third-ran\n").expect("script file");
+    csr.click(&test_id("add-script")).await;
+    csr.fill(&test_id("script-name"), "Third").await;
+    csr.find(&test_id("script-file"))
+        .await
+        .send_keys(&file.display().to_string())
+        .await
+        .expect("file chosen");
+    csr.click(&test_id("script-save")).await;
+    csr.wait_text(&test_id("library"), "Third").await;
+    csr.leave_frame().await;
+    csr.screenshot("library-page").await;
     customer.close().await;
     csr.close().await;
     admin.close().await;

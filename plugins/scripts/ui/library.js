@@ -207,6 +207,11 @@
     );
   }
 
+  /** In a session's view (runs possible), not on the library's own page. */
+  function inSession() {
+    return !!(panel.context && panel.context.session);
+  }
+
   /** One line per script of the last run: how it ended, failures plain. */
   function resultList() {
     if (state.results.length === 0) return null;
@@ -287,11 +292,12 @@
               el(
                 "div",
                 { class: "toolbar" },
-                el("button", {
+                // Runs belong to a session; the library page only manages.
+                inSession() ? el("button", {
                 attrs: { type: "button", "data-test": "choose" },
                 props: { disabled: state.chosen.indexOf(script.id) >= 0 },
                 on: { click: function () { state.chosen.push(script.id); render(); } },
-              }, panel.t("choose")),
+              }, panel.t("choose")) : null,
               own ? el("button", { attrs: { type: "button", "data-test": "edit" }, on: { click: function () { state.editing = script.id; render(); } } }, panel.t("edit")) : null,
               own ? el("button", { attrs: { type: "button", "data-test": "delete" }, on: { click: function () { remove(script); } } }, panel.t("remove")) : null,
               ),
@@ -343,9 +349,9 @@
       editing,
       el("p", { class: state.error ? "status error" : "status", attrs: { role: "status", "data-test": "scripts-status" } }, state.status),
       table(),
-      el("h3", null, panel.t("to_run")),
-      runList(),
-      resultList(),
+      inSession() ? el("h3", null, panel.t("to_run")) : null,
+      inSession() ? runList() : null,
+      inSession() ? resultList() : null,
     );
   }
 

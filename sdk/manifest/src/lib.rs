@@ -16,6 +16,11 @@ use serde::Deserialize;
 pub const MAX_MEMORY_MB: u32 = 4096;
 /// Longest time per event a manifest may request.
 pub const MAX_TIME_PER_EVENT_MS: u32 = 60_000;
+/// Where a panel may appear: `csr` in the console's session view,
+/// `console` as a page of its own in the console's navigation (outside any
+/// session), `customer` on the customer's page, `admin` on the site admin's
+/// pages.
+pub const LOCATIONS: &[&str] = &["csr", "console", "customer", "admin"];
 /// Longest consent text, so a prompt stays readable.
 pub const MAX_CONSENT_TEXT: usize = 300;
 
@@ -68,7 +73,7 @@ pub struct Panel {
     /// The title in other languages, by language code (`da`, `fr`, `ja`).
     #[serde(default)]
     pub titles: std::collections::BTreeMap<String, String>,
-    /// Where it appears: `csr`, `customer` or `admin`.
+    /// Where it appears: one of [`LOCATIONS`].
     pub location: String,
     /// The panel's HTML entry, relative to the plugin's UI directory.
     pub entry: String,
@@ -333,10 +338,14 @@ fn validate(raw: RawManifest, hosted: &[HostedApi<'_>]) -> Result<Manifest, Fiel
         if let Err(reason) = check_translations(&panel.titles) {
             return err(&field("titles"), reason);
         }
-        if !["csr", "customer", "admin"].contains(&panel.location.as_str()) {
+        if !LOCATIONS.contains(&panel.location.as_str()) {
             return err(
                 &field("location"),
-                format!("`{}` is not one of csr, customer, admin", panel.location),
+                format!(
+                    "`{}` is not one of {}",
+                    panel.location,
+                    LOCATIONS.join(", ")
+                ),
             );
         }
         let entry = Path::new(&panel.entry);

@@ -5,10 +5,11 @@ import { api } from "../lib/api";
 import { el, replace } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
-import { sitePanels, type PanelSpec } from "../lib/panels";
+import { PanelFrame, panelTitle, sitePanels, type PanelSpec } from "../lib/panels";
 import type { ServerEvent } from "../lib/protocol.gen";
 import { Connection, type EventBody } from "../lib/socket";
 import { openInviteDialog } from "./invite";
+import { sendPluginCommand } from "./plugin_commands";
 import { SessionView, type SessionHost } from "./session_view";
 import type { Account } from "./signin";
 import type { ConsoleConnection, SessionInfo } from "./types";
@@ -41,6 +42,12 @@ export class ConsoleApp implements SessionHost {
   private readonly content = el("main", { class: "console-content" });
   private readonly banner = el("p", { class: "banner", attrs: { role: "alert", "data-test": "banner" }, props: { hidden: true } });
   private readonly dashboard: HTMLElement;
+  /** Pages plugins add to the console's navigation (location `console`). */
+  private pagePanels: PanelSpec[] = [];
+  private readonly pageLinks = el("span", { class: "page-links" });
+  /** The plugin page shown, if one is, and how it follows a language switch. */
+  private page: PanelFrame | null = null;
+  private relabelPage: () => void = () => {};
 
   constructor(
     private readonly account: Account,
@@ -57,6 +64,8 @@ export class ConsoleApp implements SessionHost {
     this.showDashboard();
     try {
       this.panels = await sitePanels(this.account.site, "csr");
+      this.pagePanels = await sitePanels(this.account.site, "console");
+      this.renderPageLinks();
     } catch (error) {
       this.showBanner(describe(error));
     }
@@ -158,6 +167,7 @@ export class ConsoleApp implements SessionHost {
         { class: "link", attrs: { type: "button", "data-test": "dashboard" }, on: { click: () => this.showDashboard() } },
         tn("console.dashboard"),
       ),
+      this.pageLinks,
       tools,
       el("span", { class: "spacer" }),
       el("span", { class: "who", attrs: { "data-test": "signed-in-as" } }, tn("console.signed_in_as", { name: this.account.display_name, site: this.account.site })),
@@ -169,6 +179,8 @@ export class ConsoleApp implements SessionHost {
 
   private relabelAll(): void {
     relabel();
+    this.renderPageLinks();
+    if (this.page) this.relabelPage();
     for (const view of this.views.values()) view.relabel();
   }
 
@@ -264,12 +276,56 @@ export class ConsoleApp implements SessionHost {
   private show(number: string): void {
     const view = this.views.get(number);
     if (!view) return;
+    this.page?.destroy();
+    this.page = null;
     this.active = number;
     replace(this.content, view.element);
     for (const [n, tab] of this.tabs) tab.setAttribute("aria-selected", String(n === number));
   }
 
+  /** A link in the navigation for each page a plugin adds to the console. */
+  private renderPageLinks(): void {
+    replace(
+      this.pageLinks,
+      ...this.pagePanels.map((spec) =>
+        el(
+          "button",
+          {
+            class: "link",
+            attrs: { type: "button", "data-test": `page-${spec.plugin}-${spec.id}` },
+            on: { click: () => this.showPage(spec) },
+          },
+          panelTitle(spec),
+        ),
+      ),
+    );
+  }
+
+  /**
+   * A plugin's page (the script library): its panel outside any session,
+   * so its commands go to the plugin on the CSR's own site.
+   */
+  private showPage(spec: PanelSpec): void {
+    this.active = null;
+    for (const tab of this.tabs.values()) tab.setAttribute("aria-selected", "false");
+    this.page?.destroy();
+    const frame = new PanelFrame(
+      spec,
+      (plugin, name, payload) => sendPluginCommand(this.connection, null, plugin, name, payload),
+      { session: null, customer: null, role: "csr", user: this.user },
+    );
+    this.page = frame;
+    const title = el("h1", null, panelTitle(spec));
+    this.relabelPage = () => {
+      title.textContent = panelTitle(spec);
+      frame.setContext({ session: null, customer: null, role: "csr", user: this.user });
+    };
+    replace(this.content, el("section", { class: "console-page", attrs: { "data-test": "console-page" } }, title, frame.iframe));
+  }
+
   private showDashboard(): void {
+    this.page?.destroy();
+    this.page = null;
     this.active = null;
     replace(this.content, this.dashboard);
     for (const tab of this.tabs.values()) tab.setAttribute("aria-selected", "false");

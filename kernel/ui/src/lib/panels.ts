@@ -20,7 +20,7 @@ export interface PanelSpec {
 }
 
 /** The panels of `location` that the plugins enabled on `site` contribute. */
-export async function sitePanels(site: string, location: "csr" | "admin"): Promise<PanelSpec[]> {
+export async function sitePanels(site: string, location: "csr" | "console" | "admin"): Promise<PanelSpec[]> {
   const plugins = await api.get<{ id: string; panels: Omit<PanelSpec, "plugin">[] }[]>(
     `/api/sites/${encodeURIComponent(site)}/plugins`,
   );
