@@ -37,10 +37,10 @@ fn describe(kind: EndpointKind) -> (&'static str, &'static str) {
 
 impl Sessions {
     /// The running session and customer a credential of a `kind`
-    /// connection belongs to. An agent connection is refused while another
-    /// agent is connected for the customer (unless it is that agent coming
-    /// back with its resume token), and the connected one and the page are
-    /// told.
+    /// connection belongs to. While another agent is connected for the
+    /// customer, a new agent needs the customer's yes on their page (unless
+    /// it is that agent coming back with its resume token); see
+    /// [`Sessions::admit_agent`].
     pub async fn customer_by(
         &self,
         credential: CustomerCredential<'_>,

@@ -176,6 +176,12 @@ impl Manifest {
                 }
                 None => path,
             };
+            // Found by fuzzing: a key with no name (`"" = 1`) leaves no path.
+            let field = if field.is_empty() {
+                "(a key with no name)".to_owned()
+            } else {
+                field
+            };
             fail(&field, message)
         })?;
         validate(raw, hosted).map_err(|(field, reason)| fail(&field, reason))
@@ -447,6 +453,14 @@ entry = "index.html"
 memory-mb = 32
 time-per-event-ms = 2000
 "#;
+
+    #[test]
+    fn a_key_with_no_name_is_refused_with_a_field_to_point_at() {
+        for text in ["\"\"=\"=\"", "\"\" =\"==\"", "\"\"=\"\"\"\"\"\""] {
+            let error = parse(text).expect_err("refused");
+            assert!(!error.field.is_empty(), "{text}: {error}");
+        }
+    }
 
     /// What a kernel of plugin API 0.1 hosts.
     fn hosted() -> Vec<HostedApi<'static>> {
