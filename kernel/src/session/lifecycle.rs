@@ -317,13 +317,15 @@ impl Sessions {
 
     /// A participant leaves the session for good.
     pub async fn leave(&self, number: &str, participant: &str) -> Result<(), SessionError> {
-        let role = self.with_live(number, |s| {
-            s.participant(participant)
+        let may_leave = |s: &LiveSession| {
+            let role = s
+                .participant(participant)
                 .map(|p| p.role)
-                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))
-        })?;
-        policy::check(role, Action::Leave)?;
-        self.depart(number, participant, Departure::Left).await
+                .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
+            Ok(policy::check(role, Action::Leave)?)
+        };
+        self.depart(number, participant, Departure::Left, may_leave)
+            .await
     }
 
     /// The host (`by`) removes another participant: a customer who should
@@ -334,7 +336,7 @@ impl Sessions {
         by: &str,
         participant: &str,
     ) -> Result<(), SessionError> {
-        let host_name = self.with_live(number, |s| {
+        let may_remove = |s: &LiveSession| {
             let host = s
                 .participant(by)
                 .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
@@ -342,22 +344,36 @@ impl Sessions {
                 .participant(participant)
                 .ok_or_else(|| SessionError::NoSuchParticipant(participant.to_owned()))?;
             policy::check_removal(host.role, target.role)?;
-            Ok(host.display_name.clone())
+            Ok(())
+        };
+        let host_name = self.with_live(number, |s| {
+            may_remove(s)?;
+            Ok(s.participant(by)
+                .map(|h| h.display_name.clone())
+                .unwrap_or_default())
         })?;
-        self.depart(number, participant, Departure::RemovedBy(&host_name))
-            .await
+        self.depart(
+            number,
+            participant,
+            Departure::RemovedBy(&host_name),
+            may_remove,
+        )
+        .await
     }
 
-    /// Takes `participant` out of the session: their activities end, the
-    /// others and the plugins hear of it, and their page and agent are
-    /// told why.
+    /// Takes `participant` out of the session if `allowed` still holds
+    /// (checked in the same step, so nothing changes in between): their
+    /// activities end, the others and the plugins hear of it, and their
+    /// page and agent are told why.
     async fn depart(
         &self,
         number: &str,
         participant: &str,
         how: Departure<'_>,
+        allowed: impl FnOnce(&LiveSession) -> Result<(), SessionError>,
     ) -> Result<(), SessionError> {
         let (left, site) = self.with_live(number, |s| {
+            allowed(s)?;
             let left = s
                 .participants
                 .remove(participant)
@@ -401,17 +417,18 @@ impl Sessions {
         let window = self.settings.unconnected_join;
         tokio::spawn(async move {
             tokio::time::sleep(window).await;
-            let unused = sessions
-                .with_live(&number, |s| {
-                    Ok(s.participant(&participant)
-                        .is_some_and(|p| !p.ever_connected()))
-                })
-                .unwrap_or(false);
-            if unused {
+            // Checked as it is taken out: a page that connects at the last
+            // moment keeps its place.
+            let unused = |s: &LiveSession| match s.participant(&participant) {
+                Some(p) if !p.ever_connected() => Ok(()),
+                _ => Err(SessionError::NoSuchParticipant(participant.to_string())),
+            };
+            if sessions
+                .depart(&number, &participant, Departure::NeverConnected, unused)
+                .await
+                .is_ok()
+            {
                 tracing::info!(session = %number, %participant, "a join that never connected expired");
-                let _ = sessions
-                    .depart(&number, &participant, Departure::NeverConnected)
-                    .await;
             }
         });
     }
