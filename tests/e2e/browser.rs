@@ -681,8 +681,35 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
         .expect("file chosen");
     csr.click(&test_id("script-save")).await;
     csr.wait_text(&test_id("library"), "Third").await;
+    // Edit and Delete, as a CSR clicks them (own scripts only).
+    let third = "tr[data-test=\"library-row\"]:nth-child(3)";
+    csr.click(&format!("{third} [data-test=\"edit\"]")).await;
+    csr.fill(&test_id("script-description"), "Clears the third cache")
+        .await;
+    csr.click(&test_id("script-save")).await;
+    csr.wait_text(&test_id("library"), "Clears the third cache")
+        .await;
     csr.leave_frame().await;
     csr.screenshot("library-page").await;
+    csr.enter_frame("iframe[data-plugin=\"scripts\"]").await;
+    csr.click_opening_dialog(&format!("{third} [data-test=\"delete\"]"))
+        .await;
+    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
+    while csr
+        .find(&test_id("library"))
+        .await
+        .text()
+        .await
+        .unwrap_or_default()
+        .contains("Third")
+    {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "Third was not deleted"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    csr.leave_frame().await;
     customer.close().await;
     csr.close().await;
     admin.close().await;
