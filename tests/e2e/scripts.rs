@@ -26,6 +26,10 @@ fn start_kernel() -> KernelProcess {
         TestAccount::csr("anna", "Anna Berg", "default"),
         TestAccount::csr("bob", "Bo Lind", "default"),
         TestAccount {
+            session_mode: Some("multi"),
+            ..TestAccount::csr("mia", "Mia Holm", "default")
+        },
+        TestAccount {
             role: "admin",
             ..TestAccount::csr("lee", "Lee Admin", "default")
         },
@@ -489,4 +493,58 @@ async fn probing_script_names_does_not_reveal_another_csrs_draft() {
     .await;
     assert_eq!(again.status, 422, "{}", again.text);
     assert!(again.text.contains("already exists"), "{}", again.text);
+}
+
+#[tokio::test]
+async fn one_csr_runs_scripts_in_two_of_their_own_sessions_at_once() {
+    let kernel = start_kernel();
+    let lee = signed_in(&kernel, "lee").await;
+    command(&lee, "categories.set", json!({ "categories": ["Network"] })).await;
+    // Mia works in multi-session mode: one customer per session, two at once.
+    let mut first = session_with_agent(&kernel, "mia").await;
+    let mut second = session_with_agent(&kernel, "mia").await;
+    assert_ne!(first.started.number, second.started.number);
+    let a = add(&first.anna, "first", "sleep 1; echo in-first", None, false).await;
+    let b = add(
+        &first.anna,
+        "second",
+        "sleep 1; echo in-second",
+        None,
+        false,
+    )
+    .await;
+    let body = |s: &RunSetup, id: &str| json!({ "session": s.started.number, "plugin": "scripts", "name": "run", "payload": { "scripts": [id] } });
+    let (body_a, body_b) = (body(&first, &a), body(&second, &b));
+    let id_a = first
+        .started
+        .console
+        .send_request("plugin.command", body_a)
+        .await;
+    let id_b = second
+        .started
+        .console
+        .send_request("plugin.command", body_b)
+        .await;
+    first.agent.answer_prompt(0, "y").await;
+    second.agent.answer_prompt(0, "y").await;
+    let reply_a = first.started.console.reply_to(id_a).await;
+    let reply_b = second.started.console.reply_to(id_b).await;
+    assert_eq!(
+        reply_a["body"]["results"][0]["output"], "in-first\n",
+        "{reply_a}"
+    );
+    assert_eq!(
+        reply_b["body"]["results"][0]["output"], "in-second\n",
+        "{reply_b}"
+    );
+    let (report_a, report_b) = (report(&first).await, report(&second).await);
+    assert!(
+        report_a.contains("`first`: finished") && !report_a.contains("`second`"),
+        "{report_a}"
+    );
+    assert!(
+        report_b.contains("`second`: finished") && !report_b.contains("`first`"),
+        "{report_b}"
+    );
+    assert_eq!(runs_left(&first) + runs_left(&second), 0);
 }
