@@ -859,7 +859,13 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
     sign_in_as(&mia, &kernel, "mia").await;
     let (first, _) = start_session(&mia).await;
     mia.click(&test_id("dashboard")).await;
+    // "Open the email invitation at once": the new session starts with its
+    // invitation open.
+    mia.click(&test_id("start-invite")).await;
     mia.click(&test_id("start-session")).await;
+    let mailto = mia.attribute(&test_id("invite-mailto"), "href").await;
+    assert!(mailto.starts_with("mailto:?subject="), "{mailto}");
+    mia.click(&test_id("invite-close")).await;
     mia.wait_text(&test_id("session-tabs"), &spaced(&first))
         .await;
     let tabs = mia
