@@ -170,6 +170,18 @@ async fn allow_on_page(customer: &BrowserContext, expected_text: &str) {
     customer
         .wait_text(&test_id("consent-text"), expected_text)
         .await;
+    // The question takes focus (a keyboard or screen-reader user is told),
+    // and is named by its heading.
+    let focus = customer
+        .eval(
+            "const d = document.activeElement && document.activeElement.closest('[role=alertdialog]'); \
+             return d ? document.getElementById(d.getAttribute('aria-labelledby')).textContent : null;",
+        )
+        .await;
+    assert!(
+        focus.as_str().is_some_and(|name| !name.is_empty()),
+        "the consent prompt has neither focus nor a name: {focus}"
+    );
     customer.click(&test_id("consent-allow")).await;
 }
 

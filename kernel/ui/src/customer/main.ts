@@ -256,11 +256,11 @@ async function enter(place: Place): Promise<void> {
   });
   connection.on("chat.message", (body) => chat.add(body));
   connection.on("agent.second_refused", () => say(t("agent.second_refused")));
-  connection.on("agent.second_prompt", (body) => prompts.appendChild(secondHelperCard(connection, body.request)));
+  connection.on("agent.second_prompt", (body) => showPrompt(prompts, secondHelperCard(connection, body.request)));
   const asked = new Map<string, Prompt>();
   connection.on("consent.prompt", (body) => {
     asked.set(body.request, body);
-    prompts.appendChild(promptCard(connection, body));
+    showPrompt(prompts, promptCard(connection, body));
   });
   connection.on("consent.answered", (body) => {
     prompts.querySelector(`[data-request="${CSS.escape(body.request)}"]`)?.remove();
@@ -331,6 +331,43 @@ async function enter(place: Place): Promise<void> {
   );
 }
 
+/** Where focus was before a question took it, to give it back after. */
+let focusBeforePrompt: HTMLElement | null = null;
+
+/**
+ * Shows a question that waits for the customer and moves focus to it, so a
+ * keyboard or screen-reader user is told at once; when the last question
+ * is gone, focus goes back where it was.
+ */
+function showPrompt(area: HTMLElement, card: HTMLElement): void {
+  if (area.childElementCount === 0 && document.activeElement instanceof HTMLElement) {
+    focusBeforePrompt = document.activeElement;
+  }
+  area.appendChild(card);
+  card.focus();
+  new MutationObserver((_, observer) => {
+    if (card.isConnected) return;
+    observer.disconnect();
+    const next = area.firstElementChild as HTMLElement | null;
+    if (next) next.focus();
+    else if (focusBeforePrompt?.isConnected) focusBeforePrompt.focus();
+  }).observe(area, { childList: true });
+}
+
+let promptIds = 0;
+
+/** An `alertdialog` named by its heading and described by its text. */
+function dialogAttrs(testId: string, extra: Record<string, string> = {}): { heading: string; text: string; attrs: Record<string, string> } {
+  promptIds += 1;
+  const heading = `prompt-title-${promptIds}`;
+  const text = `prompt-text-${promptIds}`;
+  return {
+    heading,
+    text,
+    attrs: { "data-test": testId, role: "alertdialog", tabindex: "-1", "aria-labelledby": heading, "aria-describedby": text, ...extra },
+  };
+}
+
 function promptCard(connection: CustomerConnection, prompt: Prompt): HTMLElement {
   const error = el("p", { class: "error", attrs: { role: "alert" } });
   const answer = async (granted: boolean) => {
@@ -340,11 +377,12 @@ function promptCard(connection: CustomerConnection, prompt: Prompt): HTMLElement
       replace(error, describe(failure));
     }
   };
+  const ids = dialogAttrs("consent-prompt", { "data-request": prompt.request });
   return el(
     "div",
-    { class: "card prompt", attrs: { "data-test": "consent-prompt", "data-request": prompt.request, role: "alertdialog" } },
-    el("h2", null, tn("consent.question")),
-    el("p", { class: "prompt-text", attrs: { "data-test": "consent-text" } }, promptText(prompt)),
+    { class: "card prompt", attrs: ids.attrs },
+    el("h2", { attrs: { id: ids.heading } }, tn("consent.question")),
+    el("p", { class: "prompt-text", attrs: { id: ids.text, "data-test": "consent-text" } }, promptText(prompt)),
     prompt.detail ? el("pre", { class: "prompt-detail", attrs: { "data-test": "consent-detail" } }, prompt.detail) : null,
     el(
       "div",
@@ -362,11 +400,12 @@ function promptCard(connection: CustomerConnection, prompt: Prompt): HTMLElement
  */
 function secondHelperCard(connection: CustomerConnection, request: string): HTMLElement {
   const error = el("p", { class: "error", attrs: { role: "alert" } });
+  const ids = dialogAttrs("second-helper-prompt");
   const card = el(
     "div",
-    { class: "card prompt", attrs: { "data-test": "second-helper-prompt", role: "alertdialog" } },
-    el("h2", null, tn("agent.second_question")),
-    el("p", null, tn("agent.second_text")),
+    { class: "card prompt", attrs: ids.attrs },
+    el("h2", { attrs: { id: ids.heading } }, tn("agent.second_question")),
+    el("p", { attrs: { id: ids.text } }, tn("agent.second_text")),
   );
   const answer = async (granted: boolean) => {
     try {
