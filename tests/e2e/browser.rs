@@ -373,6 +373,18 @@ async fn support_flow(language: &str) {
         .wait_text(&test_id("report-table"), "consent.granted")
         .await;
     assert!(report.contains("Carl"), "{report}");
+    // Its scrollable body can be reached with the keyboard and is named.
+    let region = csr
+        .eval(
+            "const b = document.querySelector('dialog[open] .report-body'); \
+             return [b.tabIndex, document.getElementById(b.getAttribute('aria-labelledby')).textContent];",
+        )
+        .await;
+    assert_eq!(region[0], 0, "{region}");
+    assert!(
+        region[1].as_str().is_some_and(|t| !t.is_empty()),
+        "{region}"
+    );
     csr.screenshot("report").await;
     csr.eval("document.querySelector('dialog[open]').close()")
         .await;

@@ -15,12 +15,18 @@ interface Report {
 }
 
 export async function openReportDialog(number: string): Promise<void> {
-  const body = el("div", { class: "report-body" }, tn("common.loading"));
+  // A scrollable region keyboard users can reach and scroll, named by the
+  // dialog's heading.
+  const body = el(
+    "div",
+    { class: "report-body", attrs: { tabindex: "0", role: "region", "aria-labelledby": "report-title" } },
+    tn("common.loading"),
+  );
   const path = `/api/sessions/${encodeURIComponent(number)}/report`;
   const dialog = el(
     "dialog",
-    { class: "report", attrs: { "data-test": "report-dialog" } },
-    el("h2", null, tn("report.title", { number: spacedNumber(number) })),
+    { class: "report", attrs: { "data-test": "report-dialog", "aria-labelledby": "report-title" } },
+    el("h2", { attrs: { id: "report-title" } }, tn("report.title", { number: spacedNumber(number) })),
     body,
     el(
       "div",
