@@ -573,6 +573,14 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
         .await;
     admin.click(&test_id("create-account")).await;
     admin.wait_text(&test_id("admin-accounts"), "Bo Lind").await;
+    // Every control in the accounts table has a name a screen reader says.
+    let unnamed = admin
+        .eval(
+            "return [...document.querySelectorAll('[data-test=account-row] select, [data-test=account-row] input')] \
+             .filter(c => !(c.getAttribute('aria-label') || '').trim()).length;",
+        )
+        .await;
+    assert_eq!(unnamed, 0, "unnamed controls in the accounts table");
     admin.screenshot("admin").await;
     let lee = tether_tests::clients::Csr::sign_in(&kernel, "lee", PASSWORD)
         .await

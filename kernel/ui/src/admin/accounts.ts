@@ -51,6 +51,11 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
     webacd.addEventListener("change", () => void change(account, { webacd_agent: webacd.checked }));
     const mode = modeSelect(account.session_mode);
     mode.addEventListener("change", () => void change(account, { session_mode: mode.value || null }));
+    // Controls in a table row are named by what and whose they are.
+    const whose = (key: "admin.role" | "admin.webacd" | "admin.session_mode") => `${t(key)}: ${account.username}`;
+    role.setAttribute("aria-label", whose("admin.role"));
+    webacd.setAttribute("aria-label", whose("admin.webacd"));
+    mode.setAttribute("aria-label", whose("admin.session_mode"));
     return el(
       "tr",
       { attrs: { "data-test": "account-row", "data-username": account.username } },
