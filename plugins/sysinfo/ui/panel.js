@@ -231,30 +231,40 @@
     var status = el("p", { class: state.error ? "status error" : "status", attrs: { "data-test": "sysinfo-status", role: "status" } }, state.status);
     var view = null;
     if (have) {
+      // A vertical tab list: the tabs are its own children (no list items
+      // between), and the category shown is their tab panel.
       var list = el(
-        "ul",
-        { class: "categories", attrs: { role: "tablist" } },
+        "div",
+        { class: "categories", attrs: { role: "tablist", "aria-orientation": "vertical" } },
         state.categories.map(function (category, index) {
           return el(
-            "li",
-            null,
-            el(
-              "button",
-              {
-                attrs: { role: "tab", "aria-selected": String(index === state.selected), "data-test": "sysinfo-category-" + category.id },
-                on: {
-                  click: function () {
-                    state.selected = index;
-                    render();
-                  },
+            "button",
+            {
+              attrs: {
+                role: "tab",
+                id: "sysinfo-tab-" + category.id,
+                "aria-selected": String(index === state.selected),
+                "aria-controls": "sysinfo-tabpanel",
+                "data-test": "sysinfo-category-" + category.id,
+              },
+              on: {
+                click: function () {
+                  state.selected = index;
+                  render();
                 },
               },
-              categoryTitle(category),
-            ),
+            },
+            categoryTitle(category),
           );
         }),
       );
-      view = el("div", { class: "sysinfo no-print" }, list, categoryView(state.categories[state.selected]));
+      var shown = state.categories[state.selected];
+      var tabpanel = el(
+        "div",
+        { attrs: { role: "tabpanel", id: "sysinfo-tabpanel", "aria-labelledby": "sysinfo-tab-" + shown.id } },
+        categoryView(shown),
+      );
+      view = el("div", { class: "sysinfo no-print" }, list, tabpanel);
     }
     panel.replace(root, toolbar, status, view, el("pre", { class: "print-only", attrs: { id: "print-sheet" } }));
   }
