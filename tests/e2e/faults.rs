@@ -14,6 +14,24 @@ use tether_tests::{bundled_manifests, fixture_manifests};
 
 const PASSWORD: &str = "correct horse battery";
 
+/// Waits until `/healthz` reports failed storage (it checks every few
+/// seconds), and checks it says what failed.
+async fn until_health_says(kernel: &KernelProcess, what_failed: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    let health = loop {
+        let (status, body) = kernel.get_json("/healthz").await;
+        if status == 503 {
+            break body;
+        }
+        assert_eq!(status, 200, "{body}");
+        assert!(Instant::now() < deadline, "health never noticed");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    };
+    assert_eq!(health["status"], "storage_failed");
+    let said = health["storage"].as_str().expect("what failed");
+    assert!(said.contains(what_failed), "{health}");
+}
+
 #[tokio::test]
 async fn a_database_deleted_under_the_running_kernel_is_reported_and_nothing_is_done_unrecorded() {
     let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
@@ -29,24 +47,7 @@ async fn a_database_deleted_under_the_running_kernel_is_reported_and_nothing_is_
     }
 
     // Health says so (it checks every few seconds).
-    let deadline = Instant::now() + PATIENCE;
-    let health = loop {
-        let (status, body) = kernel.get_json("/healthz").await;
-        if status == 503 {
-            break body;
-        }
-        assert_eq!(status, 200);
-        assert!(Instant::now() < deadline, "health never noticed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert_eq!(health["status"], "storage_failed");
-    assert!(
-        health["storage"]
-            .as_str()
-            .expect("what failed")
-            .contains("was removed or replaced"),
-        "{health}"
-    );
+    until_health_says(&kernel, "was removed or replaced").await;
 
     // Work that must be recorded is refused with a clear error.
     let refused = Csr::sign_in(&kernel, "anna", PASSWORD)
@@ -207,23 +208,7 @@ async fn a_full_disk_under_the_running_kernel_is_reported_and_nothing_is_done_un
 
     kernel.fill_data_filesystem();
 
-    let deadline = Instant::now() + PATIENCE;
-    let health = loop {
-        let (status, body) = kernel.get_json("/healthz").await;
-        if status == 503 {
-            break body;
-        }
-        assert!(Instant::now() < deadline, "health never noticed");
-        tokio::time::sleep(Duration::from_millis(200)).await;
-    };
-    assert_eq!(health["status"], "storage_failed");
-    assert!(
-        health["storage"]
-            .as_str()
-            .expect("what failed")
-            .contains("cannot be written"),
-        "{health}"
-    );
+    until_health_says(&kernel, "cannot be written").await;
     let (code, _) = carl
         .page
         .refused("chat.send", json!({ "text": "after" }))
