@@ -757,3 +757,26 @@ async fn an_agent_cannot_answer_a_prompt_for_a_customer_whose_page_is_open() {
     s.customer.answer_prompt(false).await;
     assert_eq!(s.anna.console.reply_to(ask).await["body"], "denied");
 }
+
+#[tokio::test]
+async fn the_message_budget_never_refuses_an_agents_answers_to_the_kernels_calls() {
+    let mut s = shared_session().await;
+    let (number, carl) = (s.anna.number.clone(), s.customer.participant.clone());
+    let ask = s
+        .anna
+        .console
+        .send_request("plugin.command", echo(&number, "ask-consent", &carl))
+        .await;
+    s.customer.answer_prompt(true).await;
+    assert_eq!(s.anna.console.reply_to(ask).await["body"], "granted");
+    // Far more calls than an agent's burst, as fast as they come: every
+    // answer gets through, since the kernel asked for each.
+    for _ in 0..250 {
+        s.anna
+            .console
+            .ok("plugin.command", echo(&number, "call-agent", &carl))
+            .await;
+    }
+    assert_eq!(s.agent.calls().len(), 250);
+    assert!(s.agent.errors().is_empty(), "{:?}", s.agent.errors());
+}

@@ -52,6 +52,12 @@ impl Connection for AgentConnection {
     type Request = AgentRequest;
     const RATE: Option<Rate> = Some(budget::AGENT);
 
+    fn awaited(self: &Arc<Self>, request: &AgentRequest) -> bool {
+        let link = &self.0;
+        matches!(request, AgentRequest::Result { call, .. }
+            if link.kernel.sessions.activities.running_call(&link.participant, call).is_ok())
+    }
+
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
         self.0.open(outbox).await;
     }

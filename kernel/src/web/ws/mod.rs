@@ -136,6 +136,13 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// `None` for signed-in CSRs, whose sign-in is the limit.
     const RATE: Option<Rate> = None;
 
+    /// A message the kernel is waiting for (an agent's answer to a call it
+    /// sent) costs nothing from the budget: how many can come is bounded by
+    /// what the kernel asked, and refusing one would leave the call hanging.
+    fn awaited(self: &Arc<Self>, _request: &Self::Request) -> bool {
+        false
+    }
+
     /// Requests that may wait long (a plugin asking for consent) run on
     /// their own so the connection keeps serving.
     fn runs_long(_request: &Self::Request) -> bool {
@@ -186,7 +193,9 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
         };
         // Every message spends from the budget, even one that is refused
         // as malformed: each costs the kernel work and a reply.
-        if let Some(budget) = budget.as_mut()
+        let awaited = matches!(&inbound, Some(Ok(request)) if connection.awaited(&request.message));
+        if !awaited
+            && let Some(budget) = budget.as_mut()
             && let Err(wait) = budget.spend(Instant::now())
         {
             let id = match &inbound {
