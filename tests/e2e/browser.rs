@@ -663,20 +663,11 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     // The customer starts the helper again while the old one still runs:
     // the page asks before the new one takes over, and the old one stops.
     customer.click(&test_id("agent-new-code")).await;
-    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
-    let code = loop {
-        let shown = customer
-            .find(&test_id("agent-code"))
-            .await
-            .text()
-            .await
-            .unwrap_or_default();
-        if !shown.is_empty() && shown != token {
-            break shown;
-        }
-        assert!(std::time::Instant::now() < deadline, "no new code shown");
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    };
+    let code = customer
+        .wait_text_where(&test_id("agent-code"), "a new code", |shown| {
+            !shown.is_empty() && shown != token
+        })
+        .await;
     let again = tempfile::tempdir().expect("agent state");
     let second_helper = AgentProcess::for_page(again.path(), &link, &code);
     customer
@@ -726,21 +717,10 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     csr.enter_frame("iframe[data-plugin=\"scripts\"]").await;
     csr.click_opening_dialog(&format!("{third} [data-test=\"delete\"]"))
         .await;
-    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
-    while csr
-        .find(&test_id("library"))
-        .await
-        .text()
-        .await
-        .unwrap_or_default()
-        .contains("Third")
-    {
-        assert!(
-            std::time::Instant::now() < deadline,
-            "Third was not deleted"
-        );
-        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
-    }
+    csr.wait_text_where(&test_id("library"), "the library without Third", |text| {
+        !text.contains("Third")
+    })
+    .await;
     csr.leave_frame().await;
     customer.close().await;
     csr.close().await;

@@ -166,13 +166,27 @@ impl BrowserContext {
 
     /// Waits until the text of `css` contains `expected`; returns the text.
     pub async fn wait_text(&self, css: &str, expected: &str) -> String {
+        self.wait_text_where(css, &format!("{expected:?}"), |text| {
+            text.contains(expected)
+        })
+        .await
+    }
+
+    /// Waits until the text of an element matching `css` satisfies
+    /// `holds` (`what` says what is awaited, for the failure); returns it.
+    pub async fn wait_text_where(
+        &self,
+        css: &str,
+        what: &str,
+        holds: impl Fn(&str) -> bool,
+    ) -> String {
         let deadline = Instant::now() + PATIENCE;
         let mut last = String::new();
         loop {
             if let Ok(elements) = self.client.find_all(Locator::Css(css)).await {
                 for element in elements {
                     last = element.text().await.unwrap_or_default();
-                    if last.contains(expected) {
+                    if holds(&last) {
                         return last;
                     }
                 }
@@ -180,7 +194,7 @@ impl BrowserContext {
             if Instant::now() > deadline {
                 self.screenshot(&format!("waiting-{}", sanitize(css))).await;
                 panic!(
-                    "{}: `{css}` never showed {expected:?} (last: {last:?})",
+                    "{}: `{css}` never showed {what} (last: {last:?})",
                     self.name
                 );
             }
