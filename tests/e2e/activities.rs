@@ -248,11 +248,14 @@ async fn a_log_on_as_another_user_is_undone_when_control_passes() {
     let state = tempfile::tempdir().expect("temp dir");
     let mut agent = agent_joined(&anna.join_link, state.path()).await;
     let seen = agent.prompts_seen();
-    let logon = json!({ "session": anna.number, "plugin": "relogin", "name": "logon",
-                        "payload": { "user": "lee-admin", "password": "Pw-0815", "domain": null } });
-    let id = anna.console.send_request("plugin.command", logon).await;
+    let ask = json!({ "session": anna.number, "plugin": "relogin", "name": "ask", "payload": {} });
+    let id = anna.console.send_request("plugin.command", ask).await;
     agent.answer_prompt(seen, "y").await;
     let reply = anna.console.reply_to(id).await;
+    assert_eq!(reply["body"]["status"], "allowed", "{reply}");
+    let logon = json!({ "session": anna.number, "plugin": "relogin", "name": "logon",
+                        "payload": { "user": "lee-admin", "password": "Pw-0815", "domain": null } });
+    let reply = anna.console.request("plugin.command", logon).await;
     assert_eq!(reply["body"]["status"], "logged_on", "{reply}");
 
     anna.console

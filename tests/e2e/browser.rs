@@ -348,22 +348,29 @@ async fn support_flow(language: &str) {
     customer.click(&test_id("rejoin")).await;
     customer.wait_text(&test_id("customer-you"), "Carl").await;
 
-    // Log on as another user, and off again.
+    // Log on as another user in the manuals' order: the customer is asked
+    // first, and only then does the logon dialog appear.
     in_panel(&csr, "relogin", "log-on").await;
+    let fields = csr
+        .eval("return document.querySelectorAll('[data-test=\"relogin-form\"]').length;")
+        .await;
+    assert_eq!(fields, 0, "no account fields before the customer allows it");
+    csr.click(&test_id("relogin-ask")).await;
+    csr.leave_frame().await;
+    csr.screenshot("asking-to-log-on").await;
+    allow_on_page(&customer, "Anna Berg").await;
+    csr.enter_frame("iframe[data-plugin=\"relogin\"]").await;
+    csr.find(&test_id("relogin-form")).await;
     csr.fill(&test_id("relogin-user"), "lee-admin").await;
     csr.fill(&test_id("relogin-password"), "Pw-4711-never-anywhere")
         .await;
     csr.click(&test_id("relogin-logon")).await;
-    csr.leave_frame().await;
-    csr.screenshot("logging-on").await;
-    allow_on_page(&customer, "Anna Berg").await;
-    csr.enter_frame("iframe[data-plugin=\"relogin\"]").await;
     csr.wait_text(&test_id("relogin-status"), "lee-admin").await;
     csr.leave_frame().await;
     csr.screenshot("logged-on").await;
     csr.enter_frame("iframe[data-plugin=\"relogin\"]").await;
     csr.click(&test_id("relogin-logoff")).await;
-    csr.find(&test_id("relogin-form")).await;
+    csr.find(&test_id("relogin-ask")).await;
     csr.wait_text(&test_id("relogin-status"), "Carl").await;
     csr.leave_frame().await;
 

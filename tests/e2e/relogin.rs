@@ -1,5 +1,6 @@
-//! Logging on as another user, end to end: one consent prompt in the
-//! agent's terminal, later capability calls run as the new account, and the
+//! Logging on as another user, end to end, in the manuals' order: the
+//! customer is asked first (one consent prompt in the agent's terminal),
+//! only then are the account details sent; later capability calls run as the new account, and the
 //! customer's account comes back on logoff, at the end of the session and
 //! when the server stays unreachable. The password is then searched for in
 //! every place it must never be. The Linux backend is tried against a real
@@ -107,20 +108,21 @@ async fn one_prompt_later_calls_run_as_the_account_and_the_customer_comes_back()
     let mut agent = agent(&s, "simulated");
     agent.wait_for_line("Connected to support session").await;
 
-    let (reply, prompt) = answered(
-        &mut s,
-        &mut agent,
-        "relogin",
-        "logon",
-        logon_form("lee-admin"),
-    )
-    .await;
-    assert_eq!(reply["body"]["status"], "logged_on", "{reply}");
+    let (reply, prompt) = answered(&mut s, &mut agent, "relogin", "ask", Value::Null).await;
+    assert_eq!(reply["body"]["status"], "allowed", "{reply}");
     assert!(
         prompt.contains("Anna Berg wants to log on to your computer as another user"),
         "{prompt}"
     );
     assert!(prompt.contains("you are back automatically"), "{prompt}");
+    let prompts = agent.prompts_seen();
+    let reply = plugin(&mut s, "relogin", "logon", logon_form("lee-admin")).await;
+    assert_eq!(reply["body"]["status"], "logged_on", "{reply}");
+    assert_eq!(
+        agent.prompts_seen(),
+        prompts,
+        "the logon itself asks nothing"
+    );
 
     // A later capability call (another plugin's) runs as that account.
     let (collected, _) = answered(&mut s, &mut agent, "sysinfo", "collect", Value::Null).await;
@@ -175,15 +177,10 @@ async fn losing_the_server_restores_the_customer() {
     let mut s = setup().await;
     let mut agent = agent(&s, "simulated");
     agent.wait_for_line("Connected to support session").await;
-    let (reply, _) = answered(
-        &mut s,
-        &mut agent,
-        "relogin",
-        "logon",
-        logon_form("lee-admin"),
-    )
-    .await;
-    assert_eq!(reply["body"]["status"], "logged_on");
+    let (reply, _) = answered(&mut s, &mut agent, "relogin", "ask", Value::Null).await;
+    assert_eq!(reply["body"]["status"], "allowed", "{reply}");
+    let reply = plugin(&mut s, "relogin", "logon", logon_form("lee-admin")).await;
+    assert_eq!(reply["body"]["status"], "logged_on", "{reply}");
     let Setup { kernel, .. } = s;
     let _stopped = kernel.stop();
     agent
@@ -204,6 +201,10 @@ async fn bad_forms_are_refused_and_nothing_is_logged_on() {
         assert_eq!(reply["type"], "error", "{reply}");
         assert!(!reply.to_string().contains(PASSWORD));
     }
+    // A good form before the customer allowed it is not sent: the CSR is
+    // told to ask first, and the customer is not prompted.
+    let reply = plugin(&mut s, "relogin", "logon", logon_form("lee-admin")).await;
+    assert_eq!(reply["body"]["status"], "ask_first", "{reply}");
     assert_eq!(agent.prompts_seen(), 0, "nothing was asked");
     // Logging off without a grant asks first (only about logging off), and
     // finds nobody to log off.
@@ -332,18 +333,11 @@ async fn the_linux_backend_logs_on_with_pam_against_a_real_account() {
     let mut agent = agent(&s, "linux");
     agent.wait_for_line("Connected to support session").await;
 
+    let (reply, _) = answered(&mut s, &mut agent, "relogin", "ask", Value::Null).await;
+    assert_eq!(reply["body"]["status"], "allowed", "{reply}");
     // A wrong password is refused by PAM, clearly, and logs nobody on.
     let wrong = json!({ "user": user.name, "password": "not-the-password" });
-    let seen = agent.prompts_seen();
-    let id = s
-        .host
-        .send_request(
-            "plugin.command",
-            json!({ "session": s.number, "plugin": "relogin", "name": "logon", "payload": wrong }),
-        )
-        .await;
-    agent.answer_prompt(seen, "y").await;
-    let refused = s.host.reply_to(id).await;
+    let refused = plugin(&mut s, "relogin", "logon", wrong).await;
     assert_eq!(refused["type"], "error", "{refused}");
     assert!(
         refused["body"]["message"]

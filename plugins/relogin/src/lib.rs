@@ -1,13 +1,18 @@
 //! Plugin `relogin`: log on to the customer's computer as another account
-//! (user, password, and domain for a network account) and back off. One
-//! consent prompt covers both; the agent also restores the customer by
-//! itself when the session ends or the server stays unreachable.
+//! (user, password, and domain for a network account) and back off. In the
+//! manuals' order: the CSR first asks (`ask`, one consent prompt covering
+//! logon and logoff); only after the customer allows it does the console
+//! show the logon dialog, and `logon` then sends the account to the agent —
+//! it never asks by itself, so credentials are never typed or sent before
+//! the customer has agreed. The agent also restores the customer by itself
+//! when the session ends or the server stays unreachable.
 //!
 //! The account details pass straight through to the agent: they are never
 //! logged, reported, stored, or echoed in an error message.
 
 use serde::Deserialize;
 use tether_sdk::host::agent::{self, AgentError, Consented, call_with_consent_for};
+use tether_sdk::host::consent::{self, Outcome};
 use tether_sdk::prelude::*;
 
 pub struct Relogin;
@@ -51,35 +56,49 @@ fn csr_name(session: &str, sender: Option<&str>) -> String {
         .unwrap_or_else(|| "The CSR".to_owned())
 }
 
-fn logon(command: &Command) -> Result<Value, PluginError> {
-    let form = logon_form(command)?;
+/// Asks the customer to allow logging on as another user (and logging off
+/// again), before the CSR types any account details.
+fn ask(command: &Command) -> Result<Value, PluginError> {
     let (session, customer) = command.customer()?;
-    let input =
-        json!({ "user": form.user, "password": form.password, "domain": form.domain }).to_string();
-    let reply =
-        call_with_consent_for(session, &customer.id, LOGON, &input, None, &[LOGON, LOGOFF])?;
     let name = &customer.display_name;
-    match reply {
-        Consented::Done(output) => {
-            let output: Value = serde_json::from_str(&output).unwrap_or(Value::Null);
-            let csr = csr_name(session, command.sender.as_deref());
-            host::session::report(
-                session,
-                &format!("{csr} logged on to {name}'s computer as another user"),
-            )?;
-            Ok(
-                json!({ "status": "logged_on", "customer": name, "desktop_locked": output["desktop_locked"] }),
-            )
-        }
-        Consented::Denied => {
+    match consent::request_all(session, &customer.id, &[LOGON, LOGOFF], None)? {
+        Outcome::Granted => Ok(json!({ "status": "allowed", "customer": name })),
+        Outcome::Denied => {
             host::session::report(
                 session,
                 &format!("{name} did not allow logging on as another user"),
             )?;
             Ok(json!({ "status": "denied", "customer": name }))
         }
-        Consented::TimedOut => Ok(json!({ "status": "timed_out", "customer": name })),
+        Outcome::TimedOut => Ok(json!({ "status": "timed_out", "customer": name })),
     }
+}
+
+/// Logs on with the account the CSR typed, under the permission [`ask`]
+/// obtained. Without one the answer is `ask_first`: the details are not
+/// sent and no prompt appears.
+fn logon(command: &Command) -> Result<Value, PluginError> {
+    let form = logon_form(command)?;
+    let (session, customer) = command.customer()?;
+    let name = &customer.display_name;
+    let input =
+        json!({ "user": form.user, "password": form.password, "domain": form.domain }).to_string();
+    let output = match agent::call(session, &customer.id, LOGON, &input) {
+        Ok(output) => output,
+        Err(AgentError::NoConsent(_)) => {
+            return Ok(json!({ "status": "ask_first", "customer": name }));
+        }
+        Err(error) => return Err(error.into()),
+    };
+    let output: Value = serde_json::from_str(&output).unwrap_or(Value::Null);
+    let csr = csr_name(session, command.sender.as_deref());
+    host::session::report(
+        session,
+        &format!("{csr} logged on to {name}'s computer as another user"),
+    )?;
+    Ok(
+        json!({ "status": "logged_on", "customer": name, "desktop_locked": output["desktop_locked"] }),
+    )
 }
 
 fn logoff(command: &Command) -> Result<Value, PluginError> {
@@ -122,6 +141,7 @@ fn logoff(command: &Command) -> Result<Value, PluginError> {
 impl Plugin for Relogin {
     fn command(command: Command) -> Result<Value, PluginError> {
         match command.name.as_str() {
+            "ask" => ask(&command),
             "logon" => logon(&command),
             "logoff" => logoff(&command),
             other => Err(PluginError::InvalidInput(format!(

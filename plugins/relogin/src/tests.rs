@@ -26,16 +26,24 @@ fn leaked(harness: &Harness) -> bool {
 }
 
 #[test]
-fn one_prompt_covers_logon_and_logoff_and_nothing_leaks() {
+fn the_customer_is_asked_first_then_one_grant_covers_logon_and_logoff_and_nothing_leaks() {
     let harness = harness();
-    let granted = std::rc::Rc::new(std::cell::Cell::new(false));
-    let flag = granted.clone();
     harness.on_agent_call(move |call| match call.capability.as_str() {
-        "account.logon" if !flag.replace(true) => Err(AgentError::NoConsent("not yet".into())),
         "account.logon" => Ok(json!({ "logged_on": true, "desktop_locked": true }).to_string()),
         _ => Ok(json!({ "restored": true }).to_string()),
     });
     harness.answer_consent(Outcome::Granted);
+    let reply = harness
+        .command::<Relogin>(Some(SESSION), Some("p-anna"), "ask", Value::Null)
+        .expect("asked");
+    assert_eq!(reply, json!({ "status": "allowed", "customer": "Carl" }));
+    assert_eq!(harness.consent_requests().len(), 1);
+    assert_eq!(
+        harness.consent_requests()[0].capabilities,
+        ["account.logon", "account.logoff"]
+    );
+    assert!(harness.agent_calls().is_empty(), "asking sends nothing");
+
     let form = json!({ "user": "admin", "password": PASSWORD, "domain": null });
     let reply = harness
         .command::<Relogin>(Some(SESSION), Some("p-anna"), "logon", form)
@@ -44,13 +52,8 @@ fn one_prompt_covers_logon_and_logoff_and_nothing_leaks() {
         reply,
         json!({ "status": "logged_on", "customer": "Carl", "desktop_locked": true })
     );
-    assert_eq!(harness.consent_requests().len(), 1);
-    assert_eq!(
-        harness.consent_requests()[0].capabilities,
-        ["account.logon", "account.logoff"]
-    );
     assert!(
-        harness.agent_calls()[1].input.contains(PASSWORD),
+        harness.agent_calls()[0].input.contains(PASSWORD),
         "the password goes to the agent"
     );
 
@@ -66,6 +69,20 @@ fn one_prompt_covers_logon_and_logoff_and_nothing_leaks() {
             "Anna logged off; Carl's account is back"
         ]
     );
+    assert!(!leaked(&harness));
+}
+
+#[test]
+fn logging_on_without_the_customers_permission_asks_nobody_and_says_ask_first() {
+    let harness = harness();
+    harness.on_agent_call(|_| Err(AgentError::NoConsent("no grant".into())));
+    let form = json!({ "user": "admin", "password": PASSWORD });
+    let reply = harness
+        .command::<Relogin>(Some(SESSION), Some("p-anna"), "logon", form)
+        .expect("answered");
+    assert_eq!(reply, json!({ "status": "ask_first", "customer": "Carl" }));
+    assert!(harness.consent_requests().is_empty(), "logon never prompts");
+    assert!(harness.report(SESSION).is_empty());
     assert!(!leaked(&harness));
 }
 
@@ -88,15 +105,14 @@ fn bad_forms_are_refused_without_quoting_them() {
 }
 
 #[test]
-fn a_denied_logon_changes_nothing() {
+fn a_denied_request_changes_nothing() {
     let harness = harness();
-    harness.on_agent_call(|_| Err(AgentError::NoConsent("no".into())));
     harness.answer_consent(Outcome::Denied);
-    let form = json!({ "user": "admin", "password": PASSWORD });
     let reply = harness
-        .command::<Relogin>(Some(SESSION), Some("p-anna"), "logon", form)
+        .command::<Relogin>(Some(SESSION), Some("p-anna"), "ask", Value::Null)
         .expect("answered");
     assert_eq!(reply["status"], "denied");
+    assert!(harness.agent_calls().is_empty());
     assert_eq!(
         harness.report(SESSION),
         ["Carl did not allow logging on as another user"]

@@ -1,20 +1,25 @@
-// Log on as another user: the CSR types the account details (user,
-// password, domain for a network account); the customer allows it; later
-// the CSR logs off and the customer's own account comes back. The
-// password field is cleared as soon as the form is sent.
+// Log on as another user, in the manuals' order: the CSR asks; only once
+// the customer allows it does the logon dialog appear (user, password,
+// domain for a network account); later the CSR logs off and the
+// customer's own account comes back. The password field is cleared as soon
+// as the form is sent.
 (function () {
   "use strict";
   var strings = {
     en: {
       choose: "Select a customer to log on to their computer as another user.",
-      explain: "Type the account to log on with. The customer is asked first and is temporarily logged off; log off to give their computer back.",
+      explain: "The customer is asked first. When they allow it, type the account to log on with; they are temporarily logged off until you log off.",
+      ask: "Ask to log on as another user",
+      asking: "Waiting for {customer} to allow logging on as another user…",
+      allowed: "{customer} allowed it. Type the account to log on with.",
+      ask_first: "The permission from {customer} has ended. Ask again.",
       user: "User name",
       password: "Password",
       domain: "Domain (for a network account)",
       logon: "Log on",
       logoff: "Log off",
       missing: "Type the user name and the password.",
-      waiting: "Waiting for {customer} to allow logging on as another user…",
+      waiting: "Logging on to {customer}'s computer…",
       logged_on: "You are logged on to {customer}'s computer as {user}.",
       logged_off: "Logged off. {customer}'s own account is back.",
       not_logged_on: "Nobody was logged on; {customer}'s account is in place.",
@@ -25,14 +30,18 @@
     },
     da: {
       choose: "Vælg en kunde for at logge på kundens computer som en anden bruger.",
-      explain: "Skriv den konto, der skal logges på med. Kunden bliver spurgt først og logges midlertidigt af; log af for at give computeren tilbage.",
+      explain: "Kunden bliver spurgt først. Når kunden tillader det, skriver du den konto, der skal logges på med; kunden er logget af, indtil du logger af.",
+      ask: "Bed om at logge på som en anden bruger",
+      asking: "Venter på, at {customer} tillader logon som en anden bruger…",
+      allowed: "{customer} har givet tilladelse. Skriv den konto, der skal logges på med.",
+      ask_first: "Tilladelsen fra {customer} er udløbet. Spørg igen.",
       user: "Brugernavn",
       password: "Adgangskode",
       domain: "Domæne (for en netværkskonto)",
       logon: "Log på",
       logoff: "Log af",
       missing: "Skriv brugernavnet og adgangskoden.",
-      waiting: "Venter på, at {customer} tillader logon som en anden bruger…",
+      waiting: "Logger på {customer}s computer…",
       logged_on: "Du er logget på {customer}s computer som {user}.",
       logged_off: "Logget af. {customer}s egen konto er tilbage.",
       not_logged_on: "Ingen var logget på; {customer}s konto er på plads.",
@@ -43,14 +52,18 @@
     },
     fr: {
       choose: "Sélectionnez un client pour ouvrir une session sur son ordinateur sous un autre utilisateur.",
-      explain: "Saisissez le compte à utiliser. Le client est d'abord consulté et sa session est fermée temporairement ; fermez la session pour lui rendre son ordinateur.",
+      explain: "Le client est d'abord consulté. Une fois son accord donné, saisissez le compte à utiliser ; sa session reste fermée jusqu'à ce que vous fermiez la vôtre.",
+      ask: "Demander l'ouverture d'une session sous un autre utilisateur",
+      asking: "En attente de l'accord de {customer} pour ouvrir une session sous un autre utilisateur…",
+      allowed: "{customer} a donné son accord. Saisissez le compte à utiliser.",
+      ask_first: "L'autorisation de {customer} a pris fin. Redemandez-la.",
       user: "Nom d'utilisateur",
       password: "Mot de passe",
       domain: "Domaine (pour un compte réseau)",
       logon: "Ouvrir la session",
       logoff: "Fermer la session",
       missing: "Saisissez le nom d'utilisateur et le mot de passe.",
-      waiting: "En attente de l'accord de {customer} pour ouvrir une session sous un autre utilisateur…",
+      waiting: "Ouverture de la session sur l'ordinateur de {customer}…",
       logged_on: "Vous êtes connecté à l'ordinateur de {customer} en tant que {user}.",
       logged_off: "Session fermée. Le compte de {customer} est rétabli.",
       not_logged_on: "Aucune session n'était ouverte ; le compte de {customer} est en place.",
@@ -61,14 +74,18 @@
     },
     ja: {
       choose: "別のユーザーとして顧客のコンピューターにログオンするには顧客を選択してください。",
-      explain: "ログオンするアカウントを入力してください。最初に顧客の許可を求め、顧客は一時的にログオフされます。ログオフすると顧客のコンピューターが戻ります。",
+      explain: "最初に顧客の許可を求めます。許可されたら、ログオンするアカウントを入力してください。ログオフするまで顧客は一時的にログオフされます。",
+      ask: "別のユーザーとしてのログオンを依頼",
+      asking: "{customer} が別のユーザーとしてのログオンを許可するのを待っています…",
+      allowed: "{customer} が許可しました。ログオンするアカウントを入力してください。",
+      ask_first: "{customer} の許可が終了しました。もう一度依頼してください。",
       user: "ユーザー名",
       password: "パスワード",
       domain: "ドメイン (ネットワーク アカウントの場合)",
       logon: "ログオン",
       logoff: "ログオフ",
       missing: "ユーザー名とパスワードを入力してください。",
-      waiting: "{customer} が別のユーザーとしてのログオンを許可するのを待っています…",
+      waiting: "{customer} のコンピューターにログオンしています…",
       logged_on: "{user} として {customer} のコンピューターにログオンしています。",
       logged_off: "ログオフしました。{customer} のアカウントが戻りました。",
       not_logged_on: "誰もログオンしていません。{customer} のアカウントはそのままです。",
@@ -85,6 +102,8 @@
   var status = { key: "", params: {}, error: false };
   /** Whom the CSR is logged on as, by customer id. */
   var loggedOnAs = {};
+  /** Customers who allowed logging on, by id: only they get the dialog. */
+  var allowed = {};
   var busy = false;
   var user = el("input", { attrs: { id: "relogin-user", autocomplete: "off", "data-test": "relogin-user" } });
   var password = el("input", { attrs: { id: "relogin-password", type: "password", autocomplete: "off", "data-test": "relogin-password" } });
@@ -93,6 +112,25 @@
   function setStatus(key, params, error) {
     status = { key: key, params: params || {}, error: !!error };
     render();
+  }
+
+  function ask() {
+    var customer = panel.context.customer.display_name;
+    var customerId = panel.context.customer.id;
+    busy = true;
+    setStatus("asking", { customer: customer });
+    panel.customerCommand("ask", {}).then(
+      function (answer) {
+        busy = false;
+        if (answer.status === "allowed") allowed[customerId] = true;
+        setStatus(answer.status, { customer: answer.customer }, answer.status !== "allowed");
+        if (answer.status === "allowed") user.focus();
+      },
+      function (error) {
+        busy = false;
+        setStatus("failed", { error: error.message }, true);
+      },
+    );
   }
 
   function logon() {
@@ -111,6 +149,7 @@
       function (answer) {
         busy = false;
         if (answer.status === "logged_on") loggedOnAs[customerId] = form.user;
+        if (answer.status === "ask_first") delete allowed[customerId];
         setStatus(answer.status, { customer: answer.customer, user: form.user }, answer.status !== "logged_on");
       },
       function (error) {
@@ -128,6 +167,8 @@
       function (answer) {
         busy = false;
         if (answer.status !== "not_allowed") delete loggedOnAs[customerId];
+        // Each logon is asked for anew, as the manuals have it.
+        delete allowed[customerId];
         setStatus(answer.status, { customer: answer.customer }, answer.status === "not_allowed");
       },
       function (error) {
@@ -153,6 +194,12 @@
         "div",
         { class: "toolbar" },
         el("button", { class: "primary", attrs: { "data-test": "relogin-logoff" }, props: { disabled: busy }, on: { click: logoff } }, panel.t("logoff")),
+      );
+    } else if (!allowed[context.customer.id]) {
+      body = el(
+        "div",
+        { class: "toolbar" },
+        el("button", { class: "primary", attrs: { type: "button", "data-test": "relogin-ask" }, props: { disabled: busy }, on: { click: ask } }, panel.t("ask")),
       );
     } else {
       // Not a <form>: the panel's sandbox has no allow-forms, so Enter and
