@@ -403,6 +403,7 @@ impl Served<'_> {
                 let hello = AgentRequest::Hello {
                     capabilities: self.backend.capabilities(),
                     platform: std::env::consts::OS.to_owned(),
+                    rejoin_after_restart: Default::default(),
                 };
                 self.send(sink, hello).await?;
                 let unreported = std::mem::take(&mut self.lasting.unreported);

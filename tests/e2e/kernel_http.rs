@@ -81,7 +81,7 @@ async fn a_refused_plugin_is_listed_with_its_reason_and_the_rest_still_run() {
         "{refused:?}"
     );
     assert!(
-        refused[1].contains("undeclared-import.toml: field `imports`: the component imports `tether:plugin/agent@0.1.1` which the manifest does not declare"),
+        refused[1].contains("undeclared-import.toml: field `imports`: the component imports `tether:plugin/agent@0.1.2` which the manifest does not declare"),
         "{refused:?}"
     );
     // The default site enables every loaded plugin.

@@ -281,7 +281,7 @@ async fn an_undeclared_import_is_refused_at_load() {
     let manifest = fixture_manifests().join("refused/undeclared-import.toml");
     let error = host.load(&manifest).expect_err("refused");
     assert!(
-        matches!(&error, LoadError::UndeclaredImport { undeclared, .. } if undeclared == &["tether:plugin/agent@0.1.1"])
+        matches!(&error, LoadError::UndeclaredImport { undeclared, .. } if undeclared == &["tether:plugin/agent@0.1.2"])
     );
     let text = error.to_string();
     assert!(

@@ -506,6 +506,7 @@ impl TestAgent {
                 .map(|name| name.parse::<Capability>().expect("a capability"))
                 .collect(),
             platform: "test".into(),
+            rejoin_after_restart: Default::default(),
         };
         let id = socket.send_typed(&hello).await;
         let reply = socket.reply_to(id).await;

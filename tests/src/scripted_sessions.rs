@@ -206,4 +206,20 @@ impl SessionServices for ScriptedSessions {
         self.agent_calls.lock().expect("lock").push(call.clone());
         Ok(json!({ "capability": call.capability, "input": call.input }).to_string())
     }
+
+    /// The scripted agent says what an agent that does not say is taken to
+    /// mean: the customer rejoins with the link.
+    async fn agent_rejoin(
+        &self,
+        _: &PluginScope,
+        session: &str,
+        participant: &str,
+    ) -> Result<tether_protocol::RejoinAfterRestart, AgentError> {
+        self.check(session, Some(participant))
+            .map_err(|error| match error {
+                SessionError::UnknownParticipant(p) => AgentError::UnknownParticipant(p),
+                other => AgentError::UnknownSession(other.to_string()),
+            })?;
+        Ok(tether_protocol::RejoinAfterRestart::default())
+    }
 }

@@ -7,7 +7,7 @@
 
 use async_trait::async_trait;
 use serde_json::Value;
-use tether_protocol::Capability;
+use tether_protocol::{Capability, RejoinAfterRestart};
 
 /// What the plugin host needs to know of sites: which plugins each one
 /// enables, as of now (an admin's change applies to the next event).
@@ -239,6 +239,16 @@ pub trait SessionServices: Send + Sync + 'static {
     /// Must check for a live consent grant before forwarding the call.
     /// The output is the agent's JSON, as text.
     async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<String, AgentError>;
+
+    /// How `participant` comes back into the session after their computer
+    /// restarts, as their agent said when it connected; `Unavailable`
+    /// while no agent is connected for them.
+    async fn agent_rejoin(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        participant: &str,
+    ) -> Result<RejoinAfterRestart, AgentError>;
 }
 
 /// The kernel before any session exists: every session is unknown. This is
@@ -284,6 +294,15 @@ impl SessionServices for NoSessions {
 
     async fn call_agent(&self, _: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
         Err(AgentError::UnknownSession(call.session))
+    }
+
+    async fn agent_rejoin(
+        &self,
+        _: &PluginScope,
+        session: &str,
+        _: &str,
+    ) -> Result<RejoinAfterRestart, AgentError> {
+        Err(AgentError::UnknownSession(session.to_owned()))
     }
 }
 

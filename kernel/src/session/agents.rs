@@ -3,7 +3,7 @@
 //! it did lasts), and ended by the kernel when the rules say so.
 
 use serde_json::Value;
-use tether_protocol::{Capability, ServerEvent};
+use tether_protocol::{Capability, RejoinAfterRestart, ServerEvent};
 
 use super::Sessions;
 use crate::activity::{Activity, CallFailure, EndReason, Finished, NotRunning, Scope, rules};
@@ -18,12 +18,14 @@ use crate::token::short_id;
 pub const MAX_AGENT_OUTPUT_BYTES: usize = 4 * 1024 * 1024;
 
 impl Sessions {
-    /// The agent reports the capabilities this machine offers (each once).
+    /// The agent reports the capabilities this machine offers (each once),
+    /// and how the customer comes back after a restart.
     pub async fn agent_hello(
         &self,
         number: &str,
         participant: &str,
         mut capabilities: Vec<Capability>,
+        rejoin: RejoinAfterRestart,
     ) {
         capabilities.sort();
         capabilities.dedup();
@@ -35,11 +37,34 @@ impl Sessions {
         let _ = self.with_live(number, |s| {
             if let Some(p) = s.participants.get_mut(participant) {
                 p.agent_capabilities = Some(capabilities);
+                p.agent_rejoin = Some(rejoin);
             }
             Ok(())
         });
         self.record(number, "agent.capabilities", participant, listed)
             .await;
+    }
+
+    /// How `participant` comes back after their computer restarts, as their
+    /// agent said; `Unavailable` while no agent is connected for them.
+    pub fn agent_rejoin(
+        &self,
+        number: &str,
+        participant: &str,
+    ) -> Result<RejoinAfterRestart, AgentError> {
+        let found = self
+            .with_live(number, |s| {
+                Ok(s.participant(participant)
+                    .map(|p| (p.display_name.clone(), p.agent_rejoin)))
+            })
+            .map_err(|_| AgentError::UnknownSession(number.to_owned()))?;
+        match found {
+            None => Err(AgentError::UnknownParticipant(participant.to_owned())),
+            Some((_, Some(rejoin))) => Ok(rejoin),
+            Some((name, None)) => Err(AgentError::Unavailable(format!(
+                "{name} has no host agent running"
+            ))),
+        }
     }
 
     /// A line of progress from a call still running (a script's output):

@@ -168,6 +168,7 @@ mod tests {
             role,
             account_id: None,
             agent_capabilities: None,
+            agent_rejoin: None,
             away: None,
             page_seen: true,
             agent_seen: false,

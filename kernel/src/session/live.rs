@@ -3,7 +3,7 @@
 
 use std::collections::BTreeMap;
 
-use tether_protocol::{Capability, ParticipantInfo};
+use tether_protocol::{Capability, ParticipantInfo, RejoinAfterRestart};
 
 use super::ids::{ParticipantId, SessionNumber};
 use super::report_budget::ReportBudget;
@@ -18,6 +18,10 @@ pub struct LiveParticipant {
     pub account_id: Option<i64>,
     /// Capabilities the participant's agent offers, once it said hello.
     pub agent_capabilities: Option<Vec<Capability>>,
+    /// How the customer comes back after their computer restarts, as their
+    /// agent said with its hello (the consent prompt for a restart and
+    /// plugins need to know).
+    pub agent_rejoin: Option<RejoinAfterRestart>,
     /// Why the customer's agent said it is going away (a restart): their
     /// place is kept for the rejoin window instead of the grace period.
     pub away: Option<String>,

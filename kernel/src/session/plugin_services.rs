@@ -3,7 +3,7 @@
 //! the site whose event it is handling.
 
 use async_trait::async_trait;
-use tether_protocol::ServerEvent;
+use tether_protocol::{RejoinAfterRestart, ServerEvent};
 
 use super::Sessions;
 use crate::plugin_host::services::{
@@ -95,5 +95,16 @@ impl SessionServices for Sessions {
 
     async fn call_agent(&self, scope: &PluginScope, call: AgentCall) -> Result<String, AgentError> {
         Sessions::call_agent(self, scope, call).await
+    }
+
+    async fn agent_rejoin(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        participant: &str,
+    ) -> Result<RejoinAfterRestart, AgentError> {
+        self.check_plugin_site(scope, session)
+            .map_err(|_| AgentError::UnknownSession(session.to_owned()))?;
+        Sessions::agent_rejoin(self, session, participant)
     }
 }

@@ -296,6 +296,7 @@ impl Sessions {
             let _ = self.with_live(number, |s| {
                 if let Some(p) = s.participants.get_mut(participant.as_str()) {
                     p.agent_capabilities = None;
+                    p.agent_rejoin = None;
                 }
                 Ok(())
             });

@@ -59,6 +59,8 @@ struct State {
     consent_requests: Vec<ConsentRequest>,
     agent_calls: Vec<AgentCall>,
     agent_handler: Option<AgentHandler>,
+    /// What each participant's agent said of rejoining after a restart.
+    agent_rejoin: HashMap<String, crate::host::agent::Rejoin>,
 }
 
 thread_local! {
@@ -127,6 +129,15 @@ impl Harness {
         handler: impl FnMut(&AgentCall) -> Result<String, AgentError> + 'static,
     ) {
         with(|state| state.agent_handler = Some(Box::new(handler)));
+    }
+
+    /// `participant` has an agent connected that said how it rejoins after
+    /// a restart. Without this, `rejoin_after_restart` reports that no agent
+    /// is connected.
+    pub fn agent_rejoins(&self, participant: &str, rejoin: crate::host::agent::Rejoin) {
+        with(|state| {
+            state.agent_rejoin.insert(participant.to_owned(), rejoin);
+        });
     }
 
     pub fn init<P: Plugin>(&self) -> Result<(), PluginError> {
@@ -428,6 +439,15 @@ pub(crate) mod raw {
                 Outcome::Denied => Ok(ConsentedCall::Denied),
                 Outcome::TimedOut => Ok(ConsentedCall::TimedOut),
             }
+        }
+
+        pub fn rejoin_after_restart(
+            _session: &str,
+            participant: &str,
+        ) -> Result<crate::host::agent::Rejoin, AgentError> {
+            with(|state| state.agent_rejoin.get(participant).copied()).ok_or_else(|| {
+                AgentError::Unavailable(format!("no agent is connected for {participant}"))
+            })
         }
 
         pub fn call(

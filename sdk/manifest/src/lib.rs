@@ -60,8 +60,31 @@ pub struct DeclaredCapability {
     /// customer's page shows the one for its language.
     #[serde(default, rename = "consent-texts")]
     pub consent_texts: std::collections::BTreeMap<String, String>,
+    /// For a capability after which the computer is gone for a while (a
+    /// restart): what the customer is told instead of `consent` when their
+    /// host agent cannot come back to the session by itself, so a prompt
+    /// never promises a return that will not happen.
+    #[serde(default, rename = "consent-rejoin-with-link")]
+    pub consent_rejoin_with_link: Option<String>,
+    /// `consent-rejoin-with-link` in the languages of `consent-texts`.
+    #[serde(default, rename = "consent-rejoin-with-link-texts")]
+    pub consent_rejoin_with_link_texts: std::collections::BTreeMap<String, String>,
     /// Why the plugin needs it, shown to operators.
     pub reason: String,
+}
+
+impl DeclaredCapability {
+    /// The consent text and its translations for a customer whose agent
+    /// comes back by itself after a restart (`rejoins_by_itself`) or not.
+    pub fn consent_for(
+        &self,
+        rejoins_by_itself: bool,
+    ) -> (&str, &std::collections::BTreeMap<String, String>) {
+        match &self.consent_rejoin_with_link {
+            Some(text) if !rejoins_by_itself => (text, &self.consent_rejoin_with_link_texts),
+            _ => (&self.consent, &self.consent_texts),
+        }
+    }
 }
 
 /// A UI panel the plugin contributes.
@@ -130,6 +153,29 @@ fn check_translations(texts: &std::collections::BTreeMap<String, String>) -> Res
         if text.trim().is_empty() {
             return Err(format!("the `{language}` text must not be empty"));
         }
+    }
+    Ok(())
+}
+
+/// A consent text and its translations: 1 to [`MAX_CONSENT_TEXT`] bytes
+/// each. The error names the field (`consent` or `consent-texts`).
+fn check_consent(
+    text: &str,
+    texts: &std::collections::BTreeMap<String, String>,
+) -> Result<(), (&'static str, String)> {
+    let text = text.trim();
+    if text.is_empty() || text.len() > MAX_CONSENT_TEXT {
+        return Err((
+            "consent",
+            format!("the text shown to the customer must be 1 to {MAX_CONSENT_TEXT} characters"),
+        ));
+    }
+    check_translations(texts).map_err(|reason| ("consent-texts", reason))?;
+    if let Some((language, _)) = texts.iter().find(|(_, text)| text.len() > MAX_CONSENT_TEXT) {
+        return Err((
+            "consent-texts",
+            format!("the `{language}` text is longer than {MAX_CONSENT_TEXT} characters"),
+        ));
     }
     Ok(())
 }
@@ -289,33 +335,48 @@ fn validate(raw: RawManifest, hosted: &[HostedApi<'_>]) -> Result<Manifest, Fiel
                 format!("`{}` is declared twice", capability.name),
             );
         }
-        let consent = capability.consent.trim();
-        if consent.is_empty() || consent.len() > MAX_CONSENT_TEXT {
-            return err(
-                &field("consent"),
-                format!(
-                    "the text shown to the customer must be 1 to {MAX_CONSENT_TEXT} characters"
-                ),
-            );
-        }
+        check_consent(&capability.consent, &capability.consent_texts)
+            .map_err(|(name, reason)| (field(name), reason))?;
         if capability.reason.trim().is_empty() {
             return err(
                 &field("reason"),
                 "must say why the plugin needs the capability".to_owned(),
             );
         }
-        if let Err(reason) = check_translations(&capability.consent_texts) {
-            return err(&field("consent-texts"), reason);
-        }
-        if let Some((language, _)) = capability
-            .consent_texts
-            .iter()
-            .find(|(_, text)| text.len() > MAX_CONSENT_TEXT)
-        {
-            return err(
-                &field("consent-texts"),
-                format!("the `{language}` text is longer than {MAX_CONSENT_TEXT} characters"),
-            );
+        match &capability.consent_rejoin_with_link {
+            Some(text) => {
+                check_consent(text, &capability.consent_rejoin_with_link_texts).map_err(
+                    |(name, reason)| {
+                        (
+                            field(&name.replace("consent", "consent-rejoin-with-link")),
+                            reason,
+                        )
+                    },
+                )?;
+                // Both cases in every language: a customer must not read
+                // one of them in English only.
+                let languages = |texts: &std::collections::BTreeMap<String, String>| {
+                    texts.keys().cloned().collect::<Vec<_>>()
+                };
+                if languages(&capability.consent_texts)
+                    != languages(&capability.consent_rejoin_with_link_texts)
+                {
+                    return err(
+                        &field("consent-rejoin-with-link-texts"),
+                        format!(
+                            "must translate into the languages of `consent-texts` ({})",
+                            languages(&capability.consent_texts).join(", ")
+                        ),
+                    );
+                }
+            }
+            None if !capability.consent_rejoin_with_link_texts.is_empty() => {
+                return err(
+                    &field("consent-rejoin-with-link-texts"),
+                    "translates `consent-rejoin-with-link`, which is missing".to_owned(),
+                );
+            }
+            None => {}
         }
     }
     if !raw.capabilities.is_empty() {
@@ -627,6 +688,30 @@ time-per-event-ms = 2000
             "`type` is `object`",
         ),
         ("[limits]", "[limits\n", "(syntax)", ""),
+        (
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"Collects the categories shown to the CSR.\"\nconsent-rejoin-with-link = \" \"",
+            "capabilities[0].consent-rejoin-with-link",
+            "shown to the customer",
+        ),
+        (
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"Collects the categories shown to the CSR.\"\nconsent-rejoin-with-link-texts = { da = \"x\" }",
+            "capabilities[0].consent-rejoin-with-link-texts",
+            "`consent-rejoin-with-link`, which is missing",
+        ),
+        (
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"Collects the categories shown to the CSR.\"\nconsent-texts = { da = \"a\", ja = \"b\" }\nconsent-rejoin-with-link = \"c\"\nconsent-rejoin-with-link-texts = { da = \"d\" }",
+            "capabilities[0].consent-rejoin-with-link-texts",
+            "the languages of `consent-texts` (da, ja)",
+        ),
+        (
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"Collects the categories shown to the CSR.\"\nconsent-rejoin-with-link = \"c\"\nconsent-rejoin-with-link-texts = { Danish = \"d\" }",
+            "capabilities[0].consent-rejoin-with-link-texts",
+            "not a language code",
+        ),
     ];
 
     #[test]
@@ -647,6 +732,33 @@ time-per-event-ms = 2000
                 "{shown}"
             );
         }
+    }
+
+    #[test]
+    fn a_capability_may_say_what_a_customer_who_rejoins_with_the_link_is_told() {
+        let manifest = parse(&GOOD.replace(
+            "reason = \"Collects the categories shown to the CSR.\"",
+            "reason = \"Collects the categories shown to the CSR.\"\n\
+             consent-texts = { da = \"automatisk\" }\n\
+             consent-rejoin-with-link = \"{csr} restarts; use the link\"\n\
+             consent-rejoin-with-link-texts = { da = \"brug linket\" }",
+        ))
+        .expect("valid");
+        let declared = manifest.capability("sysinfo.collect").expect("declared");
+        let (text, texts) = declared.consent_for(false);
+        assert_eq!(
+            (text, texts["da"].as_str()),
+            ("{csr} restarts; use the link", "brug linket")
+        );
+        let (text, texts) = declared.consent_for(true);
+        assert_eq!(
+            (text, texts["da"].as_str()),
+            ("{csr} wants to view your system information", "automatisk")
+        );
+        // Without the variant, one text for both.
+        let plain = parse(GOOD).expect("valid");
+        let declared = plain.capability("sysinfo.collect").expect("declared");
+        assert_eq!(declared.consent_for(false).0, declared.consent_for(true).0);
     }
 
     #[test]

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-use crate::{Capability, MAX_CHAT_CHARS, RequestSet};
+use crate::{Capability, MAX_CHAT_CHARS, RejoinAfterRestart, RequestSet};
 
 /// Who sends a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -179,6 +179,11 @@ pub enum AgentRequest {
         capabilities: Vec<Capability>,
         #[serde(default)]
         platform: String,
+        /// Whether it comes back by itself after the computer restarts;
+        /// an agent that does not say is taken at its most modest (the
+        /// customer rejoins with the link).
+        #[serde(default)]
+        rejoin_after_restart: RejoinAfterRestart,
     },
     /// The outcome of an `agent.call`: `output` (the capability's JSON) or
     /// `error`.

@@ -26,10 +26,12 @@ mod capability;
 mod client;
 pub mod logging;
 pub mod plugin_store;
+mod rejoin;
 mod server;
 
 pub use capability::{Capability, UnknownCapability};
 pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Role};
+pub use rejoin::RejoinAfterRestart;
 pub use server::{
     ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage, decode_server,
 };

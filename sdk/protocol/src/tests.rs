@@ -215,6 +215,7 @@ fn encoded_requests_decode_to_themselves() {
         AgentRequest::Hello {
             capabilities: Capability::ALL.to_vec(),
             platform: "linux".into(),
+            rejoin_after_restart: RejoinAfterRestart::ByItself,
         },
         AgentRequest::Result {
             call: "call-1".into(),
@@ -256,4 +257,38 @@ fn an_agents_numbers_survive_every_hop_unchanged() {
         .expect("decodes again")
         .message;
     assert_eq!(first, second);
+}
+
+#[test]
+fn an_agent_that_does_not_say_how_it_rejoins_is_taken_to_need_the_link() {
+    let silent = decode::<AgentRequest>(
+        r#"{"v":1,"type":"agent.hello","body":{"capabilities":["power.restart"]}}"#,
+    )
+    .expect("decodes");
+    assert!(matches!(
+        silent.message,
+        AgentRequest::Hello {
+            rejoin_after_restart: RejoinAfterRestart::WithLink,
+            ..
+        }
+    ));
+    let said = decode::<AgentRequest>(
+        r#"{"v":1,"type":"agent.hello","body":{"capabilities":[],"rejoin_after_restart":"by_itself"}}"#,
+    )
+    .expect("decodes");
+    assert!(matches!(
+        said.message,
+        AgentRequest::Hello {
+            rejoin_after_restart: RejoinAfterRestart::ByItself,
+            ..
+        }
+    ));
+    let (_, error) = decode::<AgentRequest>(
+        r#"{"v":1,"type":"agent.hello","body":{"capabilities":[],"rejoin_after_restart":"somehow"}}"#,
+    )
+    .expect_err("an unknown way is refused");
+    assert!(
+        error.to_string().contains("unknown variant `somehow`"),
+        "{error}"
+    );
 }

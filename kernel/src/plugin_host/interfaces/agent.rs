@@ -2,7 +2,7 @@
 //! capability; the granter (`consent/granter.rs`) decides on the whole call
 //! in one place, on every call.
 
-use tether_protocol::Capability;
+use tether_protocol::{Capability, RejoinAfterRestart};
 use tracing::Instrument;
 
 use super::{check_len, consent, off_the_clock};
@@ -97,4 +97,21 @@ pub async fn call_with_consent(
         ConsentOutcome::Denied => Ok(ConsentedCall::Denied),
         ConsentOutcome::TimedOut => Ok(ConsentedCall::TimedOut),
     }
+}
+
+/// How `participant` comes back after their computer restarts, as their
+/// agent said: a fact about the agent, not an action on the computer, so
+/// no consent is needed to know it.
+pub async fn rejoin_after_restart(
+    state: &mut PluginState,
+    session: String,
+    participant: String,
+) -> Result<RejoinAfterRestart, AgentError> {
+    let sessions = state.context.sessions.clone();
+    let scope = state.context.scope.clone();
+    off_the_clock(
+        &mut state.budget,
+        sessions.agent_rejoin(&scope, &session, &participant),
+    )
+    .await
 }

@@ -1,8 +1,10 @@
 //! `consent`: a request is passed on with the manifest's consent texts (the
 //! plugin cannot word the prompt itself, only add detail); the granter
-//! decides whether it may be asked.
+//! decides whether it may be asked. Where the manifest words a capability
+//! for a customer whose agent cannot come back by itself after a restart,
+//! the agent's own report chooses the wording.
 
-use tether_protocol::Capability;
+use tether_protocol::{Capability, RejoinAfterRestart};
 
 use super::{check_len, off_the_clock};
 use crate::plugin_host::services::{AskedCapability, ConsentError, ConsentOutcome, ConsentRequest};
@@ -21,12 +23,14 @@ pub async fn request_all(
     capabilities: Vec<String>,
     detail: Option<String>,
 ) -> Result<ConsentOutcome, ConsentError> {
-    let ctx = &state.context;
     if capabilities.is_empty() || capabilities.len() > MAX_CAPABILITIES_PER_PROMPT {
         return Err(ConsentError::Invalid(format!(
             "ask for 1 to {MAX_CAPABILITIES_PER_PROMPT} capabilities at once"
         )));
     }
+    let rejoins_by_itself =
+        rejoins_by_itself(&mut *state, &session, &customer, &capabilities).await;
+    let ctx = &state.context;
     let mut asked: Vec<AskedCapability> = Vec::with_capacity(capabilities.len());
     let mut all_declared = true;
     for name in capabilities {
@@ -42,12 +46,14 @@ pub async fn request_all(
         }
         let declared = ctx.manifest.capability(&name);
         all_declared &= declared.is_some();
+        let (consent_text, translations) = declared
+            .map(|d| d.consent_for(rejoins_by_itself))
+            .map(|(text, texts)| (text.to_owned(), texts.clone()))
+            .unwrap_or_default();
         asked.push(AskedCapability {
             name: known,
-            consent_text: declared.map(|d| d.consent.clone()).unwrap_or_default(),
-            translations: declared
-                .map(|d| d.consent_texts.clone())
-                .unwrap_or_default(),
+            consent_text,
+            translations,
         });
     }
     if let Some(detail) = &detail {
@@ -65,4 +71,33 @@ pub async fn request_all(
         ctx.sessions.request_consent(&ctx.scope, request),
     )
     .await
+}
+
+/// Whether `customer`'s agent said it comes back by itself after a restart;
+/// asked only when the manifest words one of `capabilities` for both
+/// cases. No agent, or one that did not say, counts as no: a prompt never
+/// promises more than the agent said.
+async fn rejoins_by_itself(
+    state: &mut PluginState,
+    session: &str,
+    customer: &str,
+    capabilities: &[String],
+) -> bool {
+    let ctx = &state.context;
+    let worded_for_both = capabilities.iter().any(|name| {
+        ctx.manifest
+            .capability(name)
+            .is_some_and(|d| d.consent_rejoin_with_link.is_some())
+    });
+    if !worded_for_both {
+        return false;
+    }
+    let sessions = ctx.sessions.clone();
+    let scope = ctx.scope.clone();
+    off_the_clock(
+        &mut state.budget,
+        sessions.agent_rejoin(&scope, session, customer),
+    )
+    .await
+    .is_ok_and(|rejoin| rejoin == RejoinAfterRestart::ByItself)
 }

@@ -74,10 +74,11 @@ impl Connection for AgentConnection {
             AgentRequest::Hello {
                 capabilities,
                 platform: _,
+                rejoin_after_restart,
             } => {
                 let count = capabilities.len();
                 sessions
-                    .agent_hello(session, participant, capabilities)
+                    .agent_hello(session, participant, capabilities, rejoin_after_restart)
                     .await;
                 Ok(json!({ "capabilities": count }))
             }

@@ -3,7 +3,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-pub use crate::bindings::tether::plugin::agent::AgentError;
+pub use crate::bindings::tether::plugin::agent::{AgentError, Rejoin};
 
 use super::raw;
 use crate::{Capability, PluginError};
@@ -121,6 +121,14 @@ pub fn call_with_consent_by_name(
         ConsentedCall::Denied => Consented::Denied,
         ConsentedCall::TimedOut => Consented::TimedOut,
     })
+}
+
+/// How `participant` comes back into the session after their computer
+/// restarts, as their agent said when it connected: by itself, or with the
+/// session link. `Unavailable` while no agent is connected for them. Asks
+/// nobody and touches nothing (plugin API 0.1.2).
+pub fn rejoin_after_restart(session: &str, participant: &str) -> Result<Rejoin, AgentError> {
+    raw::agent::rejoin_after_restart(session, participant)
 }
 
 /// A sentence for the CSR (the generated `Display` is only `Debug`).

@@ -1,6 +1,9 @@
-//! `tether:plugin/agent@0.1.1` (0.1.0 without `call-with-consent`).
+//! `tether:plugin/agent@0.1.2` (0.1.0 without `call-with-consent`, 0.1.1
+//! without `rejoin-after-restart`).
 
-use super::tether::plugin::agent::{AgentError, ConsentedCall, Host};
+use tether_protocol::RejoinAfterRestart;
+
+use super::tether::plugin::agent::{AgentError, ConsentedCall, Host, Rejoin};
 use crate::plugin_host::interfaces::agent;
 use crate::plugin_host::state::PluginState;
 
@@ -33,5 +36,18 @@ impl Host for PluginState {
             Outcome::Denied => ConsentedCall::Denied,
             Outcome::TimedOut => ConsentedCall::TimedOut,
         })
+    }
+
+    async fn rejoin_after_restart(
+        &mut self,
+        session: String,
+        participant: String,
+    ) -> Result<Rejoin, AgentError> {
+        Ok(
+            match agent::rejoin_after_restart(self, session, participant).await? {
+                RejoinAfterRestart::ByItself => Rejoin::ByItself,
+                RejoinAfterRestart::WithLink => Rejoin::WithLink,
+            },
+        )
     }
 }

@@ -1,4 +1,4 @@
-//! Bindings for `tether:plugin@0.1.1` (`sdk/wit/v0.1`), which also host
+//! Bindings for `tether:plugin@0.1.2` (`sdk/wit/v0.1`), which also host
 //! plugins built against 0.1.0 (the linker matches by semver): the interface
 //! table, and one module per interface whose host trait converts to and
 //! from the version-neutral code in `plugin_host/interfaces/`.
