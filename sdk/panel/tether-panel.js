@@ -64,6 +64,26 @@
   }
 
   /**
+   * Gives the panel's document the structure assistive technology expects:
+   * its content inside a `main` landmark that starts with a heading naming
+   * the panel (visually hidden — the console already shows the name on the
+   * panel's tab). Returns the heading, which follows the console's language.
+   */
+  function landmarks() {
+    var main = document.querySelector("main");
+    if (!main) {
+      main = document.createElement("main");
+      while (document.body.firstChild) main.appendChild(document.body.firstChild);
+      document.body.appendChild(main);
+    }
+    var heading = document.createElement("h1");
+    heading.className = "visually-hidden";
+    heading.textContent = document.title;
+    main.insertBefore(heading, main.firstChild);
+    return heading;
+  }
+
+  /**
    * Connects to the console. `options.strings` maps a language code
    * (`en`, `da`, `fr`, `ja`) to `{ key: "text with {placeholders}" }`;
    * English is the fallback.
@@ -74,6 +94,7 @@
     var pending = {};
     var contextHandlers = [];
     var messageHandlers = [];
+    var heading = landmarks();
     var panel = {
       context: null,
       el: el,
@@ -127,6 +148,10 @@
       if (data.type === "context") {
         panel.context = data.context;
         document.documentElement.lang = data.context.locale || "en";
+        if (typeof data.context.title === "string" && data.context.title) {
+          document.title = data.context.title;
+          heading.textContent = data.context.title;
+        }
         contextHandlers.forEach(function (handler) {
           handler(panel.context);
         });

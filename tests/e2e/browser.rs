@@ -78,6 +78,22 @@ impl Dictionary {
     }
 }
 
+/// Waits until `script` returns something other than `null`.
+async fn wait_for_value(context: &BrowserContext, script: &str) -> serde_json::Value {
+    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
+    loop {
+        let value = context.eval(script).await;
+        if !value.is_null() {
+            return value;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no value from {script}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+}
+
 /// A kernel with the CSR `anna` and the site admin `lee`.
 fn launch_with_site_admin() -> KernelProcess {
     KernelProcess::configure(
@@ -106,7 +122,7 @@ fn launch() -> KernelProcess {
 async fn sign_in(csr: &BrowserContext, kernel: &KernelProcess, words: &Dictionary) {
     csr.goto(&kernel.url("/")).await;
     csr.wait_text("h1", &words.get("signin.title")).await;
-    csr.screenshot("sign-in").await;
+    csr.screen("sign-in").await;
     csr.fill(&test_id("signin-user"), "anna").await;
     csr.fill(&test_id("signin-password"), PASSWORD).await;
     csr.click(&test_id("signin-submit")).await;
@@ -115,7 +131,7 @@ async fn sign_in(csr: &BrowserContext, kernel: &KernelProcess, words: &Dictionar
         &words.fill("console.welcome", &[("name", "Anna Berg")]),
     )
     .await;
-    csr.screenshot("dashboard").await;
+    csr.screen("dashboard").await;
 }
 
 /// Starts a session from the dashboard; returns (number, join link).
@@ -214,7 +230,7 @@ async fn support_flow(language: &str) {
 
     let (number, link) = start_session(&csr).await;
     csr.wait_text(
-        "h2",
+        ".session-header h1",
         &words.fill("session.heading", &[("number", &spaced(&number))]),
     )
     .await;
@@ -231,7 +247,7 @@ async fn support_flow(language: &str) {
     for part in [link.as_str(), &spaced(&number), "Anna Berg"] {
         assert!(decoded.contains(part), "{part} not in {decoded}");
     }
-    csr.screenshot("invite").await;
+    csr.screen("invite").await;
     csr.click(&test_id("invite-close")).await;
 
     // The customer joins in their own browser and starts the helper.
@@ -240,7 +256,7 @@ async fn support_flow(language: &str) {
         .await;
     let token = customer_joins(&customer, &link, "Carl").await;
     customer.wait_text(&test_id("customer-you"), "Carl").await;
-    customer.screenshot("joined").await;
+    customer.screen("joined").await;
     csr.wait_text(&test_id("participant-name"), "Carl").await;
     let (state, agent) = start_helper(&link, &token, &[]).await;
 
@@ -253,8 +269,8 @@ async fn support_flow(language: &str) {
         &words.fill("consent.waiting", &[("name", "Carl")]),
     )
     .await;
-    csr.screenshot("waiting-for-consent").await;
-    customer.screenshot("consent-prompt").await;
+    csr.screen("waiting-for-consent").await;
+    customer.screen("consent-prompt").await;
     if language == "ja" {
         // The manifest's translation, with the CSR's name filled in.
         customer
@@ -270,7 +286,7 @@ async fn support_flow(language: &str) {
     csr.click(&test_id("sysinfo-category-memory")).await;
     csr.find(&test_id("sysinfo-table")).await;
     csr.leave_frame().await;
-    csr.screenshot("system-information").await;
+    csr.screen("system-information").await;
     csr.enter_frame("iframe[data-plugin=\"sysinfo\"]").await;
     csr.click(&test_id("sysinfo-save")).await;
     csr.leave_frame().await;
@@ -281,6 +297,21 @@ async fn support_flow(language: &str) {
         assert!(saved.contains(title), "{title} missing from the saved file");
     }
     assert!(saved.contains("Carl"), "the file names the customer");
+
+    // Print: what the panel hands to the printer holds every category.
+    csr.enter_frame("iframe[data-plugin=\"sysinfo\"]").await;
+    csr.eval(
+        "window.print = () => { window.printed = document.getElementById('print-sheet').textContent; };",
+    )
+    .await;
+    csr.click(&test_id("sysinfo-print")).await;
+    let printed = wait_for_value(&csr, "return window.printed || null;").await;
+    let printed = printed.as_str().expect("printed text");
+    for title in SYSINFO_CATEGORY_TITLES {
+        assert!(printed.contains(title), "{title} missing from the print");
+    }
+    assert!(printed.contains("Carl"), "the print names the customer");
+    csr.leave_frame().await;
 
     // Chat both ways.
     customer
@@ -324,7 +355,7 @@ async fn support_flow(language: &str) {
             &words.get("customer.restarting"),
         )
         .await;
-    customer.screenshot("restarting").await;
+    customer.screen("restarting").await;
     csr.wait_text(
         &test_id("session-notice"),
         &words.fill("participants.away_restart", &[("name", "Carl")]),
@@ -340,7 +371,7 @@ async fn support_flow(language: &str) {
     customer
         .wait_text(&test_id("customer-notice"), &words.get("customer.rejoined"))
         .await;
-    csr.screenshot("rejoined").await;
+    csr.screen("rejoined").await;
 
     // Reopening the page offers to rejoin without the number.
     customer.goto(&kernel.url("/join")).await;
@@ -357,7 +388,7 @@ async fn support_flow(language: &str) {
     assert_eq!(fields, 0, "no account fields before the customer allows it");
     csr.click(&test_id("relogin-ask")).await;
     csr.leave_frame().await;
-    csr.screenshot("asking-to-log-on").await;
+    csr.screen("asking-to-log-on").await;
     allow_on_page(&customer, "Anna Berg").await;
     csr.enter_frame("iframe[data-plugin=\"relogin\"]").await;
     csr.find(&test_id("relogin-form")).await;
@@ -367,7 +398,7 @@ async fn support_flow(language: &str) {
     csr.click(&test_id("relogin-logon")).await;
     csr.wait_text(&test_id("relogin-status"), "lee-admin").await;
     csr.leave_frame().await;
-    csr.screenshot("logged-on").await;
+    csr.screen("logged-on").await;
     csr.enter_frame("iframe[data-plugin=\"relogin\"]").await;
     csr.click(&test_id("relogin-logoff")).await;
     csr.find(&test_id("relogin-ask")).await;
@@ -392,14 +423,14 @@ async fn support_flow(language: &str) {
         region[1].as_str().is_some_and(|t| !t.is_empty()),
         "{region}"
     );
-    csr.screenshot("report").await;
+    csr.screen("report").await;
     csr.eval("document.querySelector('dialog[open]').close()")
         .await;
 
     // The CSR ends the session; the customer's page says so.
     csr.click_opening_dialog(&test_id("end-session")).await;
     customer.find(&test_id("session-ended")).await;
-    customer.screenshot("ended").await;
+    customer.screen("ended").await;
     drop(agent);
     customer.close().await;
     csr.close().await;
@@ -526,8 +557,8 @@ async fn markup_from_customers_is_shown_as_text_and_panels_are_walled_off() {
         chat.matches(MARKUP).count() >= 2,
         "chat and script output: {chat}"
     );
-    csr.screenshot("markup-as-text").await;
-    customer.screenshot("markup-as-text").await;
+    csr.screen("markup-as-text").await;
+    customer.screen("markup-as-text").await;
     assert_not_injected(&csr, "console").await;
     assert_not_injected(&customer, "customer page").await;
     drop(agent);
@@ -588,7 +619,28 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
         )
         .await;
     assert_eq!(unnamed, 0, "unnamed controls in the accounts table");
-    admin.screenshot("admin").await;
+    admin.screen("admin").await;
+    // The language switch reaches the plugin's panel and its name too.
+    switch_language(&admin, "da").await;
+    admin
+        .wait_text("h1", &Dictionary::load("da").get("admin.title"))
+        .await;
+    admin
+        .enter_frame("iframe[data-plugin=\"scripts\"][data-panel=\"categories\"]")
+        .await;
+    admin
+        .wait_text(&test_id("categories-save"), "Gem kategorier")
+        .await;
+    admin.leave_frame().await;
+    let frame_name = admin
+        .attribute(
+            "iframe[data-plugin=\"scripts\"][data-panel=\"categories\"]",
+            "title",
+        )
+        .await;
+    assert_eq!(frame_name, "Scriptkategorier", "the frame's name follows");
+    admin.screen("admin-danish").await;
+    switch_language(&admin, "en").await;
     let lee = tether_tests::clients::Csr::sign_in(&kernel, "lee", PASSWORD)
         .await
         .expect("lee signs in");
@@ -647,7 +699,7 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     csr.wait_text("li[data-test=\"run-item\"]:nth-child(1)", "Second")
         .await;
     csr.leave_frame().await;
-    csr.screenshot("script-library").await;
+    csr.screen("script-library").await;
     csr.enter_frame("iframe[data-plugin=\"scripts\"]").await;
     csr.click(&test_id("run")).await;
     csr.leave_frame().await;
@@ -683,7 +735,7 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
             &words.get("agent.second_question"),
         )
         .await;
-    customer.screenshot("second-helper").await;
+    customer.screen("second-helper").await;
     customer.click(&test_id("second-helper-allow")).await;
     second_helper
         .wait_for_line("Connected to support session")
@@ -720,7 +772,7 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     csr.wait_text(&test_id("library"), "Clears the third cache")
         .await;
     csr.leave_frame().await;
-    csr.screenshot("library-page").await;
+    csr.screen("library-page").await;
     csr.enter_frame("iframe[data-plugin=\"scripts\"]").await;
     csr.click_opening_dialog(&format!("{third} [data-test=\"delete\"]"))
         .await;
@@ -788,7 +840,7 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
         .text()
         .await
         .expect("the selected customer's name");
-    anna.screenshot("two-customers").await;
+    anna.screen("two-customers").await;
 
     // Another CSR assists by number: no End, but Leave.
     let bo = browser.context("control-bo", "en").await;
@@ -817,7 +869,7 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
     bo.find(&test_id("end-session")).await;
     bo.wait_text(&test_id("pass-control"), &words.get("session.pass_back"))
         .await;
-    bo.screenshot("in-control").await;
+    bo.screen("in-control").await;
     bo.click(&test_id("pass-control")).await;
     anna.find(&test_id("end-session")).await;
     bo.find(&test_id("leave-session")).await;
@@ -849,7 +901,7 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
         &words.fill("participants.left", &[("name", &removed)]),
     )
     .await;
-    anna.screenshot("customer-removed").await;
+    anna.screen("customer-removed").await;
 
     // A customer who was told to "choose Join on the support site" starts
     // at the front page: a mistyped number is explained, the right one
@@ -863,7 +915,7 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
         &words.get("join.number_invalid"),
     )
     .await;
-    eve.screenshot("front-page").await;
+    eve.screen("front-page").await;
     eve.fill(&test_id("front-join-number"), &spaced(&number))
         .await;
     eve.click(&test_id("front-join-submit")).await;
@@ -893,7 +945,7 @@ async fn assisting_passing_control_selecting_customers_and_session_tabs() {
         .await
         .expect("tabs");
     assert_eq!(tabs.len(), 2, "two sessions, two tabs");
-    mia.screenshot("two-session-tabs").await;
+    mia.screen("two-session-tabs").await;
 
     // Tools → Invite works on the open session; signing out ends at the form.
     mia.click("[data-test=\"tools-menu\"] summary").await;

@@ -134,7 +134,8 @@ impl BrowserContext {
                 return element;
             }
             if Instant::now() > deadline {
-                self.screenshot(&format!("missing-{}", sanitize(css))).await;
+                self.screenshot(&format!("missing-{}", file_name(css)))
+                    .await;
                 panic!("{}: no visible `{css}`", self.name);
             }
             tokio::time::sleep(Duration::from_millis(100)).await;
@@ -192,7 +193,8 @@ impl BrowserContext {
                 }
             }
             if Instant::now() > deadline {
-                self.screenshot(&format!("waiting-{}", sanitize(css))).await;
+                self.screenshot(&format!("waiting-{}", file_name(css)))
+                    .await;
                 panic!(
                     "{}: `{css}` never showed {what} (last: {last:?})",
                     self.name
@@ -281,12 +283,20 @@ impl BrowserContext {
         }
     }
 
+    /// A screen the test has reached: pictured (see [`screenshot`]) and
+    /// audited for accessibility, panels included (see
+    /// [`crate::accessibility::audit`]). Called at the top-level page.
+    pub async fn screen(&self, name: &str) {
+        self.screenshot(name).await;
+        crate::accessibility::audit(&self.client, &self.name, name).await;
+    }
+
     /// Saves a screenshot as `target/screenshots/<context>-<name>.png` and
     /// prints where, so the main screens can be looked at after a run.
     pub async fn screenshot(&self, name: &str) -> PathBuf {
         let dir = target_dir().join("screenshots");
         let _ = std::fs::create_dir_all(&dir);
-        let path = dir.join(format!("{}-{}.png", self.name, sanitize(name)));
+        let path = dir.join(format!("{}-{}.png", self.name, file_name(name)));
         match self.client.screenshot().await {
             Ok(png) => {
                 if std::fs::write(&path, png).is_ok() {
@@ -303,7 +313,8 @@ impl BrowserContext {
     }
 }
 
-fn sanitize(text: &str) -> String {
+/// `text` with anything but ASCII letters, digits and `-` made `_`.
+pub(crate) fn file_name(text: &str) -> String {
     text.chars()
         .map(|c| {
             if c.is_ascii_alphanumeric() || c == '-' {

@@ -2,6 +2,7 @@
 //! plugin host over the fixture plugins, a kernel process, and a scripted
 //! session side for driving the plugin interfaces.
 
+pub mod accessibility;
 pub mod agent_process;
 pub mod browser;
 pub mod clients;

@@ -7,7 +7,7 @@
   var strings = {
     en: {
       name: "Name", category: "Category", author: "Author", description: "Description", published: "Published", updated: "Updated",
-      yes: "yes", no: "no", add: "Add script", edit: "Edit", remove: "Delete", choose: "Run", save: "Save", cancel: "Cancel",
+      yes: "yes", no: "no", add: "Add script", edit: "Edit", remove: "Delete", choose: "Run", actions: "Actions", save: "Save", cancel: "Cancel",
       confirm_delete: "Delete the script {name}?", script_file: "Execution file (at most 1 MB)", input_file: "Input file (optional, at most 1 MB)",
       keep_file: "Leave empty to keep {file}.", publish: "Publish to the script library (all CSRs of the site see it)",
       to_run: "Scripts to run, in order", up: "Move up", down: "Move down", take_out: "Take out", run: "Run on the customer's computer",
@@ -21,7 +21,7 @@
     },
     da: {
       name: "Navn", category: "Kategori", author: "Forfatter", description: "Beskrivelse", published: "Offentliggjort", updated: "Opdateret",
-      yes: "ja", no: "nej", add: "Tilføj script", edit: "Rediger", remove: "Slet", choose: "Kør", save: "Gem", cancel: "Annuller",
+      yes: "ja", no: "nej", add: "Tilføj script", edit: "Rediger", remove: "Slet", choose: "Kør", actions: "Handlinger", save: "Gem", cancel: "Annuller",
       confirm_delete: "Slet scriptet {name}?", script_file: "Kørselsfil (højst 1 MB)", input_file: "Inputfil (valgfri, højst 1 MB)",
       keep_file: "Lad feltet være tomt for at beholde {file}.", publish: "Offentliggør i scriptbiblioteket (alle på webstedet kan se det)",
       to_run: "Scripts, der skal køres, i rækkefølge", up: "Flyt op", down: "Flyt ned", take_out: "Fjern", run: "Kør på kundens computer",
@@ -35,7 +35,7 @@
     },
     fr: {
       name: "Nom", category: "Catégorie", author: "Auteur", description: "Description", published: "Publié", updated: "Modifié",
-      yes: "oui", no: "non", add: "Ajouter un script", edit: "Modifier", remove: "Supprimer", choose: "Exécuter", save: "Enregistrer", cancel: "Annuler",
+      yes: "oui", no: "non", add: "Ajouter un script", edit: "Modifier", remove: "Supprimer", choose: "Exécuter", actions: "Actions", save: "Enregistrer", cancel: "Annuler",
       confirm_delete: "Supprimer le script {name} ?", script_file: "Fichier d'exécution (1 Mo au plus)", input_file: "Fichier d'entrée (facultatif, 1 Mo au plus)",
       keep_file: "Laissez vide pour conserver {file}.", publish: "Publier dans la bibliothèque (visible par tous les représentants du site)",
       to_run: "Scripts à exécuter, dans l'ordre", up: "Monter", down: "Descendre", take_out: "Retirer", run: "Exécuter sur l'ordinateur du client",
@@ -49,7 +49,7 @@
     },
     ja: {
       name: "名前", category: "カテゴリ", author: "作成者", description: "説明", published: "公開", updated: "更新日時",
-      yes: "はい", no: "いいえ", add: "スクリプトを追加", edit: "編集", remove: "削除", choose: "実行", save: "保存", cancel: "キャンセル",
+      yes: "はい", no: "いいえ", add: "スクリプトを追加", edit: "編集", remove: "削除", choose: "実行", actions: "操作", save: "保存", cancel: "キャンセル",
       confirm_delete: "スクリプト {name} を削除しますか?", script_file: "実行ファイル (1 MB まで)", input_file: "入力ファイル (任意、1 MB まで)",
       keep_file: "{file} をそのまま使う場合は空のままにします。", publish: "スクリプト ライブラリに公開する (サイトのすべてのサポート担当者に表示)",
       to_run: "実行するスクリプト (順番どおり)", up: "上へ", down: "下へ", take_out: "外す", run: "顧客のコンピューターで実行",
@@ -218,7 +218,7 @@
     return el(
       "div",
       null,
-      el("h3", null, panel.t("result_title")),
+      el("h2", null, panel.t("result_title")),
       el(
         "ul",
         { attrs: { "data-test": "run-results" } },
@@ -274,7 +274,8 @@
               ),
             );
           }),
-          el("th", null),
+          // Named for screen readers; the buttons below say what they do.
+          el("th", null, el("span", { class: "visually-hidden" }, panel.t("actions"))),
         ),
       ),
       el(
@@ -349,7 +350,7 @@
       editing,
       el("p", { class: state.error ? "status error" : "status", attrs: { role: "status", "data-test": "scripts-status" } }, state.status),
       table(),
-      inSession() ? el("h3", null, panel.t("to_run")) : null,
+      inSession() ? el("h2", null, panel.t("to_run")) : null,
       inSession() ? runList() : null,
       inSession() ? resultList() : null,
     );

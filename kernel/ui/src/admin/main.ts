@@ -18,6 +18,18 @@ function sendOverRest(plugin: string, name: string, payload: unknown): Promise<u
   return api.post(`/api/plugins/${encodeURIComponent(plugin)}/commands`, { name, payload });
 }
 
+/** The admin panels shown, with their headings, so a language switch reaches them. */
+const shownPanels: { frame: PanelFrame; heading: HTMLElement }[] = [];
+
+/** Language switched: the page's own texts, then each panel and its heading. */
+function relabelAll(): void {
+  relabel();
+  for (const { frame, heading } of shownPanels) {
+    heading.textContent = panelTitle(frame.spec);
+    frame.relabel();
+  }
+}
+
 async function pluginPanels(account: Account): Promise<HTMLElement> {
   const section = el("section", { class: "card", attrs: { "data-test": "admin-plugin-panels" } }, el("h2", null, tn("admin.plugin_settings")));
   try {
@@ -29,7 +41,9 @@ async function pluginPanels(account: Account): Promise<HTMLElement> {
         user: { username: account.username, display_name: account.display_name },
       });
       frame.iframe.classList.add("admin-panel");
-      section.append(el("h3", null, panelTitle(spec)), frame.iframe);
+      const heading = el("h3", null, panelTitle(spec));
+      shownPanels.push({ frame, heading });
+      section.append(heading, frame.iframe);
     }
   } catch (error) {
     section.append(el("p", { class: "error" }, describe(error)));
@@ -49,7 +63,7 @@ async function boot(): Promise<void> {
       el("span", null, tn("admin.title")),
       el("span", { class: "spacer" }),
       el("a", { attrs: { href: "/", "data-test": "back-to-console" } }, tn("admin.back")),
-      languageSwitch(relabel),
+      languageSwitch(relabelAll),
     ),
     main,
   );

@@ -38,7 +38,7 @@ export class ConsoleApp implements SessionHost {
   private views = new Map<string, SessionView>();
   private tabs = new Map<string, HTMLButtonElement>();
   private active: string | null = null;
-  private readonly tabBar = el("nav", { class: "tabs session-tabs", attrs: { role: "tablist", "data-test": "session-tabs" } });
+  private readonly tabBar = tAttr(el("div", { class: "tabs session-tabs", attrs: { role: "tablist", "data-test": "session-tabs" } }), "aria-label", "console.session_tabs");
   private readonly content = el("main", { class: "console-content" });
   private readonly banner = el("p", { class: "banner", attrs: { role: "alert", "data-test": "banner" }, props: { hidden: true } });
   private readonly dashboard: HTMLElement;
@@ -60,7 +60,10 @@ export class ConsoleApp implements SessionHost {
   }
 
   async start(): Promise<void> {
-    replace(this.root, this.header(), this.banner, this.tabBar, this.content);
+    // The tab list inside a navigation landmark: a `nav` that is itself the
+    // tab list would stop being a landmark.
+    const sessions = tAttr(el("nav", null, this.tabBar), "aria-label", "console.session_tabs");
+    replace(this.root, this.header(), this.banner, sessions, this.content);
     this.showDashboard();
     try {
       this.panels = await sitePanels(this.account.site, "csr");
@@ -318,7 +321,7 @@ export class ConsoleApp implements SessionHost {
     const title = el("h1", null, panelTitle(spec));
     this.relabelPage = () => {
       title.textContent = panelTitle(spec);
-      frame.setContext({ session: null, customer: null, role: "csr", user: this.user });
+      frame.relabel();
     };
     replace(this.content, el("section", { class: "console-page", attrs: { "data-test": "console-page" } }, title, frame.iframe));
   }

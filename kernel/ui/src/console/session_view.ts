@@ -80,7 +80,7 @@ export class SessionView {
       el(
         "header",
         { class: "session-header" },
-        el("h2", null, tn("session.heading", { number: spacedNumber(this.number) })),
+        el("h1", null, tn("session.heading", { number: spacedNumber(this.number) })),
         el(
           "div",
           { class: "join-link" },
@@ -93,11 +93,11 @@ export class SessionView {
       el(
         "div",
         { class: "session-body" },
-        el("aside", { class: "participants-panel" }, el("h3", null, tn("participants.title")), this.participantList),
+        el("aside", { class: "participants-panel" }, el("h2", { class: "section-label" }, tn("participants.title")), this.participantList),
         el(
           "div",
           { class: "customer-information" },
-          el("h3", null, tn("session.customer_information")),
+          el("h2", { class: "section-label" }, tn("session.customer_information")),
           this.consentBar,
           this.panelTabs,
           this.panelArea,
@@ -208,6 +208,7 @@ export class SessionView {
   relabel(): void {
     [...this.panelTabs.children].forEach((tab, i) => {
       tab.textContent = panelTitle(this.frames[i].spec);
+      this.frames[i].iframe.title = tab.textContent;
     });
     this.render();
   }

@@ -98,6 +98,12 @@ export class PanelFrame {
     this.post({ type: "context", context: this.publicContext() });
   }
 
+  /** Language switched: the frame's accessible name and the panel follow. */
+  relabel(): void {
+    this.iframe.title = panelTitle(this.spec);
+    this.post({ type: "context", context: this.publicContext() });
+  }
+
   /** A `plugin.message` the plugin sent to this console. */
   deliver(message: unknown): void {
     this.post({ type: "message", message });
@@ -140,8 +146,8 @@ export class PanelFrame {
     );
   }
 
-  private publicContext(): PanelContext & { locale: Locale; plugin: string } {
-    return { ...this.context, locale: locale(), plugin: this.spec.plugin };
+  private publicContext(): PanelContext & { locale: Locale; plugin: string; title: string } {
+    return { ...this.context, locale: locale(), plugin: this.spec.plugin, title: panelTitle(this.spec) };
   }
 
   private post(message: Record<string, unknown>): void {

@@ -29,6 +29,7 @@ export const da: Record<StringKey, string> = {
   "signin.submit": "Log ind",
 
   "console.dashboard": "Oversigt",
+  "console.session_tabs": "Åbne sessioner",
   "console.signed_in_as": "{name} · websted {site}",
   "console.admin": "Administration",
   "console.sign_out": "Log ud",

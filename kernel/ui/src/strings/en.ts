@@ -30,6 +30,7 @@ export const en = {
   "signin.submit": "Sign in",
 
   "console.dashboard": "Dashboard",
+  "console.session_tabs": "Open sessions",
   "console.signed_in_as": "{name} · site {site}",
   "console.admin": "Administration",
   "console.sign_out": "Sign out",

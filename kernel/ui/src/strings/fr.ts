@@ -29,6 +29,7 @@ export const fr: Record<StringKey, string> = {
   "signin.submit": "Se connecter",
 
   "console.dashboard": "Tableau de bord",
+  "console.session_tabs": "Sessions ouvertes",
   "console.signed_in_as": "{name} · site {site}",
   "console.admin": "Administration",
   "console.sign_out": "Se déconnecter",

@@ -29,6 +29,7 @@ export const ja: Record<StringKey, string> = {
   "signin.submit": "サインイン",
 
   "console.dashboard": "ダッシュボード",
+  "console.session_tabs": "開いているセッション",
   "console.signed_in_as": "{name} · サイト {site}",
   "console.admin": "管理",
   "console.sign_out": "サインアウト",
