@@ -6,11 +6,12 @@ use std::path::PathBuf;
 use std::sync::Arc;
 
 use serde_json::{Value, json};
-use tether_protocol::Capability;
+use tether_protocol::{Capability, RejoinAfterRestart};
 use tokio::sync::{mpsc, watch};
 
 use crate::backend::Backend;
 use crate::credentials::Credentials;
+use crate::rejoin::{Rejoin, RejoinError};
 use crate::{scripts, sysinfo_report};
 
 /// What to do with a call.
@@ -21,8 +22,9 @@ pub enum CallOutcome {
         result: Result<Value, String>,
         lasting: bool,
     },
-    /// Answer "restarting", tell the kernel the computer goes away, restart.
-    Restart,
+    /// Answer "restarting" (saying how the customer comes back), tell the
+    /// kernel the computer goes away, restart.
+    Restart { rejoin: RejoinAfterRestart },
 }
 
 impl CallOutcome {
@@ -72,6 +74,11 @@ pub struct CallContext {
     /// Output of the running call, for the session chat.
     pub progress: mpsc::UnboundedSender<String>,
     pub cancel: Cancel,
+    /// How the agent comes back after a restart...
+    pub rejoin: Arc<Rejoin>,
+    /// ...and what it told the server about it when it connected, which
+    /// the customer was told before allowing the restart.
+    pub promised: RejoinAfterRestart,
 }
 
 pub async fn run(context: CallContext, capability: Capability, input: Value) -> CallOutcome {
@@ -91,7 +98,7 @@ pub async fn run(context: CallContext, capability: Capability, input: Value) -> 
             )
         }
         Capability::PowerRestart => match backend.check_restart() {
-            Ok(()) => CallOutcome::Restart,
+            Ok(()) => prepare_restart(&context.rejoin, context.promised),
             Err(reason) => CallOutcome::reply(Err(reason)),
         },
         Capability::AccountLogon => {
@@ -118,5 +125,31 @@ pub async fn run(context: CallContext, capability: Capability, input: Value) -> 
                 .logoff()
                 .map(|restored| json!({ "restored": restored })),
         ),
+    }
+}
+
+/// Arranges the agent's own start after the restart. Where that cannot be
+/// done the customer was told to use the link, and the restart goes ahead;
+/// where they were told they come back by themselves and it now fails,
+/// the computer is not restarted.
+fn prepare_restart(rejoin: &Rejoin, promised: RejoinAfterRestart) -> CallOutcome {
+    match rejoin.arm() {
+        Ok(entry) => {
+            tracing::info!(entry = %entry.display(), "the agent starts again by itself after the restart");
+            CallOutcome::Restart {
+                rejoin: RejoinAfterRestart::ByItself,
+            }
+        }
+        Err(RejoinError::Impossible(why)) if promised == RejoinAfterRestart::WithLink => {
+            println!(
+                "This computer cannot start the helper again by itself ({why}). After the restart, log in and open the session link to rejoin."
+            );
+            CallOutcome::Restart {
+                rejoin: RejoinAfterRestart::WithLink,
+            }
+        }
+        Err(error) => CallOutcome::reply(Err(format!(
+            "the helper could not prepare to rejoin after the restart, so the computer was not restarted: {error}"
+        ))),
     }
 }

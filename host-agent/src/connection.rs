@@ -13,7 +13,9 @@ use anyhow::{Context, bail};
 use futures_util::stream::{SplitSink, SplitStream};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
-use tether_protocol::{AgentRequest, Capability, ServerEvent, ServerFrame, decode_server, encode};
+use tether_protocol::{
+    AgentRequest, Capability, RejoinAfterRestart, ServerEvent, ServerFrame, decode_server, encode,
+};
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
@@ -21,6 +23,7 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_conf
 use crate::backend::Backend;
 use crate::capabilities::{self, CallContext, CallOutcome, Cancel, CancelHandle};
 use crate::prompts::{self, Prompt};
+use crate::rejoin::Rejoin;
 use crate::resume::{ResumeStore, SavedSession};
 
 /// How long the agent keeps trying to reach the kernel after losing it.
@@ -111,6 +114,7 @@ enum Done {
     },
     Restart {
         call: String,
+        rejoin: RejoinAfterRestart,
     },
 }
 
@@ -161,15 +165,26 @@ fn restore_customer(backend: &dyn Backend, lasting: &mut Lasting, reason: &str) 
     lasting.unreported.extend(undone);
 }
 
+/// Removes the entry that starts the agent after a restart, if there is
+/// one: the agent is back, or there is nothing to rejoin.
+pub fn forget_the_way_back(rejoin: &Rejoin) {
+    if let Err(error) = rejoin.disarm() {
+        eprintln!("{error}; remove it to stop the helper starting by itself");
+    }
+}
+
 /// Runs until the session ends. `restore_after`: how long the kernel may be
-/// unreachable before a CSR's logon is undone.
+/// unreachable before a CSR's logon is undone; `rejoin`: how the agent
+/// comes back after a restart.
 pub async fn run(
     start: Start,
     store: ResumeStore,
     backend: Box<dyn Backend>,
     restore_after: Duration,
+    rejoin: Rejoin,
 ) -> anyhow::Result<Outcome> {
     let backend: Arc<dyn Backend> = Arc::from(backend);
+    let rejoin = Arc::new(rejoin);
     let swept = crate::scripts::workspace::sweep(store.state_dir());
     if swept > 0 {
         println!("Removed {swept} script folder(s) left by an earlier run.");
@@ -187,6 +202,8 @@ pub async fn run(
                     start: &credential,
                     store: &store,
                     backend: &backend,
+                    rejoin: &rejoin,
+                    promised: RejoinAfterRestart::WithLink,
                     lasting: &mut lasting,
                     running: HashMap::new(),
                     stopping: Vec::new(),
@@ -196,6 +213,7 @@ pub async fn run(
                 match connection.serve(socket, &mut stdin).await? {
                     Ended::SessionOver => {
                         store.clear();
+                        forget_the_way_back(&rejoin);
                         return Ok(Outcome::Finished);
                     }
                     Ended::ConnectionLost => {
@@ -208,6 +226,7 @@ pub async fn run(
                 // that is over: nothing to rejoin any more.
                 if matches!(credential, Start::Resume { .. }) {
                     store.clear();
+                    forget_the_way_back(&rejoin);
                 }
                 restore_customer(backend.as_ref(), &mut lasting, "the session is over");
                 bail!("{reason}");
@@ -284,6 +303,10 @@ struct Served<'a> {
     start: &'a Start,
     store: &'a ResumeStore,
     backend: &'a Arc<dyn Backend>,
+    rejoin: &'a Arc<Rejoin>,
+    /// How the agent said, with its hello, that it comes back after a
+    /// restart: what the customer is told before allowing one.
+    promised: RejoinAfterRestart,
     lasting: &'a mut Lasting,
     running: HashMap<String, Running>,
     /// Cancelled calls still cleaning up (killing, removing their folder).
@@ -400,12 +423,19 @@ impl Served<'_> {
                         .context("cannot keep the resume token")?;
                 }
                 println!("Connected to support session {session}.");
+                self.promised = self.rejoin.report();
                 let hello = AgentRequest::Hello {
                     capabilities: self.backend.capabilities(),
                     platform: std::env::consts::OS.to_owned(),
-                    rejoin_after_restart: Default::default(),
+                    rejoin_after_restart: self.promised,
                 };
                 self.send(sink, hello).await?;
+                // Started by the entry left before the restart: it has done
+                // its work, and the customer hears that they are back.
+                if self.rejoin.is_armed() {
+                    forget_the_way_back(self.rejoin);
+                    crate::notice::back_in_session(&session);
+                }
                 let unreported = std::mem::take(&mut self.lasting.unreported);
                 self.report_undone(sink, unreported).await?;
             }
@@ -465,6 +495,8 @@ impl Served<'_> {
             state_dir: self.store.state_dir().to_owned(),
             progress,
             cancel,
+            rejoin: Arc::clone(self.rejoin),
+            promised: self.promised,
         };
         let done = done.clone();
         let id = call.clone();
@@ -501,7 +533,7 @@ impl Served<'_> {
                     result,
                     lasting,
                 },
-                CallOutcome::Restart => Done::Restart { call: id },
+                CallOutcome::Restart { rejoin } => Done::Restart { call: id, rejoin },
             };
             let _ = done.send(finished);
         });
@@ -596,7 +628,7 @@ impl Served<'_> {
                     self.report_undone(sink, undone).await?;
                 }
             }
-            Done::Restart { call } => {
+            Done::Restart { call, rejoin } => {
                 self.running.remove(&call);
                 let going = self
                     .send(
@@ -608,17 +640,23 @@ impl Served<'_> {
                     .await?;
                 let answer = AgentRequest::Result {
                     call,
-                    output: Some(json!({ "restarting": true })),
+                    output: Some(json!({ "restarting": true, "rejoin": rejoin.as_str() })),
                     error: None,
                     lasting: false,
                 };
                 let answered = self.send(sink, answer).await?;
                 wait_for_replies(stream, &[going, answered]).await;
-                println!(
-                    "Restarting this computer. The support session continues after it starts again."
-                );
+                match rejoin {
+                    RejoinAfterRestart::ByItself => println!(
+                        "Restarting this computer. After you log in again, this helper starts by itself and rejoins the support session."
+                    ),
+                    RejoinAfterRestart::WithLink => println!(
+                        "Restarting this computer. After you log in again, open the session link to rejoin the support session."
+                    ),
+                }
                 if let Err(reason) = self.backend.restart() {
                     eprintln!("The restart failed: {reason}");
+                    forget_the_way_back(self.rejoin);
                 }
             }
         }

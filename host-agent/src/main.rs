@@ -7,9 +7,10 @@ mod backend;
 mod capabilities;
 mod connection;
 mod credentials;
-mod install;
 mod join;
+mod notice;
 mod prompts;
+mod rejoin;
 mod resume;
 mod scripts;
 mod sysinfo_report;
@@ -37,6 +38,24 @@ struct Cli {
     /// another account is undone and the customer's account is back.
     #[arg(long, global = true, default_value_t = 120)]
     restore_after_secs: u64,
+    /// How the agent starts again when a CSR restarts the computer: `auto`
+    /// (a systemd unit for the next boot when running as root, an entry
+    /// for the customer's next log-in otherwise), `systemd` or `autostart`.
+    #[arg(
+        long,
+        global = true,
+        value_enum,
+        default_value = "auto",
+        env = "TETHER_AGENT_REJOIN_VIA"
+    )]
+    rejoin_via: RejoinViaArg,
+    /// Where the log-in entry goes (default: $XDG_CONFIG_HOME/autostart or
+    /// ~/.config/autostart).
+    #[arg(long, global = true, env = "TETHER_AGENT_AUTOSTART_DIR")]
+    autostart_dir: Option<PathBuf>,
+    /// Where the systemd unit goes (default: /etc/systemd/system).
+    #[arg(long, global = true, env = "TETHER_AGENT_SYSTEMD_UNIT_DIR")]
+    systemd_unit_dir: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -45,6 +64,13 @@ struct Cli {
 enum BackendArg {
     Linux,
     Simulated,
+}
+
+#[derive(Clone, Copy, ValueEnum)]
+enum RejoinViaArg {
+    Auto,
+    Systemd,
+    Autostart,
 }
 
 #[derive(Subcommand)]
@@ -64,16 +90,11 @@ enum Command {
         #[arg(long)]
         name: Option<String>,
     },
-    /// Rejoin the session this computer was in before it restarted.
+    /// Rejoin the session this computer was in before it restarted (what
+    /// the entry the agent leaves for the next boot or log-in runs).
     Resume,
     /// Print what this computer can do for a CSR.
     Capabilities,
-    /// Write a systemd unit that rejoins after boot.
-    Install {
-        /// Where to write the unit (default: /etc/systemd/system).
-        #[arg(long, default_value = "/etc/systemd/system")]
-        unit_dir: PathBuf,
-    },
 }
 
 fn main() -> ExitCode {
@@ -95,6 +116,20 @@ fn main() -> ExitCode {
     };
     let state_dir = cli.state_dir.unwrap_or_else(resume::default_state_dir);
     let restore_after = std::time::Duration::from_secs(cli.restore_after_secs);
+    let rejoin = rejoin::Rejoin::new(
+        &rejoin::Settings {
+            via: match cli.rejoin_via {
+                RejoinViaArg::Auto => rejoin::Via::Auto,
+                RejoinViaArg::Systemd => rejoin::Via::Systemd,
+                RejoinViaArg::Autostart => rejoin::Via::Autostart,
+            },
+            autostart_dir: cli.autostart_dir,
+            systemd_unit_dir: cli.systemd_unit_dir,
+        },
+        &state_dir,
+        kind,
+        cli.restore_after_secs,
+    );
     let runtime = match tokio::runtime::Runtime::new() {
         Ok(runtime) => runtime,
         Err(error) => {
@@ -119,16 +154,25 @@ fn main() -> ExitCode {
                     }
                 };
                 let store = resume::ResumeStore::new(&state_dir);
-                connection::run(start, store, backend::select(kind), restore_after).await
+                connection::run(start, store, backend::select(kind), restore_after, rejoin).await
             }
             Command::Resume => {
                 let store = resume::ResumeStore::new(&state_dir);
-                let saved = store.load()?;
+                let saved = match store.load() {
+                    Ok(saved) => saved,
+                    Err(error) => {
+                        // Nothing to rejoin: the entry that started this
+                        // must not start it at every boot or log-in.
+                        connection::forget_the_way_back(&rejoin);
+                        return Err(error.into());
+                    }
+                };
                 connection::run(
                     saved.into_start(),
                     store,
                     backend::select(kind),
                     restore_after,
+                    rejoin,
                 )
                 .await
             }
@@ -137,15 +181,6 @@ fn main() -> ExitCode {
                     println!("{capability}");
                 }
                 Ok(connection::Outcome::Finished)
-            }
-            Command::Install { unit_dir } => {
-                install::write_unit(&unit_dir, &state_dir, kind).map(|path| {
-                    println!(
-                        "wrote {}; enable it with `systemctl enable tether-agent`",
-                        path.display()
-                    );
-                    connection::Outcome::Finished
-                })
             }
         }
     });

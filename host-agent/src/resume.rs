@@ -1,13 +1,37 @@
 //! The resume token on disk, readable by its owner only, so the agent can
-//! rejoin the same session after the computer restarts.
+//! rejoin the same session after the computer restarts. What is read back
+//! is checked before it goes into a URL: a damaged or foreign file is
+//! refused with what to do instead.
 
 use std::io::Write;
 use std::path::{Path, PathBuf};
 
-use anyhow::Context;
 use serde::{Deserialize, Serialize};
 
 use crate::connection::Start;
+
+/// Why there is no session to rejoin, or the token cannot be kept.
+#[derive(Debug, thiserror::Error)]
+pub enum ResumeError {
+    #[error(
+        "no session to rejoin: {} cannot be read ({source}); open the session link to join again",
+        path.display()
+    )]
+    Missing {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+    #[error(
+        "the saved session in {} is damaged ({reason}); open the session link to join again",
+        path.display()
+    )]
+    Damaged { path: PathBuf, reason: String },
+    #[error("cannot keep the session to rejoin in {}: {source}", path.display())]
+    Save {
+        path: PathBuf,
+        source: std::io::Error,
+    },
+}
 
 /// What is kept between runs.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
@@ -18,6 +42,27 @@ pub struct SavedSession {
 }
 
 impl SavedSession {
+    /// What a saved session must be to be used: a web address, a session
+    /// number and a token that cannot change the URL it goes into.
+    fn check(&self) -> Result<(), String> {
+        if !(self.server.starts_with("https://") || self.server.starts_with("http://")) {
+            return Err(format!("`{}` is not a web address", self.server));
+        }
+        if self.session.is_empty() || !self.session.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(format!("`{}` is not a session number", self.session));
+        }
+        let token_ok = !self.resume_token.is_empty()
+            && self.resume_token.len() <= 256
+            && self
+                .resume_token
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || matches!(b, b'-' | b'_' | b'.' | b'~'));
+        if !token_ok {
+            return Err("the resume token is not one the server issues".into());
+        }
+        Ok(())
+    }
+
     pub fn into_start(self) -> Start {
         Start::Resume {
             server: self.server,
@@ -58,13 +103,16 @@ impl ResumeStore {
     }
 
     /// Writes the file with mode 0600 (created so, never wider).
-    pub fn save(&self, saved: &SavedSession) -> anyhow::Result<()> {
+    pub fn save(&self, saved: &SavedSession) -> Result<(), ResumeError> {
         use std::os::unix::fs::{OpenOptionsExt, PermissionsExt};
+        let failed = |path: &Path| {
+            let path = path.to_owned();
+            move |source| ResumeError::Save { path, source }
+        };
         if let Some(dir) = self.path.parent() {
-            std::fs::create_dir_all(dir)
-                .with_context(|| format!("cannot create {}", dir.display()))?;
+            std::fs::create_dir_all(dir).map_err(failed(dir))?;
             std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o700))
-                .with_context(|| format!("cannot restrict {}", dir.display()))?;
+                .map_err(failed(dir))?;
         }
         let temporary = self.path.with_extension("json.new");
         let mut file = std::fs::OpenOptions::new()
@@ -73,22 +121,31 @@ impl ResumeStore {
             .truncate(true)
             .mode(0o600)
             .open(&temporary)
-            .with_context(|| format!("cannot write {}", temporary.display()))?;
-        file.write_all(serde_json::to_string(saved)?.as_bytes())?;
-        file.sync_all()?;
-        std::fs::rename(&temporary, &self.path)
-            .with_context(|| format!("cannot write {}", self.path.display()))?;
+            .map_err(failed(&temporary))?;
+        let text = serde_json::to_string(saved).map_err(|error| ResumeError::Save {
+            path: self.path.clone(),
+            source: error.into(),
+        })?;
+        file.write_all(text.as_bytes())
+            .and_then(|()| file.sync_all())
+            .map_err(failed(&temporary))?;
+        std::fs::rename(&temporary, &self.path).map_err(failed(&self.path))?;
         Ok(())
     }
 
-    pub fn load(&self) -> anyhow::Result<SavedSession> {
-        let text = std::fs::read_to_string(&self.path).with_context(|| {
-            format!(
-                "no session to rejoin ({} cannot be read)",
-                self.path.display()
-            )
+    pub fn load(&self) -> Result<SavedSession, ResumeError> {
+        let text = std::fs::read_to_string(&self.path).map_err(|source| ResumeError::Missing {
+            path: self.path.clone(),
+            source,
         })?;
-        serde_json::from_str(&text).with_context(|| format!("{} is damaged", self.path.display()))
+        let damaged = |reason: String| ResumeError::Damaged {
+            path: self.path.clone(),
+            reason,
+        };
+        let saved: SavedSession =
+            serde_json::from_str(&text).map_err(|error| damaged(error.to_string()))?;
+        saved.check().map_err(damaged)?;
+        Ok(saved)
     }
 
     /// The session is over: nothing to rejoin.
@@ -119,6 +176,43 @@ mod tests {
         assert_eq!(mode & 0o777, 0o600);
         assert_eq!(store.load().expect("loaded"), saved);
         store.clear();
-        assert!(store.load().is_err());
+        assert!(matches!(store.load(), Err(ResumeError::Missing { .. })));
+    }
+
+    #[test]
+    fn a_damaged_or_foreign_file_is_refused_saying_what_to_do() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let store = ResumeStore::new(dir.path());
+        let good = r#"{"server":"http://h","session":"123456789","resume_token":"abc123"}"#;
+        let cases = [
+            ("{not json", "key must be a string"),
+            (r#"{"server":"http://h"}"#, "missing field `session`"),
+            (
+                &good.replace("http://h", "file:///etc"),
+                "is not a web address",
+            ),
+            (
+                &good.replace("123456789", "12 34"),
+                "is not a session number",
+            ),
+            (
+                &good.replace("abc123", "x&token=y"),
+                "not one the server issues",
+            ),
+            (&good.replace("abc123", ""), "not one the server issues"),
+        ];
+        for (text, words) in cases {
+            std::fs::write(dir.path().join("resume.json"), text).expect("written");
+            let error = store.load().expect_err(text);
+            assert!(
+                matches!(error, ResumeError::Damaged { .. }),
+                "{text}: {error}"
+            );
+            let said = error.to_string();
+            assert!(said.contains(words), "{text}: {said}");
+            assert!(said.contains("open the session link"), "{said}");
+        }
+        std::fs::write(dir.path().join("resume.json"), good).expect("written");
+        assert_eq!(store.load().expect("good").resume_token, "abc123");
     }
 }

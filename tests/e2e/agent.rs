@@ -1,10 +1,15 @@
 //! The real host agent against a real kernel with the bundled `sysinfo` and
 //! `restart` plugins: consent in the agent's terminal, system information
-//! collected for real on this machine, a (simulated) restart and the
-//! automatic rejoin, and the end of the session.
+//! collected for real on this machine, a (simulated) restart, the agent
+//! started again by the entry it left for the customer's next log-in (and
+//! the message on their desktop), the truthful prompt where it cannot come
+//! back by itself, and the end of the session.
+
+use std::path::Path;
 
 use serde_json::{Value, json};
-use tether_tests::agent_process::AgentProcess;
+use tether_tests::agent_process::session_bus::SessionBus;
+use tether_tests::agent_process::{AgentProcess, AutostartEntry};
 use tether_tests::clients::{Csr, StartedSession, WsClient};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 use tether_tests::{SYSINFO_CATEGORY_TITLES, bundled_manifests};
@@ -143,9 +148,45 @@ async fn system_information_with_consent_in_the_agents_terminal() {
     assert!(!s.state.path().join("resume.json").exists());
 }
 
+/// How the restart plugin says the selected customer would come back.
+async fn rejoin_status(s: &mut Setup, customer: &str) -> Value {
+    s.host
+        .ok(
+            "plugin.command",
+            json!({ "session": s.number, "plugin": "restart", "name": "status", "payload": { "participant": customer } }),
+        )
+        .await
+}
+
+/// The entry the agent left for the next log-in, checked as a desktop
+/// reads it: it runs this very agent binary, resuming, in a terminal.
+fn checked_autostart_entry(state: &Path) -> AutostartEntry {
+    let entry = AgentProcess::autostart_entry(state).expect("an entry for the next log-in");
+    assert_eq!(
+        entry.path,
+        AgentProcess::autostart_dir(state).join("tether-agent-rejoin.desktop")
+    );
+    assert_eq!(entry.value("Type"), Some("Application"), "{}", entry.text);
+    assert_eq!(entry.value("Terminal"), Some("true"), "{}", entry.text);
+    let exec = entry.exec();
+    assert_eq!(
+        std::fs::canonicalize(&exec[0]).expect("the program exists"),
+        std::fs::canonicalize(tether_tests::agent_binary()).expect("the agent binary"),
+        "{exec:?}"
+    );
+    assert_eq!(exec.last().map(String::as_str), Some("resume"), "{exec:?}");
+    let state_at = exec
+        .iter()
+        .position(|w| w == "--state-dir")
+        .expect("--state-dir");
+    assert_eq!(Path::new(&exec[state_at + 1]), state, "{exec:?}");
+    entry
+}
+
 #[tokio::test]
-async fn after_a_restart_the_customer_rejoins_the_same_session() {
+async fn after_a_restart_the_customer_logs_in_and_is_back_in_the_same_session() {
     let mut s = setup().await;
+    let bus = SessionBus::start().await;
     let mut agent = AgentProcess::join(s.state.path(), &s.link, "Carl Customer");
     agent.wait_for_line("Connected to support session").await;
     let joined = s.host.event("participant.joined").await;
@@ -158,9 +199,24 @@ async fn after_a_restart_the_customer_rejoins_the_same_session() {
             .mode();
         assert_eq!(mode & 0o777, 0o600);
     }
+    // The CSR's panel learns that this computer comes back by itself.
+    assert_eq!(rejoin_status(&mut s, &carl).await["rejoin"], "by_itself");
+    assert!(
+        AgentProcess::autostart_entry(s.state.path()).is_none(),
+        "nothing is left for the next log-in before a restart is allowed"
+    );
 
     let restarting = with_terminal_answer(&mut s, &mut agent, "restart", "restart", "y").await;
     assert_eq!(restarting["body"]["status"], "restarting", "{restarting}");
+    assert_eq!(restarting["body"]["rejoin"], "by_itself", "{restarting}");
+    // The customer and the CSR were told the same: back by itself.
+    let waiting = s.host.event("consent.waiting").await;
+    let promise = "After you log in again, you are back in this session by yourself.";
+    assert!(
+        waiting["text"].as_str().expect("text").ends_with(promise),
+        "{waiting}"
+    );
+    agent.wait_for_line(promise).await;
     let away = s.host.event("participant.away").await;
     assert_eq!(
         (away["participant"]["id"].as_str(), away["reason"].as_str()),
@@ -170,8 +226,12 @@ async fn after_a_restart_the_customer_rejoins_the_same_session() {
     assert_eq!(agent.exit_code().await, Some(75));
     drop(agent);
 
-    // "After boot" the agent rejoins from its resume token, without the number.
-    let agent = AgentProcess::spawn(s.state.path(), "simulated", &["resume"]);
+    // The customer logs in: their desktop starts what the agent left.
+    let entry = checked_autostart_entry(s.state.path());
+    let agent = AgentProcess::start_as_login_would(
+        s.state.path(),
+        &[("DBUS_SESSION_BUS_ADDRESS", bus.address())],
+    );
     agent
         .wait_for_line(&format!("Connected to support session {}", s.number))
         .await;
@@ -187,6 +247,20 @@ async fn after_a_restart_the_customer_rejoins_the_same_session() {
         message["message"]["text"],
         "Carl Customer rejoined the session after the restart"
     );
+    // A message on the customer's screen, and the line in its window.
+    let shown = bus.wait_for_notification().await;
+    assert_eq!(shown.app_name, "Tether");
+    assert_eq!(shown.summary, "Back in your support session");
+    assert!(shown.body.contains(&s.number), "{shown:?}");
+    agent
+        .wait_for_line(&format!(
+            "You are back in support session {} after the restart",
+            s.number
+        ))
+        .await;
+    // The entry has done its work: it is gone, so the next log-in does not
+    // start the agent again.
+    assert!(!entry.path.exists(), "the entry is removed after rejoining");
     let info = s
         .host
         .ok("session.info", json!({ "session": s.number }))
@@ -209,12 +283,230 @@ async fn after_a_restart_the_customer_rejoins_the_same_session() {
         report.text
     );
     assert!(
-        report
-            .text
-            .contains("Restart of Carl Customer's computer started"),
+        report.text.contains(
+            "Restart of Carl Customer's computer started; Carl Customer rejoins by themselves after logging in"
+        ),
         "{}",
         report.text
     );
+
+    // A second restart in the same session: the agent the log-in started
+    // arranges its way back the same way. This time the desktop has no
+    // session bus: the agent's own window says it.
+    // (The customer's permission still holds: no second question.)
+    let mut agent = agent;
+    let again = s
+        .host
+        .ok("plugin.command", command(&s.number, "restart", "restart"))
+        .await;
+    assert_eq!(again["rejoin"], "by_itself", "{again}");
+    assert_eq!(agent.exit_code().await, Some(75));
+    drop(agent);
+    checked_autostart_entry(s.state.path());
+    let agent = AgentProcess::start_as_login_would(s.state.path(), &[]);
+    agent
+        .wait_for_line(&format!(
+            "You are back in support session {} after the restart",
+            s.number
+        ))
+        .await;
+    assert_eq!(
+        s.host.event("participant.rejoined").await["participant"]["id"],
+        carl.as_str()
+    );
+    assert!(AgentProcess::autostart_entry(s.state.path()).is_none());
+    assert_eq!(
+        bus.shown().len(),
+        1,
+        "only the desktop with a bus was notified"
+    );
+
+    // The session ends: nothing is left to start the agent at a log-in.
+    s.host
+        .ok("session.end", json!({ "session": s.number }))
+        .await;
+    let mut agent = agent;
+    assert_eq!(agent.exit_code().await, Some(0));
+    assert!(AgentProcess::autostart_entry(s.state.path()).is_none());
+    assert!(!s.state.path().join("resume.json").exists());
+}
+
+#[tokio::test]
+async fn where_the_helper_cannot_come_back_by_itself_everyone_is_told_to_use_the_link() {
+    let mut s = setup().await;
+    let mut customer = tether_tests::clients::Customer::join(&s.kernel, &s.number, "Carl").await;
+    s.host.event("participant.joined").await;
+    let code = customer.agent_code().await;
+    // No folder can be made where the entry for the next log-in would go
+    // (a file stands in the way; not even root can write there).
+    let blocked = s.state.path().join("not-a-folder");
+    std::fs::write(&blocked, "").expect("file");
+    let blocked_dir = blocked.join("autostart");
+    let agent = AgentProcess::spawn_with_env(
+        s.state.path(),
+        "simulated",
+        &["join", &s.link],
+        &[
+            ("TETHER_AGENT_CODE", &code),
+            (
+                "TETHER_AGENT_AUTOSTART_DIR",
+                blocked_dir.to_str().expect("utf-8"),
+            ),
+        ],
+    );
+    let mut agent = agent;
+    agent.wait_for_line("Connected to support session").await;
+    assert_eq!(
+        rejoin_status(&mut s, &customer.participant).await["rejoin"],
+        "with_link"
+    );
+
+    let id = s
+        .host
+        .send_request("plugin.command", command(&s.number, "restart", "restart"))
+        .await;
+    // The page asks, in every language, without promising a return.
+    let prompt = customer.page.event("consent.prompt").await;
+    let text = prompt["text"].as_str().expect("text");
+    assert!(
+        text.ends_with(
+            "This computer cannot rejoin by itself: after you log in again, open the session link to come back to this session."
+        ),
+        "{prompt}"
+    );
+    assert!(!text.contains("by yourself"), "{text}");
+    for (language, words) in [
+        ("da", "skal du åbne sessionslinket"),
+        ("fr", "ouvrez le lien de la session"),
+        ("ja", "セッションのリンクを開いて"),
+    ] {
+        let translated = prompt["texts"][language].as_str().expect("translated");
+        assert!(translated.contains(words), "{language}: {translated}");
+    }
+    // The CSR sees the same words while the customer decides.
+    let waiting = s.host.event("consent.waiting").await;
+    assert_eq!(waiting["text"], text);
+    customer
+        .page
+        .ok(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    let restarting = s.host.reply_to(id).await;
+    assert_eq!(restarting["body"]["status"], "restarting", "{restarting}");
+    assert_eq!(restarting["body"]["rejoin"], "with_link", "{restarting}");
+    agent
+        .wait_for_line("This computer cannot start the helper again by itself")
+        .await;
+    agent
+        .wait_for_line(&format!("{} is not a folder", blocked.display()))
+        .await;
+    agent
+        .wait_for_line("After you log in again, open the session link to rejoin")
+        .await;
+    assert_eq!(agent.exit_code().await, Some(75));
+    assert!(AgentProcess::autostart_entry(s.state.path()).is_none());
+    assert!(!blocked_dir.exists());
+    let anna = Csr::sign_in(&s.kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let report = anna
+        .get(&format!("/api/sessions/{}/report?format=text", s.number))
+        .await;
+    assert!(
+        report.text.contains(
+            "Restart of Carl's computer started; Carl has to rejoin with the session link"
+        ),
+        "{}",
+        report.text
+    );
+}
+
+#[tokio::test]
+async fn a_way_back_that_can_no_longer_be_made_refuses_the_restart_it_promised() {
+    let mut s = setup().await;
+    let mut agent = AgentProcess::join(s.state.path(), &s.link, "Carl");
+    agent.wait_for_line("Connected to support session").await;
+    let joined = s.host.event("participant.joined").await;
+    let carl = joined["participant"]["id"].as_str().expect("id").to_owned();
+    assert_eq!(rejoin_status(&mut s, &carl).await["rejoin"], "by_itself");
+    // Between the agent's word and the restart, the folder becomes
+    // impossible to make.
+    let login = s.state.path().join("login");
+    std::fs::write(&login, "").expect("a file where the folder would be");
+
+    let seen = agent.prompts_seen();
+    let id = s
+        .host
+        .send_request("plugin.command", command(&s.number, "restart", "restart"))
+        .await;
+    agent.answer_prompt(seen, "y").await;
+    let refused = s.host.reply_to(id).await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    let message = refused["body"]["message"].as_str().expect("message");
+    assert!(
+        message.contains(
+            "could not prepare to rejoin after the restart, so the computer was not restarted"
+        ) && message.contains(&format!("{} is not a folder", login.display())),
+        "{message}"
+    );
+    // Not restarted: the agent is still here, and the CSR never heard that
+    // the customer went away.
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    assert!(agent.is_running(), "{:?}", agent.output());
+    assert!(AgentProcess::autostart_entry(s.state.path()).is_none());
+    assert!(
+        !s.host
+            .pending_events()
+            .iter()
+            .any(|e| e["type"] == "participant.away"),
+        "{:?}",
+        s.host.pending_events()
+    );
+}
+
+#[tokio::test]
+async fn a_login_entry_with_nothing_to_rejoin_says_so_and_removes_itself() {
+    let s = setup().await;
+    let agent = AgentProcess::join(s.state.path(), &s.link, "Carl");
+    agent.wait_for_line("Connected to support session").await;
+    let mut s = s;
+    let mut agent = agent;
+    let restarting = with_terminal_answer(&mut s, &mut agent, "restart", "restart", "y").await;
+    assert_eq!(restarting["body"]["rejoin"], "by_itself", "{restarting}");
+    assert_eq!(agent.exit_code().await, Some(75));
+    drop(agent);
+    let entry = checked_autostart_entry(s.state.path());
+    let saved = std::fs::read_to_string(s.state.path().join("resume.json")).expect("saved");
+
+    // The saved session was damaged meanwhile: the agent says what is wrong
+    // and what to do, and removes the entry so no later log-in starts it.
+    std::fs::write(s.state.path().join("resume.json"), "{\"server\": 7").expect("damaged");
+    let mut damaged = AgentProcess::start_as_login_would(s.state.path(), &[]);
+    assert_eq!(damaged.exit_code().await, Some(1));
+    damaged.wait_for_line("resume.json is damaged").await;
+    damaged
+        .wait_for_line("open the session link to join again")
+        .await;
+    assert!(!entry.path.exists(), "the entry is removed");
+
+    // A token that would change the address it is sent to is refused too.
+    std::fs::write(&entry.path, &entry.text).expect("the entry back");
+    let foreign = saved.replace("\"resume_token\":\"", "\"resume_token\":\"x&session=1&");
+    std::fs::write(s.state.path().join("resume.json"), foreign).expect("foreign");
+    let mut refused = AgentProcess::start_as_login_would(s.state.path(), &[]);
+    assert_eq!(refused.exit_code().await, Some(1));
+    refused.wait_for_line("not one the server issues").await;
+    assert!(!entry.path.exists());
+
+    // Nothing saved at all: the same.
+    std::fs::write(&entry.path, &entry.text).expect("the entry back");
+    std::fs::remove_file(s.state.path().join("resume.json")).expect("removed");
+    let mut missing = AgentProcess::start_as_login_would(s.state.path(), &[]);
+    assert_eq!(missing.exit_code().await, Some(1));
+    missing.wait_for_line("no session to rejoin").await;
+    assert!(!entry.path.exists());
 }
 
 #[tokio::test]
@@ -269,34 +561,6 @@ async fn the_linux_backend_reports_what_this_machine_offers() {
             "no restart without systemd: {offered:?}"
         );
     }
-}
-
-#[tokio::test]
-async fn install_writes_a_unit_that_resumes_after_boot() {
-    let state = tempfile::tempdir().expect("temp dir");
-    let units = tempfile::tempdir().expect("temp dir");
-    let unit_dir = units.path().to_str().expect("utf-8 path");
-    let mut agent =
-        AgentProcess::spawn(state.path(), "linux", &["install", "--unit-dir", unit_dir]);
-    assert_eq!(agent.exit_code().await, Some(0));
-    let unit =
-        std::fs::read_to_string(units.path().join("tether-agent.service")).expect("unit written");
-    let exec = unit
-        .lines()
-        .find(|l| l.starts_with("ExecStart="))
-        .expect("ExecStart");
-    assert!(
-        exec.ends_with(&format!(
-            "--state-dir {} --backend linux resume",
-            state.path().display()
-        )),
-        "{exec}"
-    );
-    assert!(exec.contains("tether-agent"), "{exec}");
-    assert!(unit.contains(&format!(
-        "ConditionPathExists={}/resume.json",
-        state.path().display()
-    )));
 }
 
 #[tokio::test]

@@ -1,6 +1,10 @@
 //! The real `tether-agent` binary as a child process: its terminal output
 //! is collected line by line and its standard input answers consent
-//! prompts, as a customer at the keyboard would.
+//! prompts, as a customer at the keyboard would. Whatever it arranges for
+//! after a restart goes into its own test folder, never the real system's;
+//! a "login" starts what it arranged, as the customer's desktop would.
+
+pub mod session_bus;
 
 use std::io::{BufRead, BufReader, Write};
 use std::path::{Path, PathBuf};
@@ -32,12 +36,71 @@ impl AgentProcess {
         args: &[&str],
         env: &[(&str, &str)],
     ) -> AgentProcess {
-        let mut child = Command::new(agent_binary())
+        let mut command = Command::new(agent_binary());
+        command
             .arg("--state-dir")
             .arg(state_dir)
             .args(["--backend", backend])
-            .args(args)
+            .args(args);
+        AgentProcess::launch(command, state_dir, env)
+    }
+
+    /// Where an agent with `state_dir` leaves its entry for the customer's
+    /// next log-in (what `TETHER_AGENT_AUTOSTART_DIR` tells it).
+    pub fn autostart_dir(state_dir: &Path) -> PathBuf {
+        state_dir.join("login/autostart")
+    }
+
+    /// The entry the agent left for the next log-in, if there is one.
+    pub fn autostart_entry(state_dir: &Path) -> Option<AutostartEntry> {
+        let dir = AgentProcess::autostart_dir(state_dir);
+        let mut entries: Vec<PathBuf> = std::fs::read_dir(&dir)
+            .ok()?
+            .flatten()
+            .map(|entry| entry.path())
+            .filter(|path| path.extension().is_some_and(|ext| ext == "desktop"))
+            .collect();
+        assert!(entries.len() <= 1, "one entry at most: {entries:?}");
+        let path = entries.pop()?;
+        let text = std::fs::read_to_string(&path).expect("the entry reads");
+        Some(AutostartEntry { path, text })
+    }
+
+    /// The customer logs in again: their desktop starts the entry the agent
+    /// left, running exactly its `Exec` command line with the log-in's
+    /// environment (`env`: the session bus, for instance).
+    pub fn start_as_login_would(state_dir: &Path, env: &[(&str, &str)]) -> AgentProcess {
+        let entry = AgentProcess::autostart_entry(state_dir).unwrap_or_else(|| {
+            panic!(
+                "no entry for the next log-in in {}",
+                AgentProcess::autostart_dir(state_dir).display()
+            )
+        });
+        let words = entry.exec();
+        let mut command = Command::new(&words[0]);
+        command.args(&words[1..]);
+        AgentProcess::launch(command, state_dir, env)
+    }
+
+    /// Runs `command` with the agent's test environment, then `env`.
+    fn launch(mut command: Command, state_dir: &Path, env: &[(&str, &str)]) -> AgentProcess {
+        let login = state_dir.join("login");
+        let mut child = command
             .env("RUST_LOG", "warn")
+            // The way back after a restart is the log-in entry, in the
+            // test's folder, whoever runs the tests.
+            .env("TETHER_AGENT_REJOIN_VIA", "autostart")
+            .env(
+                "TETHER_AGENT_AUTOSTART_DIR",
+                AgentProcess::autostart_dir(state_dir),
+            )
+            .env("TETHER_AGENT_SYSTEMD_UNIT_DIR", login.join("systemd"))
+            // No session bus unless a test starts one: no notification
+            // reaches the desktop of whoever runs the tests.
+            .env(
+                "DBUS_SESSION_BUS_ADDRESS",
+                format!("unix:path={}", login.join("no-session-bus").display()),
+            )
             .envs(env.iter().copied())
             .stdin(Stdio::piped())
             .stdout(Stdio::piped())
@@ -161,6 +224,11 @@ impl AgentProcess {
         stdin.flush().expect("flush");
     }
 
+    /// Whether the process is still running.
+    pub fn is_running(&mut self) -> bool {
+        self.child.try_wait().expect("wait").is_none()
+    }
+
     /// Waits for the process to exit and returns its exit code.
     pub async fn exit_code(&mut self) -> Option<i32> {
         let deadline = Instant::now() + PATIENCE;
@@ -176,6 +244,86 @@ impl AgentProcess {
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
     }
+}
+
+/// An XDG autostart entry the agent wrote.
+pub struct AutostartEntry {
+    pub path: PathBuf,
+    pub text: String,
+}
+
+impl AutostartEntry {
+    /// The value of `key` in the `[Desktop Entry]` group.
+    pub fn value(&self, key: &str) -> Option<&str> {
+        self.text
+            .lines()
+            .skip_while(|line| line.trim() != "[Desktop Entry]")
+            .find_map(|line| line.strip_prefix(key)?.strip_prefix('='))
+    }
+
+    /// The `Exec` command line as the desktop reads it (the Desktop Entry
+    /// Specification's string escapes, then its quoting, then `%%`).
+    pub fn exec(&self) -> Vec<String> {
+        let value = self.value("Exec").expect("an Exec key");
+        parse_exec(value).unwrap_or_else(|why| panic!("Exec={value}: {why}"))
+    }
+}
+
+/// Splits a desktop entry's `Exec` value into its arguments.
+pub fn parse_exec(value: &str) -> Result<Vec<String>, String> {
+    // The string type's escapes first.
+    let mut unescaped = String::new();
+    let mut chars = value.chars();
+    while let Some(c) = chars.next() {
+        if c != '\\' {
+            unescaped.push(c);
+            continue;
+        }
+        match chars.next() {
+            Some('s') => unescaped.push(' '),
+            Some('n') => unescaped.push('\n'),
+            Some('t') => unescaped.push('\t'),
+            Some('r') => unescaped.push('\r'),
+            Some('\\') => unescaped.push('\\'),
+            other => return Err(format!("bad string escape \\{other:?}")),
+        }
+    }
+    let mut words = Vec::new();
+    let mut word: Option<String> = None;
+    let mut chars = unescaped.chars();
+    while let Some(c) = chars.next() {
+        match c {
+            ' ' => words.extend(word.take()),
+            '"' => {
+                let quoted = word.get_or_insert_with(String::new);
+                loop {
+                    match chars.next() {
+                        Some('"') => break,
+                        Some('\\') => match chars.next() {
+                            Some(e @ ('"' | '`' | '$' | '\\')) => quoted.push(e),
+                            other => return Err(format!("bad quoted escape {other:?}")),
+                        },
+                        Some(c) => quoted.push(c),
+                        None => return Err("an unclosed quote".into()),
+                    }
+                }
+            }
+            '%' => match chars.next() {
+                Some('%') => word.get_or_insert_with(String::new).push('%'),
+                other => {
+                    return Err(format!(
+                        "a field code %{other:?}, which the agent never writes"
+                    ));
+                }
+            },
+            c => word.get_or_insert_with(String::new).push(c),
+        }
+    }
+    words.extend(word);
+    if words.is_empty() {
+        return Err("no program".into());
+    }
+    Ok(words)
 }
 
 impl Drop for AgentProcess {

@@ -15,6 +15,10 @@ const PACKAGES: &[(&str, &str)] = &[
         "the browser tests drive the web UI in headless Chromium",
     ),
     ("chromium-driver", "the browser tests talk WebDriver to it"),
+    (
+        "dbus-daemon",
+        "the agent tests give it a desktop session bus for its notifications",
+    ),
     ("fonts-noto-cjk", "the Japanese screens need CJK fonts"),
     ("g++", "the fuzz targets link libFuzzer, which is C++"),
     (
