@@ -3,6 +3,8 @@
 
 use std::sync::{Arc, Mutex};
 
+use base64::Engine as _;
+use base64::engine::general_purpose::STANDARD as BASE64;
 use tokio::io::{AsyncBufReadExt, AsyncWriteExt, BufReader};
 use tokio::net::TcpListener;
 
@@ -11,6 +13,119 @@ use tokio::net::TcpListener;
 pub struct ReceivedMail {
     pub recipients: Vec<String>,
     pub data: String,
+}
+
+impl ReceivedMail {
+    /// A header's value as a person reads it: unfolded, with encoded words
+    /// (`=?utf-8?b?…?=`, `=?utf-8?q?…?=`) decoded.
+    pub fn header(&self, name: &str) -> Option<String> {
+        let (headers, _) = self.data.split_once("\n\n")?;
+        let mut unfolded: Vec<String> = Vec::new();
+        for line in headers.lines() {
+            match unfolded.last_mut() {
+                Some(last) if line.starts_with([' ', '\t']) => last.push_str(line),
+                _ => unfolded.push(line.to_owned()),
+            }
+        }
+        let prefix = format!("{}:", name.to_ascii_lowercase());
+        let line = unfolded
+            .into_iter()
+            .find(|line| line.to_ascii_lowercase().starts_with(&prefix))?;
+        Some(decode_words(line[prefix.len()..].trim()))
+    }
+
+    pub fn subject(&self) -> String {
+        self.header("Subject").unwrap_or_default()
+    }
+
+    /// The text of the body, decoded from its transfer encoding.
+    pub fn text(&self) -> String {
+        let body = self
+            .data
+            .split_once("\n\n")
+            .map(|(_, body)| body)
+            .unwrap_or_default();
+        let bytes = match self
+            .header("Content-Transfer-Encoding")
+            .unwrap_or_default()
+            .to_ascii_lowercase()
+            .as_str()
+        {
+            "base64" => {
+                let joined: String = body.split_whitespace().collect();
+                BASE64.decode(joined).expect("a base64 body")
+            }
+            "quoted-printable" => quoted_printable(body, false),
+            _ => body.as_bytes().to_vec(),
+        };
+        String::from_utf8(bytes)
+            .expect("a UTF-8 body")
+            .replace("\r\n", "\n")
+    }
+}
+
+/// Decodes the encoded words of a header value; the whitespace between two
+/// encoded words is not part of the text.
+fn decode_words(value: &str) -> String {
+    let mut out = String::new();
+    let mut rest = value;
+    let mut after_word = false;
+    while let Some(start) = rest.find("=?") {
+        let (before, word) = rest.split_at(start);
+        let Some(end) = word[2..].find("?=").map(|at| at + 4) else {
+            break;
+        };
+        let parts: Vec<&str> = word[2..end - 2].splitn(3, '?').collect();
+        if !(after_word && before.trim().is_empty()) {
+            out.push_str(before);
+        }
+        let bytes = match parts.as_slice() {
+            [_, encoding, text] if encoding.eq_ignore_ascii_case("b") => {
+                BASE64.decode(text).expect("a base64 encoded word")
+            }
+            [_, _, text] => quoted_printable(text, true),
+            _ => word.as_bytes()[..end].to_vec(),
+        };
+        out.push_str(&String::from_utf8(bytes).expect("a UTF-8 encoded word"));
+        rest = &word[end..];
+        after_word = true;
+    }
+    out.push_str(rest);
+    out
+}
+
+/// Quoted-printable (`in_header`: `_` is a space, as in encoded words).
+fn quoted_printable(text: &str, in_header: bool) -> Vec<u8> {
+    let text = text.replace("=\r\n", "").replace("=\n", "");
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        match bytes[i] {
+            b'=' if i + 3 <= bytes.len() => {
+                let hex = std::str::from_utf8(&bytes[i + 1..i + 3]).unwrap_or("");
+                match u8::from_str_radix(hex, 16) {
+                    Ok(byte) => {
+                        out.push(byte);
+                        i += 3;
+                    }
+                    Err(_) => {
+                        out.push(b'=');
+                        i += 1;
+                    }
+                }
+            }
+            b'_' if in_header => {
+                out.push(b' ');
+                i += 1;
+            }
+            byte => {
+                out.push(byte);
+                i += 1;
+            }
+        }
+    }
+    out
 }
 
 pub struct SmtpSink {

@@ -21,13 +21,23 @@ use crate::token::{hash_token, random_token};
 
 /// Shortest password accepted.
 pub const MIN_PASSWORD_CHARS: usize = 10;
+/// Longest display name accepted.
+pub const MAX_DISPLAY_NAME_CHARS: usize = 80;
 /// How long a sign-in lasts.
 pub const SIGN_IN_LIFETIME: Duration = Duration::from_secs(12 * 60 * 60);
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 pub enum AccountError {
-    #[error("{field}: {reason}")]
-    Invalid { field: &'static str, reason: String },
+    #[error("username: 3 to 64 letters, digits and . _ - @")]
+    InvalidUsername,
+    #[error("display name: 1 to {MAX_DISPLAY_NAME_CHARS} characters")]
+    InvalidDisplayName,
+    #[error("password: at least {MIN_PASSWORD_CHARS} characters")]
+    PasswordTooShort,
+    /// The password could not be hashed (never for a password a person
+    /// can fix).
+    #[error("password: {0}")]
+    PasswordNotHashed(String),
     #[error("the user name `{0}` is taken")]
     Taken(String),
     #[error("wrong user name or password")]
@@ -108,29 +118,17 @@ impl Accounts {
 
     pub async fn create(&self, spec: AccountSpec) -> Result<Account, AccountError> {
         if !valid_username(&spec.username) {
-            return Err(AccountError::Invalid {
-                field: "username",
-                reason: "3 to 64 letters, digits and . _ - @".into(),
-            });
+            return Err(AccountError::InvalidUsername);
         }
         let display_name = spec.display_name.trim();
-        if display_name.is_empty() || display_name.chars().count() > 80 {
-            return Err(AccountError::Invalid {
-                field: "display name",
-                reason: "1 to 80 characters".into(),
-            });
+        if display_name.is_empty() || display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
+            return Err(AccountError::InvalidDisplayName);
         }
         if spec.password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AccountError::Invalid {
-                field: "password",
-                reason: format!("at least {MIN_PASSWORD_CHARS} characters"),
-            });
+            return Err(AccountError::PasswordTooShort);
         }
         let password_hash =
-            hash_password(&spec.password).map_err(|reason| AccountError::Invalid {
-                field: "password",
-                reason,
-            })?;
+            hash_password(&spec.password).map_err(AccountError::PasswordNotHashed)?;
         let new = NewAccount {
             username: spec.username.clone(),
             display_name: display_name.to_owned(),
@@ -301,20 +299,14 @@ mod tests {
             accounts.create(spec("anna", "correct horse battery")).await,
             Err(AccountError::Taken("anna".into()))
         );
-        assert!(matches!(
+        assert_eq!(
             accounts.create(spec("a", "correct horse battery")).await,
-            Err(AccountError::Invalid {
-                field: "username",
-                ..
-            })
-        ));
-        assert!(matches!(
+            Err(AccountError::InvalidUsername)
+        );
+        assert_eq!(
             accounts.create(spec("bob", "short")).await,
-            Err(AccountError::Invalid {
-                field: "password",
-                ..
-            })
-        ));
+            Err(AccountError::PasswordTooShort)
+        );
 
         assert_eq!(
             accounts

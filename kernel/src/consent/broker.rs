@@ -20,6 +20,18 @@ pub enum RevokeError {
     Storage(#[from] StorageError),
 }
 
+/// A prompt the customer has open, as the CSRs are told of it.
+struct Question<'a> {
+    request: &'a str,
+    plugin: &'a str,
+    /// The customer's participant id.
+    customer: &'a str,
+    /// English.
+    text: &'a str,
+    /// By language code.
+    texts: std::collections::BTreeMap<String, String>,
+}
+
 /// Who is involved in a consent request the granter allowed.
 struct Asking {
     /// The host participant: the CSR the consent text names.
@@ -70,13 +82,20 @@ impl Sessions {
             plugin: scope.plugin.clone(),
             capabilities: names.clone(),
             text: text.clone(),
-            texts,
+            texts: texts.clone(),
             detail: request.detail.clone(),
             page_open: self.router.is_connected(&Endpoint::ui(&request.customer)),
         };
         self.send_event(&Endpoint::ui(&request.customer), &prompt);
         self.send_event(&Endpoint::agent(&request.customer), &prompt);
-        self.tell_csrs_waiting(&number, &id, &scope.plugin, &request.customer, &text);
+        let question = Question {
+            request: &id,
+            plugin: &scope.plugin,
+            customer: &request.customer,
+            text: &text,
+            texts,
+        };
+        self.tell_csrs_waiting(&number, question);
         self.record(
             &number,
             "consent.asked",
@@ -149,17 +168,12 @@ impl Sessions {
         Ok(outcome)
     }
 
-    /// Lets the session's CSRs show that the customer has a question open.
-    fn tell_csrs_waiting(
-        &self,
-        number: &str,
-        request: &str,
-        plugin: &str,
-        customer: &str,
-        text: &str,
-    ) {
+    /// Lets the session's CSRs show that the customer has a question open,
+    /// in the words the customer sees, translated as far as the manifest
+    /// translates them (each console shows its own language).
+    fn tell_csrs_waiting(&self, number: &str, question: Question<'_>) {
         let (customer, csrs) = match self.with_live(number, |s| {
-            let customer = s.participant(customer).map(|p| p.info());
+            let customer = s.participant(question.customer).map(|p| p.info());
             let csrs: Vec<ParticipantId> = s
                 .participants
                 .values()
@@ -173,10 +187,11 @@ impl Sessions {
         };
         let waiting = ServerEvent::ConsentWaiting {
             session: number.to_owned(),
-            request: request.to_owned(),
-            plugin: plugin.to_owned(),
+            request: question.request.to_owned(),
+            plugin: question.plugin.to_owned(),
             customer,
-            text: text.to_owned(),
+            text: question.text.to_owned(),
+            texts: question.texts,
         };
         for csr in csrs {
             self.send_event(&Endpoint::ui(&csr), &waiting);

@@ -2,7 +2,7 @@
 //! report line, the event its participants see and the event its plugins
 //! get (pure), and announces it in that order.
 
-use tether_protocol::ServerEvent;
+use tether_protocol::{Detail, ServerEvent};
 
 use super::Sessions;
 use super::lifecycle::plugin_participant;
@@ -54,6 +54,17 @@ impl Departure<'_> {
             Departure::NeverConnected => {
                 both("you did not connect in time; join again with the link".into())
             }
+        }
+    }
+
+    /// What the page of the one who left says, in its own language.
+    pub fn detail(&self) -> Detail {
+        match self {
+            Departure::Left => Detail::YouLeft,
+            Departure::RemovedBy(host) => Detail::RemovedBy {
+                name: (*host).to_owned(),
+            },
+            Departure::NeverConnected => Detail::DidNotConnectInTime,
         }
     }
 }

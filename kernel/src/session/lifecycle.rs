@@ -5,9 +5,10 @@ use std::net::IpAddr;
 use std::sync::Arc;
 
 use serde::Serialize;
-use tether_protocol::ServerEvent;
+use tether_protocol::{Language, ServerEvent};
 
 use super::announce::{Announcement, Departure};
+use super::ending::Ending;
 use super::error::SessionError;
 use super::live::{LiveParticipant, LiveSession};
 use super::policy::{self, Action};
@@ -146,13 +147,17 @@ impl Sessions {
             participant: host.id,
             mode: mode.to_string(),
             join_link: invite::join_link(&self.settings.public_url, &number),
+            // In English: the console words its own invitations in the
+            // CSR's language; these are for clients that do not.
             invite_customer: invite::for_customer(
+                Language::En,
                 &account.display_name,
                 &self.settings.public_url,
                 &number,
             )
             .into(),
-            invite_assistant: invite::for_assistant(&account.display_name, &number).into(),
+            invite_assistant: invite::for_assistant(Language::En, &account.display_name, &number)
+                .into(),
         })
     }
 
@@ -398,13 +403,14 @@ impl Sessions {
         self.announce(number, &site, Announcement::Left { who: &left, how })
             .await;
         let (to_page, to_agent) = how.told();
-        for (endpoint, reason) in [
-            (Endpoint::ui(participant), to_page),
-            (Endpoint::agent(participant), to_agent),
+        for (endpoint, reason, detail) in [
+            (Endpoint::ui(participant), to_page, Some(how.detail())),
+            (Endpoint::agent(participant), to_agent, None),
         ] {
             let ended = ServerEvent::SessionEnded {
                 session: number.to_owned(),
                 reason,
+                detail,
             };
             self.send_event(&endpoint, &ended);
         }
@@ -437,7 +443,9 @@ impl Sessions {
     }
 
     /// Ends the session (by its host, or the kernel with a reason).
-    pub async fn end(&self, number: &str, reason: &str) -> Result<(), SessionError> {
+    pub async fn end(&self, number: &str, ending: Ending) -> Result<(), SessionError> {
+        let reason = ending.reason();
+        let reason = reason.as_str();
         let session = self
             .with_all_live(|sessions| sessions.remove(number))
             .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
@@ -456,6 +464,7 @@ impl Sessions {
         let ended = ServerEvent::SessionEnded {
             session: number.to_owned(),
             reason: reason.to_owned(),
+            detail: Some(ending.detail()),
         };
         for id in session.participants.keys() {
             self.send_event(&Endpoint::ui(id), &ended);
@@ -480,7 +489,7 @@ impl Sessions {
             policy::check(p.role, Action::Drive)?;
             Ok(p.display_name.clone())
         })?;
-        self.end(number, &format!("ended by {name}")).await
+        self.end(number, Ending::By(name)).await
     }
 
     /// A CSR console closed. Assistants leave; the host's session waits the
@@ -533,9 +542,7 @@ impl Sessions {
                         .with_live(&number, |s| Ok(s.host_away == Some(token)))
                         .unwrap_or(false);
                     if still_away {
-                        let _ = sessions
-                            .end(&number, "the CSR did not come back within the grace period")
-                            .await;
+                        let _ = sessions.end(&number, Ending::HostDidNotReturn).await;
                     }
                 });
             }

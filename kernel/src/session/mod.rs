@@ -9,6 +9,7 @@ pub mod agent_codes;
 mod agents;
 mod announce;
 mod control;
+mod ending;
 pub mod error;
 pub mod ids;
 mod interrupted;

@@ -133,6 +133,7 @@ impl Sessions {
             let over = ServerEvent::SessionEnded {
                 session: session.to_owned(),
                 reason: "another helper program took over, as the customer allowed".into(),
+                detail: None,
             };
             self.send_event(&Endpoint::agent(participant), &over);
             self.record(

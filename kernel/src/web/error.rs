@@ -1,12 +1,13 @@
-//! The error every request path returns: a machine-readable code and a
-//! sentence for the person who asked. WebSocket replies and REST responses
-//! are made from it; the domains' own errors are mapped to it here, and
-//! only here.
+//! The error every request path returns: a machine-readable code, a
+//! sentence for the person who asked, and where there is one the same as a
+//! `Detail` their UI says in their language (`error_detail.rs`). WebSocket
+//! replies and REST responses are made from it; the domains' own errors are
+//! mapped to it here, and only here.
 
 use axum::Json;
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use tether_protocol::{ErrorCode, ProtocolError};
+use tether_protocol::{Detail, ErrorCode, ProtocolError};
 
 use crate::accounts::AccountError;
 use crate::activity::NotRunning;
@@ -16,12 +17,14 @@ use crate::session::SessionError;
 use crate::session::policy::PolicyError;
 use crate::site::SiteUpdateError;
 use crate::storage::StorageError;
+use crate::web::error_detail;
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
 #[error("{message}")]
 pub struct ApiError {
     pub code: ErrorCode,
     pub message: String,
+    pub detail: Option<Detail>,
 }
 
 impl ApiError {
@@ -29,6 +32,15 @@ impl ApiError {
         ApiError {
             code,
             message: message.into(),
+            detail: None,
+        }
+    }
+
+    /// The same error with `detail` for the UI to say in its language.
+    pub fn with_detail(self, detail: impl Into<Option<Detail>>) -> ApiError {
+        ApiError {
+            detail: detail.into(),
+            ..self
         }
     }
 
@@ -45,7 +57,11 @@ impl ApiError {
     }
 
     pub fn unknown_session(number: &str) -> ApiError {
-        ApiError::not_found(format!("no support session {number} is running"))
+        ApiError::not_found(format!("no support session {number} is running")).with_detail(
+            Detail::UnknownSession {
+                number: number.to_owned(),
+            },
+        )
     }
 
     pub fn status(&self) -> StatusCode {
@@ -66,11 +82,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        (
-            self.status(),
-            Json(serde_json::json!({ "code": self.code, "error": self.message })),
-        )
-            .into_response()
+        let mut body = serde_json::json!({ "code": self.code, "error": self.message });
+        if let Some(detail) = &self.detail {
+            body["detail"] = serde_json::json!(detail);
+        }
+        (self.status(), Json(body)).into_response()
     }
 }
 
@@ -81,6 +97,7 @@ impl From<StorageError> for ApiError {
             ErrorCode::Internal,
             "the server could not save or read data; try again",
         )
+        .with_detail(Detail::StorageFailed)
     }
 }
 
@@ -93,7 +110,7 @@ impl From<PolicyError> for ApiError {
             PolicyError::MultiSessionTaken => ErrorCode::Conflict,
             PolicyError::TooManyCustomers { .. } => ErrorCode::Limit,
         };
-        ApiError::new(code, error.to_string())
+        ApiError::new(code, error.to_string()).with_detail(error_detail::policy(&error))
     }
 }
 
@@ -105,21 +122,19 @@ impl From<ProtocolError> for ApiError {
 
 impl From<AccountError> for ApiError {
     fn from(error: AccountError) -> Self {
-        match error {
-            AccountError::Invalid { .. } => ApiError::malformed(error.to_string()),
-            AccountError::Taken(_) => ApiError::new(ErrorCode::Conflict, error.to_string()),
-            AccountError::InvalidCredentials => ApiError::forbidden(error.to_string()),
-            AccountError::TooManyAttempts(_) | AccountError::Busy => {
-                ApiError::new(ErrorCode::RateLimited, error.to_string())
-            }
-            AccountError::StorageUnavailable => {
-                ApiError::new(ErrorCode::Unavailable, error.to_string())
-            }
-            AccountError::NotSignedIn => {
-                ApiError::new(ErrorCode::Unauthenticated, error.to_string())
-            }
-            AccountError::Storage(storage) => storage.into(),
-        }
+        let code = match &error {
+            AccountError::InvalidUsername
+            | AccountError::InvalidDisplayName
+            | AccountError::PasswordTooShort
+            | AccountError::PasswordNotHashed(_) => ErrorCode::Malformed,
+            AccountError::Taken(_) => ErrorCode::Conflict,
+            AccountError::InvalidCredentials => ErrorCode::Forbidden,
+            AccountError::TooManyAttempts(_) | AccountError::Busy => ErrorCode::RateLimited,
+            AccountError::StorageUnavailable => ErrorCode::Unavailable,
+            AccountError::NotSignedIn => ErrorCode::Unauthenticated,
+            AccountError::Storage(storage) => return storage.clone().into(),
+        };
+        ApiError::new(code, error.to_string()).with_detail(error_detail::account(&error))
     }
 }
 
@@ -141,14 +156,16 @@ impl From<NotRunning> for ApiError {
 
 impl From<NoSuchPrompt> for ApiError {
     fn from(error: NoSuchPrompt) -> Self {
-        ApiError::not_found(error.to_string())
+        ApiError::not_found(error.to_string()).with_detail(Detail::NoSuchQuestion)
     }
 }
 
 impl From<RevokeError> for ApiError {
     fn from(error: RevokeError) -> Self {
         match error {
-            RevokeError::NotFound => ApiError::not_found(error.to_string()),
+            RevokeError::NotFound => {
+                ApiError::not_found(error.to_string()).with_detail(error_detail::revoke(&error))
+            }
             RevokeError::Storage(storage) => storage.into(),
         }
     }
@@ -181,7 +198,8 @@ impl From<SessionError> for ApiError {
                 return storage.into();
             }
         };
-        ApiError::new(code, error.to_string())
+        let detail = error_detail::session(&error);
+        ApiError::new(code, error.to_string()).with_detail(detail)
     }
 }
 

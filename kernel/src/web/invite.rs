@@ -6,7 +6,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::{Value, json};
-use tether_protocol::ErrorCode;
+use tether_protocol::{Detail, ErrorCode, Language};
 
 use super::auth::CsrfChecked;
 use super::extract::ApiJson;
@@ -15,6 +15,7 @@ use crate::mail::MailError;
 use crate::session::invite;
 use crate::session::policy::Action;
 use crate::web::error::ApiError;
+use crate::web::error_detail;
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -23,6 +24,10 @@ pub struct InviteBody {
     to: String,
     /// `customer` or `assistant`.
     invite: String,
+    /// The language to write the invitation in: the console sends its own
+    /// (or the one chosen in the invite form); English when not given.
+    #[serde(default)]
+    language: Language,
 }
 
 pub async fn send(
@@ -34,8 +39,13 @@ pub async fn send(
     let account = &signed_in.account;
     kernel.sessions.authorize(account, &number, Action::Drive)?;
     let invitation = match body.invite.as_str() {
-        "customer" => invite::for_customer(&account.display_name, &kernel.public_url, &number),
-        "assistant" => invite::for_assistant(&account.display_name, &number),
+        "customer" => invite::for_customer(
+            body.language,
+            &account.display_name,
+            &kernel.public_url,
+            &number,
+        ),
+        "assistant" => invite::for_assistant(body.language, &account.display_name, &number),
         other => {
             return Err(ApiError::malformed(format!(
                 "invite must be `customer` or `assistant`, not `{other}`"
@@ -47,16 +57,19 @@ pub async fn send(
             ErrorCode::Unavailable,
             "this server sends no mail (no [smtp] configured); use the mailto link or copy the join link",
         )
+        .with_detail(Detail::NoMailServer)
     })?;
     mailer
         .send(&body.to, &invitation.subject, &invitation.body)
         .await
         .map_err(|error| {
             tracing::warn!(session = %number, %error, "invitation mail failed");
+            let detail = error_detail::mail(&error);
             match error {
                 MailError::Address { .. } => ApiError::malformed(error.to_string()),
                 _ => ApiError::new(ErrorCode::Unavailable, error.to_string()),
             }
+            .with_detail(detail)
         })?;
     kernel
         .sessions
@@ -64,7 +77,11 @@ pub async fn send(
             &number,
             "invitation.sent",
             &account.display_name,
-            format!("{} invitation mailed", body.invite),
+            format!(
+                "{} invitation mailed ({})",
+                body.invite,
+                body.language.code()
+            ),
         )
         .await;
     Ok(Json(json!({ "sent": true })))

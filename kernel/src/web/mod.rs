@@ -8,6 +8,7 @@ mod admin_sites;
 mod auth;
 pub mod client_address;
 pub mod error;
+pub(crate) mod error_detail;
 mod extract;
 mod invite;
 mod join;

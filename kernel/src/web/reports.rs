@@ -7,6 +7,7 @@ use axum::extract::{Path, Query, State};
 use axum::http::header;
 use axum::response::{IntoResponse, Response};
 use serde::Deserialize;
+use tether_protocol::Detail;
 
 use super::auth::SignedIn;
 use crate::Kernel;
@@ -37,7 +38,7 @@ pub async fn download(
         .storage
         .session(&number)
         .await?
-        .ok_or_else(|| ApiError::not_found(format!("no support session {number}")))?;
+        .ok_or_else(|| no_report(&number))?;
     let was_in_it = kernel
         .storage
         .participants(&number)
@@ -48,7 +49,7 @@ pub async fn download(
     if !was_in_it && !site_admin {
         // Same answer as for a session that does not exist: numbers are not
         // confirmed to people who have no business with them.
-        return Err(ApiError::not_found(format!("no support session {number}")));
+        return Err(no_report(&number));
     }
     let entries = kernel.storage.events(&number).await?;
     let (content_type, extension, body) = match format {
@@ -72,4 +73,14 @@ pub async fn download(
         body,
     )
         .into_response())
+}
+
+/// No report of session `number` for this CSR (none, or not theirs: the
+/// same answer, so numbers cannot be probed).
+fn no_report(number: &str) -> ApiError {
+    ApiError::not_found(format!("no support session {number}")).with_detail(
+        Detail::NoSessionReport {
+            number: number.to_owned(),
+        },
+    )
 }

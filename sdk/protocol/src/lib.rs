@@ -24,6 +24,8 @@
 
 mod capability;
 mod client;
+mod detail;
+mod language;
 pub mod logging;
 pub mod plugin_store;
 mod rejoin;
@@ -31,6 +33,8 @@ mod server;
 
 pub use capability::{Capability, UnknownCapability};
 pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Role};
+pub use detail::Detail;
+pub use language::Language;
 pub use rejoin::RejoinAfterRestart;
 pub use server::{
     ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage, decode_server,

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{Capability, PROTOCOL_VERSION, ProtocolError};
+use crate::{Capability, Detail, PROTOCOL_VERSION, ProtocolError};
 
 /// Machine-readable error kinds; the message says the rest in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -118,6 +118,14 @@ pub enum ServerEvent {
         plugin: String,
         customer: ParticipantInfo,
         text: String,
+        /// `text` in other languages, as in `consent.prompt`: the CSR's
+        /// console shows the one in its own language.
+        #[serde(default, skip_serializing_if = "std::collections::BTreeMap::is_empty")]
+        #[cfg_attr(
+            feature = "ts",
+            ts(as = "Option<std::collections::BTreeMap<String, String>>", optional)
+        )]
+        texts: std::collections::BTreeMap<String, String>,
     },
     /// `outcome`: `granted`, `denied` or `timed_out`; `grants` (one per
     /// capability) when granted.
@@ -145,8 +153,16 @@ pub enum ServerEvent {
     /// another customer selected).
     #[serde(rename = "activities.ended")]
     ActivitiesEnded { session: String, reason: String },
+    /// `reason` in English; `detail`, where there is one, for saying it in
+    /// the reader's language.
     #[serde(rename = "session.ended")]
-    SessionEnded { session: String, reason: String },
+    SessionEnded {
+        session: String,
+        reason: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        detail: Option<Detail>,
+    },
     /// To the customer's page and agent: another helper program tried to
     /// act for this customer while this one is connected, and was refused.
     #[serde(rename = "agent.second_refused")]
@@ -190,11 +206,25 @@ impl ServerMessage {
     }
 
     pub fn error(re: Option<u64>, code: ErrorCode, message: impl Into<String>) -> ServerMessage {
+        ServerMessage::refusal(re, code, message, None)
+    }
+
+    /// A refusal with its `detail` for clients to say in their language.
+    pub fn refusal(
+        re: Option<u64>,
+        code: ErrorCode,
+        message: impl Into<String>,
+        detail: Option<&Detail>,
+    ) -> ServerMessage {
+        let mut body = json!({ "code": code, "message": message.into() });
+        if let Some(detail) = detail {
+            body["detail"] = json!(detail);
+        }
         ServerMessage(json!({
             "v": PROTOCOL_VERSION,
             "re": re,
             "type": "error",
-            "body": { "code": code, "message": message.into() },
+            "body": body,
         }))
     }
 
@@ -227,6 +257,7 @@ pub enum ServerFrame {
         re: Option<u64>,
         code: ErrorCode,
         message: String,
+        detail: Option<Detail>,
     },
     /// Something happened.
     Event(ServerEvent),
@@ -249,6 +280,8 @@ struct RawServerEnvelope {
 struct ErrorBody {
     code: ErrorCode,
     message: String,
+    #[serde(default)]
+    detail: Option<Detail>,
 }
 
 /// Decodes a text frame from the kernel. A missing, renamed or unknown
@@ -273,6 +306,7 @@ pub fn decode_server(text: &str) -> Result<ServerFrame, ProtocolError> {
                 re: raw.re,
                 code: error.code,
                 message: error.message,
+                detail: error.detail,
             })
         }
         kind => {

@@ -107,6 +107,7 @@ fn server_messages_carry_version_type_and_reply_id() {
     let event = ServerMessage::event(&ServerEvent::SessionEnded {
         session: "1".into(),
         reason: "ended by the host".into(),
+        detail: None,
     });
     assert_eq!(event.kind(), "session.ended");
     assert_eq!(event.0["body"]["reason"], "ended by the host");
@@ -174,7 +175,8 @@ fn server_frames_decode_typed_and_refuse_renamed_or_missing_fields() {
         Ok(ServerFrame::Error {
             re: Some(4),
             code: ErrorCode::NoConsent,
-            message: "ask first".into()
+            message: "ask first".into(),
+            detail: None,
         })
     );
     let cases: &[(&str, &str)] = &[

@@ -5,7 +5,10 @@
 
 use ts_rs::{Config, TS};
 
-use crate::{Capability, ConsoleRequest, CustomerRequest, ErrorCode, ParticipantInfo, ServerEvent};
+use crate::{
+    Capability, ConsoleRequest, CustomerRequest, Detail, ErrorCode, Language, ParticipantInfo,
+    ServerEvent,
+};
 
 /// Where the generated declarations live, from this crate's directory.
 pub const GENERATED_PATH: &str = "../../kernel/ui/src/lib/protocol.gen.ts";
@@ -27,6 +30,8 @@ pub fn generated() -> String {
         declaration::<serde_json::Value>(&config),
         declaration::<Capability>(&config),
         declaration::<ErrorCode>(&config),
+        declaration::<Detail>(&config),
+        declaration::<Language>(&config),
         declaration::<ParticipantInfo>(&config),
         declaration::<ConsoleRequest>(&config),
         declaration::<CustomerRequest>(&config),

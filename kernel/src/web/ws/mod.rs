@@ -20,7 +20,9 @@ use axum::http::HeaderMap;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
 use serde_json::Value;
-use tether_protocol::{ErrorCode, MAX_CONTROL_MESSAGE_BYTES, RequestSet, ServerMessage, decode};
+use tether_protocol::{
+    Detail, ErrorCode, MAX_CONTROL_MESSAGE_BYTES, RequestSet, ServerMessage, decode,
+};
 use tokio::sync::mpsc;
 
 pub use agent::upgrade as agent;
@@ -203,13 +205,12 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
                 Some(Err((id, _))) => *id,
                 None => None,
             };
-            let _ = outbox.send(ServerMessage::error(
+            let millis = wait.as_millis().max(1) as u64;
+            let _ = outbox.send(ServerMessage::refusal(
                 id,
                 ErrorCode::RateLimited,
-                format!(
-                    "too many messages; this one was not handled (try again in {} ms)",
-                    wait.as_millis().max(1)
-                ),
+                format!("too many messages; this one was not handled (try again in {millis} ms)"),
+                Some(&Detail::TooManyMessages { millis }),
             ));
             continue;
         }
@@ -272,7 +273,7 @@ async fn answer<C: Connection>(
 ) {
     let reply = match connection.handle(request).await {
         Ok(body) => ServerMessage::ok(id, body),
-        Err(error) => ServerMessage::error(id, error.code, error.message),
+        Err(error) => ServerMessage::refusal(id, error.code, error.message, error.detail.as_ref()),
     };
     let _ = outbox.send(reply);
 }

@@ -19,3 +19,16 @@ describe("invitations", () => {
     expect(mailtoLink(text, "bo@example.com")).toContain("mailto:bo%40example.com?");
   });
 });
+
+describe("invitations in a chosen language", () => {
+  it("have the same values in every language", () => {
+    for (const language of ["en", "da", "fr", "ja"] as const) {
+      const text = invitationText("customer", "Anna", "123456789", "https://help.example/join/123456789", "https://help.example", language);
+      expect(text.body, language).toContain("https://help.example/join/123456789");
+      expect(text.body, language).toContain("123 456 789");
+      expect(text.body, language).toContain("Anna");
+    }
+    expect(invitationText("customer", "Anna", "123456789", "", "", "ja").subject).toBe("サポートセッション");
+    expect(invitationText("assistant", "Anna", "123456789", "", "", "da").subject).toBe("Assister venligst i en supportsession");
+  });
+});

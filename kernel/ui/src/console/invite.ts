@@ -5,27 +5,32 @@
 import { api } from "../lib/api";
 import { el, replace, spacedNumber } from "../lib/dom";
 import { describe } from "../lib/errors";
-import { t, tn } from "../lib/i18n";
+import { languageNames, locale, t, tIn, tn, type Locale } from "../lib/i18n";
 
 export type Invitee = "customer" | "assistant";
 
-/** The invitation's words in the CSR's language. */
+/**
+ * The invitation's words in `language`: the CSR's own unless they chose
+ * another for this invitation. Mail the server sends uses the same words
+ * (kernel `session/invite.rs`, checked against these strings).
+ */
 export function invitationText(
   invitee: Invitee,
   csr: string,
   number: string,
   joinLink: string,
   origin: string,
+  language: Locale = locale(),
 ): { subject: string; body: string } {
   const spaced = spacedNumber(number);
   return invitee === "customer"
     ? {
-        subject: t("invite.customer.subject"),
-        body: t("invite.customer.body", { csr, link: joinLink, site: origin, number: spaced }),
+        subject: tIn(language, "invite.customer.subject"),
+        body: tIn(language, "invite.customer.body", { csr, link: joinLink, site: origin, number: spaced }),
       }
     : {
-        subject: t("invite.assistant.subject"),
-        body: t("invite.assistant.body", { csr, number: spaced }),
+        subject: tIn(language, "invite.assistant.subject"),
+        body: tIn(language, "invite.assistant.body", { csr, number: spaced }),
       };
 }
 
@@ -43,12 +48,21 @@ export interface InviteTarget {
 /** Opens the invite dialog for `target`. */
 export function openInviteDialog(target: InviteTarget): void {
   let invitee: Invitee = "customer";
-  const text = () => invitationText(invitee, target.csrName, target.number, target.joinLink, window.location.origin);
+  // The invitation's language: the console's, or the one the CSR picks for
+  // this customer; the mailto link and mail from the server both use it.
+  const language = el(
+    "select",
+    { attrs: { id: "invite-language", "data-test": "invite-language" } },
+    ...languageNames().map(([code, name]) => el("option", { props: { value: code, selected: code === locale() } }, name)),
+  );
+  const chosenLanguage = (): Locale => (language.value as Locale) || locale();
+  const text = () => invitationText(invitee, target.csrName, target.number, target.joinLink, window.location.origin, chosenLanguage());
   const email = el("input", { attrs: { id: "invite-email", type: "email", "data-test": "invite-email" } });
   const mailto = el("a", { class: "button primary", attrs: { "data-test": "invite-mailto" } }, tn("invite.mail_program"));
   const status = el("p", { class: "status", attrs: { role: "status", "data-test": "invite-status" } });
   const refresh = () => mailto.setAttribute("href", mailtoLink(text(), email.value.trim()));
   email.addEventListener("input", refresh);
+  language.addEventListener("change", refresh);
   const choice = (value: Invitee, key: "invite.to_customer" | "invite.to_csr") =>
     el(
       "label",
@@ -71,6 +85,7 @@ export function openInviteDialog(target: InviteTarget): void {
       await api.post(`/api/sessions/${encodeURIComponent(target.number)}/invite`, {
         to: email.value.trim(),
         invite: invitee,
+        language: chosenLanguage(),
       });
       replace(status, t("invite.sent", { to: email.value.trim() }));
     } catch (error) {
@@ -94,6 +109,8 @@ export function openInviteDialog(target: InviteTarget): void {
     el("fieldset", null, choice("customer", "invite.to_customer"), choice("assistant", "invite.to_csr")),
     el("label", { attrs: { for: "invite-email" } }, tn("invite.email")),
     email,
+    el("label", { attrs: { for: "invite-language" } }, tn("invite.language")),
+    language,
     el(
       "div",
       { class: "toolbar" },

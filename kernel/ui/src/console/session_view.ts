@@ -5,8 +5,8 @@
 
 import { ChatBox, type ChatMessage } from "../lib/chat";
 import { el, replace, spacedNumber } from "../lib/dom";
-import { describe } from "../lib/errors";
-import { t, tAttr, tn } from "../lib/i18n";
+import { describe, detailOr } from "../lib/errors";
+import { inLanguage, t, tAttr, tc, tn } from "../lib/i18n";
 import { PanelFrame, panelTitle, type PanelContext, type PanelSpec } from "../lib/panels";
 import type { ConsoleRequest } from "../lib/protocol.gen";
 import type { EventBody, Participant, RequestBody } from "../lib/socket";
@@ -405,7 +405,9 @@ export class SessionView {
       { attrs: { "data-test": "consent-waiting" } },
       el("strong", null, tn("consent.waiting", { name: body.customer.display_name })),
       " ",
-      el("q", null, body.text),
+      // The customer's question in this console's language, as far as the
+      // plugin's manifest translates it.
+      el("q", { attrs: { "data-test": "consent-waiting-text" } }, tc(() => inLanguage(body.texts, body.text))),
     );
     this.waiting.set(body.request, line);
     this.consentBar.appendChild(line);
@@ -449,7 +451,7 @@ export class SessionView {
     this.ended = true;
     for (const line of this.waiting.values()) line.remove();
     this.waiting.clear();
-    this.say(t("session.ended", { reason: body.reason }));
+    this.say(t("session.ended", { reason: detailOr(body.detail, body.reason) }));
     this.render();
   }
 

@@ -6,8 +6,9 @@
 import { api } from "../lib/api";
 import { ChatBox } from "../lib/chat";
 import { el, replace, spacedNumber } from "../lib/dom";
-import { describe } from "../lib/errors";
-import { applyDocumentLanguage, languageSwitch, locale, relabel, t, tAttr, tn } from "../lib/i18n";
+import { describe, detailText } from "../lib/errors";
+import { detailOf } from "../lib/detail";
+import { applyDocumentLanguage, languageSwitch, locale, relabel, t, tAttr, tc, tn } from "../lib/i18n";
 import type { CustomerRequest } from "../lib/protocol.gen";
 import { Connection, type EventBody, type Participant } from "../lib/socket";
 
@@ -276,10 +277,14 @@ async function enter(place: Place): Promise<void> {
     if (left.length === 0) item.remove();
     else item.dataset.grants = left.join(" ");
   });
-  connection.on("session.ended", () => {
+  connection.on("session.ended", (body) => {
     keepPlace(null);
     connection.close();
-    replace(main, el("div", { class: "card", attrs: { "data-test": "session-ended" } }, el("h1", null, tn("customer.ended_title")), el("p", null, tn("customer.ended_help"))));
+    // Why, where the kernel says it in a way this page can translate
+    // (removed by the CSR, did not connect in time…).
+    const detail = detailOf(body.detail);
+    const why = detail ? el("p", { attrs: { "data-test": "session-ended-why" } }, tc(() => detailText(detail))) : null;
+    replace(main, el("div", { class: "card", attrs: { "data-test": "session-ended" } }, el("h1", null, tn("customer.ended_title")), why, el("p", null, tn("customer.ended_help"))));
   });
   connection.onClose(() => {
     if (savedPlace()) say(t("customer.connection_lost"));

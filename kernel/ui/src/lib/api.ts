@@ -1,6 +1,7 @@
 // REST calls to the kernel. Changing calls carry the sign-in's CSRF token;
 // the sign-in cookie itself is HttpOnly and never seen by scripts.
 
+import { detailOf } from "./detail";
 import { KernelError, errorCode } from "./socket";
 
 let csrfToken = "";
@@ -32,11 +33,13 @@ async function send<T>(method: string, path: string, body?: unknown): Promise<T>
     value = text;
   }
   if (!response.ok) {
-    // The kernel answers refusals with `{code, error}`; other failures (a
-    // proxy, a body over the size limit) have no code and count as internal.
+    // The kernel answers refusals with `{code, error, detail?}`; other
+    // failures (a proxy, a body over the size limit) have no code and count
+    // as internal.
     throw new KernelError(
       errorCode(value?.code),
       typeof value?.error === "string" ? value.error : response.statusText,
+      detailOf(value?.detail),
     );
   }
   return value as T;

@@ -61,7 +61,17 @@ export function format(template: string, params: Record<string, string | number>
 
 /** The string `key` in the current language. */
 export function t(key: StringKey, params?: Record<string, string | number>): string {
-  return format(LOCALES[current][key] ?? en[key], params);
+  return tIn(current, key, params);
+}
+
+/** The string `key` in `language` (an invitation in the language chosen for it). */
+export function tIn(language: Locale, key: StringKey, params?: Record<string, string | number>): string {
+  return format(LOCALES[language][key] ?? en[key], params);
+}
+
+/** Each language Tether speaks, by its name in that language. */
+export function languageNames(): [Locale, string][] {
+  return Object.entries(NATIVE_NAMES) as [Locale, string][];
 }
 
 /** A language switch; choosing a language re-renders through `onChange`. */
@@ -75,16 +85,21 @@ export function languageSwitch(onChange: () => void): HTMLSelectElement {
   );
   select.addEventListener("change", () => {
     if (!isLocale(select.value)) return;
-    current = select.value;
-    try {
-      localStorage.setItem(STORAGE_KEY, current);
-    } catch {
-      // Not remembered; the choice still applies to this page.
-    }
+    setLocale(select.value);
     applyDocumentLanguage();
     onChange();
   });
   return select;
+}
+
+/** Makes `language` the current one and remembers it in this browser. */
+export function setLocale(language: Locale): void {
+  current = language;
+  try {
+    localStorage.setItem(STORAGE_KEY, current);
+  } catch {
+    // Not remembered; the choice still applies to this page.
+  }
 }
 
 /** Sets `<html lang>` and the window title for the current language. */
@@ -106,8 +121,30 @@ interface LiveAttribute {
   params?: Record<string, string | number>;
 }
 
+interface LiveComputed {
+  node: WeakRef<Text>;
+  compute: () => string;
+}
+
 let liveTexts: LiveText[] = [];
 let liveAttributes: LiveAttribute[] = [];
+let liveComputed: LiveComputed[] = [];
+
+/**
+ * A text node showing what `compute` gives in the current language (words
+ * the kernel sent in several languages, a detail with its values), worked
+ * out again when the language changes.
+ */
+export function tc(compute: () => string): Text {
+  const node = document.createTextNode(compute());
+  liveComputed.push({ node: new WeakRef(node), compute });
+  return node;
+}
+
+/** `texts[language]` for the current language, `fallback` (English) where there is none. */
+export function inLanguage(texts: { [language in string]?: string } | undefined, fallback: string): string {
+  return texts?.[current] ?? fallback;
+}
 
 /**
  * A text node showing `key`, re-translated when the language changes, so
@@ -142,5 +179,10 @@ export function relabel(): void {
     const element = entry.element.deref();
     if (element) element.setAttribute(entry.name, t(entry.key, entry.params));
     return element !== undefined;
+  });
+  liveComputed = liveComputed.filter((entry) => {
+    const node = entry.node.deref();
+    if (node) node.data = entry.compute();
+    return node !== undefined;
   });
 }

@@ -4,7 +4,8 @@
 // protocol.gen.ts (generated from the Rust types), so a renamed field is a
 // compile error here instead of a refusal at run time.
 
-import type { ErrorCode, ParticipantInfo, ServerEvent } from "./protocol.gen";
+import { detailOf } from "./detail";
+import type { Detail, ErrorCode, ParticipantInfo, ServerEvent } from "./protocol.gen";
 
 export const PROTOCOL_VERSION = 1;
 
@@ -55,11 +56,16 @@ export function errorCode(value: unknown): ErrorCode {
   return typeof value === "string" && Object.hasOwn(ERROR_CODES, value) ? (value as ErrorCode) : "internal";
 }
 
-/** A refusal from the kernel: `code` is one of the protocol's error codes. */
+/**
+ * A refusal from the kernel: `code` is one of the protocol's error codes,
+ * `message` its English sentence, `detail` (where sent) the same for the
+ * UI to say in its language.
+ */
 export class KernelError extends Error {
   constructor(
     readonly code: ErrorCode,
     message: string,
+    readonly detail?: Detail,
   ) {
     super(message);
   }
@@ -159,8 +165,8 @@ export class Connection<R extends RequestUnion, Replies extends ReplyMap<R, Repl
       if (!pending) return;
       this.pending.delete(message.re);
       if (message.type === "error") {
-        const refusal: { code?: unknown; message?: unknown } = typeof message.body === "object" && message.body !== null ? message.body : {};
-        pending.reject(new KernelError(errorCode(refusal.code), typeof refusal.message === "string" ? refusal.message : ""));
+        const refusal: { code?: unknown; message?: unknown; detail?: unknown } = typeof message.body === "object" && message.body !== null ? message.body : {};
+        pending.reject(new KernelError(errorCode(refusal.code), typeof refusal.message === "string" ? refusal.message : "", detailOf(refusal.detail)));
       } else {
         pending.resolve(message.body);
       }

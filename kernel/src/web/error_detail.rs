@@ -1,0 +1,220 @@
+//! Each domain error a person may read, as the protocol's `Detail`: a key
+//! and its values that the UI says in the reader's language. The English
+//! sentence stays the domain error's own (`ApiError::message`); errors not
+//! listed here (internal ones, a plugin's own words) have no detail and
+//! are shown in English.
+
+use tether_protocol::Detail;
+
+use crate::accounts::AccountError;
+use crate::consent::RevokeError;
+use crate::mail::MailError;
+use crate::session::SessionError;
+use crate::session::policy::PolicyError;
+
+pub fn session(error: &SessionError) -> Option<Detail> {
+    Some(match error {
+        SessionError::UnknownSession(number) => Detail::UnknownSession {
+            number: number.clone(),
+        },
+        SessionError::NoSuchCustomer(participant) => Detail::NoSuchCustomer {
+            participant: participant.clone(),
+        },
+        SessionError::NoSuchParticipant(participant) => Detail::NoSuchParticipant {
+            participant: participant.clone(),
+        },
+        SessionError::ControlOnlyToCsr => Detail::ControlOnlyToCsr,
+        SessionError::SiteNotConfigured(site) => Detail::SiteNotConfigured { site: site.clone() },
+        SessionError::AlreadyInSession => Detail::AlreadyInSession,
+        SessionError::InvalidName(max) => Detail::InvalidName { max: *max as u64 },
+        SessionError::TooManyJoinAttempts(seconds) => {
+            Detail::TooManyJoinAttempts { seconds: *seconds }
+        }
+        SessionError::TooManyJoins(seconds) => Detail::TooManyJoins { seconds: *seconds },
+        SessionError::InvalidJoinCredential => Detail::InvalidJoinCredential,
+        SessionError::StorageUnavailable => Detail::StorageUnavailable,
+        SessionError::AgentNeedsCode => Detail::AgentNeedsCode,
+        SessionError::AgentAlreadyConnected => Detail::AgentAlreadyConnected,
+        SessionError::AnswerOnThePage => Detail::AnswerOnThePage,
+        // Only the agent answers in its terminal; nobody reads this in a UI.
+        SessionError::NoSuchPrompt(_) => return None,
+        SessionError::Policy(policy) => return Some(self::policy(policy)),
+        SessionError::Storage(_) => Detail::StorageFailed,
+    })
+}
+
+pub fn policy(error: &PolicyError) -> Detail {
+    match error {
+        PolicyError::NotHost => Detail::NotHost,
+        PolicyError::HostCannotLeave => Detail::HostCannotLeave,
+        PolicyError::HostCannotBeRemoved => Detail::HostCannotBeRemoved,
+        PolicyError::MultiSessionTaken => Detail::MultiSessionTaken,
+        PolicyError::TooManyCustomers { current } => Detail::TooManyCustomers {
+            current: u64::from(*current),
+        },
+    }
+}
+
+/// Signing in, and the admin's account form.
+pub fn account(error: &AccountError) -> Option<Detail> {
+    Some(match error {
+        AccountError::InvalidUsername => Detail::InvalidUsername,
+        AccountError::InvalidDisplayName => Detail::InvalidDisplayName {
+            max: crate::accounts::MAX_DISPLAY_NAME_CHARS as u64,
+        },
+        AccountError::PasswordTooShort => Detail::PasswordTooShort {
+            min: crate::accounts::MIN_PASSWORD_CHARS as u64,
+        },
+        AccountError::PasswordNotHashed(_) => return None,
+        AccountError::Taken(username) => Detail::UsernameTaken {
+            username: username.clone(),
+        },
+        AccountError::InvalidCredentials => Detail::WrongCredentials,
+        AccountError::TooManyAttempts(seconds) => Detail::TooManySignIns { seconds: *seconds },
+        AccountError::Busy => Detail::SignInsBusy,
+        AccountError::StorageUnavailable => Detail::StorageUnavailable,
+        AccountError::NotSignedIn => Detail::NotSignedIn,
+        AccountError::Storage(_) => Detail::StorageFailed,
+    })
+}
+
+pub fn revoke(error: &RevokeError) -> Detail {
+    match error {
+        RevokeError::NotFound => Detail::NoSuchPermission,
+        RevokeError::Storage(_) => Detail::StorageFailed,
+    }
+}
+
+/// Invitation mail; what the mail server answered stays as it said it.
+pub fn mail(error: &MailError) -> Option<Detail> {
+    match error {
+        MailError::Address { address } => Some(Detail::InvalidMailAddress {
+            address: address.clone(),
+        }),
+        MailError::Send(reason) => Some(Detail::MailNotSent {
+            reason: reason.clone(),
+        }),
+        // The operator's configuration, not the CSR's doing.
+        MailError::Tls(_) | MailError::Setup(_) => None,
+    }
+}
+
+/// What the English web UI shows for a detail, for tests that check it
+/// says what the kernel says.
+#[cfg(test)]
+pub(crate) mod english {
+    use serde::Deserialize;
+    use serde_json::Value;
+    use tether_protocol::Detail;
+
+    /// The web UI's English `detail.<key>` string (a JavaScript string
+    /// literal that JSON reads the same).
+    fn english(key: &str) -> String {
+        let path = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("ui/src/strings/en.ts");
+        let source = std::fs::read_to_string(&path).expect("the UI's dictionary");
+        let entry = format!("\"detail.{key}\":");
+        let at = source
+            .find(&entry)
+            .unwrap_or_else(|| panic!("detail.{key} is missing from {}", path.display()));
+        let mut reader =
+            serde_json::Deserializer::from_str(source[at + entry.len()..].trim_start());
+        String::deserialize(&mut reader).expect("a string literal")
+    }
+
+    /// What the English UI shows for `detail`: its string, values filled in.
+    pub(crate) fn shown(detail: &Detail) -> String {
+        let value = serde_json::to_value(detail).expect("serializes");
+        let key = value["key"].as_str().expect("a key");
+        let mut text = english(key);
+        if let Some(Value::Object(params)) = value.get("params") {
+            for (name, param) in params {
+                let param = match param {
+                    Value::String(s) => s.clone(),
+                    other => other.to_string(),
+                };
+                text = text.replace(&format!("{{{name}}}"), &param);
+            }
+        }
+        text
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::english::shown;
+    use super::*;
+    use crate::consent::NoSuchPrompt;
+    use crate::storage::StorageError;
+    use crate::web::error::ApiError;
+
+    #[test]
+    fn the_english_ui_says_exactly_what_the_kernel_says() {
+        let errors: Vec<ApiError> = vec![
+            SessionError::UnknownSession("123456789".into()).into(),
+            SessionError::NoSuchCustomer("p-1".into()).into(),
+            SessionError::NoSuchParticipant("p-2".into()).into(),
+            SessionError::ControlOnlyToCsr.into(),
+            SessionError::SiteNotConfigured("acme".into()).into(),
+            SessionError::AlreadyInSession.into(),
+            SessionError::InvalidName(80).into(),
+            SessionError::TooManyJoinAttempts(42).into(),
+            SessionError::TooManyJoins(7).into(),
+            SessionError::InvalidJoinCredential.into(),
+            SessionError::StorageUnavailable.into(),
+            SessionError::AgentNeedsCode.into(),
+            SessionError::AgentAlreadyConnected.into(),
+            SessionError::AnswerOnThePage.into(),
+            SessionError::Storage(StorageError::Backend("disk full".into())).into(),
+            PolicyError::NotHost.into(),
+            PolicyError::HostCannotLeave.into(),
+            PolicyError::HostCannotBeRemoved.into(),
+            PolicyError::MultiSessionTaken.into(),
+            PolicyError::TooManyCustomers { current: 3 }.into(),
+            AccountError::InvalidUsername.into(),
+            AccountError::InvalidDisplayName.into(),
+            AccountError::PasswordTooShort.into(),
+            AccountError::Taken("anna".into()).into(),
+            AccountError::InvalidCredentials.into(),
+            AccountError::TooManyAttempts(30).into(),
+            AccountError::Busy.into(),
+            AccountError::StorageUnavailable.into(),
+            AccountError::NotSignedIn.into(),
+            RevokeError::NotFound.into(),
+            NoSuchPrompt.into(),
+            ApiError::unknown_session("987654321"),
+        ];
+        for error in &errors {
+            let detail = error
+                .detail
+                .as_ref()
+                .unwrap_or_else(|| panic!("`{}` has a detail", error.message));
+            assert_eq!(shown(detail), error.message, "{detail:?}");
+        }
+        for (error, detail) in [
+            (
+                MailError::Address {
+                    address: "not an address".into(),
+                },
+                mail(&MailError::Address {
+                    address: "not an address".into(),
+                }),
+            ),
+            (
+                MailError::Send("550 no such user".into()),
+                mail(&MailError::Send("550 no such user".into())),
+            ),
+        ] {
+            assert_eq!(shown(&detail.expect("a detail")), error.to_string());
+        }
+    }
+
+    #[test]
+    fn what_nobody_can_act_on_has_no_detail() {
+        assert_eq!(session(&SessionError::NoSuchPrompt("c-1".into())), None);
+        assert_eq!(
+            account(&AccountError::PasswordNotHashed("out of memory".into())),
+            None
+        );
+        assert_eq!(mail(&MailError::Tls("ssl".into())), None);
+    }
+}

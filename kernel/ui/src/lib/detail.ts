@@ -1,0 +1,73 @@
+// A refusal's detail (the protocol's `Detail`): a key and its values that
+// the UI says in its own language. The kernel's English sentence travels
+// beside it and is what a detail this UI does not know falls back to.
+
+import type { Detail } from "./protocol.gen";
+import type { StringKey } from "../strings/en";
+
+export type DetailKey = Detail["key"];
+
+// Every key has to be listed (a `Record` over the union), so a detail
+// added in Rust is a compile error here until it has its strings.
+export const DETAIL_KEYS: Record<DetailKey, true> = {
+  unknown_session: true,
+  no_such_customer: true,
+  no_such_participant: true,
+  control_only_to_csr: true,
+  site_not_configured: true,
+  already_in_session: true,
+  invalid_name: true,
+  too_many_join_attempts: true,
+  too_many_joins: true,
+  invalid_join_credential: true,
+  agent_needs_code: true,
+  agent_already_connected: true,
+  answer_on_the_page: true,
+  no_such_question: true,
+  not_host: true,
+  host_cannot_leave: true,
+  host_cannot_be_removed: true,
+  multi_session_taken: true,
+  too_many_customers: true,
+  no_session_report: true,
+  too_many_messages: true,
+  storage_unavailable: true,
+  storage_failed: true,
+  wrong_credentials: true,
+  too_many_sign_ins: true,
+  sign_ins_busy: true,
+  not_signed_in: true,
+  username_taken: true,
+  invalid_username: true,
+  invalid_display_name: true,
+  password_too_short: true,
+  no_such_permission: true,
+  invalid_mail_address: true,
+  no_mail_server: true,
+  mail_not_sent: true,
+  ended_by: true,
+  host_did_not_return: true,
+  you_left: true,
+  removed_by: true,
+  did_not_connect_in_time: true,
+};
+
+/** The dictionary key of a detail; every one is a `StringKey` (checked by the compiler). */
+export function detailStringKey(key: DetailKey): `detail.${DetailKey}` & StringKey {
+  return `detail.${key}`;
+}
+
+/** A detail from the wire, or `undefined` when there is none or it is not one this UI knows. */
+export function detailOf(value: unknown): Detail | undefined {
+  if (typeof value !== "object" || value === null) return undefined;
+  const { key, params } = value as { key?: unknown; params?: unknown };
+  if (typeof key !== "string" || !Object.hasOwn(DETAIL_KEYS, key)) return undefined;
+  if (params !== undefined && (typeof params !== "object" || params === null)) return undefined;
+  // The key is known and the values are an object: the shape the kernel sends.
+  return value as Detail;
+}
+
+/** The values to fill into the detail's string. */
+export function detailParams(detail: Detail): Record<string, string | number> {
+  return "params" in detail ? (detail.params as Record<string, string | number>) : {};
+}

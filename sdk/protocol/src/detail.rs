@@ -1,0 +1,161 @@
+//! What a refusal (or the end of a session) means, as a stable key with
+//! the values to fill in, so each client can say it in its own language.
+//!
+//! The kernel still sends its English sentence (`message`, `reason`) beside
+//! it: a client that does not know a key shows that. The web UI has one
+//! string `detail.<key>` per variant in every language it speaks, with the
+//! fields below as `{placeholders}`; the values themselves (a session
+//! number, a name someone typed, a mail server's answer) stay as they are.
+
+use serde::{Deserialize, Serialize};
+
+/// The detail of a refusal or an ending, in words people read.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(
+    tag = "key",
+    content = "params",
+    rename_all = "snake_case",
+    deny_unknown_fields
+)]
+pub enum Detail {
+    // Sessions and joining.
+    UnknownSession {
+        number: String,
+    },
+    NoSuchCustomer {
+        participant: String,
+    },
+    NoSuchParticipant {
+        participant: String,
+    },
+    ControlOnlyToCsr,
+    SiteNotConfigured {
+        site: String,
+    },
+    AlreadyInSession,
+    InvalidName {
+        max: u64,
+    },
+    TooManyJoinAttempts {
+        seconds: u64,
+    },
+    TooManyJoins {
+        seconds: u64,
+    },
+    InvalidJoinCredential,
+    AgentNeedsCode,
+    AgentAlreadyConnected,
+    AnswerOnThePage,
+    NoSuchQuestion,
+    NotHost,
+    HostCannotLeave,
+    HostCannotBeRemoved,
+    MultiSessionTaken,
+    TooManyCustomers {
+        current: u64,
+    },
+    NoSessionReport {
+        number: String,
+    },
+    /// Too many messages on one connection in a short time.
+    TooManyMessages {
+        millis: u64,
+    },
+
+    // Storage.
+    StorageUnavailable,
+    StorageFailed,
+
+    // Signing in and accounts.
+    WrongCredentials,
+    TooManySignIns {
+        seconds: u64,
+    },
+    SignInsBusy,
+    NotSignedIn,
+    UsernameTaken {
+        username: String,
+    },
+    InvalidUsername,
+    InvalidDisplayName {
+        max: u64,
+    },
+    PasswordTooShort {
+        min: u64,
+    },
+
+    // Consent.
+    NoSuchPermission,
+
+    // Invitations.
+    InvalidMailAddress {
+        address: String,
+    },
+    NoMailServer,
+    /// `reason` is the mail server's own answer.
+    MailNotSent {
+        reason: String,
+    },
+
+    // Why a session ended for someone (`session.ended`).
+    EndedBy {
+        name: String,
+    },
+    HostDidNotReturn,
+    YouLeft,
+    RemovedBy {
+        name: String,
+    },
+    DidNotConnectInTime,
+}
+
+#[cfg(test)]
+mod tests {
+    use serde_json::json;
+
+    use super::Detail;
+    use crate::{ErrorCode, ServerFrame, ServerMessage, decode_server};
+
+    #[test]
+    fn a_detail_is_a_key_with_its_values() {
+        assert_eq!(
+            json!(Detail::TooManyJoinAttempts { seconds: 42 }),
+            json!({ "key": "too_many_join_attempts", "params": { "seconds": 42 } })
+        );
+        assert_eq!(json!(Detail::NotHost), json!({ "key": "not_host" }));
+        let parsed: Detail = serde_json::from_value(json!({ "key": "not_host" })).expect("unit");
+        assert_eq!(parsed, Detail::NotHost);
+    }
+
+    #[test]
+    fn refusals_carry_their_detail_and_clients_read_it() {
+        let detail = Detail::UnknownSession {
+            number: "123456789".into(),
+        };
+        let refused = ServerMessage::refusal(
+            Some(9),
+            ErrorCode::NotFound,
+            "no support session 123456789 is running",
+            Some(&detail),
+        );
+        assert_eq!(
+            decode_server(&refused.to_text()),
+            Ok(ServerFrame::Error {
+                re: Some(9),
+                code: ErrorCode::NotFound,
+                message: "no support session 123456789 is running".into(),
+                detail: Some(detail),
+            })
+        );
+        // Without one, the body is as it always was.
+        let plain = ServerMessage::error(None, ErrorCode::Internal, "x");
+        assert_eq!(
+            plain.0["body"],
+            json!({ "code": "internal", "message": "x" })
+        );
+        // A key this client does not know is an error naming it.
+        let unknown = r#"{"v":1,"re":1,"type":"error","body":{"code":"internal","message":"x","detail":{"key":"teleported"}}}"#;
+        assert!(decode_server(unknown).is_err());
+    }
+}
