@@ -430,11 +430,14 @@ impl Served<'_> {
                     rejoin_after_restart: self.promised,
                 };
                 self.send(sink, hello).await?;
-                // Started by the entry left before the restart: it has done
-                // its work, and the customer hears that they are back.
+                // Back after the restart (started by the entry left for it,
+                // or by hand): the entry has done its work, and the customer
+                // hears that they are back.
                 if self.rejoin.is_armed() {
                     forget_the_way_back(self.rejoin);
-                    crate::notice::back_in_session(&session);
+                    if matches!(self.start, Start::Resume { .. }) {
+                        crate::notice::back_in_session(&session);
+                    }
                 }
                 let unreported = std::mem::take(&mut self.lasting.unreported);
                 self.report_undone(sink, unreported).await?;
