@@ -8,13 +8,157 @@ use sysinfo::{Disks, Networks, System, Users};
 
 use crate::backend::Backend;
 
-/// One category: a table the CSR's panel shows as is.
+/// One category: a table the CSR's panel shows as is, except for the
+/// agent's own words (title, column headers, property names), which it
+/// shows in the CSR's language by their ids.
 #[derive(Debug, Clone, Serialize)]
 pub struct Category {
     pub id: &'static str,
+    /// English; panels that know `id` show their own words.
     pub title: &'static str,
+    /// English column headers, for panels that do not know `column_ids`.
     pub columns: Vec<&'static str>,
+    /// Each column's id (`property`, `pid`, …), in the order of `columns`.
+    pub column_ids: Vec<&'static str>,
     pub rows: Vec<Vec<String>>,
+    /// Per row, the id of its first cell where that cell is the agent's
+    /// own word (`computer_name` for "Computer name"); `None` where the
+    /// computer reported it (a process, an environment variable's name).
+    pub row_labels: Vec<Option<&'static str>>,
+}
+
+/// A word the agent writes itself, with the stable id a panel translates
+/// it by. Never used for anything the computer reported.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Label {
+    pub id: &'static str,
+    pub english: &'static str,
+}
+
+const fn label(id: &'static str, english: &'static str) -> Label {
+    Label { id, english }
+}
+
+/// Column headers.
+mod column {
+    use super::{Label, label};
+    pub const PROPERTY: Label = label("property", "Property");
+    pub const VALUE: Label = label("value", "Value");
+    pub const DEVICE: Label = label("device", "Device");
+    pub const MOUNTED_ON: Label = label("mounted_on", "Mounted on");
+    pub const FILE_SYSTEM: Label = label("file_system", "File system");
+    pub const SIZE: Label = label("size", "Size");
+    pub const FREE: Label = label("free", "Free");
+    pub const INTERFACE: Label = label("interface", "Interface");
+    pub const MAC_ADDRESS: Label = label("mac_address", "MAC address");
+    pub const ADDRESSES: Label = label("addresses", "Addresses");
+    pub const PID: Label = label("pid", "PID");
+    pub const NAME: Label = label("name", "Name");
+    pub const USER: Label = label("user", "User");
+    pub const MEMORY: Label = label("memory", "Memory");
+    pub const ID: Label = label("id", "ID");
+    pub const GROUPS: Label = label("groups", "Groups");
+    pub const VARIABLE: Label = label("variable", "Variable");
+    pub const PACKAGE: Label = label("package", "Package");
+    pub const VERSION: Label = label("version", "Version");
+
+    /// Every column header, for the test that the panel translates each.
+    #[cfg(test)]
+    pub const ALL: &[Label] = &[
+        PROPERTY,
+        VALUE,
+        DEVICE,
+        MOUNTED_ON,
+        FILE_SYSTEM,
+        SIZE,
+        FREE,
+        INTERFACE,
+        MAC_ADDRESS,
+        ADDRESSES,
+        PID,
+        NAME,
+        USER,
+        MEMORY,
+        ID,
+        GROUPS,
+        VARIABLE,
+        PACKAGE,
+        VERSION,
+    ];
+}
+
+/// Names of properties (the first cell of a row).
+mod row {
+    use super::{Label, label};
+    pub const COMPUTER_NAME: Label = label("computer_name", "Computer name");
+    pub const OPERATING_SYSTEM: Label = label("operating_system", "Operating system");
+    pub const KERNEL: Label = label("kernel", "Kernel");
+    pub const ARCHITECTURE: Label = label("architecture", "Architecture");
+    pub const ACCOUNT_IN_USE: Label = label("account_in_use", "Account in use");
+    pub const UP_FOR: Label = label("up_for", "Up for");
+    pub const LOGICAL_PROCESSORS: Label = label("logical_processors", "Logical processors");
+    pub const PHYSICAL_CORES: Label = label("physical_cores", "Physical cores");
+    pub const MODEL: Label = label("model", "Model");
+    pub const FREQUENCY: Label = label("frequency", "Frequency");
+    pub const TOTAL: Label = label("total", "Total");
+    pub const USED: Label = label("used", "Used");
+    pub const SWAP_TOTAL: Label = label("swap_total", "Swap total");
+    pub const SWAP_USED: Label = label("swap_used", "Swap used");
+    pub const VARIABLES_IN_TOTAL: Label = label("variables_in_total", "Variables in total");
+    pub const NO_PACKAGE_LIST: Label = label(
+        "no_package_list",
+        "(no package list available on this computer)",
+    );
+
+    /// Every property name, for the test that the panel translates each.
+    #[cfg(test)]
+    pub const ALL: &[Label] = &[
+        COMPUTER_NAME,
+        OPERATING_SYSTEM,
+        KERNEL,
+        ARCHITECTURE,
+        ACCOUNT_IN_USE,
+        UP_FOR,
+        LOGICAL_PROCESSORS,
+        PHYSICAL_CORES,
+        MODEL,
+        FREQUENCY,
+        TOTAL,
+        USED,
+        SWAP_TOTAL,
+        SWAP_USED,
+        VARIABLES_IN_TOTAL,
+        NO_PACKAGE_LIST,
+    ];
+}
+
+impl Category {
+    fn new(id: &'static str, title: &'static str, columns: &[Label]) -> Category {
+        Category {
+            id,
+            title,
+            columns: columns.iter().map(|c| c.english).collect(),
+            column_ids: columns.iter().map(|c| c.id).collect(),
+            rows: Vec::new(),
+            row_labels: Vec::new(),
+        }
+    }
+
+    /// A row of what the computer reported.
+    fn reported(mut self, rows: Vec<Vec<String>>) -> Category {
+        self.row_labels.extend(rows.iter().map(|_| None));
+        self.rows.extend(rows);
+        self
+    }
+
+    /// Rows whose first cell is the agent's own word.
+    fn properties(mut self, rows: Vec<(Label, String)>) -> Category {
+        for (name, value) in rows {
+            self.rows.push(vec![name.english.to_owned(), value]);
+            self.row_labels.push(Some(name.id));
+        }
+        self
+    }
 }
 
 /// Every category, in display order.
@@ -46,8 +190,8 @@ const SAFE_ENVIRONMENT: &[&str] = &[
     "DESKTOP_SESSION",
 ];
 
-fn property(name: &str, value: impl ToString) -> Vec<String> {
-    vec![name.to_owned(), value.to_string()]
+fn property(name: Label, value: impl ToString) -> (Label, String) {
+    (name, value.to_string())
 }
 
 fn mib(bytes: u64) -> String {
@@ -63,60 +207,53 @@ fn or_unknown<E>(value: Result<String, E>) -> String {
 pub fn collect(backend: &dyn Backend) -> Vec<Category> {
     let account = backend.account_in_use();
     let system = System::new_all().ok();
-    let mut categories = vec![Category {
-        id: "system",
-        title: "System",
-        columns: vec!["Property", "Value"],
-        rows: vec![
-            property("Computer name", or_unknown(System::host_name())),
-            property("Operating system", or_unknown(System::long_os_version())),
-            property("Kernel", or_unknown(System::kernel_version())),
-            property("Architecture", System::cpu_arch()),
-            property("Account in use", &account),
+    let mut categories = vec![
+        Category::new("system", "System", &[column::PROPERTY, column::VALUE]).properties(vec![
+            property(row::COMPUTER_NAME, or_unknown(System::host_name())),
+            property(row::OPERATING_SYSTEM, or_unknown(System::long_os_version())),
+            property(row::KERNEL, or_unknown(System::kernel_version())),
+            property(row::ARCHITECTURE, System::cpu_arch()),
+            property(row::ACCOUNT_IN_USE, &account),
             property(
-                "Up for",
+                row::UP_FOR,
                 System::uptime()
                     .map(|s| format!("{} h {} min", s / 3600, s / 60 % 60))
                     .unwrap_or_default(),
             ),
-        ],
-    }];
+        ]),
+    ];
     let cpu_rows = system.as_ref().map(|s| {
         let mut rows = vec![
-            property("Logical processors", s.cpus().len()),
+            property(row::LOGICAL_PROCESSORS, s.cpus().len()),
             property(
-                "Physical cores",
+                row::PHYSICAL_CORES,
                 System::physical_core_count()
                     .map(|n| n.to_string())
                     .unwrap_or_else(|_| "unknown".into()),
             ),
         ];
         if let Some(cpu) = s.cpus().first() {
-            rows.push(property("Model", cpu.brand()));
-            rows.push(property("Frequency", format!("{} MHz", cpu.frequency())));
+            rows.push(property(row::MODEL, cpu.brand()));
+            rows.push(property(row::FREQUENCY, format!("{} MHz", cpu.frequency())));
         }
         rows
     });
-    categories.push(Category {
-        id: "cpu",
-        title: "Processor",
-        columns: vec!["Property", "Value"],
-        rows: cpu_rows.unwrap_or_default(),
-    });
+    categories.push(
+        Category::new("cpu", "Processor", &[column::PROPERTY, column::VALUE])
+            .properties(cpu_rows.unwrap_or_default()),
+    );
     let memory_rows = system.as_ref().map(|s| {
         vec![
-            property("Total", mib(s.total_memory())),
-            property("Used", mib(s.used_memory())),
-            property("Swap total", mib(s.total_swap())),
-            property("Swap used", mib(s.used_swap())),
+            property(row::TOTAL, mib(s.total_memory())),
+            property(row::USED, mib(s.used_memory())),
+            property(row::SWAP_TOTAL, mib(s.total_swap())),
+            property(row::SWAP_USED, mib(s.used_swap())),
         ]
     });
-    categories.push(Category {
-        id: "memory",
-        title: "Memory",
-        columns: vec!["Property", "Value"],
-        rows: memory_rows.unwrap_or_default(),
-    });
+    categories.push(
+        Category::new("memory", "Memory", &[column::PROPERTY, column::VALUE])
+            .properties(memory_rows.unwrap_or_default()),
+    );
     let disks = Disks::new_with_refreshed_list().map(|disks| {
         disks
             .iter()
@@ -131,12 +268,20 @@ pub fn collect(backend: &dyn Backend) -> Vec<Category> {
             })
             .collect()
     });
-    categories.push(Category {
-        id: "disks",
-        title: "Disks",
-        columns: vec!["Device", "Mounted on", "File system", "Size", "Free"],
-        rows: disks.unwrap_or_default(),
-    });
+    categories.push(
+        Category::new(
+            "disks",
+            "Disks",
+            &[
+                column::DEVICE,
+                column::MOUNTED_ON,
+                column::FILE_SYSTEM,
+                column::SIZE,
+                column::FREE,
+            ],
+        )
+        .reported(disks.unwrap_or_default()),
+    );
     let networks = Networks::new_with_refreshed_list().map(|networks| {
         let mut rows: Vec<Vec<String>> = networks
             .iter()
@@ -156,12 +301,14 @@ pub fn collect(backend: &dyn Backend) -> Vec<Category> {
         rows.sort();
         rows
     });
-    categories.push(Category {
-        id: "network",
-        title: "Network interfaces",
-        columns: vec!["Interface", "MAC address", "Addresses"],
-        rows: networks.unwrap_or_default(),
-    });
+    categories.push(
+        Category::new(
+            "network",
+            "Network interfaces",
+            &[column::INTERFACE, column::MAC_ADDRESS, column::ADDRESSES],
+        )
+        .reported(networks.unwrap_or_default()),
+    );
     let users = Users::new_with_refreshed_list().ok();
     let user_name = |uid: Option<&sysinfo::Uid>| {
         uid.and_then(|uid| {
@@ -187,12 +334,14 @@ pub fn collect(backend: &dyn Backend) -> Vec<Category> {
             })
             .collect()
     });
-    categories.push(Category {
-        id: "processes",
-        title: "Running processes",
-        columns: vec!["PID", "Name", "User", "Memory"],
-        rows: processes.unwrap_or_default(),
-    });
+    categories.push(
+        Category::new(
+            "processes",
+            "Running processes",
+            &[column::PID, column::NAME, column::USER, column::MEMORY],
+        )
+        .reported(processes.unwrap_or_default()),
+    );
     let user_rows = users.as_ref().map(|users| {
         let mut rows: Vec<Vec<String>> = users
             .iter()
@@ -204,29 +353,40 @@ pub fn collect(backend: &dyn Backend) -> Vec<Category> {
         rows.sort();
         rows
     });
-    categories.push(Category {
-        id: "users",
-        title: "Users",
-        columns: vec!["Name", "ID", "Groups"],
-        rows: user_rows.unwrap_or_default(),
-    });
+    categories.push(
+        Category::new(
+            "users",
+            "Users",
+            &[column::NAME, column::ID, column::GROUPS],
+        )
+        .reported(user_rows.unwrap_or_default()),
+    );
     categories.push(environment());
     categories.push(software(backend));
     categories
 }
 
 fn environment() -> Category {
-    let mut rows: Vec<Vec<String>> = SAFE_ENVIRONMENT
+    // Variables by their names as the computer has them; only the count is
+    // the agent's own line.
+    let rows: Vec<Vec<String>> = SAFE_ENVIRONMENT
         .iter()
-        .filter_map(|name| std::env::var(name).ok().map(|value| property(name, value)))
+        .filter_map(|name| {
+            std::env::var(name)
+                .ok()
+                .map(|value| vec![(*name).to_owned(), value])
+        })
         .collect();
-    rows.push(property("Variables in total", std::env::vars_os().count()));
-    Category {
-        id: "environment",
-        title: "Environment",
-        columns: vec!["Variable", "Value"],
-        rows,
-    }
+    Category::new(
+        "environment",
+        "Environment",
+        &[column::VARIABLE, column::VALUE],
+    )
+    .reported(rows)
+    .properties(vec![property(
+        row::VARIABLES_IN_TOTAL,
+        std::env::vars_os().count(),
+    )])
 }
 
 fn software(backend: &dyn Backend) -> Category {
@@ -236,25 +396,23 @@ fn software(backend: &dyn Backend) -> Category {
         .output()
         .ok()
         .filter(|o| o.status.success());
-    let rows = match listed {
-        Some(output) => String::from_utf8_lossy(&output.stdout)
-            .lines()
-            .take(MAX_ROWS)
-            .filter_map(|line| {
-                line.split_once('\t')
-                    .map(|(name, version)| vec![name.to_owned(), version.to_owned()])
-            })
-            .collect(),
-        None => vec![vec![
-            "(no package list available on this computer)".to_owned(),
-            String::new(),
-        ]],
-    };
-    Category {
-        id: "software",
-        title: "Installed software",
-        columns: vec!["Package", "Version"],
-        rows,
+    let software = Category::new(
+        "software",
+        "Installed software",
+        &[column::PACKAGE, column::VERSION],
+    );
+    match listed {
+        Some(output) => software.reported(
+            String::from_utf8_lossy(&output.stdout)
+                .lines()
+                .take(MAX_ROWS)
+                .filter_map(|line| {
+                    line.split_once('\t')
+                        .map(|(name, version)| vec![name.to_owned(), version.to_owned()])
+                })
+                .collect(),
+        ),
+        None => software.properties(vec![property(row::NO_PACKAGE_LIST, "")]),
     }
 }
 
@@ -288,6 +446,70 @@ mod tests {
             .find(|c| c.id == "memory")
             .expect("memory");
         assert!(!memory.rows.is_empty());
+    }
+
+    /// The panel's dictionaries (`plugins/sysinfo/ui/panel.js`): the other
+    /// end of this category format.
+    const PANEL: &str = include_str!("../../plugins/sysinfo/ui/panel.js");
+
+    /// How many of the panel's four languages have `key`.
+    fn languages_with(key: &str) -> usize {
+        PANEL.matches(&format!("\"{key}\":")).count()
+    }
+
+    #[test]
+    fn every_word_of_the_agents_own_has_an_id_the_panel_says_in_four_languages() {
+        for id in CATEGORIES {
+            assert_eq!(
+                languages_with(&format!("category.{id}")),
+                4,
+                "category {id}"
+            );
+        }
+        for name in column::ALL {
+            assert_eq!(
+                languages_with(&format!("column.{}", name.id)),
+                4,
+                "column {name:?}"
+            );
+        }
+        for name in row::ALL {
+            assert_eq!(
+                languages_with(&format!("label.{}", name.id)),
+                4,
+                "row {name:?}"
+            );
+        }
+        // And everything collected here uses only those.
+        let categories = collect(&crate::backend::SimulatedBackend::default());
+        for category in &categories {
+            assert_eq!(category.columns.len(), category.column_ids.len());
+            assert_eq!(category.rows.len(), category.row_labels.len());
+            for (english, id) in category.columns.iter().zip(&category.column_ids) {
+                assert!(
+                    column::ALL.contains(&Label { id, english }),
+                    "{id} / {english}"
+                );
+            }
+            for (cells, id) in category.rows.iter().zip(&category.row_labels) {
+                if let Some(id) = id {
+                    let english = cells[0].as_str();
+                    assert!(
+                        row::ALL.iter().any(|l| l.id == *id && l.english == english),
+                        "{id} / {english}"
+                    );
+                }
+            }
+        }
+        // Values the computer reports are never labelled.
+        let processes = categories
+            .iter()
+            .find(|c| c.id == "processes")
+            .expect("processes");
+        assert!(processes.row_labels.iter().all(Option::is_none));
+        let environment = environment();
+        let labelled: Vec<_> = environment.row_labels.iter().flatten().collect();
+        assert_eq!(labelled, [&"variables_in_total"]);
     }
 
     #[test]

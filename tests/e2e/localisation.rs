@@ -1,11 +1,13 @@
 //! Tether's own words in the reader's language, over real sockets: the
 //! CSR's "waiting for the customer" line in every language the manifest
 //! translates, refusals and endings with a detail the UI translates (the
-//! values stay as they are), and invitation mail sent by the server in the
-//! language the CSR chose, through a real SMTP exchange.
+//! values stay as they are), invitation mail sent by the server in the
+//! language the CSR chose, through a real SMTP exchange, and the real
+//! agent's system information with ids for its own words.
 
 use serde_json::{Value, json};
-use tether_tests::clients::{Csr, Customer, TestAgent, WsClient, post_json};
+use tether_tests::agent_process::AgentProcess;
+use tether_tests::clients::{Csr, Customer, StartedSession, TestAgent, WsClient, post_json};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 use tether_tests::smtp_sink::SmtpSink;
 use tether_tests::{bundled_manifests, fixture_manifests};
@@ -318,4 +320,78 @@ async fn without_a_mail_server_the_refusal_has_its_detail() {
         .await;
     assert_eq!(refused.status, 503, "{}", refused.text);
     assert_eq!(detail(&refused.body), ("no_mail_server", &Value::Null));
+}
+
+#[tokio::test]
+async fn system_information_names_its_own_words_by_id_and_the_file_follows_the_csrs_language() {
+    let kernel = KernelProcess::configure(&bundled_manifests(), CONFIG, &accounts()).launch();
+    let mut started = StartedSession::start(&kernel, "anna").await;
+    let state = tempfile::tempdir().expect("temp dir");
+    let mut agent = AgentProcess::join(state.path(), &started.join_link, "Carl");
+    agent
+        .wait_for_line(&format!("Connected to support session {}", started.number))
+        .await;
+    let command = |name: &str, payload: Value| json!({ "session": started.number, "plugin": "sysinfo", "name": name, "payload": payload });
+    let seen = agent.prompts_seen();
+    let asked = started
+        .console
+        .send_request("plugin.command", command("collect", Value::Null))
+        .await;
+    agent.answer_prompt(seen, "y").await;
+    let collected = started.console.reply_to(asked).await;
+    let categories = collected["body"]["categories"]
+        .as_array()
+        .expect("categories");
+    let system = &categories[0];
+    assert_eq!(system["column_ids"], json!(["property", "value"]));
+    assert_eq!(system["row_labels"][0], "computer_name");
+    assert_eq!(system["rows"][0][0], "Computer name");
+    let host_name = std::fs::read_to_string("/proc/sys/kernel/hostname").expect("hostname");
+    assert_eq!(system["rows"][0][1], host_name.trim());
+    let processes = categories
+        .iter()
+        .find(|c| c["id"] == "processes")
+        .expect("processes");
+    assert_eq!(
+        processes["column_ids"],
+        json!(["pid", "name", "user", "memory"])
+    );
+    assert!(
+        processes["row_labels"]
+            .as_array()
+            .expect("labels")
+            .iter()
+            .all(Value::is_null),
+        "what the computer reports is never labelled"
+    );
+
+    // Save with the panel's Japanese words: Tether's words in Japanese,
+    // the computer's values as reported.
+    let saved = started
+        .console
+        .ok(
+            "plugin.command",
+            command(
+                "save",
+                json!({ "words": {
+                    "collected": "{customer} のシステム情報",
+                    "category.system": "システム",
+                    "column.property": "項目",
+                    "column.value": "値",
+                    "label.computer_name": "コンピューター名",
+                } }),
+            ),
+        )
+        .await;
+    let text = saved["text"].as_str().expect("text");
+    assert!(text.starts_with("Carl のシステム情報"), "{text}");
+    for expected in [
+        "== システム ==",
+        "項目",
+        "コンピューター名",
+        host_name.trim(),
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+    drop(agent);
 }

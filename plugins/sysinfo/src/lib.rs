@@ -20,9 +20,19 @@ const CAPABILITY: Capability = Capability::SysinfoCollect;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct Category {
     pub id: String,
+    /// English; the panel shows its own words for `id`.
     pub title: String,
+    /// English headers, for panels that do not know `column_ids`.
     pub columns: Vec<String>,
+    /// Each column's id, for the panel to say it in the CSR's language
+    /// (empty from agents older than these ids).
+    #[serde(default)]
+    pub column_ids: Vec<String>,
     pub rows: Vec<Vec<String>>,
+    /// Per row, the id of its first cell where that cell is the agent's
+    /// own word rather than something the computer reported.
+    #[serde(default)]
+    pub row_labels: Vec<Option<String>>,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -84,7 +94,15 @@ fn collect(command: &Command) -> Result<Value, PluginError> {
     )
 }
 
-/// All categories of the last collection as one text file.
+/// What Save and Print send besides the customer: the panel's words.
+#[derive(Deserialize, Default)]
+struct SaveInput {
+    #[serde(default)]
+    words: text::Words,
+}
+
+/// All categories of the last collection as one text file, in the words
+/// the panel gave (the CSR's language).
 fn save(command: &Command) -> Result<Value, PluginError> {
     let (session, customer) = command.customer()?;
     let stored = host::store::get(&snapshot_key(session, &customer.id))?.ok_or_else(|| {
@@ -95,7 +113,11 @@ fn save(command: &Command) -> Result<Value, PluginError> {
     let snapshot: Snapshot = serde_json::from_slice(&stored)
         .map_err(|error| PluginError::Failed(format!("the saved snapshot is damaged: {error}")))?;
     let file_name = format!("system-information-{session}.txt");
-    Ok(json!({ "file_name": file_name, "text": text::render(&snapshot) }))
+    // An older panel sends no words; a malformed payload is refused.
+    let input = command
+        .payload_json::<Option<SaveInput>>()?
+        .unwrap_or_default();
+    Ok(json!({ "file_name": file_name, "text": text::render(&snapshot, &input.words) }))
 }
 
 impl Plugin for Sysinfo {

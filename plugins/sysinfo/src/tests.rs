@@ -110,3 +110,150 @@ fn the_snapshot_is_deleted_when_the_session_ends() {
         .expect("handled");
     assert!(harness.stored_keys().is_empty());
 }
+
+/// An agent that sends ids beside its English words.
+fn agent_output_with_ids() -> String {
+    json!({ "categories": [
+        { "id": "system", "title": "System", "columns": ["Property", "Value"], "column_ids": ["property", "value"],
+          "rows": [["Computer name", "carls-pc"], ["Operating system", "Debian 12"]],
+          "row_labels": ["computer_name", "operating_system"] },
+        { "id": "environment", "title": "Environment", "columns": ["Variable", "Value"], "column_ids": ["variable", "value"],
+          "rows": [["LANG", "da_DK.UTF-8"], ["Variables in total", "31"]],
+          "row_labels": [null, "variables_in_total"] },
+        { "id": "users", "title": "Users", "columns": ["Name"], "column_ids": ["name"], "rows": [], "row_labels": [] },
+    ]})
+    .to_string()
+}
+
+#[test]
+fn the_agents_ids_reach_the_panel_and_the_file_speaks_the_csrs_language() {
+    let harness = harness();
+    harness.on_agent_call(|_| Ok(agent_output_with_ids()));
+    harness.answer_consent(Outcome::Granted);
+    let collected = command(&harness, "collect").expect("collected");
+    assert_eq!(
+        collected["categories"][0]["column_ids"],
+        json!(["property", "value"])
+    );
+    assert_eq!(
+        collected["categories"][1]["row_labels"],
+        json!([null, "variables_in_total"])
+    );
+
+    // The panel's words in Danish; a value the computer reported (the
+    // variable LANG, the computer's name) is never looked up.
+    let words = json!({ "words": {
+        "collected": "Systemoplysninger for {customer}",
+        "empty": "Denne kategori har ingen poster.",
+        "category.system": "System",
+        "category.environment": "Miljø",
+        "category.users": "Brugere",
+        "column.property": "Egenskab",
+        "column.value": "Værdi",
+        "column.variable": "Variabel",
+        "label.computer_name": "Computernavn",
+        "label.variables_in_total": "Variabler i alt",
+        "label.LANG": "must not be used",
+    }});
+    let saved = harness
+        .command::<Sysinfo>(Some(SESSION), Some("p-host"), "save", words)
+        .expect("saved");
+    let text = saved["text"].as_str().expect("text");
+    for expected in [
+        "Systemoplysninger for Carl",
+        "== Miljø ==",
+        "Egenskab",
+        "Værdi",
+        "Computernavn",
+        "carls-pc",
+        "Variabler i alt",
+        "LANG",
+        "da_DK.UTF-8",
+        "Denne kategori har ingen poster.",
+        // Not given: the agent's English.
+        "Operating system",
+        "Name",
+    ] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+    assert!(!text.contains("must not be used"));
+
+    // Without words (an older panel): English, as the agent wrote it.
+    let english = command(&harness, "save").expect("saved");
+    let english = english["text"].as_str().expect("text");
+    assert!(english.starts_with("System information of Carl"));
+    assert!(english.contains("Computer name") && english.contains("(nothing reported)"));
+}
+
+#[test]
+fn categories_from_an_agent_without_ids_still_load() {
+    let harness = harness();
+    harness.on_agent_call(|_| Ok(agent_output()));
+    harness.answer_consent(Outcome::Granted);
+    let collected = command(&harness, "collect").expect("collected");
+    assert_eq!(collected["categories"][0]["column_ids"], json!([]));
+    let saved = harness
+        .command::<Sysinfo>(
+            Some(SESSION),
+            Some("p-host"),
+            "save",
+            json!({ "words": { "column.property": "Egenskab" } }),
+        )
+        .expect("saved");
+    assert!(saved["text"].as_str().expect("text").contains("Property"));
+}
+
+/// The panel's dictionaries (`ui/panel.js`), one line per entry: language
+/// → (key, text).
+fn panel_dictionaries() -> Vec<(String, Vec<(String, String)>)> {
+    let source = include_str!("../ui/panel.js");
+    let mut languages = Vec::new();
+    for language in ["en", "da", "fr", "ja"] {
+        let start = source
+            .find(&format!("\n    {language}: {{\n"))
+            .unwrap_or_else(|| panic!("{language} in panel.js"));
+        let block = &source[start..];
+        let block = &block[..block.find("\n    },").expect("end of the dictionary")];
+        let entries = block
+            .lines()
+            .skip(2)
+            .filter_map(|line| {
+                let (key, text) = line.trim().split_once(": ")?;
+                let text: String = serde_json::from_str(text.trim_end_matches(',')).ok()?;
+                Some((key.trim_matches('"').to_owned(), text))
+            })
+            .collect();
+        languages.push((language.to_owned(), entries));
+    }
+    languages
+}
+
+fn placeholders(text: &str) -> Vec<&str> {
+    let mut found: Vec<&str> = text
+        .split('{')
+        .skip(1)
+        .filter_map(|rest| rest.split_once('}').map(|(name, _)| name))
+        .collect();
+    found.sort();
+    found
+}
+
+#[test]
+fn the_panel_says_everything_in_all_four_languages() {
+    let dictionaries = panel_dictionaries();
+    let (_, english) = &dictionaries[0];
+    assert!(english.len() > 40, "{english:?}");
+    for (language, entries) in &dictionaries {
+        let keys: Vec<&String> = entries.iter().map(|(key, _)| key).collect();
+        let english_keys: Vec<&String> = english.iter().map(|(key, _)| key).collect();
+        assert_eq!(keys, english_keys, "{language}");
+        for ((key, text), (_, english_text)) in entries.iter().zip(english) {
+            assert!(!text.trim().is_empty(), "{language} {key}");
+            assert_eq!(
+                placeholders(text),
+                placeholders(english_text),
+                "{language} {key}"
+            );
+        }
+    }
+}

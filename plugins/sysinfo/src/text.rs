@@ -1,7 +1,68 @@
 //! The saved (and printed) text: every category, one table each, columns
-//! aligned for a fixed-width font.
+//! aligned for a fixed-width font, in the CSR's language as far as the
+//! panel gave its words (what the computer reported stays as reported).
 
-use crate::Snapshot;
+use std::collections::BTreeMap;
+
+use serde::Deserialize;
+
+use crate::{Category, Snapshot};
+
+/// The panel's words in the CSR's language, by the keys of its own
+/// dictionary: `category.<id>`, `column.<id>`, `label.<id>`, `collected`
+/// (the heading, with `{customer}`) and `empty`. Whatever is missing is
+/// said in the agent's (or this file's) English.
+#[derive(Debug, Clone, Default, PartialEq, Deserialize)]
+#[serde(transparent)]
+pub struct Words(BTreeMap<String, String>);
+
+impl Words {
+    /// The word for `prefix.id`, or `english`.
+    fn or<'a>(&'a self, prefix: &str, id: Option<&str>, english: &'a str) -> &'a str {
+        id.and_then(|id| self.0.get(&format!("{prefix}.{id}")))
+            .map_or(english, String::as_str)
+    }
+
+    fn heading(&self, customer: &str) -> String {
+        match self.0.get("collected") {
+            Some(template) => cell(template).replace("{customer}", &cell(customer)),
+            None => format!("System information of {}", cell(customer)),
+        }
+    }
+
+    fn nothing(&self) -> String {
+        self.0
+            .get("empty")
+            .map_or_else(|| "(nothing reported)".to_owned(), |text| cell(text))
+    }
+
+    fn header(&self, category: &Category) -> Vec<String> {
+        category
+            .columns
+            .iter()
+            .enumerate()
+            .map(|(i, english)| {
+                let id = category.column_ids.get(i).map(String::as_str);
+                cell(self.or("column", id, english))
+            })
+            .collect()
+    }
+
+    fn row(&self, category: &Category, index: usize) -> Vec<String> {
+        let label = category
+            .row_labels
+            .get(index)
+            .and_then(|label| label.as_deref());
+        category.rows[index]
+            .iter()
+            .enumerate()
+            .map(|(i, value)| match i {
+                0 => cell(self.or("label", label, value)),
+                _ => cell(value),
+            })
+            .collect()
+    }
+}
 
 /// Characters of a cell shown before it is cut (process command lines,
 /// package versions); the file stays readable.
@@ -22,15 +83,14 @@ fn cell(text: &str) -> String {
     }
 }
 
-pub fn render(snapshot: &Snapshot) -> String {
-    let mut out = format!("System information of {}\n", cell(&snapshot.customer));
+pub fn render(snapshot: &Snapshot, words: &Words) -> String {
+    let mut out = format!("{}\n", words.heading(&snapshot.customer));
     for category in &snapshot.categories {
-        out.push_str(&format!("\n== {} ==\n", cell(&category.title)));
-        let header: Vec<String> = category.columns.iter().map(|c| cell(c)).collect();
-        let rows: Vec<Vec<String>> = category
-            .rows
-            .iter()
-            .map(|r| r.iter().map(|c| cell(c)).collect())
+        let title = words.or("category", Some(&category.id), &category.title);
+        out.push_str(&format!("\n== {} ==\n", cell(title)));
+        let header = words.header(category);
+        let rows: Vec<Vec<String>> = (0..category.rows.len())
+            .map(|index| words.row(category, index))
             .collect();
         let mut widths: Vec<usize> = header.iter().map(|h| h.chars().count()).collect();
         for row in &rows {
@@ -56,7 +116,8 @@ pub fn render(snapshot: &Snapshot) -> String {
             &widths.iter().map(|w| "-".repeat(*w)).collect::<Vec<_>>(),
         ));
         if rows.is_empty() {
-            out.push_str("(nothing reported)\n");
+            out.push_str(&words.nothing());
+            out.push('\n');
         }
         for row in &rows {
             out.push_str(&line(row));

@@ -26,6 +26,41 @@
       "category.users": "Users",
       "category.environment": "Environment",
       "category.software": "Installed software",
+      "column.property": "Property",
+      "column.value": "Value",
+      "column.device": "Device",
+      "column.mounted_on": "Mounted on",
+      "column.file_system": "File system",
+      "column.size": "Size",
+      "column.free": "Free",
+      "column.interface": "Interface",
+      "column.mac_address": "MAC address",
+      "column.addresses": "Addresses",
+      "column.pid": "PID",
+      "column.name": "Name",
+      "column.user": "User",
+      "column.memory": "Memory",
+      "column.id": "ID",
+      "column.groups": "Groups",
+      "column.variable": "Variable",
+      "column.package": "Package",
+      "column.version": "Version",
+      "label.computer_name": "Computer name",
+      "label.operating_system": "Operating system",
+      "label.kernel": "Kernel",
+      "label.architecture": "Architecture",
+      "label.account_in_use": "Account in use",
+      "label.up_for": "Up for",
+      "label.logical_processors": "Logical processors",
+      "label.physical_cores": "Physical cores",
+      "label.model": "Model",
+      "label.frequency": "Frequency",
+      "label.total": "Total",
+      "label.used": "Used",
+      "label.swap_total": "Swap total",
+      "label.swap_used": "Swap used",
+      "label.variables_in_total": "Variables in total",
+      "label.no_package_list": "(no package list available on this computer)",
     },
     da: {
       choose: "Vælg en kunde for at se kundens systemoplysninger.",
@@ -48,6 +83,41 @@
       "category.users": "Brugere",
       "category.environment": "Miljø",
       "category.software": "Installeret software",
+      "column.property": "Egenskab",
+      "column.value": "Værdi",
+      "column.device": "Enhed",
+      "column.mounted_on": "Monteret på",
+      "column.file_system": "Filsystem",
+      "column.size": "Størrelse",
+      "column.free": "Ledig",
+      "column.interface": "Netværkskort",
+      "column.mac_address": "MAC-adresse",
+      "column.addresses": "Adresser",
+      "column.pid": "PID",
+      "column.name": "Navn",
+      "column.user": "Bruger",
+      "column.memory": "Hukommelse",
+      "column.id": "ID",
+      "column.groups": "Grupper",
+      "column.variable": "Variabel",
+      "column.package": "Pakke",
+      "column.version": "Version",
+      "label.computer_name": "Computernavn",
+      "label.operating_system": "Operativsystem",
+      "label.kernel": "Kerne",
+      "label.architecture": "Arkitektur",
+      "label.account_in_use": "Konto i brug",
+      "label.up_for": "Kørt i",
+      "label.logical_processors": "Logiske processorer",
+      "label.physical_cores": "Fysiske kerner",
+      "label.model": "Model",
+      "label.frequency": "Frekvens",
+      "label.total": "I alt",
+      "label.used": "Brugt",
+      "label.swap_total": "Swap i alt",
+      "label.swap_used": "Swap brugt",
+      "label.variables_in_total": "Variabler i alt",
+      "label.no_package_list": "(ingen pakkeliste tilgængelig på denne computer)",
     },
     fr: {
       choose: "Sélectionnez un client pour voir les informations système de son ordinateur.",
@@ -70,6 +140,41 @@
       "category.users": "Utilisateurs",
       "category.environment": "Environnement",
       "category.software": "Logiciels installés",
+      "column.property": "Propriété",
+      "column.value": "Valeur",
+      "column.device": "Périphérique",
+      "column.mounted_on": "Monté sur",
+      "column.file_system": "Système de fichiers",
+      "column.size": "Taille",
+      "column.free": "Libre",
+      "column.interface": "Interface",
+      "column.mac_address": "Adresse MAC",
+      "column.addresses": "Adresses",
+      "column.pid": "PID",
+      "column.name": "Nom",
+      "column.user": "Utilisateur",
+      "column.memory": "Mémoire",
+      "column.id": "ID",
+      "column.groups": "Groupes",
+      "column.variable": "Variable",
+      "column.package": "Paquet",
+      "column.version": "Version",
+      "label.computer_name": "Nom de l’ordinateur",
+      "label.operating_system": "Système d’exploitation",
+      "label.kernel": "Noyau",
+      "label.architecture": "Architecture",
+      "label.account_in_use": "Compte utilisé",
+      "label.up_for": "En marche depuis",
+      "label.logical_processors": "Processeurs logiques",
+      "label.physical_cores": "Cœurs physiques",
+      "label.model": "Modèle",
+      "label.frequency": "Fréquence",
+      "label.total": "Total",
+      "label.used": "Utilisée",
+      "label.swap_total": "Swap total",
+      "label.swap_used": "Swap utilisé",
+      "label.variables_in_total": "Nombre total de variables",
+      "label.no_package_list": "(aucune liste de paquets disponible sur cet ordinateur)",
     },
     ja: {
       choose: "システム情報を表示するには顧客を選択してください。",
@@ -92,6 +197,41 @@
       "category.users": "ユーザー",
       "category.environment": "環境",
       "category.software": "インストール済みソフトウェア",
+      "column.property": "項目",
+      "column.value": "値",
+      "column.device": "デバイス",
+      "column.mounted_on": "マウント先",
+      "column.file_system": "ファイルシステム",
+      "column.size": "サイズ",
+      "column.free": "空き",
+      "column.interface": "インターフェイス",
+      "column.mac_address": "MAC アドレス",
+      "column.addresses": "アドレス",
+      "column.pid": "PID",
+      "column.name": "名前",
+      "column.user": "ユーザー",
+      "column.memory": "メモリ",
+      "column.id": "ID",
+      "column.groups": "グループ",
+      "column.variable": "変数",
+      "column.package": "パッケージ",
+      "column.version": "バージョン",
+      "label.computer_name": "コンピューター名",
+      "label.operating_system": "オペレーティングシステム",
+      "label.kernel": "カーネル",
+      "label.architecture": "アーキテクチャ",
+      "label.account_in_use": "使用中のアカウント",
+      "label.up_for": "稼働時間",
+      "label.logical_processors": "論理プロセッサ数",
+      "label.physical_cores": "物理コア数",
+      "label.model": "モデル",
+      "label.frequency": "周波数",
+      "label.total": "合計",
+      "label.used": "使用中",
+      "label.swap_total": "スワップ合計",
+      "label.swap_used": "スワップ使用中",
+      "label.variables_in_total": "変数の総数",
+      "label.no_package_list": "（このコンピューターではパッケージ一覧を取得できません）",
     },
   };
 
@@ -130,9 +270,24 @@
     );
   }
 
-  /** Save and Print both use the plugin's text of all categories. */
+  /**
+   * This panel's words in the console's language for the plugin's text
+   * file: titles, headers, property names, the heading (`{customer}` left
+   * for the plugin) and the empty-category line.
+   */
+  function fileWords() {
+    var words = {};
+    Object.keys(strings.en).forEach(function (key) {
+      if (/^(category|column|label)\./.test(key) || key === "collected" || key === "empty") {
+        words[key] = panel.t(key);
+      }
+    });
+    return words;
+  }
+
+  /** Save and Print both use the plugin's text of all categories, in the console's language. */
   function allCategoriesText(then) {
-    panel.customerCommand("save", {}).then(then, function (error) {
+    panel.customerCommand("save", { words: fileWords() }).then(then, function (error) {
       setStatus(panel.t("failed", { error: error.message }), true);
       render();
     });
@@ -152,11 +307,34 @@
     });
   }
 
+  /** `prefix.id` in the console's language; `english` (the agent's own word) where unknown. */
+  function word(prefix, id, english) {
+    if (!id) return english;
+    var key = prefix + "." + id;
+    var text = panel.t(key);
+    return text === key ? english : text;
+  }
+
   /** The category's title in the console's language; the agent's own title otherwise. */
   function categoryTitle(category) {
-    var key = "category." + category.id;
-    var text = panel.t(key);
-    return text === key ? category.title : text;
+    return word("category", category.id, category.title);
+  }
+
+  /** A column header: by its id from the agent, its English text from older agents. */
+  function columnTitle(category, index) {
+    var ids = category.column_ids || [];
+    return word("column", ids[index], category.columns[index]);
+  }
+
+  /**
+   * A row's cells: the first translated where the agent marked it as its
+   * own word (a property's name); what the computer reported stays as is.
+   */
+  function rowCells(category, index) {
+    var row = category.rows[index];
+    var label = (category.row_labels || [])[index];
+    if (!label) return row;
+    return [word("label", label, row[0])].concat(row.slice(1));
   }
 
   function categoryView(category) {
@@ -173,19 +351,19 @@
               el(
                 "tr",
                 null,
-                category.columns.map(function (column) {
-                  return el("th", null, column);
+                category.columns.map(function (column, index) {
+                  return el("th", { attrs: { scope: "col" } }, columnTitle(category, index));
                 }),
               ),
             ),
             el(
               "tbody",
               null,
-              category.rows.map(function (row) {
+              category.rows.map(function (row, index) {
                 return el(
                   "tr",
                   null,
-                  row.map(function (cell) {
+                  rowCells(category, index).map(function (cell) {
                     return el("td", null, cell);
                   }),
                 );
