@@ -6,6 +6,7 @@
 
 import { api } from "./api";
 import { el } from "./dom";
+import { detailOr } from "./errors";
 import { locale, type Locale } from "./i18n";
 import type { JsonValue } from "./protocol.gen";
 
@@ -136,12 +137,13 @@ export class PanelFrame {
     const payload = (message.payload ?? null) as JsonValue;
     this.send(this.spec.plugin, name, payload).then(
       (value) => this.post({ type: "result", id, ok: true, value }),
-      (error: { code?: string; message?: string }) =>
+      (error: { code?: string; message?: string; detail?: unknown }) =>
         this.post({
           type: "result",
           id,
           ok: false,
-          error: { code: error?.code ?? "internal", message: error?.message ?? String(error) },
+          // The kernel's detail in the console's language, where it sent one.
+          error: { code: error?.code ?? "internal", message: detailOr(error?.detail, error?.message ?? String(error)) },
         }),
     );
   }
