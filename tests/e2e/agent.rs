@@ -222,6 +222,7 @@ async fn after_a_restart_the_customer_logs_in_and_is_back_in_the_same_session() 
         (away["participant"]["id"].as_str(), away["reason"].as_str()),
         (Some(carl.as_str()), Some("restart"))
     );
+    assert_eq!(away["rejoin"], "by_itself", "the CSR is told how: {away}");
     // The simulated backend ends the process as a reboot would.
     assert_eq!(agent.exit_code().await, Some(75));
     drop(agent);
@@ -396,6 +397,8 @@ async fn where_the_helper_cannot_come_back_by_itself_everyone_is_told_to_use_the
     let restarting = s.host.reply_to(id).await;
     assert_eq!(restarting["body"]["status"], "restarting", "{restarting}");
     assert_eq!(restarting["body"]["rejoin"], "with_link", "{restarting}");
+    let away = s.host.event("participant.away").await;
+    assert_eq!(away["rejoin"], "with_link", "the CSR is told how: {away}");
     agent
         .wait_for_line("This computer cannot start the helper again by itself")
         .await;

@@ -285,6 +285,23 @@ async fn support_flow(language: &str) {
     csr.find(&test_id("sysinfo-category-memory")).await;
     csr.click(&test_id("sysinfo-category-memory")).await;
     csr.find(&test_id("sysinfo-table")).await;
+    // Every category, by the name the panel gives it in this language.
+    let categories: Vec<String> = serde_json::from_value(
+        csr.eval(
+            "return [...document.querySelectorAll('[data-test^=sysinfo-category-]')] \
+               .map((tab) => tab.textContent.trim());",
+        )
+        .await,
+    )
+    .expect("category names");
+    assert_eq!(
+        categories.len(),
+        SYSINFO_CATEGORY_TITLES.len(),
+        "{categories:?}"
+    );
+    if language == "en" {
+        assert_eq!(categories, SYSINFO_CATEGORY_TITLES);
+    }
     csr.leave_frame().await;
     csr.screen("system-information").await;
     csr.enter_frame("iframe[data-plugin=\"sysinfo\"]").await;
@@ -293,7 +310,7 @@ async fn support_flow(language: &str) {
     let saved = csr
         .downloaded(&format!("system-information-{number}.txt"))
         .await;
-    for title in SYSINFO_CATEGORY_TITLES {
+    for title in &categories {
         assert!(saved.contains(title), "{title} missing from the saved file");
     }
     assert!(saved.contains("Carl"), "the file names the customer");
@@ -307,7 +324,7 @@ async fn support_flow(language: &str) {
     csr.click(&test_id("sysinfo-print")).await;
     let printed = wait_for_value(&csr, "return window.printed || null;").await;
     let printed = printed.as_str().expect("printed text");
-    for title in SYSINFO_CATEGORY_TITLES {
+    for title in &categories {
         assert!(printed.contains(title), "{title} missing from the print");
     }
     assert!(printed.contains("Carl"), "the print names the customer");
@@ -344,10 +361,13 @@ async fn support_flow(language: &str) {
 
     // Restart: the customer allows, the helper goes, comes back by itself.
     in_panel(&csr, "restart", "restart").await;
+    csr.find("[data-test=\"restart-explain\"][data-rejoin=\"by_itself\"]")
+        .await;
     csr.click_opening_dialog(&test_id("restart")).await;
     csr.leave_frame().await;
     allow_on_page(&customer, "Anna Berg").await;
     let mut agent = agent;
+    let before_restart = agent.pid();
     assert_eq!(agent.exit_code().await, Some(75), "the simulated restart");
     customer
         .wait_text(
@@ -361,8 +381,16 @@ async fn support_flow(language: &str) {
         &words.fill("participants.away_restart", &[("name", "Carl")]),
     )
     .await;
-    let agent = AgentProcess::spawn(state.path(), "simulated", &["resume"]);
+    // The customer logs in again: their desktop starts the entry the helper
+    // left for the next log-in, exactly as written; once back, the helper
+    // removes it and says so in its window.
+    let entry = AgentProcess::autostart_entry(state.path()).expect("an entry for the next log-in");
+    assert_eq!(entry.value("Terminal"), Some("true"), "{}", entry.text);
+    assert_eq!(entry.exec().last().map(String::as_str), Some("resume"));
+    let agent = AgentProcess::start_as_login_would(state.path(), &[]);
     agent.wait_for_line("Connected to support session").await;
+    agent.wait_for_line("You are back in support session").await;
+    assert!(!entry.path.exists(), "the entry is removed after rejoining");
     csr.wait_text(
         &test_id("session-notice"),
         &words.fill("participants.rejoined", &[("name", "Carl")]),
@@ -372,6 +400,30 @@ async fn support_flow(language: &str) {
         .wait_text(&test_id("customer-notice"), &words.get("customer.rejoined"))
         .await;
     csr.screen("rejoined").await;
+
+    // Refresh shows the restarted computer: the helper runs under a new
+    // process id, and the one from before the restart is gone.
+    let after_restart = agent.pid();
+    in_panel(&csr, "sysinfo", "system-information").await;
+    csr.click(&test_id("sysinfo-category-processes")).await;
+    csr.click(&test_id("sysinfo-refresh")).await;
+    let listed = wait_for_value(
+        &csr,
+        &format!(
+            "const ids = [...document.querySelectorAll('[data-test=sysinfo-table] tbody tr')] \
+               .map((row) => row.cells[0].textContent); \
+             return ids.includes('{after_restart}') ? ids : null;"
+        ),
+    )
+    .await;
+    assert!(
+        !listed
+            .as_array()
+            .expect("process ids")
+            .contains(&before_restart.to_string().into()),
+        "the old helper is not listed after the restart"
+    );
+    csr.leave_frame().await;
 
     // Reopening the page offers to rejoin without the number.
     customer.goto(&kernel.url("/join")).await;

@@ -225,6 +225,11 @@ impl AgentProcess {
     }
 
     /// Whether the process is still running.
+    /// The agent's process id (the computer's process list shows it).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     pub fn is_running(&mut self) -> bool {
         self.child.try_wait().expect("wait").is_none()
     }

@@ -255,13 +255,13 @@ impl Sessions {
         participant: &str,
         reason: &str,
     ) -> Result<(), SessionError> {
-        let info = self.with_live(number, |s| {
+        let (info, rejoin) = self.with_live(number, |s| {
             let p = s
                 .participants
                 .get_mut(participant)
                 .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             p.away = Some(reason.to_owned());
-            Ok(p.info())
+            Ok((p.info(), p.agent_rejoin.unwrap_or_default()))
         })?;
         let window = self.settings.rejoin_window.as_secs();
         self.record(
@@ -275,6 +275,7 @@ impl Sessions {
             session: number.to_owned(),
             participant: info,
             reason: reason.to_owned(),
+            rejoin,
         };
         self.broadcast(number, &event, false);
         Ok(())

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{Capability, Detail, PROTOCOL_VERSION, ProtocolError};
+use crate::{Capability, Detail, PROTOCOL_VERSION, ProtocolError, RejoinAfterRestart};
 
 /// Machine-readable error kinds; the message says the rest in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -71,6 +71,10 @@ pub enum ServerEvent {
         session: String,
         participant: ParticipantInfo,
         reason: String,
+        /// How they come back, as their agent said: the CSR and the
+        /// customer's page say it truthfully.
+        #[serde(default)]
+        rejoin: RejoinAfterRestart,
     },
     /// A participant came back (reconnected, or rejoined after a restart).
     #[serde(rename = "participant.rejoined")]

@@ -7,7 +7,7 @@ use ts_rs::{Config, TS};
 
 use crate::{
     Capability, ConsoleRequest, CustomerRequest, Detail, ErrorCode, Language, ParticipantInfo,
-    ServerEvent,
+    RejoinAfterRestart, ServerEvent,
 };
 
 /// Where the generated declarations live, from this crate's directory.
@@ -33,6 +33,7 @@ pub fn generated() -> String {
         declaration::<Detail>(&config),
         declaration::<Language>(&config),
         declaration::<ParticipantInfo>(&config),
+        declaration::<RejoinAfterRestart>(&config),
         declaration::<ConsoleRequest>(&config),
         declaration::<CustomerRequest>(&config),
         declaration::<ServerEvent>(&config),

@@ -112,7 +112,7 @@ export class ConsoleApp implements SessionHost {
       });
     route("participant.joined", (v, b) => v.onJoined(b.participant));
     route("participant.left", (v, b) => v.onLeft(b.participant));
-    route("participant.away", (v, b) => v.onAway(b.participant));
+    route("participant.away", (v, b) => v.onAway(b.participant, b.rejoin));
     route("participant.rejoined", (v, b) => v.onRejoined(b.participant));
     route("chat.message", (v, b) => v.onChat(b));
     route("consent.waiting", (v, b) => v.onConsentWaiting(b));

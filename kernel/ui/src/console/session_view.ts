@@ -8,7 +8,7 @@ import { el, replace, spacedNumber } from "../lib/dom";
 import { describe, detailOr } from "../lib/errors";
 import { inLanguage, t, tAttr, tc, tn } from "../lib/i18n";
 import { PanelFrame, panelTitle, type PanelContext, type PanelSpec } from "../lib/panels";
-import type { ConsoleRequest } from "../lib/protocol.gen";
+import type { ConsoleRequest, RejoinAfterRestart } from "../lib/protocol.gen";
 import type { EventBody, Participant, RequestBody } from "../lib/socket";
 import { openInviteDialog } from "./invite";
 import { sendPluginCommand } from "./plugin_commands";
@@ -380,10 +380,12 @@ export class SessionView {
     this.render();
   }
 
-  onAway(participant: Participant): void {
+  onAway(participant: Participant, rejoin: RejoinAfterRestart): void {
     const member = this.members.get(participant.id);
     if (member) member.away = true;
-    this.say(t("participants.away_restart", { name: participant.display_name }));
+    // Only promise what the customer's agent said it can do.
+    const key = rejoin === "by_itself" ? "participants.away_restart" : "participants.away_restart_link";
+    this.say(t(key, { name: participant.display_name }));
     this.render();
   }
 

@@ -245,7 +245,7 @@ async function enter(place: Place): Promise<void> {
   });
   connection.on("participant.away", (body) => {
     if (body.participant.id === place.participant) {
-      say(t("customer.restarting"));
+      say(t(body.rejoin === "by_itself" ? "customer.restarting" : "customer.restarting_link"));
       main.classList.add("away");
     }
   });

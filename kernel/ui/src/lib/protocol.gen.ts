@@ -17,6 +17,8 @@ export type ParticipantInfo = { id: string, display_name: string,
  */
 role: string, };
 
+export type RejoinAfterRestart = "by_itself" | "with_link";
+
 export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "plugin.command", "body": { 
 /**
  * The session the command is for; without one it goes to the
@@ -31,7 +33,12 @@ export type ServerEvent = { "type": "session.welcome", "body": { session: string
  * For agents: the token to rejoin with after a restart (kept on
  * disk, owner-only). Each connection gets a new one.
  */
-resume_token?: string, } } | { "type": "participant.joined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "participant.left", "body": { session: string, participant: ParticipantInfo, } } | { "type": "participant.away", "body": { session: string, participant: ParticipantInfo, reason: string, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, } } | { "type": "consent.prompt", "body": { session: string, request: string, plugin: string, 
+resume_token?: string, } } | { "type": "participant.joined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "participant.left", "body": { session: string, participant: ParticipantInfo, } } | { "type": "participant.away", "body": { session: string, participant: ParticipantInfo, reason: string, 
+/**
+ * How they come back, as their agent said: the CSR and the
+ * customer's page say it truthfully.
+ */
+rejoin: RejoinAfterRestart, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, } } | { "type": "consent.prompt", "body": { session: string, request: string, plugin: string, 
 /**
  * What is asked for; one answer covers all of them.
  */

@@ -138,6 +138,7 @@ export const da: Record<StringKey, string> = {
   "participants.joined": "{name} har tilsluttet sig.",
   "participants.left": "{name} har forladt sessionen.",
   "participants.away_restart": "Computeren hos {name} genstarter; vedkommende deltager igen bagefter.",
+  "participants.away_restart_link": "Computeren hos {name} genstarter; vedkommende deltager igen ved at åbne sessionslinket.",
   "participants.rejoined": "{name} deltager i sessionen igen.",
 
   "role.host": "vært",
@@ -189,6 +190,8 @@ export const da: Record<StringKey, string> = {
   "customer.timed_out": "Tiden til at svare er udløbet.",
   "customer.restarting":
     "Din computer genstarter. Når du har logget ind igen, deltager hjælpeprogrammet automatisk i sessionen igen; du kan også åbne denne side igen for at deltage uden at indtaste nummeret.",
+  "customer.restarting_link":
+    "Din computer genstarter. Hjælpeprogrammet kan ikke selv vende tilbage på denne computer: Når du har logget ind igen, skal du åbne sessionslinket (eller denne side) for at deltage igen uden at indtaste nummeret.",
   "customer.rejoined": "Din computer er tilbage i sessionen.",
   "customer.connection_lost": "Forbindelsen blev afbrudt. Genindlæs denne side for at deltage igen.",
   "customer.ended_title": "Sessionen er afsluttet",

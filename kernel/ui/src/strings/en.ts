@@ -140,6 +140,7 @@ export const en = {
   "participants.joined": "{name} joined.",
   "participants.left": "{name} left.",
   "participants.away_restart": "{name}'s computer is restarting; they will rejoin.",
+  "participants.away_restart_link": "{name}'s computer is restarting; they rejoin by opening the session link again.",
   "participants.rejoined": "{name} rejoined the session.",
 
   "role.host": "host",
@@ -191,6 +192,8 @@ export const en = {
   "customer.timed_out": "The question timed out.",
   "customer.restarting":
     "Your computer is restarting. After you log in again, the helper rejoins this session by itself; you can also reopen this page to rejoin without typing the number.",
+  "customer.restarting_link":
+    "Your computer is restarting. The helper cannot come back by itself on this computer: after you log in again, open the session link (or this page) to rejoin without typing the number.",
   "customer.rejoined": "Your computer is back in the session.",
   "customer.connection_lost": "The connection was lost. Reload this page to rejoin.",
   "customer.ended_title": "The session has ended",

@@ -138,6 +138,7 @@ export const fr: Record<StringKey, string> = {
   "participants.joined": "{name} a rejoint la session.",
   "participants.left": "{name} a quitté la session.",
   "participants.away_restart": "L’ordinateur de {name} redémarre ; cette personne rejoindra ensuite la session.",
+  "participants.away_restart_link": "L’ordinateur de {name} redémarre ; cette personne rejoindra la session en rouvrant son lien.",
   "participants.rejoined": "{name} a rejoint de nouveau la session.",
 
   "role.host": "hôte",
@@ -189,6 +190,8 @@ export const fr: Record<StringKey, string> = {
   "customer.timed_out": "Le délai de réponse à la question a expiré.",
   "customer.restarting":
     "Votre ordinateur redémarre. Une fois que vous vous serez reconnecté, l’utilitaire rejoindra automatiquement cette session ; vous pouvez aussi rouvrir cette page pour la rejoindre sans saisir le numéro.",
+  "customer.restarting_link":
+    "Votre ordinateur redémarre. L’utilitaire ne peut pas revenir seul sur cet ordinateur : une fois reconnecté, ouvrez le lien de la session (ou cette page) pour la rejoindre sans saisir le numéro.",
   "customer.rejoined": "Votre ordinateur a rejoint de nouveau la session.",
   "customer.connection_lost": "La connexion a été perdue. Rechargez cette page pour rejoindre à nouveau la session.",
   "customer.ended_title": "La session est terminée",

@@ -138,6 +138,7 @@ export const ja: Record<StringKey, string> = {
   "participants.joined": "{name} さんが参加しました。",
   "participants.left": "{name} さんが退出しました。",
   "participants.away_restart": "{name} さんのコンピューターを再起動しています。再起動後に再参加します。",
+  "participants.away_restart_link": "{name} さんのコンピューターを再起動しています。セッションのリンクを開き直すと再参加します。",
   "participants.rejoined": "{name} さんがセッションに再参加しました。",
 
   "role.host": "ホスト",
@@ -189,6 +190,8 @@ export const ja: Record<StringKey, string> = {
   "customer.timed_out": "回答の期限が過ぎました。",
   "customer.restarting":
     "コンピューターを再起動しています。再度ログインすると、ヘルパーが自動的にこのセッションに再参加します。このページを開き直して、番号を入力せずに再参加することもできます。",
+  "customer.restarting_link":
+    "コンピューターを再起動しています。このコンピューターではヘルパーが自動的に戻ることはできません。再度ログインしたら、セッションのリンク (またはこのページ) を開くと、番号を入力せずに再参加できます。",
   "customer.rejoined": "コンピューターがセッションに戻りました。",
   "customer.connection_lost": "接続が切断されました。このページを再読み込みして再参加してください。",
   "customer.ended_title": "セッションは終了しました",
