@@ -269,6 +269,14 @@ async fn support_flow(language: &str) {
         &words.fill("consent.waiting", &[("name", "Carl")]),
     )
     .await;
+    if language == "ja" {
+        // The customer's question in the CSR's language too.
+        csr.wait_text(
+            &test_id("consent-waiting-text"),
+            "Anna Berg があなたのコンピューターのシステム情報を表示しようとしています",
+        )
+        .await;
+    }
     csr.screen("waiting-for-consent").await;
     customer.screen("consent-prompt").await;
     if language == "ja" {
@@ -285,6 +293,11 @@ async fn support_flow(language: &str) {
     csr.find(&test_id("sysinfo-category-memory")).await;
     csr.click(&test_id("sysinfo-category-memory")).await;
     csr.find(&test_id("sysinfo-table")).await;
+    if language == "ja" {
+        // Headers and property names in Japanese; values as reported.
+        let table = csr.wait_text(&test_id("sysinfo-table"), "項目").await;
+        assert!(table.contains("合計") && table.contains("MiB"), "{table}");
+    }
     // Every category, by the name the panel gives it in this language.
     let categories: Vec<String> = serde_json::from_value(
         csr.eval(
