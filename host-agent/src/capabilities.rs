@@ -12,7 +12,7 @@ use tokio::sync::{mpsc, watch};
 use crate::backend::Backend;
 use crate::credentials::Credentials;
 use crate::rejoin::{Rejoin, RejoinError};
-use crate::{scripts, sysinfo_report};
+use crate::{apps, scripts, sysinfo_report};
 
 /// What to do with a call.
 pub enum CallOutcome {
@@ -125,6 +125,11 @@ pub async fn run(context: CallContext, capability: Capability, input: Value) -> 
                 .logoff()
                 .map(|restored| json!({ "restored": restored })),
         ),
+        application if apps::needs_display(application) => CallOutcome::reply(
+            apps::serve(application, backend.as_ref(), input, context.cancel).await,
+        ),
+        // Offered by no backend, so refused above.
+        other => CallOutcome::reply(Err(format!("this computer does not offer `{other}`"))),
     }
 }
 

@@ -3,6 +3,7 @@
 //! open, and serves capabilities (system information, restart, log on as
 //! another user) for calls the kernel forwards under a live consent grant.
 
+mod apps;
 mod backend;
 mod capabilities;
 mod connection;

@@ -107,6 +107,7 @@ impl Backend for LinuxBackend {
         if is_root() && pam::available() {
             offered.extend([Capability::AccountLogon, Capability::AccountLogoff]);
         }
+        offered.extend(crate::apps::offered());
         offered
     }
 

@@ -25,8 +25,17 @@ impl SimulatedBackend {
 }
 
 impl Backend for SimulatedBackend {
+    /// Everything it stands in for, and the application capabilities as
+    /// the real display allows: listing and starting applications is
+    /// nothing to simulate.
     fn capabilities(&self) -> Vec<Capability> {
-        Capability::ALL.to_vec()
+        let mut offered: Vec<Capability> = Capability::ALL
+            .iter()
+            .copied()
+            .filter(|c| !crate::apps::needs_display(*c))
+            .collect();
+        offered.extend(crate::apps::offered());
+        offered
     }
 
     fn check_restart(&self) -> Result<(), String> {

@@ -45,6 +45,14 @@ capabilities! {
     AccountLogoff = "account.logoff",
     /// Run one library script in a temporary folder.
     ScriptRun = "script.run",
+    /// List the applications running on the customer's display: their
+    /// top-level windows, grouped by application.
+    AppList = "app.list",
+    /// List the applications installed for the customer (desktop entries).
+    AppInstalled = "app.installed",
+    /// Start one installed application by its desktop entry id and wait
+    /// for its first window.
+    AppLaunch = "app.launch",
 }
 
 impl fmt::Display for Capability {

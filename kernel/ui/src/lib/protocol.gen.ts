@@ -3,7 +3,7 @@
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
-export type Capability = "sysinfo.collect" | "power.restart" | "account.logon" | "account.logoff" | "script.run";
+export type Capability = "sysinfo.collect" | "power.restart" | "account.logon" | "account.logoff" | "script.run" | "app.list" | "app.installed" | "app.launch";
 
 export type ErrorCode = "malformed" | "too_large" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "limit" | "rate_limited" | "no_consent" | "unavailable" | "plugin_error" | "internal";
 
