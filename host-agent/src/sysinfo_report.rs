@@ -25,6 +25,65 @@ pub struct Category {
     /// own word (`computer_name` for "Computer name"); `None` where the
     /// computer reported it (a process, an environment variable's name).
     pub row_labels: Vec<Option<&'static str>>,
+    /// Per row, per cell, the number behind a cell the agent wrote from
+    /// one ("2048 MiB", "3 h 12 min", "unknown"), for panels to write it in
+    /// the CSR's language; `None` (and a row's trailing ones left out)
+    /// where the cell is text as reported. Older panels show `rows`.
+    pub quantities: Vec<Vec<Option<Quantity>>>,
+}
+
+/// A number the agent writes with a unit (or the word for one the computer
+/// would not give): the panel formats it in the CSR's language from this,
+/// while `rows` has the agent's English.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(tag = "unit", content = "amount", rename_all = "snake_case")]
+pub enum Quantity {
+    /// Mebibytes (memory, disk space).
+    Mib(u64),
+    /// Megahertz (processor frequency).
+    Mhz(u64),
+    /// A duration (how long the computer has been up).
+    Seconds(u64),
+    /// The computer did not say.
+    Unknown,
+}
+
+impl Quantity {
+    /// The agent's English for it: what panels without `quantities` show.
+    pub fn english(self) -> String {
+        match self {
+            Quantity::Mib(n) => format!("{n} MiB"),
+            Quantity::Mhz(n) => format!("{n} MHz"),
+            Quantity::Seconds(s) => format!("{} h {} min", s / 3600, s / 60 % 60),
+            Quantity::Unknown => "unknown".to_owned(),
+        }
+    }
+}
+
+/// One cell as collected: its text, and the number behind it if the agent
+/// wrote the text from one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Cell {
+    text: String,
+    quantity: Option<Quantity>,
+}
+
+impl From<String> for Cell {
+    fn from(text: String) -> Cell {
+        Cell {
+            text,
+            quantity: None,
+        }
+    }
+}
+
+impl From<Quantity> for Cell {
+    fn from(quantity: Quantity) -> Cell {
+        Cell {
+            text: quantity.english(),
+            quantity: Some(quantity),
+        }
+    }
 }
 
 /// A word the agent writes itself, with the stable id a panel translates
@@ -141,21 +200,32 @@ impl Category {
             column_ids: columns.iter().map(|c| c.id).collect(),
             rows: Vec::new(),
             row_labels: Vec::new(),
+            quantities: Vec::new(),
         }
     }
 
-    /// A row of what the computer reported.
-    fn reported(mut self, rows: Vec<Vec<String>>) -> Category {
-        self.row_labels.extend(rows.iter().map(|_| None));
-        self.rows.extend(rows);
+    fn push(&mut self, cells: Vec<Cell>, label: Option<&'static str>) {
+        let mut quantities: Vec<Option<Quantity>> = cells.iter().map(|c| c.quantity).collect();
+        while quantities.last() == Some(&None) {
+            quantities.pop();
+        }
+        self.rows.push(cells.into_iter().map(|c| c.text).collect());
+        self.row_labels.push(label);
+        self.quantities.push(quantities);
+    }
+
+    /// Rows of what the computer reported.
+    fn reported<C: Into<Cell>>(mut self, rows: Vec<Vec<C>>) -> Category {
+        for row in rows {
+            self.push(row.into_iter().map(Into::into).collect(), None);
+        }
         self
     }
 
     /// Rows whose first cell is the agent's own word.
-    fn properties(mut self, rows: Vec<(Label, String)>) -> Category {
+    fn properties(mut self, rows: Vec<(Label, Cell)>) -> Category {
         for (name, value) in rows {
-            self.rows.push(vec![name.english.to_owned(), value]);
-            self.row_labels.push(Some(name.id));
+            self.push(vec![name.english.to_owned().into(), value], Some(name.id));
         }
         self
     }
@@ -190,16 +260,16 @@ const SAFE_ENVIRONMENT: &[&str] = &[
     "DESKTOP_SESSION",
 ];
 
-fn property(name: Label, value: impl ToString) -> (Label, String) {
-    (name, value.to_string())
+fn property(name: Label, value: impl Into<Cell>) -> (Label, Cell) {
+    (name, value.into())
 }
 
-fn mib(bytes: u64) -> String {
-    format!("{} MiB", bytes / (1024 * 1024))
+fn mib(bytes: u64) -> Cell {
+    Quantity::Mib(bytes / (1024 * 1024)).into()
 }
 
-fn or_unknown<E>(value: Result<String, E>) -> String {
-    value.unwrap_or_else(|_| "unknown".into())
+fn or_unknown<T: ToString, E>(value: Result<T, E>) -> Cell {
+    value.map_or(Quantity::Unknown.into(), |v| v.to_string().into())
 }
 
 /// `account` is the account capability calls run as (the customer's, or
@@ -213,28 +283,24 @@ pub fn collect(backend: &dyn Backend) -> Vec<Category> {
             property(row::OPERATING_SYSTEM, or_unknown(System::long_os_version())),
             property(row::KERNEL, or_unknown(System::kernel_version())),
             property(row::ARCHITECTURE, System::cpu_arch()),
-            property(row::ACCOUNT_IN_USE, &account),
+            property(row::ACCOUNT_IN_USE, account),
             property(
                 row::UP_FOR,
-                System::uptime()
-                    .map(|s| format!("{} h {} min", s / 3600, s / 60 % 60))
-                    .unwrap_or_default(),
+                System::uptime().map_or(Quantity::Unknown, Quantity::Seconds),
             ),
         ]),
     ];
     let cpu_rows = system.as_ref().map(|s| {
         let mut rows = vec![
-            property(row::LOGICAL_PROCESSORS, s.cpus().len()),
+            property(row::LOGICAL_PROCESSORS, s.cpus().len().to_string()),
             property(
                 row::PHYSICAL_CORES,
-                System::physical_core_count()
-                    .map(|n| n.to_string())
-                    .unwrap_or_else(|_| "unknown".into()),
+                or_unknown(System::physical_core_count()),
             ),
         ];
         if let Some(cpu) = s.cpus().first() {
-            rows.push(property(row::MODEL, cpu.brand()));
-            rows.push(property(row::FREQUENCY, format!("{} MHz", cpu.frequency())));
+            rows.push(property(row::MODEL, cpu.brand().to_owned()));
+            rows.push(property(row::FREQUENCY, Quantity::Mhz(cpu.frequency())));
         }
         rows
     });
@@ -259,9 +325,9 @@ pub fn collect(backend: &dyn Backend) -> Vec<Category> {
             .iter()
             .map(|d| {
                 vec![
-                    d.name().to_string_lossy().into_owned(),
-                    d.mount_point().display().to_string(),
-                    d.file_system().to_string_lossy().into_owned(),
+                    d.name().to_string_lossy().into_owned().into(),
+                    d.mount_point().display().to_string().into(),
+                    d.file_system().to_string_lossy().into_owned().into(),
                     mib(d.total_space()),
                     mib(d.available_space()),
                 ]
@@ -326,9 +392,9 @@ pub fn collect(backend: &dyn Backend) -> Vec<Category> {
             .take(MAX_ROWS)
             .map(|p| {
                 vec![
-                    p.pid().to_string(),
-                    p.name().to_string_lossy().into_owned(),
-                    user_name(p.user_id()),
+                    p.pid().to_string().into(),
+                    p.name().to_string_lossy().into_owned().into(),
+                    user_name(p.user_id()).into(),
                     mib(p.memory()),
                 ]
             })
@@ -385,7 +451,7 @@ fn environment() -> Category {
     .reported(rows)
     .properties(vec![property(
         row::VARIABLES_IN_TOTAL,
-        std::env::vars_os().count(),
+        std::env::vars_os().count().to_string(),
     )])
 }
 
@@ -412,7 +478,7 @@ fn software(backend: &dyn Backend) -> Category {
                 })
                 .collect(),
         ),
-        None => software.properties(vec![property(row::NO_PACKAGE_LIST, "")]),
+        None => software.properties(vec![property(row::NO_PACKAGE_LIST, String::new())]),
     }
 }
 
@@ -510,6 +576,79 @@ mod tests {
         let environment = environment();
         let labelled: Vec<_> = environment.row_labels.iter().flatten().collect();
         assert_eq!(labelled, [&"variables_in_total"]);
+    }
+
+    #[test]
+    fn numbers_the_agent_writes_go_beside_its_english_for_the_panel_to_say() {
+        // Every unit has its words in all four of the panel's languages.
+        for quantity in [
+            Quantity::Mib(1),
+            Quantity::Mhz(1),
+            Quantity::Seconds(1),
+            Quantity::Unknown,
+        ] {
+            let unit = serde_json::json!(quantity)["unit"]
+                .as_str()
+                .expect("a unit")
+                .to_owned();
+            assert_eq!(languages_with(&format!("quantity.{unit}")), 4, "{unit}");
+        }
+        assert_eq!(
+            serde_json::json!(Quantity::Seconds(3 * 3600 + 12 * 60 + 5)),
+            serde_json::json!({ "unit": "seconds", "amount": 11525 })
+        );
+        assert_eq!(Quantity::Seconds(11525).english(), "3 h 12 min");
+        assert_eq!(
+            serde_json::json!(Quantity::Unknown),
+            serde_json::json!({ "unit": "unknown" })
+        );
+        // Each quantity sits beside the English text it was written as,
+        // in the cell it belongs to; text as reported has none.
+        let categories = collect(&crate::backend::SimulatedBackend::default());
+        let mut units = std::collections::BTreeSet::new();
+        for category in &categories {
+            assert_eq!(
+                category.quantities.len(),
+                category.rows.len(),
+                "{}",
+                category.id
+            );
+            for (row, quantities) in category.rows.iter().zip(&category.quantities) {
+                assert!(quantities.len() <= row.len());
+                assert_ne!(
+                    quantities.last(),
+                    Some(&None),
+                    "trailing nones are left out"
+                );
+                for (cell, quantity) in row.iter().zip(quantities) {
+                    if let Some(quantity) = quantity {
+                        assert_eq!(*cell, quantity.english());
+                        units.insert(serde_json::json!(quantity)["unit"].to_string());
+                    }
+                }
+            }
+        }
+        assert!(units.contains("\"mib\""), "{units:?}");
+        let system = &categories[0];
+        let up = system
+            .row_labels
+            .iter()
+            .position(|l| *l == Some("up_for"))
+            .expect("up for");
+        assert!(matches!(
+            system.quantities[up][..],
+            [None, Some(Quantity::Seconds(_) | Quantity::Unknown)]
+        ));
+        let names = categories
+            .iter()
+            .find(|c| c.id == "processes")
+            .expect("processes");
+        assert!(
+            names
+                .quantities
+                .iter()
+                .all(|q| matches!(q[..], [None, None, None, Some(Quantity::Mib(_))]))
+        );
     }
 
     #[test]

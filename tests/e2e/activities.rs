@@ -127,6 +127,12 @@ async fn a_running_script_is_stopped_when_control_passes() {
     )
     .await;
     assert_eq!(line["from"], "plugin:scripts");
+    // The same line for each reader to see in their language.
+    assert_eq!(
+        line["detail"],
+        json!({ "key": "activity_stopped",
+                "params": { "capability": "script.run", "reason": "control_passed" } })
+    );
     assert_eq!(
         anna.console.event("activities.ended").await["reason"],
         "control passed to another CSR"

@@ -385,6 +385,33 @@ async fn system_information_names_its_own_words_by_id_and_the_file_follows_the_c
         .await;
     let text = saved["text"].as_str().expect("text");
     assert!(text.starts_with("Carl のシステム情報"), "{text}");
+    // Numbers the agent wrote with a unit come as numbers beside its
+    // English, and the file writes them in the panel's words.
+    let memory = categories
+        .iter()
+        .find(|c| c["id"] == "memory")
+        .expect("memory");
+    let total = &memory["quantities"][0][1];
+    assert_eq!(total["unit"], "mib", "{memory}");
+    let mib = total["amount"].as_u64().expect("an amount");
+    assert_eq!(memory["rows"][0][1], format!("{mib} MiB"));
+    let up = &system["quantities"][5][1];
+    assert!(
+        up["unit"] == "seconds" || up["unit"] == "unknown",
+        "{system}"
+    );
+    let french = started
+        .console
+        .ok(
+            "plugin.command",
+            command(
+                "save",
+                json!({ "words": { "quantity.mib": "{amount} Mio", "label.total": "Total" } }),
+            ),
+        )
+        .await;
+    let french = french["text"].as_str().expect("text");
+    assert!(french.contains(&format!("{mib} Mio")), "{french}");
     for expected in [
         "== システム ==",
         "項目",
@@ -394,4 +421,202 @@ async fn system_information_names_its_own_words_by_id_and_the_file_follows_the_c
         assert!(text.contains(expected), "{expected} missing from {text}");
     }
     drop(agent);
+}
+
+const PLUGINS_CONFIG: &str = r#"
+[sessions]
+join_attempts_per_minute = 1000
+
+[sites.default]
+name = "Default"
+plugins = ["echo", "panics", "loop-forever"]
+"#;
+
+#[tokio::test]
+async fn what_a_person_sends_wrong_and_plugins_that_cannot_run_are_said_with_a_detail() {
+    let mut accounts = accounts().to_vec();
+    accounts.push(TestAccount {
+        role: "admin",
+        ..TestAccount::csr("lee", "Lee Admin", "default")
+    });
+    let kernel = KernelProcess::configure(&fixture_manifests(), PLUGINS_CONFIG, &accounts).launch();
+    let anna = Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("signs in");
+    let mut host = anna.console(&kernel).await;
+    let number = host.start_session().await;
+    let mut carl = Customer::join(&kernel, &number, "Carl").await;
+
+    // Chat: empty, too long (counted in characters), too large to take.
+    let empty = carl
+        .page
+        .request("chat.send", json!({ "text": "  " }))
+        .await;
+    assert_eq!(detail(&empty["body"]), ("message_empty", &Value::Null));
+    let long = host
+        .request(
+            "chat.send",
+            json!({ "session": number, "text": "æ".repeat(4001) }),
+        )
+        .await;
+    assert_eq!(
+        detail(&long["body"]),
+        ("message_too_long", &json!({ "chars": 4001, "limit": 4000 }))
+    );
+    let huge = json!({ "v": 1, "type": "chat.send", "body": { "text": "x".repeat(70 * 1024) } })
+        .to_string();
+    let size = huge.len();
+    carl.page.send_text(huge).await;
+    let refused = loop {
+        let message = carl.page.receive().await.expect("a reply");
+        if message["type"] == "error" {
+            break message;
+        }
+    };
+    assert_eq!(
+        detail(&refused["body"]),
+        (
+            "message_too_large",
+            &json!({ "size": size, "limit": 64 * 1024 })
+        )
+    );
+    // The helper the customer let another one replace is told why.
+    let mut first = carl.connect_agent(&kernel).await;
+    let query = carl.agent_query().await;
+    let url = kernel.ws_url(&format!("/ws/agent?{query}"));
+    let second = tokio::spawn(async move { WsClient::connect(&url, None, None).await });
+    let asked = carl.page.event("agent.second_prompt").await;
+    carl.page
+        .ok(
+            "consent.answer",
+            json!({ "request": asked["request"], "granted": true }),
+        )
+        .await;
+    let over = first.event("session.ended").await;
+    assert_eq!(detail(&over), ("another_helper_took_over", &Value::Null));
+    let mut second = second.await.expect("joined").expect("connected");
+    second.event("session.welcome").await;
+
+    // A client's bug, not a person's: English only.
+    let unknown = host.request("chat.whisper", json!({})).await;
+    assert_eq!(unknown["type"], "error");
+    assert!(unknown["body"].get("detail").is_none(), "{unknown}");
+
+    // A plugin that crashes, keeps crashing, runs too long.
+    let crashed = host
+        .request(
+            "plugin.command",
+            json!({ "plugin": "panics", "name": "boom" }),
+        )
+        .await;
+    let (key, params) = detail(&crashed["body"]);
+    assert_eq!(key, "plugin_crashed", "{crashed}");
+    assert_eq!(params["plugin"], "panics");
+    assert!(
+        params["message"]
+            .as_str()
+            .is_some_and(|m| m.contains("the fixture panicked on purpose")),
+        "the plugin's own words stay as they are: {params}"
+    );
+    for _ in 0..2 {
+        host.request(
+            "plugin.command",
+            json!({ "plugin": "panics", "name": "boom" }),
+        )
+        .await;
+    }
+    let suspended = host
+        .request(
+            "plugin.command",
+            json!({ "plugin": "panics", "name": "ping" }),
+        )
+        .await;
+    let (key, params) = detail(&suspended["body"]);
+    assert_eq!(key, "plugin_suspended", "{suspended}");
+    assert_eq!(
+        (&params["plugin"], &params["site"]),
+        (&json!("panics"), &json!("default"))
+    );
+    assert!(
+        params["seconds"].as_u64().is_some_and(|s| s > 0),
+        "{params}"
+    );
+    let spun = host
+        .request(
+            "plugin.command",
+            json!({ "plugin": "loop-forever", "name": "spin" }),
+        )
+        .await;
+    let (key, params) = detail(&spun["body"]);
+    assert_eq!(key, "plugin_timed_out", "{spun}");
+    assert_eq!(params["plugin"], "loop-forever");
+    let missing = anna
+        .post("/api/plugins/nope/commands", json!({ "name": "ping" }))
+        .await;
+    assert_eq!(
+        detail(&missing.body),
+        ("unknown_plugin", &json!({ "plugin": "nope" }))
+    );
+
+    // A page left open from an earlier sign-in: no CSRF token.
+    let stale = anna
+        .post_with(
+            "/api/plugins/echo/commands",
+            json!({ "name": "echo" }),
+            None,
+        )
+        .await;
+    assert_eq!(stale.status, 403, "{}", stale.text);
+    assert_eq!(detail(&stale.body), ("csrf_token_missing", &Value::Null));
+
+    // The site admin's form, as the admin page sends it.
+    let lee = Csr::sign_in(&kernel, "lee", PASSWORD)
+        .await
+        .expect("signs in");
+    let form = |name: &str, max: Value, plugins: Value| json!({ "name": name, "session_mode": "single", "max_customers_per_csr": max, "plugins": plugins });
+    for (body, key, params) in [
+        // The number field left empty (the page sends 0), or a fraction.
+        (
+            form("Default", json!(0), json!(["echo"])),
+            "site_max_customers",
+            json!({ "min": 1 }),
+        ),
+        (
+            form("Default", json!(1.5), json!(["echo"])),
+            "site_max_customers",
+            json!({ "min": 1 }),
+        ),
+        (
+            form("Default", json!(-2), json!(["echo"])),
+            "site_max_customers",
+            json!({ "min": 1 }),
+        ),
+        (
+            form("   ", json!(3), json!(["echo"])),
+            "site_name_missing",
+            Value::Null,
+        ),
+        (
+            form(&"x".repeat(81), json!(3), json!(["echo"])),
+            "site_name_too_long",
+            json!({ "max": 80 }),
+        ),
+        (
+            form("Default", json!(3), json!(["echo", "gone"])),
+            "site_plugin_not_loaded",
+            json!({ "plugin": "gone" }),
+        ),
+    ] {
+        let refused = lee.put("/api/admin/site", body.clone()).await;
+        assert_eq!(refused.status, 400, "{body}: {}", refused.text);
+        assert_eq!(detail(&refused.body), (key, &params), "{body}");
+    }
+    let saved = lee
+        .put(
+            "/api/admin/site",
+            form("Default", json!(4), json!(["echo"])),
+        )
+        .await;
+    assert_eq!(saved.status, 200, "{}", saved.text);
+    assert_eq!(saved.body["max_customers_per_csr"], 4);
 }

@@ -1,6 +1,6 @@
 //! When activities end, and how that is told (pure).
 
-use tether_protocol::Capability;
+use tether_protocol::{ActivityEnd, Capability, Detail};
 
 /// Why the kernel ends activities. Each is a rule from the manuals (or the
 /// plain consequence of a participant or agent going away).
@@ -30,6 +30,18 @@ impl EndReason {
             EndReason::SessionEnded => "the session ended",
             EndReason::ParticipantLeft => "the customer left the session",
             EndReason::AgentDisconnected => "the host agent disconnected",
+        }
+    }
+
+    /// The same, for the chat's readers to see in their language.
+    pub fn as_detail(self) -> ActivityEnd {
+        match self {
+            EndReason::ControlPassed => ActivityEnd::ControlPassed,
+            EndReason::CustomerSelected => ActivityEnd::CustomerSelected,
+            EndReason::ConsentWithdrawn => ActivityEnd::ConsentWithdrawn,
+            EndReason::SessionEnded => ActivityEnd::SessionEnded,
+            EndReason::ParticipantLeft => ActivityEnd::ParticipantLeft,
+            EndReason::AgentDisconnected => ActivityEnd::AgentDisconnected,
         }
     }
 
@@ -106,6 +118,17 @@ pub fn ends(scope: &Scope<'_>, activity: ActivityFacts<'_>) -> bool {
 pub fn ended_line(capability: Capability, running: bool, reason: EndReason) -> String {
     let what = if running { "Stopped" } else { "Undid" };
     format!("{what} `{capability}`: {}.", reason.describe())
+}
+
+/// [`ended_line`] as a detail the chat shows in each reader's language.
+pub fn ended_detail(capability: Capability, running: bool, reason: EndReason) -> Detail {
+    let capability = capability.to_string();
+    let reason = reason.as_detail();
+    if running {
+        Detail::ActivityStopped { capability, reason }
+    } else {
+        Detail::ActivityUndone { capability, reason }
+    }
 }
 
 #[cfg(test)]
@@ -195,6 +218,20 @@ mod tests {
         assert_eq!(
             ended_line(Capability::AccountLogon, false, EndReason::SessionEnded),
             "Undid `account.logon`: the session ended."
+        );
+        assert_eq!(
+            ended_detail(Capability::ScriptRun, true, EndReason::ControlPassed),
+            Detail::ActivityStopped {
+                capability: "script.run".into(),
+                reason: ActivityEnd::ControlPassed
+            }
+        );
+        assert_eq!(
+            ended_detail(Capability::AccountLogon, false, EndReason::SessionEnded),
+            Detail::ActivityUndone {
+                capability: "account.logon".into(),
+                reason: ActivityEnd::SessionEnded
+            }
         );
         assert!(EndReason::ControlPassed.tells_plugins());
         assert!(EndReason::CustomerSelected.tells_plugins());

@@ -295,8 +295,15 @@ impl Sessions {
             )
             .await;
             let from = format!("plugin:{}", activity.plugin);
-            self.post_chat(&activity.session, &from, &activity.plugin, &line)
-                .await;
+            let detail = rules::ended_detail(activity.capability, running, reason);
+            self.post_chat_line(
+                &activity.session,
+                &from,
+                &activity.plugin,
+                &line,
+                Some(detail),
+            )
+            .await;
         }
     }
 

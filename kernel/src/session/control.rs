@@ -2,7 +2,7 @@
 //! and the checks the console's commands go through.
 
 use serde_json::{Value, json};
-use tether_protocol::ServerEvent;
+use tether_protocol::{Detail, ServerEvent};
 
 use super::announce::Announcement;
 use super::error::SessionError;
@@ -183,6 +183,20 @@ impl Sessions {
 
     /// Puts a line in the chat of everyone in the session, and in the report.
     pub(crate) async fn post_chat(&self, number: &str, from: &str, display_name: &str, text: &str) {
+        self.post_chat_line(number, from, display_name, text, None)
+            .await;
+    }
+
+    /// A chat line; `detail` where the kernel wrote `text` itself, for
+    /// each reader to see it in their language (the report keeps `text`).
+    pub(crate) async fn post_chat_line(
+        &self,
+        number: &str,
+        from: &str,
+        display_name: &str,
+        text: &str,
+        detail: Option<Detail>,
+    ) {
         self.record(number, "chat", display_name, text).await;
         let at = humantime::format_rfc3339_seconds(std::time::SystemTime::now()).to_string();
         let event = ServerEvent::Chat {
@@ -191,6 +205,7 @@ impl Sessions {
             display_name: display_name.to_owned(),
             text: text.to_owned(),
             at,
+            detail,
         };
         self.broadcast(number, &event, false);
     }

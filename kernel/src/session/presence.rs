@@ -6,7 +6,7 @@
 
 use std::sync::Arc;
 
-use tether_protocol::ServerEvent;
+use tether_protocol::{Detail, ServerEvent};
 
 use super::announce::Announcement;
 use super::error::SessionError;
@@ -133,7 +133,7 @@ impl Sessions {
             let over = ServerEvent::SessionEnded {
                 session: session.to_owned(),
                 reason: "another helper program took over, as the customer allowed".into(),
-                detail: None,
+                detail: Some(Detail::AnotherHelperTookOver),
             };
             self.send_event(&Endpoint::agent(participant), &over);
             self.record(

@@ -4,11 +4,11 @@
 
 use std::collections::BTreeSet;
 
-use super::{PluginSelection, Site, SiteError, SiteSettings, SiteTable};
+use super::{PluginSelection, Site, SiteError, SiteRule, SiteSettings, SiteTable};
 use crate::storage::StorageError;
 
 /// Longest site name a site admin may set; it is shown in the console.
-const MAX_NAME_CHARS: usize = 80;
+pub const MAX_NAME_CHARS: usize = 80;
 
 /// Everything a site admin sets about their site (the id stays).
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -40,28 +40,26 @@ pub fn apply(
     if table.site(id).is_none() {
         return Err(SiteUpdateError::UnknownSite(id.to_owned()));
     }
-    let fail = |reason: String| SiteError {
+    let fail = |reason: SiteRule| SiteError {
         site: id.to_owned(),
         reason,
     };
     let name = change.name.trim();
     if name.chars().count() > MAX_NAME_CHARS {
-        return Err(fail(format!(
-            "the site name is at most {MAX_NAME_CHARS} characters"
-        ))
+        return Err(fail(SiteRule::NameTooLong {
+            max: MAX_NAME_CHARS,
+        })
         .into());
     }
     let site = Site::parse(id, name, &change.plugins, change.settings)?;
     if let PluginSelection::Only(ids) = &site.plugins
         && let Some(unknown) = ids.iter().find(|plugin| !loaded.contains(*plugin))
     {
-        let known = if loaded.is_empty() {
-            "no plugins are loaded".to_owned()
-        } else {
-            let list: Vec<&str> = loaded.iter().map(String::as_str).collect();
-            format!("loaded plugins: {}", list.join(", "))
-        };
-        return Err(fail(format!("plugin `{unknown}` is not loaded ({known})")).into());
+        return Err(fail(SiteRule::PluginNotLoaded {
+            plugin: unknown.clone(),
+            loaded: loaded.iter().cloned().collect(),
+        })
+        .into());
     }
     Ok(site)
 }

@@ -14,7 +14,7 @@ mod stored;
 use std::collections::{BTreeMap, BTreeSet};
 
 pub use apply::apply_change;
-pub use edit::{SiteChange, SiteUpdateError, newly_enabled};
+pub use edit::{MAX_NAME_CHARS, SiteChange, SiteUpdateError, newly_enabled};
 pub use live::{SiteUpdate, Sites};
 pub use seed::{SeedError, seed_and_load};
 
@@ -74,7 +74,7 @@ impl Site {
         plugins: &[String],
         settings: SiteSettings,
     ) -> Result<Site, SiteError> {
-        let fail = |reason: String| SiteError {
+        let fail = |reason: SiteRule| SiteError {
             site: id.to_owned(),
             reason,
         };
@@ -84,28 +84,26 @@ impl Site {
                 .chars()
                 .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-');
         if !valid_id {
-            return Err(fail(
-                "site ids are 1 to 32 lowercase letters, digits and dashes".into(),
-            ));
+            return Err(fail(SiteRule::IdFormat));
         }
         if name.trim().is_empty() {
-            return Err(fail("the site needs a name".into()));
+            return Err(fail(SiteRule::NameMissing));
         }
         if settings.max_customers_per_csr == 0 {
-            return Err(fail("max_customers_per_csr must be at least 1".into()));
+            return Err(fail(SiteRule::MaxCustomers));
         }
         let selection = if plugins.iter().any(|p| p == "*") {
             if plugins.len() > 1 {
-                return Err(fail(
-                    "`*` enables every plugin and cannot be combined with ids".into(),
-                ));
+                return Err(fail(SiteRule::AllAndSome));
             }
             PluginSelection::All
         } else {
             let mut ids = BTreeSet::new();
             for plugin in plugins {
                 if !ids.insert(plugin.clone()) {
-                    return Err(fail(format!("plugin `{plugin}` is listed twice")));
+                    return Err(fail(SiteRule::ListedTwice {
+                        plugin: plugin.clone(),
+                    }));
                 }
             }
             PluginSelection::Only(ids)
@@ -130,7 +128,38 @@ impl Site {
 #[error("site `{site}`: {reason}")]
 pub struct SiteError {
     pub site: String,
-    pub reason: String,
+    pub reason: SiteRule,
+}
+
+/// The rule a site's entry breaks; the ones a site admin can break in
+/// their form are said in their language (`web/error_detail.rs`).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum SiteRule {
+    #[error("site ids are 1 to 32 lowercase letters, digits and dashes")]
+    IdFormat,
+    #[error("the site needs a name")]
+    NameMissing,
+    #[error("the site name is at most {max} characters")]
+    NameTooLong { max: usize },
+    #[error("max_customers_per_csr must be at least 1")]
+    MaxCustomers,
+    #[error("`*` enables every plugin and cannot be combined with ids")]
+    AllAndSome,
+    #[error("plugin `{plugin}` is listed twice")]
+    ListedTwice { plugin: String },
+    /// `loaded`: the ids of the plugins that are.
+    #[error("plugin `{plugin}` is not loaded ({})", loaded_list(loaded))]
+    PluginNotLoaded { plugin: String, loaded: Vec<String> },
+    #[error("the site is configured twice")]
+    ConfiguredTwice,
+}
+
+fn loaded_list(loaded: &[String]) -> String {
+    if loaded.is_empty() {
+        "no plugins are loaded".to_owned()
+    } else {
+        format!("loaded plugins: {}", loaded.join(", "))
+    }
 }
 
 /// All configured sites, by id.
@@ -174,7 +203,7 @@ impl SiteTable {
             if table.contains_key(&site.id) {
                 return Err(SiteError {
                     site: site.id,
-                    reason: "the site is configured twice".into(),
+                    reason: SiteRule::ConfiguredTwice,
                 });
             }
             table.insert(site.id.clone(), site);

@@ -83,7 +83,19 @@ pub struct SiteBody {
     /// Plugin ids, or `["*"]` for every loaded plugin.
     plugins: Vec<String>,
     session_mode: SessionMode,
-    max_customers_per_csr: u32,
+    /// Any JSON number: what a person typed in the form's number field
+    /// (`1.5`, `-1`) is refused by the site's rule, in their language,
+    /// not by the JSON reader.
+    max_customers_per_csr: serde_json::Number,
+}
+
+/// The form's number as a count; anything that is not a whole number a
+/// `u32` holds counts as 0, which the site's rules refuse.
+fn count(number: &serde_json::Number) -> u32 {
+    number
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(0)
 }
 
 /// `PUT /api/admin/site`: replaces the admin's own site settings. A
@@ -103,7 +115,7 @@ pub async fn put(
         plugins: body.plugins,
         settings: SiteSettings {
             session_mode: body.session_mode,
-            max_customers_per_csr: body.max_customers_per_csr,
+            max_customers_per_csr: count(&body.max_customers_per_csr),
         },
     };
     let site =

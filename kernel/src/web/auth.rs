@@ -59,9 +59,7 @@ impl FromRequestParts<Arc<Kernel>> for CsrfChecked {
             .and_then(|v| v.to_str().ok())
             .unwrap_or_default();
         if !constant_time_eq(sent.as_bytes(), signed_in.web.csrf_token.as_bytes()) {
-            return Err(ApiError::forbidden(
-                "the request lacks this sign-in's CSRF token (X-CSRF-Token header)",
-            ));
+            return Err(ApiError::csrf_token_missing());
         }
         Ok(CsrfChecked(signed_in))
     }

@@ -64,6 +64,15 @@ impl ApiError {
         )
     }
 
+    /// A changing request without this sign-in's CSRF token: most often
+    /// a page still open from an earlier sign-in.
+    pub fn csrf_token_missing() -> ApiError {
+        ApiError::forbidden(
+            "the request lacks this sign-in's CSRF token (X-CSRF-Token header); reload the page",
+        )
+        .with_detail(Detail::CsrfTokenMissing)
+    }
+
     pub fn status(&self) -> StatusCode {
         match self.code {
             ErrorCode::Malformed => StatusCode::BAD_REQUEST,
@@ -116,7 +125,8 @@ impl From<PolicyError> for ApiError {
 
 impl From<ProtocolError> for ApiError {
     fn from(error: ProtocolError) -> Self {
-        ApiError::new(error.code(), error.to_string())
+        let detail = error.detail();
+        ApiError::new(error.code(), error.to_string()).with_detail(detail)
     }
 }
 
@@ -142,7 +152,10 @@ impl From<SiteUpdateError> for ApiError {
     fn from(error: SiteUpdateError) -> Self {
         match error {
             SiteUpdateError::UnknownSite(_) => ApiError::not_found(error.to_string()),
-            SiteUpdateError::Invalid(_) => ApiError::malformed(error.to_string()),
+            SiteUpdateError::Invalid(ref invalid) => {
+                let detail = error_detail::site(invalid);
+                ApiError::malformed(error.to_string()).with_detail(detail)
+            }
             SiteUpdateError::Storage(storage) => storage.into(),
         }
     }

@@ -9,8 +9,10 @@ use tether_protocol::Detail;
 use crate::accounts::AccountError;
 use crate::consent::RevokeError;
 use crate::mail::MailError;
+use crate::plugin_host::DispatchError;
 use crate::session::SessionError;
 use crate::session::policy::PolicyError;
+use crate::site::{SiteError, SiteRule};
 
 pub fn session(error: &SessionError) -> Option<Detail> {
     Some(match error {
@@ -97,6 +99,69 @@ pub fn mail(error: &MailError) -> Option<Detail> {
         // The operator's configuration, not the CSR's doing.
         MailError::Tls(_) | MailError::Setup(_) => None,
     }
+}
+
+/// A plugin the kernel could not run a command with. A plugin's own
+/// refusal is in its own words and has none; a crash's message is the
+/// plugin's (or the runtime's) and stays as it said it.
+pub fn dispatch(error: &DispatchError) -> Option<Detail> {
+    Some(match error {
+        DispatchError::UnknownPlugin(plugin) => Detail::UnknownPlugin {
+            plugin: plugin.clone(),
+        },
+        DispatchError::UnknownSite(site) => Detail::SiteNotConfigured { site: site.clone() },
+        DispatchError::NotEnabled { site, plugin } => Detail::PluginNotEnabled {
+            plugin: plugin.clone(),
+            site: site.clone(),
+        },
+        DispatchError::Suspended {
+            site,
+            plugin,
+            retry_in,
+        } => Detail::PluginSuspended {
+            plugin: plugin.clone(),
+            site: site.clone(),
+            seconds: retry_in.as_secs(),
+        },
+        DispatchError::Busy { plugin } => Detail::PluginBusy {
+            plugin: plugin.clone(),
+        },
+        DispatchError::DeadlineExceeded { plugin, limit_ms } => Detail::PluginTimedOut {
+            plugin: plugin.clone(),
+            limit_ms: u64::try_from(*limit_ms).unwrap_or(u64::MAX),
+        },
+        DispatchError::MemoryExceeded { plugin, limit_mb } => Detail::PluginOutOfMemory {
+            plugin: plugin.clone(),
+            limit_mb: *limit_mb as u64,
+        },
+        DispatchError::Panicked { plugin, message } => Detail::PluginCrashed {
+            plugin: plugin.clone(),
+            message: message.clone(),
+        },
+        DispatchError::Trapped { plugin, message } => Detail::PluginFailed {
+            plugin: plugin.clone(),
+            message: message.clone(),
+        },
+        DispatchError::Plugin(_) => return None,
+    })
+}
+
+/// The site admin's form. Rules only `tether.toml` (or a hand-edited
+/// database) can break are the operator's to read, in English.
+pub fn site(error: &SiteError) -> Option<Detail> {
+    Some(match &error.reason {
+        SiteRule::NameMissing => Detail::SiteNameMissing,
+        SiteRule::NameTooLong { max } => Detail::SiteNameTooLong { max: *max as u64 },
+        SiteRule::MaxCustomers => Detail::SiteMaxCustomers { min: 1 },
+        SiteRule::PluginNotLoaded { plugin, .. } => Detail::SitePluginNotLoaded {
+            plugin: plugin.clone(),
+        },
+        SiteRule::AllAndSome => Detail::SitePluginsAllAndSome,
+        SiteRule::ListedTwice { plugin } => Detail::SitePluginListedTwice {
+            plugin: plugin.clone(),
+        },
+        SiteRule::IdFormat | SiteRule::ConfiguredTwice => return None,
+    })
 }
 
 /// What the English web UI shows for a detail, for tests that check it
@@ -206,6 +271,114 @@ mod tests {
         ] {
             assert_eq!(shown(&detail.expect("a detail")), error.to_string());
         }
+    }
+
+    #[test]
+    fn plugins_that_cannot_run_a_command_are_said_as_the_kernel_says_them() {
+        use std::time::Duration;
+
+        use crate::plugin_host::{PluginFailure, PluginFailureKind};
+        let plugin = || "sysinfo".to_owned();
+        for error in [
+            DispatchError::UnknownPlugin(plugin()),
+            DispatchError::NotEnabled {
+                site: "acme".into(),
+                plugin: plugin(),
+            },
+            DispatchError::Suspended {
+                site: "acme".into(),
+                plugin: plugin(),
+                retry_in: Duration::from_secs(60),
+            },
+            DispatchError::Busy { plugin: plugin() },
+            DispatchError::DeadlineExceeded {
+                plugin: plugin(),
+                limit_ms: 5000,
+            },
+            DispatchError::MemoryExceeded {
+                plugin: plugin(),
+                limit_mb: 64,
+            },
+            DispatchError::Panicked {
+                plugin: plugin(),
+                message: "index out of bounds".into(),
+            },
+            DispatchError::Trapped {
+                plugin: plugin(),
+                message: "wasm trap: unreachable".into(),
+            },
+        ] {
+            let detail = dispatch(&error).unwrap_or_else(|| panic!("`{error}` has a detail"));
+            assert_eq!(shown(&detail), error.to_string(), "{detail:?}");
+        }
+        // The plugin's own refusal is in its own words.
+        let own = DispatchError::Plugin(PluginFailure {
+            kind: PluginFailureKind::Denied,
+            message: "only the owner may delete this script".into(),
+        });
+        assert_eq!(dispatch(&own), None);
+    }
+
+    #[test]
+    fn a_message_a_person_sent_wrong_is_said_as_the_kernel_says_it() {
+        use tether_protocol::{CustomerRequest, MAX_CHAT_CHARS, ProtocolError, decode};
+        let chat = |text: String| {
+            serde_json::json!({ "v": 1, "type": "chat.send", "body": { "text": text } }).to_string()
+        };
+        for text in [" ".to_owned(), "x".repeat(MAX_CHAT_CHARS + 1)] {
+            let (_, error) = decode::<CustomerRequest>(&chat(text)).expect_err("refused");
+            let ProtocolError::InvalidBody { reason, .. } = &error else {
+                panic!("{error}")
+            };
+            let api = ApiError::from(error.clone());
+            let detail = api.detail.expect("a detail");
+            assert_eq!(shown(&detail), reason.to_string());
+        }
+        let huge = chat("x".repeat(70 * 1024));
+        let (_, error) = decode::<CustomerRequest>(&huge).expect_err("refused");
+        assert_eq!(shown(&error.detail().expect("a detail")), error.to_string());
+        let csrf = ApiError::csrf_token_missing();
+        assert_eq!(shown(csrf.detail.as_ref().expect("a detail")), csrf.message);
+    }
+
+    #[test]
+    fn every_rule_the_site_form_can_break_has_a_detail() {
+        let broken = |reason: SiteRule| SiteError {
+            site: "acme".into(),
+            reason,
+        };
+        for (reason, key) in [
+            (SiteRule::NameMissing, "site_name_missing"),
+            (SiteRule::NameTooLong { max: 80 }, "site_name_too_long"),
+            (SiteRule::MaxCustomers, "site_max_customers"),
+            (
+                SiteRule::PluginNotLoaded {
+                    plugin: "nope".into(),
+                    loaded: vec!["echo".into()],
+                },
+                "site_plugin_not_loaded",
+            ),
+            (SiteRule::AllAndSome, "site_plugins_all_and_some"),
+            (
+                SiteRule::ListedTwice {
+                    plugin: "echo".into(),
+                },
+                "site_plugin_listed_twice",
+            ),
+        ] {
+            let detail = site(&broken(reason.clone())).expect("a detail");
+            assert_eq!(serde_json::json!(detail)["key"], key, "{reason}");
+            // The English UI has words for it, values filled in.
+            let words = shown(&detail);
+            assert!(!words.contains('{'), "{words}");
+        }
+        assert_eq!(
+            shown(&site(&broken(SiteRule::NameTooLong { max: 80 })).expect("a detail")),
+            "the site name is at most 80 characters"
+        );
+        // Only the operator's file can break these: English for them.
+        assert_eq!(site(&broken(SiteRule::IdFormat)), None);
+        assert_eq!(site(&broken(SiteRule::ConfiguredTwice)), None);
     }
 
     #[test]

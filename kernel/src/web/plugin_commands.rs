@@ -91,7 +91,8 @@ fn dispatch_error(error: DispatchError) -> ApiError {
         }
         _ => ErrorCode::PluginError,
     };
-    ApiError::new(code, error.to_string())
+    let detail = super::error_detail::dispatch(&error);
+    ApiError::new(code, error.to_string()).with_detail(detail)
 }
 
 #[derive(Deserialize)]

@@ -33,6 +33,42 @@ pub struct Category {
     /// own word rather than something the computer reported.
     #[serde(default)]
     pub row_labels: Vec<Option<String>>,
+    /// Per row, per cell, the number behind a cell the agent wrote from
+    /// one ("2048 MiB", "3 h 12 min", "unknown"), for the panel and the
+    /// file to write in the CSR's language (empty from older agents).
+    #[serde(default, deserialize_with = "lenient_quantities")]
+    pub quantities: Vec<Vec<Option<Quantity>>>,
+}
+
+/// Quantities as the agent sent them; one this plugin does not know (a
+/// newer agent's unit) is `Other`, shown as the agent's English text,
+/// instead of failing the whole collection.
+fn lenient_quantities<'de, D: serde::Deserializer<'de>>(
+    deserializer: D,
+) -> Result<Vec<Vec<Option<Quantity>>>, D::Error> {
+    let raw: Vec<Vec<Option<Value>>> = Deserialize::deserialize(deserializer)?;
+    Ok(raw
+        .into_iter()
+        .map(|row| {
+            row.into_iter()
+                .map(|cell| {
+                    cell.map(|value| serde_json::from_value(value).unwrap_or(Quantity::Other))
+                })
+                .collect()
+        })
+        .collect())
+}
+
+/// A number with its unit as the agent sends it beside its English text.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(tag = "unit", content = "amount", rename_all = "snake_case")]
+pub enum Quantity {
+    Mib(u64),
+    Mhz(u64),
+    Seconds(u64),
+    Unknown,
+    /// A unit from a newer agent: its English text is shown.
+    Other,
 }
 
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]

@@ -257,3 +257,58 @@ fn the_panel_says_everything_in_all_four_languages() {
         }
     }
 }
+
+#[test]
+fn numbers_with_units_are_written_in_the_csrs_language_and_older_agents_keep_their_text() {
+    let harness = harness();
+    harness.on_agent_call(|_| {
+        Ok(json!({ "categories": [
+            { "id": "system", "title": "System", "columns": ["Property", "Value"], "column_ids": ["property", "value"],
+              "rows": [["Up for", "3 h 12 min"], ["Kernel", "unknown"], ["Computer name", "carls-pc"]],
+              "row_labels": ["up_for", "kernel", "computer_name"],
+              "quantities": [[null, { "unit": "seconds", "amount": 11525 }], [null, { "unit": "unknown" }], []] },
+            { "id": "memory", "title": "Memory", "columns": ["Property", "Value"], "column_ids": ["property", "value"],
+              "rows": [["Total", "2048 MiB"], ["Used", "7 parsecs"]],
+              "row_labels": ["total", "used"],
+              "quantities": [[null, { "unit": "mib", "amount": 2048 }], [null, { "unit": "parsecs", "amount": 7 }]] },
+        ]})
+        .to_string())
+    });
+    harness.answer_consent(Outcome::Granted);
+    let collected = command(&harness, "collect").expect("collected");
+    // The panel gets the numbers beside the agent's English.
+    assert_eq!(
+        collected["categories"][0]["quantities"][0],
+        json!([null, { "unit": "seconds", "amount": 11525 }])
+    );
+    assert_eq!(collected["categories"][0]["rows"][0][1], "3 h 12 min");
+
+    let french = json!({ "words": {
+        "quantity.mib": "{amount} Mio",
+        "quantity.seconds": "{hours} h {minutes} min",
+        "quantity.unknown": "inconnu",
+    }});
+    let saved = harness
+        .command::<Sysinfo>(Some(SESSION), Some("p-host"), "save", french)
+        .expect("saved");
+    let text = saved["text"].as_str().expect("text");
+    for expected in ["3 h 12 min", "inconnu", "2048 Mio", "carls-pc", "7 parsecs"] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+    let japanese = json!({ "words": {
+        "quantity.seconds": "{hours} 時間 {minutes} 分",
+        "quantity.unknown": "不明",
+    }});
+    let saved = harness
+        .command::<Sysinfo>(Some(SESSION), Some("p-host"), "save", japanese)
+        .expect("saved");
+    let text = saved["text"].as_str().expect("text");
+    // Not given: the agent's English (the MiB of memory).
+    for expected in ["3 時間 12 分", "不明", "2048 MiB"] {
+        assert!(text.contains(expected), "{expected} missing from {text}");
+    }
+    assert!(
+        !text.contains("unknown") && !text.contains("3 h 12"),
+        "{text}"
+    );
+}

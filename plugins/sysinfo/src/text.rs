@@ -6,11 +6,12 @@ use std::collections::BTreeMap;
 
 use serde::Deserialize;
 
-use crate::{Category, Snapshot};
+use crate::{Category, Quantity, Snapshot};
 
 /// The panel's words in the CSR's language, by the keys of its own
-/// dictionary: `category.<id>`, `column.<id>`, `label.<id>`, `collected`
-/// (the heading, with `{customer}`) and `empty`. Whatever is missing is
+/// dictionary: `category.<id>`, `column.<id>`, `label.<id>`,
+/// `quantity.<unit>` (with `{amount}`, or `{hours}` and `{minutes}`),
+/// `collected` (the heading, with `{customer}`) and `empty`. Whatever is missing is
 /// said in the agent's (or this file's) English.
 #[derive(Debug, Clone, Default, PartialEq, Deserialize)]
 #[serde(transparent)]
@@ -48,17 +49,43 @@ impl Words {
             .collect()
     }
 
+    /// A number the agent wrote with its unit, in the panel's words; the
+    /// agent's English where the panel gave none.
+    fn quantity(&self, quantity: Quantity, english: &str) -> String {
+        let (unit, values) = match quantity {
+            Quantity::Mib(n) => ("mib", vec![("amount", n)]),
+            Quantity::Mhz(n) => ("mhz", vec![("amount", n)]),
+            Quantity::Seconds(s) => (
+                "seconds",
+                vec![("hours", s / 3600), ("minutes", s / 60 % 60)],
+            ),
+            Quantity::Unknown => ("unknown", vec![]),
+            Quantity::Other => return english.to_owned(),
+        };
+        match self.0.get(&format!("quantity.{unit}")) {
+            Some(template) => values.iter().fold(template.clone(), |text, (name, value)| {
+                text.replace(&format!("{{{name}}}"), &value.to_string())
+            }),
+            None => english.to_owned(),
+        }
+    }
+
     fn row(&self, category: &Category, index: usize) -> Vec<String> {
         let label = category
             .row_labels
             .get(index)
             .and_then(|label| label.as_deref());
+        let quantities = category.quantities.get(index);
         category.rows[index]
             .iter()
             .enumerate()
-            .map(|(i, value)| match i {
-                0 => cell(self.or("label", label, value)),
-                _ => cell(value),
+            .map(|(i, value)| {
+                let quantity = quantities.and_then(|q| q.get(i).copied().flatten());
+                match (i, quantity) {
+                    (_, Some(quantity)) => cell(&self.quantity(quantity, value)),
+                    (0, None) => cell(self.or("label", label, value)),
+                    (_, None) => cell(value),
+                }
             })
             .collect()
     }

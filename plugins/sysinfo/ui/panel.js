@@ -61,6 +61,10 @@
       "label.swap_used": "Swap used",
       "label.variables_in_total": "Variables in total",
       "label.no_package_list": "(no package list available on this computer)",
+      "quantity.mib": "{amount} MiB",
+      "quantity.mhz": "{amount} MHz",
+      "quantity.seconds": "{hours} h {minutes} min",
+      "quantity.unknown": "unknown",
     },
     da: {
       choose: "Vælg en kunde for at se kundens systemoplysninger.",
@@ -118,6 +122,10 @@
       "label.swap_used": "Swap brugt",
       "label.variables_in_total": "Variabler i alt",
       "label.no_package_list": "(ingen pakkeliste tilgængelig på denne computer)",
+      "quantity.mib": "{amount} MiB",
+      "quantity.mhz": "{amount} MHz",
+      "quantity.seconds": "{hours} t. {minutes} min.",
+      "quantity.unknown": "ukendt",
     },
     fr: {
       choose: "Sélectionnez un client pour voir les informations système de son ordinateur.",
@@ -175,6 +183,10 @@
       "label.swap_used": "Swap utilisé",
       "label.variables_in_total": "Nombre total de variables",
       "label.no_package_list": "(aucune liste de paquets disponible sur cet ordinateur)",
+      "quantity.mib": "{amount} Mio",
+      "quantity.mhz": "{amount} MHz",
+      "quantity.seconds": "{hours} h {minutes} min",
+      "quantity.unknown": "inconnu",
     },
     ja: {
       choose: "システム情報を表示するには顧客を選択してください。",
@@ -232,6 +244,10 @@
       "label.swap_used": "スワップ使用中",
       "label.variables_in_total": "変数の総数",
       "label.no_package_list": "（このコンピューターではパッケージ一覧を取得できません）",
+      "quantity.mib": "{amount} MiB",
+      "quantity.mhz": "{amount} MHz",
+      "quantity.seconds": "{hours} 時間 {minutes} 分",
+      "quantity.unknown": "不明",
     },
   };
 
@@ -278,7 +294,7 @@
   function fileWords() {
     var words = {};
     Object.keys(strings.en).forEach(function (key) {
-      if (/^(category|column|label)\./.test(key) || key === "collected" || key === "empty") {
+      if (/^(category|column|label|quantity)\./.test(key) || key === "collected" || key === "empty") {
         words[key] = panel.t(key);
       }
     });
@@ -333,8 +349,27 @@
   function rowCells(category, index) {
     var row = category.rows[index];
     var label = (category.row_labels || [])[index];
-    if (!label) return row;
-    return [word("label", label, row[0])].concat(row.slice(1));
+    var quantities = (category.quantities || [])[index] || [];
+    return row.map(function (cell, i) {
+      if (quantities[i]) return quantityText(quantities[i], cell);
+      return i === 0 && label ? word("label", label, cell) : cell;
+    });
+  }
+
+  /**
+   * A number the agent wrote with its unit ("2048 MiB", "3 h 12 min",
+   * "unknown"), in the console's language; its English for a unit this
+   * panel does not know.
+   */
+  function quantityText(quantity, english) {
+    var amount = quantity.amount;
+    var params = { amount: amount };
+    if (quantity.unit === "seconds") {
+      params = { hours: Math.floor(amount / 3600), minutes: Math.floor(amount / 60) % 60 };
+    }
+    var key = "quantity." + quantity.unit;
+    var text = panel.t(key, params);
+    return text === key ? english : text;
   }
 
   function categoryView(category) {

@@ -36,15 +36,38 @@ pub(crate) fn owner_of(kind: &str) -> Option<Role> {
     .map(|(role, _)| role)
 }
 
-fn check_chat(text: &str) -> Result<(), String> {
+/// What is wrong with a request whose shape is right: the checks of
+/// [`RequestSet::validate`]. The ones a person can cause from a UI have a
+/// [`crate::Detail`] (see [`crate::ProtocolError::detail`]).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum Invalid {
+    #[error("the message is empty")]
+    EmptyMessage,
+    #[error("the message has {chars} characters; the limit is {limit}")]
+    MessageTooLong { chars: usize, limit: usize },
+    #[error("command names are 1 to 64 characters")]
+    CommandName,
+    #[error("a result has exactly one of `output` and `error`")]
+    ResultShape,
+    #[error("at most 256 capabilities")]
+    TooManyCapabilities,
+    #[error("the reason is 1 to 200 characters")]
+    ReasonLength,
+    /// The body does not have the type's shape, in the JSON reader's words.
+    #[error("{0}")]
+    Shape(String),
+}
+
+fn check_chat(text: &str) -> Result<(), Invalid> {
     if text.trim().is_empty() {
-        return Err("the message is empty".into());
+        return Err(Invalid::EmptyMessage);
     }
     let chars = text.chars().count();
     if chars > MAX_CHAT_CHARS {
-        return Err(format!(
-            "the message has {chars} characters; the limit is {MAX_CHAT_CHARS}"
-        ));
+        return Err(Invalid::MessageTooLong {
+            chars,
+            limit: MAX_CHAT_CHARS,
+        });
     }
     Ok(())
 }
@@ -118,11 +141,11 @@ impl RequestSet for ConsoleRequest {
         "plugin.command",
     ];
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), Invalid> {
         match self {
             ConsoleRequest::Chat { text, .. } => check_chat(text),
             ConsoleRequest::PluginCommand { name, .. } if name.is_empty() || name.len() > 64 => {
-                Err("command names are 1 to 64 characters".into())
+                Err(Invalid::CommandName)
             }
             _ => Ok(()),
         }
@@ -160,7 +183,7 @@ impl RequestSet for CustomerRequest {
         "session.leave",
     ];
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), Invalid> {
         match self {
             CustomerRequest::Chat { text } => check_chat(text),
             _ => Ok(()),
@@ -229,7 +252,7 @@ impl RequestSet for AgentRequest {
         "agent.going_away",
     ];
 
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), Invalid> {
         match self {
             AgentRequest::Result {
                 output: Some(_),
@@ -240,15 +263,15 @@ impl RequestSet for AgentRequest {
                 output: None,
                 error: None,
                 ..
-            } => Err("a result has exactly one of `output` and `error`".into()),
+            } => Err(Invalid::ResultShape),
             AgentRequest::Hello { capabilities, .. } if capabilities.len() > 256 => {
-                Err("at most 256 capabilities".into())
+                Err(Invalid::TooManyCapabilities)
             }
             AgentRequest::Progress { text, .. } => check_chat(text),
             AgentRequest::GoingAway { reason } | AgentRequest::ActivityEnded { reason, .. }
                 if reason.is_empty() || reason.len() > 200 =>
             {
-                Err("the reason is 1 to 200 characters".into())
+                Err(Invalid::ReasonLength)
             }
             _ => Ok(()),
         }

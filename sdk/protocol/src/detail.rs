@@ -98,7 +98,85 @@ pub enum Detail {
         reason: String,
     },
 
+    // Requests a person can get wrong from a UI.
+    MessageEmpty,
+    MessageTooLong {
+        chars: u64,
+        limit: u64,
+    },
+    /// A message over the size a connection takes, in bytes.
+    MessageTooLarge {
+        size: u64,
+        limit: u64,
+    },
+    /// A changing request without the sign-in's CSRF token (a page left
+    /// open from an earlier sign-in).
+    CsrfTokenMissing,
+
+    // A plugin the kernel could not run a command with.
+    UnknownPlugin {
+        plugin: String,
+    },
+    PluginNotEnabled {
+        plugin: String,
+        site: String,
+    },
+    PluginSuspended {
+        plugin: String,
+        site: String,
+        seconds: u64,
+    },
+    PluginBusy {
+        plugin: String,
+    },
+    PluginTimedOut {
+        plugin: String,
+        limit_ms: u64,
+    },
+    PluginOutOfMemory {
+        plugin: String,
+        limit_mb: u64,
+    },
+    /// `message` is the plugin's own (its panic), as it said it.
+    PluginCrashed {
+        plugin: String,
+        message: String,
+    },
+    /// `message` is the runtime's, as it said it.
+    PluginFailed {
+        plugin: String,
+        message: String,
+    },
+
+    // The site admin's form.
+    SiteNameMissing,
+    SiteNameTooLong {
+        max: u64,
+    },
+    SiteMaxCustomers {
+        min: u64,
+    },
+    SitePluginNotLoaded {
+        plugin: String,
+    },
+    SitePluginsAllAndSome,
+    SitePluginListedTwice {
+        plugin: String,
+    },
+
+    // An activity the kernel ended (a line in the session's chat);
+    // `capability` is its id as the protocol names it.
+    ActivityStopped {
+        capability: String,
+        reason: ActivityEnd,
+    },
+    ActivityUndone {
+        capability: String,
+        reason: ActivityEnd,
+    },
+
     // Why a session ended for someone (`session.ended`).
+    AnotherHelperTookOver,
     EndedBy {
         name: String,
     },
@@ -108,6 +186,20 @@ pub enum Detail {
         name: String,
     },
     DidNotConnectInTime,
+}
+
+/// Why the kernel ended an activity (`Detail::ActivityStopped`,
+/// `Detail::ActivityUndone`); each is said in the reader's language.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum ActivityEnd {
+    ControlPassed,
+    CustomerSelected,
+    ConsentWithdrawn,
+    SessionEnded,
+    ParticipantLeft,
+    AgentDisconnected,
 }
 
 #[cfg(test)]
@@ -157,5 +249,48 @@ mod tests {
         // A key this client does not know is an error naming it.
         let unknown = r#"{"v":1,"re":1,"type":"error","body":{"code":"internal","message":"x","detail":{"key":"teleported"}}}"#;
         assert!(decode_server(unknown).is_err());
+    }
+
+    #[test]
+    fn what_a_person_can_send_wrong_has_a_detail_and_a_clients_bug_has_none() {
+        use crate::{
+            ConsoleRequest, CustomerRequest, MAX_CHAT_CHARS, MAX_CONTROL_MESSAGE_BYTES, decode,
+        };
+        let chat = |text: &str| {
+            json!({ "v": 1, "id": 1, "type": "chat.send", "body": { "text": text } }).to_string()
+        };
+        let refused = |text: &str| decode::<CustomerRequest>(text).expect_err("refused").1;
+        assert_eq!(refused(&chat(" \n ")).detail(), Some(Detail::MessageEmpty));
+        let long = "é".repeat(MAX_CHAT_CHARS + 1);
+        assert_eq!(
+            refused(&chat(&long)).detail(),
+            Some(Detail::MessageTooLong {
+                chars: MAX_CHAT_CHARS as u64 + 1,
+                limit: MAX_CHAT_CHARS as u64,
+            })
+        );
+        let huge = chat(&"x".repeat(MAX_CONTROL_MESSAGE_BYTES));
+        assert_eq!(
+            refused(&huge).detail(),
+            Some(Detail::MessageTooLarge {
+                size: huge.len() as u64,
+                limit: MAX_CONTROL_MESSAGE_BYTES as u64,
+            })
+        );
+        // Nothing a person types: a client's bug, in English.
+        for text in [
+            "not json",
+            r#"{"v":2,"type":"chat.send","body":{"text":"x"}}"#,
+            r#"{"v":1,"type":"teleport","body":{}}"#,
+            r#"{"v":1,"type":"session.start","body":{}}"#,
+            r#"{"v":1,"type":"chat.send","body":{"text":1}}"#,
+        ] {
+            assert_eq!(refused(text).detail(), None, "{text}");
+        }
+        let unnamed = json!({ "v": 1, "type": "plugin.command",
+            "body": { "plugin": "p", "name": "" } })
+        .to_string();
+        let (_, error) = decode::<ConsoleRequest>(&unnamed).expect_err("refused");
+        assert_eq!(error.detail(), None);
     }
 }

@@ -32,8 +32,8 @@ mod rejoin;
 mod server;
 
 pub use capability::{Capability, UnknownCapability};
-pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Role};
-pub use detail::Detail;
+pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Invalid, Role};
+pub use detail::{ActivityEnd, Detail};
 pub use language::Language;
 pub use rejoin::RejoinAfterRestart;
 pub use server::{
@@ -67,7 +67,7 @@ pub enum ProtocolError {
     #[error("`{kind}` is not available to {role}")]
     Forbidden { kind: String, role: &'static str },
     #[error("`{kind}`: {reason}")]
-    InvalidBody { kind: String, reason: String },
+    InvalidBody { kind: String, reason: Invalid },
 }
 
 impl ProtocolError {
@@ -79,6 +79,35 @@ impl ProtocolError {
         }
     }
 }
+
+    /// The refusal for people to read in their language, where a person
+    /// can cause it from a UI (a chat message too long or empty, one too
+    /// large to send); the others are a client's bug and stay English.
+    pub fn detail(&self) -> Option<Detail> {
+        let count = |n: usize| n as u64;
+        match self {
+            ProtocolError::TooLarge { size, limit } => Some(Detail::MessageTooLarge {
+                size: count(*size),
+                limit: count(*limit),
+            }),
+            ProtocolError::InvalidBody { reason, .. } => match reason {
+                Invalid::EmptyMessage => Some(Detail::MessageEmpty),
+                Invalid::MessageTooLong { chars, limit } => Some(Detail::MessageTooLong {
+                    chars: count(*chars),
+                    limit: count(*limit),
+                }),
+                Invalid::CommandName
+                | Invalid::ResultShape
+                | Invalid::TooManyCapabilities
+                | Invalid::ReasonLength
+                | Invalid::Shape(_) => None,
+            },
+            ProtocolError::Malformed(_)
+            | ProtocolError::Version(_)
+            | ProtocolError::UnknownType(_)
+            | ProtocolError::Forbidden { .. } => None,
+        }
+    }
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -133,7 +162,7 @@ pub fn decode<T: RequestSet>(text: &str) -> Result<Request<T>, (Option<u64>, Pro
             id,
             ProtocolError::InvalidBody {
                 kind: raw.kind.clone(),
-                reason: error.to_string(),
+                reason: Invalid::Shape(error.to_string()),
             },
         )
     })?;
@@ -169,7 +198,7 @@ pub trait RequestSet: DeserializeOwned + Serialize {
     /// Largest message of this set, in bytes.
     const MAX_BYTES: usize = MAX_CONTROL_MESSAGE_BYTES;
     /// Checks beyond the shape (lengths, formats).
-    fn validate(&self) -> Result<(), String> {
+    fn validate(&self) -> Result<(), Invalid> {
         Ok(())
     }
 }

@@ -3,7 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
-use crate::{Capability, Detail, PROTOCOL_VERSION, ProtocolError, RejoinAfterRestart};
+use crate::{Capability, Detail, Invalid, PROTOCOL_VERSION, ProtocolError, RejoinAfterRestart};
 
 /// Machine-readable error kinds; the message says the rest in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -111,6 +111,11 @@ pub enum ServerEvent {
         /// Whether the customer's page is open; the agent asks in its
         /// terminal when it is not.
         #[serde(default)]
+        /// For a line the kernel writes itself (an activity it ended):
+        /// `text` as a detail, for saying it in the reader's language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        detail: Option<Detail>,
         page_open: bool,
     },
     /// To the session's CSRs: a prompt is waiting for the customer's answer
@@ -299,7 +304,7 @@ pub fn decode_server(text: &str) -> Result<ServerFrame, ProtocolError> {
     let body = raw.body.unwrap_or_else(|| json!({}));
     let invalid = |kind: &str, error: serde_json::Error| ProtocolError::InvalidBody {
         kind: kind.to_owned(),
-        reason: error.to_string(),
+        reason: Invalid::Shape(error.to_string()),
     };
     match raw.kind.as_str() {
         "ok" => Ok(ServerFrame::Ok { re: raw.re, body }),
@@ -323,7 +328,7 @@ pub fn decode_server(text: &str) -> Result<ServerFrame, ProtocolError> {
                     }
                     reason => ProtocolError::InvalidBody {
                         kind: kind.to_owned(),
-                        reason,
+                        reason: Invalid::Shape(reason),
                     },
                 })
         }

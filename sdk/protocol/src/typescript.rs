@@ -6,8 +6,8 @@
 use ts_rs::{Config, TS};
 
 use crate::{
-    Capability, ConsoleRequest, CustomerRequest, Detail, ErrorCode, Language, ParticipantInfo,
-    RejoinAfterRestart, ServerEvent,
+    ActivityEnd, Capability, ConsoleRequest, CustomerRequest, Detail, ErrorCode, Language,
+    ParticipantInfo, RejoinAfterRestart, ServerEvent,
 };
 
 /// Where the generated declarations live, from this crate's directory.
@@ -30,6 +30,7 @@ pub fn generated() -> String {
         declaration::<serde_json::Value>(&config),
         declaration::<Capability>(&config),
         declaration::<ErrorCode>(&config),
+        declaration::<ActivityEnd>(&config),
         declaration::<Detail>(&config),
         declaration::<Language>(&config),
         declaration::<ParticipantInfo>(&config),

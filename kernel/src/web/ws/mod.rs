@@ -216,7 +216,13 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
         }
         match inbound {
             Some(Err((id, error))) => {
-                let _ = outbox.send(ServerMessage::error(id, error.code(), error.to_string()));
+                let detail = error.detail();
+                let _ = outbox.send(ServerMessage::refusal(
+                    id,
+                    error.code(),
+                    error.to_string(),
+                    detail.as_ref(),
+                ));
             }
             Some(Ok(request)) => {
                 let long = C::runs_long(&request.message);

@@ -2,6 +2,7 @@
 // messages are the participants' own text: shown as text, never markup.
 
 import { el, replace } from "./dom";
+import { describe, detailOr } from "./errors";
 import { tAttr, tn } from "./i18n";
 
 export interface ChatMessage {
@@ -9,6 +10,8 @@ export interface ChatMessage {
   display_name: string;
   text: string;
   at: string;
+  /** A line the kernel wrote itself, to say in the reader's language. */
+  detail?: unknown;
 }
 
 /** Chat messages are limited to this many characters by the kernel. */
@@ -55,7 +58,7 @@ export class ChatBox {
         { class: mine ? "mine" : "" },
         el("span", { class: "chat-time" }, Number.isNaN(time.getTime()) ? "" : time.toLocaleTimeString()),
         el("span", { class: "chat-name", attrs: { "data-test": "chat-name" } }, message.display_name),
-        el("span", { class: "chat-text", attrs: { "data-test": "chat-text" } }, message.text),
+        el("span", { class: "chat-text", attrs: { "data-test": "chat-text" } }, detailOr(message.detail, message.text)),
       ),
     );
     this.list.scrollTop = this.list.scrollHeight;
@@ -70,7 +73,9 @@ export class ChatBox {
       await this.send(text);
       this.input.value = "";
     } catch (error) {
-      replace(this.error, (error as Error).message);
+      // The kernel's refusal (a message too long, the session over) in
+      // the reader's language.
+      replace(this.error, describe(error));
     }
   }
 }

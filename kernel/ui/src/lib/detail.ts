@@ -2,7 +2,7 @@
 // the UI says in its own language. The kernel's English sentence travels
 // beside it and is what a detail this UI does not know falls back to.
 
-import type { Detail } from "./protocol.gen";
+import type { ActivityEnd, Detail } from "./protocol.gen";
 import type { StringKey } from "../strings/en";
 
 export type DetailKey = Detail["key"];
@@ -45,12 +45,49 @@ export const DETAIL_KEYS: Record<DetailKey, true> = {
   invalid_mail_address: true,
   no_mail_server: true,
   mail_not_sent: true,
+  message_empty: true,
+  message_too_long: true,
+  message_too_large: true,
+  csrf_token_missing: true,
+  unknown_plugin: true,
+  plugin_not_enabled: true,
+  plugin_suspended: true,
+  plugin_busy: true,
+  plugin_timed_out: true,
+  plugin_out_of_memory: true,
+  plugin_crashed: true,
+  plugin_failed: true,
+  site_name_missing: true,
+  site_name_too_long: true,
+  site_max_customers: true,
+  site_plugin_not_loaded: true,
+  site_plugins_all_and_some: true,
+  site_plugin_listed_twice: true,
+  activity_stopped: true,
+  activity_undone: true,
+  another_helper_took_over: true,
   ended_by: true,
   host_did_not_return: true,
   you_left: true,
   removed_by: true,
   did_not_connect_in_time: true,
 };
+
+// Why the kernel ended an activity: a value said in words, so each has
+// its `activity_end.<reason>` string (checked by the compiler, as above).
+export const ACTIVITY_ENDS: Record<ActivityEnd, true> = {
+  control_passed: true,
+  customer_selected: true,
+  consent_withdrawn: true,
+  session_ended: true,
+  participant_left: true,
+  agent_disconnected: true,
+};
+
+/** The dictionary key of an activity's end reason. */
+export function activityEndStringKey(reason: ActivityEnd): `activity_end.${ActivityEnd}` & StringKey {
+  return `activity_end.${reason}`;
+}
 
 /** The dictionary key of a detail; every one is a `StringKey` (checked by the compiler). */
 export function detailStringKey(key: DetailKey): `detail.${DetailKey}` & StringKey {
@@ -63,11 +100,16 @@ export function detailOf(value: unknown): Detail | undefined {
   const { key, params } = value as { key?: unknown; params?: unknown };
   if (typeof key !== "string" || !Object.hasOwn(DETAIL_KEYS, key)) return undefined;
   if (params !== undefined && (typeof params !== "object" || params === null)) return undefined;
+  // A reason this UI has no words for: the kernel's English instead.
+  const reason = (params as { reason?: unknown } | undefined)?.reason;
+  if ((key === "activity_stopped" || key === "activity_undone") && !(typeof reason === "string" && Object.hasOwn(ACTIVITY_ENDS, reason))) {
+    return undefined;
+  }
   // The key is known and the values are an object: the shape the kernel sends.
   return value as Detail;
 }
 
-/** The values to fill into the detail's string. */
+/** The values to fill into the detail's string (a copy). */
 export function detailParams(detail: Detail): Record<string, string | number> {
-  return "params" in detail ? (detail.params as Record<string, string | number>) : {};
+  return "params" in detail ? { ...(detail.params as Record<string, string | number>) } : {};
 }

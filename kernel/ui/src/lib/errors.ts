@@ -3,13 +3,18 @@
 // kernel sent one this UI knows, in the kernel's English otherwise.
 
 import { en, type StringKey } from "../strings/en";
-import { detailOf, detailParams, detailStringKey } from "./detail";
+import { activityEndStringKey, detailOf, detailParams, detailStringKey } from "./detail";
 import { t } from "./i18n";
 import type { Detail } from "./protocol.gen";
 
 /** A detail in the current language. */
 export function detailText(detail: Detail): string {
-  return t(detailStringKey(detail.key), detailParams(detail));
+  const params = detailParams(detail);
+  // Why an activity ended is a word of ours too, not a value.
+  if (detail.key === "activity_stopped" || detail.key === "activity_undone") {
+    params.reason = t(activityEndStringKey(detail.params.reason));
+  }
+  return t(detailStringKey(detail.key), params);
 }
 
 /** The detail of a refusal or an ending: translated when known, else `fallback` (English). */
