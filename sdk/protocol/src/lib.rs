@@ -78,7 +78,6 @@ impl ProtocolError {
             _ => ErrorCode::Malformed,
         }
     }
-}
 
     /// The refusal for people to read in their language, where a person
     /// can cause it from a UI (a chat message too long or empty, one too
@@ -108,6 +107,7 @@ impl ProtocolError {
             | ProtocolError::Forbidden { .. } => None,
         }
     }
+}
 
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
