@@ -11,6 +11,7 @@ pub mod round_trips;
 pub mod script_runs;
 pub mod scripted_sessions;
 pub mod smtp_sink;
+pub mod xvfb;
 
 use std::path::{Path, PathBuf};
 use std::sync::Arc;

@@ -22,6 +22,14 @@ const PACKAGES: &[(&str, &str)] = &[
     ("fonts-noto-cjk", "the Japanese screens need CJK fonts"),
     ("g++", "the fuzz targets link libFuzzer, which is C++"),
     (
+        "xvfb",
+        "the application tests give the agent a real X display of their own",
+    ),
+    (
+        "xterm",
+        "the application tests list and share a real X application",
+    ),
+    (
         "util-linux",
         "fault tests give the kernel a filesystem of its own (unshare, nsenter)",
     ),
