@@ -13,7 +13,7 @@ use crate::session::SiteEvent;
 /// plugins one after another, in the order the events happened; a failing
 /// plugin is logged and does not keep the others from the event.
 pub(crate) async fn deliver(kernel: Weak<Kernel>, mut queue: mpsc::UnboundedReceiver<SiteEvent>) {
-    while let Some(SiteEvent { site, event }) = queue.recv().await {
+    while let Some(SiteEvent { site, only, event }) = queue.recv().await {
         let Some(kernel) = kernel.upgrade() else {
             return;
         };
@@ -22,6 +22,9 @@ pub(crate) async fn deliver(kernel: Weak<Kernel>, mut queue: mpsc::UnboundedRece
             .enabled_for(&site)
             .map(|list| list.iter().map(|p| p.manifest.id.clone()).collect())
             .unwrap_or_default();
+        let plugins = plugins
+            .into_iter()
+            .filter(|p| only.as_ref().is_none_or(|only| only == p));
         for plugin in plugins {
             let span = tracing::info_span!("session_event", %site, %plugin);
             if let Err(error) = kernel

@@ -12,6 +12,7 @@ pub mod routing;
 pub mod session;
 pub mod site;
 pub mod storage;
+pub mod streams;
 pub mod token;
 pub mod web;
 

@@ -193,12 +193,20 @@ impl StartedSession {
     }
 }
 
+/// What the kernel sent: a protocol message, or a stream frame.
+enum Incoming {
+    Text(Value),
+    Binary(Vec<u8>),
+}
+
 /// One WebSocket connection speaking the Tether protocol.
 pub struct WsClient {
     stream: WebSocketStream<MaybeTlsStream<TcpStream>>,
     next_id: u64,
     /// Events received while waiting for something else.
     events: VecDeque<Value>,
+    /// Binary (stream) frames received while waiting for something else.
+    binaries: VecDeque<Vec<u8>>,
 }
 
 impl WsClient {
@@ -235,6 +243,7 @@ impl WsClient {
                 stream,
                 next_id: 1,
                 events: VecDeque::new(),
+                binaries: VecDeque::new(),
             }),
             Err(tokio_tungstenite::tungstenite::Error::Http(response)) => {
                 Err(response.status().as_u16())
@@ -272,8 +281,18 @@ impl WsClient {
 
     /// The next JSON message from the kernel; `None` when the connection
     /// closed. Every message must decode as the protocol's types say (a
-    /// renamed or missing field fails the test here).
+    /// renamed or missing field fails the test here). Stream frames that
+    /// arrive meanwhile are kept for [`WsClient::binary`].
     pub async fn receive(&mut self) -> Option<Value> {
+        loop {
+            match self.next_frame().await? {
+                Incoming::Text(message) => return Some(message),
+                Incoming::Binary(bytes) => self.binaries.push_back(bytes),
+            }
+        }
+    }
+
+    async fn next_frame(&mut self) -> Option<Incoming> {
         loop {
             let frame = tokio::time::timeout(PATIENCE, self.stream.next())
                 .await
@@ -285,10 +304,11 @@ impl WsClient {
                             "the kernel sent a message the protocol types refuse: {error}: {text}"
                         );
                     }
-                    return Some(
+                    return Some(Incoming::Text(
                         serde_json::from_str(text.as_str()).expect("JSON from the kernel"),
-                    );
+                    ));
                 }
+                Ok(Message::Binary(bytes)) => return Some(Incoming::Binary(bytes.to_vec())),
                 Ok(Message::Close(_)) | Err(_) => return None,
                 Ok(_) => continue,
             }
@@ -380,12 +400,35 @@ impl WsClient {
         }
     }
 
+    /// The next binary (stream) frame, keeping events for later.
+    pub async fn binary(&mut self) -> Vec<u8> {
+        if let Some(frame) = self.binaries.pop_front() {
+            return frame;
+        }
+        loop {
+            match self
+                .next_frame()
+                .await
+                .expect("connection closed while waiting for a stream frame")
+            {
+                Incoming::Binary(bytes) => return bytes,
+                Incoming::Text(message) => self.events.push_back(message),
+            }
+        }
+    }
+
+    /// Binary frames received and not yet taken.
+    pub fn pending_binaries(&self) -> usize {
+        self.binaries.len()
+    }
+
     /// Events received and not yet taken.
     pub fn pending_events(&self) -> Vec<Value> {
         self.events.iter().cloned().collect()
     }
 
-    pub async fn close(mut self) {
+    /// Closes the connection (the kernel sees the peer go).
+    pub async fn close(&mut self) {
         let _ = self.stream.close(None).await;
     }
 }

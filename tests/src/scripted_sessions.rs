@@ -222,4 +222,37 @@ impl SessionServices for ScriptedSessions {
             })?;
         Ok(tether_protocol::RejoinAfterRestart::default())
     }
+
+    /// Streams need a running kernel (tests/e2e/streams.rs); scripted
+    /// sessions have none to relay frames.
+    async fn open_stream(
+        &self,
+        _: &PluginScope,
+        opening: StreamOpening,
+    ) -> Result<tether_protocol::stream::StreamId, StreamError> {
+        Err(AgentError::Unavailable(format!(
+            "no streams in scripted session {}",
+            opening.session
+        ))
+        .into())
+    }
+
+    async fn close_stream(
+        &self,
+        _: &PluginScope,
+        stream: tether_protocol::stream::StreamId,
+        _: &str,
+    ) -> Result<(), StreamError> {
+        Err(StreamError::UnknownStream(stream))
+    }
+
+    async fn list_streams(
+        &self,
+        _: &PluginScope,
+        session: &str,
+    ) -> Result<Vec<StreamInfo>, StreamError> {
+        self.check(session, None)
+            .map_err(|error| AgentError::UnknownSession(error.to_string()))?;
+        Ok(Vec::new())
+    }
 }

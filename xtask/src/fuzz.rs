@@ -13,6 +13,7 @@ pub const TARGETS: &[&str] = &[
     "decode_console",
     "decode_customer",
     "decode_agent",
+    "decode_stream_frame",
     "decode_server",
     "manifest",
 ];

@@ -3,7 +3,7 @@
 //! declares. Pure, so the rule is unit-tested without compiling anything.
 
 use super::manifest::Manifest;
-use super::wit::PACKAGE;
+use super::wit::{PACKAGE, TYPE_ONLY};
 
 /// Imports of a component that its manifest does not allow.
 pub fn undeclared_imports<'a>(
@@ -28,7 +28,7 @@ fn is_allowed(import: &str, manifest: &Manifest) -> bool {
         return false;
     };
     let interface = rest.split('@').next().unwrap_or(rest);
-    interface == "types" || manifest.imports.contains(interface)
+    TYPE_ONLY.contains(&interface) || manifest.imports.contains(interface)
 }
 
 #[cfg(test)]

@@ -35,7 +35,8 @@ use limits::{DeadlineExceeded, GrantedLimits};
 pub use manifest::{Manifest, ManifestError};
 use services::{PluginEvent, PluginKv, PluginScope, SessionServices, SiteDirectory};
 use state::{EventContext, PluginState};
-use wit::since_v0_1::{Plugin as PluginBindings, PluginPre, wit_types};
+use wit::since_v0_1::wit_types;
+use wit::{since_v0_1, since_v0_2};
 
 /// Operator settings for the plugin host.
 #[derive(Debug, Clone)]
@@ -133,7 +134,7 @@ pub struct LoadedPlugin {
     pub manifest_path: PathBuf,
     pub limits: GrantedLimits,
     pub cache: CacheOutcome,
-    pre: PluginPre<PluginState>,
+    pre: Pre,
 }
 
 pub struct PluginHost {
@@ -231,7 +232,10 @@ impl PluginHost {
         };
         let linker = wit::linker_for(&self.engine, &manifest).map_err(not_a_plugin)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(not_a_plugin)?;
-        let pre = PluginPre::new(instance_pre).map_err(not_a_plugin)?;
+        let pre = match manifest.api_version.as_str() {
+            "0.2" => Pre::V0_2(since_v0_2::PluginPre::new(instance_pre).map_err(not_a_plugin)?),
+            _ => Pre::V0_1(since_v0_1::PluginPre::new(instance_pre).map_err(not_a_plugin)?),
+        };
 
         let limits = GrantedLimits::grant(
             manifest.limits.memory_mb,
@@ -377,7 +381,7 @@ impl PluginHost {
             }
         });
 
-        let outcome = match plugin.pre.instantiate_async(&mut store).await {
+        let outcome = match plugin.pre.instantiate(&mut store).await {
             Ok(instance) => invoke(&instance, &mut store, call).await,
             Err(error) if is_pool_exhausted(&error) => {
                 return Err(DispatchError::Busy {
@@ -428,17 +432,53 @@ enum Call {
     Handle(PluginEvent),
 }
 
+/// A plugin ready to instantiate, by the API version it was built for.
+enum Pre {
+    V0_1(since_v0_1::PluginPre<PluginState>),
+    V0_2(since_v0_2::PluginPre<PluginState>),
+}
+
+/// One event's instance.
+enum Instance {
+    V0_1(since_v0_1::Plugin),
+    V0_2(since_v0_2::Plugin),
+}
+
+impl Pre {
+    async fn instantiate(&self, store: &mut Store<PluginState>) -> wasmtime::Result<Instance> {
+        Ok(match self {
+            Pre::V0_1(pre) => Instance::V0_1(pre.instantiate_async(store).await?),
+            Pre::V0_2(pre) => Instance::V0_2(pre.instantiate_async(store).await?),
+        })
+    }
+}
+
+/// The answer to an event the plugin's API version does not have.
+const NOTHING: &str = "null";
+
 async fn invoke(
-    instance: &PluginBindings,
+    instance: &Instance,
     store: &mut Store<PluginState>,
     call: Call,
 ) -> wasmtime::Result<Result<String, wit_types::PluginError>> {
-    match call {
-        Call::Init => Ok(instance
+    let nothing = || Ok(Ok(String::from(NOTHING)));
+    match (instance, call) {
+        (Instance::V0_1(instance), Call::Init) => Ok(instance
             .call_init(&mut *store)
             .await?
-            .map(|()| String::from("null"))),
-        Call::Handle(event) => instance.call_handle(&mut *store, &event.into()).await,
+            .map(|()| NOTHING.into())),
+        (Instance::V0_2(instance), Call::Init) => Ok(instance
+            .call_init(&mut *store)
+            .await?
+            .map(|()| NOTHING.into())),
+        (Instance::V0_1(instance), Call::Handle(event)) => match since_v0_1::event(event) {
+            Some(event) => instance.call_handle(&mut *store, &event).await,
+            None => nothing(),
+        },
+        (Instance::V0_2(instance), Call::Handle(event)) => match since_v0_2::event(event) {
+            Some(event) => instance.call_handle(&mut *store, &event).await,
+            None => nothing(),
+        },
     }
 }
 
@@ -448,6 +488,7 @@ fn event_kind(event: &PluginEvent) -> &'static str {
         PluginEvent::ParticipantJoined { .. } => "participant-joined",
         PluginEvent::ParticipantLeft { .. } => "participant-left",
         PluginEvent::ParticipantRejoined { .. } => "participant-rejoined",
+        PluginEvent::StreamClosed { .. } => "stream-closed",
         PluginEvent::CustomerSelected { .. } => "customer-selected",
         PluginEvent::ActivitiesEnded { .. } => "activities-ended",
         PluginEvent::SessionEnded { .. } => "session-ended",

@@ -7,6 +7,7 @@
 
 use async_trait::async_trait;
 use serde_json::Value;
+use tether_protocol::stream::StreamId;
 use tether_protocol::{Capability, RejoinAfterRestart};
 
 /// What the plugin host needs to know of sites: which plugins each one
@@ -86,6 +87,13 @@ pub enum PluginEvent {
     },
     Timer {
         name: String,
+    },
+    /// A stream the plugin opened ended (plugin API 0.2; only the plugin
+    /// that opened it gets this).
+    StreamClosed {
+        session: String,
+        stream: StreamId,
+        reason: String,
     },
 }
 
@@ -249,6 +257,67 @@ pub trait SessionServices: Send + Sync + 'static {
         session: &str,
         participant: &str,
     ) -> Result<RejoinAfterRestart, AgentError>;
+
+    /// Opens a stream from a customer's agent to the session's CSRs if the
+    /// plugin could call the capability on that agent now.
+    async fn open_stream(
+        &self,
+        scope: &PluginScope,
+        opening: StreamOpening,
+    ) -> Result<StreamId, StreamError>;
+
+    /// Closes a stream the plugin opened.
+    async fn close_stream(
+        &self,
+        scope: &PluginScope,
+        stream: StreamId,
+        reason: &str,
+    ) -> Result<(), StreamError>;
+
+    /// The plugin's open streams in a session.
+    async fn list_streams(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+    ) -> Result<Vec<StreamInfo>, StreamError>;
+}
+
+/// What a plugin asks for when it opens a stream.
+#[derive(Debug, Clone)]
+pub struct StreamOpening {
+    pub session: String,
+    /// The customer whose agent is the source.
+    pub source: String,
+    /// The permission the stream runs under.
+    pub capability: Capability,
+    /// Whether the plugin's manifest declares it.
+    pub declared: bool,
+    /// What is shown (an application's title), for the CSRs and the report.
+    pub label: String,
+}
+
+/// An open stream, as its plugin sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct StreamInfo {
+    pub id: StreamId,
+    pub session: String,
+    pub source: String,
+    pub capability: Capability,
+    pub label: String,
+}
+
+/// Why a stream could not be opened, listed or closed.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum StreamError {
+    /// The refusals of an agent call: a stream needs what a call needs.
+    #[error(transparent)]
+    Refused(#[from] AgentError),
+    #[error("no stream {0} is open")]
+    UnknownStream(StreamId),
+    #[error("stream {0} belongs to another plugin")]
+    NotYours(StreamId),
+    #[error("{0}")]
+    Invalid(String),
 }
 
 /// The kernel before any session exists: every session is unknown. This is
@@ -303,6 +372,31 @@ impl SessionServices for NoSessions {
         _: &str,
     ) -> Result<RejoinAfterRestart, AgentError> {
         Err(AgentError::UnknownSession(session.to_owned()))
+    }
+
+    async fn open_stream(
+        &self,
+        _: &PluginScope,
+        opening: StreamOpening,
+    ) -> Result<StreamId, StreamError> {
+        Err(AgentError::UnknownSession(opening.session).into())
+    }
+
+    async fn close_stream(
+        &self,
+        _: &PluginScope,
+        stream: StreamId,
+        _: &str,
+    ) -> Result<(), StreamError> {
+        Err(StreamError::UnknownStream(stream))
+    }
+
+    async fn list_streams(
+        &self,
+        _: &PluginScope,
+        session: &str,
+    ) -> Result<Vec<StreamInfo>, StreamError> {
+        Err(AgentError::UnknownSession(session.to_owned()).into())
     }
 }
 

@@ -5,6 +5,7 @@
 
 mod in_process;
 
+use axum::body::Bytes;
 pub use in_process::InProcessRouter;
 use tether_protocol::ServerMessage;
 use tokio::sync::mpsc;
@@ -39,8 +40,70 @@ impl Endpoint {
     }
 }
 
-/// The sending half of one WebSocket connection.
-pub type Outbox = mpsc::UnboundedSender<ServerMessage>;
+/// Stream frames one connection may have queued: a viewer that does not
+/// read them fast enough loses pictures (and is dropped to keyframes), the
+/// kernel's memory does not grow.
+pub const FRAME_QUEUE: usize = 8;
+
+/// The sending half of one WebSocket connection: control messages, which
+/// are never dropped and never wait behind frames, and stream frames, which
+/// are bounded.
+#[derive(Debug, Clone)]
+pub struct Outbox {
+    control: mpsc::UnboundedSender<ServerMessage>,
+    frames: mpsc::Sender<Bytes>,
+}
+
+/// The receiving half, read by the connection's writer.
+pub struct Inbox {
+    pub control: mpsc::UnboundedReceiver<ServerMessage>,
+    pub frames: mpsc::Receiver<Bytes>,
+}
+
+/// What became of a stream frame sent to one connection.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum FrameSent {
+    Queued,
+    /// The connection's frame queue is full; the frame is dropped.
+    Full,
+    /// Nobody is connected there.
+    Gone,
+}
+
+impl Outbox {
+    pub fn new() -> (Outbox, Inbox) {
+        let (control, control_rx) = mpsc::unbounded_channel();
+        let (frames, frames_rx) = mpsc::channel(FRAME_QUEUE);
+        (
+            Outbox { control, frames },
+            Inbox {
+                control: control_rx,
+                frames: frames_rx,
+            },
+        )
+    }
+
+    /// Queues a control message; fails only when the connection is gone.
+    pub fn send(
+        &self,
+        message: ServerMessage,
+    ) -> Result<(), mpsc::error::SendError<ServerMessage>> {
+        self.control.send(message)
+    }
+
+    /// Queues a stream frame if there is room; never waits.
+    pub fn send_frame(&self, frame: Bytes) -> FrameSent {
+        match self.frames.try_send(frame) {
+            Ok(()) => FrameSent::Queued,
+            Err(mpsc::error::TrySendError::Full(_)) => FrameSent::Full,
+            Err(mpsc::error::TrySendError::Closed(_)) => FrameSent::Gone,
+        }
+    }
+
+    pub fn is_closed(&self) -> bool {
+        self.control.is_closed()
+    }
+}
 
 /// Identifies one connection, so a stale connection's detach does not
 /// remove a newer one.
@@ -53,5 +116,7 @@ pub trait MessageRouter: Send + Sync + 'static {
     fn detach(&self, endpoint: &Endpoint, connection: ConnectionId);
     /// `false` when nobody is connected there.
     fn send(&self, endpoint: &Endpoint, message: ServerMessage) -> bool;
+    /// A stream frame, if the connection there has room for it.
+    fn send_frame(&self, endpoint: &Endpoint, frame: Bytes) -> FrameSent;
     fn is_connected(&self, endpoint: &Endpoint) -> bool;
 }

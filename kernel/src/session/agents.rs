@@ -203,7 +203,13 @@ impl Sessions {
 
     /// Gathers the facts for the granter and asks it. `Ok` is the target's
     /// display name.
-    fn call_facts(&self, scope: &PluginScope, call: &AgentCall) -> Result<String, AgentError> {
+    /// The granter's decision on a call (or a stream, which needs the
+    /// same); the customer's name when allowed.
+    pub(crate) fn call_facts(
+        &self,
+        scope: &PluginScope,
+        call: &AgentCall,
+    ) -> Result<String, AgentError> {
         let site_enables = self.site_enables(scope);
         let (session_on_site, target, name, host) = self
             .with_live(&call.session, |s| {
@@ -281,6 +287,7 @@ impl Sessions {
     /// and why. (Plugins get `activities.ended` from the session-wide rules'
     /// callers.)
     pub async fn end_activities(&self, scope: Scope<'_>, reason: EndReason) {
+        self.end_streams(&scope, reason).await;
         // Taken out of the table first: nothing below holds it.
         for mut activity in self.activities.take_all(&scope) {
             let running = activity.end(reason);

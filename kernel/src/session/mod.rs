@@ -46,6 +46,7 @@ use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
 use crate::site::Sites;
 use crate::storage::{ReportEntry, Storage, StorageHealth, now_millis};
+use crate::streams::StreamTable;
 
 /// Timing and addresses the sessions need.
 #[derive(Debug, Clone)]
@@ -71,6 +72,9 @@ pub struct SessionSettings {
 #[derive(Debug, Clone)]
 pub struct SiteEvent {
     pub site: String,
+    /// `Some` for an event of one plugin's own (its stream closed), else
+    /// every plugin the site enables gets it.
+    pub only: Option<String>,
     pub event: PluginEvent,
 }
 
@@ -90,6 +94,8 @@ pub struct Sessions {
     pub(crate) consent: Consent,
     /// Agent calls running, and what calls left in place.
     pub(crate) activities: Activities,
+    /// Open streams (activities too: the same events end them).
+    pub streams: StreamTable,
     next_away_token: std::sync::atomic::AtomicU64,
     /// Whether records can be kept; recorded work is refused while not.
     pub(crate) health: Arc<StorageHealth>,
@@ -124,6 +130,7 @@ impl Sessions {
             agent_codes: Mutex::default(),
             consent: Consent::default(),
             activities: Activities::default(),
+            streams: StreamTable::default(),
             next_away_token: std::sync::atomic::AtomicU64::new(1),
             health,
         })
@@ -223,6 +230,16 @@ impl Sessions {
     pub(crate) fn notify_plugins(&self, site: &str, event: PluginEvent) {
         let _ = self.plugin_events.send(SiteEvent {
             site: site.to_owned(),
+            only: None,
+            event,
+        });
+    }
+
+    /// An event for one plugin of the site only.
+    pub(crate) fn notify_plugin(&self, site: &str, plugin: &str, event: PluginEvent) {
+        let _ = self.plugin_events.send(SiteEvent {
+            site: site.to_owned(),
+            only: Some(plugin.to_owned()),
             event,
         });
     }

@@ -3,12 +3,13 @@
 //! the site whose event it is handling.
 
 use async_trait::async_trait;
+use tether_protocol::stream::StreamId;
 use tether_protocol::{RejoinAfterRestart, ServerEvent};
 
 use super::Sessions;
 use crate::plugin_host::services::{
     AgentCall, AgentError, ConsentError, ConsentOutcome, ConsentRequest, Participant, PluginScope,
-    SessionError, SessionServices,
+    SessionError, SessionServices, StreamError, StreamInfo, StreamOpening,
 };
 use crate::routing::Endpoint;
 
@@ -106,5 +107,30 @@ impl SessionServices for Sessions {
         self.check_plugin_site(scope, session)
             .map_err(|_| AgentError::UnknownSession(session.to_owned()))?;
         Sessions::agent_rejoin(self, session, participant)
+    }
+
+    async fn open_stream(
+        &self,
+        scope: &PluginScope,
+        opening: StreamOpening,
+    ) -> Result<StreamId, StreamError> {
+        Sessions::open_stream(self, scope, opening).await
+    }
+
+    async fn close_stream(
+        &self,
+        scope: &PluginScope,
+        stream: StreamId,
+        reason: &str,
+    ) -> Result<(), StreamError> {
+        Sessions::close_stream(self, scope, stream, reason).await
+    }
+
+    async fn list_streams(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+    ) -> Result<Vec<StreamInfo>, StreamError> {
+        Sessions::list_streams(self, scope, session)
     }
 }

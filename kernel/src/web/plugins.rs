@@ -86,6 +86,7 @@ pub async fn health(State(kernel): State<Arc<Kernel>>) -> (StatusCode, Json<serd
         "version": env!("CARGO_PKG_VERSION"),
         "plugins_loaded": kernel.plugins.plugins().count(),
         "plugins_refused": kernel.refused.len(),
+        "streams": kernel.sessions.streams.stats(),
     });
     (status, Json(body))
 }

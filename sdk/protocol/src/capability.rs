@@ -53,6 +53,12 @@ capabilities! {
     /// Start one installed application by its desktop entry id and wait
     /// for its first window.
     AppLaunch = "app.launch",
+    /// Capture one application's windows (never the screen) and stream its
+    /// picture to the session's CSRs: "view".
+    AppShare = "app.share",
+    /// Pointer and keyboard input into a shared application, from the
+    /// session's host only: "control" (implies view).
+    AppControl = "app.control",
 }
 
 impl fmt::Display for Capability {

@@ -14,8 +14,8 @@
 //!
 //! The kernel answers every request with `{"v":1,"re":7,"type":"ok","body":…}`
 //! or `{"v":1,"re":7,"type":"error","body":{"code":…,"message":…}}`, and
-//! pushes [`ServerEvent`]s (without `re`) as things happen. Binary frames are
-//! reserved for streams (application sharing, file transfer).
+//! pushes [`ServerEvent`]s (without `re`) as things happen. Binary frames
+//! belong to streams (application sharing): see [`stream`] for their header.
 //!
 //! Every message is decoded and checked here, before any kernel logic sees
 //! it: a frame over [`MAX_CONTROL_MESSAGE_BYTES`], malformed JSON, an unknown
@@ -30,6 +30,7 @@ pub mod logging;
 pub mod plugin_store;
 mod rejoin;
 mod server;
+pub mod stream;
 
 pub use capability::{Capability, UnknownCapability};
 pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Invalid, Role};

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::stream::StreamId;
 use crate::{Capability, Detail, Invalid, PROTOCOL_VERSION, ProtocolError, RejoinAfterRestart};
 
 /// Machine-readable error kinds; the message says the rest in words.
@@ -76,6 +77,27 @@ pub enum ServerEvent {
         #[serde(default)]
         rejoin: RejoinAfterRestart,
     },
+    /// A plugin opened a stream in the session (an application shared by
+    /// the customer): its pictures follow as binary frames with this id to
+    /// the session's CSRs; the source agent sends them.
+    #[serde(rename = "stream.opened")]
+    StreamOpened {
+        session: String,
+        stream: StreamId,
+        plugin: String,
+        /// The participant whose computer it comes from.
+        source: String,
+        capability: Capability,
+        /// What is shown, in the plugin's words (an application's title).
+        label: String,
+    },
+    /// The stream ended; no more frames come with its id.
+    #[serde(rename = "stream.closed")]
+    StreamClosed {
+        session: String,
+        stream: StreamId,
+        reason: String,
+    },
     /// A participant came back (reconnected, or rejoined after a restart).
     #[serde(rename = "participant.rejoined")]
     ParticipantRejoined {
@@ -89,6 +111,11 @@ pub enum ServerEvent {
         display_name: String,
         text: String,
         at: String,
+        /// For a line the kernel writes itself (an activity it ended):
+        /// `text` as a detail, for saying it in the reader's language.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        detail: Option<Detail>,
     },
     /// Sent to the customer's page and agent.
     #[serde(rename = "consent.prompt")]
@@ -111,11 +138,6 @@ pub enum ServerEvent {
         /// Whether the customer's page is open; the agent asks in its
         /// terminal when it is not.
         #[serde(default)]
-        /// For a line the kernel writes itself (an activity it ended):
-        /// `text` as a detail, for saying it in the reader's language.
-        #[serde(default, skip_serializing_if = "Option::is_none")]
-        #[cfg_attr(feature = "ts", ts(optional))]
-        detail: Option<Detail>,
         page_open: bool,
     },
     /// To the session's CSRs: a prompt is waiting for the customer's answer

@@ -5,6 +5,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::stream::{InputEvent, StreamId};
 use crate::{
     ActivityEnd, Capability, ConsoleRequest, CustomerRequest, Detail, ErrorCode, Language,
     ParticipantInfo, RejoinAfterRestart, ServerEvent,
@@ -35,6 +36,8 @@ pub fn generated() -> String {
         declaration::<Language>(&config),
         declaration::<ParticipantInfo>(&config),
         declaration::<RejoinAfterRestart>(&config),
+        declaration::<StreamId>(&config),
+        declaration::<InputEvent>(&config),
         declaration::<ConsoleRequest>(&config),
         declaration::<CustomerRequest>(&config),
         declaration::<ServerEvent>(&config),

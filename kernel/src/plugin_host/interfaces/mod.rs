@@ -8,6 +8,7 @@ pub mod consent;
 pub mod log;
 pub mod session;
 pub mod store;
+pub mod streams;
 
 use std::future::Future;
 use std::time::Instant;

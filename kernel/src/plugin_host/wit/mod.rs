@@ -5,6 +5,7 @@
 //! (`interfaces/`), so a new version is a new module, not copies.
 
 pub mod since_v0_1;
+pub mod since_v0_2;
 
 use wasmtime::Engine;
 use wasmtime::component::Linker;
@@ -23,7 +24,14 @@ pub struct Interface {
 }
 
 /// The API versions this kernel hosts, with their interfaces.
-pub const VERSIONS: &[(&str, &[Interface])] = &[("0.1", since_v0_1::INTERFACES)];
+pub const VERSIONS: &[(&str, &[Interface])] = &[
+    ("0.1", since_v0_1::INTERFACES),
+    ("0.2", since_v0_2::INTERFACES),
+];
+
+/// Interfaces that only define types: every plugin of the version may
+/// import them, whatever its manifest lists.
+pub const TYPE_ONLY: &[&str] = &["types", "events"];
 
 /// The interfaces of `api_version`, if this kernel hosts it.
 pub fn interfaces(api_version: &str) -> Option<&'static [Interface]> {
@@ -40,7 +48,10 @@ pub fn interfaces(api_version: &str) -> Option<&'static [Interface]> {
 pub fn linker_for(engine: &Engine, manifest: &Manifest) -> wasmtime::Result<Linker<PluginState>> {
     let mut linker = Linker::new(engine);
     wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
-    since_v0_1::link_base(&mut linker)?;
+    match manifest.api_version.as_str() {
+        "0.2" => since_v0_2::link_base(&mut linker)?,
+        _ => since_v0_1::link_base(&mut linker)?,
+    }
     let table = interfaces(&manifest.api_version).unwrap_or_default();
     for name in &manifest.imports {
         // Manifest validation only admits names of the table.

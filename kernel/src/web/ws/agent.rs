@@ -62,6 +62,10 @@ impl Connection for AgentConnection {
         self.0.open(outbox).await;
     }
 
+    fn stream_frame(self: &Arc<Self>, frame: axum::body::Bytes) {
+        self.0.stream_frame(frame);
+    }
+
     async fn handle(self: &Arc<Self>, request: AgentRequest) -> Result<Value, ApiError> {
         let CustomerLink {
             kernel,

@@ -14,7 +14,7 @@ use tracing::Instrument;
 
 use super::{Connection, check_origin, limited, next_connection_id, serve};
 use crate::Kernel;
-use crate::routing::{ConnectionId, Outbox};
+use crate::routing::{ConnectionId, Endpoint, Outbox};
 use crate::session::ParticipantId;
 use crate::session::policy::Action;
 use crate::storage::Account;
@@ -94,6 +94,21 @@ impl Connection for Console {
 
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
         *self.outbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(outbox);
+    }
+
+    /// A console speaks, in each session it is attached to, for the CSR's
+    /// participant there.
+    fn stream_frame(self: &Arc<Self>, frame: axum::body::Bytes) {
+        let sessions = self
+            .sessions
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        self.kernel.sessions.relay_frame(frame, |session| {
+            sessions
+                .get(session)
+                .map(|participant| Endpoint::ui(participant))
+        });
     }
 
     fn runs_long(request: &ConsoleRequest) -> bool {

@@ -43,6 +43,10 @@ impl Connection for CustomerPage {
         self.0.open(outbox).await;
     }
 
+    fn stream_frame(self: &Arc<Self>, frame: axum::body::Bytes) {
+        self.0.stream_frame(frame);
+    }
+
     async fn handle(self: &Arc<Self>, request: CustomerRequest) -> Result<Value, ApiError> {
         let CustomerLink {
             kernel,

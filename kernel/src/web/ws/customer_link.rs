@@ -32,6 +32,14 @@ impl CustomerLink {
         }
     }
 
+    /// A stream frame from this socket: it speaks for the customer's
+    /// endpoint in their session only.
+    pub fn stream_frame(&self, frame: axum::body::Bytes) {
+        self.kernel.sessions.relay_frame(frame, |session| {
+            (session == self.session).then(|| self.endpoint())
+        });
+    }
+
     /// Routes the customer's endpoint here and sends the welcome event.
     pub async fn open(&self, outbox: Outbox) {
         let sessions = &self.kernel.sessions;

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::Instant;
 
+use axum::body::Bytes;
 use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::http::HeaderMap;
 use futures_util::{SinkExt, StreamExt};
@@ -145,6 +146,10 @@ pub(crate) trait Connection: Send + Sync + 'static {
         false
     }
 
+    /// A binary frame: a stream frame, relayed by the kernel if this socket
+    /// may send it on that stream (see `streams/`), else dropped and counted.
+    fn stream_frame(self: &Arc<Self>, frame: Bytes);
+
     /// Requests that may wait long (a plugin asking for consent) run on
     /// their own so the connection keeps serving.
     fn runs_long(_request: &Self::Request) -> bool {
@@ -157,12 +162,19 @@ pub(crate) trait Connection: Send + Sync + 'static {
 /// Runs one connection until either side closes it.
 pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) {
     let (mut sink, mut stream) = socket.split();
-    let (outbox, mut outgoing) = mpsc::unbounded_channel::<ServerMessage>();
+    let (outbox, mut inbox) = Outbox::new();
     let (close_tx, mut close_rx) = mpsc::unbounded_channel::<CloseFrame>();
     let writer = tokio::spawn(async move {
         loop {
+            // In this order: a close, then control messages, then stream
+            // frames — control never waits behind queued pictures.
             tokio::select! {
-                message = outgoing.recv() => match message {
+                biased;
+                Some(frame) = close_rx.recv() => {
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
+                message = inbox.control.recv() => match message {
                     Some(message) => {
                         if sink.send(Message::Text(message.to_text().into())).await.is_err() {
                             break;
@@ -170,9 +182,10 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
                     }
                     None => break,
                 },
-                Some(frame) = close_rx.recv() => {
-                    let _ = sink.send(Message::Close(Some(frame))).await;
-                    break;
+                Some(frame) = inbox.frames.recv() => {
+                    if sink.send(Message::Binary(frame)).await.is_err() {
+                        break;
+                    }
                 }
             }
         }
@@ -183,8 +196,14 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
     let mut budget = C::RATE.map(|rate| MessageBudget::new(rate, Instant::now()));
     while let Some(frame) = stream.next().await {
         let inbound = match frame {
-            Ok(Message::Text(text)) => Some(decode::<C::Request>(text.as_str())),
-            Ok(Message::Binary(_)) => None,
+            Ok(Message::Text(text)) => decode::<C::Request>(text.as_str()),
+            // Stream frames are paced by acknowledgements and bounded per
+            // connection, not by the message budget; a frame for a stream
+            // the socket does not own costs a header check.
+            Ok(Message::Binary(frame)) => {
+                connection.stream_frame(frame);
+                continue;
+            }
             Ok(Message::Close(_)) => break,
             Ok(Message::Ping(_) | Message::Pong(_)) => continue,
             Err(error) => {
@@ -195,15 +214,14 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
         };
         // Every message spends from the budget, even one that is refused
         // as malformed: each costs the kernel work and a reply.
-        let awaited = matches!(&inbound, Some(Ok(request)) if connection.awaited(&request.message));
+        let awaited = matches!(&inbound, Ok(request) if connection.awaited(&request.message));
         if !awaited
             && let Some(budget) = budget.as_mut()
             && let Err(wait) = budget.spend(Instant::now())
         {
             let id = match &inbound {
-                Some(Ok(request)) => request.id,
-                Some(Err((id, _))) => *id,
-                None => None,
+                Ok(request) => request.id,
+                Err((id, _)) => *id,
             };
             let millis = wait.as_millis().max(1) as u64;
             let _ = outbox.send(ServerMessage::refusal(
@@ -215,7 +233,7 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
             continue;
         }
         match inbound {
-            Some(Err((id, error))) => {
+            Err((id, error)) => {
                 let detail = error.detail();
                 let _ = outbox.send(ServerMessage::refusal(
                     id,
@@ -224,7 +242,7 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
                     detail.as_ref(),
                 ));
             }
-            Some(Ok(request)) => {
+            Ok(request) => {
                 let long = C::runs_long(&request.message);
                 let work = answer(
                     Arc::clone(&connection),
@@ -237,13 +255,6 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
                 } else {
                     work.await;
                 }
-            }
-            None => {
-                let _ = outbox.send(ServerMessage::error(
-                    None,
-                    ErrorCode::Malformed,
-                    "binary frames are reserved for streams, and no stream is open on this connection",
-                ));
             }
         }
     }

@@ -3,7 +3,7 @@
 
 export type JsonValue = number | string | boolean | Array<JsonValue> | { [key in string]: JsonValue } | null;
 
-export type Capability = "sysinfo.collect" | "power.restart" | "account.logon" | "account.logoff" | "script.run" | "app.list" | "app.installed" | "app.launch";
+export type Capability = "sysinfo.collect" | "power.restart" | "account.logon" | "account.logoff" | "script.run" | "app.list" | "app.installed" | "app.launch" | "app.share" | "app.control";
 
 export type ErrorCode = "malformed" | "too_large" | "unauthenticated" | "forbidden" | "not_found" | "conflict" | "limit" | "rate_limited" | "no_consent" | "unavailable" | "plugin_error" | "internal";
 
@@ -20,6 +20,10 @@ export type ParticipantInfo = { id: string, display_name: string,
 role: string, };
 
 export type RejoinAfterRestart = "by_itself" | "with_link";
+
+export type StreamId = number;
+
+export type InputEvent = { "type": "pointer_move", x: number, y: number, } | { "type": "pointer_button", x: number, y: number, button: number, pressed: boolean, } | { "type": "key", keysym: number, pressed: boolean, };
 
 export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "plugin.command", "body": { 
 /**
@@ -40,7 +44,15 @@ resume_token?: string, } } | { "type": "participant.joined", "body": { session: 
  * How they come back, as their agent said: the CSR and the
  * customer's page say it truthfully.
  */
-rejoin: RejoinAfterRestart, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, 
+rejoin: RejoinAfterRestart, } } | { "type": "stream.opened", "body": { session: string, stream: StreamId, plugin: string, 
+/**
+ * The participant whose computer it comes from.
+ */
+source: string, capability: Capability, 
+/**
+ * What is shown, in the plugin's words (an application's title).
+ */
+label: string, } } | { "type": "stream.closed", "body": { session: string, stream: StreamId, reason: string, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, 
 /**
  * For a line the kernel writes itself (an activity it ended):
  * `text` as a detail, for saying it in the reader's language.

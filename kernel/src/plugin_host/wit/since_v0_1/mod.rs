@@ -27,29 +27,30 @@ wasmtime::component::bindgen!({
 use tether::plugin as wit;
 pub use tether::plugin::types as wit_types;
 
-/// The kernel interfaces of 0.1, by WIT name, with how each is linked.
-pub const INTERFACES: &[Interface] = &[
-    Interface {
-        name: "log",
-        link: |linker| wit::log::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "store",
-        link: |linker| wit::store::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "session",
-        link: |linker| wit::session::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "consent",
-        link: |linker| wit::consent::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "agent",
-        link: |linker| wit::agent::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-];
+/// The kernel interfaces of 0.1, by WIT name, with how each is linked
+/// (0.2 imports the same ones).
+pub const INTERFACES: &[Interface] = &[LOG, STORE, SESSION, CONSENT, AGENT];
+
+pub const LOG: Interface = Interface {
+    name: "log",
+    link: |linker| wit::log::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const STORE: Interface = Interface {
+    name: "store",
+    link: |linker| wit::store::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const SESSION: Interface = Interface {
+    name: "session",
+    link: |linker| wit::session::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const CONSENT: Interface = Interface {
+    name: "consent",
+    link: |linker| wit::consent::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const AGENT: Interface = Interface {
+    name: "agent",
+    link: |linker| wit::agent::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
 
 /// Links what every 0.1 plugin gets: the shared `types`.
 pub fn link_base(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
@@ -59,52 +60,53 @@ pub fn link_base(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
 /// `types` only defines types; linking it lets components refer to them.
 impl wit::types::Host for PluginState {}
 
-impl From<PluginEvent> for wit_types::Event {
-    fn from(event: PluginEvent) -> Self {
-        use wit_types::{Command, Event, ParticipantChange};
-        let change = |session, participant: Participant| ParticipantChange {
+/// The event as 0.1 has it; `None` for events 0.1 does not have (a
+/// stream closing: a 0.1 plugin cannot open one).
+pub fn event(event: PluginEvent) -> Option<wit_types::Event> {
+    use wit_types::{Command, Event, ParticipantChange};
+    let change = |session, participant: Participant| ParticipantChange {
+        session,
+        participant: participant.into(),
+    };
+    Some(match event {
+        PluginEvent::Command {
             session,
-            participant: participant.into(),
-        };
-        match event {
-            PluginEvent::Command {
-                session,
-                sender,
-                account,
-                name,
-                payload,
-            } => Event::Command(Command {
-                session,
-                sender,
-                account: account.map(|a| wit_types::Account {
-                    username: a.username,
-                    display_name: a.display_name,
-                    site_admin: a.site_admin,
-                }),
-                name,
-                payload,
+            sender,
+            account,
+            name,
+            payload,
+        } => Event::Command(Command {
+            session,
+            sender,
+            account: account.map(|a| wit_types::Account {
+                username: a.username,
+                display_name: a.display_name,
+                site_admin: a.site_admin,
             }),
-            PluginEvent::ParticipantJoined {
-                session,
-                participant,
-            } => Event::ParticipantJoined(change(session, participant)),
-            PluginEvent::ParticipantLeft {
-                session,
-                participant,
-            } => Event::ParticipantLeft(change(session, participant)),
-            PluginEvent::ParticipantRejoined {
-                session,
-                participant,
-            } => Event::ParticipantRejoined(change(session, participant)),
-            PluginEvent::CustomerSelected {
-                session,
-                participant,
-            } => Event::CustomerSelected(change(session, participant)),
-            PluginEvent::ActivitiesEnded { session } => Event::ActivitiesEnded(session),
-            PluginEvent::SessionEnded { session } => Event::SessionEnded(session),
-            PluginEvent::Timer { name } => Event::Timer(name),
-        }
-    }
+            name,
+            payload,
+        }),
+        PluginEvent::ParticipantJoined {
+            session,
+            participant,
+        } => Event::ParticipantJoined(change(session, participant)),
+        PluginEvent::ParticipantLeft {
+            session,
+            participant,
+        } => Event::ParticipantLeft(change(session, participant)),
+        PluginEvent::ParticipantRejoined {
+            session,
+            participant,
+        } => Event::ParticipantRejoined(change(session, participant)),
+        PluginEvent::CustomerSelected {
+            session,
+            participant,
+        } => Event::CustomerSelected(change(session, participant)),
+        PluginEvent::ActivitiesEnded { session } => Event::ActivitiesEnded(session),
+        PluginEvent::SessionEnded { session } => Event::SessionEnded(session),
+        PluginEvent::Timer { name } => Event::Timer(name),
+        PluginEvent::StreamClosed { .. } => return None,
+    })
 }
 
 impl From<Participant> for wit_types::Participant {

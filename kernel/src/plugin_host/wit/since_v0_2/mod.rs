@@ -1,0 +1,82 @@
+//! Bindings for `tether:plugin@0.2.0` (`sdk/wit/v0.2`): the 0.1 interfaces
+//! it imports unchanged are the 0.1 module's own bindings (`with`), so
+//! only what 0.2 adds is here — `streams`, and the `events` a 0.2 plugin
+//! handles.
+
+mod streams;
+
+use wasmtime::component::{HasSelf, Linker};
+
+use super::Interface;
+use super::since_v0_1;
+use crate::plugin_host::services::PluginEvent;
+use crate::plugin_host::state::PluginState;
+
+wasmtime::component::bindgen!({
+    world: "plugin",
+    path: "../sdk/wit/v0.2",
+    imports: { default: async },
+    exports: { default: async },
+    with: {
+        "tether:plugin/types@0.1.2": super::since_v0_1::tether::plugin::types,
+        "tether:plugin/log@0.1.2": super::since_v0_1::tether::plugin::log,
+        "tether:plugin/store@0.1.2": super::since_v0_1::tether::plugin::store,
+        "tether:plugin/session@0.1.2": super::since_v0_1::tether::plugin::session,
+        "tether:plugin/consent@0.1.2": super::since_v0_1::tether::plugin::consent,
+        "tether:plugin/agent@0.1.2": super::since_v0_1::tether::plugin::agent,
+    },
+});
+
+use tether::plugin0_2_0 as wit;
+
+/// The kernel interfaces of 0.2: those of 0.1, and `streams`.
+pub const INTERFACES: &[Interface] = &[
+    since_v0_1::LOG,
+    since_v0_1::STORE,
+    since_v0_1::SESSION,
+    since_v0_1::CONSENT,
+    since_v0_1::AGENT,
+    Interface {
+        name: "streams",
+        link: |linker| wit::streams::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+];
+
+/// Links what every 0.2 plugin gets: the shared types of 0.1 and the
+/// events of 0.2.
+pub fn link_base(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
+    since_v0_1::link_base(linker)?;
+    wit::events::add_to_linker::<PluginState, HasSelf<PluginState>>(linker, |s| s)
+}
+
+/// `events` only defines types.
+impl wit::events::Host for PluginState {}
+
+/// The event as 0.2 has it (every event the kernel sends has a 0.2 form).
+pub fn event(event: PluginEvent) -> Option<wit::events::Event> {
+    use since_v0_1::wit_types::Event as Earlier;
+    use wit::events::{Event, StreamClosed};
+    if let PluginEvent::StreamClosed {
+        session,
+        stream,
+        reason,
+    } = event
+    {
+        return Some(Event::StreamClosed(StreamClosed {
+            session,
+            id: stream.get(),
+            reason,
+        }));
+    }
+    // Every other event is a 0.1 event, carried over case by case.
+    since_v0_1::event(event).map(|earlier| match earlier {
+        Earlier::Command(c) => Event::Command(c),
+        Earlier::ParticipantJoined(c) => Event::ParticipantJoined(c),
+        Earlier::ParticipantLeft(c) => Event::ParticipantLeft(c),
+        Earlier::ParticipantRejoined(c) => Event::ParticipantRejoined(c),
+        Earlier::CustomerSelected(c) => Event::CustomerSelected(c),
+        Earlier::ActivitiesEnded(s) => Event::ActivitiesEnded(s),
+        Earlier::SessionEnded(s) => Event::SessionEnded(s),
+        Earlier::Timer(t) => Event::Timer(t),
+    })
+}

@@ -1,0 +1,187 @@
+//! Backpressure (pure): a viewer gets at most [`MAX_IN_FLIGHT`] pictures it
+//! has not acknowledged; one that falls behind (or whose connection queue
+//! is full) is dropped to keyframes — it skips pictures until the next
+//! keyframe, which the kernel asks the source for once the viewer has
+//! caught up. So a slow viewer never grows the kernel's memory and never
+//! sees a picture its decoder cannot use. The source is paced by the
+//! fastest viewer's acknowledgements ([`SourceAcks`]); a picture nobody
+//! could take is acknowledged by the kernel at once, so the source never
+//! waits for a viewer that is not there.
+
+/// Pictures one viewer may have unacknowledged.
+pub const MAX_IN_FLIGHT: u32 = 2;
+
+/// What to do with one picture for one viewer.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Offer {
+    Send,
+    /// Not this one; `ask_keyframe` when the source should be asked for a
+    /// keyframe on this viewer's behalf now.
+    Skip {
+        ask_keyframe: bool,
+    },
+}
+
+/// One viewer of one stream.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ViewerPacing {
+    in_flight: u32,
+    /// Dropped (or new): only a keyframe may come next.
+    waiting_for_keyframe: bool,
+    /// A keyframe was asked for since the viewer started waiting.
+    keyframe_asked: bool,
+}
+
+impl Default for ViewerPacing {
+    /// A new viewer starts at a keyframe.
+    fn default() -> Self {
+        ViewerPacing {
+            in_flight: 0,
+            waiting_for_keyframe: true,
+            keyframe_asked: false,
+        }
+    }
+}
+
+impl ViewerPacing {
+    /// A picture arrived from the source.
+    pub fn offer(&mut self, keyframe: bool) -> Offer {
+        if self.in_flight >= MAX_IN_FLIGHT {
+            self.waiting_for_keyframe = true;
+            return Offer::Skip {
+                ask_keyframe: false,
+            };
+        }
+        if self.waiting_for_keyframe && !keyframe {
+            return Offer::Skip {
+                ask_keyframe: self.ask_once(),
+            };
+        }
+        Offer::Send
+    }
+
+    /// The picture offered went into the viewer's connection queue.
+    pub fn sent(&mut self, keyframe: bool) {
+        self.in_flight += 1;
+        if keyframe {
+            self.waiting_for_keyframe = false;
+            self.keyframe_asked = false;
+        }
+    }
+
+    /// The viewer's connection queue was full: the picture is dropped.
+    pub fn undeliverable(&mut self) {
+        self.waiting_for_keyframe = true;
+    }
+
+    /// The viewer acknowledged a picture. Returns whether to ask the
+    /// source for a keyframe now (the viewer caught up after a drop).
+    pub fn acked(&mut self) -> bool {
+        self.in_flight = self.in_flight.saturating_sub(1);
+        self.waiting_for_keyframe && self.in_flight < MAX_IN_FLIGHT && self.ask_once()
+    }
+
+    fn ask_once(&mut self) -> bool {
+        !std::mem::replace(&mut self.keyframe_asked, true)
+    }
+}
+
+/// Which acknowledgements reach the source: each sequence once, newest
+/// first wins (sequences wrap around).
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct SourceAcks {
+    newest: Option<u32>,
+}
+
+impl SourceAcks {
+    /// Whether to pass an acknowledgement of `sequence` to the source.
+    pub fn forward(&mut self, sequence: u32) -> bool {
+        let newer = match self.newest {
+            None => true,
+            // Serial-number order: up to half the range ahead is newer.
+            Some(newest) => (sequence.wrapping_sub(newest) as i32) > 0,
+        };
+        if newer {
+            self.newest = Some(sequence);
+        }
+        newer
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const SEND: Offer = Offer::Send;
+    const SKIP: Offer = Offer::Skip {
+        ask_keyframe: false,
+    };
+    const SKIP_AND_ASK: Offer = Offer::Skip { ask_keyframe: true };
+
+    #[test]
+    fn a_new_viewer_starts_at_a_keyframe_and_asks_once() {
+        let mut viewer = ViewerPacing::default();
+        assert_eq!(viewer.offer(false), SKIP_AND_ASK);
+        assert_eq!(viewer.offer(false), SKIP, "asked already");
+        assert_eq!(viewer.offer(true), SEND);
+        viewer.sent(true);
+        assert_eq!(viewer.offer(false), SEND);
+    }
+
+    #[test]
+    fn a_slow_viewer_is_dropped_to_keyframes_and_resumes_after_catching_up() {
+        let mut viewer = ViewerPacing::default();
+        for keyframe in [true, false] {
+            assert_eq!(viewer.offer(keyframe), SEND);
+            viewer.sent(keyframe);
+        }
+        // Two unacknowledged: even a keyframe waits.
+        assert_eq!(viewer.offer(false), SKIP);
+        assert_eq!(viewer.offer(true), SKIP);
+        // One acknowledgement: room again, and a keyframe is asked for.
+        assert!(viewer.acked());
+        assert_eq!(viewer.offer(false), SKIP, "deltas until the keyframe");
+        assert!(!viewer.acked(), "asked once");
+        assert_eq!(viewer.offer(true), SEND);
+        viewer.sent(true);
+        assert_eq!(viewer.offer(false), SEND);
+    }
+
+    #[test]
+    fn a_full_connection_queue_drops_to_keyframes_too() {
+        let mut viewer = ViewerPacing::default();
+        assert_eq!(viewer.offer(true), SEND);
+        viewer.sent(true);
+        assert_eq!(viewer.offer(false), SEND);
+        viewer.undeliverable();
+        assert_eq!(viewer.offer(false), SKIP_AND_ASK);
+        assert_eq!(viewer.offer(true), SEND);
+    }
+
+    #[test]
+    fn stray_acknowledgements_change_nothing() {
+        let mut viewer = ViewerPacing::default();
+        viewer.offer(true);
+        viewer.sent(true);
+        for _ in 0..5 {
+            viewer.acked();
+        }
+        assert_eq!(viewer.offer(false), SEND, "in flight never goes below 0");
+    }
+
+    #[test]
+    fn the_source_hears_each_newer_acknowledgement_once() {
+        let mut acks = SourceAcks::default();
+        assert!(acks.forward(5));
+        assert!(
+            !acks.forward(5),
+            "a second viewer's ack of the same picture"
+        );
+        assert!(!acks.forward(4), "older");
+        assert!(acks.forward(6));
+        let mut acks = SourceAcks::default();
+        assert!(acks.forward(u32::MAX));
+        assert!(acks.forward(0), "sequences wrap around");
+        assert!(!acks.forward(u32::MAX - 3));
+    }
+}

@@ -1,0 +1,216 @@
+//! The live table of open streams, by id, with each viewer's pacing.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicU64, Ordering};
+
+use serde::Serialize;
+use tether_protocol::Capability;
+use tether_protocol::stream::StreamId;
+
+use super::pacing::{SourceAcks, ViewerPacing};
+use crate::activity::Scope;
+use crate::activity::rules::{self, ActivityFacts};
+use crate::plugin_host::services::StreamInfo;
+use crate::storage::Millis;
+
+/// One open stream.
+#[derive(Debug)]
+pub struct OpenStream {
+    pub id: StreamId,
+    pub session: String,
+    pub plugin: String,
+    /// The participant whose agent is the source (the customer).
+    pub source: String,
+    /// The permission it was opened under (closing follows it).
+    pub capability: Capability,
+    /// What is shown, in the plugin's words (an application's title).
+    pub label: String,
+    pub opened_at: Millis,
+    /// By viewer participant id; a viewer is added when first offered a
+    /// picture (CSRs who join later see the stream from a keyframe).
+    pub viewers: HashMap<String, ViewerPacing>,
+    pub source_acks: SourceAcks,
+}
+
+impl OpenStream {
+    /// A stream runs on its source's computer like a running call: the
+    /// activity rules decide which events end it.
+    fn facts(&self) -> ActivityFacts<'_> {
+        ActivityFacts {
+            session: &self.session,
+            participant: &self.source,
+            plugin: &self.plugin,
+            capability: self.capability,
+            running: true,
+        }
+    }
+}
+
+/// Frames counted since the kernel started (reported by `/healthz`).
+#[derive(Debug, Default)]
+pub struct StreamCounters {
+    pub relayed: AtomicU64,
+    /// Frames a socket was not allowed to send (not its stream, wrong
+    /// direction, input without control) or that did not decode.
+    pub refused: AtomicU64,
+    /// Pictures a slow viewer did not get (dropped to keyframes).
+    pub skipped: AtomicU64,
+}
+
+impl StreamCounters {
+    pub fn count(counter: &AtomicU64) {
+        counter.fetch_add(1, Ordering::Relaxed);
+    }
+}
+
+/// What `/healthz` shows of streams.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+pub struct StreamStats {
+    pub open: usize,
+    pub frames_relayed: u64,
+    pub frames_refused: u64,
+    pub frames_skipped: u64,
+}
+
+#[derive(Default)]
+pub struct StreamTable {
+    streams: Mutex<HashMap<StreamId, OpenStream>>,
+    pub counters: StreamCounters,
+}
+
+impl StreamTable {
+    fn lock(&self) -> std::sync::MutexGuard<'_, HashMap<StreamId, OpenStream>> {
+        self.streams
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Adds a stream under a fresh id (random, so one cannot be guessed
+    /// from another; ownership is checked on every frame regardless).
+    pub fn insert(&self, make: impl FnOnce(StreamId) -> OpenStream) -> StreamId {
+        let mut streams = self.lock();
+        let id = loop {
+            let candidate = crate::token::random_below(u64::from(u32::MAX)) as u32 + 1;
+            if let Some(id) = StreamId::new(candidate)
+                && !streams.contains_key(&id)
+            {
+                break id;
+            }
+        };
+        streams.insert(id, make(id));
+        id
+    }
+
+    /// Runs `f` on the stream, if open.
+    pub fn with<R>(&self, id: StreamId, f: impl FnOnce(&mut OpenStream) -> R) -> Option<R> {
+        self.lock().get_mut(&id).map(f)
+    }
+
+    pub fn remove(&self, id: StreamId) -> Option<OpenStream> {
+        self.lock().remove(&id)
+    }
+
+    /// Takes out every stream an event of `scope` ends.
+    pub fn take_all(&self, scope: &Scope<'_>) -> Vec<OpenStream> {
+        let mut streams = self.lock();
+        let ids: Vec<StreamId> = streams
+            .values()
+            .filter(|s| rules::ends(scope, s.facts()))
+            .map(|s| s.id)
+            .collect();
+        ids.iter().filter_map(|id| streams.remove(id)).collect()
+    }
+
+    /// The streams `plugin` has open in `session`, by id.
+    pub fn of_session(&self, session: &str, plugin: &str) -> Vec<StreamInfo> {
+        let mut list: Vec<StreamInfo> = self
+            .lock()
+            .values()
+            .filter(|s| s.session == session && s.plugin == plugin)
+            .map(|s| StreamInfo {
+                id: s.id,
+                session: s.session.clone(),
+                source: s.source.clone(),
+                capability: s.capability,
+                label: s.label.clone(),
+            })
+            .collect();
+        list.sort_by_key(|s| s.id);
+        list
+    }
+
+    pub fn stats(&self) -> StreamStats {
+        StreamStats {
+            open: self.lock().len(),
+            frames_relayed: self.counters.relayed.load(Ordering::Relaxed),
+            frames_refused: self.counters.refused.load(Ordering::Relaxed),
+            frames_skipped: self.counters.skipped.load(Ordering::Relaxed),
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn stream(
+        session: &str,
+        source: &str,
+        capability: Capability,
+    ) -> impl FnOnce(StreamId) -> OpenStream {
+        let (session, source) = (session.to_owned(), source.to_owned());
+        move |id| OpenStream {
+            id,
+            session,
+            plugin: "app-share".into(),
+            source,
+            capability,
+            label: "xterm".into(),
+            opened_at: 0,
+            viewers: HashMap::new(),
+            source_acks: SourceAcks::default(),
+        }
+    }
+
+    #[test]
+    fn events_end_the_streams_they_reach_and_only_those() {
+        let table = StreamTable::default();
+        let a = table.insert(stream("111111111", "c1", Capability::AppShare));
+        let b = table.insert(stream("111111111", "c2", Capability::AppShare));
+        let c = table.insert(stream("222222222", "c3", Capability::AppShare));
+        assert_eq!(table.stats().open, 3);
+        assert_ne!(a, b);
+
+        let withdrawn = Scope::Grant {
+            session: "111111111",
+            customer: "c1",
+            plugin: "app-share",
+            capability: Capability::AppShare,
+        };
+        let ended: Vec<StreamId> = table.take_all(&withdrawn).iter().map(|s| s.id).collect();
+        assert_eq!(ended, [a]);
+        // Another capability's permission (control) does not end the view.
+        let control = Scope::Grant {
+            session: "111111111",
+            customer: "c2",
+            plugin: "app-share",
+            capability: Capability::AppControl,
+        };
+        assert!(table.take_all(&control).is_empty());
+        // The agent going away ends what runs on its computer.
+        let gone = Scope::RunningOn {
+            session: "111111111",
+            participant: "c2",
+        };
+        assert_eq!(table.take_all(&gone).len(), 1);
+        assert!(table.with(b, |_| ()).is_none());
+        assert_eq!(table.of_session("222222222", "app-share").len(), 1);
+        assert!(table.of_session("222222222", "another-plugin").is_empty());
+        let ended = table.take_all(&Scope::Session {
+            session: "222222222",
+        });
+        assert_eq!(ended[0].id, c);
+        assert_eq!(table.stats().open, 0);
+    }
+}

@@ -1,0 +1,467 @@
+//! Streams through a running kernel: a real plugin API 0.2 plugin
+//! (`stream-opener`) opens a stream under the customer's permission; the
+//! customer's agent connection sends pictures as binary frames, which reach
+//! every CSR of the session unchanged and never a plugin; input goes back
+//! from the host only, under a live control permission; viewers pace the
+//! source; frames a socket may not send are dropped and counted; and the
+//! events that end activities close the stream at once.
+
+use serde_json::{Value, json};
+use tether_protocol::stream::{FrameFlags, FrameKind, StreamFrame, StreamId};
+use tether_protocol::{AgentRequest, Capability};
+use tether_tests::clients::{Csr, Customer, WsClient};
+use tether_tests::fixture_manifests;
+use tether_tests::kernel_process::{KernelProcess, TestAccount};
+
+const CONFIG: &str = r#"
+[sessions]
+consent_timeout_secs = 20
+join_attempts_per_minute = 1000
+
+[sites.default]
+name = "Default"
+plugins = ["stream-opener"]
+"#;
+
+struct Setup {
+    kernel: KernelProcess,
+    anna: WsClient,
+    bob: WsClient,
+    bob_id: String,
+    number: String,
+    customer: Customer,
+    agent: WsClient,
+}
+
+async fn setup() -> Setup {
+    let accounts = [
+        TestAccount::csr("anna", "Anna Berg", "default"),
+        TestAccount::csr("bob", "Bob Lind", "default"),
+    ];
+    let kernel = KernelProcess::configure(&fixture_manifests(), CONFIG, &accounts).launch();
+    let mut anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
+        .await
+        .expect("anna signs in")
+        .console(&kernel)
+        .await;
+    let number = anna.start_session().await;
+    let mut bob = Csr::sign_in(&kernel, "bob", "correct horse battery")
+        .await
+        .expect("bob signs in")
+        .console(&kernel)
+        .await;
+    let assisted = bob.ok("session.assist", json!({ "session": number })).await;
+    let bob_id = assisted["participant"]
+        .as_str()
+        .expect("participant")
+        .to_owned();
+    let mut customer = Customer::join(&kernel, &number, "Carl").await;
+    let mut agent = customer.connect_agent(&kernel).await;
+    let hello = AgentRequest::Hello {
+        capabilities: vec![Capability::AppShare, Capability::AppControl],
+        platform: "test".into(),
+        rejoin_after_restart: Default::default(),
+    };
+    let id = agent.send_typed(&hello).await;
+    assert_eq!(agent.reply_to(id).await["type"], "ok");
+    Setup {
+        kernel,
+        anna,
+        bob,
+        bob_id,
+        number,
+        customer,
+        agent,
+    }
+}
+
+async fn plugin(s: &mut Setup, name: &str, payload: Value) -> Value {
+    let body =
+        json!({ "session": s.number, "plugin": "stream-opener", "name": name, "payload": payload });
+    let reply = s.anna.request("plugin.command", body).await;
+    assert_eq!(reply["type"], "ok", "{name}: {reply}");
+    reply["body"].clone()
+}
+
+/// Asks the customer for `capabilities` and answers on their page; returns
+/// the grant ids.
+async fn granted(s: &mut Setup, capabilities: &str) -> Vec<String> {
+    let body = json!({ "session": s.number, "plugin": "stream-opener", "name": "ask",
+                       "payload": { "participant": s.customer.participant, "capabilities": capabilities } });
+    let id = s.anna.send_request("plugin.command", body).await;
+    let prompt = s.customer.page.event("consent.prompt").await;
+    s.customer
+        .page
+        .ok(
+            "consent.answer",
+            json!({ "request": prompt["request"], "granted": true }),
+        )
+        .await;
+    assert_eq!(s.anna.reply_to(id).await["body"], "granted");
+    let answered = s.customer.page.event("consent.answered").await;
+    serde_json::from_value(answered["grants"].clone()).expect("grant ids")
+}
+
+async fn open(s: &mut Setup, label: &str) -> Value {
+    let participant = s.customer.participant.clone();
+    plugin(
+        s,
+        "open",
+        json!({ "participant": participant, "capability": "app.share", "label": label }),
+    )
+    .await
+}
+
+fn frame(kind: FrameKind, stream: u32, sequence: u32, keyframe: bool, payload: &[u8]) -> Vec<u8> {
+    StreamFrame {
+        kind,
+        flags: FrameFlags { keyframe },
+        stream: StreamId::new(stream).expect("not 0"),
+        sequence,
+        payload,
+    }
+    .encode()
+}
+
+fn picture(stream: u32, sequence: u32, keyframe: bool) -> Vec<u8> {
+    let payload = format!("picture {sequence} of stream {stream}");
+    frame(
+        FrameKind::Picture,
+        stream,
+        sequence,
+        keyframe,
+        payload.as_bytes(),
+    )
+}
+
+fn ack(stream: u32, sequence: u32) -> Vec<u8> {
+    frame(FrameKind::Ack, stream, sequence, false, &[])
+}
+
+fn input(stream: u32, sequence: u32) -> Vec<u8> {
+    let event = br#"{"type":"pointer_button","x":10,"y":20,"button":1,"pressed":true}"#;
+    frame(FrameKind::Input, stream, sequence, false, event)
+}
+
+/// An input frame whose payload is no input event.
+fn malformed_input(stream: u32, sequence: u32) -> Vec<u8> {
+    frame(
+        FrameKind::Input,
+        stream,
+        sequence,
+        false,
+        br#"{"type":"launch"}"#,
+    )
+}
+
+fn decoded(bytes: &[u8]) -> (FrameKind, u32, u32) {
+    let frame = StreamFrame::decode(bytes).expect("a stream frame");
+    (frame.kind, frame.stream.get(), frame.sequence)
+}
+
+async fn refused_so_far(kernel: &KernelProcess) -> u64 {
+    let (_, health) = kernel.get_json("/healthz").await;
+    health["streams"]["frames_refused"]
+        .as_u64()
+        .expect("frames_refused")
+}
+
+#[tokio::test]
+async fn pictures_reach_every_csr_input_only_from_the_host_under_control() {
+    let mut s = setup().await;
+
+    // Without the customer's permission there is no stream.
+    let refused = open(&mut s, "xterm").await;
+    assert!(
+        refused["refused"]
+            .as_str()
+            .expect("refused")
+            .contains("NoConsent"),
+        "{refused}"
+    );
+    let view = granted(&mut s, "app.share").await.remove(0);
+    // A label with control characters is refused.
+    let participant = s.customer.participant.clone();
+    let bad = plugin(
+        &mut s,
+        "open",
+        json!({ "participant": participant, "capability": "app.share", "label": "x\u{7}" }),
+    )
+    .await;
+    assert!(
+        bad["refused"]
+            .as_str()
+            .expect("refused")
+            .contains("Invalid"),
+        "{bad}"
+    );
+
+    let opened = open(&mut s, "xterm").await;
+    let stream = opened["stream"].as_u64().expect("stream id") as u32;
+    for viewer in [&mut s.anna, &mut s.bob] {
+        let event = viewer.event("stream.opened").await;
+        assert_eq!(event["stream"], stream);
+        assert_eq!(event["label"], "xterm");
+        assert_eq!(event["capability"], "app.share");
+    }
+    assert_eq!(s.agent.event("stream.opened").await["stream"], stream);
+    let listed = plugin(&mut s, "list", json!({})).await;
+    assert_eq!(listed[0]["stream"], stream, "{listed}");
+
+    // A picture reaches both CSRs byte for byte.
+    let first = picture(stream, 1, true);
+    s.agent.send_binary(first.clone()).await;
+    assert_eq!(s.anna.binary().await, first);
+    assert_eq!(s.bob.binary().await, first);
+
+    // Acknowledgements pace the source: each sequence reaches it once.
+    s.anna.send_binary(ack(stream, 1)).await;
+    s.bob.send_binary(ack(stream, 1)).await;
+    assert_eq!(
+        decoded(&s.agent.binary().await),
+        (FrameKind::Ack, stream, 1)
+    );
+
+    // Input: not from an assistant, not without control, not malformed.
+    let before = refused_so_far(&s.kernel).await;
+    s.bob.send_binary(input(stream, 1)).await;
+    s.anna.send_binary(input(stream, 2)).await;
+    s.anna.send_binary(malformed_input(stream, 3)).await;
+    // Then the host acknowledges the next picture: it is the first thing
+    // the agent gets, so none of the input above went through.
+    s.agent.send_binary(picture(stream, 2, false)).await;
+    s.anna.binary().await;
+    s.bob.binary().await;
+    s.anna.send_binary(ack(stream, 2)).await;
+    assert_eq!(
+        decoded(&s.agent.binary().await),
+        (FrameKind::Ack, stream, 2)
+    );
+
+    granted(&mut s, "app.control").await;
+    s.anna.send_binary(malformed_input(stream, 4)).await;
+    let good = input(stream, 5);
+    s.anna.send_binary(good.clone()).await;
+    assert_eq!(
+        s.agent.binary().await,
+        good,
+        "the host's input, under control"
+    );
+    s.bob.send_binary(input(stream, 6)).await;
+
+    // Forged frames: the customer's page, a CSR sending pictures, the
+    // agent sending input, a stream that does not exist, a broken header.
+    s.customer.page.send_binary(picture(stream, 9, true)).await;
+    s.customer.page.send_binary(input(stream, 9)).await;
+    s.anna.send_binary(picture(stream, 9, true)).await;
+    s.agent.send_binary(input(stream, 9)).await;
+    s.agent.send_binary(picture(stream ^ 0x5a5a, 9, true)).await;
+    s.agent.send_binary(vec![1, 2, 3]).await;
+    s.anna
+        .ok(
+            "chat.send",
+            json!({ "session": s.number, "text": "still here" }),
+        )
+        .await;
+    // Bob (input), Anna (input twice, malformed once more, picture), the
+    // page (2), the agent (input, unknown stream, broken header).
+    let expected = before + 3 + 1 + 1 + 1 + 2 + 3;
+    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
+    while refused_so_far(&s.kernel).await < expected {
+        assert!(std::time::Instant::now() < deadline, "refusals not counted");
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+    assert_eq!(refused_so_far(&s.kernel).await, expected);
+    assert_eq!(
+        s.anna.pending_binaries(),
+        0,
+        "no forged picture reached a CSR"
+    );
+    assert_eq!(s.bob.pending_binaries(), 0);
+
+    // Withdrawing the permission to view closes the stream at once, for
+    // everyone, and the plugin hears of it.
+    s.customer
+        .page
+        .ok("consent.revoke", json!({ "grant": view }))
+        .await;
+    for viewer in [&mut s.anna, &mut s.bob, &mut s.agent] {
+        let closed = viewer.event("stream.closed").await;
+        assert_eq!(closed["stream"], stream);
+        assert_eq!(closed["reason"], "the customer withdrew the permission");
+    }
+    s.agent.send_binary(picture(stream, 3, true)).await;
+    let closed = wait_for_closed(&mut s).await;
+    assert_eq!(closed[0]["stream"], stream, "{closed}");
+    assert_eq!(closed[0]["reason"], "the customer withdrew the permission");
+    assert_eq!(s.anna.pending_binaries(), 0, "nothing after the close");
+    assert_eq!(plugin(&mut s, "list", json!({})).await, json!([]));
+
+    let anna = Csr::sign_in(&s.kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let report = anna
+        .get(&format!("/api/sessions/{}/report?format=text", s.number))
+        .await;
+    assert!(report.text.contains("stream.opened"), "{}", report.text);
+    assert!(report.text.contains("Carl's \"xterm\""), "{}", report.text);
+    assert!(report.text.contains("stream.closed"), "{}", report.text);
+}
+
+/// The plugin's record of `stream-closed` events, once there is one.
+async fn wait_for_closed(s: &mut Setup) -> Value {
+    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
+    loop {
+        let closed = plugin(s, "closed", json!({})).await;
+        if closed.as_array().is_some_and(|list| !list.is_empty()) {
+            return closed;
+        }
+        assert!(
+            std::time::Instant::now() < deadline,
+            "no stream-closed event"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
+    }
+}
+
+#[tokio::test]
+async fn a_viewer_that_does_not_acknowledge_is_dropped_to_keyframes() {
+    let mut s = setup().await;
+    granted(&mut s, "app.share").await;
+    let stream = open(&mut s, "clock").await["stream"].as_u64().expect("id") as u32;
+    s.anna.event("stream.opened").await;
+    s.bob.event("stream.opened").await;
+
+    // A first delta picture: nobody can decode it yet, so the kernel asks
+    // for a keyframe and acknowledges the picture itself.
+    s.agent.send_binary(picture(stream, 1, false)).await;
+    let seen = [
+        decoded(&s.agent.binary().await),
+        decoded(&s.agent.binary().await),
+    ];
+    assert!(seen.contains(&(FrameKind::Ack, stream, 1)), "{seen:?}");
+    assert!(
+        seen.contains(&(FrameKind::KeyframeRequest, stream, 0)),
+        "{seen:?}"
+    );
+
+    // Anna acknowledges everything; Bob nothing. Bob gets two pictures,
+    // then nothing until he catches up.
+    for sequence in 2..=8 {
+        s.agent
+            .send_binary(picture(stream, sequence, sequence == 2))
+            .await;
+        let got = s.anna.binary().await;
+        assert_eq!(decoded(&got).2, sequence);
+        s.anna.send_binary(ack(stream, sequence)).await;
+        assert_eq!(
+            decoded(&s.agent.binary().await),
+            (FrameKind::Ack, stream, sequence)
+        );
+    }
+    assert_eq!(decoded(&s.bob.binary().await).2, 2);
+    assert_eq!(decoded(&s.bob.binary().await).2, 3);
+    assert_eq!(s.bob.pending_binaries(), 0);
+
+    // Bob catches up: the kernel asks the source for a keyframe, and Bob
+    // resumes with it, never with a delta he cannot decode.
+    s.bob.send_binary(ack(stream, 3)).await;
+    assert_eq!(
+        decoded(&s.agent.binary().await),
+        (FrameKind::KeyframeRequest, stream, 0)
+    );
+    s.agent.send_binary(picture(stream, 9, false)).await;
+    s.agent.send_binary(picture(stream, 10, true)).await;
+    assert_eq!(decoded(&s.anna.binary().await).2, 9);
+    assert_eq!(decoded(&s.anna.binary().await).2, 10);
+    assert_eq!(
+        decoded(&s.bob.binary().await).2,
+        10,
+        "Bob resumes at the keyframe"
+    );
+    let (_, health) = s.kernel.get_json("/healthz").await;
+    assert!(
+        health["streams"]["frames_skipped"]
+            .as_u64()
+            .expect("skipped")
+            >= 5,
+        "{health}"
+    );
+}
+
+#[tokio::test]
+async fn the_plugin_closing_and_control_passing_close_streams() {
+    let mut s = setup().await;
+    granted(&mut s, "app.share").await;
+    let first = open(&mut s, "one").await["stream"].as_u64().expect("id");
+    let second = open(&mut s, "two").await["stream"].as_u64().expect("id");
+    assert_ne!(first, second);
+
+    // The plugin closes one itself; the other stays.
+    let closed = plugin(
+        &mut s,
+        "close",
+        json!({ "stream": first, "reason": "the CSR stopped viewing" }),
+    )
+    .await;
+    assert_eq!(closed["closed"], first);
+    let event = s.anna.event("stream.closed").await;
+    assert_eq!(
+        (event["stream"].as_u64(), event["reason"].as_str()),
+        (Some(first), Some("the CSR stopped viewing"))
+    );
+    let again = plugin(
+        &mut s,
+        "close",
+        json!({ "stream": first, "reason": "again" }),
+    )
+    .await;
+    assert!(
+        again["refused"]
+            .as_str()
+            .expect("refused")
+            .contains("UnknownStream"),
+        "{again}"
+    );
+    assert_eq!(plugin(&mut s, "list", json!({})).await[0]["stream"], second);
+
+    // Passing control ends every activity of the session, streams too.
+    let bob_id = s.bob_id.clone();
+    s.anna
+        .ok(
+            "session.pass_control",
+            json!({ "session": s.number, "to": bob_id }),
+        )
+        .await;
+    for viewer in [&mut s.anna, &mut s.bob, &mut s.agent] {
+        // Bob and the agent heard of the first one closing too.
+        let event = loop {
+            let event = viewer.event("stream.closed").await;
+            if event["stream"].as_u64() != Some(first) {
+                break event;
+            }
+        };
+        assert_eq!(event["stream"].as_u64(), Some(second));
+        assert_eq!(event["reason"], "control passed to another CSR");
+    }
+}
+
+#[tokio::test]
+async fn the_agent_leaving_closes_its_streams() {
+    let mut s = setup().await;
+    granted(&mut s, "app.share").await;
+    let stream = open(&mut s, "one").await["stream"].as_u64().expect("id");
+    s.agent.close().await;
+    let event = s.anna.event("stream.closed").await;
+    assert_eq!(event["stream"].as_u64(), Some(stream));
+    assert_eq!(event["reason"], "the host agent disconnected");
+    // Nothing to stream from any more.
+    let refused = open(&mut s, "again").await;
+    assert!(
+        refused["refused"]
+            .as_str()
+            .expect("refused")
+            .contains("Unavailable"),
+        "{refused}"
+    );
+}
