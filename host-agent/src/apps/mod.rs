@@ -58,14 +58,20 @@ pub enum AppError {
 
 /// The application capabilities, where this computer has a display to
 /// show applications on (none at all otherwise: a call would only fail).
+/// Found out once per agent: the offer is checked before every call, and a
+/// display that is far away or gone could otherwise hold each call up for
+/// as long as connecting to it takes.
 pub fn offered() -> Vec<Capability> {
-    match Display::connect() {
-        Ok(_) => CAPABILITIES.to_vec(),
-        Err(error) => {
-            tracing::debug!(%error, "application capabilities not offered");
-            Vec::new()
-        }
-    }
+    static OFFERED: std::sync::OnceLock<Vec<Capability>> = std::sync::OnceLock::new();
+    OFFERED
+        .get_or_init(|| match Display::connect() {
+            Ok(_) => CAPABILITIES.to_vec(),
+            Err(error) => {
+                tracing::debug!(%error, "application capabilities not offered");
+                Vec::new()
+            }
+        })
+        .clone()
 }
 
 /// Serves one of the application capabilities.
