@@ -297,6 +297,11 @@ async fn support_flow(language: &str) {
         // Headers and property names in Japanese; values as reported.
         let table = csr.wait_text(&test_id("sysinfo-table"), "項目").await;
         assert!(table.contains("合計") && table.contains("MiB"), "{table}");
+        // The uptime in the CSR's words, the number as reported.
+        csr.click(&test_id("sysinfo-category-system")).await;
+        let table = csr.wait_text(&test_id("sysinfo-table"), "時間").await;
+        assert!(table.contains("分") && !table.contains(" min"), "{table}");
+        csr.click(&test_id("sysinfo-category-memory")).await;
     }
     // Every category, by the name the panel gives it in this language.
     let categories: Vec<String> = serde_json::from_value(
