@@ -261,7 +261,7 @@ impl Sessions {
         let counters = &self.streams.counters;
         let viewers = self.stream_viewers(session);
         let keyframe = frame.flags.keyframe;
-        let (delivered, ask_keyframe) = self
+        let (delivered, ask_keyframe, self_ack) = self
             .streams
             .with(frame.stream, |stream| {
                 let mut delivered = 0;
@@ -291,14 +291,18 @@ impl Sessions {
                 }
                 // Viewers who left are forgotten.
                 stream.viewers.retain(|v, _| viewers.contains(v));
-                (delivered, ask)
+                // Nobody took it: the kernel acknowledges it at once (as
+                // the newest, so a viewer's older ack is not passed on
+                // after it) and the source never waits for a viewer that
+                // is not there.
+                let self_ack = delivered == 0 && stream.source_acks.forward(frame.sequence);
+                (delivered, ask, self_ack)
             })
-            .unwrap_or((0, false));
+            .unwrap_or((0, false, false));
         if delivered > 0 {
             StreamCounters::count(&counters.relayed);
-        } else {
-            // Nobody took it: acknowledge at once so the source never
-            // waits for a viewer that is not there.
+        }
+        if self_ack {
             self.send_control_frame(source, FrameKind::Ack, frame.stream, frame.sequence);
         }
         if ask_keyframe {
