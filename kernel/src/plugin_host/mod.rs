@@ -137,6 +137,21 @@ pub struct LoadedPlugin {
     pre: Pre,
 }
 
+/// A manifest panel's `location` for the customer's page.
+pub const CUSTOMER_PANEL: &str = "customer";
+
+impl LoadedPlugin {
+    /// The panels this plugin shows on the customer's page. Only a plugin
+    /// with one takes commands from customers; every other plugin hears
+    /// only from signed-in CSRs.
+    pub fn customer_panels(&self) -> impl Iterator<Item = &tether_manifest::Panel> {
+        self.manifest
+            .panels
+            .iter()
+            .filter(|panel| panel.location == CUSTOMER_PANEL)
+    }
+}
+
 pub struct PluginHost {
     engine: Engine,
     _ticker: EpochTicker,

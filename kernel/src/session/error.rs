@@ -36,6 +36,8 @@ pub enum SessionError {
     AnswerOnThePage,
     #[error("no question {0} is waiting for an answer")]
     NoSuchPrompt(String),
+    #[error("nothing of yours is shared as stream {0}")]
+    NoSuchStream(tether_protocol::stream::StreamId),
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]

@@ -6,7 +6,9 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use tether_protocol::stream::{FrameFlags, FrameKind, InputEvent, StreamFrame, StreamId};
+use tether_protocol::stream::{
+    Decoders, FrameFlags, FrameKind, InputEvent, StreamFrame, StreamId,
+};
 use tether_protocol::{Capability, ServerEvent};
 
 use super::pacing::{Offer, SourceAcks};
@@ -18,7 +20,7 @@ use crate::plugin_host::services::{
     AgentCall, AgentError, PluginEvent, PluginScope, StreamError, StreamInfo, StreamOpening,
 };
 use crate::routing::{Endpoint, EndpointKind, FrameSent};
-use crate::session::Sessions;
+use crate::session::{SessionError, Sessions};
 use crate::storage::{ParticipantRole, now_millis};
 
 /// Longest label, in characters.
@@ -70,6 +72,8 @@ impl Sessions {
         for viewer in self.stream_viewers(&opening.session) {
             self.send_event(&Endpoint::ui(&viewer), &event);
         }
+        // The customer's page lists what is shared, with Stop for each.
+        self.send_event(&Endpoint::ui(&opening.source), &event);
         self.send_event(&Endpoint::agent(&opening.source), &event);
         self.record(
             &opening.session,
@@ -101,6 +105,49 @@ impl Sessions {
         Ok(())
     }
 
+    /// The customer stops a stream from their computer (their page's
+    /// Stop, or the sharing indicator through their agent): only a stream
+    /// that comes from them, whatever plugin opened it.
+    pub async fn stop_stream_from_source(
+        &self,
+        session: &str,
+        source: &str,
+        id: StreamId,
+        reason: &str,
+    ) -> Result<(), SessionError> {
+        let stream = self
+            .streams
+            .remove_from_source(id, session, source)
+            .ok_or(SessionError::NoSuchStream(id))?;
+        let name = self
+            .with_live(session, |s| {
+                Ok(s.participant(source).map(|p| p.display_name.clone()))
+            })
+            .ok()
+            .flatten()
+            .unwrap_or_default();
+        self.stream_closed(stream, &format!("{name} stopped sharing: {reason}"))
+            .await;
+        Ok(())
+    }
+
+    /// The `stream.opened` events of what `source` shares now, for their
+    /// page or agent when it (re)connects.
+    pub fn streams_from(&self, session: &str, source: &str) -> Vec<ServerEvent> {
+        self.streams
+            .from_source(session, source)
+            .into_iter()
+            .map(|(info, plugin)| ServerEvent::StreamOpened {
+                session: info.session,
+                stream: info.id,
+                plugin,
+                source: info.source,
+                capability: info.capability,
+                label: info.label,
+            })
+            .collect()
+    }
+
     /// Closes every stream an event of `scope` ends (part of ending
     /// activities).
     pub(crate) async fn end_streams(&self, scope: &Scope<'_>, reason: EndReason) {
@@ -120,6 +167,7 @@ impl Sessions {
         for viewer in self.stream_viewers(&stream.session) {
             self.send_event(&Endpoint::ui(&viewer), &event);
         }
+        self.send_event(&Endpoint::ui(&stream.source), &event);
         self.send_event(&Endpoint::agent(&stream.source), &event);
         if let Some(site) = self.site_of(&stream.session) {
             self.notify_plugin(
@@ -336,7 +384,14 @@ impl Sessions {
                     false
                 }
             },
-            FrameKind::KeyframeRequest => true,
+            FrameKind::KeyframeRequest => match Decoders::decode(frame.payload) {
+                Ok(_) => true,
+                Err(error) => {
+                    tracing::debug!(stream = %frame.stream, %error, "keyframe request refused");
+                    StreamCounters::count(&counters.refused);
+                    false
+                }
+            },
             FrameKind::Picture => false,
         };
         if forward && self.router.send_frame(&Endpoint::agent(source), bytes) == FrameSent::Queued {

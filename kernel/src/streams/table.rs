@@ -34,6 +34,16 @@ pub struct OpenStream {
 }
 
 impl OpenStream {
+    pub fn info(&self) -> StreamInfo {
+        StreamInfo {
+            id: self.id,
+            session: self.session.clone(),
+            source: self.source.clone(),
+            capability: self.capability,
+            label: self.label.clone(),
+        }
+    }
+
     /// A stream runs on its source's computer like a running call: the
     /// activity rules decide which events end it.
     fn facts(&self) -> ActivityFacts<'_> {
@@ -111,6 +121,34 @@ impl StreamTable {
         self.lock().remove(&id)
     }
 
+    /// Takes the stream out if it comes from `source` in `session`; a
+    /// stream of anyone else stays as it is.
+    pub fn remove_from_source(
+        &self,
+        id: StreamId,
+        session: &str,
+        source: &str,
+    ) -> Option<OpenStream> {
+        let mut streams = self.lock();
+        let theirs = streams
+            .get(&id)
+            .is_some_and(|s| s.session == session && s.source == source);
+        if theirs { streams.remove(&id) } else { None }
+    }
+
+    /// The streams coming from `source` in `session` with the plugin that
+    /// opened each, by id (what their page lists as shared).
+    pub fn from_source(&self, session: &str, source: &str) -> Vec<(StreamInfo, String)> {
+        let mut list: Vec<(StreamInfo, String)> = self
+            .lock()
+            .values()
+            .filter(|s| s.session == session && s.source == source)
+            .map(|s| (s.info(), s.plugin.clone()))
+            .collect();
+        list.sort_by_key(|(s, _)| s.id);
+        list
+    }
+
     /// Takes out every stream an event of `scope` ends.
     pub fn take_all(&self, scope: &Scope<'_>) -> Vec<OpenStream> {
         let mut streams = self.lock();
@@ -128,13 +166,7 @@ impl StreamTable {
             .lock()
             .values()
             .filter(|s| s.session == session && s.plugin == plugin)
-            .map(|s| StreamInfo {
-                id: s.id,
-                session: s.session.clone(),
-                source: s.source.clone(),
-                capability: s.capability,
-                label: s.label.clone(),
-            })
+            .map(OpenStream::info)
             .collect();
         list.sort_by_key(|s| s.id);
         list

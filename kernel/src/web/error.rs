@@ -202,7 +202,7 @@ impl From<SessionError> for ApiError {
             SessionError::StorageUnavailable => ErrorCode::Unavailable,
             SessionError::AgentNeedsCode | SessionError::AnswerOnThePage => ErrorCode::Forbidden,
             SessionError::AgentAlreadyConnected => ErrorCode::Conflict,
-            SessionError::NoSuchPrompt(_) => ErrorCode::NotFound,
+            SessionError::NoSuchPrompt(_) | SessionError::NoSuchStream(_) => ErrorCode::NotFound,
             SessionError::Policy(policy) => return policy.clone().into(),
             SessionError::Storage(_) => {
                 let SessionError::Storage(storage) = error else {

@@ -40,6 +40,7 @@ pub fn session(error: &SessionError) -> Option<Detail> {
         SessionError::AnswerOnThePage => Detail::AnswerOnThePage,
         // Only the agent answers in its terminal; nobody reads this in a UI.
         SessionError::NoSuchPrompt(_) => return None,
+        SessionError::NoSuchStream(_) => Detail::NoSuchStream,
         SessionError::Policy(policy) => return Some(self::policy(policy)),
         SessionError::Storage(_) => Detail::StorageFailed,
     })

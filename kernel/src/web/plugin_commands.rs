@@ -80,6 +80,45 @@ pub async fn run(
     }
 }
 
+/// A command from a customer's page for `plugin`, which must have a panel
+/// on that page (so no other plugin ever sees a customer's command) and be
+/// enabled on the session's site. The plugin sees the customer as the
+/// sender and no account.
+pub async fn run_for_customer(
+    kernel: &Kernel,
+    session: &str,
+    participant: &str,
+    plugin: &str,
+    name: &str,
+    payload: Value,
+) -> Result<Value, ApiError> {
+    let sessions = &kernel.sessions;
+    let site = sessions
+        .site_of(session)
+        .ok_or_else(|| ApiError::unknown_session(session))?;
+    let loaded = kernel
+        .plugins
+        .plugin(plugin)
+        .filter(|loaded| loaded.customer_panels().next().is_some())
+        .ok_or_else(|| dispatch_error(DispatchError::UnknownPlugin(plugin.to_owned())))?;
+    let event = PluginEvent::Command {
+        session: Some(session.to_owned()),
+        sender: Some(participant.to_owned()),
+        account: None,
+        name: name.to_owned(),
+        payload: payload.to_string(),
+    };
+    match kernel.plugins.dispatch(&site, &loaded.manifest.id, event).await {
+        Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
+        Err(error) => {
+            sessions
+                .record(session, "plugin.error", plugin, format!("{name}: {error}"))
+                .await;
+            Err(dispatch_error(error))
+        }
+    }
+}
+
 fn dispatch_error(error: DispatchError) -> ApiError {
     let code = match &error {
         DispatchError::UnknownPlugin(_) | DispatchError::UnknownSite(_) => ErrorCode::NotFound,

@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
+use crate::stream::StreamId;
 use crate::{Capability, MAX_CHAT_CHARS, RejoinAfterRestart, RequestSet};
 
 /// Who sends a request.
@@ -171,6 +172,19 @@ pub enum CustomerRequest {
     AgentCode {},
     #[serde(rename = "session.leave")]
     Leave {},
+    /// A command from a plugin's customer panel (such as choosing the
+    /// application to share); the plugin sees the customer as the sender.
+    #[serde(rename = "plugin.command")]
+    PluginCommand {
+        plugin: String,
+        name: String,
+        #[serde(default)]
+        payload: Value,
+    },
+    /// Stop a stream that comes from this customer's computer (stop
+    /// sharing an application), whatever plugin opened it.
+    #[serde(rename = "stream.stop")]
+    StreamStop { stream: StreamId },
 }
 
 impl RequestSet for CustomerRequest {
@@ -181,11 +195,16 @@ impl RequestSet for CustomerRequest {
         "consent.revoke",
         "agent.code",
         "session.leave",
+        "plugin.command",
+        "stream.stop",
     ];
 
     fn validate(&self) -> Result<(), Invalid> {
         match self {
             CustomerRequest::Chat { text } => check_chat(text),
+            CustomerRequest::PluginCommand { name, .. } if name.is_empty() || name.len() > 64 => {
+                Err(Invalid::CommandName)
+            }
             _ => Ok(()),
         }
     }
@@ -238,6 +257,10 @@ pub enum AgentRequest {
     /// is kept until the agent rejoins with its resume token.
     #[serde(rename = "agent.going_away")]
     GoingAway { reason: String },
+    /// The customer stopped a stream on their computer (the sharing
+    /// indicator's Stop sharing); `reason` says so in their words.
+    #[serde(rename = "stream.stop")]
+    StreamStop { stream: StreamId, reason: String },
 }
 
 impl RequestSet for AgentRequest {
@@ -250,6 +273,7 @@ impl RequestSet for AgentRequest {
         "agent.activity_ended",
         "consent.answer",
         "agent.going_away",
+        "stream.stop",
     ];
 
     fn validate(&self) -> Result<(), Invalid> {
@@ -268,7 +292,9 @@ impl RequestSet for AgentRequest {
                 Err(Invalid::TooManyCapabilities)
             }
             AgentRequest::Progress { text, .. } => check_chat(text),
-            AgentRequest::GoingAway { reason } | AgentRequest::ActivityEnded { reason, .. }
+            AgentRequest::GoingAway { reason }
+            | AgentRequest::ActivityEnded { reason, .. }
+            | AgentRequest::StreamStop { reason, .. }
                 if reason.is_empty() || reason.len() > 200 =>
             {
                 Err(Invalid::ReasonLength)

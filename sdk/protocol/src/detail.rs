@@ -48,6 +48,8 @@ pub enum Detail {
     AgentAlreadyConnected,
     AnswerOnThePage,
     NoSuchQuestion,
+    /// Stopping a share that is not (or no longer) the customer's.
+    NoSuchStream,
     NotHost,
     HostCannotLeave,
     HostCannotBeRemoved,

@@ -22,6 +22,7 @@
 //! type, unknown fields or a message another role sends all give a
 //! [`ProtocolError`] and change nothing.
 
+pub mod apps;
 mod capability;
 mod client;
 mod detail;
@@ -38,7 +39,7 @@ pub use detail::{ActivityEnd, Detail};
 pub use language::Language;
 pub use rejoin::RejoinAfterRestart;
 pub use server::{
-    ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage, decode_server,
+    CustomerPanel, ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage, decode_server,
 };
 
 use serde::de::DeserializeOwned;

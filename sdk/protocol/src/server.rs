@@ -37,6 +37,20 @@ pub struct ParticipantInfo {
     pub role: String,
 }
 
+/// A plugin panel on the customer's page (manifest `location =
+/// "customer"`), served at `/plugin-ui/{plugin}/{entry}`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(deny_unknown_fields)]
+pub struct CustomerPanel {
+    pub plugin: String,
+    pub id: String,
+    pub title: String,
+    /// The title by language, where the manifest translates it.
+    pub titles: std::collections::BTreeMap<String, String>,
+    pub entry: String,
+}
+
 /// Events the kernel pushes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -54,6 +68,11 @@ pub enum ServerEvent {
         #[serde(default, skip_serializing_if = "Option::is_none")]
         #[cfg_attr(feature = "ts", ts(optional))]
         resume_token: Option<String>,
+        /// For customer pages: the plugin panels to show there (those of
+        /// the plugins the session's site enables).
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        panels: Vec<CustomerPanel>,
     },
     #[serde(rename = "participant.joined")]
     ParticipantJoined {

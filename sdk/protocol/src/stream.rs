@@ -14,7 +14,7 @@
 //! | 3 | reserved | must be 0 |
 //! | 4–7 | stream | stream id, big-endian, never 0 |
 //! | 8–11 | sequence | big-endian; for acks, the sequence acknowledged |
-//! | 12… | payload | picture: encoded video or JPEG; input: JSON ([`InputEvent`]); ack and keyframe request: empty |
+//! | 12… | payload | picture: a [`Picture`] (codec, size, encoded bytes); input: JSON ([`InputEvent`]); ack: empty; keyframe request: empty or one [`Decoders`] byte |
 //!
 //! A frame that does not decode is refused before anything looks at its
 //! stream id.
@@ -33,9 +33,23 @@ pub const MAX_INPUT_BYTES: usize = 1024;
 /// A stream's id: chosen by the kernel when a plugin opens the stream,
 /// unique among the streams open on that kernel, never 0.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord, Serialize, Deserialize)]
-#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
-#[serde(transparent)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS), ts(type = "number"))]
+#[serde(try_from = "u32", into = "u32")]
 pub struct StreamId(u32);
+
+impl TryFrom<u32> for StreamId {
+    type Error = &'static str;
+
+    fn try_from(id: u32) -> Result<StreamId, &'static str> {
+        StreamId::new(id).ok_or("stream id 0 is never a stream")
+    }
+}
+
+impl From<StreamId> for u32 {
+    fn from(id: StreamId) -> u32 {
+        id.0
+    }
+}
 
 impl StreamId {
     /// `None` for 0, which is never a stream.
@@ -97,7 +111,8 @@ impl FrameKind {
         match self {
             FrameKind::Picture => MAX_PICTURE_BYTES,
             FrameKind::Input => MAX_INPUT_BYTES,
-            FrameKind::Ack | FrameKind::KeyframeRequest => 0,
+            FrameKind::Ack => 0,
+            FrameKind::KeyframeRequest => 1,
         }
     }
 }
@@ -201,6 +216,142 @@ impl<'a> StreamFrame<'a> {
         bytes.extend_from_slice(&self.header());
         bytes.extend_from_slice(self.payload);
         bytes
+    }
+}
+
+/// How a picture is encoded.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Codec {
+    /// VP8 (WebCodecs `VideoDecoder`, codec string `vp8`): keyframes and
+    /// the frames that follow them.
+    Vp8,
+    /// One baseline JPEG per picture, each a keyframe (where the viewer
+    /// cannot decode video, or the agent has no VP8 encoder).
+    Jpeg,
+}
+
+impl Codec {
+    fn from_byte(byte: u8) -> Option<Codec> {
+        match byte {
+            1 => Some(Codec::Vp8),
+            2 => Some(Codec::Jpeg),
+            _ => None,
+        }
+    }
+
+    fn byte(self) -> u8 {
+        match self {
+            Codec::Vp8 => 1,
+            Codec::Jpeg => 2,
+        }
+    }
+}
+
+/// Bytes of a picture payload before the encoded data.
+pub const PICTURE_PREFIX_BYTES: usize = 6;
+
+/// The payload of a [`FrameKind::Picture`] frame: a 6-byte prefix — codec
+/// (1 VP8, 2 JPEG), a reserved 0, width and height in pixels (big-endian
+/// u16, never 0) — and the encoded picture. The size is the shared
+/// window's, which input coordinates refer to; a change of size always
+/// comes with a keyframe.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Picture<'a> {
+    pub codec: Codec,
+    pub width: u16,
+    pub height: u16,
+    pub data: &'a [u8],
+}
+
+/// Why a picture payload was refused (by a viewer: the kernel relays it
+/// without looking).
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum PictureError {
+    #[error("a picture has a {PICTURE_PREFIX_BYTES}-byte prefix; this one has {0} bytes")]
+    TooShort(usize),
+    #[error("unknown picture codec {0}")]
+    UnknownCodec(u8),
+    #[error("the reserved picture byte must be 0")]
+    Reserved,
+    #[error("a picture is at least 1×1 pixels; this one says {width}×{height}")]
+    Empty { width: u16, height: u16 },
+}
+
+impl<'a> Picture<'a> {
+    pub fn decode(payload: &'a [u8]) -> Result<Picture<'a>, PictureError> {
+        let Some((prefix, data)) = payload.split_first_chunk::<PICTURE_PREFIX_BYTES>() else {
+            return Err(PictureError::TooShort(payload.len()));
+        };
+        let codec = Codec::from_byte(prefix[0]).ok_or(PictureError::UnknownCodec(prefix[0]))?;
+        if prefix[1] != 0 {
+            return Err(PictureError::Reserved);
+        }
+        let width = u16::from_be_bytes([prefix[2], prefix[3]]);
+        let height = u16::from_be_bytes([prefix[4], prefix[5]]);
+        if width == 0 || height == 0 {
+            return Err(PictureError::Empty { width, height });
+        }
+        Ok(Picture {
+            codec,
+            width,
+            height,
+            data,
+        })
+    }
+
+    /// The prefix for a picture like this one.
+    pub fn prefix(&self) -> [u8; PICTURE_PREFIX_BYTES] {
+        let [w0, w1] = self.width.to_be_bytes();
+        let [h0, h1] = self.height.to_be_bytes();
+        [self.codec.byte(), 0, w0, w1, h0, h1]
+    }
+
+    /// Prefix and data: the payload of a picture frame.
+    pub fn encode(&self) -> Vec<u8> {
+        let mut bytes = Vec::with_capacity(PICTURE_PREFIX_BYTES + self.data.len());
+        bytes.extend_from_slice(&self.prefix());
+        bytes.extend_from_slice(self.data);
+        bytes
+    }
+}
+
+/// What a viewer can decode, the optional one-byte payload of a
+/// [`FrameKind::KeyframeRequest`]: bit 0 VP8, bit 1 JPEG. A viewer without
+/// VP8 (no WebCodecs, as on plain http to a LAN address) says so, and the
+/// source sends JPEG on that stream from the keyframe on. A request without
+/// a payload (the kernel's own) changes nothing.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub struct Decoders {
+    pub vp8: bool,
+    pub jpeg: bool,
+}
+
+const VP8_BIT: u8 = 0b01;
+const JPEG_BIT: u8 = 0b10;
+
+impl Decoders {
+    /// `None` for an empty payload (nothing said); an error for unknown
+    /// bits or a viewer that says it decodes nothing.
+    pub fn decode(payload: &[u8]) -> Result<Option<Decoders>, String> {
+        match payload {
+            [] => Ok(None),
+            [byte] if byte & !(VP8_BIT | JPEG_BIT) != 0 => {
+                Err(format!("unknown decoder bits {byte:#04x}"))
+            }
+            [0] => Err("a viewer that decodes nothing cannot ask for a keyframe".to_owned()),
+            [byte] => Ok(Some(Decoders {
+                vp8: byte & VP8_BIT != 0,
+                jpeg: byte & JPEG_BIT != 0,
+            })),
+            _ => Err(format!(
+                "a keyframe request carries at most one byte; this one has {}",
+                payload.len()
+            )),
+        }
+    }
+
+    pub fn byte(self) -> u8 {
+        (if self.vp8 { VP8_BIT } else { 0 }) | (if self.jpeg { JPEG_BIT } else { 0 })
     }
 }
 
@@ -325,6 +476,69 @@ mod tests {
         for (bytes, expected) in cases {
             assert_eq!(StreamFrame::decode(&bytes), Err(expected));
         }
+    }
+
+    #[test]
+    fn pictures_round_trip_and_bad_prefixes_are_refused() {
+        let picture = Picture {
+            codec: Codec::Jpeg,
+            width: 1280,
+            height: 720,
+            data: b"\xff\xd8jpeg",
+        };
+        let bytes = picture.encode();
+        assert_eq!(&bytes[..6], &[2, 0, 0x05, 0x00, 0x02, 0xd0]);
+        assert_eq!(Picture::decode(&bytes), Ok(picture));
+        assert_eq!(
+            Picture::decode(&[1, 0, 0, 1, 0, 1]).map(|p| (p.codec, p.data.len())),
+            Ok((Codec::Vp8, 0))
+        );
+        let cases: Vec<(&[u8], PictureError)> = vec![
+            (&[1, 0, 0, 1, 0], PictureError::TooShort(5)),
+            (&[3, 0, 0, 1, 0, 1], PictureError::UnknownCodec(3)),
+            (&[1, 7, 0, 1, 0, 1], PictureError::Reserved),
+            (
+                &[1, 0, 0, 0, 0, 1],
+                PictureError::Empty {
+                    width: 0,
+                    height: 1,
+                },
+            ),
+        ];
+        for (payload, expected) in cases {
+            assert_eq!(Picture::decode(payload), Err(expected));
+        }
+    }
+
+    #[test]
+    fn keyframe_requests_may_say_what_the_viewer_decodes() {
+        let both = Decoders {
+            vp8: true,
+            jpeg: true,
+        };
+        assert_eq!(Decoders::decode(&[]), Ok(None));
+        assert_eq!(Decoders::decode(&[both.byte()]), Ok(Some(both)));
+        let jpeg_only = Decoders {
+            vp8: false,
+            jpeg: true,
+        };
+        assert_eq!(Decoders::decode(&[0b10]), Ok(Some(jpeg_only)));
+        assert!(Decoders::decode(&[0]).is_err());
+        assert!(Decoders::decode(&[0b100]).is_err());
+        assert!(Decoders::decode(&[1, 2]).is_err());
+        let request = frame(FrameKind::KeyframeRequest, &[jpeg_only.byte()]);
+        assert_eq!(
+            StreamFrame::decode(&request).map(|f| f.payload.to_vec()),
+            Ok(vec![0b10])
+        );
+        assert_eq!(
+            StreamFrame::decode(&frame(FrameKind::KeyframeRequest, &[1, 2])),
+            Err(StreamFrameError::TooLarge {
+                kind: FrameKind::KeyframeRequest,
+                size: 2,
+                limit: 1
+            })
+        );
     }
 
     #[test]

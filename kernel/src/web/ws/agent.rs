@@ -113,6 +113,12 @@ impl Connection for AgentConnection {
                 sessions.agent_progress(participant, &call, &text).await?;
                 Ok(json!({ "shown": call }))
             }
+            AgentRequest::StreamStop { stream, reason } => {
+                sessions
+                    .stop_stream_from_source(session, participant, stream, &reason)
+                    .await?;
+                Ok(json!({ "stopped": stream }))
+            }
             AgentRequest::GoingAway { reason } => {
                 sessions
                     .agent_going_away(session, participant, &reason)

@@ -1,4 +1,5 @@
-//! The customer page's socket: chat, consent answers and revocations.
+//! The customer page's socket: chat, consent answers and revocations,
+//! commands for plugins' customer panels, stopping what they share.
 
 use std::sync::Arc;
 
@@ -47,6 +48,11 @@ impl Connection for CustomerPage {
         self.0.stream_frame(frame);
     }
 
+    /// A plugin's answer may wait (it asks the customer's agent).
+    fn runs_long(request: &CustomerRequest) -> bool {
+        matches!(request, CustomerRequest::PluginCommand { .. })
+    }
+
     async fn handle(self: &Arc<Self>, request: CustomerRequest) -> Result<Value, ApiError> {
         let CustomerLink {
             kernel,
@@ -80,6 +86,27 @@ impl Connection for CustomerPage {
             CustomerRequest::Leave {} => {
                 sessions.leave(session, participant).await?;
                 Ok(json!({ "left": session }))
+            }
+            CustomerRequest::PluginCommand {
+                plugin,
+                name,
+                payload,
+            } => {
+                crate::web::plugin_commands::run_for_customer(
+                    kernel,
+                    session,
+                    participant,
+                    &plugin,
+                    &name,
+                    payload,
+                )
+                .await
+            }
+            CustomerRequest::StreamStop { stream } => {
+                sessions
+                    .stop_stream_from_source(session, participant, stream, "on their page")
+                    .await?;
+                Ok(json!({ "stopped": stream }))
             }
         }
     }

@@ -6,7 +6,7 @@ use std::sync::Arc;
 use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
 use axum::response::Response;
-use tether_protocol::{ServerEvent, ServerMessage};
+use tether_protocol::{CustomerPanel, ServerEvent, ServerMessage};
 use tracing::Instrument;
 
 use super::{Connection, check_origin, limited, next_connection_id, serve};
@@ -59,13 +59,48 @@ impl CustomerLink {
             },
             EndpointKind::Ui => None,
         };
+        let panels = match self.kind {
+            EndpointKind::Ui => self.customer_panels(),
+            EndpointKind::Agent => Vec::new(),
+        };
         let welcome = ServerEvent::Welcome {
             session: self.session.clone(),
             participant: self.participant.clone(),
             participants,
             resume_token,
+            panels,
         };
         let _ = outbox.send(ServerMessage::event(&welcome));
+        // What the customer shares now, should the page or agent have
+        // reconnected while it ran.
+        for opened in sessions.streams_from(&self.session, &self.participant) {
+            let _ = outbox.send(ServerMessage::event(&opened));
+        }
+    }
+
+    /// The customer panels of the plugins the session's site enables.
+    fn customer_panels(&self) -> Vec<CustomerPanel> {
+        let Some(site) = self.kernel.sessions.site_of(&self.session) else {
+            return Vec::new();
+        };
+        self.kernel
+            .plugins
+            .enabled_for(&site)
+            .unwrap_or_default()
+            .into_iter()
+            .flat_map(|plugin| {
+                plugin
+                    .customer_panels()
+                    .map(|panel| CustomerPanel {
+                        plugin: plugin.manifest.id.clone(),
+                        id: panel.id.clone(),
+                        title: panel.title.clone(),
+                        titles: panel.titles.clone(),
+                        entry: panel.entry.clone(),
+                    })
+                    .collect::<Vec<_>>()
+            })
+            .collect()
     }
 }
 

@@ -23,6 +23,7 @@ export const DETAIL_KEYS: Record<DetailKey, true> = {
   agent_needs_code: true,
   agent_already_connected: true,
   answer_on_the_page: true,
+  no_such_stream: true,
   no_such_question: true,
   not_host: true,
   host_cannot_leave: true,

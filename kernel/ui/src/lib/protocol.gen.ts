@@ -32,7 +32,7 @@ export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, n
  */
 session?: string, plugin: string, name: string, payload: JsonValue, } };
 
-export type CustomerRequest = { "type": "chat.send", "body": { text: string, } } | { "type": "consent.answer", "body": { request: string, granted: boolean, } } | { "type": "consent.revoke", "body": { grant: string, } } | { "type": "agent.code", "body": Record<symbol, never> } | { "type": "session.leave", "body": Record<symbol, never> };
+export type CustomerRequest = { "type": "chat.send", "body": { text: string, } } | { "type": "consent.answer", "body": { request: string, granted: boolean, } } | { "type": "consent.revoke", "body": { grant: string, } } | { "type": "agent.code", "body": Record<symbol, never> } | { "type": "session.leave", "body": Record<symbol, never> } | { "type": "plugin.command", "body": { plugin: string, name: string, payload: JsonValue, } } | { "type": "stream.stop", "body": { stream: StreamId, } };
 
 export type ServerEvent = { "type": "session.welcome", "body": { session: string, participant: string, participants: Array<ParticipantInfo>, 
 /**

@@ -36,6 +36,7 @@ export const da: Record<StringKey, string> = {
   "detail.agent_needs_code": "denne kunde deltager via sin side: start hjælpeprogrammet med den kode, siden viser",
   "detail.agent_already_connected": "der er allerede et hjælpeprogram forbundet for denne kunde; stop det først",
   "detail.answer_on_the_page": "kundens side er åben: kunden svarer der",
+  "detail.no_such_stream": "dette deles ikke (længere)",
   "detail.no_such_question": "der venter ingen sådan anmodning om tilladelse (den kan være udløbet)",
   "detail.not_host": "kun den CSR, der har kontrollen over sessionen, kan gøre det",
   "detail.host_cannot_leave": "den CSR, der har kontrollen, kan ikke forlade sessionen: overdrag kontrollen til en anden CSR, eller afslut sessionen",

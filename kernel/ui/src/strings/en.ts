@@ -38,6 +38,7 @@ export const en = {
   "detail.agent_needs_code": "this customer joined on their page: start the helper with the code the page shows",
   "detail.agent_already_connected": "a helper program is already connected for this customer; stop it first",
   "detail.answer_on_the_page": "the customer's page is open: they answer there",
+  "detail.no_such_stream": "this is not shared (any more)",
   "detail.no_such_question": "no such consent request is waiting (it may have timed out)",
   "detail.not_host": "only the CSR in control of the session can do that",
   "detail.host_cannot_leave": "the CSR in control cannot leave: pass control to another CSR or end the session",

@@ -36,6 +36,7 @@ export const fr: Record<StringKey, string> = {
   "detail.agent_needs_code": "ce client a rejoint la session depuis sa page : lancez le programme d’assistance avec le code affiché sur la page",
   "detail.agent_already_connected": "un programme d’assistance est déjà connecté pour ce client ; arrêtez-le d’abord",
   "detail.answer_on_the_page": "la page du client est ouverte : c’est là qu’il répond",
+  "detail.no_such_stream": "ceci n’est pas (ou plus) partagé",
   "detail.no_such_question": "aucune demande d’autorisation de ce type n’est en attente (elle a peut-être expiré)",
   "detail.not_host": "seul le CSR qui a le contrôle de la session peut faire cela",
   "detail.host_cannot_leave": "le CSR qui a le contrôle ne peut pas quitter la session : passez le contrôle à un autre CSR ou terminez la session",

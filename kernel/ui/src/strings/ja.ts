@@ -36,6 +36,7 @@ export const ja: Record<StringKey, string> = {
   "detail.agent_needs_code": "この顧客はページから参加しています。ページに表示されたコードでヘルパーを起動してください",
   "detail.agent_already_connected": "この顧客にはすでにヘルパープログラムが接続されています。先にそれを停止してください",
   "detail.answer_on_the_page": "顧客のページが開いています。回答はそのページで行います",
+  "detail.no_such_stream": "これは共有されていません（共有は終了しています）",
   "detail.no_such_question": "該当する許可の確認は待機していません（時間切れになった可能性があります）",
   "detail.not_host": "この操作はセッションを制御している CSR だけが行えます",
   "detail.host_cannot_leave": "制御している CSR は退出できません。別の CSR に制御を渡すか、セッションを終了してください",
