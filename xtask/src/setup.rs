@@ -30,6 +30,10 @@ const PACKAGES: &[(&str, &str)] = &[
         "the application tests list and share a real X application",
     ),
     (
+        "libvpx7",
+        "the agent encodes shared applications as VP8 with libvpx, loaded at run time",
+    ),
+    (
         "util-linux",
         "fault tests give the kernel a filesystem of its own (unshare, nsenter)",
     ),
