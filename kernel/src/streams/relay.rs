@@ -216,9 +216,9 @@ impl Sessions {
 
     /// One binary frame from a socket. `speaks_for` says which endpoint
     /// the socket is in a given session (a console is in several), or
-    /// `None` where it is not in that session at all. Frames the socket may
+    /// `None` where it is not in that session at all; it is asked once. Frames the socket may
     /// not send are dropped and counted; nothing is answered frame by frame.
-    pub fn relay_frame(&self, bytes: Bytes, speaks_for: impl Fn(&str) -> Option<Endpoint>) {
+    pub fn relay_frame(&self, bytes: Bytes, speaks_for: impl FnOnce(&str) -> Option<Endpoint>) {
         let counters = &self.streams.counters;
         let frame = match StreamFrame::decode(&bytes) {
             Ok(frame) => frame,
@@ -234,7 +234,12 @@ impl Sessions {
             StreamCounters::count(&counters.refused);
             return;
         };
-        let sender = self.frame_sender(&session, &source, speaks_for(&session));
+        let endpoint = speaks_for(&session);
+        let viewer = endpoint
+            .as_ref()
+            .map(|e| e.participant.clone())
+            .unwrap_or_default();
+        let sender = self.frame_sender(&session, &source, endpoint);
         let control_granted =
             frame.kind == FrameKind::Input && self.control_granted(&session, &source, &plugin);
         let route = match rules::route(frame.kind, sender, control_granted) {
@@ -251,9 +256,6 @@ impl Sessions {
                 let Sender::Viewer { .. } = sender else {
                     return;
                 };
-                let viewer = speaks_for(&session)
-                    .map(|e| e.participant)
-                    .unwrap_or_default();
                 self.to_source(&source, &viewer, &frame, bytes.clone());
             }
         }

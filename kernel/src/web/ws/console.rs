@@ -99,13 +99,13 @@ impl Connection for Console {
     /// A console speaks, in each session it is attached to, for the CSR's
     /// participant there.
     fn stream_frame(self: &Arc<Self>, frame: axum::body::Bytes) {
-        let sessions = self
-            .sessions
-            .lock()
-            .unwrap_or_else(|p| p.into_inner())
-            .clone();
+        // Asked once per frame, for the stream's session only (no copy of
+        // the map on this path: pictures and acks pass here many times a
+        // second).
         self.kernel.sessions.relay_frame(frame, |session| {
-            sessions
+            self.sessions
+                .lock()
+                .unwrap_or_else(|p| p.into_inner())
                 .get(session)
                 .map(|participant| Endpoint::ui(participant))
         });
