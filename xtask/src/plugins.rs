@@ -79,8 +79,15 @@ pub fn ensure_wasm_target(ws: &Workspace) -> Result<()> {
         .args(["target", "add", WASM_TARGET]))
 }
 
-/// The panel SDK every panel folder gets a copy of (`sdk/panel/`).
-const PANEL_SDK_FILES: &[&str] = &["tether-panel.js", "tether-panel.css"];
+/// The panel SDK every panel folder gets a copy of (`sdk/panel/`): the
+/// bridge, its base style, and the stream viewer a panel may use to show a
+/// stream its plugin opened.
+const PANEL_SDK_FILES: &[&str] = &[
+    "tether-panel.js",
+    "tether-panel.css",
+    "tether-viewer.js",
+    "tether-viewer.css",
+];
 
 /// Copies a plugin's `ui/` folder (its panels) to `<artifacts>/<id>/ui/`
 /// with the panel SDK beside the panel files; the kernel serves them from
