@@ -30,6 +30,10 @@ const PACKAGES: &[(&str, &str)] = &[
         "the application tests list and share a real X application",
     ),
     (
+        "xdotool",
+        "the sharing indicator's tests find it and press Stop sharing as a person would",
+    ),
+    (
         "libvpx7",
         "the agent encodes shared applications as VP8 with libvpx, loaded at run time",
     ),

@@ -6,6 +6,7 @@
 mod desktop;
 mod display;
 mod exec;
+pub mod indicator;
 mod launch;
 mod windows;
 

@@ -1,0 +1,195 @@
+//! The sharing indicator: while anything is shared, a small window in the
+//! top-right corner of the customer's screen says what is shared and with
+//! whom, and offers **Stop sharing** (a click, Enter or Space on it, or
+//! closing the window). It is the agent's own window, on an X connection
+//! and a thread of its own, so it never waits on the capture and `app.list`
+//! leaves it out (same process); capture takes only the shared
+//! application's own windows, so it never appears in a stream.
+//!
+//! Text is written with the X server's core fonts (misc-fixed, present on
+//! every X server; Unicode where the customer has the usual font packages,
+//! Latin-1 at least) rather than a bundled font and rasteriser.
+
+mod layout;
+mod raising;
+mod text;
+mod window;
+
+#[cfg(test)]
+mod tests;
+
+use std::os::fd::AsRawFd;
+use std::sync::mpsc;
+use std::thread::JoinHandle;
+use std::time::Duration;
+
+use tokio::sync::mpsc::UnboundedSender;
+use window::{IndicatorWindow, Waker};
+
+/// How long closing may take before the connection is cut under the
+/// thread (a display that stopped answering).
+const CLOSE_WITHIN: Duration = Duration::from_secs(1);
+
+/// One shared thing as the indicator lists it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Shown {
+    /// What is shared: the window's title.
+    pub label: String,
+    /// With whom: the CSRs' names.
+    pub viewers: String,
+}
+
+/// Why the indicator could not be shown.
+#[derive(Debug, thiserror::Error)]
+pub enum IndicatorError {
+    #[error("there is no X display to show the sharing indicator on: {0}")]
+    NoDisplay(String),
+    #[error("the X display has none of the fonts the sharing indicator writes with ({0})")]
+    NoFont(String),
+    #[error("talking to the X display failed: {0}")]
+    Display(String),
+    #[error("the sharing indicator's thread did not start: {0}")]
+    Thread(#[from] std::io::Error),
+}
+
+impl From<x11rb::errors::ConnectionError> for IndicatorError {
+    fn from(error: x11rb::errors::ConnectionError) -> Self {
+        IndicatorError::Display(error.to_string())
+    }
+}
+
+impl From<x11rb::errors::ReplyError> for IndicatorError {
+    fn from(error: x11rb::errors::ReplyError) -> Self {
+        IndicatorError::Display(error.to_string())
+    }
+}
+
+impl From<x11rb::errors::ReplyOrIdError> for IndicatorError {
+    fn from(error: x11rb::errors::ReplyOrIdError) -> Self {
+        IndicatorError::Display(error.to_string())
+    }
+}
+
+/// What the agent tells the indicator's thread.
+enum Command {
+    Show(Vec<Shown>),
+    Close,
+}
+
+/// The indicator on the screen; dropping it closes the window, ends its
+/// thread and closes its X connection.
+pub struct Indicator {
+    commands: mpsc::Sender<Command>,
+    waker: Waker,
+    /// Disconnected when the thread has ended.
+    ended: mpsc::Receiver<()>,
+    thread: Option<JoinHandle<()>>,
+}
+
+impl Indicator {
+    /// Shows an always-on-top window (own X connection via `DISPLAY`, own
+    /// thread) naming what is shared and with whom, with a "Stop sharing"
+    /// button; each click sends `()` on `stop`. Blocks for the few round
+    /// trips that put the window on the screen.
+    ///
+    /// `stop` also hears `()` once if the window is lost while shown (its
+    /// X connection ended: the customer killed it with `xkill`, or the
+    /// display went away), since nothing may be shared unseen.
+    pub fn show(shown: Vec<Shown>, stop: UnboundedSender<()>) -> Result<Indicator, IndicatorError> {
+        let display = std::env::var("DISPLAY").unwrap_or_default();
+        Indicator::show_on(&display, shown, stop)
+    }
+
+    /// [`show`](Self::show) on the X display `display` (`:0`).
+    pub fn show_on(
+        display: &str,
+        shown: Vec<Shown>,
+        stop: UnboundedSender<()>,
+    ) -> Result<Indicator, IndicatorError> {
+        let (commands, received) = mpsc::channel();
+        let (ready, is_ready) = mpsc::sync_channel(1);
+        let (ended, has_ended) = mpsc::channel::<()>();
+        let display_name = display.to_owned();
+        let span = tracing::info_span!("sharing indicator", display = display_name.as_str());
+        let thread = std::thread::Builder::new()
+            .name("sharing-indicator".into())
+            .spawn(move || {
+                let _entered = span.entered();
+                // Dropped when the thread ends, which `Drop` waits for.
+                let _ended = ended;
+                let lost = stop.clone();
+                let window = match IndicatorWindow::create(&display_name, shown, stop) {
+                    Ok(window) => window,
+                    Err(error) => {
+                        let _ = ready.send(Err(error));
+                        return;
+                    }
+                };
+                let _ = ready.send(Ok(window.waker()));
+                if let Err(error) = window.run(&received) {
+                    let closing = received.try_iter().any(|c| matches!(c, Command::Close));
+                    if !closing {
+                        // Nothing may go on being shared without the
+                        // customer seeing it.
+                        tracing::warn!(%error, "the sharing indicator is gone: stopping the sharing");
+                        let _ = lost.send(());
+                    }
+                }
+            })?;
+        let waker = match is_ready.recv() {
+            Ok(Ok(waker)) => waker,
+            Ok(Err(error)) => {
+                let _ = thread.join();
+                return Err(error);
+            }
+            Err(_) => {
+                let _ = thread.join();
+                return Err(IndicatorError::Display(
+                    "the sharing indicator's thread ended before showing it".into(),
+                ));
+            }
+        };
+        Ok(Indicator {
+            commands,
+            waker,
+            ended: has_ended,
+            thread: Some(thread),
+        })
+    }
+
+    /// Replaces what it lists (redraws, resized to fit).
+    pub fn update(&self, shown: Vec<Shown>) {
+        if self.commands.send(Command::Show(shown)).is_ok() {
+            self.waker.wake();
+        }
+    }
+
+    /// The indicator's top-level X window.
+    #[cfg(test)]
+    fn window(&self) -> u32 {
+        self.waker.window()
+    }
+}
+
+impl Drop for Indicator {
+    fn drop(&mut self) {
+        let _ = self.commands.send(Command::Close);
+        self.waker.wake();
+        if let Err(mpsc::RecvTimeoutError::Timeout) = self.ended.recv_timeout(CLOSE_WITHIN) {
+            tracing::warn!(
+                "the X display does not answer; closing the sharing indicator's connection"
+            );
+            let fd = self.waker.connection.stream().as_raw_fd();
+            // SAFETY: `fd` is the connection's open socket, owned by the
+            // connection this struct keeps alive until after the join;
+            // shutting it down (not closing it) makes the thread's read
+            // fail, so the thread ends and nothing else reuses the fd.
+            unsafe {
+                libc::shutdown(fd, libc::SHUT_RDWR);
+            }
+        }
+        if let Some(thread) = self.thread.take() {
+            let _ = thread.join();
+        }
+    }
+}
