@@ -2,6 +2,7 @@
 //! of its own, ready when `start` returns (it accepts X connections), and
 //! gone when dropped, with every application still drawing on it.
 
+use std::io::BufRead;
 use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
@@ -16,46 +17,47 @@ pub struct Xvfb {
 }
 
 impl Xvfb {
-    /// Starts `Xvfb :N -screen 0 1280x800x24 -nolisten tcp` on the first
-    /// free display number from a per-process start (tests run in
-    /// parallel, each with a server of its own; a number another server
-    /// took meanwhile is skipped).
+    /// Starts `Xvfb -displayfd 1 -screen 0 1280x800x24 -nolisten tcp
+    /// -noreset`: the server takes the first free display number itself
+    /// (atomically, by its lock file: tests run in parallel, each with a
+    /// server of its own) and writes it once it accepts connections.
+    /// `-noreset`: without it the server resets when its last client
+    /// leaves, and a connection made at that moment fails.
     pub fn start() -> Xvfb {
-        let first = 100 + (std::process::id() % 400) * 10;
-        for number in (first..first + 200).chain(100..first) {
-            if is_taken(number) {
-                continue;
-            }
-            if let Some(xvfb) = Xvfb::try_start(number) {
-                return xvfb;
-            }
-        }
-        panic!("no free X display number for Xvfb");
-    }
-
-    fn try_start(number: u32) -> Option<Xvfb> {
-        let display = format!(":{number}");
         let mut child = Command::new("Xvfb")
-            .args([&display, "-screen", "0", "1280x800x24", "-nolisten", "tcp"])
+            .args([
+                "-displayfd",
+                "1",
+                "-screen",
+                "0",
+                "1280x800x24",
+                "-nolisten",
+                "tcp",
+                "-noreset",
+            ])
             .stdin(Stdio::null())
-            .stdout(Stdio::null())
+            .stdout(Stdio::piped())
             .stderr(Stdio::null())
             .spawn()
             .expect("Xvfb starts (`cargo xtask test` installs the xvfb package)");
-        let started = Instant::now();
-        while started.elapsed() < READY_WITHIN {
-            if let Ok(Some(_)) = child.try_wait() {
-                // Lost the number to another server.
-                return None;
+        let stdout = child.stdout.take().expect("piped");
+        let (sender, receiver) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let mut line = String::new();
+            let _ = std::io::BufReader::new(stdout).read_line(&mut line);
+            let _ = sender.send(line);
+        });
+        match receiver.recv_timeout(READY_WITHIN) {
+            Ok(line) if line.trim().parse::<u32>().is_ok() => Xvfb {
+                child,
+                display: format!(":{}", line.trim()),
+            },
+            outcome => {
+                let _ = child.kill();
+                let _ = child.wait();
+                panic!("Xvfb did not say its display within {READY_WITHIN:?}: {outcome:?}");
             }
-            if x11rb::connect(Some(&display)).is_ok() {
-                return Some(Xvfb { child, display });
-            }
-            std::thread::sleep(Duration::from_millis(50));
         }
-        let _ = child.kill();
-        let _ = child.wait();
-        panic!("Xvfb on {display} did not accept connections within {READY_WITHIN:?}");
     }
 
     /// A display number nothing listens on (for "no display here").
