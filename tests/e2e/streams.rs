@@ -465,3 +465,129 @@ async fn the_agent_leaving_closes_its_streams() {
         "{refused}"
     );
 }
+
+#[tokio::test]
+async fn customers_stop_only_what_comes_from_their_computer() {
+    let mut s = setup().await;
+    granted(&mut s, "app.share").await;
+    let first = open(&mut s, "one").await["stream"].as_u64().expect("id");
+    let second = open(&mut s, "two").await["stream"].as_u64().expect("id");
+    // The customer's page is told what is shared, to list it with Stop.
+    for stream in [first, second] {
+        let opened = s.customer.page.event("stream.opened").await;
+        assert_eq!(opened["stream"].as_u64(), Some(stream));
+        assert_eq!(opened["source"], s.customer.participant.as_str());
+    }
+
+    // Another customer of the session cannot stop Carl's share, nor can a
+    // stream id that is not open; nothing changes.
+    let mut dora = Customer::join(&s.kernel, &s.number, "Dora").await;
+    for (page, stream) in [(&mut dora.page, first), (&mut s.customer.page, 999_999)] {
+        let refused = page
+            .request("stream.stop", json!({ "stream": stream }))
+            .await;
+        assert_eq!(refused["type"], "error", "{refused}");
+        assert_eq!(refused["body"]["code"], "not_found", "{refused}");
+        assert_eq!(refused["body"]["detail"]["key"], "no_such_stream");
+    }
+    let zero = s
+        .customer
+        .page
+        .request("stream.stop", json!({ "stream": 0 }))
+        .await;
+    assert_eq!(zero["type"], "error", "{zero}");
+    assert_eq!(
+        plugin(&mut s, "list", json!({}))
+            .await
+            .as_array()
+            .map(Vec::len),
+        Some(2)
+    );
+
+    // Carl stops the first on his page: everyone hears why, the plugin too.
+    s.customer
+        .page
+        .ok("stream.stop", json!({ "stream": first }))
+        .await;
+    for viewer in [&mut s.anna, &mut s.bob, &mut s.agent, &mut s.customer.page] {
+        let closed = viewer.event("stream.closed").await;
+        assert_eq!(closed["stream"].as_u64(), Some(first));
+        assert_eq!(closed["reason"], "Carl stopped sharing: on their page");
+    }
+    let closed = wait_for_closed(&mut s).await;
+    assert_eq!(closed[0]["stream"].as_u64(), Some(first), "{closed}");
+
+    // The agent stops the second (the on-screen Stop sharing).
+    let stop = AgentRequest::StreamStop {
+        stream: StreamId::new(second as u32).expect("not 0"),
+        reason: "with Stop sharing on their screen".into(),
+    };
+    let id = s.agent.send_typed(&stop).await;
+    assert_eq!(s.agent.reply_to(id).await["type"], "ok");
+    let closed = s.anna.event("stream.closed").await;
+    assert_eq!(closed["stream"].as_u64(), Some(second));
+    assert_eq!(
+        closed["reason"],
+        "Carl stopped sharing: with Stop sharing on their screen"
+    );
+    assert_eq!(plugin(&mut s, "list", json!({})).await, json!([]));
+    // Stopping it again is refused.
+    let id = s.agent.send_typed(&stop).await;
+    assert_eq!(s.agent.reply_to(id).await["type"], "error");
+}
+
+#[tokio::test]
+async fn customers_command_only_plugins_with_a_panel_on_their_page() {
+    let mut s = setup().await;
+    // stream-opener has no customer panel: the page gets none and its
+    // commands do not reach the plugin.
+    let refused = s
+        .customer
+        .page
+        .request(
+            "plugin.command",
+            json!({ "plugin": "stream-opener", "name": "list", "payload": {} }),
+        )
+        .await;
+    assert_eq!(refused["type"], "error", "{refused}");
+    assert_eq!(refused["body"]["code"], "not_found", "{refused}");
+    let unknown = s
+        .customer
+        .page
+        .request(
+            "plugin.command",
+            json!({ "plugin": "no-such-plugin", "name": "x" }),
+        )
+        .await;
+    assert_eq!(unknown["body"]["code"], "not_found", "{unknown}");
+    let nameless = s
+        .customer
+        .page
+        .request(
+            "plugin.command",
+            json!({ "plugin": "stream-opener", "name": "" }),
+        )
+        .await;
+    assert_eq!(nameless["type"], "error", "{nameless}");
+}
+
+#[tokio::test]
+async fn a_keyframe_request_says_what_the_viewer_decodes_or_is_refused() {
+    let mut s = setup().await;
+    granted(&mut s, "app.share").await;
+    let stream = open(&mut s, "one").await["stream"].as_u64().expect("id") as u32;
+    s.anna.event("stream.opened").await;
+    let before = refused_so_far(&s.kernel).await;
+    // Unknown decoder bits, "decodes nothing", two bytes: refused.
+    for payload in [&[0b100u8][..], &[0], &[1, 2]] {
+        s.anna
+            .send_binary(frame(FrameKind::KeyframeRequest, stream, 0, false, payload))
+            .await;
+    }
+    // JPEG only: reaches the source as sent.
+    let jpeg_only = frame(FrameKind::KeyframeRequest, stream, 0, false, &[0b10]);
+    s.anna.send_binary(jpeg_only.clone()).await;
+    assert_eq!(s.agent.binary().await, jpeg_only);
+    assert_eq!(s.agent.pending_binaries(), 0);
+    assert_eq!(refused_so_far(&s.kernel).await, before + 3);
+}
