@@ -111,7 +111,7 @@ mod tests {{
             r#"id = "{name}"
 name = "{title}"
 version = "0.1.0"
-api-version = "0.1"
+api-version = "0.2"
 wasm = "{name}.wasm"
 description = "{title}: describe what the plugin does for the CSR."
 imports = ["log"]

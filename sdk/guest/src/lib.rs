@@ -6,9 +6,14 @@
 //!   [`export_plugin!`] macro that turns an implementation into the exports of
 //!   the `tether:plugin/plugin` world;
 //! * safe wrappers for the kernel interfaces in [`host`] (`log`, `store`,
-//!   `session`, `consent`, `agent`) with JSON helpers built on serde;
+//!   `session`, `consent`, `agent`, and `streams` since plugin API 0.2)
+//!   with JSON helpers built on serde;
 //! * a native [`testing::Harness`] (on non-wasm targets) so plugin logic is
 //!   unit-tested with `cargo test`, without building a component.
+//!
+//! The SDK builds plugins for plugin API 0.2 (`sdk/wit/v0.2`): their
+//! manifests say `api-version = "0.2"`. 0.2 keeps every 0.1 interface as it
+//! is, so code written for 0.1 builds unchanged.
 //!
 //! A plugin only gets the kernel interfaces its manifest declares; calling a
 //! wrapper of an undeclared interface makes the component import it, and the
@@ -37,12 +42,16 @@ mod plugin;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
 
-pub use bindings::tether::plugin::types::{
-    Account, Command, Event, Participant, ParticipantChange, ParticipantId, PluginError, Role,
-    SessionId,
+pub use bindings::v0_1::types::{
+    Account, Command, Participant, ParticipantChange, ParticipantId, PluginError, Role, SessionId,
 };
+/// The events of plugin API 0.2: those of 0.1, and `stream-closed`.
+pub use bindings::v0_2::events::{Event, StreamClosed, StreamId};
 pub use plugin::{Plugin, dispatch};
 pub use serde_json::{Value, json};
+/// The wire protocol's types, for typed agent inputs and outputs (for
+/// example `protocol::apps` for the application capabilities).
+pub use tether_protocol as protocol;
 /// The host agent's capabilities, as the kernel and the agent name them.
 pub use tether_protocol::Capability;
 
@@ -51,7 +60,7 @@ pub mod prelude {
     pub use crate::host;
     pub use crate::{
         Account, Capability, Command, Event, Participant, ParticipantChange, ParticipantId, Plugin,
-        PluginError, Role, SessionId, Value, json,
+        PluginError, Role, SessionId, StreamClosed, StreamId, Value, json,
     };
 }
 

@@ -2,7 +2,7 @@
 
 use serde_json::Value;
 
-use crate::{Command, Event, ParticipantChange, PluginError, SessionId};
+use crate::{Command, Event, ParticipantChange, PluginError, SessionId, StreamClosed};
 
 /// A Tether plugin. Every event gets a fresh instance, so the methods are
 /// associated functions: state that must outlive an event goes through
@@ -56,6 +56,14 @@ pub trait Plugin {
     fn timer(_name: String) -> Result<(), PluginError> {
         Ok(())
     }
+
+    /// A stream this plugin opened ended, whoever ended it: the plugin
+    /// itself, the CSR or the customer stopping it, or a rule of the
+    /// kernel's (the reason says which). Plugin API 0.2; by default
+    /// nothing happens.
+    fn stream_closed(_closed: StreamClosed) -> Result<(), PluginError> {
+        Ok(())
+    }
 }
 
 /// Routes one event to the matching [`Plugin`] method and encodes the reply.
@@ -72,6 +80,7 @@ pub fn dispatch<P: Plugin>(event: Event) -> Result<String, PluginError> {
         Event::ActivitiesEnded(session) => P::activities_ended(session).map(|()| Value::Null)?,
         Event::SessionEnded(session) => P::session_ended(session).map(|()| Value::Null)?,
         Event::Timer(name) => P::timer(name).map(|()| Value::Null)?,
+        Event::StreamClosed(closed) => P::stream_closed(closed).map(|()| Value::Null)?,
     };
     serde_json::to_string(&reply)
         .map_err(|error| PluginError::Failed(format!("could not encode the reply: {error}")))

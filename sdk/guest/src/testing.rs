@@ -7,7 +7,7 @@
 //! [`Harness::new`] starts from empty.
 
 use std::cell::RefCell;
-use std::collections::{BTreeMap, HashMap, VecDeque};
+use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
 use serde_json::Value;
 
@@ -16,7 +16,10 @@ use crate::host::consent::{ConsentError, Outcome};
 use crate::host::log::Level;
 use crate::host::session::SessionError;
 use crate::host::store::StoreError;
-use crate::{Command, Event, Participant, Plugin, PluginError, dispatch};
+use crate::host::streams::{StreamError, StreamId, StreamInfo};
+use crate::{Capability, Command, Event, Participant, Plugin, PluginError, StreamClosed, dispatch};
+
+pub use crate::host::streams::kernel_reasons::{CONSENT_WITHDRAWN, PARTICIPANT_LEFT};
 
 /// One message a plugin sent to a participant's panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -61,6 +64,17 @@ struct State {
     agent_handler: Option<AgentHandler>,
     /// What each participant's agent said of rejoining after a restart.
     agent_rejoin: HashMap<String, crate::host::agent::Rejoin>,
+    /// Live grants: (session, customer, capability).
+    grants: BTreeSet<(String, String, String)>,
+    /// Open streams by id.
+    streams: BTreeMap<StreamId, StreamInfo>,
+    last_stream: StreamId,
+    /// Every close, in order: (stream, reason).
+    closed_streams: Vec<(StreamId, String)>,
+    /// Closes the plugin has not been told of yet.
+    stream_events: VecDeque<StreamClosed>,
+    /// Agent calls need a live grant, as in the kernel.
+    calls_need_grants: bool,
 }
 
 thread_local! {
@@ -131,6 +145,14 @@ impl Harness {
         with(|state| state.agent_handler = Some(Box::new(handler)));
     }
 
+    /// From now on an agent call needs a live grant of its capability
+    /// (from [`Harness::grant`] or a granted prompt), as in the kernel;
+    /// without one it fails with `no-consent` before the handler sees it.
+    /// Off by default: the handler alone decides.
+    pub fn calls_need_grants(&self) {
+        with(|state| state.calls_need_grants = true);
+    }
+
     /// `participant` has an agent connected that said how it rejoins after
     /// a restart. Without this, `rejoin_after_restart` reports that no agent
     /// is connected.
@@ -138,6 +160,108 @@ impl Harness {
         with(|state| {
             state.agent_rejoin.insert(participant.to_owned(), rejoin);
         });
+    }
+
+    /// `customer` allows `capabilities` in `session` without a prompt, as a
+    /// grant from an earlier prompt would. (A granted consent request
+    /// records its grants too.)
+    pub fn grant(&self, session: &str, customer: &str, capabilities: &[Capability]) {
+        with(|state| {
+            for capability in capabilities {
+                state.grants.insert((
+                    session.to_owned(),
+                    customer.to_owned(),
+                    capability.as_str().to_owned(),
+                ));
+            }
+        });
+    }
+
+    /// Whether a grant of `capability` by `customer` is live.
+    pub fn has_grant(&self, session: &str, customer: &str, capability: Capability) -> bool {
+        with(|state| {
+            state.grants.contains(&(
+                session.to_owned(),
+                customer.to_owned(),
+                capability.as_str().to_owned(),
+            ))
+        })
+    }
+
+    /// The customer withdraws a grant: as the kernel, every stream that
+    /// ran under it closes (the plugin hears of it through
+    /// [`Harness::deliver_stream_events`]).
+    pub fn revoke(&self, session: &str, customer: &str, capability: Capability) {
+        with(|state| {
+            state.grants.remove(&(
+                session.to_owned(),
+                customer.to_owned(),
+                capability.as_str().to_owned(),
+            ));
+            let ended: Vec<StreamId> = state
+                .streams
+                .values()
+                .filter(|s| {
+                    s.session == session
+                        && s.source == customer
+                        && s.capability == capability.as_str()
+                })
+                .map(|s| s.id)
+                .collect();
+            for id in ended {
+                close_stream(state, id, CONSENT_WITHDRAWN);
+            }
+        });
+    }
+
+    /// `participant` leaves `session`: as the kernel, the streams from
+    /// their computer close and their grants end.
+    pub fn remove_participant(&self, session: &str, participant: &str) {
+        with(|state| {
+            if let Some(list) = state.participants.get_mut(session) {
+                list.retain(|p| p.id != participant);
+            }
+            state
+                .grants
+                .retain(|(s, customer, _)| !(s == session && customer == participant));
+            let ended: Vec<StreamId> = state
+                .streams
+                .values()
+                .filter(|s| s.session == session && s.source == participant)
+                .map(|s| s.id)
+                .collect();
+            for id in ended {
+                close_stream(state, id, PARTICIPANT_LEFT);
+            }
+        });
+    }
+
+    /// The kernel ends an open stream (the customer pressed Stop sharing,
+    /// the agent left…): `false` when no such stream is open.
+    pub fn end_stream(&self, id: StreamId, reason: &str) -> bool {
+        with(|state| close_stream(state, id, reason))
+    }
+
+    /// The streams open now, whichever session.
+    pub fn open_streams(&self) -> Vec<StreamInfo> {
+        with(|state| state.streams.values().cloned().collect())
+    }
+
+    /// Every stream closed so far, with its reason, in order.
+    pub fn closed_streams(&self) -> Vec<(StreamId, String)> {
+        with(|state| state.closed_streams.clone())
+    }
+
+    /// Delivers the `stream-closed` events of every close so far that the
+    /// plugin has not heard of, as the kernel does after each close;
+    /// returns how many there were.
+    pub fn deliver_stream_events<P: Plugin>(&self) -> Result<usize, PluginError> {
+        let mut delivered = 0;
+        while let Some(closed) = with(|state| state.stream_events.pop_front()) {
+            self.event::<P>(Event::StreamClosed(closed))?;
+            delivered += 1;
+        }
+        Ok(delivered)
     }
 
     pub fn init<P: Plugin>(&self) -> Result<(), PluginError> {
@@ -222,6 +346,21 @@ impl Harness {
     pub fn agent_calls(&self) -> Vec<AgentCall> {
         with(|state| state.agent_calls.clone())
     }
+}
+
+/// Closes a stream as the kernel does: gone from the table, recorded, and
+/// an event queued for the plugin.
+fn close_stream(state: &mut State, id: StreamId, reason: &str) -> bool {
+    let Some(stream) = state.streams.remove(&id) else {
+        return false;
+    };
+    state.closed_streams.push((id, reason.to_owned()));
+    state.stream_events.push_back(StreamClosed {
+        session: stream.session,
+        id,
+        reason: reason.to_owned(),
+    });
+    true
 }
 
 fn known_participant(state: &State, session: &str, participant: &str) -> Result<(), String> {
@@ -388,17 +527,27 @@ pub(crate) mod raw {
                     capabilities: capabilities.to_vec(),
                     detail: detail.map(str::to_owned),
                 });
-                Ok(state
+                let outcome = state
                     .consent_answers
                     .pop_front()
-                    .unwrap_or(Outcome::TimedOut))
+                    .unwrap_or(Outcome::TimedOut);
+                if outcome == Outcome::Granted {
+                    for capability in capabilities {
+                        state.grants.insert((
+                            session.to_owned(),
+                            customer.to_owned(),
+                            capability.clone(),
+                        ));
+                    }
+                }
+                Ok(outcome)
             })
         }
     }
 
     pub mod agent {
         use super::super::{AgentCall, AgentError, with};
-        use crate::bindings::tether::plugin::agent::ConsentedCall;
+        use crate::bindings::v0_1::agent::ConsentedCall;
         use crate::host::consent::{ConsentError, Outcome};
 
         /// As the kernel does it: the call, and only when it is refused for
@@ -462,11 +611,22 @@ pub(crate) mod raw {
                 capability: capability.to_owned(),
                 input: input.to_owned(),
             };
-            // The handler runs outside the borrow so it may use the harness.
-            let mut handler = with(|state| {
+            let grant = (
+                session.to_owned(),
+                participant.to_owned(),
+                capability.to_owned(),
+            );
+            let refused = with(|state| {
                 state.agent_calls.push(call.clone());
-                state.agent_handler.take()
+                state.calls_need_grants && !state.grants.contains(&grant)
             });
+            if refused {
+                return Err(AgentError::NoConsent(format!(
+                    "no live grant of `{capability}` from {participant}"
+                )));
+            }
+            // The handler runs outside the borrow so it may use the harness.
+            let mut handler = with(|state| state.agent_handler.take());
             let result = match handler.as_mut() {
                 Some(handler) => handler(&call),
                 None => Err(AgentError::Unavailable(format!(
@@ -479,6 +639,98 @@ pub(crate) mod raw {
                 }
             });
             result
+        }
+    }
+    pub mod streams {
+        use super::super::{StreamError, StreamId, StreamInfo, close_stream, with};
+        use crate::host::streams::{MAX_LABEL_CHARS, MAX_REASON_BYTES};
+
+        /// As the kernel: the label is checked, the source must be a
+        /// customer of the session with a live grant of the capability and
+        /// an agent (here: an agent-call handler) connected.
+        pub fn open(
+            session: &str,
+            source: &str,
+            capability: &str,
+            label: &str,
+        ) -> Result<StreamId, StreamError> {
+            let label = label.trim();
+            if label.chars().count() > MAX_LABEL_CHARS || label.chars().any(char::is_control) {
+                return Err(StreamError::Invalid(format!(
+                    "the label must be at most {MAX_LABEL_CHARS} characters, without control characters"
+                )));
+            }
+            if capability.parse::<crate::Capability>().is_err() {
+                return Err(StreamError::UndeclaredCapability(capability.to_owned()));
+            }
+            with(|state| {
+                let participants = state
+                    .participants
+                    .get(session)
+                    .ok_or_else(|| StreamError::UnknownSession(session.to_owned()))?;
+                if !participants
+                    .iter()
+                    .any(|p| p.id == source && p.role == crate::Role::Customer)
+                {
+                    return Err(StreamError::UnknownParticipant(source.to_owned()));
+                }
+                let grant = (session.to_owned(), source.to_owned(), capability.to_owned());
+                if !state.grants.contains(&grant) {
+                    return Err(StreamError::NoConsent(format!(
+                        "no live grant of `{capability}` from {source}"
+                    )));
+                }
+                if state.agent_handler.is_none() {
+                    return Err(StreamError::Unavailable(format!(
+                        "no agent is connected for {source}"
+                    )));
+                }
+                state.last_stream += 1;
+                let id = state.last_stream;
+                state.streams.insert(
+                    id,
+                    StreamInfo {
+                        id,
+                        session: session.to_owned(),
+                        source: source.to_owned(),
+                        capability: capability.to_owned(),
+                        label: label.to_owned(),
+                    },
+                );
+                Ok(id)
+            })
+        }
+
+        pub fn close(id: StreamId, reason: &str) -> Result<(), StreamError> {
+            if id == 0 {
+                return Err(StreamError::Invalid("stream id 0 is never a stream".into()));
+            }
+            if reason.len() > MAX_REASON_BYTES {
+                return Err(StreamError::Invalid(format!(
+                    "the reason is at most {MAX_REASON_BYTES} bytes"
+                )));
+            }
+            with(|state| {
+                if close_stream(state, id, reason) {
+                    Ok(())
+                } else {
+                    Err(StreamError::UnknownStream(id))
+                }
+            })
+        }
+
+        pub fn open_streams(session: &str) -> Result<Vec<StreamInfo>, StreamError> {
+            with(|state| {
+                if !state.participants.contains_key(session) {
+                    return Err(StreamError::UnknownSession(session.to_owned()));
+                }
+                Ok(state
+                    .streams
+                    .values()
+                    .filter(|s| s.session == session)
+                    .cloned()
+                    .collect())
+            })
         }
     }
 }
@@ -611,5 +863,134 @@ mod tests {
             Err(StoreError::TooLarge(_))
         ));
         assert!(host::store::list_keys("").expect("listable").is_empty());
+    }
+
+    /// Remembers every close it hears of, as a plugin keeping state would.
+    struct Sharer;
+
+    impl Plugin for Sharer {
+        fn stream_closed(closed: StreamClosed) -> Result<(), PluginError> {
+            host::store::set(&format!("closed/{}", closed.id), closed.reason.as_bytes())?;
+            Ok(())
+        }
+    }
+
+    fn sharing_session() -> Harness {
+        let harness = Harness::new();
+        harness.add_participants(
+            "123456789",
+            &[("h1", "Anna", Role::Host), ("c1", "Carl", Role::Customer)],
+        );
+        harness.on_agent_call(|_| Ok("{}".to_owned()));
+        harness
+    }
+
+    #[test]
+    fn a_stream_opens_only_from_a_customer_under_a_live_grant() {
+        let harness = sharing_session();
+        let open = |source| host::streams::open("123456789", source, Capability::AppShare, "xterm");
+        assert!(matches!(open("c1"), Err(StreamError::NoConsent(_))));
+        harness.grant("123456789", "c1", &[Capability::AppShare]);
+        assert_eq!(
+            open("h1"),
+            Err(StreamError::UnknownParticipant("h1".into()))
+        );
+        assert_eq!(
+            host::streams::open("999999999", "c1", Capability::AppShare, "x"),
+            Err(StreamError::UnknownSession("999999999".into()))
+        );
+        let long = "x".repeat(host::streams::MAX_LABEL_CHARS + 1);
+        assert!(matches!(
+            host::streams::open("123456789", "c1", Capability::AppShare, &long),
+            Err(StreamError::Invalid(_))
+        ));
+        assert!(harness.open_streams().is_empty(), "refusals open nothing");
+
+        let first = open("c1").expect("granted");
+        let second = open("c1").expect("several at once");
+        assert_eq!((first, second), (1, 2));
+        let listed = host::streams::open_streams("123456789").expect("listed");
+        assert_eq!(listed.len(), 2);
+        assert_eq!(listed[0].label, "xterm");
+        assert_eq!(listed[0].capability, "app.share");
+    }
+
+    #[test]
+    fn a_stream_needs_a_connected_agent() {
+        let harness = Harness::new();
+        harness.add_participant("123456789", customer());
+        harness.grant("123456789", "c1", &[Capability::AppShare]);
+        assert!(matches!(
+            host::streams::open("123456789", "c1", Capability::AppShare, "xterm"),
+            Err(StreamError::Unavailable(_))
+        ));
+    }
+
+    #[test]
+    fn every_close_reaches_the_plugin_whoever_closed() {
+        let harness = sharing_session();
+        harness.answer_consent(Outcome::Granted);
+        let outcome = host::consent::request_all(
+            "123456789",
+            "c1",
+            &[Capability::AppShare, Capability::AppList],
+            None,
+        );
+        assert_eq!(outcome, Ok(Outcome::Granted));
+        assert!(harness.has_grant("123456789", "c1", Capability::AppList));
+        let mine = host::streams::open("123456789", "c1", Capability::AppShare, "a").expect("a");
+        let stopped = host::streams::open("123456789", "c1", Capability::AppShare, "b").expect("b");
+        let withdrawn =
+            host::streams::open("123456789", "c1", Capability::AppShare, "c").expect("c");
+
+        host::streams::close(mine, "done").expect("closed by the plugin");
+        assert_eq!(
+            host::streams::close(mine, "again"),
+            Err(StreamError::UnknownStream(mine))
+        );
+        assert!(matches!(
+            host::streams::close(0, "zero"),
+            Err(StreamError::Invalid(_))
+        ));
+        assert!(harness.end_stream(stopped, "Carl stopped sharing"));
+        assert!(!harness.end_stream(stopped, "twice"));
+        harness.revoke("123456789", "c1", Capability::AppShare);
+        assert!(harness.open_streams().is_empty());
+        assert!(!harness.has_grant("123456789", "c1", Capability::AppShare));
+
+        assert_eq!(harness.deliver_stream_events::<Sharer>(), Ok(3));
+        assert_eq!(
+            harness.stored(&format!("closed/{mine}")),
+            Some(b"done".to_vec())
+        );
+        assert_eq!(
+            harness.stored(&format!("closed/{withdrawn}")),
+            Some(CONSENT_WITHDRAWN.as_bytes().to_vec())
+        );
+        assert_eq!(harness.closed_streams().len(), 3);
+        assert_eq!(harness.deliver_stream_events::<Sharer>(), Ok(0));
+    }
+
+    #[test]
+    fn a_leaving_customer_takes_their_streams_and_grants() {
+        let harness = sharing_session();
+        harness.grant("123456789", "c1", &[Capability::AppShare]);
+        let id = host::streams::open("123456789", "c1", Capability::AppShare, "a").expect("a");
+        harness.remove_participant("123456789", "c1");
+        assert_eq!(
+            harness.closed_streams(),
+            vec![(id, PARTICIPANT_LEFT.to_owned())]
+        );
+        assert!(!harness.has_grant("123456789", "c1", Capability::AppShare));
+    }
+
+    #[test]
+    fn labels_are_fitted_to_what_the_kernel_accepts() {
+        assert_eq!(host::streams::fit_label("  a\tb\n "), "a b");
+        let long = "é".repeat(300);
+        assert_eq!(
+            host::streams::fit_label(&long).chars().count(),
+            host::streams::MAX_LABEL_CHARS
+        );
     }
 }

@@ -3,7 +3,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-pub use crate::bindings::tether::plugin::agent::{AgentError, Rejoin};
+pub use crate::bindings::v0_1::agent::{AgentError, Rejoin};
 
 use super::raw;
 use crate::{Capability, PluginError};
@@ -112,7 +112,7 @@ pub fn call_with_consent_by_name(
     detail: Option<&str>,
     asked: &[&str],
 ) -> Result<Consented<String>, PluginError> {
-    use crate::bindings::tether::plugin::agent::ConsentedCall;
+    use crate::bindings::v0_1::agent::ConsentedCall;
     let asked: Vec<String> = asked.iter().map(|&name| name.to_owned()).collect();
     let outcome =
         raw::agent::call_with_consent(session, participant, capability, input, &asked, detail)?;

@@ -1,6 +1,6 @@
 //! Asking the customer for permission before touching their computer.
 
-pub use crate::bindings::tether::plugin::consent::{ConsentError, Outcome};
+pub use crate::bindings::v0_1::consent::{ConsentError, Outcome};
 
 use super::raw;
 use crate::{Capability, PluginError};

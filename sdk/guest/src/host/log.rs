@@ -1,6 +1,6 @@
 //! Logging into the kernel's `tracing` output, tagged with the plugin and site.
 
-pub use crate::bindings::tether::plugin::log::Level;
+pub use crate::bindings::v0_1::log::Level;
 
 use super::raw;
 

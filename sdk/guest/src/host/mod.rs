@@ -8,8 +8,13 @@ pub mod consent;
 pub mod log;
 pub mod session;
 pub mod store;
+pub mod streams;
 
+/// The component imports, one module per interface as the harness has them.
 #[cfg(target_arch = "wasm32")]
-pub(crate) use crate::bindings::tether::plugin as raw;
+pub(crate) mod raw {
+    pub use crate::bindings::v0_1::{agent, consent, log, session, store};
+    pub use crate::bindings::v0_2::streams;
+}
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use crate::testing::raw;

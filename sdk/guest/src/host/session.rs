@@ -3,7 +3,7 @@
 
 use serde::Serialize;
 
-pub use crate::bindings::tether::plugin::session::SessionError;
+pub use crate::bindings::v0_1::session::SessionError;
 
 use super::raw;
 use crate::{Participant, PluginError};

@@ -2,7 +2,7 @@
 
 use serde::{Serialize, de::DeserializeOwned};
 
-pub use crate::bindings::tether::plugin::store::StoreError;
+pub use crate::bindings::v0_1::store::StoreError;
 
 use super::raw;
 use crate::PluginError;

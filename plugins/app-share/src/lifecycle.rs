@@ -1,0 +1,79 @@
+//! What the kernel tells the plugin: a stream ended (whoever ended it),
+//! someone left, the session's activities ended, another customer was
+//! selected, the session ended. The kernel has already closed what the
+//! rules end; the plugin forgets what belonged to it and tells the panels.
+
+use tether_sdk::host::streams::kernel_reasons;
+use tether_sdk::prelude::*;
+
+use crate::people::Session;
+use crate::{control, records, state};
+
+/// Forgets a stream that ended and says in the report when control of it
+/// ended with it; returns whose it was, when the plugin knew it. A
+/// stream that ended because the customer withdrew the view permission
+/// takes that permission with it.
+pub fn stream_ended(
+    session: &Session,
+    stream: u32,
+    reason: &str,
+) -> Result<Option<String>, PluginError> {
+    let Some(record) = records::take_stream(&session.id, stream)? else {
+        return Ok(None);
+    };
+    control::ended(&session.id, &record, reason)?;
+    if reason == kernel_reasons::CONSENT_WITHDRAWN {
+        records::forget_grant(&session.id, &record.customer, true, false)?;
+    }
+    Ok(Some(record.customer))
+}
+
+pub fn stream_closed(closed: StreamClosed) -> Result<(), PluginError> {
+    let Ok(session) = Session::load(&closed.session) else {
+        // The session is over: `session-ended` forgets everything.
+        return Ok(());
+    };
+    let customer = stream_ended(&session, closed.id, &closed.reason)?;
+    state::push(&session, customer.as_deref())
+}
+
+pub fn participant_left(change: ParticipantChange) -> Result<(), PluginError> {
+    if change.participant.role != Role::Customer {
+        return Ok(());
+    }
+    records::forget_customer(&change.session, &change.participant.id)?;
+    match Session::load(&change.session) {
+        Ok(session) => state::push(&session, None),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Control passed or another customer was selected: the kernel closed
+/// every stream (each gets its `stream-closed`); no dialog offers
+/// anything any more.
+pub fn activities_ended(session: SessionId) -> Result<(), PluginError> {
+    records::forget_offers(&session)?;
+    match Session::load(&session) {
+        Ok(session) => state::push(&session, None),
+        Err(_) => Ok(()),
+    }
+}
+
+/// Nothing offered to the other customers stays on offer; the CSRs'
+/// state now names the selected customer's grants.
+pub fn customer_selected(change: ParticipantChange) -> Result<(), PluginError> {
+    let Ok(session) = Session::load(&change.session) else {
+        return Ok(());
+    };
+    for other in session
+        .customers()
+        .filter(|c| c.id != change.participant.id)
+    {
+        records::forget_offer(&session.id, &other.id)?;
+    }
+    state::push(&session, Some(&change.participant.id))
+}
+
+pub fn session_ended(session: SessionId) -> Result<(), PluginError> {
+    records::forget_session(&session)
+}

@@ -1,0 +1,241 @@
+//! The plugin's JSON: what the panels send (commands), what they are sent
+//! (messages), and what the plugin keeps between events (records). Every
+//! command is decoded strictly: an unknown field is an error, not ignored.
+
+use std::collections::BTreeMap;
+
+use serde::{Deserialize, Serialize};
+use tether_sdk::protocol::apps::{InstalledApplication, RunningApplication};
+
+/// What the CSR asked for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Mode {
+    /// See an application.
+    View,
+    /// Use it with mouse and keyboard (implies view).
+    Control,
+}
+
+impl Mode {
+    /// For report lines.
+    pub fn verb(self) -> &'static str {
+        match self {
+            Mode::View => "view",
+            Mode::Control => "control",
+        }
+    }
+}
+
+// ---- Commands ----
+
+/// CSR `request`: ask the customer to share (`participant` is what the
+/// panel SDK's `customerCommand` adds; `customer` says the same).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct RequestCommand {
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub participant: Option<String>,
+    pub mode: Mode,
+}
+
+/// Customer `share`: one of the offered windows, or one of the offered
+/// installed applications to start first.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShareCommand {
+    #[serde(default)]
+    pub window: Option<u32>,
+    #[serde(default)]
+    pub launch: Option<String>,
+    /// Where a panel sends it, it must name the sender.
+    #[serde(default)]
+    pub participant: Option<String>,
+}
+
+/// What `share` asks for, once decoded.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum ShareTarget {
+    Window(u32),
+    Launch(String),
+}
+
+impl ShareCommand {
+    pub fn target(&self) -> Option<ShareTarget> {
+        match (self.window, &self.launch) {
+            (Some(window), None) => Some(ShareTarget::Window(window)),
+            (None, Some(launch)) => Some(ShareTarget::Launch(launch.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Customer `choose` and `cancel`: nothing but the optional sender.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct CustomerOnly {
+    #[serde(default)]
+    pub participant: Option<String>,
+}
+
+/// CSR `stop`.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StopCommand {
+    pub stream: u32,
+    /// What the panel SDK's `customerCommand` adds; the stream says whose.
+    #[serde(default, rename = "participant")]
+    pub _participant: Option<String>,
+}
+
+/// `state`: for a CSR, whose grants `view` and `control` are about.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StateCommand {
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub participant: Option<String>,
+}
+
+// ---- Messages and replies ----
+
+/// To the customer's page: the Application view / control dialog.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ChooseMessage<'a> {
+    #[serde(rename = "type")]
+    pub kind: &'static str,
+    pub mode: Mode,
+    /// The host's display name.
+    pub csr: &'a str,
+    pub running: &'a [RunningApplication],
+    pub installed: &'a [InstalledApplication],
+}
+
+/// One open stream, as the panels show it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StreamView {
+    pub stream: u32,
+    pub label: String,
+    /// The customer's participant id.
+    pub customer: String,
+    pub customer_name: String,
+    pub control: bool,
+    pub width: u32,
+    pub height: u32,
+}
+
+/// Whether the view and control grants of one customer are live.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Grants {
+    pub view: bool,
+    pub control: bool,
+}
+
+/// The state pushed to the session's CSRs and customers, and `state`'s
+/// reply. A customer's copy holds only their own streams and grants.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct StateMessage {
+    #[serde(rename = "type")]
+    pub kind: String,
+    pub streams: Vec<StreamView>,
+    /// The grants of `customer`.
+    pub view: bool,
+    pub control: bool,
+    /// Whose grants `view` and `control` are (none when the session has
+    /// no customer, or several and none was named).
+    pub customer: Option<String>,
+    /// Every customer's grants, by participant id (CSRs' copy only).
+    #[serde(default, skip_serializing_if = "BTreeMap::is_empty")]
+    pub grants: BTreeMap<String, Grants>,
+}
+
+/// What the CSRs' panel is told besides the state, by kind; the panel
+/// says it in the CSR's language.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct NoticeMessage<'a> {
+    #[serde(rename = "type")]
+    pub kind: NoticeKind,
+    pub customer: &'a str,
+    pub customer_name: &'a str,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub mode: Option<Mode>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub outcome: Option<ConsentOutcome>,
+    /// The agent's or kernel's own words, where there are any (English).
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<&'a str>,
+}
+
+impl<'a> NoticeMessage<'a> {
+    pub fn new(kind: NoticeKind, customer: &'a tether_sdk::Participant) -> Self {
+        NoticeMessage {
+            kind,
+            customer: &customer.id,
+            customer_name: &customer.display_name,
+            mode: None,
+            outcome: None,
+            message: None,
+        }
+    }
+}
+
+/// The kinds of [`NoticeMessage`] (its `type`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum NoticeKind {
+    /// The customer answered a request (`outcome`), or did not in time.
+    Consent,
+    /// The customer closed the dialog without sharing.
+    Cancelled,
+    /// The customer picked an application and it could not be shared.
+    ShareFailed,
+    /// Control of a shared application could not start.
+    ControlFailed,
+}
+
+/// How the customer answered a request.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum ConsentOutcome {
+    Granted,
+    Denied,
+    TimedOut,
+}
+
+// ---- Records kept in the store between events ----
+
+/// What the customer allowed, as far as the plugin knows: the kernel is
+/// the authority and every use is checked there; a refusal clears it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct GrantRecord {
+    /// The host who asked: a grant covers that CSR only, so it stops
+    /// counting when control passes.
+    pub host: String,
+    pub view: bool,
+    pub control: bool,
+}
+
+/// What the customer was last offered: only these may be shared.
+#[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
+pub struct OfferRecord {
+    pub mode: Option<Mode>,
+    /// Window id → the label its stream gets.
+    pub windows: BTreeMap<u32, String>,
+    /// Desktop file id → the application's name.
+    pub installed: BTreeMap<String, String>,
+}
+
+/// One stream this plugin opened; the kernel's list says whether it is
+/// still open.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+pub struct StreamRecord {
+    pub customer: String,
+    pub window: u32,
+    pub label: String,
+    pub control: bool,
+    pub width: u32,
+    pub height: u32,
+}

@@ -1,0 +1,114 @@
+//! Streams (plugin API 0.2): binary frames from a customer's agent to the
+//! session's CSR consoles — an application the customer shares — relayed
+//! by the kernel. The frames never pass through the plugin: it opens a
+//! stream, tells the agent which stream id to send on (an agent call), and
+//! closes it; the kernel closes it too when the rules say so (consent
+//! withdrawn, control passed, another customer selected, the agent or the
+//! customer leaving, the session ending) and the plugin hears of every
+//! close through [`crate::Plugin::stream_closed`].
+//!
+//! A manifest that wants this interface says `api-version = "0.2"` and
+//! lists `streams` under `imports`.
+
+pub use crate::bindings::v0_2::streams::{StreamError, StreamId, StreamInfo};
+
+use super::raw;
+use crate::{Capability, PluginError};
+
+/// Longest label the kernel accepts, in characters (without control
+/// characters; surrounding blanks are trimmed).
+pub const MAX_LABEL_CHARS: usize = 200;
+/// Longest reason for closing the kernel accepts, in bytes.
+pub const MAX_REASON_BYTES: usize = 500;
+
+/// The reasons the kernel gives in `stream-closed` when one of its rules
+/// ended a stream (its own words for each rule), for a plugin that must
+/// tell one from another.
+pub mod kernel_reasons {
+    /// The customer withdrew the permission the stream ran under.
+    pub const CONSENT_WITHDRAWN: &str = "the customer withdrew the permission";
+    /// The customer left the session.
+    pub const PARTICIPANT_LEFT: &str = "the customer left the session";
+}
+
+/// Opens a stream from `source`'s agent to the session's CSRs under
+/// `capability`. The kernel allows it exactly when it would allow an agent
+/// call of `capability` on `source` now (declared, enabled, a live grant,
+/// an agent offering it); `label` is what the CSRs and the customer see.
+pub fn open(
+    session: &str,
+    source: &str,
+    capability: Capability,
+    label: &str,
+) -> Result<StreamId, StreamError> {
+    raw::streams::open(session, source, capability.as_str(), label)
+}
+
+/// [`open`] by name, for a capability this SDK does not know.
+pub fn open_by_name(
+    session: &str,
+    source: &str,
+    capability: &str,
+    label: &str,
+) -> Result<StreamId, StreamError> {
+    raw::streams::open(session, source, capability, label)
+}
+
+/// Closes a stream this plugin opened; `reason` goes to the CSRs, the
+/// customer's agent and the report. The plugin then gets
+/// [`crate::Plugin::stream_closed`] for it, like for any other close.
+pub fn close(id: StreamId, reason: &str) -> Result<(), StreamError> {
+    raw::streams::close(id, reason)
+}
+
+/// The streams this plugin has open in `session`: the kernel's own list,
+/// so it is right even when a close has not reached the plugin yet.
+pub fn open_streams(session: &str) -> Result<Vec<StreamInfo>, StreamError> {
+    raw::streams::open_streams(session)
+}
+
+/// `label` as the kernel accepts it: control characters become spaces,
+/// blanks are trimmed, and it is cut to [`MAX_LABEL_CHARS`]. Window titles
+/// come from the customer's computer and may be anything.
+pub fn fit_label(label: &str) -> String {
+    let cleaned: String = label
+        .chars()
+        .map(|c| if c.is_control() { ' ' } else { c })
+        .collect();
+    cleaned
+        .trim()
+        .chars()
+        .take(MAX_LABEL_CHARS)
+        .collect::<String>()
+        .trim_end()
+        .to_owned()
+}
+
+/// A sentence for the CSR (the generated `Display` is only `Debug`).
+pub fn describe(error: &StreamError) -> String {
+    match error {
+        StreamError::UnknownSession(s) => format!("unknown session {s}"),
+        StreamError::UnknownParticipant(p) => format!("unknown participant {p}"),
+        StreamError::NoConsent(m) => format!("no consent: {m}"),
+        StreamError::UndeclaredCapability(c) => {
+            format!("capability `{c}` is not declared or not enabled")
+        }
+        StreamError::Unavailable(m) => format!("unavailable: {m}"),
+        StreamError::UnknownStream(id) => format!("no stream {id} of this plugin is open"),
+        StreamError::Invalid(m) => format!("invalid: {m}"),
+    }
+}
+
+impl From<StreamError> for PluginError {
+    fn from(error: StreamError) -> Self {
+        match error {
+            StreamError::NoConsent(_) => PluginError::Denied(describe(&error)),
+            StreamError::Unavailable(_) => PluginError::Failed(describe(&error)),
+            StreamError::UnknownSession(_)
+            | StreamError::UnknownParticipant(_)
+            | StreamError::UndeclaredCapability(_)
+            | StreamError::UnknownStream(_)
+            | StreamError::Invalid(_) => PluginError::InvalidInput(describe(&error)),
+        }
+    }
+}
