@@ -70,8 +70,9 @@ pub enum ServerEvent {
         resume_token: Option<String>,
         /// For customer pages: the plugin panels to show there (those of
         /// the plugins the session's site enables).
+        // Optional in TypeScript too: ts-rs reads serde's `default` and
+        // `skip_serializing_if` (its own `optional` is for `Option` only).
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
-        #[cfg_attr(feature = "ts", ts(optional))]
         panels: Vec<CustomerPanel>,
     },
     #[serde(rename = "participant.joined")]

@@ -7,8 +7,8 @@ use ts_rs::{Config, TS};
 
 use crate::stream::{InputEvent, StreamId};
 use crate::{
-    ActivityEnd, Capability, ConsoleRequest, CustomerRequest, Detail, ErrorCode, Language,
-    ParticipantInfo, RejoinAfterRestart, ServerEvent,
+    ActivityEnd, Capability, ConsoleRequest, CustomerPanel, CustomerRequest, Detail, ErrorCode,
+    Language, ParticipantInfo, RejoinAfterRestart, ServerEvent,
 };
 
 /// Where the generated declarations live, from this crate's directory.
@@ -35,6 +35,7 @@ pub fn generated() -> String {
         declaration::<Detail>(&config),
         declaration::<Language>(&config),
         declaration::<ParticipantInfo>(&config),
+        declaration::<CustomerPanel>(&config),
         declaration::<RejoinAfterRestart>(&config),
         declaration::<StreamId>(&config),
         declaration::<InputEvent>(&config),
