@@ -8,10 +8,95 @@
 // `<script src="tether-panel.js">` (module scripts would need CORS from an
 // opaque origin), then call `TetherPanel.connect({ strings })`.
 //
+// A panel whose plugin opens streams (application sharing) is told about
+// them (`panel.onStream`), gets their frames (`panel.onFrame`) and sends
+// acknowledgements, keyframe requests and input back (`panel.sendFrame`);
+// `TetherPanel.frames` reads and writes the frames.
+//
 // Protocol: sdk/panel/README.md.
 (function () {
   "use strict";
   var BRIDGE_VERSION = 1;
+
+  // Stream frames (sdk/protocol/src/stream.rs): a 12-byte big-endian header
+  // — version, kind, flags, reserved, stream id, sequence — and a payload.
+  var FRAME_VERSION = 1;
+  var HEADER_BYTES = 12;
+  var KINDS = { picture: 1, input: 2, ack: 3, keyframeRequest: 4 };
+  var KEYFRAME_FLAG = 1;
+  var PICTURE_PREFIX_BYTES = 6;
+  var CODECS = { 1: "vp8", 2: "jpeg" };
+
+  function bytesOf(data, what) {
+    if (data instanceof ArrayBuffer) return new Uint8Array(data);
+    if (ArrayBuffer.isView(data)) return new Uint8Array(data.buffer, data.byteOffset, data.byteLength);
+    throw new TypeError(what + " must be an ArrayBuffer or a typed array");
+  }
+
+  /**
+   * One frame's header and payload: `{kind, keyframe, stream, sequence,
+   * payload}` (`payload` a Uint8Array over the same bytes). Throws a
+   * RangeError for anything that is not a frame of this version.
+   */
+  function decodeFrame(buffer) {
+    var bytes = bytesOf(buffer, "a frame");
+    if (bytes.length < HEADER_BYTES) throw new RangeError("a stream frame has a 12-byte header");
+    var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (view.getUint8(0) !== FRAME_VERSION) throw new RangeError("stream frame version " + view.getUint8(0) + " is not spoken here");
+    var kind = view.getUint8(1);
+    if (kind < KINDS.picture || kind > KINDS.keyframeRequest) throw new RangeError("unknown stream frame kind " + kind);
+    return {
+      kind: kind,
+      keyframe: (view.getUint8(2) & KEYFRAME_FLAG) !== 0,
+      stream: view.getUint32(4),
+      sequence: view.getUint32(8),
+      payload: bytes.subarray(HEADER_BYTES),
+    };
+  }
+
+  /**
+   * A frame as an ArrayBuffer, from `{kind, keyframe, stream, sequence,
+   * payload}`: `kind` a number (`TetherPanel.frames.kinds`) or its name,
+   * `payload` an ArrayBuffer or typed array (or nothing).
+   */
+  function encodeFrame(frame) {
+    var kind = typeof frame.kind === "string" ? KINDS[frame.kind] : frame.kind;
+    if (!(kind >= KINDS.picture && kind <= KINDS.keyframeRequest)) throw new RangeError("unknown stream frame kind " + frame.kind);
+    var stream = frame.stream;
+    if (!(Number.isInteger(stream) && stream > 0 && stream <= 0xffffffff)) throw new RangeError("a stream id is a whole number from 1 to 2³²-1");
+    var sequence = frame.sequence === undefined ? 0 : frame.sequence;
+    if (!(Number.isInteger(sequence) && sequence >= 0 && sequence <= 0xffffffff)) throw new RangeError("a sequence is a whole number from 0 to 2³²-1");
+    var payload = frame.payload === undefined || frame.payload === null ? new Uint8Array(0) : bytesOf(frame.payload, "a payload");
+    var buffer = new ArrayBuffer(HEADER_BYTES + payload.length);
+    var view = new DataView(buffer);
+    view.setUint8(0, FRAME_VERSION);
+    view.setUint8(1, kind);
+    view.setUint8(2, frame.keyframe ? KEYFRAME_FLAG : 0);
+    view.setUint32(4, stream);
+    view.setUint32(8, sequence);
+    new Uint8Array(buffer, HEADER_BYTES).set(payload);
+    return buffer;
+  }
+
+  /**
+   * A picture frame's payload: `{codec: "vp8" | "jpeg", width, height,
+   * data}` (`data` the encoded picture, a Uint8Array). Throws a RangeError
+   * for anything else.
+   */
+  function decodePicture(payload) {
+    var bytes = bytesOf(payload, "a picture");
+    if (bytes.length < PICTURE_PREFIX_BYTES) throw new RangeError("a picture starts with a 6-byte prefix");
+    var view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    var codec = CODECS[view.getUint8(0)];
+    if (!codec) throw new RangeError("unknown picture codec " + view.getUint8(0));
+    if (view.getUint8(1) !== 0) throw new RangeError("the reserved picture byte must be 0");
+    var width = view.getUint16(2);
+    var height = view.getUint16(4);
+    if (width === 0 || height === 0) throw new RangeError("a picture of " + width + "×" + height + " shows nothing");
+    return { codec: codec, width: width, height: height, data: bytes.subarray(PICTURE_PREFIX_BYTES) };
+  }
+
+  var frames = { kinds: KINDS, decode: decodeFrame, encode: encodeFrame, picture: decodePicture };
 
   /** An element whose children are text nodes or elements, never markup. */
   function el(tag, props) {
@@ -94,6 +179,10 @@
     var pending = {};
     var contextHandlers = [];
     var messageHandlers = [];
+    var streamHandlers = [];
+    var frameHandlers = [];
+    /** The streams of this panel's plugin open now, by id, as their `opened` said. */
+    var openStreams = {};
     var heading = landmarks();
     var panel = {
       context: null,
@@ -119,6 +208,31 @@
       /** Runs for every message the plugin sends this console. */
       onMessage: function (handler) {
         messageHandlers.push(handler);
+      },
+      /**
+       * Runs when one of this plugin's streams opens or closes:
+       * `{type: "opened", stream, source, capability, label}` or
+       * `{type: "closed", stream, reason, …}`. A handler added late is told
+       * about the streams already open.
+       */
+      onStream: function (handler) {
+        streamHandlers.push(handler);
+        Object.keys(openStreams).forEach(function (id) {
+          handler(openStreams[id]);
+        });
+      },
+      /** Runs with every frame (an ArrayBuffer) on one of those streams. */
+      onFrame: function (handler) {
+        frameHandlers.push(handler);
+      },
+      /**
+       * Sends a frame (an ArrayBuffer, handed over: it is empty after) on
+       * one of this plugin's open streams: an acknowledgement, a keyframe
+       * request or input. The console drops anything else without a word.
+       */
+      sendFrame: function (buffer) {
+        if (!(buffer instanceof ArrayBuffer)) throw new TypeError("sendFrame takes an ArrayBuffer");
+        window.parent.postMessage({ tether: BRIDGE_VERSION, type: "frame", data: buffer }, "*", [buffer]);
       },
       /** Sends a command to this panel's plugin; resolves with its answer. */
       command: function (name, payload) {
@@ -159,6 +273,25 @@
         messageHandlers.forEach(function (handler) {
           handler(data.message);
         });
+      } else if (data.type === "stream" && data.event && typeof data.event.stream === "number") {
+        var stream = data.event;
+        if (stream.type === "opened") {
+          // Told again when the panel reloads or the console repeats it: once is enough.
+          if (openStreams[stream.stream]) return;
+          openStreams[stream.stream] = stream;
+        } else if (stream.type === "closed") {
+          delete openStreams[stream.stream];
+        } else {
+          return;
+        }
+        streamHandlers.forEach(function (handler) {
+          handler(stream);
+        });
+      } else if (data.type === "frame" && data.data instanceof ArrayBuffer) {
+        var frame = data.data;
+        frameHandlers.forEach(function (handler) {
+          handler(frame);
+        });
       } else if (data.type === "result" && pending[data.id]) {
         var waiting = pending[data.id];
         delete pending[data.id];
@@ -175,5 +308,12 @@
     return panel;
   }
 
-  window.TetherPanel = { connect: connect, el: el, replace: replace, saveText: saveText };
+  // `globalThis` where there is no window: the UI's unit tests load this file too.
+  (typeof window !== "undefined" ? window : globalThis).TetherPanel = {
+    connect: connect,
+    el: el,
+    replace: replace,
+    saveText: saveText,
+    frames: frames,
+  };
 })();

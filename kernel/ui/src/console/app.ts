@@ -5,9 +5,10 @@ import { api } from "../lib/api";
 import { el, replace } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
-import { PanelFrame, panelTitle, sitePanels, type PanelSpec } from "../lib/panels";
+import { bridgeCounters, PanelFrame, panelTitle, sitePanels, type PanelSpec } from "../lib/panels";
 import type { ServerEvent } from "../lib/protocol.gen";
 import { Connection, type EventBody } from "../lib/socket";
+import { incomingStream, StreamTable } from "../lib/streams";
 import { openInviteDialog } from "./invite";
 import { sendPluginCommand } from "./plugin_commands";
 import { SessionView, type SessionHost } from "./session_view";
@@ -33,6 +34,7 @@ function remembered(): string[] {
 export class ConsoleApp implements SessionHost {
   readonly connection: ConsoleConnection = new Connection("/ws/console");
   panels: PanelSpec[] = [];
+  readonly streams = new StreamTable();
   readonly csrName: string;
   readonly user: { username: string; display_name: string };
   private views = new Map<string, SessionView>();
@@ -122,10 +124,28 @@ export class ConsoleApp implements SessionHost {
     route("activities.ended", (v) => v.onActivitiesEnded());
     route("session.host_away", (v, b) => v.onHostAway(b));
     route("plugin.message", (v, b) => v.onPluginMessage(b));
+    route("stream.opened", (v, b) => v.onStreamOpened(b));
+    route("stream.closed", (v, b) => v.onStreamClosed(b));
+    this.connection.onBinary((frame) => this.routeFrame(frame));
     route("session.ended", (v, b) => {
       v.onEnded(b);
       this.forget(v.number);
     });
+  }
+
+  /**
+   * A stream frame from the kernel goes to the panels of the plugin that
+   * opened the stream, in that stream's session (shown or not).
+   */
+  private routeFrame(frame: ArrayBuffer): void {
+    const stream = incomingStream(frame);
+    const info = stream === null ? undefined : this.streams.get(stream);
+    const view = info && this.views.get(info.session);
+    if (!info || !view) {
+      bridgeCounters.framesUnrouted += 1;
+      return;
+    }
+    view.deliverFrame(info.plugin, frame);
   }
 
   private showBanner(text: string): void {

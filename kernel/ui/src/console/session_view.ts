@@ -1,15 +1,17 @@
 // One support session in the console: its number and join link, the
-// participants panel, the plugin panels (Customer information), the consent
-// status while the customer decides, the chat, and the session's actions
-// (invite, report, pass control, end, leave).
+// participants panel, the plugin panels (Customer information) with the
+// streams their plugins open, the consent status while the customer
+// decides, the chat, and the session's actions (invite, report, pass
+// control, end, leave).
 
 import { ChatBox, type ChatMessage } from "../lib/chat";
 import { el, replace, spacedNumber } from "../lib/dom";
 import { describe, detailOr } from "../lib/errors";
 import { inLanguage, t, tAttr, tc, tn } from "../lib/i18n";
-import { PanelFrame, panelTitle, type PanelContext, type PanelSpec } from "../lib/panels";
+import { closedEvent, deliverFrame, openedEvent, PanelFrame, panelTitle, type PanelContext, type PanelSpec, type PanelStreams } from "../lib/panels";
 import type { ConsoleRequest, RejoinAfterRestart } from "../lib/protocol.gen";
 import type { EventBody, Participant, RequestBody } from "../lib/socket";
+import type { StreamTable } from "../lib/streams";
 import { openInviteDialog } from "./invite";
 import { sendPluginCommand } from "./plugin_commands";
 import { openReportDialog } from "./report";
@@ -33,6 +35,8 @@ export interface SessionHost {
   /** The signed-in CSR, as panels see them. */
   user: { username: string; display_name: string };
   panels: PanelSpec[];
+  /** The streams open in every session of this console (kept while a view is not shown). */
+  streams: StreamTable;
   /** The session is over for this console: drop its tab. */
   closed(number: string): void;
   /** Something changed that the tab label shows. */
@@ -166,11 +170,18 @@ export class SessionView {
       replace(this.panelArea, el("p", { class: "status" }, tn("session.no_panels")));
       return;
     }
+    // A panel sees its own plugin's streams in this session, and may send
+    // viewer frames (acknowledgements, keyframe requests, input) on them.
+    const streams: PanelStreams = {
+      open: (plugin) => this.app.streams.of(this.number, plugin),
+      send: (frame) => void this.app.connection.sendBinary(frame),
+    };
     specs.forEach((spec, index) => {
       const frame = new PanelFrame(
         spec,
         (plugin, name, payload) => sendPluginCommand(this.app.connection, this.number, plugin, name, payload),
         this.panelContext(),
+        streams,
       );
       this.frames.push(frame);
       const tab = el(
@@ -361,6 +372,7 @@ export class SessionView {
   }
 
   private close(): void {
+    this.app.streams.forgetSession(this.number);
     for (const frame of this.frames) frame.destroy();
     this.app.closed(this.number);
   }
@@ -454,12 +466,36 @@ export class SessionView {
     for (const line of this.waiting.values()) line.remove();
     this.waiting.clear();
     this.say(t("session.ended", { reason: detailOr(body.detail, body.reason) }));
+    // Whatever is still open ended with the session.
+    for (const info of this.app.streams.forgetSession(this.number)) {
+      this.panelsOf(info.plugin).forEach((frame) => frame.streamEvent(closedEvent(info.stream, body.reason, info)));
+    }
     this.render();
   }
 
+  private panelsOf(plugin: string): PanelFrame[] {
+    return this.frames.filter((frame) => frame.spec.plugin === plugin);
+  }
+
+  onStreamOpened(body: EventBody<"stream.opened">): void {
+    this.app.streams.opened(body);
+    const event = openedEvent(body);
+    this.panelsOf(body.plugin).forEach((frame) => frame.streamEvent(event));
+  }
+
+  onStreamClosed(body: EventBody<"stream.closed">): void {
+    const info = this.app.streams.closed(body.stream);
+    if (!info) return;
+    const event = closedEvent(body.stream, body.reason, info);
+    this.panelsOf(info.plugin).forEach((frame) => frame.streamEvent(event));
+  }
+
+  /** A frame on a stream `plugin` opened in this session: to that plugin's panels. */
+  deliverFrame(plugin: string, frame: ArrayBuffer): void {
+    deliverFrame(this.panelsOf(plugin), frame);
+  }
+
   onPluginMessage(body: EventBody<"plugin.message">): void {
-    for (const frame of this.frames) {
-      if (frame.spec.plugin === body.plugin) frame.deliver(body.message);
-    }
+    for (const frame of this.panelsOf(body.plugin)) frame.deliver(body.message);
   }
 }

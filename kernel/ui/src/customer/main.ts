@@ -1,7 +1,8 @@
 // The customer's page: join a session by number or link with a display
 // name, answer the CSR's requests in plain words, chat, start the helper
-// program (host agent), and come back after a restart without typing the
-// number again.
+// program (host agent), use the plugins' panels for customers (such as
+// choosing an application to share), see and stop what is shared, and
+// come back after a restart without typing the number again.
 
 import { api } from "../lib/api";
 import { ChatBox } from "../lib/chat";
@@ -9,8 +10,12 @@ import { el, replace, spacedNumber } from "../lib/dom";
 import { describe, detailText } from "../lib/errors";
 import { detailOf } from "../lib/detail";
 import { applyDocumentLanguage, languageSwitch, locale, relabel, t, tAttr, tc, tn } from "../lib/i18n";
-import type { CustomerRequest } from "../lib/protocol.gen";
+import { closedEvent, customerPanelSpecs, openedEvent } from "../lib/panels";
 import { Connection, type EventBody, type Participant } from "../lib/socket";
+import { StreamTable } from "../lib/streams";
+import type { CustomerConnection } from "./connection";
+import { CustomerPanels } from "./panels";
+import { SharedNow } from "./shared_now";
 
 /** Where this browser keeps its place in a session, for rejoining. */
 const PLACE_KEY = "tether.customer.place";
@@ -22,9 +27,6 @@ interface Place {
   name: string;
 }
 
-/** The customer's page sends `CustomerRequest`s; no reply is read. */
-type CustomerConnection = Connection<CustomerRequest>;
-
 type Prompt = EventBody<"consent.prompt">;
 
 /** The prompt in the page's language, English where not translated. */
@@ -34,6 +36,13 @@ function promptText(prompt: Prompt): string {
 
 const root = document.getElementById("app") as HTMLElement;
 const main = el("main", { class: "customer" });
+
+/** The panels shown, which follow a language switch; and how they go when the page leaves the session. */
+let panelsShown: CustomerPanels | null = null;
+function dropPanels(): void {
+  panelsShown?.destroy();
+  panelsShown = null;
+}
 
 function savedPlace(): Place | null {
   try {
@@ -223,6 +232,11 @@ async function enter(place: Place): Promise<void> {
     (text) => connection.request("chat.send", { text }),
   );
   const say = (text: string) => replace(notice, text);
+  dropPanels();
+  const streams = new StreamTable();
+  const panels = new CustomerPanels(connection, streams);
+  panelsShown = panels;
+  const shared = new SharedNow(connection, say);
   const renderMembers = () =>
     replace(
       memberList,
@@ -234,6 +248,25 @@ async function enter(place: Place): Promise<void> {
   connection.on("session.welcome", (body) => {
     for (const p of body.participants) members.set(p.id, p);
     renderMembers();
+    const me = members.get(place.participant);
+    panels.show(customerPanelSpecs(body.panels), {
+      session: place.session,
+      participant: place.participant,
+      display_name: me?.display_name ?? place.name,
+    });
+  });
+  connection.on("plugin.message", (body) => panels.deliver(body.plugin, body.message));
+  // What this customer shares (announced again on reconnecting).
+  connection.on("stream.opened", (body) => {
+    if (body.source !== place.participant) return;
+    streams.opened(body);
+    shared.opened(body);
+    panels.streamEvent(body.plugin, openedEvent(body));
+  });
+  connection.on("stream.closed", (body) => {
+    const info = streams.closed(body.stream);
+    shared.closed(body.stream);
+    if (info) panels.streamEvent(info.plugin, closedEvent(body.stream, body.reason, info));
   });
   connection.on("participant.joined", (body) => {
     members.set(body.participant.id, body.participant);
@@ -280,6 +313,7 @@ async function enter(place: Place): Promise<void> {
   connection.on("session.ended", (body) => {
     keepPlace(null);
     connection.close();
+    dropPanels();
     // Why, where the kernel says it in a way this page can translate
     // (removed by the CSR, did not connect in time…).
     const detail = detailOf(body.detail);
@@ -312,6 +346,7 @@ async function enter(place: Place): Promise<void> {
               }
               keepPlace(null);
               connection.close();
+              dropPanels();
               replace(main, joinForm());
             },
           },
@@ -327,6 +362,8 @@ async function enter(place: Place): Promise<void> {
       el(
         "div",
         null,
+        panels.element,
+        shared.element,
         agentHelp(place, connection),
         el("section", { class: "card" }, el("h2", null, tn("customer.permissions")), el("p", { class: "hint" }, tn("customer.permissions_help")), grants),
         el("section", { class: "card" }, el("h2", null, tn("participants.title")), memberList),
@@ -465,7 +502,11 @@ function grantItem(connection: CustomerConnection, ids: string[], text: string):
 
 function boot(): void {
   applyDocumentLanguage();
-  replace(root, el("header", { class: "top" }, el("span", { class: "brand" }, tn("app.name")), el("span", { class: "spacer" }), languageSwitch(relabel)), main);
+  const relabelAll = () => {
+    relabel();
+    panelsShown?.relabel();
+  };
+  replace(root, el("header", { class: "top" }, el("span", { class: "brand" }, tn("app.name")), el("span", { class: "spacer" }), languageSwitch(relabelAll)), main);
   const place = savedPlace();
   const fromLink = numberFromPath().replace(/\D/g, "");
   if (place && (!fromLink || fromLink === place.session)) {

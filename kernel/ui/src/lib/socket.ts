@@ -1,6 +1,8 @@
 // The kernel's WebSocket protocol (sdk/protocol/README.md): JSON envelopes
 // `{v, id, type, body}`; every request gets one reply carrying `re`,
-// events come without it. Request and event bodies are typed by
+// events come without it. Binary messages are stream frames (pictures in,
+// acknowledgements, keyframe requests and input out), passed through as
+// `ArrayBuffer`s without being looked into here. Request and event bodies are typed by
 // protocol.gen.ts (generated from the Rust types), so a renamed field is a
 // compile error here instead of a refusal at run time.
 
@@ -94,6 +96,7 @@ export class Connection<R extends RequestUnion, Replies extends ReplyMap<R, Repl
   private pending = new Map<number, Pending>();
   private handlers = new Map<string, ((body: unknown) => void)[]>();
   private closeHandlers: ((code: number, reason: string) => void)[] = [];
+  private binaryHandlers: ((frame: ArrayBuffer) => void)[] = [];
 
   constructor(private readonly path: string) {}
 
@@ -102,6 +105,8 @@ export class Connection<R extends RequestUnion, Replies extends ReplyMap<R, Repl
     const url = new URL(this.path, window.location.href);
     url.protocol = url.protocol === "https:" ? "wss:" : "ws:";
     const socket = new WebSocket(url);
+    // Frames arrive as ArrayBuffers, which a panel can be handed (transferred) as they are.
+    socket.binaryType = "arraybuffer";
     this.socket = socket;
     return new Promise((resolve, reject) => {
       socket.addEventListener("open", () => resolve(), { once: true });
@@ -147,11 +152,31 @@ export class Connection<R extends RequestUnion, Replies extends ReplyMap<R, Repl
     this.closeHandlers.push(handler);
   }
 
+  /** Calls `handler` with every binary message (a stream frame). */
+  onBinary(handler: (frame: ArrayBuffer) => void): void {
+    this.binaryHandlers.push(handler);
+  }
+
+  /**
+   * Sends a stream frame as a binary message; `false` when not connected
+   * (the frame is then lost, as frames are: the viewer asks again).
+   */
+  sendBinary(frame: ArrayBuffer): boolean {
+    const socket = this.socket;
+    if (!socket || socket.readyState !== WebSocket.OPEN) return false;
+    socket.send(frame);
+    return true;
+  }
+
   close(): void {
     this.socket?.close(1000);
   }
 
   private receive(data: unknown): void {
+    if (data instanceof ArrayBuffer) {
+      for (const handler of this.binaryHandlers) handler(data);
+      return;
+    }
     if (typeof data !== "string") return;
     let message: Incoming;
     try {

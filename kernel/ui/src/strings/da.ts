@@ -224,6 +224,13 @@ export const da: Record<StringKey, string> = {
   "customer.connection_lost": "Forbindelsen blev afbrudt. Genindlæs denne side for at deltage igen.",
   "customer.ended_title": "Sessionen er afsluttet",
   "customer.ended_help": "Tak. Du kan lukke denne side.",
+  "customer.shared_title": "Delt nu",
+  "customer.shared_help": "Det, som supportmedarbejderen kan se af din computer lige nu. Du kan til enhver tid stoppe det.",
+  "customer.shared_none": "Intet på din computer deles.",
+  "customer.shared_stop": "Stop deling",
+  "customer.shared_unnamed": "Vindue uden titel",
+  "customer.shared_started": "Du deler nu »{label}«.",
+  "customer.shared_stopped": "»{label}« deles ikke længere.",
 
   "agent.title": "Lad supportmedarbejderen arbejde på din computer",
   "agent.why":

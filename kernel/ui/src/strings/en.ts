@@ -226,6 +226,13 @@ export const en = {
   "customer.connection_lost": "The connection was lost. Reload this page to rejoin.",
   "customer.ended_title": "The session has ended",
   "customer.ended_help": "Thank you. You can close this page.",
+  "customer.shared_title": "Shared now",
+  "customer.shared_help": "What the support representative can see of your computer right now. You can stop any of it at any time.",
+  "customer.shared_none": "Nothing on your computer is shared.",
+  "customer.shared_stop": "Stop sharing",
+  "customer.shared_unnamed": "Untitled window",
+  "customer.shared_started": "You are now sharing “{label}”.",
+  "customer.shared_stopped": "“{label}” is no longer shared.",
 
   "agent.title": "Let the representative work on your computer",
   "agent.why":

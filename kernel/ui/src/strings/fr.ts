@@ -224,6 +224,13 @@ export const fr: Record<StringKey, string> = {
   "customer.connection_lost": "La connexion a été perdue. Rechargez cette page pour rejoindre à nouveau la session.",
   "customer.ended_title": "La session est terminée",
   "customer.ended_help": "Merci. Vous pouvez fermer cette page.",
+  "customer.shared_title": "Partagé en ce moment",
+  "customer.shared_help": "Ce que le représentant de l’assistance peut voir de votre ordinateur en ce moment. Vous pouvez y mettre fin à tout moment.",
+  "customer.shared_none": "Rien de votre ordinateur n’est partagé.",
+  "customer.shared_stop": "Arrêter le partage",
+  "customer.shared_unnamed": "Fenêtre sans titre",
+  "customer.shared_started": "Vous partagez maintenant « {label} ».",
+  "customer.shared_stopped": "« {label} » n’est plus partagé.",
 
   "agent.title": "Autoriser le représentant à intervenir sur votre ordinateur",
   "agent.why":

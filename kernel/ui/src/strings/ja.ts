@@ -224,6 +224,13 @@ export const ja: Record<StringKey, string> = {
   "customer.connection_lost": "接続が切断されました。このページを再読み込みして再参加してください。",
   "customer.ended_title": "セッションは終了しました",
   "customer.ended_help": "ご利用ありがとうございました。このページは閉じていただいてかまいません。",
+  "customer.shared_title": "現在共有中",
+  "customer.shared_help": "サポート担当者が現在見ることができる、お使いのコンピューターの内容です。いつでも共有を停止できます。",
+  "customer.shared_none": "お使いのコンピューターで共有しているものはありません。",
+  "customer.shared_stop": "共有を停止",
+  "customer.shared_unnamed": "無題のウィンドウ",
+  "customer.shared_started": "「{label}」を共有しています。",
+  "customer.shared_stopped": "「{label}」の共有は終了しました。",
 
   "agent.title": "サポート担当者がお使いのコンピューターで作業できるようにする",
   "agent.why":

@@ -1,0 +1,101 @@
+// The frame helpers of the panel SDK (sdk/panel/tether-panel.js), run here
+// as panels load them (a classic script defining `TetherPanel`), against
+// the console's own check of what a panel may send.
+import { describe, expect, it } from "vitest";
+import "../../../../sdk/panel/tether-panel.js";
+import { checkPanelFrame } from "../lib/streams";
+
+interface Frame {
+  kind: number;
+  keyframe: boolean;
+  stream: number;
+  sequence: number;
+  payload: Uint8Array;
+}
+interface Frames {
+  kinds: Record<string, number>;
+  decode(buffer: ArrayBuffer | Uint8Array): Frame;
+  encode(frame: { kind: number | string; keyframe?: boolean; stream: number; sequence?: number; payload?: ArrayBuffer | Uint8Array }): ArrayBuffer;
+  picture(payload: Uint8Array): { codec: string; width: number; height: number; data: Uint8Array };
+}
+
+const frames = (globalThis as unknown as { TetherPanel: { frames: Frames } }).TetherPanel.frames;
+
+const bytes = (buffer: ArrayBuffer) => [...new Uint8Array(buffer)];
+
+describe("TetherPanel.frames", () => {
+  it("writes the protocol's header, big-endian", () => {
+    const ack = frames.encode({ kind: frames.kinds.ack, stream: 0x01020304, sequence: 0x0a0b0c0d });
+    expect(bytes(ack)).toEqual([1, 3, 0, 0, 1, 2, 3, 4, 10, 11, 12, 13]);
+    const request = frames.encode({ kind: "keyframeRequest", stream: 9, payload: new Uint8Array([0b10]) });
+    expect(bytes(request)).toEqual([1, 4, 0, 0, 0, 0, 0, 9, 0, 0, 0, 0, 2]);
+    const keyframe = frames.encode({ kind: 1, keyframe: true, stream: 1, sequence: 1, payload: new Uint8Array([7]).buffer });
+    expect(bytes(keyframe)).toEqual([1, 1, 1, 0, 0, 0, 0, 1, 0, 0, 0, 1, 7]);
+  });
+
+  it("reads back what it wrote", () => {
+    const payload = new TextEncoder().encode('{"type":"key","keysym":97,"pressed":true}');
+    const input = frames.encode({ kind: "input", stream: 4_000_000_000, sequence: 12, payload });
+    const decoded = frames.decode(input);
+    expect({ ...decoded, payload: [...decoded.payload] }).toEqual({
+      kind: 2,
+      keyframe: false,
+      stream: 4_000_000_000,
+      sequence: 12,
+      payload: [...payload],
+    });
+  });
+
+  it("writes frames the console lets through, on an open stream only", () => {
+    const open = new Set([5]);
+    for (const frame of [
+      frames.encode({ kind: "ack", stream: 5, sequence: 3 }),
+      frames.encode({ kind: "keyframeRequest", stream: 5, payload: new Uint8Array([0b11]) }),
+      frames.encode({ kind: "input", stream: 5, payload: new Uint8Array(1024) }),
+    ]) {
+      expect(checkPanelFrame(frame, open).ok).toBe(true);
+    }
+    expect(checkPanelFrame(frames.encode({ kind: "ack", stream: 6 }), open)).toEqual({ ok: false, reason: "stream" });
+    expect(checkPanelFrame(frames.encode({ kind: "picture", stream: 5 }), open)).toEqual({ ok: false, reason: "kind" });
+  });
+
+  const badFrames: [string, () => unknown][] = [
+    ["an unknown kind", () => frames.encode({ kind: 5, stream: 1 })],
+    ["an unknown kind name", () => frames.encode({ kind: "picture-in-picture", stream: 1 })],
+    ["stream 0", () => frames.encode({ kind: "ack", stream: 0 })],
+    ["a stream id beyond 32 bits", () => frames.encode({ kind: "ack", stream: 2 ** 32 })],
+    ["a negative sequence", () => frames.encode({ kind: "ack", stream: 1, sequence: -1 })],
+    ["eleven bytes", () => frames.decode(new ArrayBuffer(11))],
+    ["version 2", () => frames.decode(new Uint8Array([2, 1, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]))],
+    ["kind 9", () => frames.decode(new Uint8Array([1, 9, 0, 0, 0, 0, 0, 1, 0, 0, 0, 0]))],
+  ];
+  for (const [what, attempt] of badFrames) {
+    it(`refuses ${what}`, () => {
+      expect(attempt).toThrow(RangeError);
+    });
+  }
+
+  it("refuses a payload that is no bytes", () => {
+    expect(() => frames.encode({ kind: "ack", stream: 1, payload: "text" as unknown as Uint8Array })).toThrow(TypeError);
+  });
+
+  it("reads a picture's codec and size", () => {
+    const vp8 = frames.picture(new Uint8Array([1, 0, 0x05, 0x00, 0x02, 0xd0, 0xaa, 0xbb]));
+    expect({ ...vp8, data: [...vp8.data] }).toEqual({ codec: "vp8", width: 1280, height: 720, data: [0xaa, 0xbb] });
+    const jpeg = frames.picture(new Uint8Array([2, 0, 0, 1, 0, 1]));
+    expect({ ...jpeg, data: [...jpeg.data] }).toEqual({ codec: "jpeg", width: 1, height: 1, data: [] });
+  });
+
+  const badPictures: [string, number[]][] = [
+    ["a short prefix", [1, 0, 0, 1, 0]],
+    ["an unknown codec", [3, 0, 0, 1, 0, 1]],
+    ["a reserved byte that is not 0", [1, 1, 0, 1, 0, 1]],
+    ["no width", [1, 0, 0, 0, 0, 1]],
+    ["no height", [2, 0, 0, 1, 0, 0]],
+  ];
+  for (const [what, payload] of badPictures) {
+    it(`refuses a picture with ${what}`, () => {
+      expect(() => frames.picture(new Uint8Array(payload))).toThrow(RangeError);
+    });
+  }
+});
