@@ -9,13 +9,11 @@
 //!
 //! Screenshots of the main screens go to `target/screenshots/`.
 
-use std::collections::HashMap;
-
 use percent_encoding::percent_decode_str;
 use tether_tests::agent_process::AgentProcess;
-use tether_tests::browser::{Browser, BrowserContext, test_id};
+use tether_tests::browser::{Browser, BrowserContext, Dictionary, test_id};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
-use tether_tests::{SYSINFO_CATEGORY_TITLES, bundled_manifests, workspace_root};
+use tether_tests::{SYSINFO_CATEGORY_TITLES, bundled_manifests};
 
 const CONFIG: &str = r#"
 [sessions]
@@ -28,55 +26,6 @@ plugins = ["sysinfo", "restart", "relogin", "scripts"]
 "#;
 
 const PASSWORD: &str = "correct horse battery";
-
-/// The UI's dictionary for one language, read from its source
-/// (`kernel/ui/src/strings/<language>.ts`), so the test expects exactly
-/// what that language says.
-struct Dictionary(HashMap<String, String>);
-
-impl Dictionary {
-    fn load(language: &str) -> Dictionary {
-        let path = workspace_root().join(format!("kernel/ui/src/strings/{language}.ts"));
-        let source = std::fs::read_to_string(&path).expect("dictionary source");
-        let mut entries = HashMap::new();
-        let mut rest = source.as_str();
-        // Entries look like `"key": "value",` (the value may start on the
-        // next line); values are JSON-compatible string literals.
-        while let Some(start) = rest.find("\n  \"") {
-            rest = &rest[start + 4..];
-            let Some(end) = rest.find('"') else { break };
-            let key = rest[..end].to_owned();
-            let after = rest[end + 1..].trim_start();
-            let Some(value_part) = after.strip_prefix(':') else {
-                continue;
-            };
-            let value_part = value_part.trim_start();
-            let mut deserializer = serde_json::Deserializer::from_str(value_part);
-            let value: String = match serde::Deserialize::deserialize(&mut deserializer) {
-                Ok(value) => value,
-                Err(_) => continue,
-            };
-            entries.insert(key, value);
-        }
-        assert!(entries.len() > 100, "{}: too few strings", path.display());
-        Dictionary(entries)
-    }
-
-    fn get(&self, key: &str) -> String {
-        self.0
-            .get(key)
-            .unwrap_or_else(|| panic!("no string {key}"))
-            .clone()
-    }
-
-    fn fill(&self, key: &str, params: &[(&str, &str)]) -> String {
-        let mut text = self.get(key);
-        for (name, value) in params {
-            text = text.replace(&format!("{{{name}}}"), value);
-        }
-        text
-    }
-}
 
 /// Waits until `script` returns something other than `null`.
 async fn wait_for_value(context: &BrowserContext, script: &str) -> serde_json::Value {

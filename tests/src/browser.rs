@@ -3,6 +3,7 @@
 //! profile — cookies, storage, downloads and language — so a CSR and a
 //! customer are as separate as two people's browsers.
 
+use std::collections::HashMap;
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
@@ -14,7 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
 use crate::clients::PATIENCE;
-use crate::target_dir;
+use crate::{target_dir, workspace_root};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
 const CHROMEDRIVER: &str = "/usr/bin/chromedriver";
@@ -310,6 +311,55 @@ impl BrowserContext {
 
     pub async fn close(self) {
         let _ = self.client.close().await;
+    }
+}
+
+/// The UI's dictionary for one language, read from its source
+/// (`kernel/ui/src/strings/<language>.ts`), so the test expects exactly
+/// what that language says.
+pub struct Dictionary(HashMap<String, String>);
+
+impl Dictionary {
+    pub fn load(language: &str) -> Dictionary {
+        let path = workspace_root().join(format!("kernel/ui/src/strings/{language}.ts"));
+        let source = std::fs::read_to_string(&path).expect("dictionary source");
+        let mut entries = HashMap::new();
+        let mut rest = source.as_str();
+        // Entries look like `"key": "value",` (the value may start on the
+        // next line); values are JSON-compatible string literals.
+        while let Some(start) = rest.find("\n  \"") {
+            rest = &rest[start + 4..];
+            let Some(end) = rest.find('"') else { break };
+            let key = rest[..end].to_owned();
+            let after = rest[end + 1..].trim_start();
+            let Some(value_part) = after.strip_prefix(':') else {
+                continue;
+            };
+            let value_part = value_part.trim_start();
+            let mut deserializer = serde_json::Deserializer::from_str(value_part);
+            let value: String = match serde::Deserialize::deserialize(&mut deserializer) {
+                Ok(value) => value,
+                Err(_) => continue,
+            };
+            entries.insert(key, value);
+        }
+        assert!(entries.len() > 100, "{}: too few strings", path.display());
+        Dictionary(entries)
+    }
+
+    pub fn get(&self, key: &str) -> String {
+        self.0
+            .get(key)
+            .unwrap_or_else(|| panic!("no string {key}"))
+            .clone()
+    }
+
+    pub fn fill(&self, key: &str, params: &[(&str, &str)]) -> String {
+        let mut text = self.get(key);
+        for (name, value) in params {
+            text = text.replace(&format!("{{{name}}}"), value);
+        }
+        text
     }
 }
 
