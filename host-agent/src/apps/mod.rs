@@ -3,8 +3,10 @@
 //! those (`app.launch`). The agent offers them only where it reaches an X
 //! display; capturing and controlling an application build on these.
 
+pub mod capture;
 mod desktop;
 mod display;
+pub mod encode;
 mod exec;
 pub mod indicator;
 mod launch;
