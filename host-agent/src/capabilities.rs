@@ -9,6 +9,7 @@ use serde_json::{Value, json};
 use tether_protocol::{Capability, RejoinAfterRestart};
 use tokio::sync::{mpsc, watch};
 
+use crate::apps::share::Sharing;
 use crate::backend::Backend;
 use crate::credentials::Credentials;
 use crate::rejoin::{Rejoin, RejoinError};
@@ -51,6 +52,11 @@ impl Cancel {
         (CancelHandle(sender), Cancel(receiver))
     }
 
+    /// Why the call was cancelled, if it was (without waiting).
+    pub fn reason(&self) -> Option<String> {
+        self.0.borrow().clone()
+    }
+
     /// Waits until the call is cancelled; returns why.
     pub async fn cancelled(&mut self) -> String {
         match self.0.wait_for(Option::is_some).await {
@@ -68,7 +74,12 @@ impl CancelHandle {
 
 /// What a call may use besides its input.
 pub struct CallContext {
+    /// The kernel's id of the call (a share or control answers to it
+    /// until cancelled).
+    pub call: String,
     pub backend: Arc<dyn Backend>,
+    /// What this connection shares.
+    pub sharing: Sharing,
     /// The agent's state directory (script folders are made under it).
     pub state_dir: PathBuf,
     /// Output of the running call, for the session chat.
@@ -102,13 +113,15 @@ pub async fn run(context: CallContext, capability: Capability, input: Value) -> 
             Err(reason) => CallOutcome::reply(Err(reason)),
         },
         Capability::AccountLogon => {
-            let result = Credentials::parse(input)
-                .and_then(|credentials| backend.logon(&credentials))
-                .map(|done| json!({ "logged_on": true, "desktop_locked": done.desktop_locked }));
             // The other account stays logged on until logged off, or until
             // the kernel cancels this call.
-            let lasting = result.is_ok();
-            CallOutcome::Reply { result, lasting }
+            lasting(
+                Credentials::parse(input)
+                    .and_then(|credentials| backend.logon(&credentials))
+                    .map(
+                        |done| json!({ "logged_on": true, "desktop_locked": done.desktop_locked }),
+                    ),
+            )
         }
         Capability::ScriptRun => CallOutcome::reply(
             scripts::run(
@@ -125,12 +138,31 @@ pub async fn run(context: CallContext, capability: Capability, input: Value) -> 
                 .logoff()
                 .map(|restored| json!({ "restored": restored })),
         ),
+        // Both last until cancelled (or until the share ends).
+        Capability::AppShare => lasting(
+            context
+                .sharing
+                .share(&context.call, input, &context.cancel)
+                .await,
+        ),
+        Capability::AppControl => lasting(
+            context
+                .sharing
+                .control(&context.call, input, &context.cancel)
+                .await,
+        ),
         application if apps::needs_display(application) => CallOutcome::reply(
             apps::serve(application, backend.as_ref(), input, context.cancel).await,
         ),
         // Offered by no backend, so refused above.
         other => CallOutcome::reply(Err(format!("this computer does not offer `{other}`"))),
     }
+}
+
+/// An answer whose effect stays in place when it succeeded.
+fn lasting(result: Result<Value, String>) -> CallOutcome {
+    let lasting = result.is_ok();
+    CallOutcome::Reply { result, lasting }
 }
 
 /// Arranges the agent's own start after the restart. Where that cannot be

@@ -1,17 +1,20 @@
 //! The agent's connection to the kernel: join (or rejoin with the resume
 //! token), say what this computer offers, serve calls, ask consent in the
-//! terminal when the customer's page is not open, and come back after a
-//! lost connection or a restart.
+//! terminal when the customer's page is not open, share applications on
+//! the streams the kernel opens from this computer, and come back after a
+//! lost connection or a restart. One task writes to the socket
+//! (`writer.rs`): control messages before stream frames.
 
+mod writer;
+
+use std::collections::{HashMap, HashSet};
 use std::process::ExitCode;
 use std::sync::Arc;
 use std::time::{Duration, Instant};
 
-use std::collections::HashMap;
-
 use anyhow::{Context, bail};
-use futures_util::stream::{SplitSink, SplitStream};
-use futures_util::{SinkExt, StreamExt};
+use futures_util::StreamExt;
+use futures_util::stream::SplitStream;
 use serde_json::{Value, json};
 use tether_protocol::{
     AgentRequest, Capability, RejoinAfterRestart, ServerEvent, ServerFrame, decode_server, encode,
@@ -20,6 +23,7 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
+use crate::apps::share::{PRESSED_STOP, Sharing, SharingEvent, SharingEvents, Stopped};
 use crate::backend::Backend;
 use crate::capabilities::{self, CallContext, CallOutcome, Cancel, CancelHandle};
 use crate::prompts::{self, Prompt};
@@ -34,6 +38,8 @@ const PROGRESS_BATCH_BYTES: usize = 8 * 1024;
 /// ...and at most one such message per call this often: the kernel
 /// refuses a connection's messages beyond a steady rate.
 const PROGRESS_PACE: Duration = Duration::from_millis(100);
+/// Longest reason the kernel takes (`stream.stop`, `agent.activity_ended`).
+const MAX_REASON_BYTES: usize = 200;
 
 /// How the agent proves who it is.
 pub enum Start {
@@ -198,6 +204,9 @@ pub async fn run(
         match connect(&credential).await {
             Ok(socket) => {
                 lost_since = None;
+                let (sink, stream) = socket.split();
+                let writer = writer::Writer::start(sink);
+                let (sharing, sharing_events) = Sharing::new(writer.frames());
                 let mut connection = Served {
                     start: &credential,
                     store: &store,
@@ -209,8 +218,15 @@ pub async fn run(
                     stopping: Vec::new(),
                     prompts: Vec::new(),
                     next_id: 1,
+                    outbox: writer.control(),
+                    quiet: HashSet::new(),
+                    sharing,
+                    ended_before_answer: HashSet::new(),
                 };
-                match connection.serve(socket, &mut stdin).await? {
+                let served = connection.serve(stream, &mut stdin, sharing_events).await;
+                drop(connection);
+                writer.finish().await;
+                match served? {
                     Ended::SessionOver => {
                         store.clear();
                         forget_the_way_back(&rejoin);
@@ -313,46 +329,59 @@ struct Served<'a> {
     stopping: Vec<tokio::task::JoinHandle<()>>,
     prompts: Vec<Prompt>,
     next_id: u64,
+    /// Control messages to the writer.
+    outbox: mpsc::UnboundedSender<Message>,
+    /// Requests the kernel may refuse without anything being wrong (an
+    /// end it may have recorded itself meanwhile): refusals are only logged.
+    quiet: HashSet<u64>,
+    sharing: Sharing,
+    /// Share and control calls whose share ended before they were
+    /// answered: answered as not lasting.
+    ended_before_answer: HashSet<String>,
 }
 
 impl Served<'_> {
     /// Tells the kernel that what these calls left in place was undone.
-    async fn report_undone(
-        &mut self,
-        sink: &mut SplitSink<Socket, Message>,
-        undone: Vec<(String, String)>,
-    ) -> anyhow::Result<()> {
+    fn report_undone(&mut self, undone: Vec<(String, String)>) {
         for (call, reason) in undone {
-            self.send(sink, AgentRequest::ActivityEnded { call, reason })
-                .await?;
+            self.send(AgentRequest::ActivityEnded { call, reason });
         }
-        Ok(())
     }
 
-    async fn send(
-        &mut self,
-        sink: &mut SplitSink<Socket, Message>,
-        request: AgentRequest,
-    ) -> anyhow::Result<u64> {
+    /// Queues a request for the kernel; returns its id. When the writer is
+    /// gone the connection is ending, which the reading side sees.
+    fn send(&mut self, request: AgentRequest) -> u64 {
         self.next_id += 1;
         let id = self.next_id;
-        sink.send(Message::Text(encode(Some(id), &request).into()))
-            .await?;
-        Ok(id)
+        let text = Message::Text(encode(Some(id), &request).into());
+        if self.outbox.send(text).is_err() {
+            tracing::debug!("the connection is ending; a message was not sent");
+        }
+        id
+    }
+
+    /// [`send`](Self::send), where a refusal is expected now and then.
+    fn send_quietly(&mut self, request: AgentRequest) {
+        let id = self.send(request);
+        self.quiet.insert(id);
     }
 
     async fn serve(
         &mut self,
-        socket: Socket,
+        mut stream: SplitStream<Socket>,
         stdin: &mut mpsc::UnboundedReceiver<String>,
+        mut sharing: SharingEvents,
     ) -> anyhow::Result<Ended> {
-        let (mut sink, mut stream) = socket.split();
         let (done_tx, mut done_rx) = mpsc::unbounded_channel::<Done>();
         let ended = loop {
             tokio::select! {
                 frame = stream.next() => {
                     let text = match frame {
                         Some(Ok(Message::Text(text))) => text,
+                        Some(Ok(Message::Binary(bytes))) => {
+                            self.sharing.frame_from_kernel(&bytes);
+                            continue;
+                        }
                         Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Ended::ConnectionLost,
                         Some(Ok(_)) => continue,
                     };
@@ -367,17 +396,26 @@ impl Served<'_> {
                     };
                     match frame {
                         ServerFrame::Event(event) => {
-                            if let Some(ended) = self.on_event(event, &mut sink, &done_tx).await? {
+                            if let Some(ended) = self.on_event(event, &done_tx).await? {
                                 break ended;
                             }
                         }
-                        ServerFrame::Error { message, .. } => {
-                            eprintln!("The support server refused a message: {message}");
+                        ServerFrame::Error { re, message, .. } => {
+                            if re.is_some_and(|id| self.quiet.remove(&id)) {
+                                tracing::debug!(%message, "the support server had already recorded it");
+                            } else {
+                                eprintln!("The support server refused a message: {message}");
+                            }
                         }
-                        ServerFrame::Ok { .. } => {}
+                        ServerFrame::Ok { re, .. } => {
+                            if let Some(id) = re {
+                                self.quiet.remove(&id);
+                            }
+                        }
                     }
                 }
-                Some(done) = done_rx.recv() => self.on_done(done, &mut sink, &mut stream).await?,
+                Some(done) = done_rx.recv() => self.on_done(done, &mut stream).await?,
+                Some(event) = sharing.next() => self.on_sharing(event),
                 Some(line) = stdin.recv() => {
                     if self.prompts.is_empty() {
                         continue;
@@ -386,7 +424,7 @@ impl Served<'_> {
                         Some(granted) => {
                             let prompt = self.prompts.remove(0);
                             let answer = AgentRequest::ConsentAnswer { request: prompt.request, granted };
-                            self.send(&mut sink, answer).await?;
+                            self.send(answer);
                         }
                         None => println!("Please type y or n."),
                     }
@@ -395,15 +433,76 @@ impl Served<'_> {
         };
         // Nothing can receive the answers of calls still running: they stop
         // (scripts' processes killed, folders removed) before this returns.
-        self.stop_running("the connection to the support server ended")
-            .await;
+        let reason = "the connection to the support server ended";
+        self.stop_running(reason).await;
+        // The kernel closed the streams; it hears that the shares ended
+        // when the agent is back.
+        for stopped in self.sharing.stop_all(reason, false) {
+            for call in stopped.calls {
+                if let Some(at) = self.lasting.calls.iter().position(|(c, _)| *c == call) {
+                    self.lasting.calls.remove(at);
+                    self.lasting.unreported.push((call, reason.to_owned()));
+                }
+            }
+        }
         Ok(ended)
+    }
+
+    /// A share ended or the customer stopped sharing.
+    fn on_sharing(&mut self, event: SharingEvent) {
+        match event {
+            SharingEvent::EndedByItself {
+                stream,
+                serial,
+                reason,
+            } => {
+                if let Some(stopped) = self.sharing.ended_by_itself(stream, serial, &reason) {
+                    println!("Stopped sharing: {reason}.");
+                    self.report_stopped(stopped);
+                }
+            }
+            SharingEvent::StopPressed => {
+                let stopped = self.sharing.stop_all(PRESSED_STOP, true);
+                if !stopped.is_empty() {
+                    println!("You stopped sharing.");
+                }
+                for stopped in stopped {
+                    self.report_stopped(stopped);
+                }
+            }
+            SharingEvent::Stopped(stopped) => self.report_stopped(stopped),
+        }
+    }
+
+    /// Tells the kernel what ended with a share: its stream, if still
+    /// open, and the lasting calls.
+    fn report_stopped(&mut self, stopped: Stopped) {
+        let reason = within(&stopped.reason, MAX_REASON_BYTES);
+        if stopped.stop_stream {
+            // Closed by the kernel meanwhile: nothing wrong.
+            self.send_quietly(AgentRequest::StreamStop {
+                stream: stopped.stream,
+                reason: reason.clone(),
+            });
+        }
+        for call in stopped.calls {
+            if self.running.contains_key(&call) {
+                self.ended_before_answer.insert(call);
+            } else if let Some(at) = self.lasting.calls.iter().position(|(c, _)| *c == call) {
+                self.lasting.calls.remove(at);
+                // The kernel may have ended it itself meanwhile (the
+                // permission withdrawn closes the stream, then cancels).
+                self.send_quietly(AgentRequest::ActivityEnded {
+                    call,
+                    reason: reason.clone(),
+                });
+            }
+        }
     }
 
     async fn on_event(
         &mut self,
         event: ServerEvent,
-        sink: &mut SplitSink<Socket, Message>,
         done: &mpsc::UnboundedSender<Done>,
     ) -> anyhow::Result<Option<Ended>> {
         match event {
@@ -429,7 +528,7 @@ impl Served<'_> {
                     platform: std::env::consts::OS.to_owned(),
                     rejoin_after_restart: self.promised,
                 };
-                self.send(sink, hello).await?;
+                self.send(hello);
                 // Back after the restart (started by the entry left for it,
                 // or by hand): the entry has done its work, and the customer
                 // hears that they are back.
@@ -440,7 +539,7 @@ impl Served<'_> {
                     }
                 }
                 let unreported = std::mem::take(&mut self.lasting.unreported);
-                self.report_undone(sink, unreported).await?;
+                self.report_undone(unreported);
             }
             ServerEvent::AgentCall {
                 call,
@@ -448,6 +547,15 @@ impl Served<'_> {
                 input,
             } => self.start_call(call, capability, input, done),
             ServerEvent::AgentCancel { call, reason } => self.cancel(&call, &reason),
+            ServerEvent::StreamOpened {
+                stream, capability, ..
+            } => self.sharing.announced(stream, capability),
+            ServerEvent::StreamClosed { stream, reason, .. } => {
+                if let Some(stopped) = self.sharing.stream_closed(stream, &reason) {
+                    println!("Stopped sharing: {reason}.");
+                    self.report_stopped(stopped);
+                }
+            }
             ServerEvent::ConsentPrompt {
                 request,
                 text,
@@ -494,7 +602,9 @@ impl Served<'_> {
         let (progress, mut progress_rx) = mpsc::unbounded_channel();
         let (cancel_handle, cancel) = Cancel::new();
         let context = CallContext {
+            call: call.clone(),
             backend: Arc::clone(self.backend),
+            sharing: self.sharing.clone(),
             state_dir: self.store.state_dir().to_owned(),
             progress,
             cancel,
@@ -557,14 +667,23 @@ impl Served<'_> {
             running.cancel.cancel(reason);
             self.stopping.retain(|task| !task.is_finished());
             self.stopping.push(running.task);
+            // A share or control that started before the answer went out.
+            if let Some(stopped) = self.sharing.call_cancelled(call, reason) {
+                self.report_stopped(stopped);
+            }
             return;
         }
         if let Some(at) = self.lasting.calls.iter().position(|(c, _)| c == call) {
             let (_, capability) = self.lasting.calls.remove(at);
             println!("Undoing `{capability}`: {reason}.");
-            // Only a logon leaves something in place (see `capabilities`).
-            if capability == Capability::AccountLogon {
-                log_other_account_off(self.backend.as_ref());
+            match capability {
+                Capability::AccountLogon => log_other_account_off(self.backend.as_ref()),
+                Capability::AppShare | Capability::AppControl => {
+                    if let Some(stopped) = self.sharing.call_cancelled(call, reason) {
+                        self.report_stopped(stopped);
+                    }
+                }
+                _ => {}
             }
         }
     }
@@ -588,14 +707,12 @@ impl Served<'_> {
     async fn on_done(
         &mut self,
         done: Done,
-        sink: &mut SplitSink<Socket, Message>,
         stream: &mut SplitStream<Socket>,
     ) -> anyhow::Result<()> {
         match done {
             Done::Progress { call, text } => {
                 if self.running.contains_key(&call) {
-                    self.send(sink, AgentRequest::Progress { call, text })
-                        .await?;
+                    self.send(AgentRequest::Progress { call, text });
                 }
             }
             Done::Reply {
@@ -606,8 +723,11 @@ impl Served<'_> {
             } => {
                 // A call the kernel cancelled has nobody to answer.
                 if self.running.remove(&call).is_none() {
+                    self.ended_before_answer.remove(&call);
                     return Ok(());
                 }
+                // Its share ended already: nothing of it lasts.
+                let lasting = lasting && !self.ended_before_answer.remove(&call);
                 let logged_off = capability == Capability::AccountLogoff
                     && result
                         .as_ref()
@@ -625,29 +745,24 @@ impl Served<'_> {
                     error,
                     lasting,
                 };
-                self.send(sink, reply).await?;
+                self.send(reply);
                 if logged_off {
                     let undone = self.lasting.all_undone("the CSR logged off");
-                    self.report_undone(sink, undone).await?;
+                    self.report_undone(undone);
                 }
             }
             Done::Restart { call, rejoin } => {
                 self.running.remove(&call);
-                let going = self
-                    .send(
-                        sink,
-                        AgentRequest::GoingAway {
-                            reason: "restart".into(),
-                        },
-                    )
-                    .await?;
+                let going = self.send(AgentRequest::GoingAway {
+                    reason: "restart".into(),
+                });
                 let answer = AgentRequest::Result {
                     call,
                     output: Some(json!({ "restarting": true, "rejoin": rejoin.as_str() })),
                     error: None,
                     lasting: false,
                 };
-                let answered = self.send(sink, answer).await?;
+                let answered = self.send(answer);
                 wait_for_replies(stream, &[going, answered]).await;
                 match rejoin {
                     RejoinAfterRestart::ByItself => println!(
@@ -691,6 +806,15 @@ async fn wait_for_replies(stream: &mut SplitStream<Socket>, ids: &[u64]) {
     }
 }
 
+/// `reason` cut to at most `max` bytes (at a character boundary).
+fn within(reason: &str, max: usize) -> String {
+    let mut end = reason.len().min(max);
+    while !reason.is_char_boundary(end) {
+        end -= 1;
+    }
+    reason[..end].to_owned()
+}
+
 /// `first` and the lines already waiting behind it, one per line, until
 /// the text reaches [`PROGRESS_BATCH_BYTES`].
 fn batch(first: String, waiting: &mut mpsc::UnboundedReceiver<String>) -> String {
@@ -708,6 +832,15 @@ fn batch(first: String, waiting: &mut mpsc::UnboundedReceiver<String>) -> String
 #[cfg(test)]
 mod progress_tests {
     use super::*;
+
+    #[test]
+    fn reasons_are_cut_at_a_character_boundary() {
+        assert_eq!(within("short", MAX_REASON_BYTES), "short");
+        let long = "é".repeat(MAX_REASON_BYTES);
+        let cut = within(&long, MAX_REASON_BYTES);
+        assert_eq!(cut.len(), MAX_REASON_BYTES);
+        assert_eq!(within("aé", 2), "a", "never half a character");
+    }
 
     #[test]
     fn waiting_lines_go_out_together_in_bounded_messages() {

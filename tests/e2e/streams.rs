@@ -479,6 +479,29 @@ async fn customers_stop_only_what_comes_from_their_computer() {
         assert_eq!(opened["source"], s.customer.participant.as_str());
     }
 
+    // A console that attaches now (assisting, resuming after a reload)
+    // learns of them from the session's info.
+    let info = s
+        .bob
+        .ok("session.info", json!({ "session": s.number }))
+        .await;
+    let listed: Vec<(u64, String)> = info["streams"]
+        .as_array()
+        .expect("streams")
+        .iter()
+        .map(|st| {
+            (
+                st["stream"].as_u64().expect("id"),
+                st["label"].as_str().expect("label").to_owned(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        listed,
+        [(first, "one".to_owned()), (second, "two".to_owned())]
+    );
+    assert_eq!(info["streams"][0]["plugin"], "stream-opener");
+
     // Another customer of the session cannot stop Carl's share, nor can a
     // stream id that is not open; nothing changes.
     let mut dora = Customer::join(&s.kernel, &s.number, "Dora").await;

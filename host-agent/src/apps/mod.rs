@@ -1,7 +1,8 @@
 //! Applications on the customer's X display: which are running
-//! (`app.list`), which are installed (`app.installed`) and starting one of
-//! those (`app.launch`). The agent offers them only where it reaches an X
-//! display; capturing and controlling an application build on these.
+//! (`app.list`), which are installed (`app.installed`), starting one of
+//! those (`app.launch`), sharing one with the session's CSRs (`app.share`,
+//! `share/`) and giving the host CSR control of it (`app.control`,
+//! `input.rs`). The agent offers them only where it reaches an X display.
 
 pub mod capture;
 mod desktop;
@@ -9,7 +10,9 @@ mod display;
 pub mod encode;
 mod exec;
 pub mod indicator;
+mod input;
 mod launch;
+pub mod share;
 mod windows;
 
 use serde_json::{Value, json};
@@ -21,11 +24,14 @@ use desktop::{ApplicationDirs, NotOffered, SessionFacts};
 use display::Display;
 use launch::LaunchRequest;
 
-/// The capabilities of this module, offered together.
-pub const CAPABILITIES: [Capability; 3] = [
+/// The capabilities of this module, offered together where the display
+/// has what they need (XTest for control).
+pub const CAPABILITIES: [Capability; 5] = [
     Capability::AppList,
     Capability::AppInstalled,
     Capability::AppLaunch,
+    Capability::AppShare,
+    Capability::AppControl,
 ];
 
 /// Whether `capability` works on applications, so only where there is a
@@ -68,13 +74,31 @@ pub fn offered() -> Vec<Capability> {
     static OFFERED: std::sync::OnceLock<Vec<Capability>> = std::sync::OnceLock::new();
     OFFERED
         .get_or_init(|| match Display::connect() {
-            Ok(_) => CAPABILITIES.to_vec(),
+            Ok(_) => CAPABILITIES
+                .into_iter()
+                .filter(|&capability| capability != Capability::AppControl || has_xtest())
+                .collect(),
             Err(error) => {
                 tracing::debug!(%error, "application capabilities not offered");
                 Vec::new()
             }
         })
         .clone()
+}
+
+/// Whether the display takes input through XTest (`app.control`).
+fn has_xtest() -> bool {
+    use x11rb::connection::RequestConnection;
+    let present = x11rb::connect(None).ok().and_then(|(connection, _)| {
+        connection
+            .extension_information(x11rb::protocol::xtest::X11_EXTENSION_NAME)
+            .ok()
+            .flatten()
+    });
+    if present.is_none() {
+        tracing::info!("the display has no XTest: control of shared applications is not offered");
+    }
+    present.is_some()
 }
 
 /// Serves one of the application capabilities.

@@ -33,7 +33,7 @@ impl Sessions {
 
     /// Participants, host, mode and selected customer, for the console.
     pub fn info(&self, number: &str) -> Result<Value, SessionError> {
-        self.with_live(number, |s| {
+        let mut info = self.with_live(number, |s| {
             Ok(json!({
                 "session": s.number,
                 "mode": s.mode.as_str(),
@@ -41,7 +41,18 @@ impl Sessions {
                 "selected_customer": s.selected_customer,
                 "participants": s.participants.values().map(|p| p.info()).collect::<Vec<_>>(),
             }))
-        })
+        })?;
+        // What is shared now, as `stream.opened` bodies: a console that
+        // attaches (assisting, resuming after a reload) routes frames and
+        // tells its panels from these.
+        let streams: Vec<Value> = self
+            .streams_in(number)
+            .into_iter()
+            .filter_map(|event| serde_json::to_value(event).ok())
+            .map(|mut event| event["body"].take())
+            .collect();
+        info["streams"] = Value::Array(streams);
+        Ok(info)
     }
 
     /// Participants as clients see them.

@@ -134,18 +134,16 @@ impl Sessions {
     /// The `stream.opened` events of what `source` shares now, for their
     /// page or agent when it (re)connects.
     pub fn streams_from(&self, session: &str, source: &str) -> Vec<ServerEvent> {
-        self.streams
-            .from_source(session, source)
-            .into_iter()
-            .map(|(info, plugin)| ServerEvent::StreamOpened {
-                session: info.session,
-                stream: info.id,
-                plugin,
-                source: info.source,
-                capability: info.capability,
-                label: info.label,
-            })
-            .collect()
+        opened_events(
+            self.streams
+                .listed(|s| s.session == session && s.source == source),
+        )
+    }
+
+    /// The `stream.opened` events of every stream open in `session`, for a
+    /// console that attaches to it (assisting, or resuming after a reload).
+    pub fn streams_in(&self, session: &str) -> Vec<ServerEvent> {
+        opened_events(self.streams.listed(|s| s.session == session))
     }
 
     /// Closes every stream an event of `scope` ends (part of ending
@@ -415,4 +413,18 @@ impl Sessions {
             .router
             .send_frame(&Endpoint::agent(source), Bytes::from(frame.encode()));
     }
+}
+
+fn opened_events(streams: Vec<(StreamInfo, String)>) -> Vec<ServerEvent> {
+    streams
+        .into_iter()
+        .map(|(info, plugin)| ServerEvent::StreamOpened {
+            session: info.session,
+            stream: info.id,
+            plugin,
+            source: info.source,
+            capability: info.capability,
+            label: info.label,
+        })
+        .collect()
 }

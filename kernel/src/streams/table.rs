@@ -136,17 +136,17 @@ impl StreamTable {
         if theirs { streams.remove(&id) } else { None }
     }
 
-    /// The streams coming from `source` in `session` with the plugin that
-    /// opened each, by id (what their page lists as shared).
-    pub fn from_source(&self, session: &str, source: &str) -> Vec<(StreamInfo, String)> {
-        let mut list: Vec<(StreamInfo, String)> = self
-            .lock()
-            .values()
-            .filter(|s| s.session == session && s.source == source)
+    /// The streams `keep` chooses, with the plugin that opened each, oldest
+    /// first (a session's for a console that attaches; a customer's for
+    /// their page, which lists what they share).
+    pub fn listed(&self, keep: impl Fn(&OpenStream) -> bool) -> Vec<(StreamInfo, String)> {
+        let streams = self.lock();
+        let mut chosen: Vec<&OpenStream> = streams.values().filter(|s| keep(s)).collect();
+        chosen.sort_by_key(|s| (s.opened_at, s.id));
+        chosen
+            .into_iter()
             .map(|s| (s.info(), s.plugin.clone()))
-            .collect();
-        list.sort_by_key(|(s, _)| s.id);
-        list
+            .collect()
     }
 
     /// Takes out every stream an event of `scope` ends.

@@ -151,6 +151,11 @@ export class SessionView {
       // session.start: the one who started is the host.
       this.host = info.participant;
     }
+    // Streams open before this console attached (assisting, or resuming
+    // after a reload): known from here on, and told to the panels.
+    for (const stream of info.streams ?? []) {
+      if (!this.app.streams.get(stream.stream)) this.onStreamOpened({ ...stream, session: this.number });
+    }
   }
 
   /** Asks the kernel for the current participants, host and selection. */

@@ -3,6 +3,7 @@
 
 import type { ConsoleRequest } from "../lib/protocol.gen";
 import type { Connection, Participant } from "../lib/socket";
+import type { StreamInfo } from "../lib/streams";
 
 export interface SessionInfo {
   session: string;
@@ -13,6 +14,8 @@ export interface SessionInfo {
   selected_customer?: string | null;
   participants?: Participant[];
   join_link?: string;
+  /** What is shared in the session now (as `stream.opened` says it). */
+  streams?: StreamInfo[];
 }
 
 export interface Invitation {
