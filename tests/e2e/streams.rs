@@ -291,9 +291,13 @@ async fn pictures_reach_every_csr_input_only_from_the_host_under_control() {
         assert_eq!(closed["reason"], "the customer withdrew the permission");
     }
     s.agent.send_binary(picture(stream, 3, true)).await;
-    let closed = wait_for_closed(&mut s).await;
+    let closed = wait_for_closed(&mut s, 2).await;
     assert_eq!(closed[0]["stream"], stream, "{closed}");
     assert_eq!(closed[0]["reason"], "the customer withdrew the permission");
+    assert_eq!(closed[0]["cause"], "CloseCause::ConsentWithdrawn");
+    // Then the plugin hears of the withdrawn permission itself.
+    assert_eq!(closed[1]["withdrawn"], "app.share", "{closed}");
+    assert_eq!(closed[1]["customer"], s.customer.participant.as_str());
     assert_eq!(s.anna.pending_binaries(), 0, "nothing after the close");
     assert_eq!(plugin(&mut s, "list", json!({})).await, json!([]));
 
@@ -308,12 +312,13 @@ async fn pictures_reach_every_csr_input_only_from_the_host_under_control() {
     assert!(report.text.contains("stream.closed"), "{}", report.text);
 }
 
-/// The plugin's record of `stream-closed` events, once there is one.
-async fn wait_for_closed(s: &mut Setup) -> Value {
+/// The plugin's record of `stream-closed` and `consent-withdrawn`
+/// events, once there are at least `count`.
+async fn wait_for_closed(s: &mut Setup, count: usize) -> Value {
     let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
     loop {
         let closed = plugin(s, "closed", json!({})).await;
-        if closed.as_array().is_some_and(|list| !list.is_empty()) {
+        if closed.as_array().is_some_and(|list| list.len() >= count) {
             return closed;
         }
         assert!(
@@ -537,8 +542,9 @@ async fn customers_stop_only_what_comes_from_their_computer() {
         assert_eq!(closed["stream"].as_u64(), Some(first));
         assert_eq!(closed["reason"], "Carl stopped sharing: on their page");
     }
-    let closed = wait_for_closed(&mut s).await;
+    let closed = wait_for_closed(&mut s, 1).await;
     assert_eq!(closed[0]["stream"].as_u64(), Some(first), "{closed}");
+    assert_eq!(closed[0]["cause"], "CloseCause::CustomerStopped");
 
     // The agent stops the second (the on-screen Stop sharing).
     let stop = AgentRequest::StreamStop {

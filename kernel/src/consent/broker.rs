@@ -5,7 +5,9 @@ use tether_protocol::{Capability, ServerEvent};
 use super::granter::{self, AskFacts, Refusal, Target};
 use super::live::NoSuchPrompt;
 use crate::activity::{EndReason, Scope};
-use crate::plugin_host::services::{ConsentError, ConsentOutcome, ConsentRequest, PluginScope};
+use crate::plugin_host::services::{
+    ConsentError, ConsentOutcome, ConsentRequest, PluginEvent, PluginScope,
+};
 use crate::routing::Endpoint;
 use crate::session::{ParticipantId, SessionError, Sessions};
 use crate::storage::{GrantRecord, Millis, ParticipantRole, StorageError, now_millis};
@@ -328,6 +330,17 @@ impl Sessions {
             };
             self.end_activities(scope, EndReason::ConsentWithdrawn)
                 .await;
+            if let Some(site) = self.site_of(number) {
+                self.notify_plugin(
+                    &site,
+                    &revoked.plugin,
+                    PluginEvent::ConsentWithdrawn {
+                        session: number.to_owned(),
+                        customer: participant.to_owned(),
+                        capability,
+                    },
+                );
+            }
         }
         Ok(())
     }

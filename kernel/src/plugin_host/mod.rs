@@ -504,6 +504,7 @@ fn event_kind(event: &PluginEvent) -> &'static str {
         PluginEvent::ParticipantLeft { .. } => "participant-left",
         PluginEvent::ParticipantRejoined { .. } => "participant-rejoined",
         PluginEvent::StreamClosed { .. } => "stream-closed",
+        PluginEvent::ConsentWithdrawn { .. } => "consent-withdrawn",
         PluginEvent::CustomerSelected { .. } => "customer-selected",
         PluginEvent::ActivitiesEnded { .. } => "activities-ended",
         PluginEvent::SessionEnded { .. } => "session-ended",

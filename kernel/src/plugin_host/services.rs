@@ -93,8 +93,24 @@ pub enum PluginEvent {
     StreamClosed {
         session: String,
         stream: StreamId,
+        cause: CloseCause,
         reason: String,
     },
+    /// A customer withdrew a permission this plugin asked for (plugin API
+    /// 0.2; only that plugin gets this).
+    ConsentWithdrawn {
+        session: String,
+        customer: String,
+        capability: Capability,
+    },
+}
+
+/// What ended a stream, for the plugin that opened it to act on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CloseCause {
+    PluginClosed,
+    CustomerStopped,
+    Ended(crate::activity::EndReason),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]

@@ -17,7 +17,7 @@ use super::table::{OpenStream, StreamCounters};
 use crate::activity::{EndReason, Scope};
 use crate::consent::grants::GrantScope;
 use crate::plugin_host::services::{
-    AgentCall, AgentError, PluginEvent, PluginScope, StreamError, StreamInfo, StreamOpening,
+    AgentCall, AgentError, CloseCause, PluginEvent, PluginScope, StreamError, StreamInfo, StreamOpening,
 };
 use crate::routing::{Endpoint, EndpointKind, FrameSent};
 use crate::session::{SessionError, Sessions};
@@ -100,7 +100,8 @@ impl Sessions {
             return Err(StreamError::NotYours(id));
         }
         if let Some(stream) = self.streams.remove(id) {
-            self.stream_closed(stream, reason).await;
+            self.stream_closed(stream, CloseCause::PluginClosed, reason)
+                .await;
         }
         Ok(())
     }
@@ -126,8 +127,12 @@ impl Sessions {
             .ok()
             .flatten()
             .unwrap_or_default();
-        self.stream_closed(stream, &format!("{name} stopped sharing: {reason}"))
-            .await;
+        self.stream_closed(
+            stream,
+            CloseCause::CustomerStopped,
+            &format!("{name} stopped sharing: {reason}"),
+        )
+        .await;
         Ok(())
     }
 
@@ -150,12 +155,13 @@ impl Sessions {
     /// activities).
     pub(crate) async fn end_streams(&self, scope: &Scope<'_>, reason: EndReason) {
         for stream in self.streams.take_all(scope) {
-            self.stream_closed(stream, reason.describe()).await;
+            self.stream_closed(stream, CloseCause::Ended(reason), reason.describe())
+                .await;
         }
     }
 
     /// Tells the viewers and the source, and records it.
-    async fn stream_closed(&self, stream: OpenStream, reason: &str) {
+    async fn stream_closed(&self, stream: OpenStream, cause: CloseCause, reason: &str) {
         tracing::info!(session = %stream.session, plugin = %stream.plugin, stream = %stream.id, reason, "stream closed");
         let event = ServerEvent::StreamClosed {
             session: stream.session.clone(),
@@ -174,6 +180,7 @@ impl Sessions {
                 PluginEvent::StreamClosed {
                     session: stream.session.clone(),
                     stream: stream.id,
+                    cause,
                     reason: reason.to_owned(),
                 },
             );

@@ -69,6 +69,20 @@ pub fn ended(session: &str, record: &StreamRecord, reason: &str) -> Result<(), P
     Ok(())
 }
 
+/// The customer withdrew control: none of their streams is under control
+/// any more (the kernel already refuses input and ended the agent's
+/// control calls); the report says so once per stream.
+pub fn withdrawn(session: &str, customer: &str) -> Result<(), PluginError> {
+    for (id, mut record) in records::streams(session)? {
+        if record.customer == customer && record.control {
+            ended(session, &record, "the customer withdrew control")?;
+            record.control = false;
+            records::set_stream(session, id, &record)?;
+        }
+    }
+    Ok(())
+}
+
 fn tell_failed(session: &Session, customer: &Participant, message: &str) {
     let notice = NoticeMessage {
         message: Some(message),

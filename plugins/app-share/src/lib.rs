@@ -101,6 +101,10 @@ impl Plugin for AppShare {
         lifecycle::stream_closed(closed)
     }
 
+    fn consent_withdrawn(withdrawn: ConsentWithdrawn) -> Result<(), PluginError> {
+        lifecycle::consent_withdrawn(withdrawn)
+    }
+
     fn participant_left(change: ParticipantChange) -> Result<(), PluginError> {
         lifecycle::participant_left(change)
     }

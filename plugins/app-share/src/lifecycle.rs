@@ -3,7 +3,6 @@
 //! selected, the session ended. The kernel has already closed what the
 //! rules end; the plugin forgets what belonged to it and tells the panels.
 
-use tether_sdk::host::streams::kernel_reasons;
 use tether_sdk::prelude::*;
 
 use crate::people::Session;
@@ -16,13 +15,14 @@ use crate::{control, records, state};
 pub fn stream_ended(
     session: &Session,
     stream: u32,
+    cause: CloseCause,
     reason: &str,
 ) -> Result<Option<String>, PluginError> {
     let Some(record) = records::take_stream(&session.id, stream)? else {
         return Ok(None);
     };
     control::ended(&session.id, &record, reason)?;
-    if reason == kernel_reasons::CONSENT_WITHDRAWN {
+    if cause == CloseCause::ConsentWithdrawn {
         records::forget_grant(&session.id, &record.customer, true, false)?;
     }
     Ok(Some(record.customer))
@@ -33,8 +33,24 @@ pub fn stream_closed(closed: StreamClosed) -> Result<(), PluginError> {
         // The session is over: `session-ended` forgets everything.
         return Ok(());
     };
-    let customer = stream_ended(&session, closed.id, &closed.reason)?;
+    let customer = stream_ended(&session, closed.id, closed.cause, &closed.reason)?;
     state::push(&session, customer.as_deref())
+}
+
+/// The customer withdrew a permission. Streams under the view permission
+/// have closed (each with its `stream-closed`); the control permission
+/// ends control of every stream of theirs, which go on being shared.
+pub fn consent_withdrawn(withdrawn: ConsentWithdrawn) -> Result<(), PluginError> {
+    let Ok(session) = Session::load(&withdrawn.session) else {
+        return Ok(());
+    };
+    let capability = withdrawn.capability.parse::<Capability>().ok();
+    let control = capability == Some(Capability::AppControl);
+    records::forget_grant(&session.id, &withdrawn.customer, !control, control)?;
+    if control {
+        control::withdrawn(&session.id, &withdrawn.customer)?;
+    }
+    state::push(&session, Some(&withdrawn.customer))
 }
 
 pub fn participant_left(change: ParticipantChange) -> Result<(), PluginError> {

@@ -266,7 +266,12 @@ pub fn stop(command: &Command) -> Result<Value, PluginError> {
     }
     let reason = fit_reason(&format!("{} stopped viewing it", host.display_name));
     streams::close(payload.stream, &reason)?;
-    let customer = crate::lifecycle::stream_ended(&session, payload.stream, &reason)?;
+    let customer = crate::lifecycle::stream_ended(
+        &session,
+        payload.stream,
+        CloseCause::PluginClosed,
+        &reason,
+    )?;
     state::push(&session, customer.as_deref())?;
     Ok(json!({ "stopped": payload.stream }))
 }

@@ -394,9 +394,13 @@ fn several_applications_at_once_but_the_same_window_only_once() {
     assert_eq!(state["streams"].as_array().map(Vec::len), Some(2));
 
     // Once the first is stopped, its window may be shared again.
-    harness.end_stream(1, "Carl stopped sharing: indicator");
+    harness.end_stream(
+        1,
+        CloseCause::CustomerStopped,
+        "Carl stopped sharing: indicator",
+    );
     harness
-        .deliver_stream_events::<AppShare>()
+        .deliver_kernel_events::<AppShare>()
         .expect("delivered");
     share_window(&harness, TERMINAL).expect("shared again");
 }
@@ -434,7 +438,7 @@ fn a_share_the_agent_cannot_start_closes_its_stream_and_says_why() {
     );
     // The stream's own close changes nothing more.
     harness
-        .deliver_stream_events::<AppShare>()
+        .deliver_kernel_events::<AppShare>()
         .expect("delivered");
     assert_eq!(last_of(&harness, "p-anna", "state")["streams"], json!([]));
 }
@@ -466,7 +470,7 @@ fn the_host_stops_a_shared_application_but_not_an_unknown_stream() {
     assert_eq!(last_of(&harness, "p-bob", "state")["streams"], json!([]));
     assert_eq!(last_of(&harness, "p-carl", "state")["streams"], json!([]));
     harness
-        .deliver_stream_events::<AppShare>()
+        .deliver_kernel_events::<AppShare>()
         .expect("delivered");
     assert!(
         harness.report(SESSION).is_empty(),
@@ -508,9 +512,13 @@ fn control_of_a_shared_application_asks_only_for_control_and_does_not_restart_it
     share_window(&harness, TERMINAL_2).expect("second");
     assert_eq!(calls_of(&harness, "app.control").len(), 2);
 
-    harness.end_stream(1, "Carl stopped sharing: from the page");
+    harness.end_stream(
+        1,
+        CloseCause::CustomerStopped,
+        "Carl stopped sharing: from the page",
+    );
     harness
-        .deliver_stream_events::<AppShare>()
+        .deliver_kernel_events::<AppShare>()
         .expect("delivered");
     assert_eq!(
         harness.report(SESSION),
@@ -555,11 +563,12 @@ fn withdrawing_the_permission_ends_the_share_and_what_it_allowed() {
     let harness = viewing();
     share_window(&harness, TERMINAL).expect("shared");
     harness.revoke(SESSION, "p-carl", Capability::AppShare);
+    // The stream's close, then the withdrawn permission.
     assert_eq!(
         harness
-            .deliver_stream_events::<AppShare>()
+            .deliver_kernel_events::<AppShare>()
             .expect("delivered"),
-        1
+        2
     );
     let state = last_of(&harness, "p-carl", "state");
     assert_eq!(state["view"], false);
@@ -567,6 +576,39 @@ fn withdrawing_the_permission_ends_the_share_and_what_it_allowed() {
     assert_eq!(harness.closed_streams()[0].1, CONSENT_WITHDRAWN);
     let refused = share_window(&harness, TERMINAL_2);
     assert!(refused_as(refused, denied).contains("nothing can be shared"));
+}
+
+#[test]
+fn withdrawing_control_ends_control_and_the_share_goes_on() {
+    let harness = harness();
+    harness.answer_consent(Outcome::Granted);
+    request(&harness, "control").expect("asked");
+    share_window(&harness, TERMINAL).expect("shared");
+    assert_eq!(
+        last_of(&harness, "p-anna", "state")["streams"][0]["control"],
+        true
+    );
+    harness.revoke(SESSION, "p-carl", Capability::AppControl);
+    assert_eq!(
+        harness
+            .deliver_kernel_events::<AppShare>()
+            .expect("delivered"),
+        1,
+        "no stream closed, only the permission"
+    );
+    let state = last_of(&harness, "p-anna", "state");
+    assert_eq!(state["control"], false);
+    assert_eq!(state["view"], true);
+    assert_eq!(state["streams"][0]["control"], false);
+    assert_eq!(harness.open_streams().len(), 1);
+    assert!(
+        harness
+            .report(SESSION)
+            .iter()
+            .any(|line| line.contains("ended: the customer withdrew control")),
+        "{:?}",
+        harness.report(SESSION)
+    );
 }
 
 #[test]
@@ -669,9 +711,13 @@ fn leaving_ending_and_ended_activities_forget_what_belonged_to_them() {
     share_window(&harness, TERMINAL).expect("shared");
 
     // Control passed: the kernel closed the streams; no offer stands.
-    harness.end_stream(1, "control passed to another CSR");
+    harness.end_stream(
+        1,
+        CloseCause::ControlPassed,
+        "control passed to another CSR",
+    );
     harness
-        .deliver_stream_events::<AppShare>()
+        .deliver_kernel_events::<AppShare>()
         .expect("delivered");
     harness
         .event::<AppShare>(Event::ActivitiesEnded(SESSION.into()))

@@ -45,8 +45,9 @@ pub mod testing;
 pub use bindings::v0_1::types::{
     Account, Command, Participant, ParticipantChange, ParticipantId, PluginError, Role, SessionId,
 };
-/// The events of plugin API 0.2: those of 0.1, and `stream-closed`.
-pub use bindings::v0_2::events::{Event, StreamClosed, StreamId};
+/// The events of plugin API 0.2: those of 0.1, `stream-closed` and
+/// `consent-withdrawn`.
+pub use bindings::v0_2::events::{CloseCause, ConsentWithdrawn, Event, StreamClosed, StreamId};
 pub use plugin::{Plugin, dispatch};
 pub use serde_json::{Value, json};
 /// The wire protocol's types, for typed agent inputs and outputs (for
@@ -59,8 +60,9 @@ pub use tether_protocol::Capability;
 pub mod prelude {
     pub use crate::host;
     pub use crate::{
-        Account, Capability, Command, Event, Participant, ParticipantChange, ParticipantId, Plugin,
-        PluginError, Role, SessionId, StreamClosed, StreamId, Value, json,
+        Account, Capability, CloseCause, Command, ConsentWithdrawn, Event, Participant,
+        ParticipantChange, ParticipantId, Plugin, PluginError, Role, SessionId, StreamClosed,
+        StreamId, Value, json,
     };
 }
 

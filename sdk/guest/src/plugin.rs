@@ -2,7 +2,9 @@
 
 use serde_json::Value;
 
-use crate::{Command, Event, ParticipantChange, PluginError, SessionId, StreamClosed};
+use crate::{
+    Command, ConsentWithdrawn, Event, ParticipantChange, PluginError, SessionId, StreamClosed,
+};
 
 /// A Tether plugin. Every event gets a fresh instance, so the methods are
 /// associated functions: state that must outlive an event goes through
@@ -58,10 +60,17 @@ pub trait Plugin {
     }
 
     /// A stream this plugin opened ended, whoever ended it: the plugin
-    /// itself, the CSR or the customer stopping it, or a rule of the
-    /// kernel's (the reason says which). Plugin API 0.2; by default
-    /// nothing happens.
+    /// itself, the customer stopping it, or a rule of the kernel's
+    /// (`cause` says which; `reason` says it in words). Plugin API 0.2; by
+    /// default nothing happens.
     fn stream_closed(_closed: StreamClosed) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    /// A customer withdrew a permission this plugin asked for; what ran
+    /// under it has already ended. Plugin API 0.2; by default nothing
+    /// happens.
+    fn consent_withdrawn(_withdrawn: ConsentWithdrawn) -> Result<(), PluginError> {
         Ok(())
     }
 }
@@ -81,6 +90,9 @@ pub fn dispatch<P: Plugin>(event: Event) -> Result<String, PluginError> {
         Event::SessionEnded(session) => P::session_ended(session).map(|()| Value::Null)?,
         Event::Timer(name) => P::timer(name).map(|()| Value::Null)?,
         Event::StreamClosed(closed) => P::stream_closed(closed).map(|()| Value::Null)?,
+        Event::ConsentWithdrawn(withdrawn) => {
+            P::consent_withdrawn(withdrawn).map(|()| Value::Null)?
+        }
     };
     serde_json::to_string(&reply)
         .map_err(|error| PluginError::Failed(format!("could not encode the reply: {error}")))

@@ -17,9 +17,15 @@ use crate::host::log::Level;
 use crate::host::session::SessionError;
 use crate::host::store::StoreError;
 use crate::host::streams::{StreamError, StreamId, StreamInfo};
-use crate::{Capability, Command, Event, Participant, Plugin, PluginError, StreamClosed, dispatch};
+use crate::{
+    Capability, CloseCause, Command, ConsentWithdrawn, Event, Participant, Plugin, PluginError,
+    StreamClosed, dispatch,
+};
 
-pub use crate::host::streams::kernel_reasons::{CONSENT_WITHDRAWN, PARTICIPANT_LEFT};
+/// The kernel's words when a withdrawn permission ends a stream.
+pub const CONSENT_WITHDRAWN: &str = "the customer withdrew the permission";
+/// The kernel's words when the customer leaving ends a stream.
+pub const PARTICIPANT_LEFT: &str = "the customer left the session";
 
 /// One message a plugin sent to a participant's panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -71,8 +77,9 @@ struct State {
     last_stream: StreamId,
     /// Every close, in order: (stream, reason).
     closed_streams: Vec<(StreamId, String)>,
-    /// Closes the plugin has not been told of yet.
-    stream_events: VecDeque<StreamClosed>,
+    /// Events of the kernel's (streams closed, permissions withdrawn) the
+    /// plugin has not been told of yet.
+    kernel_events: VecDeque<Event>,
     /// Agent calls need a live grant, as in the kernel.
     calls_need_grants: bool,
 }
@@ -190,7 +197,7 @@ impl Harness {
 
     /// The customer withdraws a grant: as the kernel, every stream that
     /// ran under it closes (the plugin hears of it through
-    /// [`Harness::deliver_stream_events`]).
+    /// [`Harness::deliver_kernel_events`]).
     pub fn revoke(&self, session: &str, customer: &str, capability: Capability) {
         with(|state| {
             state.grants.remove(&(
@@ -209,8 +216,15 @@ impl Harness {
                 .map(|s| s.id)
                 .collect();
             for id in ended {
-                close_stream(state, id, CONSENT_WITHDRAWN);
+                close_stream(state, id, CloseCause::ConsentWithdrawn, CONSENT_WITHDRAWN);
             }
+            state
+                .kernel_events
+                .push_back(Event::ConsentWithdrawn(ConsentWithdrawn {
+                    session: session.to_owned(),
+                    customer: customer.to_owned(),
+                    capability: capability.as_str().to_owned(),
+                }));
         });
     }
 
@@ -231,15 +245,15 @@ impl Harness {
                 .map(|s| s.id)
                 .collect();
             for id in ended {
-                close_stream(state, id, PARTICIPANT_LEFT);
+                close_stream(state, id, CloseCause::ParticipantLeft, PARTICIPANT_LEFT);
             }
         });
     }
 
     /// The kernel ends an open stream (the customer pressed Stop sharing,
     /// the agent left…): `false` when no such stream is open.
-    pub fn end_stream(&self, id: StreamId, reason: &str) -> bool {
-        with(|state| close_stream(state, id, reason))
+    pub fn end_stream(&self, id: StreamId, cause: CloseCause, reason: &str) -> bool {
+        with(|state| close_stream(state, id, cause, reason))
     }
 
     /// The streams open now, whichever session.
@@ -252,13 +266,13 @@ impl Harness {
         with(|state| state.closed_streams.clone())
     }
 
-    /// Delivers the `stream-closed` events of every close so far that the
-    /// plugin has not heard of, as the kernel does after each close;
-    /// returns how many there were.
-    pub fn deliver_stream_events<P: Plugin>(&self) -> Result<usize, PluginError> {
+    /// Delivers the kernel's events the plugin has not heard of yet
+    /// (`stream-closed` for every close, `consent-withdrawn` for every
+    /// revocation), in order, as the kernel does; returns how many.
+    pub fn deliver_kernel_events<P: Plugin>(&self) -> Result<usize, PluginError> {
         let mut delivered = 0;
-        while let Some(closed) = with(|state| state.stream_events.pop_front()) {
-            self.event::<P>(Event::StreamClosed(closed))?;
+        while let Some(event) = with(|state| state.kernel_events.pop_front()) {
+            self.event::<P>(event)?;
             delivered += 1;
         }
         Ok(delivered)
@@ -350,16 +364,19 @@ impl Harness {
 
 /// Closes a stream as the kernel does: gone from the table, recorded, and
 /// an event queued for the plugin.
-fn close_stream(state: &mut State, id: StreamId, reason: &str) -> bool {
+fn close_stream(state: &mut State, id: StreamId, cause: CloseCause, reason: &str) -> bool {
     let Some(stream) = state.streams.remove(&id) else {
         return false;
     };
     state.closed_streams.push((id, reason.to_owned()));
-    state.stream_events.push_back(StreamClosed {
-        session: stream.session,
-        id,
-        reason: reason.to_owned(),
-    });
+    state
+        .kernel_events
+        .push_back(Event::StreamClosed(StreamClosed {
+            session: stream.session,
+            id,
+            cause,
+            reason: reason.to_owned(),
+        }));
     true
 }
 
@@ -643,6 +660,7 @@ pub(crate) mod raw {
     }
     pub mod streams {
         use super::super::{StreamError, StreamId, StreamInfo, close_stream, with};
+        use crate::CloseCause;
         use crate::host::streams::{MAX_LABEL_CHARS, MAX_REASON_BYTES};
 
         /// As the kernel: the label is checked, the source must be a
@@ -711,7 +729,7 @@ pub(crate) mod raw {
                 )));
             }
             with(|state| {
-                if close_stream(state, id, reason) {
+                if close_stream(state, id, CloseCause::PluginClosed, reason) {
                     Ok(())
                 } else {
                     Err(StreamError::UnknownStream(id))
@@ -871,6 +889,18 @@ mod tests {
     impl Plugin for Sharer {
         fn stream_closed(closed: StreamClosed) -> Result<(), PluginError> {
             host::store::set(&format!("closed/{}", closed.id), closed.reason.as_bytes())?;
+            host::store::set(
+                &format!("cause/{}", closed.id),
+                format!("{:?}", closed.cause).as_bytes(),
+            )?;
+            Ok(())
+        }
+
+        fn consent_withdrawn(withdrawn: ConsentWithdrawn) -> Result<(), PluginError> {
+            host::store::set(
+                &format!("withdrawn/{}", withdrawn.customer),
+                withdrawn.capability.as_bytes(),
+            )?;
             Ok(())
         }
     }
@@ -952,23 +982,35 @@ mod tests {
             host::streams::close(0, "zero"),
             Err(StreamError::Invalid(_))
         ));
-        assert!(harness.end_stream(stopped, "Carl stopped sharing"));
-        assert!(!harness.end_stream(stopped, "twice"));
+        assert!(harness.end_stream(stopped, CloseCause::CustomerStopped, "Carl stopped sharing"));
+        assert!(!harness.end_stream(stopped, CloseCause::CustomerStopped, "twice"));
         harness.revoke("123456789", "c1", Capability::AppShare);
         assert!(harness.open_streams().is_empty());
         assert!(!harness.has_grant("123456789", "c1", Capability::AppShare));
 
-        assert_eq!(harness.deliver_stream_events::<Sharer>(), Ok(3));
+        // Three closes, then the withdrawn permission itself.
+        assert_eq!(harness.deliver_kernel_events::<Sharer>(), Ok(4));
         assert_eq!(
             harness.stored(&format!("closed/{mine}")),
             Some(b"done".to_vec())
         );
+        let cause = |id: StreamId| harness.stored(&format!("cause/{id}"));
+        assert_eq!(cause(mine), Some(b"CloseCause::PluginClosed".to_vec()));
+        assert_eq!(
+            cause(stopped),
+            Some(b"CloseCause::CustomerStopped".to_vec())
+        );
+        assert_eq!(
+            cause(withdrawn),
+            Some(b"CloseCause::ConsentWithdrawn".to_vec())
+        );
+        assert_eq!(harness.stored("withdrawn/c1"), Some(b"app.share".to_vec()));
         assert_eq!(
             harness.stored(&format!("closed/{withdrawn}")),
             Some(CONSENT_WITHDRAWN.as_bytes().to_vec())
         );
         assert_eq!(harness.closed_streams().len(), 3);
-        assert_eq!(harness.deliver_stream_events::<Sharer>(), Ok(0));
+        assert_eq!(harness.deliver_kernel_events::<Sharer>(), Ok(0));
     }
 
     #[test]

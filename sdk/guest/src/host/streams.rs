@@ -21,16 +21,6 @@ pub const MAX_LABEL_CHARS: usize = 200;
 /// Longest reason for closing the kernel accepts, in bytes.
 pub const MAX_REASON_BYTES: usize = 500;
 
-/// The reasons the kernel gives in `stream-closed` when one of its rules
-/// ended a stream (its own words for each rule), for a plugin that must
-/// tell one from another.
-pub mod kernel_reasons {
-    /// The customer withdrew the permission the stream ran under.
-    pub const CONSENT_WITHDRAWN: &str = "the customer withdrew the permission";
-    /// The customer left the session.
-    pub const PARTICIPANT_LEFT: &str = "the customer left the session";
-}
-
 /// Opens a stream from `source`'s agent to the session's CSRs under
 /// `capability`. The kernel allows it exactly when it would allow an agent
 /// call of `capability` on `source` now (declared, enabled, a live grant,

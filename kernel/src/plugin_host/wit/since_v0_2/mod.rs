@@ -9,7 +9,8 @@ use wasmtime::component::{HasSelf, Linker};
 
 use super::Interface;
 use super::since_v0_1;
-use crate::plugin_host::services::PluginEvent;
+use crate::activity::EndReason;
+use crate::plugin_host::services::{CloseCause, PluginEvent};
 use crate::plugin_host::state::PluginState;
 
 wasmtime::component::bindgen!({
@@ -55,18 +56,33 @@ impl wit::events::Host for PluginState {}
 /// The event as 0.2 has it (every event the kernel sends has a 0.2 form).
 pub fn event(event: PluginEvent) -> Option<wit::events::Event> {
     use since_v0_1::wit_types::Event as Earlier;
-    use wit::events::{Event, StreamClosed};
-    if let PluginEvent::StreamClosed {
-        session,
-        stream,
-        reason,
-    } = event
-    {
-        return Some(Event::StreamClosed(StreamClosed {
+    use wit::events::{ConsentWithdrawn, Event, StreamClosed};
+    match event {
+        PluginEvent::StreamClosed {
             session,
-            id: stream.get(),
+            stream,
+            cause,
             reason,
-        }));
+        } => {
+            return Some(Event::StreamClosed(StreamClosed {
+                session,
+                id: stream.get(),
+                cause: close_cause(cause),
+                reason,
+            }));
+        }
+        PluginEvent::ConsentWithdrawn {
+            session,
+            customer,
+            capability,
+        } => {
+            return Some(Event::ConsentWithdrawn(ConsentWithdrawn {
+                session,
+                customer,
+                capability: capability.to_string(),
+            }));
+        }
+        _ => {}
     }
     // Every other event is a 0.1 event, carried over case by case.
     since_v0_1::event(event).map(|earlier| match earlier {
@@ -79,4 +95,20 @@ pub fn event(event: PluginEvent) -> Option<wit::events::Event> {
         Earlier::SessionEnded(s) => Event::SessionEnded(s),
         Earlier::Timer(t) => Event::Timer(t),
     })
+}
+
+fn close_cause(cause: CloseCause) -> wit::events::CloseCause {
+    use wit::events::CloseCause as Wit;
+    match cause {
+        CloseCause::PluginClosed => Wit::PluginClosed,
+        CloseCause::CustomerStopped => Wit::CustomerStopped,
+        CloseCause::Ended(reason) => match reason {
+            EndReason::ConsentWithdrawn => Wit::ConsentWithdrawn,
+            EndReason::ControlPassed => Wit::ControlPassed,
+            EndReason::CustomerSelected => Wit::CustomerSelected,
+            EndReason::ParticipantLeft => Wit::ParticipantLeft,
+            EndReason::SessionEnded => Wit::SessionEnded,
+            EndReason::AgentDisconnected => Wit::AgentDisconnected,
+        },
+    }
 }
