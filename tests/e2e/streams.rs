@@ -620,3 +620,29 @@ async fn a_keyframe_request_says_what_the_viewer_decodes_or_is_refused() {
     assert_eq!(s.agent.pending_binaries(), 0);
     assert_eq!(refused_so_far(&s.kernel).await, before + 3);
 }
+
+#[tokio::test]
+async fn a_burst_of_input_reaches_the_source_whole() {
+    let mut s = setup().await;
+    granted(&mut s, "app.share").await;
+    granted(&mut s, "app.control").await;
+    let stream = open(&mut s, "editor").await["stream"].as_u64().expect("id") as u32;
+    s.anna.event("stream.opened").await;
+    // A paste's worth of keys at once: none may be lost on the way to the
+    // agent (a lost key is a wrong command in the customer's application).
+    let keys: Vec<Vec<u8>> = (0..200u32)
+        .map(|i| {
+            let event = format!(
+                r#"{{"type":"key","keysym":{},"pressed":true}}"#,
+                0x61 + i % 26
+            );
+            frame(FrameKind::Input, stream, i, false, event.as_bytes())
+        })
+        .collect();
+    for key in &keys {
+        s.anna.send_binary(key.clone()).await;
+    }
+    for key in &keys {
+        assert_eq!(&s.agent.binary().await, key);
+    }
+}

@@ -70,8 +70,8 @@ mod tests {
     #[test]
     fn the_newest_connection_wins_and_stale_detaches_are_ignored() {
         let router = InProcessRouter::default();
-        let (old_tx, mut old_rx) = Outbox::new();
-        let (new_tx, mut new_rx) = Outbox::new();
+        let (old_tx, mut old_rx) = Outbox::new(FRAME_QUEUE);
+        let (new_tx, mut new_rx) = Outbox::new(FRAME_QUEUE);
         let page = Endpoint::ui("p-1");
         router.attach(page.clone(), 1, old_tx);
         router.attach(page.clone(), 2, new_tx);
@@ -88,7 +88,7 @@ mod tests {
     #[test]
     fn frames_are_bounded_per_connection_and_control_is_not() {
         let router = InProcessRouter::default();
-        let (outbox, mut inbox) = Outbox::new();
+        let (outbox, mut inbox) = Outbox::new(FRAME_QUEUE);
         let console = Endpoint::ui("p-2");
         router.attach(console.clone(), 1, outbox);
         for _ in 0..FRAME_QUEUE {

@@ -40,10 +40,18 @@ impl Endpoint {
     }
 }
 
-/// Stream frames one connection may have queued: a viewer that does not
-/// read them fast enough loses pictures (and is dropped to keyframes), the
-/// kernel's memory does not grow.
+/// Stream frames a viewer's connection may have queued (pictures, up to
+/// 4 MiB each): a viewer that does not read them fast enough loses
+/// pictures (and is dropped to keyframes), the kernel's memory does not
+/// grow.
 pub const FRAME_QUEUE: usize = 8;
+
+/// Stream frames an agent's connection may have queued: only what viewers
+/// send back (input of at most 1 KiB, acknowledgements, keyframe
+/// requests), which must not be lost to a burst of typing — a lost key is
+/// a wrong command in the customer's application, a lost acknowledgement
+/// stalls the picture. Still bounded (at most about 260 KiB).
+pub const SOURCE_FRAME_QUEUE: usize = 256;
 
 /// The sending half of one WebSocket connection: control messages, which
 /// are never dropped and never wait behind frames, and stream frames, which
@@ -71,9 +79,10 @@ pub enum FrameSent {
 }
 
 impl Outbox {
-    pub fn new() -> (Outbox, Inbox) {
+    /// An outbox holding at most `frame_queue` stream frames.
+    pub fn new(frame_queue: usize) -> (Outbox, Inbox) {
         let (control, control_rx) = mpsc::unbounded_channel();
-        let (frames, frames_rx) = mpsc::channel(FRAME_QUEUE);
+        let (frames, frames_rx) = mpsc::channel(frame_queue);
         (
             Outbox { control, frames },
             Inbox {

@@ -25,7 +25,10 @@ pub enum Offer {
 /// One viewer of one stream.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ViewerPacing {
-    in_flight: u32,
+    /// The sequences sent and not yet acknowledged, oldest first (at most
+    /// [`MAX_IN_FLIGHT`]). An acknowledgement covers its picture and every
+    /// older one, as the source counts it.
+    in_flight: Vec<u32>,
     /// Dropped (or new): only a keyframe may come next.
     waiting_for_keyframe: bool,
     /// A keyframe was asked for since the viewer started waiting.
@@ -36,7 +39,7 @@ impl Default for ViewerPacing {
     /// A new viewer starts at a keyframe.
     fn default() -> Self {
         ViewerPacing {
-            in_flight: 0,
+            in_flight: Vec::new(),
             waiting_for_keyframe: true,
             keyframe_asked: false,
         }
@@ -46,7 +49,7 @@ impl Default for ViewerPacing {
 impl ViewerPacing {
     /// A picture arrived from the source.
     pub fn offer(&mut self, keyframe: bool) -> Offer {
-        if self.in_flight >= MAX_IN_FLIGHT {
+        if self.in_flight.len() >= MAX_IN_FLIGHT as usize {
             self.waiting_for_keyframe = true;
             return Offer::Skip {
                 ask_keyframe: false,
@@ -60,9 +63,10 @@ impl ViewerPacing {
         Offer::Send
     }
 
-    /// The picture offered went into the viewer's connection queue.
-    pub fn sent(&mut self, keyframe: bool) {
-        self.in_flight += 1;
+    /// The picture offered (`sequence`) went into the viewer's connection
+    /// queue.
+    pub fn sent(&mut self, keyframe: bool, sequence: u32) {
+        self.in_flight.push(sequence);
         if keyframe {
             self.waiting_for_keyframe = false;
             self.keyframe_asked = false;
@@ -74,11 +78,15 @@ impl ViewerPacing {
         self.waiting_for_keyframe = true;
     }
 
-    /// The viewer acknowledged a picture. Returns whether to ask the
-    /// source for a keyframe now (the viewer caught up after a drop).
-    pub fn acked(&mut self) -> bool {
-        self.in_flight = self.in_flight.saturating_sub(1);
-        self.waiting_for_keyframe && self.in_flight < MAX_IN_FLIGHT && self.ask_once()
+    /// The viewer acknowledged picture `sequence` (and so every older one
+    /// it was sent). Returns whether to ask the source for a keyframe now
+    /// (the viewer caught up after a drop). An acknowledgement of nothing
+    /// in flight changes nothing.
+    pub fn acked(&mut self, sequence: u32) -> bool {
+        self.in_flight.retain(|&sent| newer(sent, sequence));
+        self.waiting_for_keyframe
+            && self.in_flight.len() < MAX_IN_FLIGHT as usize
+            && self.ask_once()
     }
 
     fn ask_once(&mut self) -> bool {
@@ -98,14 +106,19 @@ impl SourceAcks {
     pub fn forward(&mut self, sequence: u32) -> bool {
         let newer = match self.newest {
             None => true,
-            // Serial-number order: up to half the range ahead is newer.
-            Some(newest) => (sequence.wrapping_sub(newest) as i32) > 0,
+            Some(newest) => newer(sequence, newest),
         };
         if newer {
             self.newest = Some(sequence);
         }
         newer
     }
+}
+
+/// Whether sequence `a` comes after `b`, in serial-number order (up to
+/// half the range ahead is newer: sequences wrap around).
+fn newer(a: u32, b: u32) -> bool {
+    (a.wrapping_sub(b) as i32) > 0
 }
 
 #[cfg(test)]
@@ -124,26 +137,26 @@ mod tests {
         assert_eq!(viewer.offer(false), SKIP_AND_ASK);
         assert_eq!(viewer.offer(false), SKIP, "asked already");
         assert_eq!(viewer.offer(true), SEND);
-        viewer.sent(true);
+        viewer.sent(true, 3);
         assert_eq!(viewer.offer(false), SEND);
     }
 
     #[test]
     fn a_slow_viewer_is_dropped_to_keyframes_and_resumes_after_catching_up() {
         let mut viewer = ViewerPacing::default();
-        for keyframe in [true, false] {
+        for (sequence, keyframe) in [(1, true), (2, false)] {
             assert_eq!(viewer.offer(keyframe), SEND);
-            viewer.sent(keyframe);
+            viewer.sent(keyframe, sequence);
         }
         // Two unacknowledged: even a keyframe waits.
         assert_eq!(viewer.offer(false), SKIP);
         assert_eq!(viewer.offer(true), SKIP);
         // One acknowledgement: room again, and a keyframe is asked for.
-        assert!(viewer.acked());
+        assert!(viewer.acked(1));
         assert_eq!(viewer.offer(false), SKIP, "deltas until the keyframe");
-        assert!(!viewer.acked(), "asked once");
+        assert!(!viewer.acked(2), "asked once");
         assert_eq!(viewer.offer(true), SEND);
-        viewer.sent(true);
+        viewer.sent(true, 5);
         assert_eq!(viewer.offer(false), SEND);
     }
 
@@ -151,7 +164,7 @@ mod tests {
     fn a_full_connection_queue_drops_to_keyframes_too() {
         let mut viewer = ViewerPacing::default();
         assert_eq!(viewer.offer(true), SEND);
-        viewer.sent(true);
+        viewer.sent(true, 1);
         assert_eq!(viewer.offer(false), SEND);
         viewer.undeliverable();
         assert_eq!(viewer.offer(false), SKIP_AND_ASK);
@@ -162,11 +175,35 @@ mod tests {
     fn stray_acknowledgements_change_nothing() {
         let mut viewer = ViewerPacing::default();
         viewer.offer(true);
-        viewer.sent(true);
-        for _ in 0..5 {
-            viewer.acked();
+        viewer.sent(true, 10);
+        viewer.offer(false);
+        viewer.sent(false, 11);
+        // Acknowledging pictures older than any in flight frees nothing.
+        for stale in [9, 3, u32::MAX - 5] {
+            viewer.acked(stale);
+            assert_eq!(viewer.offer(false), SKIP, "still two in flight after {stale}");
         }
-        assert_eq!(viewer.offer(false), SEND, "in flight never goes below 0");
+        viewer.acked(10);
+        assert_eq!(viewer.offer(true), SEND);
+    }
+
+    #[test]
+    fn an_acknowledgement_covers_every_older_picture() {
+        let mut viewer = ViewerPacing::default();
+        viewer.offer(true);
+        viewer.sent(true, u32::MAX);
+        viewer.offer(false);
+        viewer.sent(false, 0);
+        assert_eq!(viewer.offer(false), SKIP, "two in flight");
+        // The newest acknowledged (across the wrap): both are done, and
+        // the viewer, dropped to keyframes by the skip, asks for one.
+        assert!(viewer.acked(0));
+        viewer.offer(true);
+        viewer.sent(true, 1);
+        viewer.offer(false);
+        viewer.sent(false, 2);
+        assert!(!viewer.acked(2));
+        assert_eq!(viewer.offer(false), SEND, "nothing in flight");
     }
 
     #[test]

@@ -327,7 +327,7 @@ impl Sessions {
                         Offer::Send => {
                             match self.router.send_frame(&Endpoint::ui(viewer), bytes.clone()) {
                                 FrameSent::Queued => {
-                                    pacing.sent(keyframe);
+                                    pacing.sent(keyframe, frame.sequence);
                                     delivered += 1;
                                 }
                                 FrameSent::Full => {
@@ -371,7 +371,10 @@ impl Sessions {
             FrameKind::Ack => self
                 .streams
                 .with(frame.stream, |stream| {
-                    let ask = stream.viewers.get_mut(viewer).is_some_and(|p| p.acked());
+                    let ask = stream
+                        .viewers
+                        .get_mut(viewer)
+                        .is_some_and(|p| p.acked(frame.sequence));
                     if ask {
                         self.send_control_frame(
                             source,
@@ -401,8 +404,18 @@ impl Sessions {
             },
             FrameKind::Picture => false,
         };
-        if forward && self.router.send_frame(&Endpoint::agent(source), bytes) == FrameSent::Queued {
-            StreamCounters::count(&counters.relayed);
+        if !forward {
+            return;
+        }
+        match self.router.send_frame(&Endpoint::agent(source), bytes) {
+            FrameSent::Queued => StreamCounters::count(&counters.relayed),
+            // The agent reads far more slowly than it is sent to: counted
+            // with the skipped pictures (its queue holds hundreds).
+            FrameSent::Full => {
+                tracing::debug!(stream = %frame.stream, kind = ?frame.kind, "the source's queue is full");
+                StreamCounters::count(&counters.skipped);
+            }
+            FrameSent::Gone => {}
         }
     }
 

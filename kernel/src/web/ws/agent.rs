@@ -50,6 +50,9 @@ pub(crate) struct AgentConnection(CustomerLink);
 
 impl Connection for AgentConnection {
     type Request = AgentRequest;
+    /// Only viewers' input and acknowledgements come this way: none may be
+    /// lost to a burst of typing.
+    const FRAME_QUEUE: usize = crate::routing::SOURCE_FRAME_QUEUE;
     const RATE: Option<Rate> = Some(budget::AGENT);
 
     fn awaited(self: &Arc<Self>, request: &AgentRequest) -> bool {

@@ -139,6 +139,9 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// `None` for signed-in CSRs, whose sign-in is the limit.
     const RATE: Option<Rate> = None;
 
+    /// How many stream frames may wait to be written to this socket.
+    const FRAME_QUEUE: usize = crate::routing::FRAME_QUEUE;
+
     /// A message the kernel is waiting for (an agent's answer to a call it
     /// sent) costs nothing from the budget: how many can come is bounded by
     /// what the kernel asked, and refusing one would leave the call hanging.
@@ -162,7 +165,7 @@ pub(crate) trait Connection: Send + Sync + 'static {
 /// Runs one connection until either side closes it.
 pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) {
     let (mut sink, mut stream) = socket.split();
-    let (outbox, mut inbox) = Outbox::new();
+    let (outbox, mut inbox) = Outbox::new(C::FRAME_QUEUE);
     let (close_tx, mut close_rx) = mpsc::unbounded_channel::<CloseFrame>();
     let writer = tokio::spawn(async move {
         loop {
