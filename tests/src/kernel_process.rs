@@ -61,6 +61,11 @@ impl KernelProcess {
         stopped
     }
 
+    /// The kernel's process id (the benchmark reads its processor time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// Lines the kernel printed so far.
     pub fn output(&self) -> Vec<String> {
         self.output.lock().expect("output lock").clone()

@@ -10,6 +10,7 @@ pub mod kernel_process;
 pub mod round_trips;
 pub mod script_runs;
 pub mod scripted_sessions;
+pub mod share_bench;
 pub mod smtp_sink;
 pub mod xvfb;
 
@@ -57,9 +58,19 @@ pub fn fixture_manifests() -> PathBuf {
     workspace_root().join("tests/fixtures/manifests")
 }
 
+/// Where the kernel and agent binaries under test are: `target/debug`,
+/// or the profile `XTASK_BINARIES_PROFILE` names (`cargo xtask bench
+/// share` measures release builds: processor time of unoptimised code says
+/// little). Not a `TETHER_` variable: the kernel reads those as its
+/// configuration.
+pub fn binaries_dir() -> PathBuf {
+    let profile = std::env::var("XTASK_BINARIES_PROFILE").unwrap_or_else(|_| "debug".into());
+    target_dir().join(profile)
+}
+
 /// The host agent binary, built by `cargo xtask plugins`.
 pub fn agent_binary() -> PathBuf {
-    let binary = target_dir().join("debug/tether-agent");
+    let binary = binaries_dir().join("tether-agent");
     assert!(
         binary.is_file(),
         "no agent binary at {}: run the tests with `cargo xtask test`",
@@ -88,7 +99,7 @@ pub fn bundled_manifests() -> PathBuf {
 
 /// The kernel binary, built by `cargo xtask plugins`.
 pub fn kernel_binary() -> PathBuf {
-    let binary = target_dir().join("debug/tether");
+    let binary = binaries_dir().join("tether");
     assert!(
         binary.is_file(),
         "no kernel binary at {}: run the tests with `cargo xtask test`",

@@ -60,6 +60,11 @@ impl Xvfb {
         }
     }
 
+    /// The server's process id (the benchmark reads its processor time).
+    pub fn pid(&self) -> u32 {
+        self.child.id()
+    }
+
     /// A display number nothing listens on (for "no display here").
     pub fn unused_display() -> String {
         let number = (900..1000)

@@ -1,6 +1,7 @@
 //! `cargo xtask …`: the project's build tasks, in Rust so they run the same
 //! on every machine.
 
+mod bench;
 mod fuzz;
 mod plugins;
 mod scaffold;
@@ -56,7 +57,10 @@ enum Task {
         seconds: u64,
     },
     /// Benchmarks: `plugin` (per-event cost against a native call),
-    /// `scripts` (a 1 MB script run against a bare WebSocket copy).
+    /// `scripts` (a 1 MB script run against a bare WebSocket copy),
+    /// `latency` (round trips against a bare WebSocket echo), `share` (an
+    /// application shared at full motion against x11vnc on the same
+    /// window).
     Bench {
         /// Which benchmark (default: all).
         which: Option<String>,
@@ -104,21 +108,6 @@ fn main() -> Result<()> {
             Some(target) => fuzz::run_targets(&ws, &[target.as_str()], seconds),
             None => fuzz::run_targets(&ws, fuzz::TARGETS, seconds),
         },
-        Task::Bench { which } => {
-            plugins::build_and_check(&ws)?;
-            let benches: &[&str] = match which.as_deref() {
-                None => &["plugin_event", "scripts_run", "round_trips"],
-                Some("plugin") => &["plugin_event"],
-                Some("scripts") => &["scripts_run"],
-                Some("latency") => &["round_trips"],
-                Some(other) => {
-                    anyhow::bail!("unknown benchmark `{other}`; known: plugin, scripts, latency")
-                }
-            };
-            for bench in benches {
-                run(cargo(&ws).args(["bench", "--package", "tether-tests", "--bench", bench]))?;
-            }
-            Ok(())
-        }
+        Task::Bench { which } => bench::run_benches(&ws, which.as_deref()),
     }
 }

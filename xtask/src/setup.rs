@@ -34,6 +34,10 @@ const PACKAGES: &[(&str, &str)] = &[
         "the sharing indicator's tests find it and press Stop sharing as a person would",
     ),
     (
+        "x11vnc",
+        "`cargo xtask bench share` measures application sharing against x11vnc on the same window",
+    ),
+    (
         "libvpx7",
         "the agent encodes shared applications as VP8 with libvpx, loaded at run time",
     ),
@@ -57,10 +61,20 @@ fn is_root() -> bool {
         .is_ok_and(|out| String::from_utf8_lossy(&out.stdout).trim() == "0")
 }
 
-/// Installs the packages this machine lacks, saying which and why; `sudo`
-/// when not root.
+/// Installs the packages the tests need that this machine lacks, saying
+/// which and why; `sudo` when not root.
 pub fn system_packages() -> Result<()> {
-    let missing: Vec<&(&str, &str)> = PACKAGES.iter().filter(|(p, _)| !installed(p)).collect();
+    let all: Vec<&str> = PACKAGES.iter().map(|(p, _)| *p).collect();
+    install(&all)
+}
+
+/// Installs those of `wanted` (names from the tests' list) this machine
+/// lacks, saying why each is needed.
+pub fn install(wanted: &[&str]) -> Result<()> {
+    let missing: Vec<&(&str, &str)> = PACKAGES
+        .iter()
+        .filter(|(p, _)| wanted.contains(p) && !installed(p))
+        .collect();
     if missing.is_empty() {
         return Ok(());
     }
