@@ -181,7 +181,11 @@ mod tests {
         // Acknowledging pictures older than any in flight frees nothing.
         for stale in [9, 3, u32::MAX - 5] {
             viewer.acked(stale);
-            assert_eq!(viewer.offer(false), SKIP, "still two in flight after {stale}");
+            assert_eq!(
+                viewer.offer(false),
+                SKIP,
+                "still two in flight after {stale}"
+            );
         }
         viewer.acked(10);
         assert_eq!(viewer.offer(true), SEND);

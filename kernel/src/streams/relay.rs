@@ -6,9 +6,7 @@
 use std::collections::HashMap;
 
 use axum::body::Bytes;
-use tether_protocol::stream::{
-    Decoders, FrameFlags, FrameKind, InputEvent, StreamFrame, StreamId,
-};
+use tether_protocol::stream::{Decoders, FrameFlags, FrameKind, InputEvent, StreamFrame, StreamId};
 use tether_protocol::{Capability, ServerEvent};
 
 use super::pacing::{Offer, SourceAcks};
@@ -17,7 +15,8 @@ use super::table::{OpenStream, StreamCounters};
 use crate::activity::{EndReason, Scope};
 use crate::consent::grants::GrantScope;
 use crate::plugin_host::services::{
-    AgentCall, AgentError, CloseCause, PluginEvent, PluginScope, StreamError, StreamInfo, StreamOpening,
+    AgentCall, AgentError, CloseCause, PluginEvent, PluginScope, StreamError, StreamInfo,
+    StreamOpening,
 };
 use crate::routing::{Endpoint, EndpointKind, FrameSent};
 use crate::session::{SessionError, Sessions};

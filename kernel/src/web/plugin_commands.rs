@@ -108,7 +108,11 @@ pub async fn run_for_customer(
         name: name.to_owned(),
         payload: payload.to_string(),
     };
-    match kernel.plugins.dispatch(&site, &loaded.manifest.id, event).await {
+    match kernel
+        .plugins
+        .dispatch(&site, &loaded.manifest.id, event)
+        .await
+    {
         Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
         Err(error) => {
             sessions

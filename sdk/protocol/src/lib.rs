@@ -39,7 +39,8 @@ pub use detail::{ActivityEnd, Detail};
 pub use language::Language;
 pub use rejoin::RejoinAfterRestart;
 pub use server::{
-    CustomerPanel, ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage, decode_server,
+    CustomerPanel, ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage,
+    decode_server,
 };
 
 use serde::de::DeserializeOwned;
