@@ -28,6 +28,12 @@
   /** Decoders byte of a keyframe request: bit 0 VP8, bit 1 JPEG. */
   var DECODES_VP8 = 0x01;
   var DECODES_JPEG = 0x02;
+  /**
+   * Pictures skipped while waiting for a keyframe (or for the codec this
+   * viewer decodes) before it asks again: about a quarter of a second of a
+   * changing window.
+   */
+  var REASK_AFTER_SKIPPED = 10;
   /** A VP8 picture that shows nothing this long is given up (and acknowledged). */
   var DECODE_WATCHDOG_MS = 1000;
   /** The readout counts pictures drawn in this window. */
@@ -294,7 +300,11 @@
    * unacknowledged pictures reach a viewer, so one never acknowledged would
    * stall the stream. A VP8 picture that is not a keyframe needs the one
    * before it: when that one is dropped or fails, the viewer skips to the
-   * next keyframe and asks for it (once until one arrives).
+   * next keyframe and asks for it — once, and again after every
+   * REASK_AFTER_SKIPPED pictures it had to skip meanwhile: a request can
+   * be lost (one sent as the stream opens reaches the source before its
+   * share has started), and a viewer that only waited would wait for ever
+   * (without WebCodecs, on VP8 pictures it cannot decode).
    *
    * Pictures are `{sequence, keyframe, codec}`; `decodes` says which codecs
    * this viewer can decode (`{vp8, jpeg}`). Each method returns an outcome
@@ -309,6 +319,8 @@
     // Nothing shown yet: start at a keyframe.
     this.needKeyframe = true;
     this.keyframeAsked = false;
+    // Pictures skipped since the last keyframe request.
+    this.skipped = 0;
   }
 
   function outcome() {
@@ -326,7 +338,18 @@
   PictureQueue.prototype.askKeyframe = function () {
     if (this.keyframeAsked) return false;
     this.keyframeAsked = true;
+    this.skipped = 0;
     return true;
+  };
+
+  /**
+   * A picture was skipped while a keyframe this viewer can decode is
+   * awaited: after enough of them, the request is repeated.
+   */
+  PictureQueue.prototype.skip = function () {
+    this.skipped += 1;
+    if (this.skipped >= REASK_AFTER_SKIPPED) this.keyframeAsked = false;
+    return this.lose();
   };
 
   /** The chain of VP8 pictures is broken: skip to the next keyframe. */
@@ -341,14 +364,16 @@
     if (!this.decodes[picture.codec]) {
       // Sent before the source heard what this viewer decodes.
       result.acks.push(picture.sequence);
-      result.requestKeyframe = this.lose();
+      result.requestKeyframe = this.skip();
       return result;
     }
     if (standalone(picture)) {
       this.needKeyframe = false;
       this.keyframeAsked = false;
+      this.skipped = 0;
     } else if (this.needKeyframe) {
       result.acks.push(picture.sequence);
+      result.requestKeyframe = this.skip();
       return result;
     }
     if (!this.decoding) {
@@ -987,6 +1012,7 @@
     pointerButton: pointerButton,
     WheelAccumulator: WheelAccumulator,
     PictureQueue: PictureQueue,
+    REASK_AFTER_SKIPPED: REASK_AFTER_SKIPPED,
     Readout: Readout,
   };
 })(typeof window !== "undefined" ? window : globalThis);

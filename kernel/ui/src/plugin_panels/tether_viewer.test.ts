@@ -48,6 +48,7 @@ interface Api {
   pointerButton(domButton: number): number | null;
   WheelAccumulator: new () => { add(deltaY: number, deltaMode: number): number[] };
   PictureQueue: new (decodes: { vp8: boolean; jpeg: boolean }) => PictureQueue;
+  REASK_AFTER_SKIPPED: number;
   Readout: new () => {
     ready(now: number): void;
     drawn(now: number): void;
@@ -346,6 +347,29 @@ describe("pictures: decoding, acknowledgements, keyframe requests", () => {
       [["arrive", vp8(5, true)], outcome({ acks: [5] })],
       [["finished", j3, true], outcome({ acks: [3] })],
     ]);
+  });
+
+  it("asks again after skipping pictures while its request goes unanswered", () => {
+    // The first request went to a source that had not started yet: VP8
+    // keeps coming. Every REASK_AFTER_SKIPPED pictures skipped, ask again.
+    const steps: [Step, Outcome][] = [[["start"], outcome({ requestKeyframe: true })]];
+    const every = viewer.REASK_AFTER_SKIPPED;
+    expect(every).toBeGreaterThan(2);
+    for (let sequence = 1; sequence <= 2 * every; sequence++) {
+      steps.push([["arrive", vp8(sequence, sequence === 1)], outcome({ acks: [sequence], requestKeyframe: sequence % every === 0 })]);
+    }
+    const j = jpeg(2 * every + 1);
+    steps.push([["arrive", j], outcome({ decode: j })]);
+    play({ vp8: false, jpeg: true }, steps);
+
+    // The same for deltas while the keyframe asked for does not come.
+    const deltas: [Step, Outcome][] = [[["start"], outcome({ requestKeyframe: true })]];
+    for (let sequence = 1; sequence <= every; sequence++) {
+      deltas.push([["arrive", vp8(sequence)], outcome({ acks: [sequence], requestKeyframe: sequence === every })]);
+    }
+    const k = vp8(every + 1, true);
+    deltas.push([["arrive", k], outcome({ decode: k })]);
+    play(both, deltas);
   });
 
   it("a picture that is not the one decoding changes nothing", () => {
