@@ -57,9 +57,20 @@ impl Browser {
 
     /// A fresh browser profile preferring `language` (e.g. `en`, `ja`).
     pub async fn context(&self, name: &str, language: &str) -> BrowserContext {
+        self.context_with(name, language, &[]).await
+    }
+
+    /// Like [`Browser::context`], with more Chromium command-line
+    /// arguments (`--disable-features=…`, for instance).
+    pub async fn context_with(
+        &self,
+        name: &str,
+        language: &str,
+        extra_args: &[&str],
+    ) -> BrowserContext {
         let profile = tempfile::tempdir().expect("profile dir");
         let downloads = tempfile::tempdir().expect("download dir");
-        let options = json!({
+        let mut options = json!({
             "binary": CHROMIUM,
             "args": [
                 "--headless=new",
@@ -83,6 +94,9 @@ impl Browser {
                 "safebrowsing.enabled": false,
             },
         });
+        if let Some(args) = options["args"].as_array_mut() {
+            args.extend(extra_args.iter().map(|arg| json!(arg)));
+        }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), options);
         capabilities.insert("unhandledPromptBehavior".into(), json!("ignore"));
@@ -101,10 +115,40 @@ impl Browser {
 }
 
 impl Drop for Browser {
+    /// Ends the browsers chromedriver started, then chromedriver: a test
+    /// that failed before closing its contexts would otherwise leave them
+    /// running (and their pages with them) once chromedriver is gone.
     fn drop(&mut self) {
+        for browser in children_of(self.driver.id()) {
+            let _ = Command::new("kill")
+                .args(["-TERM", &browser.to_string()])
+                .status();
+        }
         let _ = self.driver.kill();
         let _ = self.driver.wait();
     }
+}
+
+/// The processes whose parent is `parent` (from /proc).
+fn children_of(parent: u32) -> Vec<u32> {
+    let Ok(entries) = std::fs::read_dir("/proc") else {
+        return Vec::new();
+    };
+    entries
+        .flatten()
+        .filter_map(|entry| entry.file_name().to_str()?.parse::<u32>().ok())
+        .filter(|pid| {
+            std::fs::read_to_string(format!("/proc/{pid}/stat"))
+                .ok()
+                // The parent is the second field after the name, which is
+                // in parentheses and may hold spaces.
+                .and_then(|stat| {
+                    let after_name = &stat[stat.rfind(')')? + 1..];
+                    after_name.split_whitespace().nth(1)?.parse::<u32>().ok()
+                })
+                == Some(parent)
+        })
+        .collect()
 }
 
 /// One person's browser window.
