@@ -89,6 +89,17 @@ impl ViewerPacing {
             && self.ask_once()
     }
 
+    /// The viewer asked for a keyframe: it holds no picture it can use (it
+    /// just started — a panel loading, a view shown again — or could not
+    /// decode). What it was sent and never acknowledged is forgotten (it
+    /// never will be), and it starts again at the next keyframe, which its
+    /// own request asks the source for.
+    pub fn restart(&mut self) {
+        self.in_flight.clear();
+        self.waiting_for_keyframe = true;
+        self.keyframe_asked = true;
+    }
+
     fn ask_once(&mut self) -> bool {
         !std::mem::replace(&mut self.keyframe_asked, true)
     }
@@ -189,6 +200,27 @@ mod tests {
         }
         viewer.acked(10);
         assert_eq!(viewer.offer(true), SEND);
+    }
+
+    #[test]
+    fn a_viewer_asking_for_a_keyframe_starts_again_at_the_next_one() {
+        let mut viewer = ViewerPacing::default();
+        for (sequence, keyframe) in [(1, true), (2, false)] {
+            viewer.offer(keyframe);
+            viewer.sent(keyframe, sequence);
+        }
+        // Pictures it never showed (its panel was loading) are never
+        // acknowledged: without its request it would stay frozen.
+        assert_eq!(viewer.offer(true), SKIP);
+        viewer.restart();
+        assert_eq!(
+            viewer.offer(false),
+            SKIP,
+            "its own request asked for the keyframe already"
+        );
+        assert_eq!(viewer.offer(true), SEND);
+        viewer.sent(true, 5);
+        assert_eq!(viewer.offer(false), SEND);
     }
 
     #[test]

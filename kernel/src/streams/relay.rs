@@ -394,7 +394,14 @@ impl Sessions {
                 }
             },
             FrameKind::KeyframeRequest => match Decoders::decode(frame.payload) {
-                Ok(_) => true,
+                Ok(_) => {
+                    self.streams.with(frame.stream, |stream| {
+                        if let Some(pacing) = stream.viewers.get_mut(viewer) {
+                            pacing.restart();
+                        }
+                    });
+                    true
+                }
                 Err(error) => {
                     tracing::debug!(stream = %frame.stream, %error, "keyframe request refused");
                     StreamCounters::count(&counters.refused);

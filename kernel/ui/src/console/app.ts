@@ -40,6 +40,8 @@ export class ConsoleApp implements SessionHost {
   private views = new Map<string, SessionView>();
   private tabs = new Map<string, HTMLButtonElement>();
   private active: string | null = null;
+  /** The pending reconnection attempt, if one is scheduled. */
+  private reconnecting: ReturnType<typeof setTimeout> | undefined;
   private readonly tabBar = tAttr(el("div", { class: "tabs session-tabs", attrs: { role: "tablist", "data-test": "session-tabs" } }), "aria-label", "console.session_tabs");
   private readonly content = el("main", { class: "console-content" });
   private readonly banner = el("p", { class: "banner", attrs: { role: "alert", "data-test": "banner" }, props: { hidden: true } });
@@ -78,12 +80,25 @@ export class ConsoleApp implements SessionHost {
     await this.connect();
   }
 
+  /**
+   * One attempt later, however many ways the failure was reported (a
+   * failed open also closes the socket): attempts must not multiply while
+   * the server is away.
+   */
+  private reconnectLater(): void {
+    this.showBanner(t("console.reconnecting"));
+    if (this.reconnecting !== undefined) return;
+    this.reconnecting = setTimeout(() => {
+      this.reconnecting = undefined;
+      void this.connect();
+    }, RECONNECT_MS);
+  }
+
   private async connect(): Promise<void> {
     try {
       await this.connection.open();
     } catch {
-      this.showBanner(t("console.reconnecting"));
-      setTimeout(() => void this.connect(), RECONNECT_MS);
+      this.reconnectLater();
       return;
     }
     this.banner.hidden = true;
@@ -103,10 +118,7 @@ export class ConsoleApp implements SessionHost {
   }
 
   private listen(): void {
-    this.connection.onClose(() => {
-      this.showBanner(t("console.reconnecting"));
-      setTimeout(() => void this.connect(), RECONNECT_MS);
-    });
+    this.connection.onClose(() => this.reconnectLater());
     const route = <K extends SessionEvent>(type: K, handle: (view: SessionView, body: EventBody<K>) => void) =>
       this.connection.on(type, (body) => {
         const view = this.views.get(body.session);
