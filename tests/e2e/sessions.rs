@@ -241,10 +241,6 @@ async fn roles_are_enforced_and_refusals_change_nothing() {
     for (kind, body) in [
         ("session.end", json!({ "session": number })),
         (
-            "plugin.command",
-            json!({ "session": number, "plugin": "echo", "name": "echo", "payload": 1 }),
-        ),
-        (
             "session.pass_control",
             json!({ "session": number, "to": customer.participant }),
         ),
@@ -253,6 +249,27 @@ async fn roles_are_enforced_and_refusals_change_nothing() {
         assert_eq!(code, "forbidden", "{kind}");
         assert!(message.contains("not available to customers"), "{message}");
     }
+    // Customers send plugin commands only in their own shape (no session:
+    // it is theirs) and only to a plugin with a panel on their page.
+    let (code, _) = customer
+        .page
+        .refused(
+            "plugin.command",
+            json!({ "session": number, "plugin": "echo", "name": "echo", "payload": 1 }),
+        )
+        .await;
+    assert_eq!(code, "malformed");
+    let (code, _) = customer
+        .page
+        .refused(
+            "plugin.command",
+            json!({ "plugin": "echo", "name": "echo", "payload": 1 }),
+        )
+        .await;
+    assert_eq!(
+        code, "not_found",
+        "echo has no panel on the customer's page"
+    );
 
     // An assistant trying to drive.
     for (kind, body) in [

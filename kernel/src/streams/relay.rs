@@ -220,8 +220,9 @@ impl Sessions {
 
     /// One binary frame from a socket. `speaks_for` says which endpoint
     /// the socket is in a given session (a console is in several), or
-    /// `None` where it is not in that session at all; it is asked once. Frames the socket may
-    /// not send are dropped and counted; nothing is answered frame by frame.
+    /// `None` where it is not in that session at all; it is asked once.
+    /// Frames the socket may not send are dropped and counted; nothing is
+    /// answered frame by frame.
     pub fn relay_frame(&self, bytes: Bytes, speaks_for: impl FnOnce(&str) -> Option<Endpoint>) {
         let counters = &self.streams.counters;
         let frame = match StreamFrame::decode(&bytes) {
