@@ -6,7 +6,7 @@
 //! entries the tests write into XDG data directories of their own.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::Command;
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -14,7 +14,7 @@ use tether_tests::agent_process::AgentProcess;
 use tether_tests::clients::{Csr, StartedSession, WsClient, error_of};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
-use tether_tests::xvfb::Xvfb;
+use tether_tests::xvfb::{XApp, Xvfb};
 
 const CONFIG: &str = r#"
 [sessions]
@@ -30,35 +30,6 @@ const APP_CAPABILITIES: [&str; 3] = ["app.list", "app.installed", "app.launch"];
 
 fn fixture_window() -> &'static str {
     env!("CARGO_BIN_EXE_tether-fixture-window")
-}
-
-/// An X application the test started, killed when the test ends.
-struct XApp(Child);
-
-impl XApp {
-    fn start(display: &str, program: &str, args: &[&str]) -> XApp {
-        XApp(
-            Command::new(program)
-                .args(args)
-                .env("DISPLAY", display)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|error| panic!("{program} starts: {error}")),
-        )
-    }
-
-    fn pid(&self) -> u32 {
-        self.0.id()
-    }
-}
-
-impl Drop for XApp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// The customer's desktop entries: a data home and one data directory,

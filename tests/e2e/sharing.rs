@@ -13,7 +13,7 @@
 //! from the bridge's messages. The new screens are audited with axe-core.
 
 use std::path::{Path, PathBuf};
-use std::process::{Child, Command, Stdio};
+use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use fantoccini::actions::{InputSource, MouseActions, PointerAction};
@@ -24,7 +24,7 @@ use tether_tests::browser::{Browser, BrowserContext, Dictionary, test_id};
 use tether_tests::bundled_manifests;
 use tether_tests::clients::PATIENCE;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
-use tether_tests::xvfb::Xvfb;
+use tether_tests::xvfb::{XApp, Xvfb};
 
 const CONFIG: &str = r#"
 [sessions]
@@ -78,31 +78,6 @@ fn epoch_ms() -> u64 {
         .duration_since(UNIX_EPOCH)
         .expect("after 1970")
         .as_millis() as u64
-}
-
-/// An X application the test started, killed when dropped.
-struct XApp(Child);
-
-impl XApp {
-    fn start(display: &str, program: &str, args: &[&str]) -> XApp {
-        XApp(
-            Command::new(program)
-                .args(args)
-                .env("DISPLAY", display)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|error| panic!("{program} starts: {error}")),
-        )
-    }
-}
-
-impl Drop for XApp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
 }
 
 /// `xdotool` on the test's display; its output, or `None` when it fails

@@ -8,7 +8,6 @@
 //! requests and input, as the console viewer does.
 
 use std::path::Path;
-use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
 use serde_json::{Value, json};
@@ -19,7 +18,7 @@ use tether_tests::agent_process::AgentProcess;
 use tether_tests::clients::{StartedSession, WsClient};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
-use tether_tests::xvfb::Xvfb;
+use tether_tests::xvfb::{XApp, Xvfb};
 use x11rb::connection::Connection;
 use x11rb::protocol::xproto::{AtomEnum, ConnectionExt as _, Window};
 use x11rb::protocol::xtest::ConnectionExt as _;
@@ -49,49 +48,19 @@ fn fixture_window() -> &'static str {
     env!("CARGO_BIN_EXE_tether-fixture-window")
 }
 
-/// An X application the test started, killed when dropped.
-struct XApp(Child);
-
-impl XApp {
-    fn start(display: &str, program: &str, args: &[&str]) -> XApp {
-        XApp(
-            Command::new(program)
-                .args(args)
-                .env("DISPLAY", display)
-                .stdin(Stdio::null())
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .unwrap_or_else(|error| panic!("{program} starts: {error}")),
-        )
+/// The fixture window titled `title`, of [`COLOUR`], reporting its
+/// input into `report` when given.
+fn fixture(display: &str, title: &str, report: Option<&Path>, animate: bool) -> XApp {
+    let colour = format!("{:02x}{:02x}{:02x}", COLOUR[0], COLOUR[1], COLOUR[2]);
+    let mut args = vec!["--title", title, "--colour", &colour];
+    let report = report.map(|path| path.display().to_string());
+    if let Some(path) = &report {
+        args.extend(["--report", path]);
     }
-
-    /// The fixture window titled `title`, of [`COLOUR`], reporting its
-    /// input into `report` when given.
-    fn fixture(display: &str, title: &str, report: Option<&Path>, animate: bool) -> XApp {
-        let colour = format!("{:02x}{:02x}{:02x}", COLOUR[0], COLOUR[1], COLOUR[2]);
-        let mut args = vec!["--title", title, "--colour", &colour];
-        let report = report.map(|path| path.display().to_string());
-        if let Some(path) = &report {
-            args.extend(["--report", path]);
-        }
-        if animate {
-            args.push("--animate");
-        }
-        XApp::start(display, fixture_window(), &args)
+    if animate {
+        args.push("--animate");
     }
-
-    fn stop(mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
-}
-
-impl Drop for XApp {
-    fn drop(&mut self) {
-        let _ = self.0.kill();
-        let _ = self.0.wait();
-    }
+    XApp::start(display, fixture_window(), &args)
 }
 
 /// The test's own look at the display (to find windows, and to press the
@@ -452,7 +421,7 @@ impl Shown {
 async fn a_shared_window_streams_paced_pictures_with_keyframes_on_request() {
     let xvfb = Xvfb::start();
     let screen = Screen::open(&xvfb.display);
-    let _ledger = XApp::fixture(&xvfb.display, "Ledger", None, true);
+    let _ledger = fixture(&xvfb.display, "Ledger", None, true);
     let window = screen.wait_for("Ledger").await;
     let mut s = setup(&xvfb).await;
     s.allow("app.share").await;
@@ -564,8 +533,8 @@ async fn a_shared_window_streams_paced_pictures_with_keyframes_on_request() {
 async fn the_share_ends_with_its_window_and_when_the_customer_presses_stop_sharing() {
     let xvfb = Xvfb::start();
     let screen = Screen::open(&xvfb.display);
-    let ledger = XApp::fixture(&xvfb.display, "Ledger", None, false);
-    let _notes = XApp::fixture(&xvfb.display, "Notes", None, false);
+    let ledger = fixture(&xvfb.display, "Ledger", None, false);
+    let _notes = fixture(&xvfb.display, "Notes", None, false);
     let _terminal = XApp::start(&xvfb.display, "xterm", &["-T", "Terminal"]);
     let ledger_window = screen.wait_for("Ledger").await;
     let notes_window = screen.wait_for("Notes").await;
@@ -663,7 +632,7 @@ async fn input_reaches_the_shared_window_only_under_control() {
     let screen = Screen::open(&xvfb.display);
     let files = tempfile::tempdir().expect("temp dir");
     let clicks = files.path().join("clicks.txt");
-    let _ledger = XApp::fixture(&xvfb.display, "Ledger", Some(&clicks), false);
+    let _ledger = fixture(&xvfb.display, "Ledger", Some(&clicks), false);
     let _terminal = XApp::start(&xvfb.display, "xterm", &["-T", "Terminal", "-e", "/bin/sh"]);
     let ledger_window = screen.wait_for("Ledger").await;
     let terminal_window = screen.wait_for("Terminal").await;

@@ -97,3 +97,35 @@ impl Drop for Xvfb {
         let _ = self.child.wait();
     }
 }
+
+/// An X application a test started on its display, killed when dropped.
+pub struct XApp(Child);
+
+impl XApp {
+    pub fn start(display: &str, program: &str, args: &[&str]) -> XApp {
+        XApp(
+            Command::new(program)
+                .args(args)
+                .env("DISPLAY", display)
+                .stdin(Stdio::null())
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .unwrap_or_else(|error| panic!("{program} starts: {error}")),
+        )
+    }
+
+    pub fn pid(&self) -> u32 {
+        self.0.id()
+    }
+
+    /// Ends the application now (as closing it would).
+    pub fn stop(self) {}
+}
+
+impl Drop for XApp {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
+}
