@@ -237,6 +237,35 @@ impl SessionServices for ScriptedSessions {
         .into())
     }
 
+    async fn open_stream_from_browser(
+        &self,
+        _: &PluginScope,
+        opening: BrowserStreamOpening,
+    ) -> Result<tether_protocol::stream::StreamId, StreamError> {
+        Err(AgentError::Unavailable(format!(
+            "no streams in scripted session {}",
+            opening.session
+        ))
+        .into())
+    }
+
+    async fn give_stream_control(
+        &self,
+        _: &PluginScope,
+        stream: tether_protocol::stream::StreamId,
+        _: &str,
+    ) -> Result<(), StreamError> {
+        Err(StreamError::UnknownStream(stream))
+    }
+
+    async fn take_stream_control(
+        &self,
+        _: &PluginScope,
+        stream: tether_protocol::stream::StreamId,
+    ) -> Result<(), StreamError> {
+        Err(StreamError::UnknownStream(stream))
+    }
+
     async fn close_stream(
         &self,
         _: &PluginScope,

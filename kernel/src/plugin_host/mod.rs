@@ -505,6 +505,7 @@ fn event_kind(event: &PluginEvent) -> &'static str {
         PluginEvent::ParticipantRejoined { .. } => "participant-rejoined",
         PluginEvent::StreamClosed { .. } => "stream-closed",
         PluginEvent::ConsentWithdrawn { .. } => "consent-withdrawn",
+        PluginEvent::StreamControl { .. } => "stream-control",
         PluginEvent::CustomerSelected { .. } => "customer-selected",
         PluginEvent::ActivitiesEnded { .. } => "activities-ended",
         PluginEvent::SessionEnded { .. } => "session-ended",

@@ -8,7 +8,7 @@
 use async_trait::async_trait;
 use serde_json::Value;
 use tether_protocol::stream::StreamId;
-use tether_protocol::{Capability, RejoinAfterRestart};
+use tether_protocol::{Capability, RejoinAfterRestart, StreamOrigin};
 
 /// What the plugin host needs to know of sites: which plugins each one
 /// enables, as of now (an admin's change applies to the next event).
@@ -103,6 +103,26 @@ pub enum PluginEvent {
         customer: String,
         capability: Capability,
     },
+    /// Who controls a CSR's application on a stream of this plugin changed
+    /// for a reason other than the plugin's own call (plugin API 0.2; only
+    /// the plugin that opened the stream gets this).
+    StreamControl {
+        session: String,
+        stream: StreamId,
+        controller: Option<String>,
+        cause: ControlCause,
+    },
+}
+
+/// Why the controller of a stream changed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ControlCause {
+    /// The plugin gave or took control.
+    Plugin,
+    /// The CSR took it back on their computer (their agent said so).
+    TakenBackOnComputer,
+    /// The customer in control left the session.
+    ControllerLeft,
 }
 
 /// What ended a stream, for the plugin that opened it to act on.
@@ -282,6 +302,30 @@ pub trait SessionServices: Send + Sync + 'static {
         opening: StreamOpening,
     ) -> Result<StreamId, StreamError>;
 
+    /// Opens a stream from the host CSR's console (the browser captures
+    /// and encodes) to the session's other participants.
+    async fn open_stream_from_browser(
+        &self,
+        scope: &PluginScope,
+        opening: BrowserStreamOpening,
+    ) -> Result<StreamId, StreamError>;
+
+    /// Lets a customer control the application a CSR's agent shows on a
+    /// stream the plugin opened (replacing whoever had it).
+    async fn give_stream_control(
+        &self,
+        scope: &PluginScope,
+        stream: StreamId,
+        to: &str,
+    ) -> Result<(), StreamError>;
+
+    /// Takes control of such a stream back from whoever has it.
+    async fn take_stream_control(
+        &self,
+        scope: &PluginScope,
+        stream: StreamId,
+    ) -> Result<(), StreamError>;
+
     /// Closes a stream the plugin opened.
     async fn close_stream(
         &self,
@@ -302,13 +346,26 @@ pub trait SessionServices: Send + Sync + 'static {
 #[derive(Debug, Clone)]
 pub struct StreamOpening {
     pub session: String,
-    /// The customer whose agent is the source.
+    /// The participant whose agent is the source: a customer, or the
+    /// session's host showing an application of their own.
     pub source: String,
     /// The permission the stream runs under.
     pub capability: Capability,
     /// Whether the plugin's manifest declares it.
     pub declared: bool,
     /// What is shown (an application's title), for the CSRs and the report.
+    pub label: String,
+}
+
+/// What a plugin asks for when it opens a stream from the host's
+/// console: it runs under `app.share`.
+#[derive(Debug, Clone)]
+pub struct BrowserStreamOpening {
+    pub session: String,
+    /// The host CSR whose console sends the pictures.
+    pub source: String,
+    /// Whether the plugin's manifest declares `app.share`.
+    pub declared: bool,
     pub label: String,
 }
 
@@ -320,6 +377,9 @@ pub struct StreamInfo {
     pub source: String,
     pub capability: Capability,
     pub label: String,
+    pub origin: StreamOrigin,
+    /// The customer controlling a CSR's application now.
+    pub controller: Option<String>,
 }
 
 /// Why a stream could not be opened, listed or closed.
@@ -396,6 +456,31 @@ impl SessionServices for NoSessions {
         opening: StreamOpening,
     ) -> Result<StreamId, StreamError> {
         Err(AgentError::UnknownSession(opening.session).into())
+    }
+
+    async fn open_stream_from_browser(
+        &self,
+        _: &PluginScope,
+        opening: BrowserStreamOpening,
+    ) -> Result<StreamId, StreamError> {
+        Err(AgentError::UnknownSession(opening.session).into())
+    }
+
+    async fn give_stream_control(
+        &self,
+        _: &PluginScope,
+        stream: StreamId,
+        _: &str,
+    ) -> Result<(), StreamError> {
+        Err(StreamError::UnknownStream(stream))
+    }
+
+    async fn take_stream_control(
+        &self,
+        _: &PluginScope,
+        stream: StreamId,
+    ) -> Result<(), StreamError> {
+        Err(StreamError::UnknownStream(stream))
     }
 
     async fn close_stream(

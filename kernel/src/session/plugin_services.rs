@@ -8,8 +8,9 @@ use tether_protocol::{RejoinAfterRestart, ServerEvent};
 
 use super::Sessions;
 use crate::plugin_host::services::{
-    AgentCall, AgentError, ConsentError, ConsentOutcome, ConsentRequest, Participant, PluginScope,
-    SessionError, SessionServices, StreamError, StreamInfo, StreamOpening,
+    AgentCall, AgentError, BrowserStreamOpening, ConsentError, ConsentOutcome, ConsentRequest,
+    Participant, PluginScope, SessionError, SessionServices, StreamError, StreamInfo,
+    StreamOpening,
 };
 use crate::routing::Endpoint;
 
@@ -115,6 +116,33 @@ impl SessionServices for Sessions {
         opening: StreamOpening,
     ) -> Result<StreamId, StreamError> {
         Sessions::open_stream(self, scope, opening).await
+    }
+
+    async fn open_stream_from_browser(
+        &self,
+        _: &PluginScope,
+        _: BrowserStreamOpening,
+    ) -> Result<StreamId, StreamError> {
+        Err(StreamError::Invalid(
+            "streams from the browser are not available yet".into(),
+        ))
+    }
+
+    async fn give_stream_control(
+        &self,
+        _: &PluginScope,
+        _: StreamId,
+        _: &str,
+    ) -> Result<(), StreamError> {
+        Err(StreamError::Invalid(
+            "control of a CSR's application is not available yet".into(),
+        ))
+    }
+
+    async fn take_stream_control(&self, _: &PluginScope, _: StreamId) -> Result<(), StreamError> {
+        Err(StreamError::Invalid(
+            "control of a CSR's application is not available yet".into(),
+        ))
     }
 
     async fn close_stream(

@@ -7,7 +7,7 @@ use std::collections::HashMap;
 
 use axum::body::Bytes;
 use tether_protocol::stream::{Decoders, FrameFlags, FrameKind, InputEvent, StreamFrame, StreamId};
-use tether_protocol::{Capability, ServerEvent};
+use tether_protocol::{Capability, ServerEvent, StreamOrigin};
 
 use super::pacing::{Offer, SourceAcks};
 use super::rules::{self, Route, Sender};
@@ -55,6 +55,8 @@ impl Sessions {
             source: opening.source.clone(),
             capability: opening.capability,
             label: label.to_owned(),
+            origin: StreamOrigin::CustomerAgent,
+            controller: None,
             opened_at: now_millis(),
             viewers: HashMap::new(),
             source_acks: SourceAcks::default(),
@@ -67,6 +69,8 @@ impl Sessions {
             source: opening.source.clone(),
             capability: opening.capability,
             label: label.to_owned(),
+            origin: StreamOrigin::CustomerAgent,
+            controller: None,
         };
         for viewer in self.stream_viewers(&opening.session) {
             self.send_event(&Endpoint::ui(&viewer), &event);
@@ -452,6 +456,8 @@ fn opened_events(streams: Vec<(StreamInfo, String)>) -> Vec<ServerEvent> {
             source: info.source,
             capability: info.capability,
             label: info.label,
+            origin: info.origin,
+            controller: info.controller,
         })
         .collect()
 }

@@ -5,8 +5,8 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
 use serde::Serialize;
-use tether_protocol::Capability;
 use tether_protocol::stream::StreamId;
+use tether_protocol::{Capability, StreamOrigin};
 
 use super::pacing::{SourceAcks, ViewerPacing};
 use crate::activity::Scope;
@@ -26,6 +26,10 @@ pub struct OpenStream {
     pub capability: Capability,
     /// What is shown, in the plugin's words (an application's title).
     pub label: String,
+    /// What sends the pictures: the source's agent or (a CSR's) console.
+    pub origin: StreamOrigin,
+    /// The customer controlling a CSR's application now.
+    pub controller: Option<String>,
     pub opened_at: Millis,
     /// By viewer participant id; a viewer is added when first offered a
     /// picture (CSRs who join later see the stream from a keyframe).
@@ -41,6 +45,8 @@ impl OpenStream {
             source: self.source.clone(),
             capability: self.capability,
             label: self.label.clone(),
+            origin: self.origin,
+            controller: self.controller.clone(),
         }
     }
 
@@ -199,6 +205,8 @@ mod tests {
             source,
             capability,
             label: "xterm".into(),
+            origin: StreamOrigin::CustomerAgent,
+            controller: None,
             opened_at: 0,
             viewers: HashMap::new(),
             source_acks: SourceAcks::default(),

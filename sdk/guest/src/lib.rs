@@ -45,9 +45,12 @@ pub mod testing;
 pub use bindings::v0_1::types::{
     Account, Command, Participant, ParticipantChange, ParticipantId, PluginError, Role, SessionId,
 };
-/// The events of plugin API 0.2: those of 0.1, `stream-closed` and
-/// `consent-withdrawn`.
-pub use bindings::v0_2::events::{CloseCause, ConsentWithdrawn, Event, StreamClosed, StreamId};
+/// The events of plugin API 0.2: those of 0.1, `stream-closed`,
+/// `consent-withdrawn` and `stream-control`.
+pub use bindings::v0_2::events::{
+    CloseCause, ConsentWithdrawn, ControlCause, Event, StreamClosed, StreamControl, StreamId,
+    StreamOrigin,
+};
 pub use plugin::{Plugin, dispatch};
 pub use serde_json::{Value, json};
 /// The wire protocol's types, for typed agent inputs and outputs (for
@@ -60,9 +63,9 @@ pub use tether_protocol::Capability;
 pub mod prelude {
     pub use crate::host;
     pub use crate::{
-        Account, Capability, CloseCause, Command, ConsentWithdrawn, Event, Participant,
-        ParticipantChange, ParticipantId, Plugin, PluginError, Role, SessionId, StreamClosed,
-        StreamId, Value, json,
+        Account, Capability, CloseCause, Command, ConsentWithdrawn, ControlCause, Event,
+        Participant, ParticipantChange, ParticipantId, Plugin, PluginError, Role, SessionId,
+        StreamClosed, StreamControl, StreamId, StreamOrigin, Value, json,
     };
 }
 

@@ -4,6 +4,7 @@ use serde_json::Value;
 
 use crate::{
     Command, ConsentWithdrawn, Event, ParticipantChange, PluginError, SessionId, StreamClosed,
+    StreamControl,
 };
 
 /// A Tether plugin. Every event gets a fresh instance, so the methods are
@@ -73,6 +74,15 @@ pub trait Plugin {
     fn consent_withdrawn(_withdrawn: ConsentWithdrawn) -> Result<(), PluginError> {
         Ok(())
     }
+
+    /// Who controls a CSR's application shown on a stream of this plugin
+    /// changed, not by the plugin's own call: the CSR took control back on
+    /// their computer, or the customer in control left (`cause` says
+    /// which). The stream goes on. Plugin API 0.2; by default nothing
+    /// happens.
+    fn stream_control(_control: StreamControl) -> Result<(), PluginError> {
+        Ok(())
+    }
 }
 
 /// Routes one event to the matching [`Plugin`] method and encodes the reply.
@@ -93,6 +103,7 @@ pub fn dispatch<P: Plugin>(event: Event) -> Result<String, PluginError> {
         Event::ConsentWithdrawn(withdrawn) => {
             P::consent_withdrawn(withdrawn).map(|()| Value::Null)?
         }
+        Event::StreamControl(control) => P::stream_control(control).map(|()| Value::Null)?,
     };
     serde_json::to_string(&reply)
         .map_err(|error| PluginError::Failed(format!("could not encode the reply: {error}")))

@@ -16,16 +16,27 @@ use crate::host::consent::{ConsentError, Outcome};
 use crate::host::log::Level;
 use crate::host::session::SessionError;
 use crate::host::store::StoreError;
-use crate::host::streams::{StreamError, StreamId, StreamInfo};
+use crate::host::streams::{StreamError, StreamId, StreamInfo, StreamOrigin};
 use crate::{
-    Capability, CloseCause, Command, ConsentWithdrawn, Event, Participant, Plugin, PluginError,
-    StreamClosed, dispatch,
+    Capability, CloseCause, Command, ConsentWithdrawn, ControlCause, Event, Participant, Plugin,
+    PluginError, StreamClosed, StreamControl, dispatch,
 };
 
 /// The kernel's words when a withdrawn permission ends a stream.
 pub const CONSENT_WITHDRAWN: &str = "the customer withdrew the permission";
 /// The kernel's words when the customer leaving ends a stream.
 pub const PARTICIPANT_LEFT: &str = "the customer left the session";
+/// The kernel's words when the console a browser's stream came from
+/// closes.
+pub const CONSOLE_CLOSED: &str = "the CSR's console closed";
+/// What a host CSR's own agent may show the customers: the applications
+/// of their own computer, and nothing else runs there for a plugin.
+pub const OWN_COMPUTER_CAPABILITIES: [Capability; 4] = [
+    Capability::AppList,
+    Capability::AppInstalled,
+    Capability::AppLaunch,
+    Capability::AppShare,
+];
 
 /// One message a plugin sent to a participant's panel.
 #[derive(Debug, Clone, PartialEq)]
@@ -82,6 +93,9 @@ struct State {
     kernel_events: VecDeque<Event>,
     /// Agent calls need a live grant, as in the kernel.
     calls_need_grants: bool,
+    /// CSRs whose console is closed: (session, participant). Every other
+    /// CSR's console is connected.
+    consoles_closed: BTreeSet<(String, String)>,
 }
 
 thread_local! {
@@ -229,9 +243,15 @@ impl Harness {
     }
 
     /// `participant` leaves `session`: as the kernel, the streams from
-    /// their computer close and their grants end.
+    /// their computer close, their grants end, and what they controlled is
+    /// theirs no more (`stream-control` with cause `controller-left`).
     pub fn remove_participant(&self, session: &str, participant: &str) {
         with(|state| {
+            clear_controller(
+                state,
+                |s| s.session == session && s.controller.as_deref() == Some(participant),
+                ControlCause::ControllerLeft,
+            );
             if let Some(list) = state.participants.get_mut(session) {
                 list.retain(|p| p.id != participant);
             }
@@ -247,6 +267,53 @@ impl Harness {
             for id in ended {
                 close_stream(state, id, CloseCause::ParticipantLeft, PARTICIPANT_LEFT);
             }
+        });
+    }
+
+    /// The CSR's computer takes control of a stream back (the indicator's
+    /// button or its hot key): the controller is cleared and the plugin
+    /// hears `stream-control` with cause `taken-back-on-computer`, as from
+    /// the kernel. `false` when nobody controlled it (nothing happens).
+    pub fn take_back_on_computer(&self, id: StreamId) -> bool {
+        with(|state| clear_controller(state, |s| s.id == id, ControlCause::TakenBackOnComputer) > 0)
+    }
+
+    /// Who controls stream `id` now.
+    pub fn controller(&self, id: StreamId) -> Option<String> {
+        with(|state| state.streams.get(&id).and_then(|s| s.controller.clone()))
+    }
+
+    /// The CSR's console in `session` closes: as the kernel, every stream
+    /// it sent from the browser ends (cause `agent-disconnected`, reason
+    /// [`CONSOLE_CLOSED`]), and `open-from-browser` for them is
+    /// unavailable until [`Harness::open_console`].
+    pub fn close_console(&self, session: &str, participant: &str) {
+        with(|state| {
+            state
+                .consoles_closed
+                .insert((session.to_owned(), participant.to_owned()));
+            let ended: Vec<StreamId> = state
+                .streams
+                .values()
+                .filter(|s| {
+                    s.session == session
+                        && s.source == participant
+                        && s.origin == StreamOrigin::CsrBrowser
+                })
+                .map(|s| s.id)
+                .collect();
+            for id in ended {
+                close_stream(state, id, CloseCause::AgentDisconnected, CONSOLE_CLOSED);
+            }
+        });
+    }
+
+    /// The CSR's console in `session` is connected again.
+    pub fn open_console(&self, session: &str, participant: &str) {
+        with(|state| {
+            state
+                .consoles_closed
+                .remove(&(session.to_owned(), participant.to_owned()))
         });
     }
 
@@ -268,7 +335,9 @@ impl Harness {
 
     /// Delivers the kernel's events the plugin has not heard of yet
     /// (`stream-closed` for every close, `consent-withdrawn` for every
-    /// revocation), in order, as the kernel does; returns how many.
+    /// revocation, `stream-control` for every change of controller the
+    /// plugin did not make), in order, as the kernel does; returns how
+    /// many.
     pub fn deliver_kernel_events<P: Plugin>(&self) -> Result<usize, PluginError> {
         let mut delivered = 0;
         while let Some(event) = with(|state| state.kernel_events.pop_front()) {
@@ -378,6 +447,32 @@ fn close_stream(state: &mut State, id: StreamId, cause: CloseCause, reason: &str
             reason: reason.to_owned(),
         }));
     true
+}
+
+/// Clears the controller of every stream `which` picks that has one, and
+/// queues `stream-control` for each; returns how many changed.
+fn clear_controller(
+    state: &mut State,
+    which: impl Fn(&StreamInfo) -> bool,
+    cause: ControlCause,
+) -> usize {
+    let mut changed = 0;
+    for stream in state.streams.values_mut() {
+        if stream.controller.is_none() || !which(stream) {
+            continue;
+        }
+        stream.controller = None;
+        changed += 1;
+        state
+            .kernel_events
+            .push_back(Event::StreamControl(StreamControl {
+                session: stream.session.clone(),
+                stream: stream.id,
+                controller: None,
+                cause,
+            }));
+    }
+    changed
 }
 
 fn known_participant(state: &State, session: &str, participant: &str) -> Result<(), String> {
@@ -659,63 +754,167 @@ pub(crate) mod raw {
         }
     }
     pub mod streams {
-        use super::super::{StreamError, StreamId, StreamInfo, close_stream, with};
-        use crate::CloseCause;
+        use super::super::{
+            OWN_COMPUTER_CAPABILITIES, State, StreamError, StreamId, StreamInfo, StreamOrigin,
+            close_stream, with,
+        };
         use crate::host::streams::{MAX_LABEL_CHARS, MAX_REASON_BYTES};
+        use crate::{Capability, CloseCause, Role};
 
-        /// As the kernel: the label is checked, the source must be a
-        /// customer of the session with a live grant of the capability and
-        /// an agent (here: an agent-call handler) connected.
-        pub fn open(
-            session: &str,
-            source: &str,
-            capability: &str,
-            label: &str,
-        ) -> Result<StreamId, StreamError> {
+        fn check_label(label: &str) -> Result<&str, StreamError> {
             let label = label.trim();
             if label.chars().count() > MAX_LABEL_CHARS || label.chars().any(char::is_control) {
                 return Err(StreamError::Invalid(format!(
                     "the label must be at most {MAX_LABEL_CHARS} characters, without control characters"
                 )));
             }
-            if capability.parse::<crate::Capability>().is_err() {
+            Ok(label)
+        }
+
+        /// The role of `participant` in `session`, or the error for an
+        /// unknown session or participant.
+        fn role_of(state: &State, session: &str, participant: &str) -> Result<Role, StreamError> {
+            state
+                .participants
+                .get(session)
+                .ok_or_else(|| StreamError::UnknownSession(session.to_owned()))?
+                .iter()
+                .find(|p| p.id == participant)
+                .map(|p| p.role)
+                .ok_or_else(|| StreamError::UnknownParticipant(participant.to_owned()))
+        }
+
+        fn insert(state: &mut State, info: impl FnOnce(StreamId) -> StreamInfo) -> StreamId {
+            state.last_stream += 1;
+            let id = state.last_stream;
+            state.streams.insert(id, info(id));
+            id
+        }
+
+        /// As the kernel: the label is checked; the source is a customer
+        /// of the session with a live grant of the capability, or the
+        /// session's host with a capability of their own computer (no
+        /// grant: the host consents by commanding); either with an agent
+        /// (here: an agent-call handler) connected.
+        pub fn open(
+            session: &str,
+            source: &str,
+            capability: &str,
+            label: &str,
+        ) -> Result<StreamId, StreamError> {
+            let label = check_label(label)?;
+            let Ok(known) = capability.parse::<Capability>() else {
                 return Err(StreamError::UndeclaredCapability(capability.to_owned()));
-            }
+            };
             with(|state| {
-                let participants = state
-                    .participants
-                    .get(session)
-                    .ok_or_else(|| StreamError::UnknownSession(session.to_owned()))?;
-                if !participants
-                    .iter()
-                    .any(|p| p.id == source && p.role == crate::Role::Customer)
-                {
-                    return Err(StreamError::UnknownParticipant(source.to_owned()));
-                }
-                let grant = (session.to_owned(), source.to_owned(), capability.to_owned());
-                if !state.grants.contains(&grant) {
-                    return Err(StreamError::NoConsent(format!(
-                        "no live grant of `{capability}` from {source}"
-                    )));
-                }
+                let origin = match role_of(state, session, source)? {
+                    Role::Customer => {
+                        let grant = (session.to_owned(), source.to_owned(), capability.to_owned());
+                        if !state.grants.contains(&grant) {
+                            return Err(StreamError::NoConsent(format!(
+                                "no live grant of `{capability}` from {source}"
+                            )));
+                        }
+                        StreamOrigin::CustomerAgent
+                    }
+                    Role::Host if OWN_COMPUTER_CAPABILITIES.contains(&known) => {
+                        StreamOrigin::CsrAgent
+                    }
+                    Role::Host => {
+                        return Err(StreamError::NoConsent(format!(
+                            "`{capability}` never runs on a CSR's computer"
+                        )));
+                    }
+                    Role::Assistant => {
+                        return Err(StreamError::NoConsent(format!(
+                            "{source} is not the session's host"
+                        )));
+                    }
+                };
                 if state.agent_handler.is_none() {
                     return Err(StreamError::Unavailable(format!(
                         "no agent is connected for {source}"
                     )));
                 }
-                state.last_stream += 1;
-                let id = state.last_stream;
-                state.streams.insert(
+                Ok(insert(state, |id| StreamInfo {
                     id,
-                    StreamInfo {
-                        id,
-                        session: session.to_owned(),
-                        source: source.to_owned(),
-                        capability: capability.to_owned(),
-                        label: label.to_owned(),
-                    },
-                );
-                Ok(id)
+                    session: session.to_owned(),
+                    source: source.to_owned(),
+                    capability: capability.to_owned(),
+                    label: label.to_owned(),
+                    origin,
+                    controller: None,
+                }))
+            })
+        }
+
+        /// As the kernel: the source is the session's host with a console
+        /// connected (see `Harness::close_console`); the stream runs under
+        /// `app.share`.
+        pub fn open_from_browser(
+            session: &str,
+            source: &str,
+            label: &str,
+        ) -> Result<StreamId, StreamError> {
+            let label = check_label(label)?;
+            with(|state| {
+                if role_of(state, session, source)? != Role::Host {
+                    return Err(StreamError::NoConsent(format!(
+                        "{source} is not the session's host"
+                    )));
+                }
+                if state
+                    .consoles_closed
+                    .contains(&(session.to_owned(), source.to_owned()))
+                {
+                    return Err(StreamError::Unavailable(format!(
+                        "{source} has no console connected"
+                    )));
+                }
+                Ok(insert(state, |id| StreamInfo {
+                    id,
+                    session: session.to_owned(),
+                    source: source.to_owned(),
+                    capability: Capability::AppShare.as_str().to_owned(),
+                    label: label.to_owned(),
+                    origin: StreamOrigin::CsrBrowser,
+                    controller: None,
+                }))
+            })
+        }
+
+        /// The open stream `id`, if a CSR's agent shows it.
+        fn controllable(state: &mut State, id: StreamId) -> Result<&mut StreamInfo, StreamError> {
+            if id == 0 {
+                return Err(StreamError::Invalid("stream id 0 is never a stream".into()));
+            }
+            let stream = state
+                .streams
+                .get_mut(&id)
+                .ok_or(StreamError::UnknownStream(id))?;
+            if stream.origin != StreamOrigin::CsrAgent {
+                return Err(StreamError::Invalid(format!(
+                    "stream {id} does not show a CSR's application: nobody can control it"
+                )));
+            }
+            Ok(stream)
+        }
+
+        pub fn give_control(id: StreamId, to: &str) -> Result<(), StreamError> {
+            with(|state| {
+                let session = controllable(state, id)?.session.clone();
+                if role_of(state, &session, to)? != Role::Customer {
+                    return Err(StreamError::Invalid(format!("{to} is not a customer")));
+                }
+                controllable(state, id)?.controller = Some(to.to_owned());
+                Ok(())
+            })
+        }
+
+        pub fn take_control(id: StreamId) -> Result<(), StreamError> {
+            with(|state| {
+                controllable(state, id)?.controller = None;
+                Ok(())
             })
         }
 
@@ -916,14 +1115,14 @@ mod tests {
     }
 
     #[test]
-    fn a_stream_opens_only_from_a_customer_under_a_live_grant() {
+    fn a_customers_stream_opens_only_under_a_live_grant() {
         let harness = sharing_session();
         let open = |source| host::streams::open("123456789", source, Capability::AppShare, "xterm");
         assert!(matches!(open("c1"), Err(StreamError::NoConsent(_))));
         harness.grant("123456789", "c1", &[Capability::AppShare]);
         assert_eq!(
-            open("h1"),
-            Err(StreamError::UnknownParticipant("h1".into()))
+            open("x9"),
+            Err(StreamError::UnknownParticipant("x9".into()))
         );
         assert_eq!(
             host::streams::open("999999999", "c1", Capability::AppShare, "x"),
@@ -942,6 +1141,7 @@ mod tests {
         let listed = host::streams::open_streams("123456789").expect("listed");
         assert_eq!(listed.len(), 2);
         assert_eq!(listed[0].label, "xterm");
+        assert_eq!(listed[0].origin, StreamOrigin::CustomerAgent);
         assert_eq!(listed[0].capability, "app.share");
     }
 
@@ -1024,6 +1224,154 @@ mod tests {
             vec![(id, PARTICIPANT_LEFT.to_owned())]
         );
         assert!(!harness.has_grant("123456789", "c1", Capability::AppShare));
+    }
+
+    /// Remembers every change of controller it hears of.
+    struct Shower;
+
+    impl Plugin for Shower {
+        fn stream_control(control: StreamControl) -> Result<(), PluginError> {
+            host::store::set(
+                &format!("control/{}", control.stream),
+                format!("{:?} {:?}", control.cause, control.controller).as_bytes(),
+            )?;
+            Ok(())
+        }
+    }
+
+    fn showing_session() -> Harness {
+        let harness = sharing_session();
+        harness.add_participants(
+            "123456789",
+            &[
+                ("a1", "Bert", Role::Assistant),
+                ("c2", "Dora", Role::Customer),
+            ],
+        );
+        harness
+    }
+
+    #[test]
+    fn the_host_shows_from_their_own_agent_without_a_grant_and_only_applications() {
+        let _harness = showing_session();
+        let open =
+            |source, capability| host::streams::open("123456789", source, capability, "Calc");
+        let id = open("h1", Capability::AppShare).expect("the host consents by commanding");
+        let listed = host::streams::open_streams("123456789").expect("listed");
+        assert_eq!(listed[0].id, id);
+        assert_eq!(listed[0].origin, StreamOrigin::CsrAgent);
+        assert_eq!(listed[0].controller, None);
+        assert!(matches!(
+            open("h1", Capability::SysinfoCollect),
+            Err(StreamError::NoConsent(m)) if m.contains("CSR's computer")
+        ));
+        assert!(matches!(
+            open("a1", Capability::AppShare),
+            Err(StreamError::NoConsent(m)) if m.contains("not the session's host")
+        ));
+        assert!(matches!(
+            open("c1", Capability::AppShare),
+            Err(StreamError::NoConsent(_))
+        ));
+        assert_eq!(
+            host::streams::open_streams("123456789").map(|l| l.len()),
+            Ok(1)
+        );
+    }
+
+    #[test]
+    fn a_browsers_stream_needs_the_hosts_connected_console_and_is_never_controlled() {
+        let harness = showing_session();
+        assert!(matches!(
+            host::streams::open_from_browser("123456789", "a1", "screen"),
+            Err(StreamError::NoConsent(_))
+        ));
+        assert_eq!(
+            host::streams::open_from_browser("123456789", "x9", "screen"),
+            Err(StreamError::UnknownParticipant("x9".into()))
+        );
+        let long = "x".repeat(host::streams::MAX_LABEL_CHARS + 1);
+        assert!(matches!(
+            host::streams::open_from_browser("123456789", "h1", &long),
+            Err(StreamError::Invalid(_))
+        ));
+        let id = host::streams::open_from_browser("123456789", "h1", " screen ").expect("opened");
+        let info = &harness.open_streams()[0];
+        assert_eq!(
+            (info.origin, info.label.as_str(), info.capability.as_str()),
+            (StreamOrigin::CsrBrowser, "screen", "app.share")
+        );
+        assert!(matches!(
+            host::streams::give_control(id, "c1"),
+            Err(StreamError::Invalid(_))
+        ));
+        assert!(matches!(
+            host::streams::take_control(id),
+            Err(StreamError::Invalid(_))
+        ));
+
+        harness.close_console("123456789", "h1");
+        assert_eq!(
+            harness.closed_streams(),
+            vec![(id, CONSOLE_CLOSED.to_owned())]
+        );
+        assert!(matches!(
+            host::streams::open_from_browser("123456789", "h1", "again"),
+            Err(StreamError::Unavailable(_))
+        ));
+        harness.open_console("123456789", "h1");
+        assert!(host::streams::open_from_browser("123456789", "h1", "again").is_ok());
+    }
+
+    #[test]
+    fn control_goes_to_one_customer_at_a_time_and_comes_back() {
+        let harness = showing_session();
+        let shown =
+            host::streams::open("123456789", "h1", Capability::AppShare, "Calc").expect("shown");
+        harness.grant("123456789", "c1", &[Capability::AppShare]);
+        let shared =
+            host::streams::open("123456789", "c1", Capability::AppShare, "xterm").expect("shared");
+
+        assert!(matches!(
+            host::streams::give_control(shared, "c1"),
+            Err(StreamError::Invalid(_))
+        ));
+        assert!(matches!(
+            host::streams::give_control(shown, "a1"),
+            Err(StreamError::Invalid(_))
+        ));
+        assert_eq!(
+            host::streams::give_control(shown, "zz"),
+            Err(StreamError::UnknownParticipant("zz".into()))
+        );
+        assert_eq!(
+            host::streams::give_control(99, "c1"),
+            Err(StreamError::UnknownStream(99))
+        );
+        assert_eq!(harness.controller(shown), None, "refusals change nothing");
+
+        host::streams::give_control(shown, "c1").expect("given");
+        host::streams::give_control(shown, "c2").expect("given to another instead");
+        assert_eq!(harness.controller(shown), Some("c2".into()));
+        host::streams::take_control(shown).expect("taken");
+        host::streams::take_control(shown).expect("taking nothing is no error");
+        assert_eq!(harness.controller(shown), None);
+        // The plugin's own calls are not reported back to it.
+        assert_eq!(harness.deliver_kernel_events::<Shower>(), Ok(0));
+
+        host::streams::give_control(shown, "c1").expect("given");
+        assert!(harness.take_back_on_computer(shown));
+        assert!(!harness.take_back_on_computer(shown), "nobody has it now");
+        host::streams::give_control(shown, "c2").expect("given again");
+        harness.remove_participant("123456789", "c2");
+        assert_eq!(harness.controller(shown), None);
+        assert_eq!(harness.open_streams().len(), 2, "the stream goes on");
+
+        assert_eq!(harness.deliver_kernel_events::<Shower>(), Ok(2));
+        assert_eq!(
+            harness.stored(&format!("control/{shown}")),
+            Some(b"ControlCause::ControllerLeft None".to_vec())
+        );
     }
 
     #[test]

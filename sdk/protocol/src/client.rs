@@ -111,6 +111,11 @@ pub enum ConsoleRequest {
     End { session: String },
     #[serde(rename = "chat.send")]
     Chat { session: String, text: String },
+    /// A one-time code for the host's own helper program (the host agent
+    /// on the CSR's computer, to show the customers an application); host
+    /// only. The reply has `code` and `expires_in_secs`, as a customer's.
+    #[serde(rename = "agent.code")]
+    AgentCode { session: String },
     /// A command for a plugin's panel logic.
     #[serde(rename = "plugin.command")]
     PluginCommand {
@@ -139,6 +144,7 @@ impl RequestSet for ConsoleRequest {
         "session.leave",
         "session.end",
         "chat.send",
+        "agent.code",
         "plugin.command",
     ];
 
@@ -261,6 +267,11 @@ pub enum AgentRequest {
     /// indicator's Stop sharing); `reason` says so in their words.
     #[serde(rename = "stream.stop")]
     StreamStop { stream: StreamId, reason: String },
+    /// The CSR took back control of an application they show (the
+    /// indicator's Take back control, or its hot key): only for a stream
+    /// whose source is this agent.
+    #[serde(rename = "stream.take_back")]
+    StreamTakeBack { stream: StreamId },
 }
 
 impl RequestSet for AgentRequest {
@@ -274,6 +285,7 @@ impl RequestSet for AgentRequest {
         "consent.answer",
         "agent.going_away",
         "stream.stop",
+        "stream.take_back",
     ];
 
     fn validate(&self) -> Result<(), Invalid> {

@@ -40,7 +40,7 @@ pub use language::Language;
 pub use rejoin::RejoinAfterRestart;
 pub use server::{
     CustomerPanel, ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage,
-    decode_server,
+    StreamOrigin, decode_server,
 };
 
 use serde::de::DeserializeOwned;

@@ -51,6 +51,45 @@ pub struct CustomerPanel {
     pub entry: String,
 }
 
+/// What sends a stream's pictures, which decides who sees them and who may
+/// control what is shown.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Hash, Serialize, Deserialize)]
+#[cfg_attr(feature = "ts", derive(ts_rs::TS))]
+#[serde(rename_all = "snake_case")]
+pub enum StreamOrigin {
+    /// A customer's agent (an application the customer shares with the
+    /// CSRs; the host may control it with the customer's permission).
+    #[default]
+    CustomerAgent,
+    /// The host CSR's own agent (an application the CSR shows the
+    /// customers; the CSR may give one customer control of it).
+    CsrAgent,
+    /// The host CSR's console (a screen or window the browser captures;
+    /// never controllable).
+    CsrBrowser,
+}
+
+impl StreamOrigin {
+    /// Whether a CSR shows it (the customers are its audience).
+    pub fn from_csr(self) -> bool {
+        !matches!(self, StreamOrigin::CustomerAgent)
+    }
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            StreamOrigin::CustomerAgent => "customer_agent",
+            StreamOrigin::CsrAgent => "csr_agent",
+            StreamOrigin::CsrBrowser => "csr_browser",
+        }
+    }
+}
+
+impl std::fmt::Display for StreamOrigin {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
+}
+
 /// Events the kernel pushes.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[cfg_attr(feature = "ts", derive(ts_rs::TS))]
@@ -98,18 +137,35 @@ pub enum ServerEvent {
         rejoin: RejoinAfterRestart,
     },
     /// A plugin opened a stream in the session (an application shared by
-    /// the customer): its pictures follow as binary frames with this id to
-    /// the session's CSRs; the source agent sends them.
+    /// a customer, or one a CSR shows): its pictures follow as binary
+    /// frames with this id to its viewers; the source sends them.
     #[serde(rename = "stream.opened")]
     StreamOpened {
         session: String,
         stream: StreamId,
         plugin: String,
-        /// The participant whose computer it comes from.
+        /// The participant whose computer (or console) it comes from.
         source: String,
         capability: Capability,
         /// What is shown, in the plugin's words (an application's title).
         label: String,
+        /// What sends the pictures: a customer's agent (absent in older
+        /// messages), the CSR's own agent, or the CSR's console.
+        #[serde(default)]
+        origin: StreamOrigin,
+        /// The customer who controls a CSR's application now, if any.
+        #[serde(default)]
+        controller: Option<String>,
+    },
+    /// Who controls a CSR's application shown on a stream changed
+    /// (`controller` absent: nobody — taken back, or the customer left).
+    /// Sent to everyone who got `stream.opened` and to the source agent.
+    #[serde(rename = "stream.control")]
+    StreamControl {
+        session: String,
+        stream: StreamId,
+        #[serde(default)]
+        controller: Option<String>,
     },
     /// The stream ended; no more frames come with its id.
     #[serde(rename = "stream.closed")]

@@ -294,3 +294,105 @@ fn an_agent_that_does_not_say_how_it_rejoins_is_taken_to_need_the_link() {
         "{error}"
     );
 }
+
+#[test]
+fn a_stream_opened_without_origin_is_a_customers_and_one_with_it_says_so() {
+    let older = r#"{"v":1,"type":"stream.opened","body":{"session":"123456789","stream":7,"plugin":"app-share","source":"c1","capability":"app.share","label":"xterm"}}"#;
+    let Ok(ServerFrame::Event(ServerEvent::StreamOpened {
+        origin, controller, ..
+    })) = decode_server(older)
+    else {
+        panic!("an opened stream without origin decodes");
+    };
+    assert_eq!((origin, controller), (StreamOrigin::CustomerAgent, None));
+
+    let shown = ServerEvent::StreamOpened {
+        session: "123456789".into(),
+        stream: stream::StreamId::new(7).expect("not 0"),
+        plugin: "app-share".into(),
+        source: "h1".into(),
+        capability: Capability::AppShare,
+        label: "Calculator".into(),
+        origin: StreamOrigin::CsrAgent,
+        controller: Some("c1".into()),
+    };
+    let text = ServerMessage::event(&shown).to_text();
+    assert!(text.contains(r#""origin":"csr_agent""#), "{text}");
+    assert_eq!(decode_server(&text), Ok(ServerFrame::Event(shown)));
+    let browser: StreamOrigin = serde_json::from_str(r#""csr_browser""#).expect("snake_case");
+    assert_eq!(browser, StreamOrigin::CsrBrowser);
+    assert!(browser.from_csr() && !StreamOrigin::CustomerAgent.from_csr());
+    assert!(
+        serde_json::from_str::<StreamOrigin>(r#""CsrAgent""#).is_err(),
+        "only the wire names"
+    );
+}
+
+#[test]
+fn stream_control_names_the_controller_or_nobody() {
+    let stream = stream::StreamId::new(9).expect("not 0");
+    for controller in [Some("c1".to_owned()), None] {
+        let event = ServerEvent::StreamControl {
+            session: "123456789".into(),
+            stream,
+            controller,
+        };
+        let text = ServerMessage::event(&event).to_text();
+        assert_eq!(decode_server(&text), Ok(ServerFrame::Event(event)));
+    }
+    let cleared = r#"{"v":1,"type":"stream.control","body":{"session":"1","stream":9}}"#;
+    assert!(matches!(
+        decode_server(cleared),
+        Ok(ServerFrame::Event(ServerEvent::StreamControl {
+            controller: None,
+            ..
+        }))
+    ));
+    let renamed =
+        r#"{"v":1,"type":"stream.control","body":{"session":"1","stream":9,"holder":"c1"}}"#;
+    let error = decode_server(renamed).expect_err("renamed field");
+    assert!(
+        error.to_string().contains("unknown field `holder`"),
+        "{error}"
+    );
+}
+
+#[test]
+fn the_host_asks_for_an_agent_code_of_a_session_and_an_agent_takes_control_back() {
+    let code = console(r#"{"v":1,"id":3,"type":"agent.code","body":{"session":"123456789"}}"#)
+        .expect("a CSR may ask");
+    assert_eq!(
+        code.message,
+        ConsoleRequest::AgentCode {
+            session: "123456789".into()
+        }
+    );
+    let (_, error) = console(r#"{"v":1,"type":"agent.code","body":{}}"#).expect_err("no session");
+    assert!(
+        error.to_string().contains("missing field `session`"),
+        "{error}"
+    );
+
+    let take_back = AgentRequest::StreamTakeBack {
+        stream: stream::StreamId::new(5).expect("not 0"),
+    };
+    let text = encode(Some(1), &take_back);
+    assert!(text.contains(r#""type":"stream.take_back""#), "{text}");
+    assert_eq!(
+        decode::<AgentRequest>(&text).map(|r| r.message),
+        Ok(take_back)
+    );
+    for bad in [
+        r#"{"v":1,"type":"stream.take_back","body":{"stream":0}}"#,
+        r#"{"v":1,"type":"stream.take_back","body":{}}"#,
+    ] {
+        assert!(decode::<AgentRequest>(bad).is_err(), "{bad}");
+    }
+    let (_, error) =
+        decode::<CustomerRequest>(r#"{"v":1,"type":"stream.take_back","body":{"stream":5}}"#)
+            .expect_err("only agents take control back");
+    assert!(
+        error.to_string().contains("not available to customers"),
+        "{error}"
+    );
+}

@@ -8,7 +8,7 @@ use ts_rs::{Config, TS};
 use crate::stream::{InputEvent, StreamId};
 use crate::{
     ActivityEnd, Capability, ConsoleRequest, CustomerPanel, CustomerRequest, Detail, ErrorCode,
-    Language, ParticipantInfo, RejoinAfterRestart, ServerEvent,
+    Language, ParticipantInfo, RejoinAfterRestart, ServerEvent, StreamOrigin,
 };
 
 /// Where the generated declarations live, from this crate's directory.
@@ -38,6 +38,7 @@ pub fn generated() -> String {
         declaration::<CustomerPanel>(&config),
         declaration::<RejoinAfterRestart>(&config),
         declaration::<StreamId>(&config),
+        declaration::<StreamOrigin>(&config),
         declaration::<InputEvent>(&config),
         declaration::<ConsoleRequest>(&config),
         declaration::<CustomerRequest>(&config),

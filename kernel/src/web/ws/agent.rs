@@ -122,6 +122,10 @@ impl Connection for AgentConnection {
                     .await?;
                 Ok(json!({ "stopped": stream }))
             }
+            AgentRequest::StreamTakeBack { stream } => Err(ApiError::new(
+                tether_protocol::ErrorCode::Unavailable,
+                format!("stream {stream}: taking control back is not available yet"),
+            )),
             AgentRequest::GoingAway { reason } => {
                 sessions
                     .agent_going_away(session, participant, &reason)

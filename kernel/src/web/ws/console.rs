@@ -191,6 +191,13 @@ impl Connection for Console {
                 sessions.chat(&session, &from, &text).await?;
                 Ok(json!({ "sent": true }))
             }
+            ConsoleRequest::AgentCode { session } => {
+                self.authorize(&session, Action::Drive)?;
+                Err(ApiError::new(
+                    tether_protocol::ErrorCode::Unavailable,
+                    "a code for the host's own agent is not available yet",
+                ))
+            }
             ConsoleRequest::PluginCommand {
                 session,
                 plugin,

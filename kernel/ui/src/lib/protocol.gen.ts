@@ -29,9 +29,11 @@ export type RejoinAfterRestart = "by_itself" | "with_link";
 
 export type StreamId = number;
 
+export type StreamOrigin = "customer_agent" | "csr_agent" | "csr_browser";
+
 export type InputEvent = { "type": "pointer_move", x: number, y: number, } | { "type": "pointer_button", x: number, y: number, button: number, pressed: boolean, } | { "type": "key", keysym: number, pressed: boolean, };
 
-export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "plugin.command", "body": { 
+export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "agent.code", "body": { session: string, } } | { "type": "plugin.command", "body": { 
 /**
  * The session the command is for; without one it goes to the
  * plugin on the CSR's own site (for example the script library).
@@ -57,13 +59,22 @@ panels?: Array<CustomerPanel>, } } | { "type": "participant.joined", "body": { s
  */
 rejoin: RejoinAfterRestart, } } | { "type": "stream.opened", "body": { session: string, stream: StreamId, plugin: string, 
 /**
- * The participant whose computer it comes from.
+ * The participant whose computer (or console) it comes from.
  */
 source: string, capability: Capability, 
 /**
  * What is shown, in the plugin's words (an application's title).
  */
-label: string, } } | { "type": "stream.closed", "body": { session: string, stream: StreamId, reason: string, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, 
+label: string, 
+/**
+ * What sends the pictures: a customer's agent (absent in older
+ * messages), the CSR's own agent, or the CSR's console.
+ */
+origin: StreamOrigin, 
+/**
+ * The customer who controls a CSR's application now, if any.
+ */
+controller: string | null, } } | { "type": "stream.control", "body": { session: string, stream: StreamId, controller: string | null, } } | { "type": "stream.closed", "body": { session: string, stream: StreamId, reason: string, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, 
 /**
  * For a line the kernel writes itself (an activity it ended):
  * `text` as a detail, for saying it in the reader's language.

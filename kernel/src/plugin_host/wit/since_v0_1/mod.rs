@@ -105,7 +105,9 @@ pub fn event(event: PluginEvent) -> Option<wit_types::Event> {
         PluginEvent::ActivitiesEnded { session } => Event::ActivitiesEnded(session),
         PluginEvent::SessionEnded { session } => Event::SessionEnded(session),
         PluginEvent::Timer { name } => Event::Timer(name),
-        PluginEvent::StreamClosed { .. } | PluginEvent::ConsentWithdrawn { .. } => return None,
+        PluginEvent::StreamClosed { .. }
+        | PluginEvent::ConsentWithdrawn { .. }
+        | PluginEvent::StreamControl { .. } => return None,
     })
 }
 

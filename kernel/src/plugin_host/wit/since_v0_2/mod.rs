@@ -10,7 +10,7 @@ use wasmtime::component::{HasSelf, Linker};
 use super::Interface;
 use super::since_v0_1;
 use crate::activity::EndReason;
-use crate::plugin_host::services::{CloseCause, PluginEvent};
+use crate::plugin_host::services::{CloseCause, ControlCause, PluginEvent};
 use crate::plugin_host::state::PluginState;
 
 wasmtime::component::bindgen!({
@@ -56,7 +56,7 @@ impl wit::events::Host for PluginState {}
 /// The event as 0.2 has it (every event the kernel sends has a 0.2 form).
 pub fn event(event: PluginEvent) -> Option<wit::events::Event> {
     use since_v0_1::wit_types::Event as Earlier;
-    use wit::events::{ConsentWithdrawn, Event, StreamClosed};
+    use wit::events::{ConsentWithdrawn, Event, StreamClosed, StreamControl};
     match event {
         PluginEvent::StreamClosed {
             session,
@@ -82,6 +82,19 @@ pub fn event(event: PluginEvent) -> Option<wit::events::Event> {
                 capability: capability.to_string(),
             }));
         }
+        PluginEvent::StreamControl {
+            session,
+            stream,
+            controller,
+            cause,
+        } => {
+            return Some(Event::StreamControl(StreamControl {
+                session,
+                stream: stream.get(),
+                controller,
+                cause: control_cause(cause),
+            }));
+        }
         _ => {}
     }
     // Every other event is a 0.1 event, carried over case by case.
@@ -95,6 +108,26 @@ pub fn event(event: PluginEvent) -> Option<wit::events::Event> {
         Earlier::SessionEnded(s) => Event::SessionEnded(s),
         Earlier::Timer(t) => Event::Timer(t),
     })
+}
+
+fn control_cause(cause: ControlCause) -> wit::events::ControlCause {
+    use wit::events::ControlCause as Wit;
+    match cause {
+        ControlCause::Plugin => Wit::Plugin,
+        ControlCause::TakenBackOnComputer => Wit::TakenBackOnComputer,
+        ControlCause::ControllerLeft => Wit::ControllerLeft,
+    }
+}
+
+/// A stream's origin as 0.2 names it.
+pub(super) fn stream_origin(origin: tether_protocol::StreamOrigin) -> wit::events::StreamOrigin {
+    use tether_protocol::StreamOrigin as Kernel;
+    use wit::events::StreamOrigin as Wit;
+    match origin {
+        Kernel::CustomerAgent => Wit::CustomerAgent,
+        Kernel::CsrAgent => Wit::CsrAgent,
+        Kernel::CsrBrowser => Wit::CsrBrowser,
+    }
 }
 
 fn close_cause(cause: CloseCause) -> wit::events::CloseCause {

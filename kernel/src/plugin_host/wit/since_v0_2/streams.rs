@@ -1,5 +1,6 @@
 //! `tether:plugin/streams@0.2.0`.
 
+use super::stream_origin;
 use super::tether::plugin0_2_0::streams::{Host, StreamError, StreamInfo};
 use crate::plugin_host::interfaces::streams;
 use crate::plugin_host::state::PluginState;
@@ -17,6 +18,25 @@ impl Host for PluginState {
             .get())
     }
 
+    async fn open_from_browser(
+        &mut self,
+        session: String,
+        source: String,
+        label: String,
+    ) -> Result<u32, StreamError> {
+        Ok(streams::open_from_browser(self, session, source, label)
+            .await?
+            .get())
+    }
+
+    async fn give_control(&mut self, id: u32, to: String) -> Result<(), StreamError> {
+        Ok(streams::give_control(self, id, to).await?)
+    }
+
+    async fn take_control(&mut self, id: u32) -> Result<(), StreamError> {
+        Ok(streams::take_control(self, id).await?)
+    }
+
     async fn close(&mut self, id: u32, reason: String) -> Result<(), StreamError> {
         Ok(streams::close(self, id, reason).await?)
     }
@@ -31,6 +51,8 @@ impl Host for PluginState {
                 source: s.source,
                 capability: s.capability.to_string(),
                 label: s.label,
+                origin: stream_origin(s.origin),
+                controller: s.controller,
             })
             .collect())
     }
