@@ -9,9 +9,12 @@
 // opaque origin), then call `TetherPanel.connect({ strings })`.
 //
 // A panel whose plugin opens streams (application sharing) is told about
-// them (`panel.onStream`), gets their frames (`panel.onFrame`) and sends
-// acknowledgements, keyframe requests and input back (`panel.sendFrame`);
-// `TetherPanel.frames` reads and writes the frames.
+// them (`panel.onStream`: opened, who controls one, closed), gets their
+// frames (`panel.onFrame`) and sends acknowledgements, keyframe requests
+// and input back (`panel.sendFrame`) — or pictures, on a stream its own
+// console shares from the browser; `TetherPanel.frames` reads and writes
+// the frames. `panel.agentCode()` gets a one-time code for the helper
+// program of whoever uses the page (the CSR's own agent, on the console).
 //
 // Protocol: sdk/panel/README.md.
 (function () {
@@ -184,6 +187,16 @@
     /** The streams of this panel's plugin open now, by id, as their `opened` said. */
     var openStreams = {};
     var heading = landmarks();
+
+    /** Posts a request to the page; resolves or rejects with its `result`. */
+    function ask(message) {
+      var id = nextId++;
+      return new Promise(function (resolve, reject) {
+        pending[id] = { resolve: resolve, reject: reject };
+        window.parent.postMessage(Object.assign({ tether: BRIDGE_VERSION, id: id }, message), "*");
+      });
+    }
+
     var panel = {
       context: null,
       el: el,
@@ -210,10 +223,12 @@
         messageHandlers.push(handler);
       },
       /**
-       * Runs when one of this plugin's streams opens or closes:
-       * `{type: "opened", stream, source, capability, label}` or
+       * Runs when one of this plugin's streams opens, changes controller or
+       * closes: `{type: "opened", stream, source, source_name, capability,
+       * label, origin, controller}`, `{type: "control", stream,
+       * controller}` (a participant id, or `null`: nobody) or
        * `{type: "closed", stream, reason, …}`. A handler added late is told
-       * about the streams already open.
+       * about the streams already open (with their controller now).
        */
       onStream: function (handler) {
         streamHandlers.push(handler);
@@ -237,11 +252,18 @@
       /** Sends a command to this panel's plugin; resolves with its answer. */
       command: function (name, payload) {
         var body = payload === undefined ? {} : payload;
-        var id = nextId++;
-        return new Promise(function (resolve, reject) {
-          pending[id] = { resolve: resolve, reject: reject };
-          window.parent.postMessage({ tether: BRIDGE_VERSION, type: "command", id: id, name: name, payload: body }, "*");
-        });
+        return ask({ type: "command", name: name, payload: body });
+      },
+      /**
+       * A one-time code for the helper program (`tether-agent`) of the
+       * page's own participant in this session: on the console the CSR's
+       * own computer (the kernel gives it to the session's host only), on
+       * the customer's page the customer's. Resolves with `{code,
+       * expires_in_secs}`; rejects (with `code` and a message in the page's
+       * language) where the page has no session or the kernel refuses.
+       */
+      agentCode: function () {
+        return ask({ type: "agent_code" });
       },
       /**
        * A command about the selected customer: their participant id goes
@@ -279,6 +301,12 @@
           // Told again when the panel reloads or the console repeats it: once is enough.
           if (openStreams[stream.stream]) return;
           openStreams[stream.stream] = stream;
+        } else if (stream.type === "control") {
+          var known = openStreams[stream.stream];
+          if (!known) return;
+          var controller = typeof stream.controller === "string" ? stream.controller : null;
+          openStreams[stream.stream] = Object.assign({}, known, { controller: controller });
+          stream = { type: "control", stream: stream.stream, controller: controller };
         } else if (stream.type === "closed") {
           delete openStreams[stream.stream];
         } else {

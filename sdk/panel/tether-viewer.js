@@ -49,7 +49,8 @@
       take_control: "Take control",
       stop_control: "Stop controlling",
       hint_control: "You control this application — press Ctrl+Alt+Shift or the button to stop.",
-      hint_click: "Click into the picture to control this application.",
+      hint_click: "You may control this application — click into it.",
+      control_taken: "Control was taken back: you can watch this application, not control it.",
       waiting: "Waiting for the first picture…",
       readout: "{fps} fps · {latency} ms from acknowledgement to next picture · {codec} · {width}×{height}",
       picture: "Picture of {label}",
@@ -60,7 +61,8 @@
       take_control: "Overtag styringen",
       stop_control: "Stop styringen",
       hint_control: "Du styrer dette program — tryk Ctrl+Alt+Shift eller på knappen for at stoppe.",
-      hint_click: "Klik i billedet for at styre dette program.",
+      hint_click: "Du må styre dette program — klik i det.",
+      control_taken: "Styringen er taget tilbage: du kan se dette program, men ikke styre det.",
       waiting: "Venter på det første billede…",
       readout: "{fps} billeder/s · {latency} ms fra kvittering til næste billede · {codec} · {width}×{height}",
       picture: "Billede af {label}",
@@ -71,7 +73,8 @@
       take_control: "Prendre le contrôle",
       stop_control: "Arrêter le contrôle",
       hint_control: "Vous contrôlez cette application — appuyez sur Ctrl+Alt+Maj ou sur le bouton pour arrêter.",
-      hint_click: "Cliquez dans l'image pour contrôler cette application.",
+      hint_click: "Vous pouvez contrôler cette application — cliquez dedans.",
+      control_taken: "Le contrôle a été repris : vous pouvez regarder cette application, mais plus la contrôler.",
       waiting: "En attente de la première image…",
       readout: "{fps} images/s · {latency} ms de l'accusé de réception à l'image suivante · {codec} · {width}×{height}",
       picture: "Image de {label}",
@@ -82,7 +85,8 @@
       take_control: "操作を開始",
       stop_control: "操作を終了",
       hint_control: "このアプリケーションを操作しています。終了するには Ctrl+Alt+Shift かボタンを押してください。",
-      hint_click: "画像をクリックすると、このアプリケーションを操作できます。",
+      hint_click: "このアプリケーションを操作できます。画像の中をクリックしてください。",
+      control_taken: "操作権が戻されました。このアプリケーションは表示のみになります。",
       waiting: "最初の画像を待っています…",
       readout: "{fps} fps · 受信確認から次の画像まで {latency} ms · {codec} · {width}×{height}",
       picture: "{label} の画像",
@@ -219,6 +223,66 @@
     var modifier = event.key === "Control" || event.key === "Alt" || event.key === "Shift";
     return modifier && !!event.ctrlKey && !!event.altKey && !!event.shiftKey;
   }
+
+  // ---------------------------------------------------------------------
+  // Pure: whether the viewer may control, and whether it does
+  // ---------------------------------------------------------------------
+
+  /**
+   * The viewer's control mode, without I/O. Control is *allowed* from
+   * outside (the host under the customer's app.control permission; the
+   * customer the kernel names a CSR application's controller) and
+   * *entered* by the viewer's own click; it ends when the viewer leaves
+   * (a key combination, a button, the window losing focus) or when it is
+   * no longer allowed — then at once, and with `cause` (`"taken_back"`)
+   * the viewer says so until it is allowed again.
+   *
+   * `hint()` is the key of what the viewer says: `hint_control` while in
+   * control, `hint_click` while allowed, `control_taken` after control was
+   * taken back, else `""`.
+   */
+  function ControlState() {
+    this.allowed = false;
+    this.active = false;
+    this.taken = false;
+  }
+
+  /**
+   * Control allowed or not (any more). Returns `true` when the viewer was
+   * in control and has left it (its keys and buttons are to be released).
+   */
+  ControlState.prototype.allow = function (allowed, cause) {
+    if (allowed) {
+      this.allowed = true;
+      this.taken = false;
+      return false;
+    }
+    var wasActive = this.active;
+    this.taken = cause === "taken_back" && (this.allowed || this.taken);
+    this.allowed = false;
+    this.active = false;
+    return wasActive;
+  };
+
+  /** The viewer clicked in (with a picture to control, `ready`): whether it now controls. */
+  ControlState.prototype.enter = function (ready) {
+    if (!this.allowed || this.active || !ready) return false;
+    this.active = true;
+    return true;
+  };
+
+  /** The viewer leaves control: whether it was in control. */
+  ControlState.prototype.leave = function () {
+    var wasActive = this.active;
+    this.active = false;
+    return wasActive;
+  };
+
+  ControlState.prototype.hint = function () {
+    if (this.active) return "hint_control";
+    if (this.allowed) return "hint_click";
+    return this.taken ? "control_taken" : "";
+  };
 
   // ---------------------------------------------------------------------
   // Pure: scaling and pointer coordinates
@@ -526,11 +590,12 @@
    * - `label`: what is shown (the canvas's accessible name);
    * - `locale`: a language code, or a function returning the current one;
    * - `forceJpeg`: decode without WebCodecs (also `?nowebcodecs` in the page's address);
-   * - `canvasId`: the canvas's id (default `tether-viewer-<stream>`).
+   * - `canvasId`: the canvas's id (default `tether-viewer-<stream>`);
+   * - `onControlChange(inControl)`: called when the viewer enters or leaves control.
    *
    * Feed it every frame of the stream with `receive(frame)` (a decoded
-   * frame as `TetherPanel.frames.decode` returns). `setControl(allowed)`
-   * offers control; `destroy()` ends it.
+   * frame as `TetherPanel.frames.decode` returns). `setControl(allowed,
+   * {cause})` offers control or ends it; `destroy()` ends it all.
    */
   function create(container, options) {
     var stream = options.stream;
@@ -555,8 +620,7 @@
     var wheel = new WheelAccumulator();
     var inputSequence = 0;
     var destroyed = false;
-    var controlAllowed = false;
-    var inControl = false;
+    var control = new ControlState();
     var actualSize = false;
     var picture = { width: 0, height: 0, codec: "" };
     var drawnCount = 0;
@@ -614,13 +678,18 @@
 
     function relabel() {
       sizeButton.textContent = t("actual_size");
+      var inControl = control.active;
       controlButton.textContent = t(inControl ? "stop_control" : "take_control");
-      controlButton.hidden = !controlAllowed;
-      hint.textContent = inControl ? t("hint_control") : controlAllowed ? t("hint_click") : "";
+      controlButton.hidden = !control.allowed;
+      var hintKey = control.hint();
+      hint.textContent = hintKey ? t(hintKey) : "";
       hint.classList.toggle("tv-hint-control", inControl);
+      hint.classList.toggle("tv-hint-offer", hintKey === "hint_click");
+      hint.classList.toggle("tv-hint-taken", hintKey === "control_taken");
       canvas.setAttribute("aria-label", t(inControl ? "picture_control" : "picture", { label: label }));
       section.classList.toggle("tv-in-control", inControl);
       section.setAttribute("data-control", inControl ? "on" : "off");
+      section.setAttribute("data-control-allowed", control.allowed ? "true" : "false");
       showReadout();
     }
 
@@ -812,7 +881,7 @@
 
     // --- input ---
     function sendInput(event) {
-      if (!inControl) return;
+      if (!control.active) return;
       inputSequence = (inputSequence + 1) >>> 0;
       sendFrame(KIND_INPUT, inputSequence, encoder.encode(JSON.stringify(event)));
     }
@@ -832,16 +901,15 @@
     }
 
     function enterControl() {
-      if (!controlAllowed || inControl || destroyed || !picture.width) return;
-      inControl = true;
+      if (destroyed || !control.enter(picture.width > 0)) return;
       lastPointer = null;
       canvas.focus({ preventScroll: true });
       relabel();
+      controlChanged();
     }
 
-    function leaveControl() {
-      if (!inControl) return;
-      // Nothing stays pressed on the other computer.
+    /** Releases every key and button still down on the other computer (while input may still go). */
+    function releaseAll() {
       keys.releaseAll().forEach(function (keysym) {
         sendInput({ type: "key", keysym: keysym, pressed: false });
       });
@@ -849,10 +917,27 @@
       buttonsDown.forEach(function (button) {
         sendInput({ type: "pointer_button", x: at.x, y: at.y, button: button, pressed: false });
       });
+    }
+
+    /** Forgets what was held and pending once control is over. */
+    function forgetInput() {
+      keys.releaseAll();
       buttonsDown.clear();
       pointerToSend = null;
-      inControl = false;
+    }
+
+    function leaveControl() {
+      if (!control.active) return;
+      // Nothing stays pressed on the other computer.
+      releaseAll();
+      control.leave();
+      forgetInput();
       relabel();
+      controlChanged();
+    }
+
+    function controlChanged() {
+      if (typeof options.onControlChange === "function") options.onControlChange(control.active);
     }
 
     var listeners = [];
@@ -862,9 +947,9 @@
     }
 
     listen(canvas, "pointerdown", function (event) {
-      if (!controlAllowed) return;
+      if (!control.allowed) return;
       event.preventDefault();
-      if (!inControl) {
+      if (!control.active) {
         // The click that enters control is not passed on.
         enterControl();
         return;
@@ -879,7 +964,7 @@
       sendInput({ type: "pointer_button", x: point.x, y: point.y, button: button, pressed: true });
     });
     listen(canvas, "pointerup", function (event) {
-      if (!inControl) return;
+      if (!control.active) return;
       event.preventDefault();
       var button = pointerButton(event.button);
       if (!button || !buttonsDown.has(button)) return;
@@ -890,7 +975,7 @@
       sendInput({ type: "pointer_button", x: point.x, y: point.y, button: button, pressed: false });
     });
     listen(canvas, "pointermove", function (event) {
-      if (!inControl) return;
+      if (!control.active) return;
       pointerToSend = position(event);
       // Coalesced: at most one move per displayed frame.
       if (!animationFrame) animationFrame = root.requestAnimationFrame(flushPointer);
@@ -899,7 +984,7 @@
       canvas,
       "wheel",
       function (event) {
-        if (!inControl) return;
+        if (!control.active) return;
         event.preventDefault();
         var point = position(event);
         wheel.add(event.deltaY, event.deltaMode).forEach(function (button) {
@@ -910,10 +995,10 @@
       { passive: false },
     );
     listen(canvas, "contextmenu", function (event) {
-      if (inControl) event.preventDefault();
+      if (control.active) event.preventDefault();
     });
     listen(canvas, "keydown", function (event) {
-      if (!inControl) return;
+      if (!control.active) return;
       event.preventDefault();
       event.stopPropagation();
       if (isLeaveCombination(event)) {
@@ -925,7 +1010,7 @@
       if (keysym !== null) sendInput({ type: "key", keysym: keysym, pressed: true });
     });
     listen(canvas, "keyup", function (event) {
-      if (!inControl) return;
+      if (!control.active) return;
       event.preventDefault();
       event.stopPropagation();
       var keysym = keys.release(event.key, event.code);
@@ -944,7 +1029,7 @@
       event.preventDefault();
     });
     listen(controlButton, "click", function () {
-      if (inControl) leaveControl();
+      if (control.active) leaveControl();
       else enterControl();
     });
 
@@ -961,14 +1046,26 @@
       element: section,
       canvas: canvas,
       receive: receive,
-      /** Whether this viewer may take control (leaves it when no longer). */
-      setControl: function (allowed) {
-        controlAllowed = !!allowed;
-        if (!controlAllowed) leaveControl();
+      /**
+       * Whether this viewer may take control. When no longer, it leaves
+       * control at once; `options.cause` `"taken_back"` says so in its hint
+       * (until allowed again) and sends nothing more — the input would be
+       * refused (the customer whose control a CSR took back), so keys still
+       * down are the source's to release.
+       */
+      setControl: function (allowed, setOptions) {
+        var takenBack = !!setOptions && setOptions.cause === "taken_back";
+        if (!allowed && control.active && !takenBack) releaseAll();
+        var left = control.allow(!!allowed, takenBack ? "taken_back" : undefined);
+        if (left) forgetInput();
         relabel();
+        if (left) controlChanged();
       },
       get inControl() {
-        return inControl;
+        return control.active;
+      },
+      get controlAllowed() {
+        return control.allowed;
       },
       setLabel: function (text) {
         label = text || "";
@@ -1011,6 +1108,7 @@
     pictureCoordinates: pictureCoordinates,
     pointerButton: pointerButton,
     WheelAccumulator: WheelAccumulator,
+    ControlState: ControlState,
     PictureQueue: PictureQueue,
     REASK_AFTER_SKIPPED: REASK_AFTER_SKIPPED,
     Readout: Readout,

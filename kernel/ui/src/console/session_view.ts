@@ -8,10 +8,20 @@ import { ChatBox, type ChatMessage } from "../lib/chat";
 import { el, replace, spacedNumber } from "../lib/dom";
 import { describe, detailOr } from "../lib/errors";
 import { inLanguage, t, tAttr, tc, tn } from "../lib/i18n";
-import { closedEvent, deliverFrame, openedEvent, PanelFrame, panelTitle, type PanelContext, type PanelSpec, type PanelStreams } from "../lib/panels";
+import {
+  closedEvent,
+  deliverFrame,
+  openedEvent,
+  PanelFrame,
+  panelTitle,
+  type PanelContext,
+  type PanelServices,
+  type PanelSpec,
+  type PanelStreams,
+} from "../lib/panels";
 import type { ConsoleRequest, RejoinAfterRestart } from "../lib/protocol.gen";
 import type { EventBody, Participant, RequestBody } from "../lib/socket";
-import type { StreamTable } from "../lib/streams";
+import { checkConsolePanelFrame, type StreamTable } from "../lib/streams";
 import { openInviteDialog } from "./invite";
 import { sendPluginCommand } from "./plugin_commands";
 import { openReportDialog } from "./report";
@@ -176,10 +186,17 @@ export class SessionView {
       return;
     }
     // A panel sees its own plugin's streams in this session, and may send
-    // viewer frames (acknowledgements, keyframe requests, input) on them.
+    // viewer frames (acknowledgements, keyframe requests, input) on them,
+    // and pictures on one this console shares from the browser.
     const streams: PanelStreams = {
       open: (plugin) => this.app.streams.of(this.number, plugin),
       send: (frame) => void this.app.connection.sendBinary(frame),
+      check: (data, open) => checkConsolePanelFrame(data, open, this.me),
+    };
+    // `panel.agentCode()`: a one-time code for this CSR's own helper
+    // program in this session (the kernel gives it to the host only).
+    const services: PanelServices = {
+      agentCode: () => this.app.connection.request("agent.code", { session: this.number }),
     };
     specs.forEach((spec, index) => {
       const frame = new PanelFrame(
@@ -187,6 +204,7 @@ export class SessionView {
         (plugin, name, payload) => sendPluginCommand(this.app.connection, this.number, plugin, name, payload),
         this.panelContext(),
         streams,
+        services,
       );
       this.frames.push(frame);
       const tab = el(

@@ -3,6 +3,7 @@
 
 import type { ConsoleRequest } from "../lib/protocol.gen";
 import type { Connection, Participant } from "../lib/socket";
+import type { AgentCode } from "../lib/panels";
 import type { StreamInfo } from "../lib/streams";
 
 export interface SessionInfo {
@@ -33,6 +34,7 @@ export interface ConsoleReplies {
   "session.assist": SessionInfo;
   "session.resume": SessionInfo;
   "session.info": Omit<SessionInfo, "participant">;
+  "agent.code": AgentCode;
 }
 
 export type ConsoleConnection = Connection<ConsoleRequest, ConsoleReplies>;

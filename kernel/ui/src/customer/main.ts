@@ -1,8 +1,9 @@
 // The customer's page: join a session by number or link with a display
 // name, answer the CSR's requests in plain words, chat, start the helper
 // program (host agent), use the plugins' panels for customers (such as
-// choosing an application to share), see and stop what is shared, and
-// come back after a restart without typing the number again.
+// choosing an application to share, or viewing one a CSR shows), see and
+// stop what is shared, and come back after a restart without typing the
+// number again.
 
 import { api } from "../lib/api";
 import { ChatBox } from "../lib/chat";
@@ -10,9 +11,9 @@ import { el, replace, spacedNumber } from "../lib/dom";
 import { describe, detailText } from "../lib/errors";
 import { detailOf } from "../lib/detail";
 import { applyDocumentLanguage, languageSwitch, locale, relabel, t, tAttr, tc, tn } from "../lib/i18n";
-import { closedEvent, customerPanelSpecs, openedEvent } from "../lib/panels";
+import { bridgeCounters, closedEvent, controlEvent, customerPanelSpecs, openedEvent } from "../lib/panels";
 import { Connection, type EventBody, type Participant } from "../lib/socket";
-import { StreamTable } from "../lib/streams";
+import { routeCustomerFrame, streamInfo, StreamTable, type StreamInfo } from "../lib/streams";
 import type { CustomerConnection } from "./connection";
 import { CustomerPanels } from "./panels";
 import { SharedNow } from "./shared_now";
@@ -234,7 +235,7 @@ async function enter(place: Place): Promise<void> {
   const say = (text: string) => replace(notice, text);
   dropPanels();
   const streams = new StreamTable();
-  const panels = new CustomerPanels(connection, streams);
+  const panels = new CustomerPanels(connection, streams, (id) => members.get(id)?.display_name);
   panelsShown = panels;
   const shared = new SharedNow(connection, say);
   const renderMembers = () =>
@@ -256,17 +257,35 @@ async function enter(place: Place): Promise<void> {
     });
   });
   connection.on("plugin.message", (body) => panels.deliver(body.plugin, body.message));
-  // What this customer shares (announced again on reconnecting).
+  // What this customer shares — listed in Shared now — and what a CSR
+  // shows them — viewed in the plugin's panel (both announced again on
+  // reconnecting). Another customer's shares are none of this page's.
+  const ownShare = (info: StreamInfo) => info.origin === "customer_agent" && info.source === place.participant;
   connection.on("stream.opened", (body) => {
-    if (body.source !== place.participant) return;
-    streams.opened(body);
-    shared.opened(body);
-    panels.streamEvent(body.plugin, openedEvent(body));
+    const info = streamInfo(body);
+    if (streams.get(info.stream) || (info.origin === "customer_agent" && !ownShare(info))) return;
+    streams.opened(info);
+    if (ownShare(info)) shared.opened(info);
+    panels.streamEvent(info.plugin, openedEvent(info, members.get(info.source)?.display_name));
+  });
+  connection.on("stream.control", (body) => {
+    const info = streams.control(body.stream, body.controller ?? null);
+    if (info) panels.streamEvent(info.plugin, controlEvent(info.stream, info.controller));
   });
   connection.on("stream.closed", (body) => {
     const info = streams.closed(body.stream);
     shared.closed(body.stream);
     if (info) panels.streamEvent(info.plugin, closedEvent(body.stream, body.reason, info));
+  });
+  // Pictures of what a CSR shows, once the customer chose to view it.
+  connection.onBinary((frame) => {
+    const route = routeCustomerFrame(frame, streams);
+    if (route.ok) {
+      panels.deliverFrame(route.info.plugin, frame);
+      return;
+    }
+    bridgeCounters.framesUnrouted += 1;
+    bridgeCounters.unrouted[route.reason] = (bridgeCounters.unrouted[route.reason] ?? 0) + 1;
   });
   connection.on("participant.joined", (body) => {
     members.set(body.participant.id, body.participant);

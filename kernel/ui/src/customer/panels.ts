@@ -3,14 +3,28 @@
 // frames and bridge as the console's, with the customer as the context's
 // customer and role `customer`. A panel's commands go to its plugin as the
 // customer's `plugin.command`; the plugin's messages to the customer reach
-// it, and so do the streams its plugin opened from this customer's
-// computer (the page relays no frames).
+// it, and so do the streams its plugin opened that concern this customer:
+// what the customer shares (events only: the page is no viewer of those)
+// and what a CSR shows them. For the latter the page relays frames like
+// the console does — pictures in, acknowledgements, keyframe requests and
+// input out — checked by `checkCustomerPanelFrame` (the kernel checks
+// again). `panel.agentCode()` gets the customer's own helper code.
 
 import { el, replace } from "../lib/dom";
 import { tc } from "../lib/i18n";
-import { PanelFrame, panelTitle, type PanelContext, type PanelSpec, type PanelStreamEvent } from "../lib/panels";
+import {
+  deliverFrame,
+  PanelFrame,
+  panelTitle,
+  type AgentCode,
+  type PanelContext,
+  type PanelServices,
+  type PanelSpec,
+  type PanelStreamEvent,
+  type PanelStreams,
+} from "../lib/panels";
 import type { JsonValue } from "../lib/protocol.gen";
-import type { StreamTable } from "../lib/streams";
+import { checkCustomerPanelFrame, type StreamTable } from "../lib/streams";
 import type { CustomerConnection, CustomerSelf } from "./connection";
 
 export class CustomerPanels {
@@ -18,9 +32,11 @@ export class CustomerPanels {
   readonly element = el("div", { class: "customer-panels", attrs: { "data-test": "customer-panels" }, props: { hidden: true } });
   private frames: PanelFrame[] = [];
 
+  /** `nameOf` gives a participant's display name (a CSR showing something), where the page knows it. */
   constructor(
     private readonly connection: CustomerConnection,
     private readonly streams: StreamTable,
+    private readonly nameOf: (participant: string) => string | undefined,
   ) {}
 
   /** Shows the panels a welcome lists (again after a reconnection: the old ones go). */
@@ -34,9 +50,16 @@ export class CustomerPanels {
     };
     const send = (plugin: string, name: string, payload: JsonValue) =>
       this.connection.request("plugin.command", { plugin, name, payload });
-    this.frames = specs.map(
-      (spec) => new PanelFrame(spec, send, context, { open: (plugin) => this.streams.of(self.session, plugin) }),
-    );
+    const streams: PanelStreams = {
+      open: (plugin) => this.streams.of(self.session, plugin),
+      send: (frame) => void this.connection.sendBinary(frame),
+      check: (data, open) => checkCustomerPanelFrame(data, open, self.participant),
+      nameOf: this.nameOf,
+    };
+    const services: PanelServices = {
+      agentCode: () => this.connection.request("agent.code", {}) as Promise<AgentCode>,
+    };
+    this.frames = specs.map((spec) => new PanelFrame(spec, send, context, streams, services));
     replace(
       this.element,
       ...this.frames.map((frame) =>
@@ -58,6 +81,11 @@ export class CustomerPanels {
 
   streamEvent(plugin: string, event: PanelStreamEvent): void {
     for (const frame of this.of(plugin)) frame.streamEvent(event);
+  }
+
+  /** A picture of a stream a CSR shows: to the panels of the plugin that opened it. */
+  deliverFrame(plugin: string, frame: ArrayBuffer): void {
+    deliverFrame(this.of(plugin), frame);
   }
 
   /** Language switched: frame names and panels follow (the headings do by themselves). */

@@ -3,15 +3,17 @@
 // REST calls (the kernel also serves panels with `connect-src 'none'`).
 // The page (console, customer page, admin pages) talks to it only through
 // this postMessage bridge; the panel can address nothing but its own
-// plugin — its commands, its messages, and the streams it opened.
+// plugin — its commands, its messages, and the streams it opened — and,
+// in a session, ask the page for what the page itself offers (the one-time
+// code for the helper program, `panel.agentCode()`).
 // Protocol: sdk/panel/README.md.
 
 import { api } from "./api";
 import { el } from "./dom";
 import { detailOr } from "./errors";
-import { locale, type Locale } from "./i18n";
+import { locale, t, type Locale } from "./i18n";
 import type { CustomerPanel, JsonValue } from "./protocol.gen";
-import { checkPanelFrame, type StreamInfo } from "./streams";
+import { checkPanelFrame, type PanelFrameVerdict, type StreamInfo } from "./streams";
 
 /** A panel as `/api/sites/{site}/plugins` lists it. */
 export interface PanelSpec {
@@ -57,25 +59,74 @@ export interface PanelStreams {
   open(plugin: string): StreamInfo[];
   /**
    * Sends a frame a panel posted, once checked, on the page's socket.
-   * Absent where the page relays no frames (the customer's page).
+   * Absent where the page relays no frames (console pages outside a session).
    */
   send?(frame: ArrayBuffer): void;
+  /**
+   * The page's own check of a frame a panel posted, over its plugin's open
+   * streams (the customer's page: `checkCustomerPanelFrame`); the
+   * console's is `checkPanelFrame`.
+   */
+  check?(data: unknown, open: StreamInfo[]): PanelFrameVerdict;
+  /** The display name of a participant of the session, where the page knows it. */
+  nameOf?(participant: string): string | undefined;
+}
+
+/** The one-time code for the helper program (`agent.code`'s reply). */
+export interface AgentCode {
+  code: string;
+  expires_in_secs: number;
+}
+
+/** What a page does for its panels beyond commands and streams. */
+export interface PanelServices {
+  /**
+   * A one-time code for the helper program of the page's participant in
+   * the panel's session (the console: `agent.code {session}`; the
+   * customer's page: `agent.code {}`). Absent where there is no session.
+   */
+  agentCode?(): Promise<AgentCode>;
 }
 
 /** What a panel is told about one of its plugin's streams. */
 export type PanelStreamEvent =
-  | { type: "opened"; stream: number; source: string; capability: string; label: string }
-  | { type: "closed"; stream: number; reason: string; source?: string; capability?: string; label?: string };
+  | {
+      type: "opened";
+      stream: number;
+      source: string;
+      /** The source's display name, where the page knows it. */
+      source_name?: string;
+      capability: string;
+      label: string;
+      origin: string;
+      controller: string | null;
+    }
+  | { type: "control"; stream: number; controller: string | null }
+  | { type: "closed"; stream: number; reason: string; source?: string; capability?: string; label?: string; origin?: string };
 
-/** A stream's `opened` event for its plugin's panels. */
-export function openedEvent(info: StreamInfo): PanelStreamEvent {
-  return { type: "opened", stream: info.stream, source: info.source, capability: info.capability, label: info.label };
+/** A stream's `opened` event for its plugin's panels; `sourceName` where the page knows the source's name. */
+export function openedEvent(info: StreamInfo, sourceName?: string): PanelStreamEvent {
+  return {
+    type: "opened",
+    stream: info.stream,
+    source: info.source,
+    ...(sourceName ? { source_name: sourceName } : {}),
+    capability: info.capability,
+    label: info.label,
+    origin: info.origin,
+    controller: info.controller,
+  };
+}
+
+/** `stream.control`: who controls a stream of its plugin now (`null`: nobody). */
+export function controlEvent(stream: number, controller: string | null): PanelStreamEvent {
+  return { type: "control", stream, controller };
 }
 
 /** A stream's `closed` event, with what it was where that is known. */
 export function closedEvent(stream: number, reason: string, info?: StreamInfo): PanelStreamEvent {
   return info
-    ? { type: "closed", stream, reason, source: info.source, capability: info.capability, label: info.label }
+    ? { type: "closed", stream, reason, source: info.source, capability: info.capability, label: info.label, origin: info.origin }
     : { type: "closed", stream, reason };
 }
 
@@ -86,8 +137,10 @@ export function closedEvent(stream: number, reason: string, info?: StreamInfo): 
  */
 export const bridgeCounters = {
   framesToPanels: 0,
-  /** Frames from the kernel on a stream this page does not know (closed meanwhile). */
+  /** Frames from the kernel that reached no panel: on a stream this page does not know (closed meanwhile), or not for a panel. */
   framesUnrouted: 0,
+  /** Those, by why (the customer's page says). */
+  unrouted: {} as Record<string, number>,
   framesFromPanels: 0,
   framesDropped: 0,
   dropped: {} as Record<string, number>,
@@ -106,6 +159,11 @@ function dropFrame(reason: string): void {
 
 const BRIDGE_VERSION = 1;
 const MAX_COMMAND_NAME = 64;
+
+/** A refusal as a panel gets it: the kernel's detail in the page's language, where it sent one. */
+function bridgeError(error: { code?: string; message?: string; detail?: unknown }): { code: string; message: string } {
+  return { code: error?.code ?? "internal", message: detailOr(error?.detail, error?.message ?? String(error)) };
+}
 /** The panels of this page (shown or not), for telling which one a message came from. */
 const onPage = new Set<PanelFrame>();
 let listening = false;
@@ -126,6 +184,31 @@ function listen(): void {
       }
     }
   });
+}
+
+/** The `result` message answering a panel's request `id`. */
+export type BridgeResult =
+  | { type: "result"; id: number; ok: true; value: unknown }
+  | { type: "result"; id: number; ok: false; error: { code: string; message: string } };
+
+/**
+ * The answer to a panel's `agent_code` request `id`: the page asks the
+ * kernel (`ask`, absent where the panel is in no session) for a one-time
+ * code for its participant's helper program; the panel gets the code and
+ * how long it is good for — nothing else of the reply — or the refusal in
+ * the page's language.
+ */
+export async function agentCodeResult(id: number, ask: (() => Promise<AgentCode>) | undefined): Promise<BridgeResult> {
+  if (!ask) return { type: "result", id, ok: false, error: { code: "unavailable", message: t("panel.agent_code_unavailable") } };
+  try {
+    const reply = await ask();
+    if (typeof reply?.code !== "string" || typeof reply.expires_in_secs !== "number") {
+      return { type: "result", id, ok: false, error: { code: "internal", message: t("error.internal") } };
+    }
+    return { type: "result", id, ok: true, value: { code: reply.code, expires_in_secs: reply.expires_in_secs } };
+  } catch (error) {
+    return { type: "result", id, ok: false, error: bridgeError(error as { code?: string; message?: string; detail?: unknown }) };
+  }
 }
 
 /**
@@ -152,6 +235,7 @@ export class PanelFrame {
     private readonly send: CommandSender,
     private context: PanelContext,
     private readonly streams?: PanelStreams,
+    private readonly services: PanelServices = {},
   ) {
     listen();
     this.iframe = el("iframe", {
@@ -223,17 +307,23 @@ export class PanelFrame {
       // A panel (re)loaded — it is loaded again each time its view is
       // shown — learns the context and what its plugin has open.
       this.post({ type: "context", context: this.publicContext() });
-      for (const info of this.streams?.open(this.spec.plugin) ?? []) this.streamEvent(openedEvent(info));
+      for (const info of this.streams?.open(this.spec.plugin) ?? []) {
+        this.streamEvent(openedEvent(info, this.streams?.nameOf?.(info.source)));
+      }
       return;
     }
     if (message.type === "frame") {
       this.sendFrame(message.data);
       return;
     }
-    if (message.type !== "command") return;
+    if (message.type !== "command" && message.type !== "agent_code") return;
     const id = message.id;
-    const name = message.name;
     if (typeof id !== "number" || !Number.isSafeInteger(id)) return;
+    if (message.type === "agent_code") {
+      this.agentCode(id);
+      return;
+    }
+    const name = message.name;
     if (typeof name !== "string" || name.length === 0 || name.length > MAX_COMMAND_NAME) {
       this.post({ type: "result", id, ok: false, error: { code: "malformed", message: "bad command name" } });
       return;
@@ -243,15 +333,13 @@ export class PanelFrame {
     const payload = (message.payload ?? null) as JsonValue;
     this.send(this.spec.plugin, name, payload).then(
       (value) => this.post({ type: "result", id, ok: true, value }),
-      (error: { code?: string; message?: string; detail?: unknown }) =>
-        this.post({
-          type: "result",
-          id,
-          ok: false,
-          // The kernel's detail in the console's language, where it sent one.
-          error: { code: error?.code ?? "internal", message: detailOr(error?.detail, error?.message ?? String(error)) },
-        }),
+      (error: { code?: string; message?: string; detail?: unknown }) => this.post({ type: "result", id, ok: false, error: bridgeError(error) }),
     );
+  }
+
+  /** `panel.agentCode()`: see `agentCodeResult`. */
+  private agentCode(id: number): void {
+    void agentCodeResult(id, this.services.agentCode).then((result) => this.post(result));
   }
 
   /**
@@ -265,8 +353,10 @@ export class PanelFrame {
       dropFrame("no_relay");
       return;
     }
-    const open = new Set(this.streams.open(this.spec.plugin).map((info) => info.stream));
-    const verdict = checkPanelFrame(data, open);
+    const open = this.streams.open(this.spec.plugin);
+    const verdict = this.streams.check
+      ? this.streams.check(data, open)
+      : checkPanelFrame(data, new Set(open.map((info) => info.stream)));
     if (!verdict.ok) {
       dropFrame(verdict.reason);
       return;

@@ -1,7 +1,9 @@
 // The application sharing panels' logic and words
-// (plugins/app-share/ui/app-share.js), loaded as the panels load it.
+// (plugins/app-share/ui/app-share.js, and the customer panel's own part of
+// plugins/app-share/ui/share.js), loaded as the panels load them.
 import { describe, expect, it } from "vitest";
 import "../../../../plugins/app-share/ui/app-share.js";
+import "../../../../plugins/app-share/ui/share.js";
 
 interface Model {
   running: {
@@ -29,6 +31,36 @@ interface Api {
 }
 
 const appShare = (globalThis as unknown as { AppShare: Api }).AppShare;
+
+interface Shown {
+  stream: number;
+  label: string;
+  source: string;
+  csr: string;
+  origin: string;
+  controller: string | null;
+  answer: "offered" | "viewing" | "declined";
+}
+interface Shows {
+  me: string | null;
+  opened(event: unknown): Shown | null;
+  control(stream: number, controller: unknown): { entry: Shown; change: "given" | "taken" | null } | null;
+  mayControl(stream: number): boolean;
+  answer(stream: number, answer: string): boolean;
+  viewing(stream: number): boolean;
+  closed(stream: number): Shown | null;
+  list(): Shown[];
+}
+interface CustomerApi {
+  strings: Record<string, Record<string, string>>;
+  mergeStrings(
+    base: Record<string, Record<string, string>>,
+    extra: Record<string, Record<string, string>>,
+  ): Record<string, Record<string, string>>;
+  Shows: new (me: string | null) => Shows;
+}
+
+const customer = (globalThis as unknown as { AppShareCustomer: CustomerApi }).AppShareCustomer;
 
 // As the plugin passes on the agent's app.list and app.installed answers.
 const running = [
@@ -226,12 +258,130 @@ describe("the CSR's side", () => {
   });
 });
 
+describe("what a CSR shows the customer", () => {
+  const opened = (stream: number, origin: string, extra: Record<string, unknown> = {}) => ({
+    type: "opened",
+    stream,
+    source: "p-anna",
+    source_name: "Anna",
+    capability: "app.share",
+    label: `window ${stream}`,
+    origin,
+    controller: null,
+    ...extra,
+  });
+
+  it("offers what a CSR's agent or browser shows, not what the customer shares", () => {
+    const shows = new customer.Shows("p-carl");
+    expect(shows.opened(opened(1, "customer_agent"))).toBeNull();
+    expect(shows.opened(opened(2, "csr_agent"))).toEqual({
+      stream: 2,
+      label: "window 2",
+      source: "p-anna",
+      csr: "Anna",
+      origin: "csr_agent",
+      controller: null,
+      answer: "offered",
+    });
+    expect(shows.opened(opened(3, "csr_browser", { source_name: undefined, label: undefined }))).toMatchObject({
+      stream: 3,
+      csr: "",
+      label: "",
+    });
+    // Told again (the panel reloaded): one offer.
+    expect(shows.opened(opened(2, "csr_agent"))).toBeNull();
+    // Not a stream event at all.
+    expect(shows.opened({ type: "opened", origin: "csr_agent" })).toBeNull();
+    expect(shows.opened(null)).toBeNull();
+    expect(shows.list().map((entry) => entry.stream)).toEqual([2, 3]);
+  });
+
+  it("View, Not now and View again; nothing is viewed before View", () => {
+    const shows = new customer.Shows("p-carl");
+    shows.opened(opened(2, "csr_agent"));
+    expect(shows.viewing(2)).toBe(false);
+    expect(shows.answer(2, "declined")).toBe(true);
+    expect(shows.list()[0].answer).toBe("declined");
+    expect(shows.viewing(2)).toBe(false);
+    // Not now is not final: View stays.
+    expect(shows.answer(2, "viewing")).toBe(true);
+    expect(shows.viewing(2)).toBe(true);
+    // The same answer twice changes nothing; nonsense changes nothing.
+    expect(shows.answer(2, "viewing")).toBe(false);
+    expect(shows.answer(2, "maybe")).toBe(false);
+    expect(shows.answer(9, "viewing")).toBe(false);
+    // Hide.
+    expect(shows.answer(2, "declined")).toBe(true);
+    expect(shows.viewing(2)).toBe(false);
+  });
+
+  it("control: given to this customer, taken back, given to someone else", () => {
+    const shows = new customer.Shows("p-carl");
+    shows.opened(opened(2, "csr_agent"));
+    expect(shows.mayControl(2)).toBe(false);
+    expect(shows.control(2, "p-carl")?.change).toBe("given");
+    expect(shows.mayControl(2)).toBe(true);
+    // Told again: no change.
+    expect(shows.control(2, "p-carl")?.change).toBeNull();
+    expect(shows.control(2, null)?.change).toBe("taken");
+    expect(shows.mayControl(2)).toBe(false);
+    expect(shows.control(2, "p-carl")?.change).toBe("given");
+    // Given to another customer instead: taken from this one.
+    expect(shows.control(2, "p-dana")?.change).toBe("taken");
+    expect(shows.list()[0].controller).toBe("p-dana");
+    // Between other customers: nothing for this one.
+    expect(shows.control(2, "p-erik")?.change).toBeNull();
+    expect(shows.control(2, 42)?.change).toBeNull();
+    expect(shows.list()[0].controller).toBeNull();
+    // A stream not shown.
+    expect(shows.control(9, "p-carl")).toBeNull();
+  });
+
+  it("a stream opened under this customer's control may be controlled at once; a browser share never", () => {
+    const shows = new customer.Shows("p-carl");
+    shows.opened(opened(2, "csr_agent", { controller: "p-carl" }));
+    shows.opened(opened(3, "csr_browser", { controller: "p-carl" }));
+    expect(shows.mayControl(2)).toBe(true);
+    expect(shows.mayControl(3)).toBe(false);
+    expect(shows.control(3, "p-carl")?.change).toBeNull();
+  });
+
+  it("control follows who the customer is (the context may come after the streams)", () => {
+    const shows = new customer.Shows(null);
+    shows.opened(opened(2, "csr_agent", { controller: "p-carl" }));
+    expect(shows.mayControl(2)).toBe(false);
+    shows.me = "p-carl";
+    expect(shows.mayControl(2)).toBe(true);
+  });
+
+  it("a closed stream goes, with what it was", () => {
+    const shows = new customer.Shows("p-carl");
+    shows.opened(opened(2, "csr_agent", { controller: "p-carl" }));
+    shows.answer(2, "viewing");
+    expect(shows.closed(2)).toMatchObject({ stream: 2, answer: "viewing", csr: "Anna" });
+    expect(shows.closed(2)).toBeNull();
+    expect(shows.viewing(2)).toBe(false);
+    expect(shows.mayControl(2)).toBe(false);
+    expect(shows.list()).toEqual([]);
+  });
+
+  it("its words join the dialog's, every language", () => {
+    const merged = customer.mergeStrings(appShare.strings.share, customer.strings);
+    expect(Object.keys(merged).sort()).toEqual(["da", "en", "fr", "ja"]);
+    expect(merged.en.title_view).toBe("Application view");
+    expect(merged.en.shown_offer).toBe("{csr} is showing you “{label}”");
+    // The two tables share no key: neither hides the other's words.
+    const shared = Object.keys(customer.strings.en).filter((key) => key in appShare.strings.share.en);
+    expect(shared).toEqual([]);
+  });
+});
+
 describe("the panels' words", () => {
   const placeholders = (text: string) => (text.match(/\{\w+\}/g) ?? []).sort();
   const words = (text: string) =>
     text.replace(/\{\w+\}/g, "").split(/\s+/).filter((w) => /^\p{L}{2,}/u.test(w)).length;
 
-  for (const [panel, tables] of Object.entries(appShare.strings)) {
+  for (const [panel, tables] of Object.entries({ ...appShare.strings, shown: customer.strings })) {
     it(`${panel}: every language has every key with the same placeholders, translated`, () => {
       expect(Object.keys(tables).sort()).toEqual(["da", "en", "fr", "ja"]);
       const en = tables.en;

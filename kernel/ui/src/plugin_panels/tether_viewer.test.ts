@@ -48,6 +48,14 @@ interface Api {
   pointerButton(domButton: number): number | null;
   WheelAccumulator: new () => { add(deltaY: number, deltaMode: number): number[] };
   PictureQueue: new (decodes: { vp8: boolean; jpeg: boolean }) => PictureQueue;
+  ControlState: new () => {
+    allowed: boolean;
+    active: boolean;
+    allow(allowed: boolean, cause?: string): boolean;
+    enter(ready: boolean): boolean;
+    leave(): boolean;
+    hint(): string;
+  };
   REASK_AFTER_SKIPPED: number;
   Readout: new () => {
     ready(now: number): void;
@@ -415,6 +423,67 @@ describe("pictures: decoding, acknowledgements, keyframe requests", () => {
     expect(acked.size).toBe(500);
     expect([...acked.values()].every((count) => count === 1)).toBe(true);
     expect(held, "waiting besides the one decoding").toBeLessThanOrEqual(1);
+  });
+});
+
+describe("control mode", () => {
+  it("is entered by the viewer's click only once allowed, and only with a picture to control", () => {
+    const control = new viewer.ControlState();
+    expect(control.hint()).toBe("");
+    expect(control.enter(true)).toBe(false);
+    expect(control.allow(true)).toBe(false);
+    expect(control.hint()).toBe("hint_click");
+    // No picture yet: nothing to click into.
+    expect(control.enter(false)).toBe(false);
+    expect(control.enter(true)).toBe(true);
+    expect(control.hint()).toBe("hint_control");
+    // A second click changes nothing.
+    expect(control.enter(true)).toBe(false);
+  });
+
+  it("is left by the viewer (a key or the button) and can be entered again", () => {
+    const control = new viewer.ControlState();
+    control.allow(true);
+    control.enter(true);
+    expect(control.leave()).toBe(true);
+    expect(control.hint()).toBe("hint_click");
+    expect(control.leave()).toBe(false);
+    expect(control.enter(true)).toBe(true);
+  });
+
+  it("ends at once when taken back, says so, and offers nothing until given again", () => {
+    const control = new viewer.ControlState();
+    control.allow(true);
+    control.enter(true);
+    // Was in control: the caller stops input now.
+    expect(control.allow(false, "taken_back")).toBe(true);
+    expect(control.active).toBe(false);
+    expect(control.hint()).toBe("control_taken");
+    expect(control.enter(true)).toBe(false);
+    // Repeated: still said, nothing more to leave.
+    expect(control.allow(false, "taken_back")).toBe(false);
+    expect(control.hint()).toBe("control_taken");
+    // Given again: offered again, the old notice gone.
+    control.allow(true);
+    expect(control.hint()).toBe("hint_click");
+  });
+
+  it("taken back while only offered: said, nothing to leave", () => {
+    const control = new viewer.ControlState();
+    control.allow(true);
+    expect(control.allow(false, "taken_back")).toBe(false);
+    expect(control.hint()).toBe("control_taken");
+  });
+
+  it("never allowed: nothing to say about taking it back; withdrawn without a cause: silent", () => {
+    const never = new viewer.ControlState();
+    expect(never.allow(false, "taken_back")).toBe(false);
+    expect(never.hint()).toBe("");
+    const withdrawn = new viewer.ControlState();
+    withdrawn.allow(true);
+    withdrawn.enter(true);
+    expect(withdrawn.allow(false)).toBe(true);
+    expect(withdrawn.hint()).toBe("");
   });
 });
 

@@ -99,3 +99,155 @@ describe("TetherPanel.frames", () => {
     });
   }
 });
+
+// The bridge as a panel sees it: `TetherPanel.connect` in a page whose
+// parent (the console or the customer's page) is played by the test — the
+// messages it posts are recorded, and what the parent posts is delivered
+// as the browser would (a `message` event from `window.parent`).
+interface Posted {
+  tether: number;
+  type: string;
+  id?: number;
+  [key: string]: unknown;
+}
+interface Panel {
+  agentCode(): Promise<{ code: string; expires_in_secs: number }>;
+  command(name: string, payload?: unknown): Promise<unknown>;
+  onStream(handler: (event: Record<string, unknown>) => void): void;
+}
+
+function panelPage() {
+  const posted: Posted[] = [];
+  const listeners: ((event: { source: unknown; data: unknown }) => void)[] = [];
+  const parent = { postMessage: (message: Posted) => posted.push(message) };
+  const main = { firstChild: null, insertBefore: () => undefined };
+  const fakeWindow = {
+    parent,
+    addEventListener: (type: string, listener: (event: { source: unknown; data: unknown }) => void) => {
+      if (type === "message") listeners.push(listener);
+    },
+  };
+  const fakeDocument = {
+    title: "Share applications",
+    documentElement: { lang: "" },
+    querySelector: (selector: string) => (selector === "main" ? main : null),
+    createElement: () => ({ className: "", textContent: "" }),
+  };
+  const globals = globalThis as unknown as Record<string, unknown>;
+  globals.window = fakeWindow;
+  globals.document = fakeDocument;
+  const tether = (globalThis as unknown as { TetherPanel: { connect(options: unknown): Panel } }).TetherPanel;
+  const panel = tether.connect({ strings: { en: {} } });
+  return {
+    panel,
+    posted,
+    /** The parent posts `data` (a bridge message) to the panel. */
+    deliver(data: Record<string, unknown>, source: unknown = parent) {
+      for (const listener of listeners) listener({ source, data: { tether: 1, ...data } });
+    },
+    done() {
+      delete globals.window;
+      delete globals.document;
+    },
+  };
+}
+
+describe("panel.agentCode()", () => {
+  it("asks the page and resolves with the code it answers", async () => {
+    const page = panelPage();
+    try {
+      expect(page.posted).toEqual([{ tether: 1, type: "ready" }]);
+      const code = page.panel.agentCode();
+      const asked = page.posted[1];
+      expect(asked).toEqual({ tether: 1, type: "agent_code", id: asked.id });
+      page.deliver({ type: "result", id: asked.id, ok: true, value: { code: "1234 5678", expires_in_secs: 600 } });
+      await expect(code).resolves.toEqual({ code: "1234 5678", expires_in_secs: 600 });
+    } finally {
+      page.done();
+    }
+  });
+
+  it("rejects with the page's code and message when it is refused", async () => {
+    const page = panelPage();
+    try {
+      const code = page.panel.agentCode();
+      const asked = page.posted[1];
+      page.deliver({ type: "result", id: asked.id, ok: false, error: { code: "forbidden", message: "Only the host" } });
+      await expect(code).rejects.toMatchObject({ code: "forbidden", message: "Only the host" });
+    } finally {
+      page.done();
+    }
+  });
+
+  it("shares its numbering with commands, so answers never cross", async () => {
+    const page = panelPage();
+    try {
+      const command = page.panel.command("state", {});
+      const code = page.panel.agentCode();
+      const [, commandMessage, codeMessage] = page.posted;
+      expect(commandMessage.type).toBe("command");
+      expect(codeMessage.id).not.toBe(commandMessage.id);
+      page.deliver({ type: "result", id: codeMessage.id, ok: true, value: { code: "1111 2222", expires_in_secs: 60 } });
+      page.deliver({ type: "result", id: commandMessage.id, ok: true, value: { streams: [] } });
+      await expect(code).resolves.toEqual({ code: "1111 2222", expires_in_secs: 60 });
+      await expect(command).resolves.toEqual({ streams: [] });
+    } finally {
+      page.done();
+    }
+  });
+
+  it("hears answers from its parent only", async () => {
+    const page = panelPage();
+    try {
+      let settled = false;
+      void page.panel.agentCode().then(
+        () => (settled = true),
+        () => (settled = true),
+      );
+      const asked = page.posted[1];
+      page.deliver({ type: "result", id: asked.id, ok: true, value: { code: "6666 6666", expires_in_secs: 1 } }, { postMessage() {} });
+      await Promise.resolve();
+      expect(settled).toBe(false);
+    } finally {
+      page.done();
+    }
+  });
+});
+
+describe("stream events in the panel", () => {
+  const opened = {
+    type: "opened",
+    stream: 7,
+    source: "p-anna",
+    source_name: "Anna",
+    capability: "app.share",
+    label: "xterm",
+    origin: "csr_agent",
+    controller: null,
+  };
+
+  it("passes on who controls a stream, and tells a late handler the controller now", () => {
+    const page = panelPage();
+    try {
+      const heard: Record<string, unknown>[] = [];
+      page.panel.onStream((event) => heard.push(event));
+      page.deliver({ type: "stream", event: opened });
+      page.deliver({ type: "stream", event: { type: "control", stream: 7, controller: "p-carl" } });
+      // Not a stream this panel was told of: nothing.
+      page.deliver({ type: "stream", event: { type: "control", stream: 8, controller: "p-carl" } });
+      expect(heard).toEqual([opened, { type: "control", stream: 7, controller: "p-carl" }]);
+
+      const late: Record<string, unknown>[] = [];
+      page.panel.onStream((event) => late.push(event));
+      expect(late).toEqual([{ ...opened, controller: "p-carl" }]);
+
+      page.deliver({ type: "stream", event: { type: "control", stream: 7, controller: 42 } });
+      expect(heard.at(-1)).toEqual({ type: "control", stream: 7, controller: null });
+      page.deliver({ type: "stream", event: { type: "closed", stream: 7, reason: "stopped" } });
+      page.deliver({ type: "stream", event: { type: "control", stream: 7, controller: "p-carl" } });
+      expect(heard.at(-1)).toEqual({ type: "closed", stream: 7, reason: "stopped" });
+    } finally {
+      page.done();
+    }
+  });
+});

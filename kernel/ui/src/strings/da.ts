@@ -231,6 +231,7 @@ export const da: Record<StringKey, string> = {
   "customer.shared_unnamed": "Vindue uden titel",
   "customer.shared_started": "Du deler nu »{label}«.",
   "customer.shared_stopped": "»{label}« deles ikke længere.",
+  "panel.agent_code_unavailable": "En kode til hjælpeprogrammet gives kun i en supportsession.",
 
   "agent.title": "Lad supportmedarbejderen arbejde på din computer",
   "agent.why":

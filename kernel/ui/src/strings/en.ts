@@ -233,6 +233,7 @@ export const en = {
   "customer.shared_unnamed": "Untitled window",
   "customer.shared_started": "You are now sharing “{label}”.",
   "customer.shared_stopped": "“{label}” is no longer shared.",
+  "panel.agent_code_unavailable": "A code for the helper program is only given in a support session.",
 
   "agent.title": "Let the representative work on your computer",
   "agent.why":

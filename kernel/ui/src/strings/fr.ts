@@ -231,6 +231,7 @@ export const fr: Record<StringKey, string> = {
   "customer.shared_unnamed": "Fenêtre sans titre",
   "customer.shared_started": "Vous partagez maintenant « {label} ».",
   "customer.shared_stopped": "« {label} » n’est plus partagé.",
+  "panel.agent_code_unavailable": "Un code pour le programme d’aide n’est donné que dans une session d’assistance.",
 
   "agent.title": "Autoriser le représentant à intervenir sur votre ordinateur",
   "agent.why":

@@ -231,6 +231,7 @@ export const ja: Record<StringKey, string> = {
   "customer.shared_unnamed": "無題のウィンドウ",
   "customer.shared_started": "「{label}」を共有しています。",
   "customer.shared_stopped": "「{label}」の共有は終了しました。",
+  "panel.agent_code_unavailable": "ヘルパープログラムのコードはサポートセッションの中でのみ発行されます。",
 
   "agent.title": "サポート担当者がお使いのコンピューターで作業できるようにする",
   "agent.why":
