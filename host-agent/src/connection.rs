@@ -23,12 +23,13 @@ use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
-use crate::apps::share::{PRESSED_STOP, Sharing, SharingEvent, SharingEvents, Stopped};
+use crate::apps::share::{Sharing, SharingEvent, SharingEvents, Stopped};
 use crate::backend::Backend;
 use crate::capabilities::{self, CallContext, CallOutcome, Cancel, CancelHandle};
 use crate::prompts::{self, Prompt};
 use crate::rejoin::Rejoin;
 use crate::resume::{ResumeStore, SavedSession};
+use tether_protocol::stream::StreamId;
 
 /// How long the agent keeps trying to reach the kernel after losing it.
 const RECONNECT_FOR: Duration = Duration::from_secs(10 * 60);
@@ -222,6 +223,7 @@ pub async fn run(
                     quiet: HashSet::new(),
                     sharing,
                     ended_before_answer: HashSet::new(),
+                    taking_back: HashMap::new(),
                 };
                 let served = connection.serve(stream, &mut stdin, sharing_events).await;
                 drop(connection);
@@ -338,6 +340,8 @@ struct Served<'a> {
     /// Share and control calls whose share ended before they were
     /// answered: answered as not lasting.
     ended_before_answer: HashSet<String>,
+    /// `stream.take_back` requests awaiting the kernel's answer, by id.
+    taking_back: HashMap<u64, StreamId>,
 }
 
 impl Served<'_> {
@@ -401,6 +405,7 @@ impl Served<'_> {
                             }
                         }
                         ServerFrame::Error { re, message, .. } => {
+                            self.answered(re);
                             if re.is_some_and(|id| self.quiet.remove(&id)) {
                                 tracing::debug!(%message, "the support server had already recorded it");
                             } else {
@@ -408,6 +413,7 @@ impl Served<'_> {
                             }
                         }
                         ServerFrame::Ok { re, .. } => {
+                            self.answered(re);
                             if let Some(id) = re {
                                 self.quiet.remove(&id);
                             }
@@ -437,7 +443,7 @@ impl Served<'_> {
         self.stop_running(reason).await;
         // The kernel closed the streams; it hears that the shares ended
         // when the agent is back.
-        for stopped in self.sharing.stop_all(reason, false) {
+        for stopped in self.sharing.stop_all(reason) {
             for call in stopped.calls {
                 if let Some(at) = self.lasting.calls.iter().position(|(c, _)| *c == call) {
                     self.lasting.calls.remove(at);
@@ -462,7 +468,7 @@ impl Served<'_> {
                 }
             }
             SharingEvent::StopPressed => {
-                let stopped = self.sharing.stop_all(PRESSED_STOP, true);
+                let stopped = self.sharing.stop_pressed();
                 if !stopped.is_empty() {
                     println!("You stopped sharing.");
                 }
@@ -470,7 +476,28 @@ impl Served<'_> {
                     self.report_stopped(stopped);
                 }
             }
+            SharingEvent::TookBack(taken) => {
+                // Input stopped already; the kernel drops the controller
+                // and tells the customer.
+                for taken in taken {
+                    println!("You took back control of \"{}\".", taken.label);
+                    let id = self.send(AgentRequest::StreamTakeBack {
+                        stream: taken.stream,
+                    });
+                    // Refused when the kernel ended control meanwhile.
+                    self.quiet.insert(id);
+                    self.taking_back.insert(id, taken.stream);
+                }
+            }
             SharingEvent::Stopped(stopped) => self.report_stopped(stopped),
+        }
+    }
+
+    /// The kernel answered request `re`: a take-back's answer lets what it
+    /// says about that stream's controller count again.
+    fn answered(&mut self, re: Option<u64>) {
+        if let Some(stream) = re.and_then(|id| self.taking_back.remove(&id)) {
+            self.sharing.take_back_answered(stream);
         }
     }
 
@@ -509,6 +536,7 @@ impl Served<'_> {
             ServerEvent::Welcome {
                 session,
                 resume_token,
+                participants,
                 ..
             } => {
                 if let Some(token) = resume_token {
@@ -522,6 +550,7 @@ impl Served<'_> {
                         .context("cannot keep the resume token")?;
                 }
                 println!("Connected to support session {session}.");
+                self.sharing.know_participants(&participants);
                 self.promised = self.rejoin.report();
                 let hello = AgentRequest::Hello {
                     capabilities: self.backend.capabilities(),
@@ -548,8 +577,25 @@ impl Served<'_> {
             } => self.start_call(call, capability, input, done),
             ServerEvent::AgentCancel { call, reason } => self.cancel(&call, &reason),
             ServerEvent::StreamOpened {
-                stream, capability, ..
-            } => self.sharing.announced(stream, capability),
+                stream,
+                capability,
+                origin,
+                controller,
+                ..
+            } => self
+                .sharing
+                .announced(stream, capability, origin, controller),
+            ServerEvent::StreamControl {
+                stream, controller, ..
+            } => {
+                if let Some(said) = self.sharing.controller_named(stream, controller) {
+                    println!("{said}");
+                }
+            }
+            ServerEvent::ParticipantJoined { participant, .. }
+            | ServerEvent::ParticipantRejoined { participant, .. } => {
+                self.sharing.know_participants(&[participant]);
+            }
             ServerEvent::StreamClosed { stream, reason, .. } => {
                 if let Some(stopped) = self.sharing.stream_closed(stream, &reason) {
                     println!("Stopped sharing: {reason}.");

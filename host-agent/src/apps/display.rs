@@ -49,11 +49,15 @@ pub struct Display {
 impl Display {
     /// Connects to `$DISPLAY`; the error says why there is no display.
     pub fn connect() -> Result<Display, AppError> {
-        let name = std::env::var("DISPLAY").unwrap_or_default();
+        Display::connect_to(&std::env::var("DISPLAY").unwrap_or_default())
+    }
+
+    /// Connects to the X display `name` (`:0`).
+    pub fn connect_to(name: &str) -> Result<Display, AppError> {
         if name.is_empty() {
             return Err(AppError::NoDisplay("DISPLAY is not set".into()));
         }
-        let (connection, screen) = x11rb::connect(Some(&name))
+        let (connection, screen) = x11rb::connect(Some(name))
             .map_err(|error| AppError::NoDisplay(format!("cannot connect to `{name}`: {error}")))?;
         let setup = connection.setup();
         let root = setup

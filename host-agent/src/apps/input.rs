@@ -15,15 +15,15 @@
 //!   Keys go only to the application's window: it is focused first.
 //! * Pointer moves that queue up while the display is busy are coalesced
 //!   into the last one.
-//! * When control ends, every key and button still down is released and
-//!   the keyboard mapping put back.
+//! * When control ends, events not applied yet are dropped, every key and
+//!   button still down is released and the keyboard mapping put back.
 //! * Several controlled shares take turns, one event at a time, each
 //!   finished on the display before the next: one never moves the focus
 //!   between another's focusing its window and typing into it.
 
 mod keymap;
 
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::mpsc::{self, Receiver, Sender};
 use std::sync::{Arc, Mutex, PoisonError};
 use std::time::Duration;
@@ -71,29 +71,77 @@ fn x_error(error: impl std::fmt::Display) -> InputError {
 }
 
 /// Input for one shared window, while control lasts: dropping it ends
-/// control (keys and buttons still down are released).
+/// control at once (events not applied yet are dropped; keys and buttons
+/// still down are released).
 pub struct Input {
     events: Sender<InputEvent>,
     refused: Arc<AtomicU64>,
+    ended: Arc<AtomicBool>,
+}
+
+/// What the injecting thread shares with its [`Input`].
+#[derive(Clone)]
+struct Shared {
+    refused: Arc<AtomicU64>,
+    /// Control ended: apply nothing more.
+    ended: Arc<AtomicBool>,
 }
 
 impl Input {
-    /// Connects to the display and starts the thread that injects input
-    /// into `window`. Blocks while connecting.
-    pub fn start(window: Window, stream: StreamId) -> Result<Input, InputError> {
-        let injector = Injector::connect(window)?;
-        let refused = Arc::new(AtomicU64::new(0));
-        let (events, receiver) = mpsc::channel();
-        let counted = Arc::clone(&refused);
+    /// Connects to the X display `display` (`:0`) and starts the thread
+    /// that injects input into `window`. Blocks while connecting.
+    pub fn start(display: &str, window: Window, stream: StreamId) -> Result<Input, InputError> {
+        let injector = Injector::connect(display, window)?;
+        let (input, shared, receiver) = Input::new();
         std::thread::Builder::new()
             .name(format!("input-{stream}"))
             .spawn(move || {
                 let span = tracing::debug_span!("app.control input", %stream, window);
                 let _entered = span.enter();
-                injector.serve(receiver, &counted);
+                injector.serve(receiver, &shared);
             })
             .map_err(|error| InputError::Display(format!("cannot start input: {error}")))?;
-        Ok(Input { events, refused })
+        Ok(input)
+    }
+
+    /// [`start`](Self::start) without waiting: the thread connects, so
+    /// this returns at once (the kernel's event loop calls it when control
+    /// is given). If connecting fails the reason is logged and every event
+    /// sent is refused (counted).
+    pub fn start_in_background(display: &str, window: Window, stream: StreamId) -> Input {
+        let (input, shared, receiver) = Input::new();
+        let display = display.to_owned();
+        let spawned = std::thread::Builder::new()
+            .name(format!("input-{stream}"))
+            .spawn(move || {
+                let span = tracing::debug_span!("control input", %stream, window);
+                let _entered = span.enter();
+                match Injector::connect(&display, window) {
+                    Ok(injector) => injector.serve(receiver, &shared),
+                    Err(error) => {
+                        tracing::warn!(%error, "input cannot be applied to the shared window");
+                        // Dropping the receiver refuses what comes.
+                    }
+                }
+            });
+        if let Err(error) = spawned {
+            tracing::warn!(%error, "input cannot be applied to the shared window");
+        }
+        input
+    }
+
+    fn new() -> (Input, Shared, Receiver<InputEvent>) {
+        let shared = Shared {
+            refused: Arc::new(AtomicU64::new(0)),
+            ended: Arc::new(AtomicBool::new(false)),
+        };
+        let (events, receiver) = mpsc::channel();
+        let input = Input {
+            events,
+            refused: Arc::clone(&shared.refused),
+            ended: Arc::clone(&shared.ended),
+        };
+        (input, shared, receiver)
     }
 
     /// Queues one event (applied in order, moves coalesced).
@@ -108,6 +156,13 @@ impl Input {
     /// cannot give, a window covering the point).
     pub fn refused(&self) -> u64 {
         self.refused.load(Ordering::Relaxed)
+    }
+}
+
+impl Drop for Input {
+    fn drop(&mut self) {
+        // Before the channel closes: what is still queued is not applied.
+        self.ended.store(true, Ordering::SeqCst);
     }
 }
 
@@ -161,9 +216,12 @@ struct Injector {
 }
 
 impl Injector {
-    fn connect(window: Window) -> Result<Injector, InputError> {
-        let (connection, screen) =
-            x11rb::connect(None).map_err(|error| InputError::Connect(error.to_string()))?;
+    fn connect(display: &str, window: Window) -> Result<Injector, InputError> {
+        if display.is_empty() {
+            return Err(InputError::Connect("DISPLAY is not set".into()));
+        }
+        let (connection, screen) = x11rb::connect(Some(display))
+            .map_err(|error| InputError::Connect(format!("`{display}`: {error}")))?;
         if connection
             .extension_information(xtest::X11_EXTENSION_NAME)
             .map_err(x_error)?
@@ -225,17 +283,21 @@ impl Injector {
         })
     }
 
-    /// Applies events until the sender is dropped, then lets go of
-    /// everything.
-    fn serve(mut self, events: Receiver<InputEvent>, refused: &AtomicU64) {
+    /// Applies events until control ends (the [`Input`] is dropped), then
+    /// lets go of everything.
+    fn serve(mut self, events: Receiver<InputEvent>, shared: &Shared) {
         while let Ok(first) = events.recv() {
             let mut batch = vec![first];
             batch.extend(events.try_iter());
             for event in coalesce(batch) {
                 let _turn = TAKING_TURNS.lock().unwrap_or_else(PoisonError::into_inner);
+                if shared.ended.load(Ordering::SeqCst) {
+                    tracing::debug!("control ended; the events still queued are dropped");
+                    break;
+                }
                 if let Err(why) = self.apply(&event) {
                     tracing::debug!(?event, %why, "input refused");
-                    refused.fetch_add(1, Ordering::Relaxed);
+                    shared.refused.fetch_add(1, Ordering::Relaxed);
                 }
                 // A round trip: the server has applied it.
                 if let Err(error) = self.connection.sync() {

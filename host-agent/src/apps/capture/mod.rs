@@ -125,22 +125,12 @@ fn x_error(error: impl std::fmt::Display) -> CaptureError {
 /// How a capture is opened: the agent's own defaults, or a test's.
 #[derive(Debug, Clone)]
 struct Options {
-    /// The X display (`DISPLAY`).
+    /// The X display (`:0`).
     display: String,
     /// Windows of this process are refused.
     owner_pid: u32,
     /// Read through MIT-SHM where the display is local.
     shared_memory: bool,
-}
-
-impl Options {
-    fn agent() -> Options {
-        Options {
-            display: std::env::var("DISPLAY").unwrap_or_default(),
-            owner_pid: std::process::id(),
-            shared_memory: true,
-        }
-    }
 }
 
 /// Where the application window lies in its top-level's pixmap.
@@ -189,13 +179,18 @@ pub struct WindowCapture {
 }
 
 impl WindowCapture {
-    /// Own X connection (DISPLAY); redirects the window (Composite,
-    /// automatic), names its pixmap, watches damage (XDamage) and
-    /// structure (resize, unmap, destroy). Refuses the root window, a
+    /// Own X connection to `display` (`:0`); redirects the window
+    /// (Composite, automatic), names its pixmap, watches damage (XDamage)
+    /// and structure (resize, unmap, destroy). Refuses the root window, a
     /// window that is not a viewable top-level client window, and one the
     /// agent itself owns.
-    pub fn open(window: u32) -> Result<WindowCapture, CaptureError> {
-        WindowCapture::open_with(window, Options::agent())
+    pub fn open_on(window: u32, display: &str) -> Result<WindowCapture, CaptureError> {
+        let options = Options {
+            display: display.to_owned(),
+            owner_pid: std::process::id(),
+            shared_memory: true,
+        };
+        WindowCapture::open_with(window, options)
     }
 
     #[tracing::instrument(name = "capture.open", skip(options), fields(window = format_args!("{window:#x}")))]

@@ -1,6 +1,8 @@
 //! What the indicator says and where: a heading per audience ("Shared
-//! with Carl Support:"), what is shared with them one per line below it,
-//! and the Stop sharing button at the bottom right. Pure: the list and
+//! with Carl Support:"), what is shared with them one per line below it
+//! ("Carl Customer controls Terminal" while a customer controls it), how
+//! to take control back, and the buttons at the bottom right: Take back
+//! control (while someone controls) and Stop sharing. Pure: the list and
 //! the fonts' measures go in, positions come out.
 
 use super::Shown;
@@ -17,12 +19,15 @@ const GROUP_GAP: u32 = 6;
 const BUTTON_GAP: u32 = 10;
 const BUTTON_PAD_X: u32 = 14;
 const BUTTON_PAD_Y: u32 = 6;
+/// Between two buttons side by side.
+const BUTTON_SPACING: u32 = 10;
 /// Narrowest the window gets, so it never looks like a stray pixel.
 const MIN_WIDTH: u32 = 220;
 /// Most shared things listed; the rest are counted.
 pub const MAX_LISTED: usize = 8;
 
 pub const STOP_SHARING: &str = "Stop sharing";
+pub const TAKE_BACK_CONTROL: &str = "Take back control";
 
 /// How a line is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -31,7 +36,8 @@ pub enum Style {
     Heading,
     /// A shared thing's label.
     Item,
-    /// "and 3 more", "Nothing is shared."
+    /// "and 3 more", "Nothing is shared.", "Press Pause to take back
+    /// control."
     Note,
 }
 
@@ -52,40 +58,56 @@ pub struct Rect {
     pub height: u32,
 }
 
+/// A button: where it is in the window, and its label in it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Button {
+    pub rect: Rect,
+    pub label: Placed,
+}
+
 /// The window's size and contents.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Layout {
     pub width: u32,
     pub height: u32,
     pub lines: Vec<Placed>,
-    /// The button, in the window.
-    pub button: Rect,
-    /// Its label, in the button.
-    pub button_label: Placed,
+    pub stop: Button,
+    /// There while someone controls something shared.
+    pub take_back: Option<Button>,
 }
 
 /// Lays out `shown` with `fonts`, no line of text wider than
-/// `max_text_width` (longer ones end in an ellipsis).
-pub fn lay_out(shown: &[Shown], fonts: &FontSet, max_text_width: u32) -> Layout {
+/// `max_text_width` (longer ones end in an ellipsis). `hot_key`: the
+/// name of the key that takes control back, if one could be claimed.
+pub fn lay_out(
+    shown: &[Shown],
+    fonts: &FontSet,
+    max_text_width: u32,
+    hot_key: Option<&str>,
+) -> Layout {
     let mut texts: Vec<(String, Style)> = Vec::new();
     let mut listed = 0;
-    for (viewers, labels) in by_audience(shown) {
+    for (viewers, items) in by_audience(shown) {
         if listed == MAX_LISTED {
             break;
         }
         texts.push((heading(viewers), Style::Heading));
-        for label in labels {
+        for item in items {
             if listed == MAX_LISTED {
                 break;
             }
-            texts.push((label_text(label), Style::Item));
+            texts.push((item_text(item), Style::Item));
             listed += 1;
         }
     }
+    let controlled = shown.iter().any(|item| item.controller.is_some());
     if shown.is_empty() {
         texts.push(("Nothing is shared.".to_owned(), Style::Note));
     } else if listed < shown.len() {
         texts.push((format!("and {} more", shown.len() - listed), Style::Note));
+    }
+    if let (true, Some(key)) = (controlled, hot_key) {
+        texts.push((format!("Press {key} to take back control."), Style::Note));
     }
 
     let ascent = u32::from(fonts.ascent());
@@ -113,38 +135,50 @@ pub fn lay_out(shown: &[Shown], fonts: &FontSet, max_text_width: u32) -> Layout 
         y += line_height + LINE_GAP;
     }
 
-    let label_width = fonts.width(STOP_SHARING);
-    let button_width = label_width + 2 * BUTTON_PAD_X;
+    // The buttons side by side at the bottom right, Stop sharing last.
     let button_height = line_height + 2 * BUTTON_PAD_Y;
-    let width = (widest.max(button_width) + 2 * PADDING).max(MIN_WIDTH);
-    let button = Rect {
-        x: width - PADDING - button_width,
-        y: y - LINE_GAP + BUTTON_GAP,
-        width: button_width,
-        height: button_height,
-    };
-    Layout {
-        width,
-        height: button.y + button.height + PADDING,
-        lines,
-        button,
-        button_label: Placed {
-            text: STOP_SHARING.to_owned(),
+    let button_width = |label: &str| fonts.width(label) + 2 * BUTTON_PAD_X;
+    let stop_width = button_width(STOP_SHARING);
+    let take_back_width = controlled.then(|| button_width(TAKE_BACK_CONTROL));
+    let row_width = stop_width + take_back_width.map_or(0, |w| w + BUTTON_SPACING);
+    let width = (widest.max(row_width) + 2 * PADDING).max(MIN_WIDTH);
+    let row_y = y - LINE_GAP + BUTTON_GAP;
+    let button = |label: &str, x: u32, width: u32| Button {
+        rect: Rect {
+            x,
+            y: row_y,
+            width,
+            height: button_height,
+        },
+        label: Placed {
+            text: label.to_owned(),
             x: BUTTON_PAD_X,
             baseline: BUTTON_PAD_Y + ascent,
             style: Style::Item,
         },
+    };
+    let stop_x = width - PADDING - stop_width;
+    let stop = button(STOP_SHARING, stop_x, stop_width);
+    let take_back =
+        take_back_width.map(|w| button(TAKE_BACK_CONTROL, stop_x - BUTTON_SPACING - w, w));
+    Layout {
+        width,
+        height: row_y + button_height + PADDING,
+        lines,
+        stop,
+        take_back,
     }
 }
 
-/// The labels by whom they are shared with, in the order first shown.
-fn by_audience(shown: &[Shown]) -> Vec<(&str, Vec<&str>)> {
-    let mut groups: Vec<(&str, Vec<&str>)> = Vec::new();
+/// The shared things by whom they are shared with, in the order first
+/// shown.
+fn by_audience(shown: &[Shown]) -> Vec<(&str, Vec<&Shown>)> {
+    let mut groups: Vec<(&str, Vec<&Shown>)> = Vec::new();
     for item in shown {
         let viewers = item.viewers.trim();
         match groups.iter_mut().find(|(v, _)| *v == viewers) {
-            Some((_, labels)) => labels.push(&item.label),
-            None => groups.push((viewers, vec![&item.label])),
+            Some((_, items)) => items.push(item),
+            None => groups.push((viewers, vec![item])),
         }
     }
     groups
@@ -158,12 +192,17 @@ fn heading(viewers: &str) -> String {
     }
 }
 
-fn label_text(label: &str) -> String {
-    let label = label.trim();
-    if label.is_empty() {
-        "(a window without a title)".to_owned()
+fn item_text(item: &Shown) -> String {
+    let label = item.label.trim();
+    let label = if label.is_empty() {
+        "(a window without a title)"
     } else {
-        label.to_owned()
+        label
+    };
+    match item.controller.as_deref().map(str::trim) {
+        Some(name) if !name.is_empty() => format!("{name} controls {label}"),
+        Some(_) => format!("Someone controls {label}"),
+        None => label.to_owned(),
     }
 }
 
@@ -204,6 +243,14 @@ mod tests {
         Shown {
             label: label.into(),
             viewers: viewers.into(),
+            controller: None,
+        }
+    }
+
+    fn controlled(label: &str, viewers: &str, by: &str) -> Shown {
+        Shown {
+            controller: Some(by.into()),
+            ..shown(label, viewers)
         }
     }
 
@@ -221,6 +268,7 @@ mod tests {
             ],
             &fonts(),
             400,
+            None,
         );
         assert_eq!(
             texts(&layout),
@@ -253,13 +301,12 @@ mod tests {
         );
         // The button below the text, inside the window, at its right.
         let last = layout.lines.last().expect("lines");
-        assert!(layout.button.y > last.baseline);
-        assert_eq!(
-            layout.button.x + layout.button.width + PADDING,
-            layout.width
-        );
-        assert!(layout.button.y + layout.button.height < layout.height);
-        assert_eq!(layout.button_label.text, "Stop sharing");
+        let button = layout.stop.rect;
+        assert!(button.y > last.baseline);
+        assert_eq!(button.x + button.width + PADDING, layout.width);
+        assert!(button.y + button.height < layout.height);
+        assert_eq!(layout.stop.label.text, "Stop sharing");
+        assert_eq!(layout.take_back, None, "nobody controls anything");
         // As wide as the longest line (37 characters of 6 px) and its padding.
         assert_eq!(layout.width, 37 * 6 + 2 * PADDING);
     }
@@ -267,14 +314,14 @@ mod tests {
     #[test]
     fn long_labels_end_in_an_ellipsis_within_the_width() {
         let long = "A".repeat(200);
-        let layout = lay_out(&[shown(&long, "Carl")], &fonts(), 300);
+        let layout = lay_out(&[shown(&long, "Carl")], &fonts(), 300, None);
         let item = &layout.lines[1].text;
         assert!(item.ends_with('…'), "{item}");
         assert!(fonts().width(item) <= 300 - INDENT);
         assert_eq!(item.chars().count(), (300 - INDENT) as usize / 6);
         assert_eq!(layout.width, INDENT + fonts().width(item) + 2 * PADDING);
         // A line that fits is left as it is.
-        let layout = lay_out(&[shown("Short", "Carl")], &fonts(), 300);
+        let layout = lay_out(&[shown("Short", "Carl")], &fonts(), 300, None);
         assert_eq!(layout.lines[1].text, "Short");
     }
 
@@ -283,7 +330,7 @@ mod tests {
         let many: Vec<Shown> = (0..12)
             .map(|i| shown(&format!("Window {i}"), "Carl"))
             .collect();
-        let layout = lay_out(&many, &fonts(), 400);
+        let layout = lay_out(&many, &fonts(), 400, None);
         let items = layout
             .lines
             .iter()
@@ -295,10 +342,10 @@ mod tests {
 
     #[test]
     fn nothing_shared_untitled_windows_and_nameless_viewers_still_read_well() {
-        let layout = lay_out(&[], &fonts(), 400);
+        let layout = lay_out(&[], &fonts(), 400, None);
         assert_eq!(texts(&layout), ["Nothing is shared."]);
         assert!(layout.width >= MIN_WIDTH);
-        let layout = lay_out(&[shown("  ", " ")], &fonts(), 400);
+        let layout = lay_out(&[shown("  ", " ")], &fonts(), 400, None);
         assert_eq!(
             texts(&layout),
             ["Shared with support:", "(a window without a title)"]
@@ -307,9 +354,75 @@ mod tests {
 
     #[test]
     fn more_lines_make_a_taller_window() {
-        let one = lay_out(&[shown("One", "Carl")], &fonts(), 400);
-        let two = lay_out(&[shown("One", "Carl"), shown("Two", "Carl")], &fonts(), 400);
+        let one = lay_out(&[shown("One", "Carl")], &fonts(), 400, None);
+        let two = lay_out(
+            &[shown("One", "Carl"), shown("Two", "Carl")],
+            &fonts(),
+            400,
+            None,
+        );
         assert!(two.height > one.height);
-        assert!(two.button.y > one.button.y);
+        assert!(two.stop.rect.y > one.stop.rect.y);
+    }
+
+    #[test]
+    fn while_a_customer_controls_it_says_who_how_to_take_it_back_and_offers_the_button() {
+        let list = [
+            controlled("Terminal", "Carl Customer", "Carl Customer"),
+            shown("Editor", "Carl Customer"),
+        ];
+        let layout = lay_out(&list, &fonts(), 400, Some("Pause"));
+        assert_eq!(
+            texts(&layout),
+            [
+                "Shared with Carl Customer:",
+                "Carl Customer controls Terminal",
+                "Editor",
+                "Press Pause to take back control.",
+            ]
+        );
+        assert_eq!(layout.lines[3].style, Style::Note);
+        let take_back = layout.take_back.clone().expect("Take back control");
+        assert_eq!(take_back.label.text, "Take back control");
+        // Side by side on one row, Stop sharing at the right, both inside.
+        let (back, stop) = (take_back.rect, layout.stop.rect);
+        assert_eq!(back.y, stop.y);
+        assert_eq!(back.height, stop.height);
+        assert_eq!(back.x + back.width + BUTTON_SPACING, stop.x);
+        assert!(back.x >= PADDING);
+        assert_eq!(stop.x + stop.width + PADDING, layout.width);
+        assert_eq!(back.width, 17 * 6 + 2 * BUTTON_PAD_X);
+
+        // No hot key claimed: the button alone.
+        let without_key = lay_out(&list, &fonts(), 400, None);
+        assert_eq!(texts(&without_key).len(), 3);
+        assert!(without_key.take_back.is_some());
+        // Control over: back to the button and lines of before.
+        let over = lay_out(
+            &[
+                shown("Terminal", "Carl Customer"),
+                shown("Editor", "Carl Customer"),
+            ],
+            &fonts(),
+            400,
+            Some("Pause"),
+        );
+        assert_eq!(
+            texts(&over),
+            ["Shared with Carl Customer:", "Terminal", "Editor"]
+        );
+        assert_eq!(over.take_back, None);
+        assert!(over.height < layout.height);
+    }
+
+    #[test]
+    fn a_narrow_list_widens_for_both_buttons() {
+        let layout = lay_out(&[controlled("A", "B", "C")], &fonts(), 400, None);
+        let row =
+            layout.stop.rect.width + BUTTON_SPACING + layout.take_back.expect("button").rect.width;
+        assert_eq!(layout.width, row + 2 * PADDING);
+        // A controller without a name is still said.
+        let layout = lay_out(&[controlled("Terminal", "B", " ")], &fonts(), 400, None);
+        assert_eq!(layout.lines[1].text, "Someone controls Terminal");
     }
 }

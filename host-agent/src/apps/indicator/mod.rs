@@ -1,8 +1,12 @@
 //! The sharing indicator: while anything is shared, a small window in the
-//! top-right corner of the customer's screen says what is shared and with
-//! whom, and offers **Stop sharing** (a click, Enter or Space on it, or
-//! closing the window). It is the agent's own window, on an X connection
-//! and a thread of its own, so it never waits on the capture and `app.list`
+//! top-right corner of the screen (the customer's, or the CSR's when they
+//! show their own applications) says what is shared and with whom, and
+//! offers **Stop sharing** (a click, Enter or Space on it, or closing the
+//! window). While someone controls a shared application it says who, and
+//! offers **Take back control**: a click on that button, or a global hot
+//! key (`keys.rs`: Pause, else Scroll Lock) that works whatever window
+//! has the keyboard. It is the agent's own window, on an X connection and
+//! a thread of its own, so it never waits on the capture and `app.list`
 //! leaves it out (same process); capture takes only the shared
 //! application's own windows, so it never appears in a stream.
 //!
@@ -10,6 +14,7 @@
 //! every X server; Unicode where the customer has the usual font packages,
 //! Latin-1 at least) rather than a bundled font and rasteriser.
 
+mod keys;
 mod layout;
 mod raising;
 mod text;
@@ -35,8 +40,21 @@ const CLOSE_WITHIN: Duration = Duration::from_secs(1);
 pub struct Shown {
     /// What is shared: the window's title.
     pub label: String,
-    /// With whom: the CSRs' names.
+    /// With whom: the CSRs' names (or the customers', for a CSR's
+    /// application).
     pub viewers: String,
+    /// Who controls it now, by name, where someone other than the
+    /// computer's own user may (a customer the CSR gave control to).
+    pub controller: Option<String>,
+}
+
+/// What the person at the computer asked for on the indicator.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Asked {
+    /// Stop sharing everything.
+    StopSharing,
+    /// Take back control of everything someone else controls.
+    TakeBackControl,
 }
 
 /// Why the indicator could not be shown.
@@ -87,24 +105,22 @@ pub struct Indicator {
 }
 
 impl Indicator {
-    /// Shows an always-on-top window (own X connection via `DISPLAY`, own
-    /// thread) naming what is shared and with whom, with a "Stop sharing"
-    /// button; each click sends `()` on `stop`. Blocks for the few round
-    /// trips that put the window on the screen.
+    /// Shows an always-on-top window on the X display `display` (`:0`;
+    /// own X connection, own thread) naming what is shared and with whom,
+    /// with a "Stop sharing" button; each click sends
+    /// [`Asked::StopSharing`] on `asked`. While someone controls what is
+    /// shared, Take back control and the hot key send
+    /// [`Asked::TakeBackControl`]. Blocks for the few round trips that put
+    /// the window on the screen.
     ///
-    /// `stop` also hears `()` once if the window is lost while shown (its
-    /// X connection ended: the customer killed it with `xkill`, or the
-    /// display went away), since nothing may be shared unseen.
-    pub fn show(shown: Vec<Shown>, stop: UnboundedSender<()>) -> Result<Indicator, IndicatorError> {
-        let display = std::env::var("DISPLAY").unwrap_or_default();
-        Indicator::show_on(&display, shown, stop)
-    }
-
-    /// [`show`](Self::show) on the X display `display` (`:0`).
+    /// `asked` also hears Stop sharing once if the window is lost while
+    /// shown (its X connection ended: the customer killed it with
+    /// `xkill`, or the display went away), since nothing may be shared
+    /// unseen.
     pub fn show_on(
         display: &str,
         shown: Vec<Shown>,
-        stop: UnboundedSender<()>,
+        asked: UnboundedSender<Asked>,
     ) -> Result<Indicator, IndicatorError> {
         let (commands, received) = mpsc::channel();
         let (ready, is_ready) = mpsc::sync_channel(1);
@@ -117,8 +133,8 @@ impl Indicator {
                 let _entered = span.entered();
                 // Dropped when the thread ends, which `Drop` waits for.
                 let _ended = ended;
-                let lost = stop.clone();
-                let window = match IndicatorWindow::create(&display_name, shown, stop) {
+                let lost = asked.clone();
+                let window = match IndicatorWindow::create(&display_name, shown, asked) {
                     Ok(window) => window,
                     Err(error) => {
                         let _ = ready.send(Err(error));
@@ -132,7 +148,7 @@ impl Indicator {
                         // Nothing may go on being shared without the
                         // customer seeing it.
                         tracing::warn!(%error, "the sharing indicator is gone: stopping the sharing");
-                        let _ = lost.send(());
+                        let _ = lost.send(Asked::StopSharing);
                     }
                 }
             })?;

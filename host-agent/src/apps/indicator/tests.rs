@@ -12,13 +12,14 @@ use x11rb::properties::WmSizeHints;
 use x11rb::protocol::res::{self, ClientIdMask, ClientIdSpec};
 use x11rb::protocol::xproto::{
     Atom, AtomEnum, ClientMessageEvent, ConfigureWindowAux, ConnectionExt as _, CreateWindowAux,
-    EventMask, ImageFormat, InputFocus, MapState, StackMode, Window, WindowClass,
+    EventMask, GrabMode, ImageFormat, InputFocus, MapState, ModMask, StackMode, Window,
+    WindowClass,
 };
 use x11rb::rust_connection::RustConnection;
 
 use super::text::FontSet;
 use super::window::{CLASS, INSTANCE, MARGIN, TITLE};
-use super::{Indicator, IndicatorError, Shown};
+use super::{Asked, Indicator, IndicatorError, Shown};
 
 // The end-to-end tests' X server helper, shared as source (this crate is a
 // binary, so the tests crate cannot be a dependency of it); what only
@@ -59,10 +60,10 @@ impl Desktop {
         }
     }
 
-    fn show(&self, shown: Vec<Shown>) -> (Indicator, UnboundedReceiver<()>) {
-        let (stop, stopped) = unbounded_channel();
-        let indicator = Indicator::show_on(&self.xvfb.display, shown, stop).expect("shown");
-        (indicator, stopped)
+    fn show(&self, shown: Vec<Shown>) -> (Indicator, UnboundedReceiver<Asked>) {
+        let (asked, heard) = unbounded_channel();
+        let indicator = Indicator::show_on(&self.xvfb.display, shown, asked).expect("shown");
+        (indicator, heard)
     }
 
     /// A customer's window at the top-right corner, where the indicator goes.
@@ -206,6 +207,21 @@ impl Desktop {
             .collect()
     }
 
+    /// The windows named exactly `name` that are on the screen (none is
+    /// no failure, unlike `search`).
+    fn visible(&self, name: &str) -> Vec<Window> {
+        let pattern = format!("^{name}$");
+        let output = Command::new("xdotool")
+            .args(["search", "--onlyvisible", "--name", &pattern])
+            .env("DISPLAY", &self.xvfb.display)
+            .output()
+            .expect("xdotool runs");
+        String::from_utf8_lossy(&output.stdout)
+            .lines()
+            .filter_map(|line| line.trim().parse().ok())
+            .collect()
+    }
+
     fn clients(&self) -> Vec<u32> {
         res::query_clients(&self.connection)
             .expect("asked")
@@ -235,6 +251,14 @@ fn shown(label: &str, viewers: &str) -> Shown {
     Shown {
         label: label.into(),
         viewers: viewers.into(),
+        controller: None,
+    }
+}
+
+fn controlled(label: &str, viewers: &str, by: &str) -> Shown {
+    Shown {
+        controller: Some(by.into()),
+        ..shown(label, viewers)
     }
 }
 
@@ -246,12 +270,23 @@ fn wait_until(what: &str, mut condition: impl FnMut() -> bool) {
     }
 }
 
-/// Waits for one Stop sharing, and no more.
-fn stopped_once(stopped: &mut UnboundedReceiver<()>, how: &str) {
-    wait_until(how, || !stopped.is_empty());
-    stopped.try_recv().expect("a stop");
+/// Waits for `what` asked once, and nothing more.
+fn asked_once(heard: &mut UnboundedReceiver<Asked>, what: Asked, how: &str) {
+    wait_until(how, || !heard.is_empty());
+    assert_eq!(heard.try_recv().ok(), Some(what), "{how}");
     std::thread::sleep(Duration::from_millis(100));
-    assert!(stopped.is_empty(), "{how}: more than one stop");
+    assert!(heard.is_empty(), "{how}: asked more than once");
+}
+
+/// Waits for one Stop sharing, and no more.
+fn stopped_once(heard: &mut UnboundedReceiver<Asked>, how: &str) {
+    asked_once(heard, Asked::StopSharing, how);
+}
+
+/// Whether nothing is asked within a moment.
+fn nothing_asked(heard: &mut UnboundedReceiver<Asked>) -> bool {
+    std::thread::sleep(Duration::from_millis(300));
+    heard.is_empty()
 }
 
 #[test]
@@ -444,8 +479,14 @@ fn stop_sharing_is_a_click_enter_or_space_on_the_button_or_closing_the_window() 
         "1",
     ]);
     desktop.xdotool(&["mousemove", "100", "500", "mouseup", "1"]);
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(stopped.is_empty(), "a press dragged away stops nothing");
+    assert!(
+        nothing_asked(&mut stopped),
+        "a press dragged away stops nothing"
+    );
+    assert!(
+        desktop.visible("Take back control").is_empty(),
+        "nobody controls anything: no Take back control"
+    );
 
     // Enter and Space while it has the keyboard.
     let window_id = window.to_string();
@@ -455,8 +496,11 @@ fn stop_sharing_is_a_click_enter_or_space_on_the_button_or_closing_the_window() 
     desktop.xdotool(&["key", "space"]);
     stopped_once(&mut stopped, "Space");
     desktop.xdotool(&["key", "a"]);
-    std::thread::sleep(Duration::from_millis(200));
-    assert!(stopped.is_empty(), "other keys stop nothing");
+    desktop.xdotool(&["key", "Pause"]);
+    assert!(
+        nothing_asked(&mut stopped),
+        "other keys (Pause too, with nothing controlled) do nothing"
+    );
 
     // The window manager's close button.
     let protocols = desktop.atom("WM_PROTOCOLS");
@@ -555,4 +599,161 @@ fn a_display_without_the_fonts_is_a_clear_error() {
     .expect("fonts");
     assert_eq!(fonts.displayable("Café"), "Café");
     assert!(!fonts.fonts().is_empty());
+}
+
+impl Desktop {
+    /// Whether this (other) client can grab `keysym`'s key on the root
+    /// right now, as another program would: it cannot while the
+    /// indicator holds it. Let go again unless `keep`.
+    fn can_grab(&self, keysym: u32, keep: bool) -> bool {
+        let setup = self.connection.setup();
+        let (min, max) = (setup.min_keycode, setup.max_keycode);
+        let mapping = self
+            .connection
+            .get_keyboard_mapping(min, max - min + 1)
+            .expect("asked")
+            .reply()
+            .expect("answered");
+        let per = usize::from(mapping.keysyms_per_keycode);
+        let index = mapping
+            .keysyms
+            .iter()
+            .position(|&k| k == keysym)
+            .expect("the key is on Xvfb's keyboard");
+        let keycode = min + (index / per) as u8;
+        let granted = self
+            .connection
+            .grab_key(
+                false,
+                self.root,
+                ModMask::from(0u16),
+                keycode,
+                GrabMode::ASYNC,
+                GrabMode::ASYNC,
+            )
+            .expect("asked")
+            .check()
+            .is_ok();
+        if granted && !keep {
+            self.connection
+                .ungrab_key(keycode, self.root, ModMask::from(0u16))
+                .expect("let go");
+            self.sync();
+        }
+        granted
+    }
+}
+
+const XK_PAUSE: u32 = 0xff13;
+const XK_SCROLL_LOCK: u32 = 0xff14;
+
+#[test]
+fn take_back_control_is_its_button_or_pause_whatever_has_the_keyboard_and_locks_on() {
+    let desktop = Desktop::start();
+    let customers = desktop.customers_window();
+    let (indicator, mut heard) = desktop.show(vec![shown("Terminal", "Carl Customer")]);
+    let window = indicator.window();
+    let (_, plain_height) = desktop.size(window);
+    assert!(desktop.can_grab(XK_PAUSE, false), "Pause is free");
+
+    // Carl controls: the button appears, the window grows for it and the
+    // line saying how, and Pause is the indicator's.
+    indicator.update(vec![
+        controlled("Terminal", "Carl Customer", "Carl Customer"),
+        shown("Editor", "Carl Customer"),
+    ]);
+    let take_back = {
+        let mut found = Vec::new();
+        wait_until("Take back control shown", || {
+            found = desktop.visible("Take back control");
+            !found.is_empty()
+        });
+        found[0].to_string()
+    };
+    wait_until("taller", || desktop.size(window).1 > plain_height);
+    assert!(
+        !desktop.can_grab(XK_PAUSE, false),
+        "the indicator holds Pause"
+    );
+    desktop.settled_image(window);
+
+    desktop.xdotool(&[
+        "mousemove",
+        "--window",
+        &take_back,
+        "10",
+        "10",
+        "click",
+        "1",
+    ]);
+    asked_once(
+        &mut heard,
+        Asked::TakeBackControl,
+        "a click on Take back control",
+    );
+
+    // Pause, while another window has the keyboard, then with Caps Lock
+    // and Num Lock on (each adds a modifier to the press).
+    desktop
+        .connection
+        .set_input_focus(InputFocus::PARENT, customers, x11rb::CURRENT_TIME)
+        .expect("focus");
+    desktop.sync();
+    desktop.xdotool(&["key", "Pause"]);
+    asked_once(&mut heard, Asked::TakeBackControl, "Pause");
+    desktop.xdotool(&["key", "Caps_Lock"]);
+    desktop.xdotool(&["key", "Pause"]);
+    asked_once(
+        &mut heard,
+        Asked::TakeBackControl,
+        "Pause with Caps Lock on",
+    );
+    desktop.xdotool(&["key", "Num_Lock"]);
+    desktop.xdotool(&["key", "Pause"]);
+    asked_once(
+        &mut heard,
+        Asked::TakeBackControl,
+        "Pause with Caps Lock and Num Lock on",
+    );
+    desktop.xdotool(&["key", "Caps_Lock", "Num_Lock"]);
+
+    // Control over: the button goes, Pause is let go (another program may
+    // have it) and does nothing here.
+    indicator.update(vec![
+        shown("Terminal", "Carl Customer"),
+        shown("Editor", "Carl Customer"),
+    ]);
+    wait_until("Take back control gone", || {
+        desktop.visible("Take back control").is_empty()
+    });
+    wait_until("Pause let go", || desktop.can_grab(XK_PAUSE, false));
+    desktop.xdotool(&["key", "Pause"]);
+    assert!(nothing_asked(&mut heard), "Pause with nobody in control");
+}
+
+#[test]
+fn with_pause_held_by_another_program_scroll_lock_takes_control_back() {
+    let desktop = Desktop::start();
+    assert!(
+        desktop.can_grab(XK_PAUSE, true),
+        "another program holds Pause"
+    );
+    let (indicator, mut heard) = desktop.show(vec![controlled(
+        "Terminal",
+        "Carl Customer",
+        "Carl Customer",
+    )]);
+    assert!(
+        !desktop.can_grab(XK_SCROLL_LOCK, false),
+        "the indicator holds Scroll Lock"
+    );
+    desktop.xdotool(&["key", "Scroll_Lock"]);
+    asked_once(&mut heard, Asked::TakeBackControl, "Scroll Lock");
+    desktop.xdotool(&["key", "Pause"]);
+    assert!(nothing_asked(&mut heard), "Pause is the other program's");
+    drop(indicator);
+    assert!(
+        desktop.can_grab(XK_SCROLL_LOCK, false),
+        "closing the indicator lets go of its key"
+    );
 }

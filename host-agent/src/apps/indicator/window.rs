@@ -1,9 +1,11 @@
 //! The indicator's X window: a small managed top-level in the top-right
 //! corner of the screen, asking the window manager to keep it above
 //! everything on every desktop and out of taskbars and pagers (and
-//! raising itself where no window manager runs), with a child window that
-//! is the Stop sharing button. It lives on a connection of its own, driven
-//! by [`IndicatorWindow::run`] on the indicator's thread.
+//! raising itself where no window manager runs), with child windows that
+//! are its buttons: Stop sharing, and Take back control while someone
+//! controls what is shared (when the hot key is grabbed too). It lives on
+//! a connection of its own, driven by [`IndicatorWindow::run`] on the
+//! indicator's thread.
 
 use std::sync::Arc;
 use std::sync::mpsc::Receiver;
@@ -15,16 +17,17 @@ use x11rb::properties::{WmHints, WmHintsState, WmSizeHints, WmSizeHintsSpecifica
 use x11rb::protocol::Event;
 use x11rb::protocol::xproto::{
     Atom, AtomEnum, ChangeGCAux, ClientMessageEvent, ConfigureWindowAux, ConnectionExt as _,
-    CreateGCAux, CreateWindowAux, EventMask, Gcontext, Gravity, Keycode, NotifyDetail, PropMode,
-    Rectangle, StackMode, Visibility, Window, WindowClass,
+    CreateGCAux, CreateWindowAux, EventMask, Gcontext, Gravity, NotifyDetail, PropMode, Rectangle,
+    StackMode, Visibility, Window, WindowClass,
 };
 use x11rb::rust_connection::RustConnection;
 use x11rb::wrapper::ConnectionExt as _;
 
-use super::layout::{self, Layout, Placed, Style};
+use super::keys::{HotKey, Keymap};
+use super::layout::{self, Button, Layout, Placed, Rect, Style};
 use super::raising::RaiseBudget;
 use super::text::{FALLBACK_FACES, FontSet, MAIN_FACES};
-use super::{Command, IndicatorError, Shown};
+use super::{Asked, Command, IndicatorError, Shown};
 
 /// What the window manager and `xdotool search --name` know it by.
 pub const TITLE: &str = "Tether: sharing";
@@ -37,10 +40,6 @@ pub const MARGIN: u32 = 16;
 const MAX_TEXT_WIDTH: u32 = 560;
 /// Width of the button's border (and of the focus ring around it).
 const BORDER: u16 = 2;
-
-const XK_SPACE: u32 = 0x0020;
-const XK_RETURN: u32 = 0xff0d;
-const XK_KP_ENTER: u32 = 0xff8d;
 
 x11rb::atom_manager! {
     pub Atoms: AtomsCookie {
@@ -127,42 +126,21 @@ impl Palette {
     }
 }
 
-/// The first keysym of each keycode, to know Enter and Space.
-struct Keymap {
-    min_keycode: Keycode,
-    per_keycode: usize,
-    keysyms: Vec<u32>,
-}
-
-impl Keymap {
-    fn read(connection: &RustConnection) -> Result<Keymap, IndicatorError> {
-        let setup = connection.setup();
-        let (min, max) = (setup.min_keycode, setup.max_keycode);
-        let reply = connection
-            .get_keyboard_mapping(min, max - min + 1)?
-            .reply()?;
-        Ok(Keymap {
-            min_keycode: min,
-            per_keycode: usize::from(reply.keysyms_per_keycode),
-            keysyms: reply.keysyms,
-        })
-    }
-
-    /// Whether `keycode` presses the focused button (Enter or Space).
-    fn activates(&self, keycode: Keycode) -> bool {
-        let Some(offset) = keycode.checked_sub(self.min_keycode) else {
-            return false;
-        };
-        let keysym = self.keysyms.get(usize::from(offset) * self.per_keycode);
-        matches!(keysym, Some(&(XK_RETURN | XK_KP_ENTER | XK_SPACE)))
-    }
+/// One of the indicator's buttons.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Which {
+    Stop,
+    TakeBack,
 }
 
 pub struct IndicatorWindow {
     connection: Arc<RustConnection>,
     atoms: Atoms,
+    root: Window,
     window: Window,
-    button: Window,
+    stop_button: Window,
+    /// Mapped while someone controls what is shared.
+    take_back_button: Window,
     gc: Gcontext,
     fonts: FontSet,
     palette: Palette,
@@ -171,13 +149,15 @@ pub struct IndicatorWindow {
     max_text_width: u32,
     shown: Vec<Shown>,
     layout: Layout,
-    /// The button is held down (by the pointer, over it).
-    pressed: bool,
-    /// A press on the button happened and its release is awaited.
-    armed: bool,
+    /// Grabbed while someone controls what is shared.
+    hot_key: Option<HotKey>,
+    /// The button held down (by the pointer, over it).
+    pressed: Option<Which>,
+    /// The button pressed, whose release is awaited.
+    armed: Option<Which>,
     focused: bool,
     raises: RaiseBudget,
-    stop: UnboundedSender<()>,
+    asked: UnboundedSender<Asked>,
 }
 
 impl IndicatorWindow {
@@ -187,7 +167,7 @@ impl IndicatorWindow {
     pub fn create(
         display: &str,
         shown: Vec<Shown>,
-        stop: UnboundedSender<()>,
+        asked: UnboundedSender<Asked>,
     ) -> Result<IndicatorWindow, IndicatorError> {
         if display.is_empty() {
             return Err(IndicatorError::NoDisplay("DISPLAY is not set".into()));
@@ -215,7 +195,17 @@ impl IndicatorWindow {
         let keymap = Keymap::read(&connection)?;
         let screen_width = u32::from(screen.width_in_pixels);
         let max_text_width = MAX_TEXT_WIDTH.min(screen_width.saturating_sub(4 * MARGIN));
-        let layout = layout::lay_out(&shown, &fonts, max_text_width);
+        let hot_key = if controlled(&shown) {
+            HotKey::grab(&connection, screen.root, &keymap)?
+        } else {
+            None
+        };
+        let layout = layout::lay_out(
+            &shown,
+            &fonts,
+            max_text_width,
+            hot_key.as_ref().map(|key| key.name),
+        );
 
         let window = connection.generate_id()?;
         let (x, y) = corner(screen_width, &layout);
@@ -239,35 +229,45 @@ impl IndicatorWindow {
                         | EventMask::FOCUS_CHANGE,
                 ),
         )?;
-        let button = connection.generate_id()?;
-        connection.create_window(
-            x11rb::COPY_DEPTH_FROM_PARENT,
-            button,
-            window,
-            clamp16i(layout.button.x),
-            clamp16i(layout.button.y),
-            clamp16(layout.button.width),
-            clamp16(layout.button.height),
-            0,
-            WindowClass::INPUT_OUTPUT,
-            x11rb::COPY_FROM_PARENT,
-            &CreateWindowAux::new()
-                .background_pixel(palette.button)
-                .event_mask(
-                    EventMask::EXPOSURE
-                        | EventMask::BUTTON_PRESS
-                        | EventMask::BUTTON_RELEASE
-                        | EventMask::ENTER_WINDOW
-                        | EventMask::LEAVE_WINDOW,
-                ),
-        )?;
-        connection.change_property8(
-            PropMode::REPLACE,
-            button,
-            AtomEnum::WM_NAME,
-            AtomEnum::STRING,
-            layout::STOP_SHARING.as_bytes(),
-        )?;
+        let button = |rect: Rect, name: &str| -> Result<Window, IndicatorError> {
+            let button = connection.generate_id()?;
+            connection.create_window(
+                x11rb::COPY_DEPTH_FROM_PARENT,
+                button,
+                window,
+                clamp16i(rect.x),
+                clamp16i(rect.y),
+                clamp16(rect.width).max(1),
+                clamp16(rect.height).max(1),
+                0,
+                WindowClass::INPUT_OUTPUT,
+                x11rb::COPY_FROM_PARENT,
+                &CreateWindowAux::new()
+                    .background_pixel(palette.button)
+                    .event_mask(
+                        EventMask::EXPOSURE
+                            | EventMask::BUTTON_PRESS
+                            | EventMask::BUTTON_RELEASE
+                            | EventMask::ENTER_WINDOW
+                            | EventMask::LEAVE_WINDOW,
+                    ),
+            )?;
+            // How people's tools (and the tests) find it.
+            connection.change_property8(
+                PropMode::REPLACE,
+                button,
+                AtomEnum::WM_NAME,
+                AtomEnum::STRING,
+                name.as_bytes(),
+            )?;
+            Ok(button)
+        };
+        let stop_button = button(layout.stop.rect, layout::STOP_SHARING)?;
+        let take_back_rect = layout
+            .take_back
+            .as_ref()
+            .map_or(layout.stop.rect, |b| b.rect);
+        let take_back_button = button(take_back_rect, layout::TAKE_BACK_CONTROL)?;
         let gc = connection.generate_id()?;
         connection.create_gc(
             gc,
@@ -278,11 +278,14 @@ impl IndicatorWindow {
                 .graphics_exposures(0),
         )?;
 
+        let take_back_shown = layout.take_back.is_some();
         let indicator = IndicatorWindow {
             connection,
             atoms,
+            root: screen.root,
             window,
-            button,
+            stop_button,
+            take_back_button,
             gc,
             fonts,
             palette,
@@ -291,15 +294,19 @@ impl IndicatorWindow {
             max_text_width,
             shown,
             layout,
-            pressed: false,
-            armed: false,
+            hot_key,
+            pressed: None,
+            armed: None,
             focused: false,
             raises: RaiseBudget::new(Instant::now()),
-            stop,
+            asked,
         };
         indicator.describe_to_window_manager(x, y)?;
         let connection = &indicator.connection;
-        connection.map_window(button)?;
+        connection.map_window(stop_button)?;
+        if take_back_shown {
+            connection.map_window(take_back_button)?;
+        }
         connection.map_window(window)?;
         connection.configure_window(
             window,
@@ -455,27 +462,45 @@ impl IndicatorWindow {
             {
                 self.raise()?;
             }
-            Event::ButtonPress(press) if press.event == self.button && press.detail == 1 => {
-                self.armed = true;
-                self.set_pressed(true)?;
-            }
-            Event::ButtonRelease(release)
-                if release.event == self.button && release.detail == 1 =>
+            Event::KeyPress(key)
+                if key.event == self.root
+                    && self
+                        .hot_key
+                        .as_ref()
+                        .is_some_and(|h| h.keycode == key.detail) =>
             {
-                let inside = self.inside_button(release.event_x, release.event_y);
-                if self.armed && inside {
-                    self.stop_sharing("the Stop sharing button");
+                self.take_back("the hot key");
+            }
+            Event::ButtonPress(press) if press.detail == 1 => {
+                if let Some(which) = self.which(press.event) {
+                    self.armed = Some(which);
+                    self.set_pressed(Some(which))?;
                 }
-                self.armed = false;
-                self.set_pressed(false)?;
             }
-            Event::LeaveNotify(leave) if leave.event == self.button && self.armed => {
-                self.set_pressed(false)?;
+            Event::ButtonRelease(release) if release.detail == 1 => {
+                if let Some(which) = self.which(release.event) {
+                    let inside = self.inside_button(which, release.event_x, release.event_y);
+                    if self.armed == Some(which) && inside {
+                        match which {
+                            Which::Stop => self.stop_sharing("the Stop sharing button"),
+                            Which::TakeBack => self.take_back("the Take back control button"),
+                        }
+                    }
+                    self.armed = None;
+                    self.set_pressed(None)?;
+                }
             }
-            Event::EnterNotify(enter) if enter.event == self.button && self.armed => {
-                self.set_pressed(true)?;
+            Event::LeaveNotify(leave)
+                if self.armed.is_some() && self.which(leave.event) == self.armed =>
+            {
+                self.set_pressed(None)?;
             }
-            Event::KeyPress(key) if self.keymap.activates(key.detail) => {
+            Event::EnterNotify(enter)
+                if self.armed.is_some() && self.which(enter.event) == self.armed =>
+            {
+                self.set_pressed(self.armed)?;
+            }
+            Event::KeyPress(key) if key.event != self.root && self.keymap.activates(key.detail) => {
                 self.stop_sharing("Enter or Space on the Stop sharing button");
             }
             Event::FocusIn(focus) if focus.event == self.window && counts(focus.detail) => {
@@ -496,7 +521,14 @@ impl IndicatorWindow {
                 // Closing the indicator cannot hide a share that goes on.
                 self.stop_sharing("closing the indicator window");
             }
-            Event::MappingNotify(_) => self.keymap = Keymap::read(&self.connection)?,
+            Event::MappingNotify(_) => {
+                self.keymap = Keymap::read(&self.connection)?;
+                // The hot key may sit elsewhere now: grabbed again.
+                if let Some(key) = self.hot_key.take() {
+                    key.ungrab(&self.connection, self.root)?;
+                    self.relay_out()?;
+                }
+            }
             Event::Error(error) => tracing::debug!(?error, "X error on the sharing indicator"),
             _ => {}
         }
@@ -509,6 +541,9 @@ impl IndicatorWindow {
             match command {
                 Command::Show(shown) => self.show(shown)?,
                 Command::Close => {
+                    if let Some(key) = self.hot_key.take() {
+                        key.ungrab(&self.connection, self.root)?;
+                    }
                     self.connection.destroy_window(self.window)?;
                     self.connection.get_input_focus()?.reply()?;
                     tracing::info!(window = self.window, "sharing indicator closed");
@@ -520,17 +555,64 @@ impl IndicatorWindow {
     }
 
     fn stop_sharing(&self, how: &str) {
-        tracing::info!(how, "the customer asked to stop sharing");
+        tracing::info!(how, "asked to stop sharing");
         // The receiver is gone only when the share ended anyway.
-        let _ = self.stop.send(());
+        let _ = self.asked.send(Asked::StopSharing);
+    }
+
+    fn take_back(&self, how: &str) {
+        tracing::info!(how, "asked to take control back");
+        let _ = self.asked.send(Asked::TakeBackControl);
+    }
+
+    /// Which button `window` is.
+    fn which(&self, window: Window) -> Option<Which> {
+        if window == self.stop_button {
+            Some(Which::Stop)
+        } else if window == self.take_back_button && self.layout.take_back.is_some() {
+            Some(Which::TakeBack)
+        } else {
+            None
+        }
+    }
+
+    fn button(&self, which: Which) -> Option<&Button> {
+        match which {
+            Which::Stop => Some(&self.layout.stop),
+            Which::TakeBack => self.layout.take_back.as_ref(),
+        }
     }
 
     /// Lists `shown` instead, resized to fit and still in the corner.
     fn show(&mut self, shown: Vec<Shown>) -> Result<(), IndicatorError> {
         self.shown = shown;
-        let layout = layout::lay_out(&self.shown, &self.fonts, self.max_text_width);
+        self.relay_out()
+    }
+
+    /// Grabs or lets go of the hot key as control demands, and lays the
+    /// window out again.
+    fn relay_out(&mut self) -> Result<(), IndicatorError> {
+        match (controlled(&self.shown), &self.hot_key) {
+            (true, None) => {
+                self.hot_key = HotKey::grab(&self.connection, self.root, &self.keymap)?;
+            }
+            (false, Some(key)) => {
+                key.ungrab(&self.connection, self.root)?;
+                tracing::info!("hot key to take control back let go");
+                self.hot_key = None;
+            }
+            _ => {}
+        }
+        let layout = layout::lay_out(
+            &self.shown,
+            &self.fonts,
+            self.max_text_width,
+            self.hot_key.as_ref().map(|key| key.name),
+        );
         let resized = (layout.width, layout.height) != (self.layout.width, self.layout.height);
-        let button_moved = layout.button != self.layout.button;
+        let stop_moved = layout.stop.rect != self.layout.stop.rect;
+        let take_back_before = self.layout.take_back.as_ref().map(|b| b.rect);
+        let take_back_now = layout.take_back.as_ref().map(|b| b.rect);
         self.layout = layout;
         if resized {
             let (x, y) = corner(self.screen_width, &self.layout);
@@ -545,19 +627,40 @@ impl IndicatorWindow {
                     .height(u32::from(clamp16(self.layout.height))),
             )?;
         }
-        if button_moved {
-            let button = self.layout.button;
-            self.connection.configure_window(
-                self.button,
-                &ConfigureWindowAux::new()
-                    .x(i32::from(clamp16i(button.x)))
-                    .y(i32::from(clamp16i(button.y)))
-                    .width(u32::from(clamp16(button.width)))
-                    .height(u32::from(clamp16(button.height))),
-            )?;
+        if stop_moved {
+            self.place(self.stop_button, self.layout.stop.rect)?;
+        }
+        match (take_back_before, take_back_now) {
+            (None, Some(rect)) => {
+                self.place(self.take_back_button, rect)?;
+                self.connection.map_window(self.take_back_button)?;
+            }
+            (Some(_), None) => {
+                self.connection.unmap_window(self.take_back_button)?;
+                if self.armed == Some(Which::TakeBack) {
+                    self.armed = None;
+                    self.pressed = None;
+                }
+            }
+            (Some(before), Some(rect)) if before != rect => {
+                self.place(self.take_back_button, rect)?;
+            }
+            _ => {}
         }
         tracing::debug!(count = self.shown.len(), "sharing indicator updated");
         self.draw()
+    }
+
+    fn place(&self, button: Window, rect: Rect) -> Result<(), IndicatorError> {
+        self.connection.configure_window(
+            button,
+            &ConfigureWindowAux::new()
+                .x(i32::from(clamp16i(rect.x)))
+                .y(i32::from(clamp16i(rect.y)))
+                .width(u32::from(clamp16(rect.width)))
+                .height(u32::from(clamp16(rect.height))),
+        )?;
+        Ok(())
     }
 
     fn raise(&mut self) -> Result<(), IndicatorError> {
@@ -572,17 +675,20 @@ impl IndicatorWindow {
         Ok(())
     }
 
-    fn inside_button(&self, x: i16, y: i16) -> bool {
-        let (Ok(x), Ok(y)) = (u32::try_from(x), u32::try_from(y)) else {
+    fn inside_button(&self, which: Which, x: i16, y: i16) -> bool {
+        let (Ok(x), Ok(y), Some(button)) = (u32::try_from(x), u32::try_from(y), self.button(which))
+        else {
             return false;
         };
-        x < self.layout.button.width && y < self.layout.button.height
+        x < button.rect.width && y < button.rect.height
     }
 
-    fn set_pressed(&mut self, pressed: bool) -> Result<(), IndicatorError> {
+    fn set_pressed(&mut self, pressed: Option<Which>) -> Result<(), IndicatorError> {
         if self.pressed != pressed {
-            self.pressed = pressed;
-            self.draw_button()?;
+            let before = std::mem::replace(&mut self.pressed, pressed);
+            for which in [before, pressed].into_iter().flatten() {
+                self.draw_button(which)?;
+            }
         }
         Ok(())
     }
@@ -608,7 +714,7 @@ impl IndicatorWindow {
             self.write(window, line, colour, self.palette.background)?;
         }
         if self.focused {
-            let button = self.layout.button;
+            let button = self.layout.stop.rect;
             let ring = i16::try_from(2 * BORDER).unwrap_or(4);
             connection.change_gc(
                 gc,
@@ -627,18 +733,28 @@ impl IndicatorWindow {
                 }],
             )?;
         }
-        self.draw_button()
+        self.draw_button(Which::Stop)?;
+        if self.layout.take_back.is_some() {
+            self.draw_button(Which::TakeBack)?;
+        }
+        Ok(())
     }
 
-    fn draw_button(&self) -> Result<(), IndicatorError> {
-        let button = self.layout.button;
-        let (width, height) = (clamp16(button.width), clamp16(button.height));
-        let background = if self.pressed {
+    fn draw_button(&self, which: Which) -> Result<(), IndicatorError> {
+        let Some(button) = self.button(which) else {
+            return Ok(());
+        };
+        let window = match which {
+            Which::Stop => self.stop_button,
+            Which::TakeBack => self.take_back_button,
+        };
+        let (width, height) = (clamp16(button.rect.width), clamp16(button.rect.height));
+        let background = if self.pressed == Some(which) {
             self.palette.button_pressed
         } else {
             self.palette.button
         };
-        self.fill(self.button, background, 0, 0, width, height)?;
+        self.fill(window, background, 0, 0, width, height)?;
         self.connection.change_gc(
             self.gc,
             &ChangeGCAux::new()
@@ -648,7 +764,7 @@ impl IndicatorWindow {
         // A wide line is centred on the path: inset by half of it.
         let half = i16::try_from(BORDER / 2).unwrap_or(1);
         self.connection.poly_rectangle(
-            self.button,
+            window,
             self.gc,
             &[Rectangle {
                 x: half,
@@ -657,12 +773,7 @@ impl IndicatorWindow {
                 height: height.saturating_sub(BORDER),
             }],
         )?;
-        self.write(
-            self.button,
-            &self.layout.button_label,
-            self.palette.text,
-            background,
-        )
+        self.write(window, &button.label, self.palette.text, background)
     }
 
     fn fill(
@@ -716,6 +827,11 @@ impl IndicatorWindow {
         }
         Ok(())
     }
+}
+
+/// Whether someone controls anything shown.
+fn controlled(shown: &[Shown]) -> bool {
+    shown.iter().any(|item| item.controller.is_some())
 }
 
 /// Where the window goes: its top-right corner `MARGIN` from the screen's.

@@ -1,42 +1,59 @@
-//! Sharing applications (`app.share`) and giving the host CSR control of
-//! them (`app.control`), for one connection to the kernel.
+//! Sharing applications (`app.share`) and letting someone control them:
+//! the host CSR a customer's application (`app.control`, under the
+//! customer's consent), or a customer the application a CSR shows from
+//! their own computer (the kernel names the controller in
+//! `stream.control`; the CSR takes control back here). For one connection
+//! to the kernel.
 //!
 //! * `registry.rs` — what is shared on which stream and who controls it,
 //!   and the rules for both (pure);
+//! * `gate.rs` — whether a CSR's application takes input (pure);
 //! * `pacing.rs` — when a share sends its next picture (pure);
 //! * `worker.rs` — one thread per share: capture, encode, send.
 //!
 //! [`Sharing`] ties them to the connection: it hears the kernel's streams
-//! (`stream.opened`/`stream.closed`) and their frames (acknowledgements,
-//! keyframe requests, input), starts and stops shares for the calls, and
-//! keeps the on-screen sharing indicator up while anything is shared. What
-//! the connection must tell the kernel when a share ends is handed back as
-//! [`Stopped`].
+//! (`stream.opened`/`stream.control`/`stream.closed`) and their frames
+//! (acknowledgements, keyframe requests, input), starts and stops shares
+//! for the calls, and keeps the on-screen sharing indicator up while
+//! anything is shared. What the connection must tell the kernel when a
+//! share ends, or when the CSR took control back, comes back as
+//! [`Stopped`] and [`SharingEvent::TookBack`].
 
+mod gate;
 mod pacing;
 mod registry;
 mod worker;
 
+#[cfg(test)]
+mod on_xvfb;
+
+use std::collections::HashMap;
 use std::sync::{Arc, Mutex, MutexGuard, PoisonError};
 
 use serde_json::Value;
-use tether_protocol::Capability;
 use tether_protocol::apps::{
     ControlRequest, Controlling, MAX_VIEWERS_CHARS, ShareRequest, Sharing as SharingAnswer,
 };
 use tether_protocol::stream::{Codec, Decoders, FrameKind, InputEvent, StreamFrame, StreamId};
+use tether_protocol::{Capability, ParticipantInfo, StreamOrigin};
 use tokio::sync::mpsc;
 
 use super::display::Display;
-use super::indicator::{Indicator, Shown};
+use super::indicator::{Asked, Indicator, Shown};
 use super::input::Input;
 use crate::capabilities::Cancel;
+use gate::Effect;
 use registry::{Cancelled, Control, Registry, Share};
 use worker::{EndedByItself, Outlets, ToShare, Worker};
 
 /// What the kernel hears when the customer presses Stop sharing on the
-/// indicator.
+/// indicator...
 pub const PRESSED_STOP: &str = "the customer pressed Stop sharing on their screen";
+/// ...and when the CSR does, on their own computer.
+pub const CSR_PRESSED_STOP: &str = "they pressed Stop sharing on their screen";
+/// Who controls a CSR's application, when the agent does not know the
+/// customer's name (they joined after the agent did).
+const UNNAMED_CONTROLLER: &str = "A customer";
 
 type Table = Registry<Worker, Input>;
 
@@ -60,31 +77,58 @@ pub enum SharingEvent {
         serial: u64,
         reason: String,
     },
-    /// The customer pressed Stop sharing.
+    /// Stop sharing was pressed on the indicator.
     StopPressed,
+    /// The CSR took control back (the indicator's button or hot key):
+    /// input to these streams stopped already; the kernel must drop their
+    /// controller (`stream.take_back`), then [`Sharing::take_back_answered`].
+    TookBack(Vec<TakenBack>),
     /// A share stopped outside the connection's own doing (a call the
     /// kernel cancelled while its share started).
     Stopped(Stopped),
 }
 
+/// Control of one stream the CSR took back.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TakenBack {
+    pub stream: StreamId,
+    /// What is shown on it.
+    pub label: String,
+}
+
 /// The receiving end of [`SharingEvent`]s, for the connection's loop.
 pub struct SharingEvents {
     ended: mpsc::UnboundedReceiver<EndedByItself>,
-    stop_pressed: mpsc::UnboundedReceiver<()>,
+    asked: mpsc::UnboundedReceiver<Asked>,
     stopped: mpsc::UnboundedReceiver<Stopped>,
+    /// Closes the gates the moment the CSR takes control back.
+    sharing: Sharing,
 }
 
 impl SharingEvents {
     pub async fn next(&mut self) -> Option<SharingEvent> {
-        tokio::select! {
-            Some(ended) = self.ended.recv() => Some(SharingEvent::EndedByItself {
-                stream: ended.stream,
-                serial: ended.serial,
-                reason: ended.reason,
-            }),
-            Some(()) = self.stop_pressed.recv() => Some(SharingEvent::StopPressed),
-            Some(stopped) = self.stopped.recv() => Some(SharingEvent::Stopped(stopped)),
-            else => None,
+        loop {
+            let event = tokio::select! {
+                Some(ended) = self.ended.recv() => SharingEvent::EndedByItself {
+                    stream: ended.stream,
+                    serial: ended.serial,
+                    reason: ended.reason,
+                },
+                Some(asked) = self.asked.recv() => match asked {
+                    Asked::StopSharing => SharingEvent::StopPressed,
+                    Asked::TakeBackControl => {
+                        let taken = self.sharing.take_back();
+                        if taken.is_empty() {
+                            // Pressed twice, or as the kernel ended control.
+                            continue;
+                        }
+                        SharingEvent::TookBack(taken)
+                    }
+                },
+                Some(stopped) = self.stopped.recv() => SharingEvent::Stopped(stopped),
+                else => return None,
+            };
+            return Some(event);
         }
     }
 }
@@ -96,10 +140,12 @@ pub struct Sharing {
 }
 
 struct Inner {
+    /// The X display the applications are on (`DISPLAY`).
+    display: String,
     state: Mutex<State>,
     frames: mpsc::Sender<Vec<u8>>,
     ended: mpsc::UnboundedSender<EndedByItself>,
-    stop_pressed: mpsc::UnboundedSender<()>,
+    asked: mpsc::UnboundedSender<Asked>,
     stopped: mpsc::UnboundedSender<Stopped>,
 }
 
@@ -107,31 +153,43 @@ struct State {
     table: Table,
     /// Shown while anything is shared.
     indicator: Option<Indicator>,
+    /// The session's participants' names by id, to say who controls.
+    names: HashMap<String, String>,
 }
 
 impl Sharing {
     /// Shares send their pictures into `frames`, the connection's queue
-    /// of binary frames.
+    /// of binary frames; the applications are on `$DISPLAY`.
     pub fn new(frames: mpsc::Sender<Vec<u8>>) -> (Sharing, SharingEvents) {
+        let display = std::env::var("DISPLAY").unwrap_or_default();
+        Sharing::on_display(frames, display)
+    }
+
+    /// [`new`](Self::new), for the applications on the X display
+    /// `display` (`:0`).
+    pub fn on_display(frames: mpsc::Sender<Vec<u8>>, display: String) -> (Sharing, SharingEvents) {
         let (ended, ended_rx) = mpsc::unbounded_channel();
-        let (stop_pressed, stop_rx) = mpsc::unbounded_channel();
+        let (asked, asked_rx) = mpsc::unbounded_channel();
         let (stopped, stopped_rx) = mpsc::unbounded_channel();
         let sharing = Sharing {
             inner: Arc::new(Inner {
+                display,
                 state: Mutex::new(State {
                     table: Table::default(),
                     indicator: None,
+                    names: HashMap::new(),
                 }),
                 frames,
                 ended,
-                stop_pressed,
+                asked,
                 stopped,
             }),
         };
         let events = SharingEvents {
             ended: ended_rx,
-            stop_pressed: stop_rx,
+            asked: asked_rx,
             stopped: stopped_rx,
+            sharing: sharing.clone(),
         };
         (sharing, events)
     }
@@ -143,9 +201,93 @@ impl Sharing {
             .unwrap_or_else(PoisonError::into_inner)
     }
 
-    /// `stream.opened`: the kernel opened `stream` from this computer.
-    pub fn announced(&self, stream: StreamId, capability: Capability) {
-        self.state().table.announce(stream, capability);
+    /// `stream.opened`: the kernel opened `stream` from this computer
+    /// (`controller`: who controls it already, for a CSR's application).
+    pub fn announced(
+        &self,
+        stream: StreamId,
+        capability: Capability,
+        origin: StreamOrigin,
+        controller: Option<String>,
+    ) {
+        self.state().table.announce(stream, capability, origin);
+        if controller.is_some() {
+            self.controller_named(stream, controller);
+        }
+    }
+
+    /// The session's participants (`session.welcome`), or one more
+    /// (`participant.joined`): the indicator names who controls.
+    pub fn know_participants(&self, participants: &[ParticipantInfo]) {
+        let mut state = self.state();
+        for participant in participants {
+            state
+                .names
+                .insert(participant.id.clone(), participant.display_name.clone());
+        }
+    }
+
+    /// `stream.control`: the kernel says who controls `stream` now (a
+    /// CSR's application). Input starts or stops at once, and the
+    /// indicator says who controls what; the line for the terminal comes
+    /// back when something changed for a shared application.
+    pub fn controller_named(&self, stream: StreamId, controller: Option<String>) -> Option<String> {
+        let mut state = self.state();
+        let change = state.table.controller_named(stream, controller);
+        let said = match (&change.effect, change.window) {
+            (Effect::Unchanged, _) | (_, None) => None,
+            (Effect::Open { controller }, Some(window)) => {
+                let input = Input::start_in_background(&self.inner.display, window, stream);
+                if state.table.give_input(stream, input).is_err() {
+                    tracing::debug!(%stream, "control ended as it was given");
+                }
+                let name = state.name(controller);
+                let label = state.label(stream);
+                tracing::info!(%stream, controller = %controller, "a customer controls the shared application");
+                Some(format!(
+                    "{name} now controls \"{label}\". Press Take back control on the sharing indicator, or the key it names, to take it back."
+                ))
+            }
+            (Effect::Close, Some(_)) => {
+                tracing::info!(%stream, "nobody controls the shared application any more");
+                Some(format!(
+                    "Control of \"{}\" is back with you.",
+                    state.label(stream)
+                ))
+            }
+        };
+        if change.effect != Effect::Unchanged {
+            state.indicator_after_change();
+        }
+        said
+    }
+
+    /// The CSR takes control back: input to every controlled stream stops
+    /// now (keys held down are let go), before the kernel hears of it.
+    fn take_back(&self) -> Vec<TakenBack> {
+        let mut state = self.state();
+        let taken = state.table.take_back_all();
+        let taken: Vec<TakenBack> = taken
+            .into_iter()
+            .map(|(stream, input)| {
+                // Dropping the input lets go of keys and buttons.
+                drop(input);
+                TakenBack {
+                    stream,
+                    label: state.label(stream),
+                }
+            })
+            .collect();
+        if !taken.is_empty() {
+            tracing::info!(streams = taken.len(), "the CSR took control back");
+            state.indicator_after_change();
+        }
+        taken
+    }
+
+    /// The kernel answered `stream.take_back` for `stream`.
+    pub fn take_back_answered(&self, stream: StreamId) {
+        self.state().table.take_back_answered(stream);
     }
 
     /// `stream.closed`: its share, if any, ends (the kernel knows).
@@ -199,23 +341,39 @@ impl Sharing {
         Some(stopped)
     }
 
-    /// Every share ends, for `reason`; `stop_streams` when the kernel
-    /// should close their streams (the customer pressed Stop sharing), not
-    /// when it closes them itself (the connection ended).
-    pub fn stop_all(&self, reason: &str, stop_streams: bool) -> Vec<Stopped> {
+    /// Every share ends, for `reason`: the connection ended, and the
+    /// kernel closed their streams itself.
+    pub fn stop_all(&self, reason: &str) -> Vec<Stopped> {
+        let mut state = self.state();
+        let stopped = state
+            .table
+            .take_all()
+            .into_iter()
+            .map(|(stream, share)| end(stream, share, reason, false))
+            .collect();
+        state.table.forget_streams();
+        state.indicator_after_change();
+        stopped
+    }
+
+    /// Every share ends because Stop sharing was pressed on the
+    /// indicator: the kernel closes their streams, hearing who pressed it
+    /// (the customer, or the CSR on their own computer).
+    pub fn stop_pressed(&self) -> Vec<Stopped> {
         let mut state = self.state();
         let stopped = state
             .table
             .take_all()
             .into_iter()
             .map(|(stream, share)| {
-                let open = stop_streams && state.table.is_announced(stream);
+                let reason = match state.table.origin(stream) {
+                    Some(StreamOrigin::CsrAgent) => CSR_PRESSED_STOP,
+                    _ => PRESSED_STOP,
+                };
+                let open = state.table.is_announced(stream);
                 end(stream, share, reason, open)
             })
             .collect();
-        if !stop_streams {
-            state.table.forget_streams();
-        }
         state.indicator_after_change();
         stopped
     }
@@ -241,13 +399,14 @@ impl Sharing {
                 let jpeg_only = matches!(Decoders::decode(frame.payload), Ok(Some(d)) if !d.vp8);
                 share.worker.tell(ToShare::Keyframe { jpeg_only });
             }
-            FrameKind::Input => match (InputEvent::decode(frame.payload), &share.control) {
-                (Ok(event), Some(control)) => control.input.send(event),
-                (Ok(_), None) => {
-                    share.refused_input += 1;
-                    tracing::debug!(stream = %frame.stream, refused = share.refused_input, "input without control refused");
-                }
-                (Err(error), _) => {
+            FrameKind::Input => match InputEvent::decode(frame.payload) {
+                Ok(event) => match state.table.input_for(frame.stream) {
+                    Ok(input) => input.send(event),
+                    Err(why) => {
+                        tracing::debug!(stream = %frame.stream, %why, "input refused");
+                    }
+                },
+                Err(error) => {
                     share.refused_input += 1;
                     tracing::debug!(stream = %frame.stream, %error, "input refused");
                 }
@@ -293,13 +452,14 @@ impl Sharing {
     /// The blocking part of `app.share`.
     fn start_share(&self, call: String, request: ShareRequest) -> Result<Started, String> {
         let stream = request.stream;
-        listed_window(request.window)?;
+        listed_window(&self.inner.display, request.window)?;
         let serial = self.state().table.next_serial();
         let outlets = Outlets {
             frames: self.inner.frames.clone(),
             ended: self.inner.ended.clone(),
         };
-        let (worker, opened) = worker::start(stream, serial, request.window, outlets)?;
+        let (worker, opened) =
+            worker::start(&self.inner.display, stream, serial, request.window, outlets)?;
         let share = Share {
             serial,
             call: call.clone(),
@@ -308,6 +468,7 @@ impl Sharing {
             viewers: request.viewers,
             worker,
             control: None,
+            given: None,
             refused_input: 0,
         };
         let mut state = self.state();
@@ -315,7 +476,13 @@ impl Sharing {
             share.worker.stop();
             return Err(refusal.to_string());
         }
-        if let Err(error) = state.show_indicator(&self.inner.stop_pressed) {
+        // Control given while the share started: the controller's input
+        // goes to it from now on.
+        if let Some(window) = state.table.needs_given_input(stream) {
+            let input = Input::start_in_background(&self.inner.display, window, stream);
+            let _ = state.table.give_input(stream, input);
+        }
+        if let Err(error) = state.show_indicator(&self.inner.display, &self.inner.asked) {
             // Nothing is shared without the customer seeing it.
             if let Some(share) = state.table.remove(stream) {
                 share.worker.stop();
@@ -359,7 +526,8 @@ impl Sharing {
             .table
             .may_control(stream)
             .map_err(|refusal| refusal.to_string())?;
-        let input = tokio::task::spawn_blocking(move || Input::start(window, stream))
+        let display = self.inner.display.clone();
+        let input = tokio::task::spawn_blocking(move || Input::start(&display, window, stream))
             .await
             .map_err(|error| format!("giving control failed: {error}"))?
             .map_err(|error| error.to_string())?;
@@ -400,12 +568,16 @@ impl State {
     }
 
     /// Shows the indicator (or updates it) with a share just added.
-    fn show_indicator(&mut self, stop: &mpsc::UnboundedSender<()>) -> Result<(), String> {
+    fn show_indicator(
+        &mut self,
+        display: &str,
+        asked: &mpsc::UnboundedSender<Asked>,
+    ) -> Result<(), String> {
         let shown = self.shown();
         match &self.indicator {
             Some(indicator) => indicator.update(shown),
             None => {
-                let indicator = Indicator::show(shown, stop.clone()).map_err(|error| {
+                let indicator = Indicator::show_on(display, shown, asked.clone()).map_err(|error| {
                     format!("the window was not shared, because the sharing indicator could not be shown: {error}")
                 })?;
                 self.indicator = Some(indicator);
@@ -414,17 +586,20 @@ impl State {
         Ok(())
     }
 
-    /// What the indicator lists: each share, in the order of its stream.
+    /// What the indicator lists: each share, in the order of its stream,
+    /// and who controls it.
     fn shown(&self) -> Vec<Shown> {
         let mut shown: Vec<(StreamId, Shown)> = self
             .table
             .shares()
             .map(|(stream, share)| {
+                let controller = self.table.controller(*stream).map(|id| self.name(id));
                 (
                     *stream,
                     Shown {
                         label: share.label.clone(),
                         viewers: share.viewers.clone(),
+                        controller,
                     },
                 )
             })
@@ -432,12 +607,30 @@ impl State {
         shown.sort_by_key(|(stream, _)| *stream);
         shown.into_iter().map(|(_, shown)| shown).collect()
     }
+
+    /// A participant's name, for the CSR.
+    fn name(&self, participant: &str) -> String {
+        self.names
+            .get(participant)
+            .cloned()
+            .unwrap_or_else(|| UNNAMED_CONTROLLER.to_owned())
+    }
+
+    /// What is shown on `stream`, for the CSR.
+    fn label(&mut self, stream: StreamId) -> String {
+        self.table
+            .share_mut(stream)
+            .map(|share| share.label.clone())
+            .unwrap_or_default()
+    }
 }
 
 /// Stops what runs for a share that ended.
 fn end(stream: StreamId, share: Share<Worker, Input>, reason: &str, stop_stream: bool) -> Stopped {
     share.worker.stop();
-    let refused = share.refused_input + share.control.as_ref().map_or(0, |c| c.input.refused());
+    let refused = share.refused_input
+        + share.control.as_ref().map_or(0, |c| c.input.refused())
+        + share.given.as_ref().map_or(0, Input::refused);
     tracing::info!(%stream, %reason, refused_input = refused, "sharing ended");
     let calls = share.calls();
     // Dropping the control's input lets go of keys and buttons.
@@ -461,8 +654,8 @@ fn check_viewers(viewers: &str) -> Result<(), String> {
 
 /// Only a window `app.list` lists may be shared: a top-level window of a
 /// running application, never the agent's own, never the whole screen.
-fn listed_window(window: u32) -> Result<(), String> {
-    let display = Display::connect().map_err(|error| error.to_string())?;
+fn listed_window(display: &str, window: u32) -> Result<(), String> {
+    let display = Display::connect_to(display).map_err(|error| error.to_string())?;
     let listed = display
         .applications()
         .map_err(|error| error.to_string())?
@@ -521,7 +714,12 @@ mod tests {
             not_announced.err(),
             Some("stream 5 was not opened from this computer for `app.share`".to_owned())
         );
-        sharing.announced(id(6), Capability::AppControl);
+        sharing.announced(
+            id(6),
+            Capability::AppControl,
+            StreamOrigin::CustomerAgent,
+            None,
+        );
         let wrong = sharing
             .share(
                 "c1",
@@ -530,7 +728,12 @@ mod tests {
             )
             .await;
         assert!(wrong.err().is_some_and(|e| e.contains("not `app.share`")));
-        sharing.announced(id(7), Capability::AppShare);
+        sharing.announced(
+            id(7),
+            Capability::AppShare,
+            StreamOrigin::CustomerAgent,
+            None,
+        );
         let long = sharing
             .share(
                 "c1",
@@ -555,7 +758,8 @@ mod tests {
             .await;
         assert!(bad_control.err().is_some_and(|e| e.contains("expected")));
         // Nothing started, nothing to stop.
-        assert!(sharing.stop_all("test", true).is_empty());
+        assert!(sharing.stop_all("test").is_empty());
+        assert!(sharing.stop_pressed().is_empty());
         assert!(sharing.stream_closed(id(7), "test").is_none());
         assert!(sharing.call_cancelled("c1", "test").is_none());
     }

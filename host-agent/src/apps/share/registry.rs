@@ -1,17 +1,22 @@
 //! What this agent shares on its connection (pure): the streams the kernel
-//! announced to it, the share running on each, and whether the host CSR
-//! controls it. The rules: a share only on a stream announced for
-//! `app.share` and not shared yet; control only of a stream shared now and
-//! not controlled yet; a share ends with its stream, its `app.share` call
-//! or its window, and control with the share or its `app.control` call.
+//! announced to it, the share running on each, and who controls it. The
+//! rules: a share only on a stream announced for `app.share` and not
+//! shared yet; a share ends with its stream, its `app.share` call or its
+//! window. Input is applied to a customer's application while an
+//! `app.control` call gives the host CSR control (only of a stream shared
+//! now and not controlled yet; it ends with the share or the call), and to
+//! a CSR's application while the kernel names a controller and the CSR
+//! has not taken control back ([`Gate`]).
 //!
 //! Generic over what runs a share (`W`) and what injects input (`I`), so
 //! the rules are tested without threads or a display.
 
 use std::collections::HashMap;
 
-use tether_protocol::Capability;
 use tether_protocol::stream::StreamId;
+use tether_protocol::{Capability, StreamOrigin};
+
+use super::gate::{Effect, Gate};
 
 /// Why a share or control is refused, in words for the CSR.
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -31,6 +36,25 @@ pub enum Refusal {
     AlreadyControlled(StreamId),
 }
 
+/// Why an input frame was not applied.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+pub enum NoInput {
+    #[error("nothing is shared on the stream")]
+    NotShared,
+    #[error("nobody controls the stream")]
+    NotControlled,
+}
+
+/// A stream the kernel opened from this computer.
+#[derive(Debug, Clone)]
+struct Announced {
+    capability: Capability,
+    origin: StreamOrigin,
+    /// Who controls it, for a CSR's application (always closed for a
+    /// customer's, whose control is the `app.control` call's).
+    gate: Gate,
+}
+
 /// One share.
 pub struct Share<W, I> {
     /// Tells this share from an earlier one on the same stream.
@@ -43,7 +67,11 @@ pub struct Share<W, I> {
     /// ...and who sees it.
     pub viewers: String,
     pub worker: W,
+    /// Control given by an `app.control` call (a customer's application).
     pub control: Option<Control<I>>,
+    /// Input for the controller the kernel names (a CSR's application):
+    /// there while the stream's [`Gate`] is open.
+    pub given: Option<I>,
     /// Input frames that came while nobody had control.
     pub refused_input: u64,
 }
@@ -72,8 +100,17 @@ pub enum Cancelled<W, I> {
     Control(StreamId, Control<I>),
 }
 
+/// What changed for a share's input when the controller changed.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ControlChange {
+    pub effect: Effect,
+    /// The share's window, when one runs on the stream (input is started
+    /// for it on [`Effect::Open`]).
+    pub window: Option<u32>,
+}
+
 pub struct Registry<W, I> {
-    announced: HashMap<StreamId, Capability>,
+    announced: HashMap<StreamId, Announced>,
     shares: HashMap<StreamId, Share<W, I>>,
     next_serial: u64,
 }
@@ -90,19 +127,132 @@ impl<W, I> Default for Registry<W, I> {
 
 impl<W, I> Registry<W, I> {
     /// The kernel opened `stream` from this computer (`stream.opened`).
-    pub fn announce(&mut self, stream: StreamId, capability: Capability) {
-        self.announced.insert(stream, capability);
+    pub fn announce(&mut self, stream: StreamId, capability: Capability, origin: StreamOrigin) {
+        self.announced.insert(
+            stream,
+            Announced {
+                capability,
+                origin,
+                gate: Gate::Closed,
+            },
+        );
+    }
+
+    /// The kernel says who controls `stream` (`stream.control`, or the
+    /// controller `stream.opened` names). Only a CSR's application is
+    /// controlled this way: for a customer's the customer's own consent
+    /// (`app.control`) decides, so the kernel's word changes nothing.
+    pub fn controller_named(
+        &mut self,
+        stream: StreamId,
+        controller: Option<String>,
+    ) -> ControlChange {
+        let window = self.shares.get(&stream).map(|share| share.window);
+        let effect = match self.announced.get_mut(&stream) {
+            Some(announced) if announced.origin == StreamOrigin::CsrAgent => {
+                announced.gate.kernel_says(controller)
+            }
+            _ => Effect::Unchanged,
+        };
+        if effect != Effect::Unchanged
+            && let Some(share) = self.shares.get_mut(&stream)
+        {
+            // A new controller starts afresh; none gets nothing.
+            share.given = None;
+        }
+        ControlChange { effect, window }
+    }
+
+    /// The CSR takes control back of everything controlled: each gate
+    /// closes now, and the streams whose controller the kernel must drop
+    /// come back, in order, with the input to let go of.
+    pub fn take_back_all(&mut self) -> Vec<(StreamId, Option<I>)> {
+        let mut taken: Vec<StreamId> = self
+            .announced
+            .iter_mut()
+            .filter_map(|(stream, announced)| announced.gate.take_back().then_some(*stream))
+            .collect();
+        taken.sort();
+        taken
+            .into_iter()
+            .map(|stream| {
+                let given = self.shares.get_mut(&stream).and_then(|s| s.given.take());
+                (stream, given)
+            })
+            .collect()
+    }
+
+    /// The kernel answered the take-back of `stream`.
+    pub fn take_back_answered(&mut self, stream: StreamId) {
+        if let Some(announced) = self.announced.get_mut(&stream) {
+            announced.gate.take_back_answered();
+        }
+    }
+
+    /// Who controls `stream` by the kernel's word (a participant id).
+    pub fn controller(&self, stream: StreamId) -> Option<&str> {
+        self.announced.get(&stream)?.gate.controller()
+    }
+
+    pub fn origin(&self, stream: StreamId) -> Option<StreamOrigin> {
+        self.announced.get(&stream).map(|a| a.origin)
+    }
+
+    /// Whether the share on `stream` needs input started for the
+    /// controller the kernel named (it started after control was given).
+    pub fn needs_given_input(&self, stream: StreamId) -> Option<u32> {
+        let share = self.shares.get(&stream)?;
+        let open = self.announced.get(&stream)?.gate.applies_input();
+        (open && share.given.is_none()).then_some(share.window)
+    }
+
+    /// Installs the input for the controller of `stream`; gives it back
+    /// when the gate closed or the share ended meanwhile.
+    pub fn give_input(&mut self, stream: StreamId, input: I) -> Result<(), I> {
+        let open = self
+            .announced
+            .get(&stream)
+            .is_some_and(|a| a.gate.applies_input());
+        match self.shares.get_mut(&stream) {
+            Some(share) if open && share.given.is_none() => {
+                share.given = Some(input);
+                Ok(())
+            }
+            _ => Err(input),
+        }
+    }
+
+    /// Where an input frame for `stream` goes: the `app.control` call's
+    /// input, else the kernel-named controller's while the gate is open.
+    /// Counts a refusal on the share.
+    pub fn input_for(&mut self, stream: StreamId) -> Result<&I, NoInput> {
+        let open = self
+            .announced
+            .get(&stream)
+            .is_some_and(|a| a.gate.applies_input());
+        let share = self.shares.get_mut(&stream).ok_or(NoInput::NotShared)?;
+        if share.control.is_none() && !(open && share.given.is_some()) {
+            share.refused_input += 1;
+            return Err(NoInput::NotControlled);
+        }
+        let share = &*share;
+        share
+            .control
+            .as_ref()
+            .map(|control| &control.input)
+            .or(share.given.as_ref())
+            .ok_or(NoInput::NotControlled)
     }
 
     /// Whether `stream` may get a share now.
     pub fn may_share(&self, stream: StreamId) -> Result<(), Refusal> {
-        match self.announced.get(&stream) {
+        match self.announced.get(&stream).map(|a| a.capability) {
             None => Err(Refusal::NotAnnounced(stream)),
-            Some(&Capability::AppShare) if self.shares.contains_key(&stream) => {
+            Some(Capability::AppShare) if self.shares.contains_key(&stream) => {
                 Err(Refusal::AlreadyShared(stream))
             }
-            Some(&Capability::AppShare) => Ok(()),
-            Some(&capability) => Err(Refusal::WrongCapability { stream, capability }),
+            Some(Capability::AppShare) => Ok(()),
+            Some(capability) => Err(Refusal::WrongCapability { stream, capability }),
         }
     }
 
@@ -251,6 +401,7 @@ mod tests {
             viewers: "Anna".into(),
             worker: "worker",
             control: None,
+            given: None,
             refused_input: 0,
         }
     }
@@ -266,7 +417,7 @@ mod tests {
     fn a_share_needs_a_stream_announced_for_app_share_and_not_shared_yet() {
         let mut table = Table::default();
         assert_eq!(table.may_share(id(1)), Err(Refusal::NotAnnounced(id(1))));
-        table.announce(id(2), Capability::AppControl);
+        table.announce(id(2), Capability::AppControl, StreamOrigin::CustomerAgent);
         assert_eq!(
             table.may_share(id(2)),
             Err(Refusal::WrongCapability {
@@ -274,7 +425,7 @@ mod tests {
                 capability: Capability::AppControl
             })
         );
-        table.announce(id(1), Capability::AppShare);
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CustomerAgent);
         assert_eq!(table.may_share(id(1)), Ok(()));
         let first = share(&mut table, "c1");
         assert!(table.insert(id(1), first).is_ok());
@@ -299,7 +450,7 @@ mod tests {
     #[test]
     fn a_stream_closed_while_its_share_started_refuses_it() {
         let mut table = Table::default();
-        table.announce(id(1), Capability::AppShare);
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CustomerAgent);
         assert_eq!(table.may_share(id(1)), Ok(()));
         assert!(table.closed(id(1)).is_none());
         let late = share(&mut table, "c1");
@@ -312,7 +463,7 @@ mod tests {
     fn control_only_of_a_share_and_only_once() {
         let mut table = Table::default();
         assert_eq!(table.may_control(id(1)), Err(Refusal::NotShared(id(1))));
-        table.announce(id(1), Capability::AppShare);
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CustomerAgent);
         let shared = share(&mut table, "c1");
         assert!(table.insert(id(1), shared).is_ok());
         assert_eq!(table.may_control(id(1)), Ok(0x40_0001));
@@ -330,7 +481,7 @@ mod tests {
     #[test]
     fn cancelling_a_control_call_ends_control_only_and_a_share_call_the_share() {
         let mut table = Table::default();
-        table.announce(id(1), Capability::AppShare);
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CustomerAgent);
         let shared = share(&mut table, "c1");
         assert!(table.insert(id(1), shared).is_ok());
         assert!(table.control(id(1), control("k1")).is_ok());
@@ -366,12 +517,12 @@ mod tests {
     #[test]
     fn a_share_that_ended_by_itself_is_removed_only_if_still_the_same() {
         let mut table = Table::default();
-        table.announce(id(1), Capability::AppShare);
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CustomerAgent);
         let first = share(&mut table, "c1");
         let old_serial = first.serial;
         assert!(table.insert(id(1), first).is_ok());
         assert!(table.closed(id(1)).is_some());
-        table.announce(id(1), Capability::AppShare);
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CustomerAgent);
         let second = share(&mut table, "c2");
         assert!(table.insert(id(1), second).is_ok());
         assert!(
@@ -390,7 +541,7 @@ mod tests {
     fn the_connection_ending_takes_every_share_and_forgets_the_streams() {
         let mut table = Table::default();
         for n in [3, 1, 2] {
-            table.announce(id(n), Capability::AppShare);
+            table.announce(id(n), Capability::AppShare, StreamOrigin::CustomerAgent);
             let shared = share(&mut table, &format!("c{n}"));
             assert!(table.insert(id(n), shared).is_ok());
         }
@@ -398,5 +549,137 @@ mod tests {
         assert_eq!(streams, [id(1), id(2), id(3)]);
         table.forget_streams();
         assert_eq!(table.may_share(id(1)), Err(Refusal::NotAnnounced(id(1))));
+    }
+
+    /// A CSR's application shared on `stream`.
+    fn csrs(table: &mut Table, stream: StreamId) {
+        table.announce(stream, Capability::AppShare, StreamOrigin::CsrAgent);
+        let shared = share(table, "c1");
+        assert!(table.insert(stream, shared).is_ok());
+    }
+
+    #[test]
+    fn a_csrs_application_takes_input_while_the_kernel_names_a_controller() {
+        let mut table = Table::default();
+        csrs(&mut table, id(1));
+        assert_eq!(table.input_for(id(1)).err(), Some(NoInput::NotControlled));
+        assert_eq!(table.needs_given_input(id(1)), None);
+
+        let change = table.controller_named(id(1), Some("carl".into()));
+        assert_eq!(
+            change,
+            ControlChange {
+                effect: Effect::Open {
+                    controller: "carl".into()
+                },
+                window: Some(0x40_0001)
+            }
+        );
+        assert_eq!(table.controller(id(1)), Some("carl"));
+        assert_eq!(table.needs_given_input(id(1)), Some(0x40_0001));
+        assert_eq!(table.input_for(id(1)).err(), Some(NoInput::NotControlled));
+        assert!(table.give_input(id(1), "carl's input").is_ok());
+        assert_eq!(table.needs_given_input(id(1)), None);
+        assert_eq!(table.input_for(id(1)), Ok(&"carl's input"));
+
+        // Given to another: the first one's input ends (keys let go).
+        let change = table.controller_named(id(1), Some("dora".into()));
+        assert!(matches!(change.effect, Effect::Open { .. }));
+        assert_eq!(table.input_for(id(1)).err(), Some(NoInput::NotControlled));
+        assert!(table.give_input(id(1), "dora's input").is_ok());
+        assert_eq!(
+            table.give_input(id(1), "twice"),
+            Err("twice"),
+            "one input at a time"
+        );
+
+        // Nobody any more.
+        let change = table.controller_named(id(1), None);
+        assert_eq!(change.effect, Effect::Close);
+        assert_eq!(table.input_for(id(1)).err(), Some(NoInput::NotControlled));
+        assert_eq!(table.give_input(id(1), "late"), Err("late"));
+        let refused = table.share_mut(id(1)).expect("shared").refused_input;
+        assert_eq!(refused, 4, "each refused frame is counted");
+        assert_eq!(
+            table.input_for(id(9)).err(),
+            Some(NoInput::NotShared),
+            "a stream not shared here"
+        );
+    }
+
+    #[test]
+    fn control_given_before_the_share_started_applies_once_it_runs() {
+        let mut table = Table::default();
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CsrAgent);
+        let change = table.controller_named(id(1), Some("carl".into()));
+        assert_eq!(change.window, None, "no share yet");
+        assert_eq!(table.give_input(id(1), "early"), Err("early"));
+        let shared = share(&mut table, "c1");
+        assert!(table.insert(id(1), shared).is_ok());
+        assert_eq!(table.needs_given_input(id(1)), Some(0x40_0001));
+        assert!(table.give_input(id(1), "input").is_ok());
+        assert_eq!(table.input_for(id(1)), Ok(&"input"));
+    }
+
+    #[test]
+    fn the_kernel_naming_a_controller_of_a_customers_application_changes_nothing() {
+        let mut table = Table::default();
+        table.announce(id(1), Capability::AppShare, StreamOrigin::CustomerAgent);
+        let shared = share(&mut table, "c1");
+        assert!(table.insert(id(1), shared).is_ok());
+        let change = table.controller_named(id(1), Some("carl".into()));
+        assert_eq!(change.effect, Effect::Unchanged);
+        assert_eq!(table.controller(id(1)), None);
+        assert_eq!(table.give_input(id(1), "input"), Err("input"));
+        assert_eq!(table.input_for(id(1)).err(), Some(NoInput::NotControlled));
+        // Its own control is the `app.control` call's, as before.
+        assert!(table.control(id(1), control("k1")).is_ok());
+        assert_eq!(table.input_for(id(1)), Ok(&"input"));
+        // A stream never announced: nothing either.
+        assert_eq!(
+            table.controller_named(id(7), Some("carl".into())).effect,
+            Effect::Unchanged
+        );
+    }
+
+    #[test]
+    fn taking_back_closes_every_controlled_stream_at_once_until_the_kernel_answers() {
+        let mut table = Table::default();
+        for n in [2, 1, 3] {
+            csrs(&mut table, id(n));
+        }
+        for n in [2, 1] {
+            table.controller_named(id(n), Some("carl".into()));
+            assert!(table.give_input(id(n), "input").is_ok());
+        }
+        let taken = table.take_back_all();
+        assert_eq!(
+            taken,
+            [(id(1), Some("input")), (id(2), Some("input"))],
+            "the controlled ones, with the input to let go of"
+        );
+        for n in [1, 2, 3] {
+            assert_eq!(table.input_for(id(n)).err(), Some(NoInput::NotControlled));
+            assert_eq!(table.controller(id(n)), None);
+        }
+        assert!(table.take_back_all().is_empty(), "nothing more to take");
+        // What the kernel said before it heard reopens nothing...
+        let late = table.controller_named(id(1), Some("carl".into()));
+        assert_eq!(late.effect, Effect::Unchanged);
+        assert_eq!(table.needs_given_input(id(1)), None);
+        // ...until it answered; then its word counts again.
+        table.take_back_answered(id(1));
+        let again = table.controller_named(id(1), Some("carl".into()));
+        assert!(matches!(again.effect, Effect::Open { .. }));
+        // Stream 2 waits until the kernel says nobody controls it.
+        assert_eq!(
+            table.controller_named(id(2), Some("carl".into())).effect,
+            Effect::Unchanged
+        );
+        table.controller_named(id(2), None);
+        assert!(matches!(
+            table.controller_named(id(2), Some("carl".into())).effect,
+            Effect::Open { .. }
+        ));
     }
 }

@@ -90,10 +90,12 @@ pub struct Outlets {
     pub ended: async_mpsc::UnboundedSender<EndedByItself>,
 }
 
-/// Starts a share of `window` on `stream`: the thread opens the capture
-/// and the encoder and reports what it found, then waits for
-/// [`ToShare::Go`] (or stop). Blocks until the capture is open or failed.
+/// Starts a share of `window` (on the X display `display`) on `stream`:
+/// the thread opens the capture and the encoder and reports what it found,
+/// then waits for [`ToShare::Go`] (or stop). Blocks until the capture is
+/// open or failed.
 pub fn start(
+    display: &str,
     stream: StreamId,
     serial: u64,
     window: u32,
@@ -103,12 +105,13 @@ pub fn start(
     let (opened_tx, opened_rx) = mpsc::sync_channel(1);
     let stopped = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stopped);
+    let display = display.to_owned();
     std::thread::Builder::new()
         .name(format!("share-{stream}"))
         .spawn(move || {
             let span = tracing::info_span!("app.share", %stream, window);
             let _entered = span.enter();
-            let (capture, encoder, opened) = match open(window) {
+            let (capture, encoder, opened) = match open(&display, window) {
                 Ok(open) => open,
                 Err(error) => {
                     let _ = opened_tx.send(Err(error));
@@ -146,8 +149,8 @@ pub fn start(
     Ok((Worker { commands, stopped }, opened))
 }
 
-fn open(window: u32) -> Result<(WindowCapture, Box<dyn Encoder>, Opened), String> {
-    let capture = WindowCapture::open(window)
+fn open(display: &str, window: u32) -> Result<(WindowCapture, Box<dyn Encoder>, Opened), String> {
+    let capture = WindowCapture::open_on(window, display)
         .map_err(|error| format!("cannot capture window {window:#x}: {error}"))?;
     let (_, _, width, height) = capture
         .geometry()
