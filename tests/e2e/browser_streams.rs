@@ -453,7 +453,8 @@ async fn console_panels_get_their_streams_frames_and_send_only_on_them() {
     assert_eq!(
         events,
         json!([{ "type": "opened", "stream": stream, "source": carl.participant,
-                 "capability": "app.share", "label": "Fixture window" }])
+                 "capability": "app.share", "label": "Fixture window",
+                 "origin": "customer_agent", "controller": null }])
     );
     csr.leave_frame().await;
     assert_eq!(agent.event("stream.opened").await["stream"], stream);

@@ -315,9 +315,9 @@ describe("frames a console panel may send", () => {
   }
 
   const dropped: [string, unknown, DropReason][] = [
-    ["a picture on a customer's share", picture(1), "not_source"],
-    ["a picture on its own agent's stream (the agent sends those)", picture(3), "not_source"],
-    ["a picture on another CSR's browser share", picture(4), "not_source"],
+    ["a picture on a customer's share", picture(1), "kind"],
+    ["a picture on its own agent's stream (the agent sends those)", picture(3), "kind"],
+    ["a picture on another CSR's browser share", picture(4), "kind"],
     ["a picture on a stream not open", picture(9), "stream"],
     ["a picture without its prefix", picture(2, 5), "too_short"],
     ["a picture over 4 MiB", picture(2, 4 * 1024 * 1024 + 1), "too_large"],

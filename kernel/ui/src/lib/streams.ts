@@ -89,9 +89,7 @@ export type DropReason =
   /** The customer's page: a frame on a stream that is not a CSR's (its own, which it does not view). */
   | "not_viewed"
   /** The customer's page: input on a stream whose controller is not this customer. */
-  | "not_in_control"
-  /** The console: a picture on a stream that is not this console's own browser share. */
-  | "not_source";
+  | "not_in_control";
 
 export type PanelFrameVerdict = { ok: true; frame: ArrayBuffer; header: FrameHeader } | { ok: false; reason: DropReason };
 
@@ -136,7 +134,9 @@ export function checkConsolePanelFrame(data: unknown, open: readonly StreamInfo[
   if (new DataView(frame).getUint8(3) !== 0) return { ok: false, reason: "reserved" };
   const info = open.find((candidate) => candidate.stream === header.stream);
   if (!info) return { ok: false, reason: "stream" };
-  if (info.origin !== "csr_browser" || info.source !== me) return { ok: false, reason: "not_source" };
+  // A viewer sends no pictures: only the source, and this console is the
+  // source of its own browser shares only.
+  if (info.origin !== "csr_browser" || info.source !== me) return { ok: false, reason: "kind" };
   const size = frame.byteLength - FRAME_HEADER_BYTES;
   if (size < PICTURE_PREFIX_BYTES) return { ok: false, reason: "too_short" };
   if (size > MAX_PICTURE_BYTES) return { ok: false, reason: "too_large" };
