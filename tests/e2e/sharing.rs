@@ -13,10 +13,8 @@
 //! from the bridge's messages. The new screens are audited with axe-core.
 
 use std::path::{Path, PathBuf};
-use std::process::{Command, Stdio};
-use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant};
 
-use fantoccini::actions::{InputSource, MouseActions, PointerAction};
 use fantoccini::key::Key;
 use serde_json::{Value, json};
 use tether_tests::agent_process::AgentProcess;
@@ -24,6 +22,9 @@ use tether_tests::browser::{Browser, BrowserContext, Dictionary, test_id};
 use tether_tests::bundled_manifests;
 use tether_tests::clients::PATIENCE;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
+use tether_tests::stream_viewer::{
+    HEIGHT, PanelViewers, QUIET_FOR, WIDTH, epoch_ms, hex, wait_for_window, windows_named, xdotool,
+};
 use tether_tests::xvfb::{XApp, Xvfb};
 
 const CONFIG: &str = r#"
@@ -36,15 +37,15 @@ name = "Default"
 plugins = ["app-share"]
 "#;
 
+fn fixture_window() -> &'static str {
+    env!("CARGO_BIN_EXE_tether-fixture-window")
+}
+
 const PASSWORD: &str = "correct horse battery";
 const PLUGIN: &str = "app-share";
 /// The CSR's panel and the customer's.
 const CONSOLE_PANEL: &str = "iframe[data-plugin=\"app-share\"][data-panel=\"applications\"]";
 const CUSTOMER_PANEL: &str = "iframe[data-plugin=\"app-share\"][data-panel=\"share\"]";
-
-/// The fixture window's size (it always opens at 40,30).
-const WIDTH: u32 = 320;
-const HEIGHT: u32 = 200;
 
 /// Colours of the fixture windows, far apart from one another (and from
 /// the opposite colour the animated square is drawn in).
@@ -54,46 +55,9 @@ const STARTED: [u8; 3] = [0x88, 0x22, 0xcc];
 /// The window laid over the shared one: it must never be seen.
 const COVER: [u8; 3] = [0x00, 0xff, 0x00];
 
-/// How far a decoded pixel may be from the colour drawn (VP8 and JPEG are
-/// lossy; Chromium converts from YUV).
-const TOLERANCE: u8 = 24;
-
 /// How long a stream may take to end, from the customer's Stop to the
 /// console (the issue: within a second).
 const ENDS_WITHIN_MS: u64 = 1000;
-
-/// How long to watch for something that must not happen.
-const QUIET_FOR: Duration = Duration::from_millis(1200);
-
-fn fixture_window() -> &'static str {
-    env!("CARGO_BIN_EXE_tether-fixture-window")
-}
-
-fn hex(colour: [u8; 3]) -> String {
-    colour.iter().map(|c| format!("{c:02x}")).collect()
-}
-
-fn epoch_ms() -> u64 {
-    SystemTime::now()
-        .duration_since(UNIX_EPOCH)
-        .expect("after 1970")
-        .as_millis() as u64
-}
-
-/// `xdotool` on the test's display; its output, or `None` when it fails
-/// (`search` fails while nothing matches).
-fn xdotool(display: &str, args: &[&str]) -> Option<String> {
-    let output = Command::new("xdotool")
-        .args(args)
-        .env("DISPLAY", display)
-        .stdin(Stdio::null())
-        .output()
-        .expect("xdotool runs (`cargo xtask test` installs it)");
-    output
-        .status
-        .success()
-        .then(|| String::from_utf8_lossy(&output.stdout).into_owned())
-}
 
 /// What a test needs besides the usual.
 #[derive(Default)]
@@ -207,7 +171,7 @@ async fn setup(test: &str, options: Options) -> Sharing {
         words,
         files,
     };
-    s.count_frames(&s.csr).await;
+    s.on(&s.csr).count_frames().await;
     s
 }
 
@@ -273,27 +237,18 @@ async fn without_webcodecs(context: &BrowserContext) {
     }
 }
 
-/// Counts, in the console's Applications panel, the frames that reach it
-/// for each stream and when the console tells it a stream closed (the
-/// bridge's own messages, before the viewer sees them).
-const COUNT_FRAMES: &str = r#"
-if (!window.testCount) {
-  window.testCount = { frames: {}, closedAt: {} };
-  window.addEventListener("message", (event) => {
-    const m = event.data;
-    if (!m || m.tether !== 1) return;
-    if (m.type === "frame" && m.data instanceof ArrayBuffer && m.data.byteLength >= 12) {
-      const stream = new DataView(m.data).getUint32(4);
-      window.testCount.frames[stream] = (window.testCount.frames[stream] || 0) + 1;
-    } else if (m.type === "stream" && m.event && m.event.type === "closed") {
-      window.testCount.closedAt[m.event.stream] = Date.now();
-    }
-  });
-}
-return true;
-"#;
-
 impl Sharing {
+    /// The Applications panel's viewers in `console` (the host's, or an
+    /// assistant's).
+    fn on<'a>(&'a self, console: &'a BrowserContext) -> PanelViewers<'a> {
+        PanelViewers {
+            context: console,
+            panel: CONSOLE_PANEL,
+            canvas: "stream-canvas-",
+            kernel: &self.kernel,
+        }
+    }
+
     fn display(&self) -> &str {
         &self.xvfb.display
     }
@@ -317,36 +272,15 @@ impl Sharing {
             args.push("--animate");
         }
         let app = XApp::start(self.display(), fixture_window(), &args);
-        self.wait_for_window(title).await;
+        wait_for_window(self.display(), title).await;
         app
     }
 
     /// `xterm` titled `title`, running a plain shell.
     async fn terminal(&self, title: &str) -> XApp {
         let app = XApp::start(self.display(), "xterm", &["-T", title, "-e", "/bin/sh"]);
-        self.wait_for_window(title).await;
+        wait_for_window(self.display(), title).await;
         app
-    }
-
-    /// The X windows named exactly `title`.
-    fn windows_named(&self, title: &str) -> Vec<String> {
-        xdotool(
-            self.display(),
-            &["search", "--onlyvisible", "--name", &format!("^{title}$")],
-        )
-        .map(|out| out.split_whitespace().map(str::to_owned).collect())
-        .unwrap_or_default()
-    }
-
-    async fn wait_for_window(&self, title: &str) -> String {
-        let deadline = Instant::now() + PATIENCE;
-        loop {
-            if let Some(window) = self.windows_named(title).pop() {
-                return window;
-            }
-            assert!(Instant::now() < deadline, "no window named {title:?}");
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
     }
 
     /// A file in the test's folder.
@@ -366,18 +300,6 @@ impl Sharing {
 
     // --- the CSR's console ---
 
-    /// Runs `script` inside the Applications panel of `console`.
-    async fn in_console_panel(&self, console: &BrowserContext, script: &str) -> Value {
-        console.enter_frame(CONSOLE_PANEL).await;
-        let value = console.eval(script).await;
-        console.leave_frame().await;
-        value
-    }
-
-    async fn count_frames(&self, console: &BrowserContext) {
-        self.in_console_panel(console, COUNT_FRAMES).await;
-    }
-
     /// The host presses Request view or Request control (`mode`).
     async fn request(&self, mode: &str) {
         self.csr.enter_frame(CONSOLE_PANEL).await;
@@ -385,185 +307,10 @@ impl Sharing {
         self.csr.leave_frame().await;
     }
 
-    /// Waits until `console` shows a stream labelled `label`; its id.
-    async fn stream_shown(&self, console: &BrowserContext, label: &str) -> u32 {
-        let script = format!(
-            "const s = [...document.querySelectorAll('section.stream')] \
-               .find((s) => s.querySelector('h3').textContent === {label}); \
-             return s ? Number(s.dataset.stream) : null;",
-            label = serde_json::to_string(label).expect("JSON")
-        );
-        self.wait_in_console(console, &script, &format!("a stream {label:?}"))
-            .await
-            .as_u64()
-            .expect("a stream id") as u32
-    }
-
-    /// Waits until `script` (run in `console`'s panel) returns other than
-    /// `null`; its value.
-    async fn wait_in_console(&self, console: &BrowserContext, script: &str, what: &str) -> Value {
-        let deadline = Instant::now() + PATIENCE;
-        console.enter_frame(CONSOLE_PANEL).await;
-        loop {
-            let value = console.eval(script).await;
-            if !value.is_null() {
-                console.leave_frame().await;
-                return value;
-            }
-            if Instant::now() > deadline {
-                let viewers = console
-                    .eval(
-                        "return [...document.querySelectorAll('canvas')].map((c) => ({ ...c.dataset })) \
-                           .concat([window.testCount || null]);",
-                    )
-                    .await;
-                console.leave_frame().await;
-                console.screenshot(&format!("waiting-{what}")).await;
-                let bridge = console.eval("return window.tetherBridge;").await;
-                let (_, health) = self.kernel.get_json("/healthz").await;
-                panic!(
-                    "the console never showed {what} (viewers and frames counted: {viewers}; \
-                     bridge: {bridge}; kernel: {})",
-                    health["streams"]
-                );
-            }
-            tokio::time::sleep(Duration::from_millis(50)).await;
-        }
-    }
-
-    /// The viewer's canvas of `stream` in `console`: pictures drawn,
-    /// codec, decoders, control mode and picture size.
-    async fn viewer(&self, console: &BrowserContext, stream: u32) -> Value {
-        self.in_console_panel(
-            console,
-            &format!(
-                "const c = document.getElementById('stream-canvas-{stream}'); \
-                 if (!c) return null; \
-                 const v = c.closest('.tv-viewer'); \
-                 return {{ frames: Number(c.dataset.frames), codec: c.dataset.codec, \
-                          decoders: c.dataset.decoders || '', control: v.dataset.control, \
-                          width: c.width, height: c.height }};"
-            ),
-        )
-        .await
-    }
-
-    /// Frames that reached `console`'s panel for `stream` so far.
-    async fn frames_reached(&self, console: &BrowserContext, stream: u32) -> u64 {
-        self.in_console_panel(
-            console,
-            &format!("return window.testCount.frames[{stream}] || 0;"),
-        )
-        .await
-        .as_u64()
-        .expect("a count")
-    }
-
-    /// The canvas's pixels at `points` (picture coordinates), read in the
-    /// panel once it has drawn more than `after` pictures.
-    async fn pixels(
-        &self,
-        console: &BrowserContext,
-        stream: u32,
-        after: u64,
-        points: &[(u32, u32)],
-    ) -> Vec<[u8; 3]> {
-        let points = serde_json::to_string(points).expect("JSON");
-        let script = format!(
-            "const c = document.getElementById('stream-canvas-{stream}'); \
-             if (!c || Number(c.dataset.frames) <= {after} || c.width !== {WIDTH}) return null; \
-             const g = c.getContext('2d'); \
-             return {points}.map(([x, y]) => Array.from(g.getImageData(x, y, 1, 1).data.slice(0, 3)));"
-        );
-        let value = self
-            .wait_in_console(console, &script, &format!("pictures of stream {stream}"))
-            .await;
-        serde_json::from_value(value).expect("pixels")
-    }
-
-    /// Waits until the picture of `stream` shows `colour` across the
-    /// window (away from the animated top edge).
-    async fn shows_colour(&self, console: &BrowserContext, stream: u32, colour: [u8; 3]) {
-        let points = [(160, 100), (20, 180), (300, 60), (10, 40)];
-        let deadline = Instant::now() + PATIENCE;
-        let mut after = 0;
-        loop {
-            let seen = self.pixels(console, stream, after, &points).await;
-            if seen.iter().all(|pixel| close_to(*pixel, colour)) {
-                return;
-            }
-            assert!(
-                Instant::now() < deadline,
-                "stream {stream} shows {seen:?}, not {colour:?}"
-            );
-            after = self.viewer(console, stream).await["frames"]
-                .as_u64()
-                .unwrap_or(0);
-        }
-    }
-
-    /// Every pixel of the canvas of `stream` close to `colour`.
-    async fn count_pixels_like(
-        &self,
-        console: &BrowserContext,
-        stream: u32,
-        colour: [u8; 3],
-    ) -> u64 {
-        let [r, g, b] = colour;
-        self.in_console_panel(
-            console,
-            &format!(
-                "const c = document.getElementById('stream-canvas-{stream}'); \
-                 const d = c.getContext('2d').getImageData(0, 0, c.width, c.height).data; \
-                 let n = 0; \
-                 for (let i = 0; i < d.length; i += 4) {{ \
-                   if (Math.abs(d[i] - {r}) <= {TOLERANCE} && Math.abs(d[i + 1] - {g}) <= {TOLERANCE} \
-                       && Math.abs(d[i + 2] - {b}) <= {TOLERANCE}) n += 1; \
-                 }} \
-                 return n;"
-            ),
-        )
-        .await
-        .as_u64()
-        .expect("a count")
-    }
-
-    /// Waits until `stream` drew more pictures than it has now.
-    async fn keeps_drawing(&self, console: &BrowserContext, stream: u32) {
-        let before = self.viewer(console, stream).await["frames"]
-            .as_u64()
-            .expect("frames");
-        self.wait_in_console(
-            console,
-            &format!(
-                "const c = document.getElementById('stream-canvas-{stream}'); \
-                 return c && Number(c.dataset.frames) > {before} + 3 ? true : null;"
-            ),
-            &format!("stream {stream} drawing on"),
-        )
-        .await;
-    }
-
-    /// The stream ended for `console`: when its panel heard (epoch ms),
-    /// once its viewer is gone.
-    async fn ended(&self, console: &BrowserContext, stream: u32) -> u64 {
-        self.wait_in_console(
-            console,
-            &format!(
-                "return document.getElementById('stream-canvas-{stream}') ? null \
-                   : (window.testCount.closedAt[{stream}] || null);"
-            ),
-            &format!("the end of stream {stream}"),
-        )
-        .await
-        .as_u64()
-        .expect("a time")
-    }
-
     /// The stream ended within a second of `stopped_at` (epoch ms), and
     /// afterwards nothing more of it reaches the console.
     async fn ends_at_once(&self, stream: u32, stopped_at: u64, how: &str) {
-        let ended_at = self.ended(&self.csr, stream).await;
+        let ended_at = self.on(&self.csr).ended(stream).await;
         let took = ended_at.saturating_sub(stopped_at);
         println!("{how}: the stream ended {took} ms after Stop");
         assert!(
@@ -572,121 +319,14 @@ impl Sharing {
         );
         // Counted where they would arrive: in the panel, and on the
         // console's socket (frames of a stream it no longer knows).
-        let reached = self.frames_reached(&self.csr, stream).await;
-        let unrouted = "return window.tetherBridge.framesUnrouted;";
-        let stray = self.csr.eval(unrouted).await;
-        tokio::time::sleep(QUIET_FOR).await;
-        assert_eq!(
-            self.frames_reached(&self.csr, stream).await,
-            reached,
-            "{how}: pictures still reach the panel after the end"
-        );
-        assert_eq!(
-            self.csr.eval(unrouted).await,
-            stray,
-            "{how}: pictures still reach the console after the end"
-        );
-    }
-
-    /// Clicks the picture of `stream` in the host's console at `x`,`y`
-    /// (picture coordinates, scaled as shown); returns where the viewer
-    /// put it (its own mapping, from the event).
-    ///
-    /// The pointer goes to the canvas first and then by the distance left,
-    /// as measured where it landed: where WebDriver puts a pointer inside
-    /// a frame need not be where the page has the element.
-    async fn click_picture(&self, stream: u32, x: u32, y: u32) -> (u32, u32) {
-        self.csr.enter_frame(CONSOLE_PANEL).await;
-        let canvas_css = format!("#stream-canvas-{stream}");
-        self.csr
-            .eval(&format!(
-                "const c = document.querySelector('{canvas_css}'); \
-                 c.scrollIntoView({{ block: 'center', inline: 'center' }}); \
-                 window.testPointer = null; \
-                 window.testDown = null; \
-                 c.addEventListener('pointermove', (e) => {{ window.testPointer = [e.clientX, e.clientY]; }}); \
-                 c.addEventListener('pointerdown', (e) => {{ \
-                   const r = c.getBoundingClientRect(); \
-                   window.testDown = [Math.floor((e.clientX - r.left) * c.width / r.width), \
-                                      Math.floor((e.clientY - r.top) * c.height / r.height)]; \
-                 }}, {{ once: true }}); \
-                 return null;"
-            ))
-            .await;
-        let canvas = self.csr.find(&canvas_css).await;
-        let onto = MouseActions::new("mouse".to_owned()).then(PointerAction::MoveToElement {
-            element: canvas,
-            duration: None,
-            x: 0.0,
-            y: 0.0,
-        });
-        self.csr
-            .client
-            .perform_actions(onto)
-            .await
-            .expect("pointer onto the picture");
-        let rest = self
-            .csr
-            .eval(&format!(
-                "const c = document.querySelector('{canvas_css}'); \
-                 const r = c.getBoundingClientRect(); \
-                 const [px, py] = window.testPointer; \
-                 return [r.left + ({x} + 0.5) * r.width / c.width - px, \
-                         r.top + ({y} + 0.5) * r.height / c.height - py];"
-            ))
-            .await;
-        let [by_x, by_y]: [f64; 2] = serde_json::from_value(rest).expect("the distance left");
-        let click = MouseActions::new("mouse".to_owned())
-            .then(PointerAction::MoveBy {
-                duration: None,
-                x: by_x.round(),
-                y: by_y.round(),
-            })
-            .then(PointerAction::Down {
-                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
-            })
-            .then(PointerAction::Up {
-                button: fantoccini::actions::MOUSE_BUTTON_LEFT,
-            });
-        self.csr.client.perform_actions(click).await.expect("click");
-        let down = self.csr.eval("return window.testDown;").await;
-        self.csr.leave_frame().await;
-        serde_json::from_value(down).expect("the pointer went down")
-    }
-
-    /// The host clicks into the picture: the viewer enters control mode.
-    async fn enter_control(&self, stream: u32) {
-        self.click_picture(stream, WIDTH / 2, HEIGHT / 2).await;
-        self.wait_in_console(
-            &self.csr,
-            &format!(
-                "const c = document.getElementById('stream-canvas-{stream}'); \
-                 return c.closest('.tv-viewer').dataset.control === 'on' \
-                   && document.activeElement === c ? true : null;"
-            ),
-            "control mode",
-        )
-        .await;
-    }
-
-    /// The host types `text` into the picture of `stream` (in control).
-    async fn type_into(&self, stream: u32, text: &str) {
-        self.csr.enter_frame(CONSOLE_PANEL).await;
-        let canvas = self.csr.find(&format!("#stream-canvas-{stream}")).await;
-        canvas.send_keys(text).await.expect("typing");
-        self.csr.leave_frame().await;
+        self.on(&self.csr).hears_nothing_more_of(stream, how).await;
     }
 
     /// The host presses Stop on the viewer of `stream`.
     async fn csr_stops(&self, stream: u32) {
-        self.csr.enter_frame(CONSOLE_PANEL).await;
-        self.csr
-            .click(&format!(
-                "section.stream[data-stream=\"{stream}\"] {}",
-                test_id("stream-stop")
-            ))
+        self.on(&self.csr)
+            .press_on_stream(stream, "stream-stop")
             .await;
-        self.csr.leave_frame().await;
     }
 
     /// Bo signs in and assists the session; his console with the
@@ -701,7 +341,7 @@ impl Sharing {
         bo.click(&test_id("assist")).await;
         bo.click(&test_id(&format!("panel-tab-{PLUGIN}-applications")))
             .await;
-        self.count_frames(&bo).await;
+        self.on(&bo).count_frames().await;
         bo
     }
 
@@ -804,7 +444,7 @@ impl Sharing {
         self.allow("Anna Berg wants to see one application").await;
         self.dialog_open("Application view").await;
         self.choose_and_share("running-application", title).await;
-        self.stream_shown(&self.csr, title).await
+        self.on(&self.csr).stream_shown(title).await
     }
 
     /// Carl shares one more application with Select application.
@@ -813,20 +453,13 @@ impl Sharing {
         self.customer.enter_frame(CUSTOMER_PANEL).await;
         self.customer.find(&test_id("share-dialog")).await;
         self.choose_and_share("running-application", title).await;
-        self.stream_shown(&self.csr, title).await
+        self.on(&self.csr).stream_shown(title).await
     }
 
     async fn healthz_counter(&self, name: &str) -> u64 {
         let (_, health) = self.kernel.get_json("/healthz").await;
         health["streams"][name].as_u64().expect("a stream counter")
     }
-}
-
-fn close_to(pixel: [u8; 3], colour: [u8; 3]) -> bool {
-    pixel
-        .iter()
-        .zip(colour)
-        .all(|(got, want)| got.abs_diff(want) <= TOLERANCE)
 }
 
 /// Waits until `path` holds `expected` (a file an application writes).
@@ -872,16 +505,16 @@ async fn the_customer_shares_a_window_and_the_console_shows_its_pixels_and_nothi
     s.choose_and_share("running-application", "Ledger").await;
 
     // The console shows the window's own pixels, decoded with WebCodecs.
-    let stream = s.stream_shown(&s.csr, "Ledger").await;
-    s.shows_colour(&s.csr, stream, LEDGER).await;
-    let viewer = s.viewer(&s.csr, stream).await;
+    let stream = s.on(&s.csr).stream_shown("Ledger").await;
+    s.on(&s.csr).shows_colour(stream, LEDGER).await;
+    let viewer = s.on(&s.csr).viewer(stream).await;
     assert_eq!(viewer["decoders"], "vp8 jpeg", "{viewer}");
     assert_eq!(viewer["codec"], "vp8", "{viewer}");
     assert_eq!(
         (viewer["width"].clone(), viewer["height"].clone()),
         (json!(WIDTH), json!(HEIGHT))
     );
-    s.keeps_drawing(&s.csr, stream).await;
+    s.on(&s.csr).keeps_drawing(stream).await;
     // "Shared now" on the customer's page lists it.
     s.customer
         .wait_text(&test_id("shared-label"), "Ledger")
@@ -891,28 +524,28 @@ async fn the_customer_shares_a_window_and_the_console_shows_its_pixels_and_nothi
     // Privacy: a window laid over the shared one never shows, while the
     // shared one keeps changing and is drawn on.
     let _cover = s.fixture("Cover", COVER, false, None).await;
-    let started = s.viewer(&s.csr, stream).await["frames"]
+    let started = s.on(&s.csr).viewer(stream).await["frames"]
         .as_u64()
         .expect("frames");
     let deadline = Instant::now() + Duration::from_secs(2);
     let mut checks = 0;
     while Instant::now() < deadline || checks < 5 {
         assert_eq!(
-            s.count_pixels_like(&s.csr, stream, COVER).await,
+            s.on(&s.csr).count_pixels_like(stream, COVER).await,
             0,
             "the covering window shows in the picture"
         );
         checks += 1;
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let drawn = s.viewer(&s.csr, stream).await["frames"]
+    let drawn = s.on(&s.csr).viewer(stream).await["frames"]
         .as_u64()
         .expect("frames");
     assert!(
         drawn > started + 5,
         "pictures kept coming: {started} → {drawn}"
     );
-    s.shows_colour(&s.csr, stream, LEDGER).await;
+    s.on(&s.csr).shows_colour(stream, LEDGER).await;
 }
 
 #[tokio::test]
@@ -933,10 +566,8 @@ async fn with_control_the_csr_types_into_a_terminal_and_clicks_at_the_right_plac
     s.allow("Anna Berg wants to control").await;
     s.dialog_open("Application control").await;
     s.choose_and_share("running-application", "Terminal").await;
-    let terminal = s.stream_shown(&s.csr, "Terminal").await;
-    s.wait_in_console(
-        &s.csr,
-        &format!(
+    let terminal = s.on(&s.csr).stream_shown("Terminal").await;
+    s.on(&s.csr).wait(&format!(
             "const s = document.querySelector('section.stream[data-stream=\"{terminal}\"]'); \
              return s.querySelector('[data-test=\"stream-mode\"]').textContent === 'Control allowed' \
                && !s.querySelector('[data-test=\"viewer-control\"]').hidden ? true : null;"
@@ -946,30 +577,31 @@ async fn with_control_the_csr_types_into_a_terminal_and_clicks_at_the_right_plac
     .await;
 
     // Clicking into the picture enters control; typing runs a command.
-    s.wait_in_console(
-        &s.csr,
-        &format!(
-            "const c = document.getElementById('stream-canvas-{terminal}'); \
+    s.on(&s.csr)
+        .wait(
+            &format!(
+                "const c = document.getElementById('stream-canvas-{terminal}'); \
              return Number(c.dataset.frames) > 0 ? true : null;"
-        ),
-        "the terminal's picture",
-    )
-    .await;
-    s.enter_control(terminal).await;
+            ),
+            "the terminal's picture",
+        )
+        .await;
+    s.on(&s.csr).enter_control(terminal).await;
     let written = s.file("shared.txt");
-    s.type_into(
-        terminal,
-        &format!("echo shared > {}{}", written.display(), Key::Enter),
-    )
-    .await;
+    s.on(&s.csr)
+        .type_into(
+            terminal,
+            &format!("echo shared > {}{}", written.display(), Key::Enter),
+        )
+        .await;
     file_holds(&written, "shared\n").await;
 
     // Another application under control: a click at picture coordinates
     // reaches the fixture window at that place.
     let ledger = s.share_another("Ledger").await;
-    s.shows_colour(&s.csr, ledger, LEDGER).await;
-    s.enter_control(ledger).await;
-    let (x, y) = s.click_picture(ledger, 100, 50).await;
+    s.on(&s.csr).shows_colour(ledger, LEDGER).await;
+    s.on(&s.csr).enter_control(ledger).await;
+    let (x, y) = s.on(&s.csr).click_picture(ledger, 100, 50).await;
     assert!(
         x.abs_diff(100) <= 1 && y.abs_diff(50) <= 1,
         "the viewer put the click at ({x}, {y})"
@@ -1005,12 +637,12 @@ async fn a_new_application_from_the_menus_starts_and_its_window_is_shared() {
         )
         .await;
     assert_eq!(installed, json!(["Started ledgerBooks"]));
-    assert!(s.windows_named("Started window").is_empty());
+    assert!(windows_named(s.display(), "Started window").is_empty());
     s.choose_and_share("installed-application", "Started ledger")
         .await;
-    s.wait_for_window("Started window").await;
-    let stream = s.stream_shown(&s.csr, "Started window").await;
-    s.shows_colour(&s.csr, stream, STARTED).await;
+    wait_for_window(s.display(), "Started window").await;
+    let stream = s.on(&s.csr).stream_shown("Started window").await;
+    s.on(&s.csr).shows_colour(stream, STARTED).await;
 }
 
 #[tokio::test]
@@ -1021,13 +653,13 @@ async fn two_applications_at_once_and_stopping_one_leaves_the_other() {
     let ledger = s.view_shared("Ledger").await;
     let notes = s.share_another("Notes").await;
     assert_ne!(ledger, notes);
-    s.shows_colour(&s.csr, ledger, LEDGER).await;
-    s.shows_colour(&s.csr, notes, NOTES).await;
-    s.keeps_drawing(&s.csr, ledger).await;
+    s.on(&s.csr).shows_colour(ledger, LEDGER).await;
+    s.on(&s.csr).shows_colour(notes, NOTES).await;
+    s.on(&s.csr).keeps_drawing(ledger).await;
 
     // The CSR stops one: it goes everywhere; the other keeps drawing.
     s.csr_stops(ledger).await;
-    s.ended(&s.csr, ledger).await;
+    s.on(&s.csr).ended(ledger).await;
     s.customer
         .wait_text_where(&test_id("shared-now-list"), "only Notes", |text| {
             text.contains("Notes") && !text.contains("Ledger")
@@ -1036,11 +668,11 @@ async fn two_applications_at_once_and_stopping_one_leaves_the_other() {
     s.agent
         .wait_for_line("Stopped sharing: Anna Berg stopped viewing it")
         .await;
-    s.keeps_drawing(&s.csr, notes).await;
-    s.shows_colour(&s.csr, notes, NOTES).await;
-    let reached = s.frames_reached(&s.csr, ledger).await;
+    s.on(&s.csr).keeps_drawing(notes).await;
+    s.on(&s.csr).shows_colour(notes, NOTES).await;
+    let reached = s.on(&s.csr).frames_reached(ledger).await;
     tokio::time::sleep(QUIET_FOR).await;
-    assert_eq!(s.frames_reached(&s.csr, ledger).await, reached);
+    assert_eq!(s.on(&s.csr).frames_reached(ledger).await, reached);
 }
 
 #[tokio::test]
@@ -1050,7 +682,7 @@ async fn the_customer_stops_from_the_page_the_indicator_and_by_withdrawing_conse
 
     // "Shared now" on the page: Stop.
     let first = s.view_shared("Ledger").await;
-    s.keeps_drawing(&s.csr, first).await;
+    s.on(&s.csr).keeps_drawing(first).await;
     let stop = format!(
         "[data-test=\"shared-stream\"][data-stream=\"{first}\"] {}",
         test_id("stop-sharing")
@@ -1066,8 +698,8 @@ async fn the_customer_stops_from_the_page_the_indicator_and_by_withdrawing_conse
 
     // The on-screen indicator's Stop sharing, clicked on the display.
     let second = s.share_another("Ledger").await;
-    s.keeps_drawing(&s.csr, second).await;
-    let button = s.wait_for_window("Stop sharing").await;
+    s.on(&s.csr).keeps_drawing(second).await;
+    let button = wait_for_window(s.display(), "Stop sharing").await;
     let geometry = xdotool(s.display(), &["getwindowgeometry", "--shell", &button])
         .expect("the button's geometry");
     let size = |key: &str| -> u32 {
@@ -1092,7 +724,7 @@ async fn the_customer_stops_from_the_page_the_indicator_and_by_withdrawing_conse
 
     // Withdrawing the permission on the page.
     let third = s.share_another("Ledger").await;
-    s.keeps_drawing(&s.csr, third).await;
+    s.on(&s.csr).keeps_drawing(third).await;
     // One permission given (the four capabilities of Request view, in
     // one prompt); Withdraw.
     let grant = s
@@ -1134,11 +766,11 @@ async fn an_assistant_sees_the_pictures_cannot_control_and_passing_control_ends_
     s.allow("Anna Berg wants to control").await;
     s.dialog_open("Application control").await;
     s.choose_and_share("running-application", "Ledger").await;
-    let stream = s.stream_shown(&s.csr, "Ledger").await;
-    assert_eq!(s.stream_shown(&bo, "Ledger").await, stream);
-    s.shows_colour(&bo, stream, LEDGER).await;
-    s.keeps_drawing(&bo, stream).await;
-    s.keeps_drawing(&s.csr, stream).await;
+    let stream = s.on(&s.csr).stream_shown("Ledger").await;
+    assert_eq!(s.on(&bo).stream_shown("Ledger").await, stream);
+    s.on(&bo).shows_colour(stream, LEDGER).await;
+    s.on(&bo).keeps_drawing(stream).await;
+    s.on(&s.csr).keeps_drawing(stream).await;
 
     // He cannot control: no control button, only the host asks, and
     // clicking the picture does nothing.
@@ -1193,8 +825,8 @@ async fn an_assistant_sees_the_pictures_cannot_control_and_passing_control_ends_
     // The host passes control to Bo: sharing ends for everyone.
     s.csr.wait_text(&test_id("pass-to"), "Bo Lind").await;
     s.csr.click(&test_id("pass-control")).await;
-    s.ended(&s.csr, stream).await;
-    s.ended(&bo, stream).await;
+    s.on(&s.csr).ended(stream).await;
+    s.on(&bo).ended(stream).await;
     s.agent.wait_for_line("Stopped sharing").await;
     s.customer
         .wait_text(
@@ -1220,18 +852,19 @@ async fn without_webcodecs_the_console_shows_the_same_pixels_as_jpeg() {
         "undefined"
     );
     assert_eq!(
-        s.in_console_panel(&s.csr, "return typeof window.VideoDecoder;")
+        s.on(&s.csr)
+            .eval("return typeof window.VideoDecoder;")
             .await,
         "undefined"
     );
     let _ledger = s.fixture("Ledger", LEDGER, true, None).await;
     let stream = s.view_shared("Ledger").await;
-    s.shows_colour(&s.csr, stream, LEDGER).await;
-    let viewer = s.viewer(&s.csr, stream).await;
+    s.on(&s.csr).shows_colour(stream, LEDGER).await;
+    let viewer = s.on(&s.csr).viewer(stream).await;
     assert_eq!(viewer["decoders"], "jpeg", "{viewer}");
     assert_eq!(viewer["codec"], "jpeg", "{viewer}");
-    s.keeps_drawing(&s.csr, stream).await;
-    s.shows_colour(&s.csr, stream, LEDGER).await;
+    s.on(&s.csr).keeps_drawing(stream).await;
+    s.on(&s.csr).shows_colour(stream, LEDGER).await;
 }
 
 #[tokio::test]
@@ -1239,7 +872,7 @@ async fn a_console_that_shows_the_stream_again_or_joins_while_shared_gets_pictur
     let s = setup("again", Options::default()).await;
     let _ledger = s.fixture("Ledger", LEDGER, true, None).await;
     let stream = s.view_shared("Ledger").await;
-    s.keeps_drawing(&s.csr, stream).await;
+    s.on(&s.csr).keeps_drawing(stream).await;
 
     // The host looks at the dashboard and comes back: the panel is loaded
     // again (pictures that came meanwhile were never shown) and the
@@ -1248,14 +881,14 @@ async fn a_console_that_shows_the_stream_again_or_joins_while_shared_gets_pictur
     s.csr.find(&test_id("dashboard-view")).await;
     tokio::time::sleep(Duration::from_millis(300)).await;
     s.csr.click(&test_id("session-tab")).await;
-    s.count_frames(&s.csr).await;
-    s.stream_shown(&s.csr, "Ledger").await;
-    s.shows_colour(&s.csr, stream, LEDGER).await;
-    s.keeps_drawing(&s.csr, stream).await;
+    s.on(&s.csr).count_frames().await;
+    s.on(&s.csr).stream_shown("Ledger").await;
+    s.on(&s.csr).shows_colour(stream, LEDGER).await;
+    s.on(&s.csr).keeps_drawing(stream).await;
 
     // An assistant joining while it is shared sees it too.
     let bo = s.assistant("again").await;
-    assert_eq!(s.stream_shown(&bo, "Ledger").await, stream);
-    s.shows_colour(&bo, stream, LEDGER).await;
-    s.keeps_drawing(&bo, stream).await;
+    assert_eq!(s.on(&bo).stream_shown("Ledger").await, stream);
+    s.on(&bo).shows_colour(stream, LEDGER).await;
+    s.on(&bo).keeps_drawing(stream).await;
 }

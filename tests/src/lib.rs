@@ -12,6 +12,8 @@ pub mod script_runs;
 pub mod scripted_sessions;
 pub mod share_bench;
 pub mod smtp_sink;
+pub mod stream_frames;
+pub mod stream_viewer;
 pub mod xvfb;
 
 use std::path::{Path, PathBuf};
