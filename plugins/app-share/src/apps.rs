@@ -1,5 +1,6 @@
-//! The application capabilities of the customer's agent, typed with the
-//! protocol crate's inputs and answers. A refusal for want of consent
+//! The application capabilities of a participant's agent — the
+//! customer's, or the host CSR's own — typed with the protocol crate's
+//! inputs and answers. A refusal for want of consent
 //! stays an [`AgentError::NoConsent`] so the callers can tell the
 //! permission is gone from the agent failing.
 
@@ -24,13 +25,13 @@ const MAX_COMMENT_CHARS: usize = 120;
 
 fn call<I: Serialize, O: DeserializeOwned>(
     session: &str,
-    customer: &str,
+    participant: &str,
     capability: Capability,
     input: &I,
 ) -> Result<O, AgentError> {
     let input = serde_json::to_string(input)
         .map_err(|error| AgentError::Failed(format!("could not encode the input: {error}")))?;
-    let output = agent::call(session, customer, capability, &input)?;
+    let output = agent::call(session, participant, capability, &input)?;
     serde_json::from_str(&output).map_err(|error| {
         AgentError::Failed(format!(
             "`{capability}` answered something unexpected: {error}"
@@ -38,10 +39,10 @@ fn call<I: Serialize, O: DeserializeOwned>(
     })
 }
 
-pub fn running(session: &str, customer: &str) -> Result<Vec<RunningApplication>, AgentError> {
+pub fn running(session: &str, participant: &str) -> Result<Vec<RunningApplication>, AgentError> {
     let mut listed: RunningApplications = call(
         session,
-        customer,
+        participant,
         Capability::AppList,
         &serde_json::json!({}),
     )?;
@@ -49,10 +50,13 @@ pub fn running(session: &str, customer: &str) -> Result<Vec<RunningApplication>,
     Ok(listed.applications)
 }
 
-pub fn installed(session: &str, customer: &str) -> Result<Vec<InstalledApplication>, AgentError> {
+pub fn installed(
+    session: &str,
+    participant: &str,
+) -> Result<Vec<InstalledApplication>, AgentError> {
     let mut listed: InstalledApplications = call(
         session,
-        customer,
+        participant,
         Capability::AppInstalled,
         &serde_json::json!({}),
     )?;
@@ -65,16 +69,20 @@ pub fn installed(session: &str, customer: &str) -> Result<Vec<InstalledApplicati
     Ok(listed.applications)
 }
 
-pub fn launch(session: &str, customer: &str, id: &str) -> Result<LaunchedApplication, AgentError> {
+pub fn launch(
+    session: &str,
+    participant: &str,
+    id: &str,
+) -> Result<LaunchedApplication, AgentError> {
     let request = LaunchRequest { id: id.to_owned() };
-    call(session, customer, Capability::AppLaunch, &request)
+    call(session, participant, Capability::AppLaunch, &request)
 }
 
 /// Starts sharing `window` on `stream` (a lasting call: the agent answers
 /// once the first picture is on its way and shares until the stream ends).
 pub fn share(
     session: &str,
-    customer: &str,
+    participant: &str,
     stream: u32,
     window: u32,
     viewers: String,
@@ -86,17 +94,17 @@ pub fn share(
         window,
         viewers,
     };
-    call(session, customer, Capability::AppShare, &request)
+    call(session, participant, Capability::AppShare, &request)
 }
 
 /// Lets the session's host use the shared application on `stream` (a
 /// lasting call: until the stream ends or the permission is withdrawn).
-pub fn control(session: &str, customer: &str, stream: u32) -> Result<Controlling, AgentError> {
+pub fn control(session: &str, participant: &str, stream: u32) -> Result<Controlling, AgentError> {
     let stream = tether_sdk::protocol::stream::StreamId::new(stream)
         .ok_or_else(|| AgentError::Failed("stream id 0 is never a stream".to_owned()))?;
     call(
         session,
-        customer,
+        participant,
         Capability::AppControl,
         &ControlRequest { stream },
     )
@@ -116,12 +124,12 @@ pub fn window_label(title: &str, application: &str) -> String {
 /// The offer that goes with a dialog: exactly the windows and the
 /// installed applications it lists.
 pub fn offer(
-    mode: crate::model::Mode,
+    mode: Option<crate::model::Mode>,
     running: &[RunningApplication],
     installed: &[InstalledApplication],
 ) -> OfferRecord {
     OfferRecord {
-        mode: Some(mode),
+        mode,
         windows: running
             .iter()
             .flat_map(|application| {

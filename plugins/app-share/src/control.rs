@@ -5,7 +5,7 @@
 use tether_sdk::host::agent::{AgentError, describe};
 use tether_sdk::prelude::*;
 
-use crate::model::{NoticeKind, NoticeMessage, StreamRecord};
+use crate::model::{NoticeKind, NoticeMessage, Origin, StreamRecord};
 use crate::people::Session;
 use crate::{apps, records};
 
@@ -29,10 +29,13 @@ pub fn give(
         match apps::control(&session.id, &customer.id, *id) {
             Ok(_) => {
                 let mut record = record.unwrap_or_else(|| StreamRecord {
-                    customer: customer.id.clone(),
+                    source: customer.id.clone(),
+                    origin: Origin::CustomerAgent,
                     window: 0,
                     label: label.clone(),
                     control: false,
+                    controller: None,
+                    controller_name: None,
                     width: 0,
                     height: 0,
                 });
@@ -74,7 +77,7 @@ pub fn ended(session: &str, record: &StreamRecord, reason: &str) -> Result<(), P
 /// control calls); the report says so once per stream.
 pub fn withdrawn(session: &str, customer: &str) -> Result<(), PluginError> {
     for (id, mut record) in records::streams(session)? {
-        if record.customer == customer && record.control {
+        if record.source == customer && record.control {
             ended(session, &record, "the customer withdrew control")?;
             record.control = false;
             records::set_stream(session, id, &record)?;

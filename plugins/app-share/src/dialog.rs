@@ -69,7 +69,7 @@ pub fn list(session: &Session, customer: &Participant, mode: Mode) -> Result<Lis
     records::set_offer(
         &session.id,
         &customer.id,
-        &apps::offer(mode, &lists.running, &lists.installed),
+        &apps::offer(Some(mode), &lists.running, &lists.installed),
     )?;
     Ok(lists)
 }
@@ -96,8 +96,8 @@ fn message<'a>(csr: &'a str, mode: Mode, lists: &'a Lists) -> ChooseMessage<'a> 
 }
 
 /// Leaves out installed applications (the end of the list) until the
-/// dialog fits in one message.
-fn fit(lists: &mut Lists, mode: Mode) {
+/// dialog fits in one message (or one reply).
+pub(crate) fn fit(lists: &mut Lists, mode: Mode) {
     while !lists.installed.is_empty() {
         let size = serde_json::to_vec(&message("", mode, lists)).map_or(0, |bytes| bytes.len());
         if size <= MAX_DIALOG_BYTES {

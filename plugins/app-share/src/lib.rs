@@ -10,8 +10,17 @@
 //! host or the kernel's rules stop each. The frames never pass through the
 //! plugin: it only opens, closes and keeps track.
 //!
+//! The other way, the host shows the customers applications of their own
+//! computer (`mine`, `show`: a stream from the host's own agent) or a
+//! window or tab their browser captures (`show_browser`), and may give one
+//! customer control of an application shown from their agent (`give`,
+//! `take`) without restarting it.
+//!
 //! * `request.rs` — asking, and what follows the answer;
 //! * `sharing.rs` — the customer's `share`, `choose`, `cancel`, the host's `stop`;
+//! * `showing.rs` — the host's `mine`, `show`, `show_browser`;
+//! * `giving.rs` — control of what the host shows: `give`, `take`, and
+//!   the kernel's `stream-control`;
 //! * `dialog.rs` — the lists the dialog shows, kept as the offer;
 //! * `control.rs` — control given on a shared application, and its end;
 //! * `lifecycle.rs` — the kernel's events;
@@ -24,12 +33,14 @@
 mod apps;
 mod control;
 mod dialog;
+mod giving;
 mod lifecycle;
 mod model;
 mod people;
 mod records;
 mod request;
 mod sharing;
+mod showing;
 mod state;
 
 use serde::Serialize;
@@ -91,6 +102,11 @@ impl Plugin for AppShare {
             "cancel" => sharing::cancel(&command),
             "stop" => sharing::stop(&command),
             "state" => current_state(&command),
+            "mine" => showing::mine(&command),
+            "show" => showing::show(&command),
+            "show_browser" => showing::show_browser(&command),
+            "give" => giving::give(&command),
+            "take" => giving::take(&command),
             other => Err(PluginError::InvalidInput(format!(
                 "unknown command `{other}`"
             ))),
@@ -103,6 +119,10 @@ impl Plugin for AppShare {
 
     fn consent_withdrawn(withdrawn: ConsentWithdrawn) -> Result<(), PluginError> {
         lifecycle::consent_withdrawn(withdrawn)
+    }
+
+    fn stream_control(control: StreamControl) -> Result<(), PluginError> {
+        lifecycle::stream_control(control)
     }
 
     fn participant_left(change: ParticipantChange) -> Result<(), PluginError> {

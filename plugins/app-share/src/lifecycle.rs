@@ -1,17 +1,18 @@
 //! What the kernel tells the plugin: a stream ended (whoever ended it),
-//! someone left, the session's activities ended, another customer was
-//! selected, the session ended. The kernel has already closed what the
+//! who controls what the host shows changed, someone left, the session's
+//! activities ended, another customer was selected, the session ended. The kernel has already closed what the
 //! rules end; the plugin forgets what belonged to it and tells the panels.
 
 use tether_sdk::prelude::*;
 
 use crate::people::Session;
-use crate::{control, records, state};
+use crate::{control, giving, records, state};
 
 /// Forgets a stream that ended and says in the report when control of it
-/// ended with it; returns whose it was, when the plugin knew it. A
-/// stream that ended because the customer withdrew the view permission
-/// takes that permission with it.
+/// ended with it; returns the customer whose application it was, when the
+/// plugin knew it (none for what the host showed). A stream that ended
+/// because the customer withdrew the view permission takes that
+/// permission with it.
 pub fn stream_ended(
     session: &Session,
     stream: u32,
@@ -21,11 +22,15 @@ pub fn stream_ended(
     let Some(record) = records::take_stream(&session.id, stream)? else {
         return Ok(None);
     };
+    if record.origin.is_csr() {
+        giving::ended(&session.id, &record, reason)?;
+        return Ok(None);
+    }
     control::ended(&session.id, &record, reason)?;
     if cause == CloseCause::ConsentWithdrawn {
-        records::forget_grant(&session.id, &record.customer, true, false)?;
+        records::forget_grant(&session.id, &record.source, true, false)?;
     }
-    Ok(Some(record.customer))
+    Ok(Some(record.source))
 }
 
 pub fn stream_closed(closed: StreamClosed) -> Result<(), PluginError> {
@@ -35,6 +40,16 @@ pub fn stream_closed(closed: StreamClosed) -> Result<(), PluginError> {
     };
     let customer = stream_ended(&session, closed.id, closed.cause, &closed.reason)?;
     state::push(&session, customer.as_deref())
+}
+
+/// Who controls an application the host shows changed without the plugin
+/// (taken back on the host's computer, or the customer in control left).
+pub fn stream_control(change: StreamControl) -> Result<(), PluginError> {
+    let Ok(session) = Session::load(&change.session) else {
+        return Ok(());
+    };
+    giving::changed(&session, &change)?;
+    state::push(&session, None)
 }
 
 /// The customer withdrew a permission. Streams under the view permission

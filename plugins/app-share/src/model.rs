@@ -100,6 +100,73 @@ pub struct StateCommand {
     pub participant: Option<String>,
 }
 
+/// Host `mine`: nothing but what the panel SDK's `customerCommand` adds.
+#[derive(Debug, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct MineCommand {
+    #[serde(default, rename = "participant")]
+    pub _participant: Option<String>,
+}
+
+/// Host `show`: one of the host's own windows, or an installed
+/// application of theirs to start first; `give` names a customer who gets
+/// control of it at once (the Application control dialog's Share).
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShowCommand {
+    #[serde(default)]
+    pub window: Option<u32>,
+    #[serde(default)]
+    pub launch: Option<String>,
+    #[serde(default)]
+    pub give: Option<String>,
+    #[serde(default, rename = "participant")]
+    pub _participant: Option<String>,
+}
+
+impl ShowCommand {
+    pub fn target(&self) -> Option<ShareTarget> {
+        match (self.window, &self.launch) {
+            (Some(window), None) => Some(ShareTarget::Window(window)),
+            (None, Some(launch)) => Some(ShareTarget::Launch(launch.clone())),
+            _ => None,
+        }
+    }
+}
+
+/// Host `show_browser`: a window or tab the console captures itself.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ShowBrowserCommand {
+    pub label: String,
+    #[serde(default, rename = "participant")]
+    pub _participant: Option<String>,
+}
+
+/// Host `give`: control of one of the host's own applications to a
+/// customer (`customer`, or `participant` as `customerCommand` adds it).
+/// Without `stream`, the one shown; with nothing shown, the lists to
+/// choose from.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct GiveCommand {
+    #[serde(default)]
+    pub stream: Option<u32>,
+    #[serde(default)]
+    pub customer: Option<String>,
+    #[serde(default)]
+    pub participant: Option<String>,
+}
+
+/// Host `take`: control of one of the host's own applications back.
+#[derive(Debug, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct TakeCommand {
+    pub stream: u32,
+    #[serde(default, rename = "participant")]
+    pub _participant: Option<String>,
+}
+
 // ---- Messages and replies ----
 
 /// To the customer's page: the Application view / control dialog.
@@ -114,15 +181,44 @@ pub struct ChooseMessage<'a> {
     pub installed: &'a [InstalledApplication],
 }
 
+/// Where a stream's pictures come from (the kernel's `stream-origin`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Origin {
+    /// A customer's agent: an application the customer shares.
+    #[default]
+    CustomerAgent,
+    /// The host CSR's own agent: an application the CSR shows.
+    CsrAgent,
+    /// The host CSR's console: a window or tab captured by the browser.
+    CsrBrowser,
+}
+
+impl Origin {
+    /// Whether the CSR shows it (rather than a customer sharing it).
+    pub fn is_csr(self) -> bool {
+        self != Origin::CustomerAgent
+    }
+}
+
 /// One open stream, as the panels show it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 pub struct StreamView {
     pub stream: u32,
     pub label: String,
-    /// The customer's participant id.
-    pub customer: String,
-    pub customer_name: String,
+    pub origin: Origin,
+    /// Whose computer (or console) it comes from, and their name.
+    pub source: String,
+    pub source_name: String,
+    /// The customer whose application it is (customer-agent streams);
+    /// `null` for what a CSR shows.
+    pub customer: Option<String>,
+    pub customer_name: Option<String>,
+    /// Customer-agent streams: the host may control it.
     pub control: bool,
+    /// CSR-agent streams: the customer who controls it, if one does.
+    pub controller: Option<String>,
+    pub controller_name: Option<String>,
     pub width: u32,
     pub height: u32,
 }
@@ -218,7 +314,8 @@ pub struct GrantRecord {
     pub control: bool,
 }
 
-/// What the customer was last offered: only these may be shared.
+/// What the customer was last offered: only these may be shared. (For the
+/// host, what their own agent last listed: `mode` is none.)
 #[derive(Debug, Clone, PartialEq, Eq, Default, Serialize, Deserialize)]
 pub struct OfferRecord {
     pub mode: Option<Mode>,
@@ -232,10 +329,23 @@ pub struct OfferRecord {
 /// still open.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
 pub struct StreamRecord {
-    pub customer: String,
+    /// Whose computer (or console) it comes from: the customer, or the
+    /// host CSR showing their own application.
+    #[serde(alias = "customer")]
+    pub source: String,
+    #[serde(default)]
+    pub origin: Origin,
+    /// The shared window (0 for what the browser captures).
     pub window: u32,
     pub label: String,
+    /// Customer-agent streams: the host controls it.
     pub control: bool,
+    /// CSR-agent streams: the customer the host gave control to, and
+    /// their name (for the report once they have left).
+    #[serde(default)]
+    pub controller: Option<String>,
+    #[serde(default)]
+    pub controller_name: Option<String>,
     pub width: u32,
     pub height: u32,
 }

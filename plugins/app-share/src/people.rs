@@ -1,5 +1,6 @@
 //! Who is in the session and who sent a command: only the session's host
-//! asks and stops, only the customer whose computer it is shares.
+//! asks, stops, shows their own applications and gives control of them;
+//! only the customer whose computer it is shares.
 
 use tether_sdk::prelude::*;
 use tether_sdk::protocol::apps::MAX_VIEWERS_CHARS;
@@ -77,6 +78,18 @@ impl Session {
         let names: Vec<&str> = self.csrs().map(|p| p.display_name.as_str()).collect();
         names.join(", ").chars().take(MAX_VIEWERS_CHARS).collect()
     }
+
+    /// Who sees what the host shows, for the host's sharing indicator:
+    /// everyone in the session but the host.
+    pub fn audience(&self, host: &str) -> String {
+        let names: Vec<&str> = self
+            .participants
+            .iter()
+            .filter(|p| p.id != host)
+            .map(|p| p.display_name.as_str())
+            .collect();
+        names.join(", ").chars().take(MAX_VIEWERS_CHARS).collect()
+    }
 }
 
 /// The command's sender, if they are the session's host. Assistants see
@@ -96,6 +109,29 @@ pub fn require_host<'a>(
         )),
         _ => Err(PluginError::Denied(format!(
             "`{}` is for the CSR in control of the session",
+            command.name
+        ))),
+    }
+}
+
+/// The command's sender, if they are the session's host, for the commands
+/// about the host's own applications: shown from their computer (their own
+/// agent, which the kernel lets only the host use) or their browser.
+pub fn require_host_showing<'a>(
+    command: &Command,
+    session: &'a Session,
+) -> Result<&'a Participant, PluginError> {
+    let sender = command
+        .sender
+        .as_deref()
+        .and_then(|id| session.participant(id));
+    match sender {
+        Some(p) if p.role == Role::Host => Ok(p),
+        Some(p) if p.role == Role::Assistant => Err(PluginError::Denied(
+            "only the CSR in control of the session shows applications from their computer and gives control of them; assistants see what is shown".to_owned(),
+        )),
+        _ => Err(PluginError::Denied(format!(
+            "`{}` is for the CSR in control of the session, from their console",
             command.name
         ))),
     }

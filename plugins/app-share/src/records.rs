@@ -100,7 +100,7 @@ pub fn forget_customer(session: &str, customer: &str) -> Result<(), PluginError>
     store::delete(&grant_key(session, customer))?;
     forget_offer(session, customer)?;
     for (id, record) in streams(session)? {
-        if record.customer == customer {
+        if record.source == customer {
             store::delete(&stream_key(session, id))?;
         }
     }

@@ -1,14 +1,14 @@
 //! The customer's commands — `share` (a window they were offered, or an
 //! installed application they were offered, started first), `choose`
 //! (Select application: the lists again) and `cancel` — and the host's
-//! `stop`.
+//! `stop` (of what a customer shares, or of what the host shows).
 
 use tether_sdk::host::agent::{AgentError, describe};
 use tether_sdk::host::streams::{self, MAX_REASON_BYTES, StreamError};
 use tether_sdk::prelude::*;
 
 use crate::model::{
-    CustomerOnly, Mode, NoticeKind, NoticeMessage, OfferRecord, ShareCommand, ShareTarget,
+    CustomerOnly, Mode, NoticeKind, NoticeMessage, OfferRecord, Origin, ShareCommand, ShareTarget,
     StopCommand, StreamRecord,
 };
 use crate::people::{Session, require_customer, require_host};
@@ -53,10 +53,13 @@ pub fn share(command: &Command) -> Result<Value, PluginError> {
         Err(error) => return Err(error.into()),
     };
     let mut record = StreamRecord {
-        customer: customer.id.clone(),
+        source: customer.id.clone(),
+        origin: Origin::CustomerAgent,
         window,
         label: label.clone(),
         control: false,
+        controller: None,
+        controller_name: None,
         width: 0,
         height: 0,
     };
@@ -149,23 +152,28 @@ fn launch(
 }
 
 /// The ids of the plugin's streams open now in the session.
-fn open_ids(session: &Session) -> Result<Vec<u32>, PluginError> {
+pub(crate) fn open_ids(session: &Session) -> Result<Vec<u32>, PluginError> {
     Ok(streams::open_streams(&session.id)?
         .into_iter()
         .map(|s| s.id)
         .collect())
 }
 
-/// Whether `window` of `customer` is shared on an open stream.
-fn already_shared(session: &Session, customer: &str, window: u32) -> Result<bool, PluginError> {
+/// Whether `window` of `customer` (or of the host) is shared on an open
+/// stream.
+pub(crate) fn already_shared(
+    session: &Session,
+    customer: &str,
+    window: u32,
+) -> Result<bool, PluginError> {
     let open = open_ids(session)?;
     Ok(records::streams(&session.id)?
         .iter()
-        .any(|(id, r)| r.customer == customer && r.window == window && open.contains(id)))
+        .any(|(id, r)| r.source == customer && r.window == window && open.contains(id)))
 }
 
 /// Whether an open stream older than `mine` shares the same window.
-fn shared_earlier(
+pub(crate) fn shared_earlier(
     session: &Session,
     customer: &str,
     window: u32,
@@ -173,12 +181,12 @@ fn shared_earlier(
 ) -> Result<bool, PluginError> {
     let open = open_ids(session)?;
     Ok(records::streams(&session.id)?.iter().any(|(id, r)| {
-        *id < mine && r.customer == customer && r.window == window && open.contains(id)
+        *id < mine && r.source == customer && r.window == window && open.contains(id)
     }))
 }
 
 /// Closes a stream that never showed anything, and forgets it.
-fn abandon(session: &Session, id: u32, reason: &str) -> Result<(), PluginError> {
+pub(crate) fn abandon(session: &Session, id: u32, reason: &str) -> Result<(), PluginError> {
     let reason = fit_reason(reason);
     if let Err(error) = streams::close(id, &reason) {
         host::log::debug(&format!(
@@ -190,7 +198,7 @@ fn abandon(session: &Session, id: u32, reason: &str) -> Result<(), PluginError> 
     Ok(())
 }
 
-fn fit_reason(reason: &str) -> String {
+pub(crate) fn fit_reason(reason: &str) -> String {
     let mut fitted = String::new();
     for c in reason.chars() {
         if fitted.len() + c.len_utf8() > MAX_REASON_BYTES {
@@ -258,13 +266,21 @@ pub fn stop(command: &Command) -> Result<Value, PluginError> {
     let payload: StopCommand = command.payload_json()?;
     let session = Session::of(command)?;
     let host = require_host(command, &session)?;
-    if !open_ids(&session)?.contains(&payload.stream) {
+    let Some(open) = streams::open_streams(&session.id)?
+        .into_iter()
+        .find(|s| s.id == payload.stream)
+    else {
         return Err(PluginError::InvalidInput(format!(
             "no application is shared on stream {} in this session",
             payload.stream
         )));
-    }
-    let reason = fit_reason(&format!("{} stopped viewing it", host.display_name));
+    };
+    let verb = if open.source == host.id {
+        "showing"
+    } else {
+        "viewing"
+    };
+    let reason = fit_reason(&format!("{} stopped {verb} it", host.display_name));
     streams::close(payload.stream, &reason)?;
     let customer = crate::lifecycle::stream_ended(
         &session,

@@ -1,14 +1,15 @@
 //! The state the panels show: the streams open now (the kernel's own list,
-//! with what the plugin knows of each) and whether the view and control
-//! grants are live. Pushed to every CSR and customer of the session when
-//! it changes, and the reply to `state`.
+//! with what the plugin knows of each: where it comes from, who controls
+//! it) and whether the view and control grants are live. Pushed to every
+//! CSR and customer of the session when it changes, and the reply to
+//! `state`.
 
 use std::collections::BTreeMap;
 
 use tether_sdk::host::streams;
 use tether_sdk::prelude::*;
 
-use crate::model::{Grants, StateMessage, StreamView};
+use crate::model::{Grants, Origin, StateMessage, StreamView};
 use crate::people::Session;
 use crate::records;
 
@@ -26,7 +27,17 @@ pub fn grants_of(session: &Session, customer: &str) -> Result<Grants, PluginErro
     })
 }
 
+/// The plugin's words for the kernel's `stream-origin`.
+pub fn origin_of(origin: StreamOrigin) -> Origin {
+    match origin {
+        StreamOrigin::CustomerAgent => Origin::CustomerAgent,
+        StreamOrigin::CsrAgent => Origin::CsrAgent,
+        StreamOrigin::CsrBrowser => Origin::CsrBrowser,
+    }
+}
+
 /// Every open stream of this plugin in the session, as the panels show it.
+/// Where it comes from and who controls it are the kernel's word.
 pub fn open_streams(session: &Session) -> Result<Vec<StreamView>, PluginError> {
     let open = streams::open_streams(&session.id)?;
     let mut views = Vec::with_capacity(open.len());
@@ -35,12 +46,28 @@ pub fn open_streams(session: &Session) -> Result<Vec<StreamView>, PluginError> {
         let (control, width, height) = record
             .map(|r| (r.control, r.width, r.height))
             .unwrap_or_default();
+        let origin = origin_of(info.origin);
+        let source_name = session.name_of(&info.source).to_owned();
+        let (customer, customer_name) = if origin.is_csr() {
+            (None, None)
+        } else {
+            (Some(info.source.clone()), Some(source_name.clone()))
+        };
+        let controller_name = info
+            .controller
+            .as_deref()
+            .map(|id| session.name_of(id).to_owned());
         views.push(StreamView {
             stream: info.id,
-            customer_name: session.name_of(&info.source).to_owned(),
-            customer: info.source,
             label: info.label,
-            control,
+            origin,
+            source: info.source,
+            source_name,
+            customer,
+            customer_name,
+            control: control && !origin.is_csr(),
+            controller: info.controller,
+            controller_name,
             width,
             height,
         });
@@ -66,11 +93,12 @@ pub fn for_csrs(session: &Session, customer: Option<&str>) -> Result<StateMessag
     })
 }
 
-/// A customer's state: only their own streams and grants.
+/// A customer's state: their own streams and grants, and what the host
+/// shows every customer.
 pub fn for_customer(session: &Session, customer: &str) -> Result<StateMessage, PluginError> {
     let grants = grants_of(session, customer)?;
     let mut streams = open_streams(session)?;
-    streams.retain(|s| s.customer == customer);
+    streams.retain(|s| s.origin.is_csr() || s.customer.as_deref() == Some(customer));
     Ok(StateMessage {
         kind: "state".to_owned(),
         streams,

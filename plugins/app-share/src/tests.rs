@@ -275,8 +275,10 @@ fn sharing_a_listed_window_opens_a_stream_and_tells_the_agent() {
         calls_of(&harness, "app.share"),
         [json!({ "stream": 1, "window": TERMINAL, "viewers": "Anna, Bob" })]
     );
-    let expected = json!([{ "stream": 1, "label": "Terminal", "customer": "p-carl",
-                            "customer_name": "Carl", "control": false,
+    let expected = json!([{ "stream": 1, "label": "Terminal", "origin": "customer_agent",
+                            "source": "p-carl", "source_name": "Carl",
+                            "customer": "p-carl", "customer_name": "Carl", "control": false,
+                            "controller": null, "controller_name": null,
                             "width": 640, "height": 480 }]);
     assert_eq!(last_of(&harness, "p-anna", "state")["streams"], expected);
     assert_eq!(last_of(&harness, "p-bob", "state")["streams"], expected);
@@ -816,3 +818,5 @@ fn control_that_cannot_start_is_told_and_the_share_goes_on_as_a_view() {
     );
     assert!(harness.report(SESSION).is_empty(), "no control was given");
 }
+
+mod showing;

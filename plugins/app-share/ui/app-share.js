@@ -1,7 +1,8 @@
 // Application sharing panels: their words in four languages and the parts
 // of their logic that need no page (the customer's choices, what Share
-// sends, who may control a stream, what the CSR's status line says). Both
-// panels load this classic script before their own; tests import it.
+// sends, who may control a stream, what the CSR's status line says, which
+// streams the CSR shows rather than views). Both panels load this classic
+// script before their own; tests import it.
 (function (root) {
   "use strict";
 
@@ -32,6 +33,62 @@
       view_only: "View only",
       ended: "Sharing of {label} ended.",
       untitled: "Application {stream}",
+      // Show my application (the host's own computer or browser).
+      mine_heading: "Show my application",
+      mine_checking: "Looking for your agent…",
+      mine_intro: "Choose one of your applications and press Share: every other participant of the session can see it.",
+      no_agent: "To show an application from your computer, run this command on it and enter the one-time code when it asks:",
+      agent_command: "Command for your computer:",
+      get_code: "Get a one-time code",
+      new_code: "Get a new code",
+      code_is: "One-time code: {code} (valid for {minutes} min)",
+      code_failed: "Could not get a one-time code: {error}",
+      waiting_agent: "Waiting for your agent to join…",
+      agent_cannot: "Your agent cannot list applications: {error}",
+      browser_intro: "Or share a window or browser tab from this browser. Customers can only watch it: control cannot be given.",
+      share_browser: "Share from the browser",
+      browser_unsupported: "This browser cannot share a window or a tab.",
+      browser_cancelled: "Nothing is shared: no window or tab was chosen, or the browser did not allow it.",
+      browser_failed: "Could not share from the browser: {error}",
+      browser_screen: "Choose a window or a tab: the whole screen is never shared.",
+      browser_tab: "Browser tab",
+      browser_window: "Window",
+      running_mine: "Your running applications",
+      no_running_mine: "No application with a window is running on your computer.",
+      windows_of: "Windows of {name}",
+      new_application: "New application",
+      no_installed_mine: "No installed applications were found.",
+      share: "Share",
+      refresh: "Refresh the list",
+      choose_first: "Choose an application or a window first.",
+      show_failed: "Could not show it: {error}",
+      showing_now: "You are showing {label}.",
+      give_any: "Give {customer} control of an application…",
+      select_customer_to_give: "Select a customer to give control of an application.",
+      own_heading: "You are showing",
+      nothing_shown: "You are not showing anything.",
+      controlled_by: "{customer} controls it.",
+      controlled_by_you: "Only you control it.",
+      browser_view_only: "From the browser: view only.",
+      browser_starting: "Starting…",
+      browser_interrupted: "The browser stopped sending pictures (this panel was closed or reloaded).",
+      preview: "Preview of {label}",
+      share_again: "Share again",
+      give: "Give control to {customer}",
+      take: "Take control back",
+      confirm_title: "Give control to {customer}?",
+      confirm_text: "{customer} can then use {label} with mouse and keyboard — and can open this application's files, and whatever else it reaches on your computer.",
+      confirm_back: "You can take control back at any time: Take control back here, or the Pause key on your computer.",
+      confirm_give: "Give control",
+      cancel: "Cancel",
+      give_failed: "Could not give control: {error}",
+      take_failed: "Could not take control back: {error}",
+      given: "{customer} now controls {label}.",
+      taken: "You took control of {label} back.",
+      control_dialog_title: "Application control",
+      control_dialog_prompt: "Choose the application {customer} may control:",
+      control_dialog_warning: "{customer} can then use it with mouse and keyboard — and can open this application's files, and whatever else it reaches on your computer.",
+      shown_ended: "You no longer show {label}.",
     },
     da: {
       choose_customer: "Vælg en kunde for at bede om at se kundens programmer.",
@@ -58,6 +115,62 @@
       view_only: "Kun visning",
       ended: "Delingen af {label} er slut.",
       untitled: "Program {stream}",
+      // Vis mit program (værtens egen computer eller browser).
+      mine_heading: "Vis mit program",
+      mine_checking: "Leder efter din agent…",
+      mine_intro: "Vælg et af dine programmer, og tryk på Del: alle andre deltagere i sessionen kan se det.",
+      no_agent: "For at vise et program fra din computer skal du køre denne kommando på den og indtaste engangskoden, når den beder om den:",
+      agent_command: "Kommando til din computer:",
+      get_code: "Hent en engangskode",
+      new_code: "Hent en ny kode",
+      code_is: "Engangskode: {code} (gyldig i {minutes} min.)",
+      code_failed: "Kunne ikke hente en engangskode: {error}",
+      waiting_agent: "Venter på, at din agent slutter sig til…",
+      agent_cannot: "Din agent kan ikke vise programmer: {error}",
+      browser_intro: "Eller del et vindue eller en browserfane fra denne browser. Kunderne kan kun se med: styring kan ikke gives.",
+      share_browser: "Del fra browseren",
+      browser_unsupported: "Denne browser kan ikke dele et vindue eller en fane.",
+      browser_cancelled: "Der deles ikke noget: der blev ikke valgt et vindue eller en fane, eller browseren tillod det ikke.",
+      browser_failed: "Kunne ikke dele fra browseren: {error}",
+      browser_screen: "Vælg et vindue eller en fane: hele skærmen deles aldrig.",
+      browser_tab: "Browserfane",
+      browser_window: "Vindue",
+      running_mine: "Dine kørende programmer",
+      no_running_mine: "Der kører intet program med et vindue på din computer.",
+      windows_of: "Vinduer i {name}",
+      new_application: "Nyt program",
+      no_installed_mine: "Der blev ikke fundet nogen installerede programmer.",
+      share: "Del",
+      refresh: "Opdater listen",
+      choose_first: "Vælg først et program eller et vindue.",
+      show_failed: "Kunne ikke vise det: {error}",
+      showing_now: "Du viser {label}.",
+      give_any: "Giv {customer} styring af et program…",
+      select_customer_to_give: "Vælg en kunde for at give styring af et program.",
+      own_heading: "Du viser",
+      nothing_shown: "Du viser ikke noget.",
+      controlled_by: "{customer} styrer det.",
+      controlled_by_you: "Kun du styrer det.",
+      browser_view_only: "Fra browseren: kun visning.",
+      browser_starting: "Starter…",
+      browser_interrupted: "Browseren holdt op med at sende billeder (panelet blev lukket eller genindlæst).",
+      preview: "Forhåndsvisning af {label}",
+      share_again: "Del igen",
+      give: "Giv styring til {customer}",
+      take: "Tag styringen tilbage",
+      confirm_title: "Giv styring til {customer}?",
+      confirm_text: "{customer} kan så bruge {label} med mus og tastatur – og kan åbne programmets filer og alt andet, det kan nå på din computer.",
+      confirm_back: "Du kan til enhver tid tage styringen tilbage: Tag styringen tilbage her eller Pause-tasten på din computer.",
+      confirm_give: "Giv styring",
+      cancel: "Annuller",
+      give_failed: "Kunne ikke give styring: {error}",
+      take_failed: "Kunne ikke tage styringen tilbage: {error}",
+      given: "{customer} styrer nu {label}.",
+      taken: "Du tog styringen af {label} tilbage.",
+      control_dialog_title: "Programstyring",
+      control_dialog_prompt: "Vælg det program, {customer} må styre:",
+      control_dialog_warning: "{customer} kan så bruge det med mus og tastatur – og kan åbne programmets filer og alt andet, det kan nå på din computer.",
+      shown_ended: "Du viser ikke længere {label}.",
     },
     fr: {
       choose_customer: "Sélectionnez un client pour lui demander à voir ses applications.",
@@ -84,6 +197,62 @@
       view_only: "Affichage seul",
       ended: "Le partage de {label} est terminé.",
       untitled: "Application {stream}",
+      // Montrer mon application (l’ordinateur ou le navigateur de l’hôte).
+      mine_heading: "Montrer mon application",
+      mine_checking: "Recherche de votre agent…",
+      mine_intro: "Choisissez l’une de vos applications et appuyez sur Partager : tous les autres participants de la session peuvent la voir.",
+      no_agent: "Pour montrer une application de votre ordinateur, exécutez cette commande sur celui-ci et saisissez le code à usage unique lorsqu’il est demandé :",
+      agent_command: "Commande pour votre ordinateur :",
+      get_code: "Obtenir un code à usage unique",
+      new_code: "Obtenir un nouveau code",
+      code_is: "Code à usage unique : {code} (valable {minutes} min)",
+      code_failed: "Impossible d’obtenir un code à usage unique : {error}",
+      waiting_agent: "En attente de la connexion de votre agent…",
+      agent_cannot: "Votre agent ne peut pas lister les applications : {error}",
+      browser_intro: "Ou partagez une fenêtre ou un onglet depuis ce navigateur. Les clients peuvent seulement regarder : le contrôle ne peut pas être donné.",
+      share_browser: "Partager depuis le navigateur",
+      browser_unsupported: "Ce navigateur ne peut pas partager une fenêtre ni un onglet.",
+      browser_cancelled: "Rien n’est partagé : aucune fenêtre ni aucun onglet n’a été choisi, ou le navigateur ne l’a pas permis.",
+      browser_failed: "Impossible de partager depuis le navigateur : {error}",
+      browser_screen: "Choisissez une fenêtre ou un onglet : l’écran entier n’est jamais partagé.",
+      browser_tab: "Onglet du navigateur",
+      browser_window: "Fenêtre",
+      running_mine: "Vos applications en cours d’exécution",
+      no_running_mine: "Aucune application avec une fenêtre n’est en cours d’exécution sur votre ordinateur.",
+      windows_of: "Fenêtres de {name}",
+      new_application: "Nouvelle application",
+      no_installed_mine: "Aucune application installée n’a été trouvée.",
+      share: "Partager",
+      refresh: "Actualiser la liste",
+      choose_first: "Choisissez d’abord une application ou une fenêtre.",
+      show_failed: "Impossible de la montrer : {error}",
+      showing_now: "Vous montrez {label}.",
+      give_any: "Donner à {customer} le contrôle d’une application…",
+      select_customer_to_give: "Sélectionnez un client pour lui donner le contrôle d’une application.",
+      own_heading: "Vous montrez",
+      nothing_shown: "Vous ne montrez rien.",
+      controlled_by: "{customer} la contrôle.",
+      controlled_by_you: "Vous seul la contrôlez.",
+      browser_view_only: "Depuis le navigateur : affichage seul.",
+      browser_starting: "Démarrage…",
+      browser_interrupted: "Le navigateur n’envoie plus d’images (ce panneau a été fermé ou rechargé).",
+      preview: "Aperçu de {label}",
+      share_again: "Partager à nouveau",
+      give: "Donner le contrôle à {customer}",
+      take: "Reprendre le contrôle",
+      confirm_title: "Donner le contrôle à {customer} ?",
+      confirm_text: "{customer} pourra alors utiliser {label} avec la souris et le clavier — et pourra ouvrir les fichiers de cette application, et tout ce qu’elle atteint sur votre ordinateur.",
+      confirm_back: "Vous pouvez reprendre le contrôle à tout moment : Reprendre le contrôle ici, ou la touche Pause de votre ordinateur.",
+      confirm_give: "Donner le contrôle",
+      cancel: "Annuler",
+      give_failed: "Impossible de donner le contrôle : {error}",
+      take_failed: "Impossible de reprendre le contrôle : {error}",
+      given: "{customer} contrôle maintenant {label}.",
+      taken: "Vous avez repris le contrôle de {label}.",
+      control_dialog_title: "Contrôle d’application",
+      control_dialog_prompt: "Choisissez l’application que {customer} pourra contrôler :",
+      control_dialog_warning: "{customer} pourra alors l’utiliser avec la souris et le clavier — et pourra ouvrir les fichiers de cette application, et tout ce qu’elle atteint sur votre ordinateur.",
+      shown_ended: "Vous ne montrez plus {label}.",
     },
     ja: {
       choose_customer: "アプリケーションの表示を依頼する顧客を選択してください。",
@@ -110,6 +279,62 @@
       view_only: "表示のみ",
       ended: "{label} の共有が終了しました。",
       untitled: "アプリケーション {stream}",
+      // 自分のアプリケーションを表示（ホスト自身のコンピューターまたはブラウザー）。
+      mine_heading: "自分のアプリケーションを表示",
+      mine_checking: "エージェントを確認しています…",
+      mine_intro: "自分のアプリケーションを選んで「共有」を押すと、セッションのほかの参加者全員に表示されます。",
+      no_agent: "自分のコンピューターのアプリケーションを表示するには、そのコンピューターでこのコマンドを実行し、求められたらワンタイムコードを入力してください:",
+      agent_command: "コンピューターで実行するコマンド:",
+      get_code: "ワンタイムコードを取得",
+      new_code: "新しいコードを取得",
+      code_is: "ワンタイムコード: {code}（{minutes} 分間有効）",
+      code_failed: "ワンタイムコードを取得できませんでした: {error}",
+      waiting_agent: "エージェントの接続を待っています…",
+      agent_cannot: "エージェントがアプリケーションを一覧表示できません: {error}",
+      browser_intro: "または、このブラウザーからウィンドウやタブを共有します。顧客は見ることしかできず、操作権は渡せません。",
+      share_browser: "ブラウザーから共有",
+      browser_unsupported: "このブラウザーではウィンドウやタブを共有できません。",
+      browser_cancelled: "何も共有されていません。ウィンドウやタブが選ばれなかったか、ブラウザーが許可しませんでした。",
+      browser_failed: "ブラウザーから共有できませんでした: {error}",
+      browser_screen: "ウィンドウかタブを選んでください。画面全体は共有されません。",
+      browser_tab: "ブラウザーのタブ",
+      browser_window: "ウィンドウ",
+      running_mine: "実行中のアプリケーション",
+      no_running_mine: "このコンピューターではウィンドウのあるアプリケーションが実行されていません。",
+      windows_of: "{name} のウィンドウ",
+      new_application: "新しいアプリケーション",
+      no_installed_mine: "インストール済みのアプリケーションが見つかりませんでした。",
+      share: "共有",
+      refresh: "一覧を更新",
+      choose_first: "先にアプリケーションかウィンドウを選んでください。",
+      show_failed: "表示できませんでした: {error}",
+      showing_now: "{label} を表示しています。",
+      give_any: "{customer} にアプリケーションの操作権を渡す…",
+      select_customer_to_give: "アプリケーションの操作権を渡す顧客を選択してください。",
+      own_heading: "表示中",
+      nothing_shown: "何も表示していません。",
+      controlled_by: "{customer} が操作しています。",
+      controlled_by_you: "操作できるのはあなただけです。",
+      browser_view_only: "ブラウザーから: 表示のみ。",
+      browser_starting: "開始しています…",
+      browser_interrupted: "ブラウザーからの画像の送信が止まりました（このパネルが閉じられたか再読み込みされました）。",
+      preview: "{label} のプレビュー",
+      share_again: "もう一度共有",
+      give: "{customer} に操作権を渡す",
+      take: "操作権を取り戻す",
+      confirm_title: "{customer} に操作権を渡しますか?",
+      confirm_text: "{customer} はマウスとキーボードで {label} を使えるようになります。このアプリケーションのファイルや、アプリケーションからアクセスできるコンピューター上のものを開くこともできます。",
+      confirm_back: "操作権はいつでも取り戻せます: ここの「操作権を取り戻す」か、コンピューターの Pause キーを使います。",
+      confirm_give: "操作権を渡す",
+      cancel: "キャンセル",
+      give_failed: "操作権を渡せませんでした: {error}",
+      take_failed: "操作権を取り戻せませんでした: {error}",
+      given: "{customer} が {label} を操作しています。",
+      taken: "{label} の操作権を取り戻しました。",
+      control_dialog_title: "アプリケーションの操作",
+      control_dialog_prompt: "{customer} が操作できるアプリケーションを選んでください:",
+      control_dialog_warning: "{customer} はマウスとキーボードでそれを使えるようになります。このアプリケーションのファイルや、アプリケーションからアクセスできるコンピューター上のものを開くこともできます。",
+      shown_ended: "{label} の表示を終了しました。",
     },
   };
 
@@ -360,6 +585,58 @@
     return null;
   }
 
+  // -------------------------------------------------------------------
+  // What the host shows (Show my application)
+  // -------------------------------------------------------------------
+
+  /**
+   * Whether `stream` (a stream's `opened` event or a state entry, with
+   * `origin` and `source`) is one this console shows itself — listed with
+   * Stop and control, never viewed — rather than one it views. `me` is this
+   * CSR's participant id where the plugin told it (`mine`), `role` the
+   * console's. `null` when it cannot tell yet (no origin known: the state
+   * will say).
+   */
+  function isOwnStream(stream, me, role) {
+    if (!stream || typeof stream !== "object") return null;
+    if (stream.origin === "customer_agent") return false;
+    if (stream.origin === "csr_agent" || stream.origin === "csr_browser") {
+      return me ? stream.source === me : role === "host";
+    }
+    if (me && typeof stream.source === "string") return stream.source === me;
+    return null;
+  }
+
+  /** The command that attaches the CSR's own agent to session `session`. */
+  function agentCommand(session) {
+    return "tether-agent --join " + String(session || "");
+  }
+
+  /** Whole minutes a one-time code is good for (at least 1). */
+  function codeMinutes(expiresInSecs) {
+    var secs = Number(expiresInSecs);
+    return Number.isFinite(secs) && secs > 0 ? Math.max(1, Math.round(secs / 60)) : 1;
+  }
+
+  /**
+   * What an own stream's line says about control: `{key, params}` —
+   * view only for a browser's share (starting, or interrupted where this
+   * panel has no capture for it), else who controls it. `entry` has
+   * `origin`, `controller` and `controller_name`; `capturing` says whether
+   * this panel sends its pictures (browser shares only).
+   */
+  function ownControlNote(entry, capturing, starting) {
+    if (!entry) return null;
+    if (entry.origin === "csr_browser") {
+      if (capturing) return { key: "browser_view_only", params: {} };
+      return { key: starting ? "browser_starting" : "browser_interrupted", params: {} };
+    }
+    if (typeof entry.controller === "string" && entry.controller) {
+      return { key: "controlled_by", params: { customer: entry.controller_name || entry.controller } };
+    }
+    return { key: "controlled_by_you", params: {} };
+  }
+
   root.AppShare = {
     strings: { viewer: viewerStrings, share: shareStrings },
     choices: choices,
@@ -367,5 +644,9 @@
     mayControl: mayControl,
     statusAfter: statusAfter,
     statusAfterAnswer: statusAfterAnswer,
+    isOwnStream: isOwnStream,
+    agentCommand: agentCommand,
+    codeMinutes: codeMinutes,
+    ownControlNote: ownControlNote,
   };
 })(typeof window !== "undefined" ? window : globalThis);

@@ -2,6 +2,8 @@
 // for the selected customer, and one viewer per application shared on this
 // session (a stream the plugin opened), each with its title, Stop, 1:1 and,
 // for the session's host where the customer allowed control, control mode.
+// The host also shows applications of their own (Show my application,
+// mine.js): those streams are listed there, never viewed here.
 //
 // Titles come from the customer's computer: they go into the page as text
 // only (TetherPanel.el never parses markup).
@@ -19,7 +21,12 @@
   var status = { key: "", params: {}, error: false };
   // Open streams: id → {id, label, element, heading, mode, stop, viewer}.
   var streams = new Map();
+  // Streams opened whose source is not known yet (viewed, or shown by this
+  // console?): their `opened` events, until the plugin's state says.
+  var undecided = new Map();
   var selectedCustomer = null;
+  var session = null;
+  var mine = AppShareMine.create(panel);
 
   // --- the page, built once (the viewers inside must survive re-labelling) ---
   var viewButton = el("button", {
@@ -51,6 +58,7 @@
     hostOnly,
     statusLine,
     el("section", { attrs: { "aria-labelledby": "shared-heading" } }, sharedHeading, nothingShared, streamList),
+    mine.element,
   );
 
   function customer() {
@@ -84,6 +92,7 @@
     nothingShared.textContent = panel.t("nothing_shared");
     nothingShared.hidden = streams.size > 0;
     streams.forEach(relabelStream);
+    mine.render();
   }
 
   // --- asking the customer ---
@@ -126,6 +135,14 @@
     streams.forEach(function (shown) {
       shown.viewer.setControl(AppShare.mayControl(state, shown.id, panel.context && panel.context.role));
     });
+    mine.setState(next);
+    // What the state says of streams whose source was not known.
+    state.streams.forEach(function (entry) {
+      var event = entry && undecided.get(entry.stream);
+      if (!event) return;
+      undecided.delete(entry.stream);
+      opened(Object.assign({}, event, { origin: entry.origin, source: entry.source }));
+    });
     render();
   }
 
@@ -152,9 +169,25 @@
     shown.viewer.setLabel(label);
   }
 
+  /** A stream opened: viewed here, or listed under Show my application when this console shows it. */
   function opened(event) {
     var id = event.stream;
-    if (typeof id !== "number" || streams.has(id)) return;
+    if (typeof id !== "number" || streams.has(id) || mine.has(id)) return;
+    var ownStream = AppShare.isOwnStream(event, mine.participant(), panel.context && panel.context.role);
+    if (ownStream === true) {
+      mine.streamOpened(event);
+      return;
+    }
+    if (ownStream === null) {
+      undecided.set(id, event);
+      refreshState();
+      return;
+    }
+    view(event);
+  }
+
+  function view(event) {
+    var id = event.stream;
     var heading = el("h3", { attrs: { id: "stream-title-" + id } });
     var mode = el("span", { class: "mode", attrs: { "data-test": "stream-mode" } });
     var stop = el("button", {
@@ -205,6 +238,11 @@
   }
 
   function closed(event) {
+    undecided.delete(event.stream);
+    if (mine.has(event.stream)) {
+      mine.streamClosed(event);
+      return;
+    }
     var shown = streams.get(event.stream);
     if (!shown) return;
     streams.delete(event.stream);
@@ -243,11 +281,14 @@
   panel.onStream(function (event) {
     if (!event) return;
     if (event.type === "opened") opened(event);
+    else if (event.type === "control") mine.streamControl(event);
     else if (event.type === "closed") closed(event);
   });
 
   panel.onFrame(function (data) {
     var frame = frameOf(data);
+    // Acknowledgements and keyframe requests for what this console shows.
+    if (frame && mine.receiveFrame(frame)) return;
     var shown = frame && streams.get(frame.stream);
     if (shown) shown.viewer.receive(frame);
   });
@@ -263,6 +304,10 @@
   });
 
   panel.onContext(function (context) {
+    var nowSession = (context && context.session) || null;
+    var sessionChanged = nowSession !== session;
+    session = nowSession;
+    mine.contextChanged(context, sessionChanged);
     var id = context && context.customer ? context.customer.id : null;
     if (id !== selectedCustomer) {
       selectedCustomer = id;
