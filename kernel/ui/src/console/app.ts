@@ -138,6 +138,7 @@ export class ConsoleApp implements SessionHost {
     route("plugin.message", (v, b) => v.onPluginMessage(b));
     route("stream.opened", (v, b) => v.onStreamOpened(b));
     route("stream.closed", (v, b) => v.onStreamClosed(b));
+    route("stream.control", (v, b) => v.onStreamControl(b));
     this.connection.onBinary((frame) => this.routeFrame(frame));
     route("session.ended", (v, b) => {
       v.onEnded(b);

@@ -10,6 +10,7 @@ import { describe, detailOr } from "../lib/errors";
 import { inLanguage, t, tAttr, tc, tn } from "../lib/i18n";
 import {
   closedEvent,
+  controlEvent,
   deliverFrame,
   openedEvent,
   PanelFrame,
@@ -510,6 +511,14 @@ export class SessionView {
     const info = this.app.streams.closed(body.stream);
     if (!info) return;
     const event = closedEvent(body.stream, body.reason, info);
+    this.panelsOf(info.plugin).forEach((frame) => frame.streamEvent(event));
+  }
+
+  /** Who controls an application a CSR shows changed: the panels of the plugin that opened it hear it. */
+  onStreamControl(body: EventBody<"stream.control">): void {
+    const info = this.app.streams.control(body.stream, body.controller ?? null);
+    if (!info) return;
+    const event = controlEvent(info.stream, info.controller);
     this.panelsOf(info.plugin).forEach((frame) => frame.streamEvent(event));
   }
 
