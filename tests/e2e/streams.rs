@@ -7,11 +7,14 @@
 //! events that end activities close the stream at once.
 
 use serde_json::{Value, json};
-use tether_protocol::stream::{FrameFlags, FrameKind, StreamFrame, StreamId};
+use tether_protocol::stream::{FrameKind, StreamId};
 use tether_protocol::{AgentRequest, Capability};
 use tether_tests::clients::{Csr, Customer, WsClient};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
+use tether_tests::stream_frames::{
+    ack, decoded, frame, input, malformed_input, picture, refused_so_far, wait_for_refused,
+};
 
 const CONFIG: &str = r#"
 [sessions]
@@ -110,60 +113,6 @@ async fn open(s: &mut Setup, label: &str) -> Value {
         json!({ "participant": participant, "capability": "app.share", "label": label }),
     )
     .await
-}
-
-fn frame(kind: FrameKind, stream: u32, sequence: u32, keyframe: bool, payload: &[u8]) -> Vec<u8> {
-    StreamFrame {
-        kind,
-        flags: FrameFlags { keyframe },
-        stream: StreamId::new(stream).expect("not 0"),
-        sequence,
-        payload,
-    }
-    .encode()
-}
-
-fn picture(stream: u32, sequence: u32, keyframe: bool) -> Vec<u8> {
-    let payload = format!("picture {sequence} of stream {stream}");
-    frame(
-        FrameKind::Picture,
-        stream,
-        sequence,
-        keyframe,
-        payload.as_bytes(),
-    )
-}
-
-fn ack(stream: u32, sequence: u32) -> Vec<u8> {
-    frame(FrameKind::Ack, stream, sequence, false, &[])
-}
-
-fn input(stream: u32, sequence: u32) -> Vec<u8> {
-    let event = br#"{"type":"pointer_button","x":10,"y":20,"button":1,"pressed":true}"#;
-    frame(FrameKind::Input, stream, sequence, false, event)
-}
-
-/// An input frame whose payload is no input event.
-fn malformed_input(stream: u32, sequence: u32) -> Vec<u8> {
-    frame(
-        FrameKind::Input,
-        stream,
-        sequence,
-        false,
-        br#"{"type":"launch"}"#,
-    )
-}
-
-fn decoded(bytes: &[u8]) -> (FrameKind, u32, u32) {
-    let frame = StreamFrame::decode(bytes).expect("a stream frame");
-    (frame.kind, frame.stream.get(), frame.sequence)
-}
-
-async fn refused_so_far(kernel: &KernelProcess) -> u64 {
-    let (_, health) = kernel.get_json("/healthz").await;
-    health["streams"]["frames_refused"]
-        .as_u64()
-        .expect("frames_refused")
 }
 
 #[tokio::test]
@@ -265,13 +214,7 @@ async fn pictures_reach_every_csr_input_only_from_the_host_under_control() {
         .await;
     // Bob (input), Anna (input twice, malformed once more, picture), the
     // page (2), the agent (input, unknown stream, broken header).
-    let expected = before + 3 + 1 + 1 + 1 + 2 + 3;
-    let deadline = std::time::Instant::now() + tether_tests::clients::PATIENCE;
-    while refused_so_far(&s.kernel).await < expected {
-        assert!(std::time::Instant::now() < deadline, "refusals not counted");
-        tokio::time::sleep(std::time::Duration::from_millis(50)).await;
-    }
-    assert_eq!(refused_so_far(&s.kernel).await, expected);
+    wait_for_refused(&s.kernel, before + 3 + 1 + 1 + 1 + 2 + 3).await;
     assert_eq!(
         s.anna.pending_binaries(),
         0,

@@ -433,6 +433,32 @@ impl WsClient {
     }
 }
 
+/// One attempt at a raw agent connection with `query` (`session=…&code=…`),
+/// welcomed; `Err` is the HTTP status of a refused upgrade.
+pub async fn try_connect_agent(kernel: &KernelProcess, query: &str) -> Result<WsClient, u16> {
+    let url = kernel.ws_url(&format!("/ws/agent?{query}"));
+    let mut socket = WsClient::connect(&url, None, None).await?;
+    socket.event("session.welcome").await;
+    Ok(socket)
+}
+
+/// A raw agent connection with `query` (`session=…&code=…`), welcomed.
+pub async fn connect_agent(kernel: &KernelProcess, query: &str) -> WsClient {
+    try_connect_agent(kernel, query)
+        .await
+        .unwrap_or_else(|status| panic!("the agent could not connect: {status}"))
+}
+
+/// The query the host's own agent connects with: the session and a fresh
+/// one-time code from the host's console (`agent.code`).
+pub async fn host_agent_query(console: &mut WsClient, session: &str) -> String {
+    let reply = console
+        .ok("agent.code", json!({ "session": session }))
+        .await;
+    let code = reply["code"].as_str().expect("code").replace(' ', "");
+    format!("session={session}&code={code}")
+}
+
 pub fn error_of(reply: &Value) -> (String, String) {
     (
         reply["body"]["code"]
@@ -484,17 +510,14 @@ impl Customer {
     /// A raw agent connection for this customer, welcomed. An agent that
     /// was just stopped may still be closing on the kernel's side (which
     /// refuses a second agent meanwhile), so a refusal as "already
-    /// connected" is tried again.
+    /// connected" is tried again, with a fresh code (the refused attempt
+    /// used up the one-time code it came with).
     pub async fn connect_agent(&mut self, kernel: &KernelProcess) -> WsClient {
-        let query = self.agent_query().await;
-        let url = kernel.ws_url(&format!("/ws/agent?{query}"));
         let deadline = std::time::Instant::now() + PATIENCE;
         loop {
-            match WsClient::connect(&url, None, None).await {
-                Ok(mut socket) => {
-                    socket.event("session.welcome").await;
-                    return socket;
-                }
+            let query = self.agent_query().await;
+            match try_connect_agent(kernel, &query).await {
+                Ok(socket) => return socket,
                 Err(409) if std::time::Instant::now() < deadline => {
                     tokio::time::sleep(Duration::from_millis(50)).await;
                 }

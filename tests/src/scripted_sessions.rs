@@ -181,6 +181,7 @@ impl SessionServices for ScriptedSessions {
                         && *capability == call.capability
                 });
         let facts = CallFacts {
+            capability: call.capability,
             declared: call.declared,
             site_enables: true,
             session_on_site: true,

@@ -219,7 +219,10 @@ impl Sessions {
                     .unwrap_or_default();
                 let target = match participant {
                     None => Target::Unknown,
-                    Some(p) if p.role != ParticipantRole::Customer => Target::Csr,
+                    Some(p) if p.role != ParticipantRole::Customer => Target::Csr {
+                        host: p.role == ParticipantRole::Host,
+                        agent_offers: None,
+                    },
                     Some(p) => Target::Customer {
                         agent_offers: p.agent_capabilities.as_ref().map(|offered| {
                             request

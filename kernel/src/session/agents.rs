@@ -36,13 +36,41 @@ impl Sessions {
             .join(", ");
         let _ = self.with_live(number, |s| {
             if let Some(p) = s.participants.get_mut(participant) {
-                p.agent_capabilities = Some(capabilities);
+                p.agent_capabilities = Some(capabilities.clone());
                 p.agent_rejoin = Some(rejoin);
             }
             Ok(())
         });
+        self.tell_agent_changed(number, participant, Some(capabilities));
         self.record(number, "agent.capabilities", participant, listed)
             .await;
+    }
+
+    /// Tells the session's CSRs, and the participant's own page or
+    /// console, what `participant`'s agent offers now (`None`: it is gone).
+    pub(crate) fn tell_agent_changed(
+        &self,
+        number: &str,
+        participant: &str,
+        capabilities: Option<Vec<Capability>>,
+    ) {
+        let to: Vec<String> = self
+            .with_live(number, |s| {
+                Ok(s.participants
+                    .values()
+                    .filter(|p| p.role != ParticipantRole::Customer || p.id.as_str() == participant)
+                    .map(|p| p.id.to_string())
+                    .collect())
+            })
+            .unwrap_or_default();
+        let event = ServerEvent::ParticipantAgent {
+            session: number.to_owned(),
+            participant: participant.to_owned(),
+            capabilities,
+        };
+        for id in to {
+            self.send_event(&Endpoint::ui(&id), &event);
+        }
     }
 
     /// How `participant` comes back after their computer restarts, as their
@@ -136,7 +164,7 @@ impl Sessions {
                         &number,
                         "agent.refused",
                         &scope.plugin,
-                        format!("{capability} without consent"),
+                        format!("{capability} without consent ({error})"),
                     )
                     .await;
                 }
@@ -217,16 +245,20 @@ impl Sessions {
                 let host = s.host().map(|h| h.id.to_string()).unwrap_or_default();
                 let target = s.participant(&call.participant);
                 let name = target.map(|p| p.display_name.clone()).unwrap_or_default();
-                let target = match target {
-                    None => Target::Unknown,
-                    Some(p) if p.role != ParticipantRole::Customer => Target::Csr,
-                    Some(p) => Target::Customer {
-                        agent_offers: p
-                            .agent_capabilities
-                            .as_ref()
-                            .map(|offered| offered.contains(&call.capability)),
-                    },
-                };
+                let target = target.map(|p| {
+                    let agent_offers = p
+                        .agent_capabilities
+                        .as_ref()
+                        .map(|offered| offered.contains(&call.capability));
+                    match p.role {
+                        ParticipantRole::Customer => Target::Customer { agent_offers },
+                        role => Target::Csr {
+                            host: role == ParticipantRole::Host,
+                            agent_offers,
+                        },
+                    }
+                });
+                let target = target.unwrap_or(Target::Unknown);
                 Ok((on_site, target, name, host))
             })
             .unwrap_or((false, Target::Unknown, String::new(), String::new()));
@@ -241,6 +273,7 @@ impl Sessions {
             now_millis(),
         );
         let facts = CallFacts {
+            capability: call.capability,
             declared: call.declared,
             site_enables,
             session_on_site,
@@ -266,6 +299,14 @@ impl Sessions {
                 Refusal::NotOffered => {
                     AgentError::Unavailable(format!("this computer cannot do `{capability}`"))
                 }
+                // Refusals of a CSR's computer: no consent could change them.
+                Refusal::NotTheHost => AgentError::NoConsent(format!(
+                    "{name} is not the session's host: only the host's own computer shows applications"
+                )),
+                Refusal::NotOnCsrComputer => AgentError::NoConsent(format!(
+                    "`{capability}` never runs on a CSR's computer"
+                )),
+                Refusal::NoConsole => AgentError::Unavailable(format!("{name} has no console open")),
             }
         })
         .inspect_err(|error| {

@@ -40,6 +40,11 @@ impl Sessions {
                 "host": s.host().map(|h| h.id.clone()),
                 "selected_customer": s.selected_customer,
                 "participants": s.participants.values().map(|p| p.info()).collect::<Vec<_>>(),
+                // Who has a helper program connected, and what it offers
+                // (the host's console learns its own agent is there).
+                "agents": s.participants.values()
+                    .filter_map(|p| Some((p.id.to_string(), json!(p.agent_capabilities.as_ref()?))))
+                    .collect::<serde_json::Map<String, Value>>(),
             }))
         })?;
         // What is shared now, as `stream.opened` bodies: a console that

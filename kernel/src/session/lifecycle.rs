@@ -400,6 +400,8 @@ impl Sessions {
             participant,
         };
         self.end_activities(scope, EndReason::ParticipantLeft).await;
+        self.controller_left(number, participant, &left.display_name)
+            .await;
         self.announce(number, &site, Announcement::Left { who: &left, how })
             .await;
         let (to_page, to_agent) = how.told();
@@ -504,6 +506,8 @@ impl Sessions {
         if self.router.is_connected(&Endpoint::ui(participant)) {
             return; // a newer console took over
         }
+        // What it sent from the browser has no source any more.
+        self.end_browser_streams(number, participant).await;
         let role = self
             .with_live(number, |s| Ok(s.participant(participant).map(|p| p.role)))
             .ok()

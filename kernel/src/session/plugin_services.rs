@@ -120,29 +120,27 @@ impl SessionServices for Sessions {
 
     async fn open_stream_from_browser(
         &self,
-        _: &PluginScope,
-        _: BrowserStreamOpening,
+        scope: &PluginScope,
+        opening: BrowserStreamOpening,
     ) -> Result<StreamId, StreamError> {
-        Err(StreamError::Invalid(
-            "streams from the browser are not available yet".into(),
-        ))
+        Sessions::open_stream_from_browser(self, scope, opening).await
     }
 
     async fn give_stream_control(
         &self,
-        _: &PluginScope,
-        _: StreamId,
-        _: &str,
+        scope: &PluginScope,
+        stream: StreamId,
+        to: &str,
     ) -> Result<(), StreamError> {
-        Err(StreamError::Invalid(
-            "control of a CSR's application is not available yet".into(),
-        ))
+        Sessions::give_stream_control(self, scope, stream, to).await
     }
 
-    async fn take_stream_control(&self, _: &PluginScope, _: StreamId) -> Result<(), StreamError> {
-        Err(StreamError::Invalid(
-            "control of a CSR's application is not available yet".into(),
-        ))
+    async fn take_stream_control(
+        &self,
+        scope: &PluginScope,
+        stream: StreamId,
+    ) -> Result<(), StreamError> {
+        Sessions::take_stream_control(self, scope, stream).await
     }
 
     async fn close_stream(

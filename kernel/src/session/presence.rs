@@ -3,6 +3,10 @@
 //! customer leaves only when neither is back within the grace period, or
 //! the rejoin window when the agent said the computer restarts. Agents
 //! rejoin with a resume token instead of the join token.
+//!
+//! The host CSR's own agent (showing the customers an application from
+//! their computer) joins the same way, with a code the host's console asked
+//! for; a CSR comes and goes with their console, never with their agent.
 
 use std::sync::Arc;
 
@@ -13,7 +17,7 @@ use super::error::SessionError;
 use super::{Sessions, agent_codes};
 use crate::activity::{EndReason, Scope};
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
-use crate::storage::ParticipantRecord;
+use crate::storage::{ParticipantRecord, ParticipantRole};
 use crate::token::{hash_token, random_token};
 
 /// How a customer's page or agent proves who it is.
@@ -105,10 +109,19 @@ impl Sessions {
             return Err(SessionError::AgentNeedsCode);
         }
         let resuming = matches!(credential, CustomerCredential::ResumeToken(_));
+        let is_customer = self
+            .with_live(session, |s| {
+                Ok(s.participant(participant)
+                    .is_some_and(|p| p.role == ParticipantRole::Customer))
+            })
+            .unwrap_or(false);
         if !resuming && self.router.is_connected(&Endpoint::agent(participant)) {
-            if !self
-                .customer_allows_second_agent(session, participant)
-                .await
+            // A CSR asked for the code on their console themselves: the new
+            // agent takes over without a question. A customer is asked.
+            if is_customer
+                && !self
+                    .customer_allows_second_agent(session, participant)
+                    .await
             {
                 let refused = ServerEvent::SecondAgentRefused {
                     session: session.to_owned(),
@@ -168,17 +181,20 @@ impl Sessions {
         allowed
     }
 
-    /// A one-time code for the customer's agent (shown on their page).
+    /// A one-time code for a customer's agent (shown on their page), or
+    /// for the host's own agent (shown on their console, to show the
+    /// customers an application). An assistant's agent has nothing to do.
     pub fn issue_agent_code(
         &self,
         number: &str,
         participant: &str,
     ) -> Result<String, SessionError> {
-        let is_customer = self.with_live(number, |s| {
-            Ok(s.participant(participant)
-                .is_some_and(|p| p.role == crate::storage::ParticipantRole::Customer))
+        let may_have_agent = self.with_live(number, |s| {
+            Ok(s.participant(participant).is_some_and(|p| {
+                matches!(p.role, ParticipantRole::Customer | ParticipantRole::Host)
+            }))
         })?;
-        if !is_customer {
+        if !may_have_agent {
             return Err(SessionError::NoSuchCustomer(participant.to_owned()));
         }
         let code = format!(
@@ -215,6 +231,9 @@ impl Sessions {
         let (kind, what) = describe(endpoint.kind);
         let participant = endpoint.participant.clone();
         let endpoint_kind = endpoint.kind;
+        if endpoint_kind == EndpointKind::Ui {
+            self.forget_asking(number, &participant);
+        }
         self.router.attach(endpoint, connection, outbox);
         self.record(
             number,
@@ -294,6 +313,9 @@ impl Sessions {
         }
         let participant = &endpoint.participant;
         let (kind, what) = describe(endpoint.kind);
+        if endpoint.kind == EndpointKind::Ui {
+            self.forget_asking(number, participant);
+        }
         if endpoint.kind == EndpointKind::Agent {
             let _ = self.with_live(number, |s| {
                 if let Some(p) = s.participants.get_mut(participant.as_str()) {
@@ -302,6 +324,7 @@ impl Sessions {
                 }
                 Ok(())
             });
+            self.tell_agent_changed(number, participant, None);
             // Calls it was running have no one to answer them; what calls
             // left in place stays (the agent undoes it itself if it cannot
             // come back).
@@ -319,7 +342,11 @@ impl Sessions {
             format!("{what} disconnected"),
         )
         .await;
-        self.leave_if_still_absent(number, participant);
+        // A CSR stays while their console does (closing it has its own
+        // grace, for the host).
+        if self.role_of(number, participant) == Some(ParticipantRole::Customer) {
+            self.leave_if_still_absent(number, participant);
+        }
     }
 
     /// Starts the grace timer for a customer with no page and no agent.

@@ -1,6 +1,6 @@
 //! The live table of open streams, by id, with each viewer's pacing.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 
@@ -12,6 +12,7 @@ use super::pacing::{SourceAcks, ViewerPacing};
 use crate::activity::Scope;
 use crate::activity::rules::{self, ActivityFacts};
 use crate::plugin_host::services::StreamInfo;
+use crate::routing::Endpoint;
 use crate::storage::Millis;
 
 /// One open stream.
@@ -20,7 +21,8 @@ pub struct OpenStream {
     pub id: StreamId,
     pub session: String,
     pub plugin: String,
-    /// The participant whose agent is the source (the customer).
+    /// The participant whose agent (or, for a browser's stream, console) is
+    /// the source: a customer, or the host CSR.
     pub source: String,
     /// The permission it was opened under (closing follows it).
     pub capability: Capability,
@@ -34,6 +36,10 @@ pub struct OpenStream {
     /// By viewer participant id; a viewer is added when first offered a
     /// picture (CSRs who join later see the stream from a keyframe).
     pub viewers: HashMap<String, ViewerPacing>,
+    /// Customers whose page asked for a CSR's stream (its first keyframe
+    /// request): only they are sent its pictures. Forgotten when the page
+    /// closes.
+    pub asked: HashSet<String>,
     pub source_acks: SourceAcks,
 }
 
@@ -50,15 +56,25 @@ impl OpenStream {
         }
     }
 
+    /// Where pictures come from and acknowledgements, keyframe requests
+    /// and input go: the source's agent, or its console for a browser's.
+    pub fn source_endpoint(&self) -> Endpoint {
+        match self.origin {
+            StreamOrigin::CsrBrowser => Endpoint::ui(&self.source),
+            StreamOrigin::CustomerAgent | StreamOrigin::CsrAgent => Endpoint::agent(&self.source),
+        }
+    }
+
     /// A stream runs on its source's computer like a running call: the
-    /// activity rules decide which events end it.
+    /// activity rules decide which events end it. A browser's stream does
+    /// not run on the agent (its agent leaving does not end it).
     fn facts(&self) -> ActivityFacts<'_> {
         ActivityFacts {
             session: &self.session,
             participant: &self.source,
             plugin: &self.plugin,
             capability: self.capability,
-            running: true,
+            running: self.origin != StreamOrigin::CsrBrowser,
         }
     }
 }
@@ -127,24 +143,42 @@ impl StreamTable {
         self.lock().remove(&id)
     }
 
-    /// Takes the stream out if it comes from `source` in `session`; a
-    /// stream of anyone else stays as it is.
-    pub fn remove_from_source(
+    /// Takes the stream out if `theirs` says it is (checked under the same
+    /// lock); any other stays as it is.
+    pub fn remove_if(
         &self,
         id: StreamId,
-        session: &str,
-        source: &str,
+        theirs: impl Fn(&OpenStream) -> bool,
     ) -> Option<OpenStream> {
         let mut streams = self.lock();
-        let theirs = streams
-            .get(&id)
-            .is_some_and(|s| s.session == session && s.source == source);
-        if theirs { streams.remove(&id) } else { None }
+        if streams.get(&id).is_some_and(theirs) {
+            streams.remove(&id)
+        } else {
+            None
+        }
+    }
+
+    /// Takes out every stream `which` picks.
+    pub fn take_where(&self, which: impl Fn(&OpenStream) -> bool) -> Vec<OpenStream> {
+        let mut streams = self.lock();
+        let ids: Vec<StreamId> = streams
+            .values()
+            .filter(|s| which(s))
+            .map(|s| s.id)
+            .collect();
+        ids.iter().filter_map(|id| streams.remove(id)).collect()
+    }
+
+    /// Runs `f` on every open stream.
+    pub fn for_each(&self, mut f: impl FnMut(&mut OpenStream)) {
+        for stream in self.lock().values_mut() {
+            f(stream);
+        }
     }
 
     /// The streams `keep` chooses, with the plugin that opened each, oldest
-    /// first (a session's for a console that attaches; a customer's for
-    /// their page, which lists what they share).
+    /// first (a session's for a console that attaches; what a customer's
+    /// page or an agent is told of when it connects).
     pub fn listed(&self, keep: impl Fn(&OpenStream) -> bool) -> Vec<(StreamInfo, String)> {
         let streams = self.lock();
         let mut chosen: Vec<&OpenStream> = streams.values().filter(|s| keep(s)).collect();
@@ -197,6 +231,15 @@ mod tests {
         source: &str,
         capability: Capability,
     ) -> impl FnOnce(StreamId) -> OpenStream {
+        from(session, source, capability, StreamOrigin::CustomerAgent)
+    }
+
+    fn from(
+        session: &str,
+        source: &str,
+        capability: Capability,
+        origin: StreamOrigin,
+    ) -> impl FnOnce(StreamId) -> OpenStream {
         let (session, source) = (session.to_owned(), source.to_owned());
         move |id| OpenStream {
             id,
@@ -205,12 +248,62 @@ mod tests {
             source,
             capability,
             label: "xterm".into(),
-            origin: StreamOrigin::CustomerAgent,
+            origin,
             controller: None,
             opened_at: 0,
             viewers: HashMap::new(),
+            asked: HashSet::new(),
             source_acks: SourceAcks::default(),
         }
+    }
+
+    #[test]
+    fn a_csrs_agent_leaving_ends_what_it_shows_but_not_what_the_console_shows() {
+        let table = StreamTable::default();
+        let agent = table.insert(from(
+            "111111111",
+            "h1",
+            Capability::AppShare,
+            StreamOrigin::CsrAgent,
+        ));
+        let browser = table.insert(from(
+            "111111111",
+            "h1",
+            Capability::AppShare,
+            StreamOrigin::CsrBrowser,
+        ));
+        assert_eq!(
+            table.with(agent, |s| s.source_endpoint()),
+            Some(Endpoint::agent("h1"))
+        );
+        assert_eq!(
+            table.with(browser, |s| s.source_endpoint()),
+            Some(Endpoint::ui("h1"))
+        );
+        let gone = Scope::RunningOn {
+            session: "111111111",
+            participant: "h1",
+        };
+        let ended: Vec<StreamId> = table.take_all(&gone).iter().map(|s| s.id).collect();
+        assert_eq!(ended, [agent]);
+        // A customer withdrawing a permission never reaches a CSR's stream.
+        let withdrawn = Scope::Grant {
+            session: "111111111",
+            customer: "c1",
+            plugin: "app-share",
+            capability: Capability::AppShare,
+        };
+        assert!(table.take_all(&withdrawn).is_empty());
+        assert!(
+            table
+                .remove_if(browser, |s| s.origin != StreamOrigin::CsrBrowser)
+                .is_none()
+        );
+        let left = Scope::Participant {
+            session: "111111111",
+            participant: "h1",
+        };
+        assert_eq!(table.take_all(&left)[0].id, browser);
     }
 
     #[test]

@@ -174,6 +174,17 @@ pub enum ServerEvent {
         stream: StreamId,
         reason: String,
     },
+    /// A participant's helper program (host agent) said what it offers
+    /// (`capabilities`), or disconnected (absent). Sent to the session's
+    /// CSRs and to the participant's own page or console: the host's
+    /// console learns that its own agent is there.
+    #[serde(rename = "participant.agent")]
+    ParticipantAgent {
+        session: String,
+        participant: String,
+        #[serde(default)]
+        capabilities: Option<Vec<Capability>>,
+    },
     /// A participant came back (reconnected, or rejoined after a restart).
     #[serde(rename = "participant.rejoined")]
     ParticipantRejoined {

@@ -396,3 +396,26 @@ fn the_host_asks_for_an_agent_code_of_a_session_and_an_agent_takes_control_back(
         "{error}"
     );
 }
+
+#[test]
+fn participant_agent_says_what_an_agent_offers_or_that_it_left() {
+    for capabilities in [Some(vec![Capability::AppList, Capability::AppShare]), None] {
+        let event = ServerEvent::ParticipantAgent {
+            session: "123456789".into(),
+            participant: "h1".into(),
+            capabilities,
+        };
+        let text = ServerMessage::event(&event).to_text();
+        assert_eq!(decode_server(&text), Ok(ServerFrame::Event(event)));
+    }
+    let gone = r#"{"v":1,"type":"participant.agent","body":{"session":"1","participant":"h1"}}"#;
+    assert!(matches!(
+        decode_server(gone),
+        Ok(ServerFrame::Event(ServerEvent::ParticipantAgent {
+            capabilities: None,
+            ..
+        }))
+    ));
+    let unknown = r#"{"v":1,"type":"participant.agent","body":{"session":"1","participant":"h1","capabilities":["teleport"]}}"#;
+    assert!(decode_server(unknown).is_err(), "only known capabilities");
+}

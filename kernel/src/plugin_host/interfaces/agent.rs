@@ -6,7 +6,9 @@ use tether_protocol::{Capability, RejoinAfterRestart};
 use tracing::Instrument;
 
 use super::{check_len, consent, off_the_clock};
-use crate::plugin_host::services::{AgentCall, AgentError, ConsentOutcome, ConsentedCall};
+use crate::plugin_host::services::{
+    AgentCall, AgentError, ConsentError, ConsentOutcome, ConsentedCall,
+};
 use crate::plugin_host::state::PluginState;
 
 /// Largest JSON input to an agent capability, in bytes: room for a 1 MB
@@ -86,11 +88,17 @@ pub async fn call_with_consent(
         input.clone(),
         true,
     );
-    match first.await {
-        Err(AgentError::NoConsent(_)) => {}
+    let refusal = match first.await {
+        Err(refusal @ AgentError::NoConsent(_)) => refusal,
         done => return done.map(ConsentedCall::Done),
-    }
-    match consent::request_all(state, session.clone(), participant.clone(), asked, detail).await? {
+    };
+    let asking = consent::request_all(state, session.clone(), participant.clone(), asked, detail);
+    let outcome = match asking.await {
+        // Nobody to ask (a CSR's computer): the refusal stands as it was.
+        Err(ConsentError::UnknownParticipant(_)) => return Err(refusal),
+        asked => asked?,
+    };
+    match outcome {
         ConsentOutcome::Granted => call(state, session, participant, capability, input)
             .await
             .map(ConsentedCall::Done),

@@ -118,14 +118,16 @@ impl Connection for AgentConnection {
             }
             AgentRequest::StreamStop { stream, reason } => {
                 sessions
-                    .stop_stream_from_source(session, participant, stream, &reason)
+                    .stop_stream_from_source(session, &self.0.endpoint(), stream, &reason)
                     .await?;
                 Ok(json!({ "stopped": stream }))
             }
-            AgentRequest::StreamTakeBack { stream } => Err(ApiError::new(
-                tether_protocol::ErrorCode::Unavailable,
-                format!("stream {stream}: taking control back is not available yet"),
-            )),
+            AgentRequest::StreamTakeBack { stream } => {
+                sessions
+                    .take_back_on_computer(session, participant, stream)
+                    .await?;
+                Ok(json!({ "taken_back": stream }))
+            }
             AgentRequest::GoingAway { reason } => {
                 sessions
                     .agent_going_away(session, participant, &reason)

@@ -192,11 +192,12 @@ impl Connection for Console {
                 Ok(json!({ "sent": true }))
             }
             ConsoleRequest::AgentCode { session } => {
-                self.authorize(&session, Action::Drive)?;
-                Err(ApiError::new(
-                    tether_protocol::ErrorCode::Unavailable,
-                    "a code for the host's own agent is not available yet",
-                ))
+                let host = self.authorize(&session, Action::Drive)?;
+                let code = sessions.issue_agent_code(&session, &host)?;
+                Ok(json!({
+                    "code": code,
+                    "expires_in_secs": crate::session::agent_codes::LIFETIME.as_secs(),
+                }))
             }
             ConsoleRequest::PluginCommand {
                 session,

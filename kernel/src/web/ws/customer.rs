@@ -104,7 +104,7 @@ impl Connection for CustomerPage {
             }
             CustomerRequest::StreamStop { stream } => {
                 sessions
-                    .stop_stream_from_source(session, participant, stream, "on their page")
+                    .stop_stream_from_source(session, &self.0.endpoint(), stream, "on their page")
                     .await?;
                 Ok(json!({ "stopped": stream }))
             }

@@ -71,9 +71,10 @@ impl CustomerLink {
             panels,
         };
         let _ = outbox.send(ServerMessage::event(&welcome));
-        // What the customer shares now, should the page or agent have
-        // reconnected while it ran.
-        for opened in sessions.streams_from(&self.session, &self.participant) {
+        // What is shared now that this page or agent hears of, should it
+        // have reconnected while it ran (or connected after a CSR started
+        // showing something).
+        for opened in sessions.streams_heard_by(&self.session, &self.endpoint()) {
             let _ = outbox.send(ServerMessage::event(&opened));
         }
     }
