@@ -23,7 +23,8 @@ use tether_tests::bundled_manifests;
 use tether_tests::clients::PATIENCE;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 use tether_tests::stream_viewer::{
-    HEIGHT, PanelViewers, QUIET_FOR, WIDTH, epoch_ms, hex, wait_for_window, windows_named, xdotool,
+    HEIGHT, PanelViewers, QUIET_FOR, WIDTH, epoch_ms, file_holds, hex, wait_for_window,
+    windows_named, xdotool,
 };
 use tether_tests::xvfb::{XApp, Xvfb};
 
@@ -463,21 +464,6 @@ impl Sharing {
 }
 
 /// Waits until `path` holds `expected` (a file an application writes).
-async fn file_holds(path: &Path, expected: &str) {
-    let deadline = Instant::now() + PATIENCE;
-    loop {
-        let text = std::fs::read_to_string(path).unwrap_or_default();
-        if text == expected {
-            return;
-        }
-        assert!(
-            Instant::now() < deadline,
-            "{} holds {text:?}, not {expected:?}",
-            path.display()
-        );
-        tokio::time::sleep(Duration::from_millis(100)).await;
-    }
-}
 
 #[tokio::test]
 async fn the_customer_shares_a_window_and_the_console_shows_its_pixels_and_nothing_over_it() {

@@ -8,6 +8,7 @@
 //! Also the X side of those tests: `xdotool` and the fixture window's
 //! colours.
 
+use std::path::Path;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
@@ -81,6 +82,24 @@ pub async fn wait_for_window(display: &str, title: &str) -> String {
         }
         assert!(Instant::now() < deadline, "no window named {title:?}");
         tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
+/// Waits until the file at `path` holds `expected` (what a command typed
+/// into a shared terminal wrote).
+pub async fn file_holds(path: &Path, expected: &str) {
+    let deadline = Instant::now() + PATIENCE;
+    loop {
+        let text = std::fs::read_to_string(path).unwrap_or_default();
+        if text == expected {
+            return;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "{} holds {text:?}, not {expected:?}",
+            path.display()
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
     }
 }
 
