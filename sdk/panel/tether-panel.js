@@ -15,6 +15,9 @@
 // console shares from the browser; `TetherPanel.frames` reads and writes
 // the frames. `panel.agentCode()` gets a one-time code for the helper
 // program of whoever uses the page (the CSR's own agent, on the console).
+// `panel.captureDisplay()` has the console capture a window or tab for the
+// panel (a sandboxed panel may not itself), whose pictures the panel takes
+// as ImageBitmaps (`panel.captureFrame`).
 //
 // Protocol: sdk/panel/README.md.
 (function () {
@@ -184,6 +187,7 @@
     var messageHandlers = [];
     var streamHandlers = [];
     var frameHandlers = [];
+    var captureEndedHandlers = [];
     /** The streams of this panel's plugin open now, by id, as their `opened` said. */
     var openStreams = {};
     var heading = landmarks();
@@ -266,6 +270,44 @@
         return ask({ type: "agent_code" });
       },
       /**
+       * Asks the page to capture a window or a tab (call it from a click:
+       * the page uses that click's activation, which lasts a few seconds).
+       * The console chooses with the CSR (getDisplayMedia, never a whole
+       * screen, no sound) and keeps the capture; resolves with `{capture,
+       * label, surface}` (`surface` `browser` for a tab, or `window`).
+       * Rejects with `code` `cancelled` (nothing chosen, or not allowed),
+       * `screen` (a whole screen: never shared), `unsupported` (the page
+       * does not capture for panels — the customer's page, a console page
+       * outside a session, an assistant's console — or the browser cannot)
+       * or `failed`.
+       */
+      captureDisplay: function () {
+        return ask({ type: "capture_display" });
+      },
+      /**
+       * The newest picture of `capture`: resolves with `{frame}` (its
+       * number) when it is still picture number `since`, else with
+       * `{frame, bitmap}` — an ImageBitmap the panel now owns (close it).
+       * Pass `since` -1 for a picture whatever it is; `{frame}` alone also
+       * means there is no picture yet. Rejects with `not_found` for a
+       * capture that is not (or no longer) this panel's.
+       */
+      captureFrame: function (capture, since) {
+        return ask({ type: "capture_frame", capture: capture, since: typeof since === "number" ? since : -1 });
+      },
+      /** Ends `capture`; resolves with `{stopped: capture}`, rejects with `not_found` for one that is not this panel's. */
+      stopCapture: function (capture) {
+        return ask({ type: "capture_stop", capture: capture });
+      },
+      /**
+       * Runs with `{capture}` when a capture ended without the panel
+       * stopping it: the CSR stopped it from the browser's own bar, the
+       * shared tab closed, or the session ended.
+       */
+      onCaptureEnded: function (handler) {
+        captureEndedHandlers.push(handler);
+      },
+      /**
        * A command about the selected customer: their participant id goes
        * along as `participant` (the plugin's `Command::customer`).
        */
@@ -314,6 +356,11 @@
         }
         streamHandlers.forEach(function (handler) {
           handler(stream);
+        });
+      } else if (data.type === "capture_ended" && typeof data.capture === "number") {
+        var ended = { capture: data.capture };
+        captureEndedHandlers.forEach(function (handler) {
+          handler(ended);
         });
       } else if (data.type === "frame" && data.data instanceof ArrayBuffer) {
         var frame = data.data;

@@ -607,9 +607,15 @@
     return null;
   }
 
-  /** The command that attaches the CSR's own agent to session `session`. */
-  function agentCommand(session) {
-    return "tether-agent --join " + String(session || "");
+  /**
+   * The command that attaches the CSR's own agent to the session: the
+   * agent's `join` with the session's link (the panel context's
+   * `join_link`: a sandboxed panel does not know the server's address
+   * otherwise), or its number where there is no link (the agent then also
+   * needs `--server`).
+   */
+  function agentCommand(link) {
+    return "tether-agent join " + String(link || "");
   }
 
   /** Whole minutes a one-time code is good for (at least 1). */

@@ -1,8 +1,9 @@
 // Sharing from the browser (the CSR's console, without their agent): a
 // window or tab chosen with getDisplayMedia — by the console page for the
 // panel (`panel.captureDisplay()`: a sandboxed panel has an opaque origin,
-// where browsers refuse capture), which hands the newest picture over as
-// an ImageBitmap when asked — is encoded here, VP8 with WebCodecs
+// where browsers refuse capture), which keeps the capture and hands the
+// newest picture over as an ImageBitmap when asked
+// (`panel.captureFrame`) — is encoded here, VP8 with WebCodecs
 // `VideoEncoder` (realtime), or JPEG from a canvas where there is no
 // VideoEncoder or a viewer cannot decode VP8, and sent as Picture frames
 // (the protocol's 12-byte header and 6-byte picture prefix,
@@ -207,80 +208,6 @@
     return error;
   }
 
-  /** What getDisplayMedia is asked for: a window or a tab, never the whole screen, no sound. */
-  var DISPLAY_OPTIONS = {
-    video: { frameRate: { ideal: 30, max: 30 } },
-    audio: false,
-    monitorTypeSurfaces: "exclude",
-    selfBrowserSurface: "exclude",
-    surfaceSwitching: "exclude",
-  };
-
-  /**
-   * A capture the panel itself holds (getDisplayMedia in the panel's own
-   * document: possible only where the panel's origin is not opaque).
-   * Pictures come from a muted video of the stream, which is also the
-   * CSR's preview.
-   */
-  function localCapture(media) {
-    var doc = root.document;
-    var track = media.getVideoTracks()[0];
-    var settings = track && typeof track.getSettings === "function" ? track.getSettings() : {};
-    var video = doc.createElement("video");
-    video.muted = true;
-    video.playsInline = true;
-    video.autoplay = true;
-    video.srcObject = media;
-    var played = video.play();
-    if (played && typeof played.catch === "function") played.catch(function () {});
-    // Frames the video presented: a new one is a change of the picture.
-    var presented = 0;
-    var counting = typeof video.requestVideoFrameCallback === "function";
-    var stopped = false;
-    function count() {
-      if (stopped || !counting) return;
-      video.requestVideoFrameCallback(function () {
-        presented += 1;
-        count();
-      });
-    }
-    count();
-    var ended = [];
-    if (track) {
-      track.addEventListener("ended", function () {
-        ended.forEach(function (handler) {
-          handler();
-        });
-      });
-    }
-    return {
-      label: track ? track.label : "",
-      surface: settings.displaySurface || "",
-      preview: video,
-      /** The newest picture, unless it is the one numbered `since` (then `{frame}` only). */
-      grab: function (since) {
-        if (stopped || video.readyState < 2 || !(video.videoWidth > 0)) return Promise.resolve(null);
-        // Without frame callbacks every look is a change.
-        var frame = counting ? presented : presented + 1;
-        presented = frame;
-        if (frame === since) return Promise.resolve({ frame: frame });
-        return Promise.resolve({ frame: frame, image: video, width: video.videoWidth, height: video.videoHeight, close: function () {} });
-      },
-      onEnded: function (handler) {
-        ended.push(handler);
-      },
-      stop: function () {
-        if (stopped) return;
-        stopped = true;
-        media.getTracks().forEach(function (each) {
-          each.stop();
-        });
-        video.srcObject = null;
-        video.remove();
-      },
-    };
-  }
-
   /**
    * A capture the page around the panel holds for it (the console: a
    * panel's sandboxed, opaque-origin document may not capture itself). The
@@ -347,55 +274,38 @@
     };
   }
 
-  /** Whether the CSR can share from this browser here at all. */
+  /**
+   * Whether the CSR can share from this browser here at all: the page
+   * around the panel captures for it (a panel SDK with
+   * `panel.captureDisplay`). The panel's own getDisplayMedia is never
+   * tried: its opaque origin is refused.
+   */
   function supported(panel) {
-    if (panel && typeof panel.captureDisplay === "function") return true;
-    return !!(root.navigator && root.navigator.mediaDevices && typeof root.navigator.mediaDevices.getDisplayMedia === "function");
+    return !!panel && typeof panel.captureDisplay === "function" && typeof panel.captureFrame === "function";
   }
 
   /**
-   * Asks the CSR to choose a window or tab (call it from a click): through
-   * the page where the panel SDK offers it, else in this document.
-   * Resolves with a capture (`label`, `surface`, `preview`, `grab`,
-   * `onEnded`, `stop`); rejects with an Error whose `reason` is
-   * `cancelled`, `screen` (a whole screen was chosen: never shared),
-   * `unsupported` or `failed`.
+   * Asks the CSR to choose a window or tab through the page (call it from
+   * a click: the page uses that click's activation). Resolves with a
+   * capture (`label`, `surface`, `preview`, `grab`, `onEnded`, `stop`);
+   * rejects with an Error whose `reason` is `cancelled`, `screen` (a whole
+   * screen was chosen: never shared), `unsupported` or `failed`.
    */
   function capture(panel) {
-    if (panel && typeof panel.captureDisplay === "function") {
-      return panel.captureDisplay().then(
-        function (opened) {
-          if (!opened || typeof opened.capture !== "number") throw captureError("failed", "no capture");
-          if (opened.surface === "monitor") {
-            if (typeof panel.stopCapture === "function") panel.stopCapture(opened.capture).catch(function () {});
-            throw captureError("screen");
-          }
-          return bridgeCapture(panel, opened);
-        },
-        function (error) {
-          var code = error && error.code;
-          var reason = code === "cancelled" || code === "screen" || code === "unsupported" ? code : "failed";
-          throw captureError(reason, error && error.message);
-        },
-      );
-    }
-    if (!supported(null)) return Promise.reject(captureError("unsupported", "getDisplayMedia is not available"));
-    return root.navigator.mediaDevices.getDisplayMedia(DISPLAY_OPTIONS).then(
-      function (media) {
-        var track = media.getVideoTracks()[0];
-        var surface = track && typeof track.getSettings === "function" ? track.getSettings().displaySurface : "";
-        if (!track || surface === "monitor") {
-          media.getTracks().forEach(function (each) {
-            each.stop();
-          });
+    if (!supported(panel)) return Promise.reject(captureError("unsupported", "the page does not capture for this panel"));
+    return panel.captureDisplay().then(
+      function (opened) {
+        if (!opened || typeof opened.capture !== "number") throw captureError("failed", "no capture");
+        if (opened.surface === "monitor") {
+          panel.stopCapture(opened.capture).catch(function () {});
           throw captureError("screen");
         }
-        return localCapture(media);
+        return bridgeCapture(panel, opened);
       },
       function (error) {
-        // The CSR closed the picker, or the browser did not allow it here.
-        var reason = error && (error.name === "NotAllowedError" || error.name === "AbortError") ? "cancelled" : "failed";
-        throw captureError(reason, (error && error.message) || String(error));
+        var code = error && error.code;
+        var reason = code === "cancelled" || code === "screen" || code === "unsupported" ? code : "failed";
+        throw captureError(reason, error && error.message);
       },
     );
   }

@@ -1,11 +1,12 @@
 // Show my application (the host's console, Applications panel): the CSR
 // shows the customers an application of their own computer — from their
-// own agent (`tether-agent --join <number>` with a one-time code, shown
-// here while none is attached) — or a window or tab straight from this
-// browser, and gives a customer control of what their agent shows (after
-// a warning that the customer can then open the application's files) and
-// takes it back. Each shown application is listed with who controls it,
-// Stop, Give control and Take control back (none for a browser's share).
+// own agent (`tether-agent join <the session's link>` with a one-time
+// code, shown here while none is attached) — or a window or tab straight
+// from this browser (captured by the console page for this panel), and
+// gives a customer control of what their agent shows (after a warning that
+// the customer can then open the application's files) and takes it back.
+// Each shown application is listed with who controls it, Stop, Give
+// control and Take control back (none for a browser's share).
 //
 // Names and titles come from the CSR's computer: they go into the page as
 // text only (TetherPanel.el never parses markup).
@@ -707,7 +708,7 @@
 
       noAgentText.textContent = t("no_agent");
       commandLabel.textContent = t("agent_command") + " ";
-      command.textContent = AppShare.agentCommand(panel.context && panel.context.session);
+      command.textContent = AppShare.agentCommand(panel.context && (panel.context.join_link || panel.context.session));
       codeButton.textContent = t(code ? "new_code" : "get_code");
       codeLine.textContent = code ? t("code_is", { code: code.code, minutes: code.minutes }) : "";
       codeLine.hidden = !code;

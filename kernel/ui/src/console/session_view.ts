@@ -20,6 +20,7 @@ import {
   type PanelSpec,
   type PanelStreams,
 } from "../lib/panels";
+import { browserCapturer } from "../lib/panel_capture";
 import type { ConsoleRequest, RejoinAfterRestart } from "../lib/protocol.gen";
 import type { EventBody, Participant, RequestBody } from "../lib/socket";
 import { checkConsolePanelFrame, type StreamTable } from "../lib/streams";
@@ -196,8 +197,13 @@ export class SessionView {
     };
     // `panel.agentCode()`: a one-time code for this CSR's own helper
     // program in this session (the kernel gives it to the host only).
+    // `panel.captureDisplay()`: a window or tab this console captures for
+    // the panel (sharing from the browser), while the session is on and
+    // this CSR is its host — the only one who may show the customers
+    // something.
     const services: PanelServices = {
       agentCode: () => this.app.connection.request("agent.code", { session: this.number }),
+      displayCapture: browserCapturer(() => !this.ended && this.isHost),
     };
     specs.forEach((spec, index) => {
       const frame = new PanelFrame(
@@ -236,6 +242,7 @@ export class SessionView {
       customer: customer && !customer.away ? { id: customer.id, display_name: customer.display_name } : null,
       role: this.isHost ? "host" : "assistant",
       user: this.app.user,
+      join_link: this.joinLink,
     };
   }
 
@@ -468,6 +475,9 @@ export class SessionView {
     const from = this.members.get(body.from);
     if (to) to.role = "host";
     if (from) from.role = "assistant";
+    // Only the host shows the customers something: what this console
+    // captured for its panels ends with its control.
+    if (!this.isHost) for (const frame of this.frames) frame.stopCaptures();
     this.say(t("session.control_passed", { name: to?.display_name ?? "" }));
     this.render();
   }
@@ -490,6 +500,7 @@ export class SessionView {
     for (const line of this.waiting.values()) line.remove();
     this.waiting.clear();
     this.say(t("session.ended", { reason: detailOr(body.detail, body.reason) }));
+    for (const frame of this.frames) frame.stopCaptures();
     // Whatever is still open ended with the session.
     for (const info of this.app.streams.forgetSession(this.number)) {
       this.panelsOf(info.plugin).forEach((frame) => frame.streamEvent(closedEvent(info.stream, body.reason, info)));

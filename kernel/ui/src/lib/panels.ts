@@ -5,13 +5,16 @@
 // this postMessage bridge; the panel can address nothing but its own
 // plugin — its commands, its messages, and the streams it opened — and,
 // in a session, ask the page for what the page itself offers (the one-time
-// code for the helper program, `panel.agentCode()`).
+// code for the helper program, `panel.agentCode()`; on the console, a
+// capture of a window or tab the panel may not make itself,
+// `panel.captureDisplay()`: see ./panel_capture.ts).
 // Protocol: sdk/panel/README.md.
 
 import { api } from "./api";
 import { el } from "./dom";
 import { detailOr } from "./errors";
 import { locale, t, type Locale } from "./i18n";
+import { captureResult, isCaptureRequest, PanelCaptures, type DisplayCapturer } from "./panel_capture";
 import type { CustomerPanel, JsonValue } from "./protocol.gen";
 import { checkPanelFrame, type PanelFrameVerdict, type StreamInfo } from "./streams";
 
@@ -48,6 +51,13 @@ export interface PanelContext {
   role: string;
   /** The signed-in CSR (panels show "your" scripts and the like); `null` on the customer's page. */
   user: { username: string; display_name: string } | null;
+  /**
+   * The session's join link (`https://…/join/<number>`), as the kernel
+   * gave it; where absent, the page's own origin makes it. A sandboxed
+   * panel cannot know the server's address otherwise (the command that
+   * joins the CSR's own agent names it).
+   */
+  join_link?: string | null;
 }
 
 /** Sends a command to the panel's plugin; resolves with its answer. */
@@ -86,6 +96,12 @@ export interface PanelServices {
    * customer's page: `agent.code {}`). Absent where there is no session.
    */
   agentCode?(): Promise<AgentCode>;
+  /**
+   * Captures a window or tab for the panel (`panel.captureDisplay()`):
+   * the console's panels in a session only. Absent: the page refuses
+   * (`unsupported`).
+   */
+  displayCapture?: DisplayCapturer;
 }
 
 /** What a panel is told about one of its plugin's streams. */
@@ -144,6 +160,8 @@ export const bridgeCounters = {
   framesFromPanels: 0,
   framesDropped: 0,
   dropped: {} as Record<string, number>,
+  /** Pictures of a window or tab the page captured for a panel, handed to it. */
+  capturePictures: 0,
 };
 
 declare global {
@@ -229,6 +247,10 @@ export function panelTitle(spec: PanelSpec, language: Locale = locale()): string
 
 export class PanelFrame {
   readonly iframe: HTMLIFrameElement;
+  /** The windows or tabs the page captures for this panel's document. */
+  private readonly captures: PanelCaptures;
+  /** Watches for the frame leaving the page while it holds captures. */
+  private detachWatch: MutationObserver | null = null;
 
   constructor(
     readonly spec: PanelSpec,
@@ -253,7 +275,12 @@ export class PanelFrame {
         "data-panel": spec.id,
       },
     });
+    this.captures = new PanelCaptures(services.displayCapture, (capture) => this.post({ type: "capture_ended", capture }));
     this.iframe.addEventListener("load", () => {
+      // A document loaded in the frame: what the one before captured is
+      // gone with it.
+      this.captures.frameLoaded();
+      this.watchDetach();
       this.post({ type: "context", context: this.publicContext() });
     });
     onPage.add(this);
@@ -296,7 +323,38 @@ export class PanelFrame {
 
   destroy(): void {
     onPage.delete(this);
+    this.dropCaptures();
     this.iframe.remove();
+  }
+
+  /** The panel's session ended (or it may capture no more): its captures end, and it hears so. */
+  stopCaptures(): void {
+    this.captures.stopAll(true);
+    this.watchDetach();
+  }
+
+  /** The panel's document is gone: its captures end, with no one to tell. */
+  private dropCaptures(): void {
+    this.captures.stopAll(false);
+    this.watchDetach();
+  }
+
+  /**
+   * While the panel holds captures, a frame taken out of the page (its
+   * session's tab hidden, the console re-rendered) ends them: its
+   * document is gone with it.
+   */
+  private watchDetach(): void {
+    if (this.captures.size === 0) {
+      this.detachWatch?.disconnect();
+      this.detachWatch = null;
+      return;
+    }
+    if (this.detachWatch) return;
+    this.detachWatch = new MutationObserver(() => {
+      if (!this.iframe.isConnected) this.dropCaptures();
+    });
+    this.detachWatch.observe(document.documentElement, { childList: true, subtree: true });
   }
 
   receive(data: unknown): void {
@@ -305,7 +363,10 @@ export class PanelFrame {
     if (message.tether !== BRIDGE_VERSION) return;
     if (message.type === "ready") {
       // A panel (re)loaded — it is loaded again each time its view is
-      // shown — learns the context and what its plugin has open.
+      // shown — learns the context and what its plugin has open. What
+      // the document before it captured ended with it.
+      this.captures.documentReady();
+      this.watchDetach();
       this.post({ type: "context", context: this.publicContext() });
       for (const info of this.streams?.open(this.spec.plugin) ?? []) {
         this.streamEvent(openedEvent(info, this.streams?.nameOf?.(info.source)));
@@ -316,11 +377,15 @@ export class PanelFrame {
       this.sendFrame(message.data);
       return;
     }
-    if (message.type !== "command" && message.type !== "agent_code") return;
+    if (message.type !== "command" && message.type !== "agent_code" && !isCaptureRequest(message.type)) return;
     const id = message.id;
     if (typeof id !== "number" || !Number.isSafeInteger(id)) return;
     if (message.type === "agent_code") {
       this.agentCode(id);
+      return;
+    }
+    if (isCaptureRequest(message.type)) {
+      this.capture(id, message);
       return;
     }
     const name = message.name;
@@ -340,6 +405,18 @@ export class PanelFrame {
   /** `panel.agentCode()`: see `agentCodeResult`. */
   private agentCode(id: number): void {
     void agentCodeResult(id, this.services.agentCode).then((result) => this.post(result));
+  }
+
+  /** `panel.captureDisplay()`, `captureFrame`, `stopCapture`: see ./panel_capture.ts. */
+  private capture(id: number, message: Record<string, unknown>): void {
+    void captureResult(id, this.captures, message).then(({ result, transfer }) => {
+      this.watchDetach();
+      if (result.ok && message.type === "capture_frame") bridgeCounters.capturePictures += transfer.length;
+      if (!this.post(result, transfer)) {
+        // The panel went meanwhile: a picture posted nowhere is let go.
+        for (const each of transfer) if (each instanceof ImageBitmap) each.close();
+      }
+    });
   }
 
   /**
@@ -365,13 +442,19 @@ export class PanelFrame {
     relay(verdict.frame);
   }
 
-  private publicContext(): PanelContext & { locale: Locale; plugin: string; title: string } {
-    return { ...this.context, locale: locale(), plugin: this.spec.plugin, title: panelTitle(this.spec) };
+  private publicContext(): PanelContext & { locale: Locale; plugin: string; title: string; join_link: string | null } {
+    const session = this.context.session;
+    const join_link = this.context.join_link ?? (session ? `${window.location.origin}/join/${encodeURIComponent(session)}` : null);
+    return { ...this.context, join_link, locale: locale(), plugin: this.spec.plugin, title: panelTitle(this.spec) };
   }
 
-  private post(message: Record<string, unknown>): void {
+  /** Posts to the panel's document, handing `transfer` over; whether there was one. */
+  private post(message: Record<string, unknown>, transfer: Transferable[] = []): boolean {
+    const target = this.iframe.contentWindow;
+    if (!target) return false;
     // An opaque origin cannot be named, hence "*"; what is posted is only
     // what the panel may know.
-    this.iframe.contentWindow?.postMessage({ tether: BRIDGE_VERSION, ...message }, "*");
+    target.postMessage({ tether: BRIDGE_VERSION, ...message }, "*", transfer);
+    return true;
   }
 }

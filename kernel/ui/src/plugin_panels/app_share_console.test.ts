@@ -1,8 +1,9 @@
 // The console's Show my application (plugins/app-share/ui/app-share.js and
 // browser-share.js), its pure parts: which streams the console shows
 // rather than views, what an own stream's line says, and sharing from the
-// browser — pacing, picture sizes and the frames it sends — loaded as the
-// panel loads them (classic scripts defining globals).
+// browser — pacing, picture sizes, the frames it sends, and the capture
+// the console page holds for the panel — loaded as the panel loads them
+// (classic scripts defining globals).
 import { describe, expect, it } from "vitest";
 import "../../../../sdk/panel/tether-panel.js";
 import "../../../../plugins/app-share/ui/app-share.js";
@@ -38,13 +39,22 @@ interface Browser {
     data: Uint8Array,
   ): ArrayBuffer;
   labelFor(label: unknown, surface: string, t: (key: string) => string): string;
+  supported(panel: unknown): boolean;
+  capture(panel: unknown): Promise<Captured>;
   MAX_UNACKNOWLEDGED: number;
   STALL_AFTER_MS: number;
+}
+interface Captured {
+  label: string;
+  surface: string;
+  grab(since: number): Promise<{ frame: number; image?: unknown; width?: number; height?: number; close?(): void } | null>;
+  onEnded(handler: () => void): void;
+  stop(): void;
 }
 interface AppShareApi {
   strings: { viewer: Record<string, Record<string, string>> };
   isOwnStream(stream: unknown, me: string | null, role: string | undefined): boolean | null;
-  agentCommand(session: string | null): string;
+  agentCommand(link: string | null): string;
   codeMinutes(secs: unknown): number;
   ownControlNote(
     entry: unknown,
@@ -100,8 +110,12 @@ describe("which streams the console shows itself", () => {
 });
 
 describe("Show my application's words", () => {
-  it("the command names the session; a code's minutes are whole and at least one", () => {
-    expect(appShare.agentCommand("123456789")).toBe("tether-agent --join 123456789");
+  it("the command is the agent's join with the session's link; a code's minutes are whole and at least one", () => {
+    // As the agent takes it (host-agent: `tether-agent join <link or number>`).
+    expect(appShare.agentCommand("https://support.example/join/123456789")).toBe(
+      "tether-agent join https://support.example/join/123456789",
+    );
+    expect(appShare.agentCommand("123456789")).toBe("tether-agent join 123456789");
     expect(appShare.codeMinutes(600)).toBe(10);
     expect(appShare.codeMinutes(89)).toBe(1);
     expect(appShare.codeMinutes(150)).toBe(3);
@@ -284,5 +298,108 @@ describe("sharing from the browser: what the customers see it called", () => {
     expect(browser.labelFor("", "browser", t)).toBe("Browser tab");
     expect(browser.labelFor(undefined, "", t)).toBe("Browser tab");
     expect(browser.labelFor("x".repeat(300), "window", t)).toHaveLength(200);
+  });
+});
+
+/**
+ * The panel SDK's capture calls as browser-share.js uses them, answered as
+ * the console page would: `opened` is what `captureDisplay` answers.
+ */
+function capturingPanel(opened: Promise<unknown>) {
+  const calls: unknown[][] = [];
+  const endedHandlers: ((event: { capture: number }) => void)[] = [];
+  let frameAnswer: unknown = { frame: 0 };
+  const panel = {
+    captureDisplay: () => {
+      calls.push(["captureDisplay"]);
+      return opened;
+    },
+    captureFrame: (capture: number, since: number) => {
+      calls.push(["captureFrame", capture, since]);
+      return Promise.resolve(frameAnswer);
+    },
+    stopCapture: (capture: number) => {
+      calls.push(["stopCapture", capture]);
+      return Promise.resolve({ stopped: capture });
+    },
+    onCaptureEnded: (handler: (event: { capture: number }) => void) => endedHandlers.push(handler),
+  };
+  return {
+    panel,
+    calls,
+    answerFrames(answer: unknown) {
+      frameAnswer = answer;
+    },
+    end(capture: number) {
+      endedHandlers.forEach((handler) => handler({ capture }));
+    },
+  };
+}
+
+/** Just enough of a document for the preview canvas. */
+function withDocument<T>(run: () => Promise<T>): Promise<T> {
+  const globals = globalThis as unknown as Record<string, unknown>;
+  globals.document = { createElement: () => ({ width: 0, height: 0, getContext: () => ({ drawImage() {} }) }) };
+  return run().finally(() => {
+    delete globals.document;
+  });
+}
+
+describe("sharing from the browser: the capture the console page holds", () => {
+  it("without the page's capture (an older SDK) it is unsupported: the panel never tries getDisplayMedia itself", async () => {
+    expect(browser.supported({})).toBe(false);
+    expect(browser.supported(null)).toBe(false);
+    await expect(browser.capture({ command() {} })).rejects.toMatchObject({ reason: "unsupported" });
+  });
+
+  it("the page's refusals become what the panel tells the CSR", async () => {
+    for (const [code, reason] of [
+      ["cancelled", "cancelled"],
+      ["screen", "screen"],
+      ["unsupported", "unsupported"],
+      ["failed", "failed"],
+      ["not_found", "failed"],
+    ]) {
+      const page = capturingPanel(Promise.reject(Object.assign(new Error(code), { code })));
+      await expect(browser.capture(page.panel)).rejects.toMatchObject({ reason });
+    }
+  });
+
+  it("a whole screen is stopped at once and refused", async () => {
+    const page = capturingPanel(Promise.resolve({ capture: 2, label: "screen:0:0", surface: "monitor" }));
+    await expect(browser.capture(page.panel)).rejects.toMatchObject({ reason: "screen" });
+    expect(page.calls).toContainEqual(["stopCapture", 2]);
+  });
+
+  it("pictures come from the page, only when changed; the end comes from the page too", async () => {
+    await withDocument(async () => {
+      const page = capturingPanel(Promise.resolve({ capture: 1, label: "Ledger", surface: "browser" }));
+      const captured = await browser.capture(page.panel);
+      expect(captured).toMatchObject({ label: "Ledger", surface: "browser" });
+
+      // Nothing yet, then unchanged: no picture.
+      expect(await captured.grab(-1)).toEqual({ frame: 0 });
+      const bitmap = { width: 640, height: 480, closed: false, close() { this.closed = true; } };
+      page.answerFrames({ frame: 5, bitmap });
+      const picture = await captured.grab(4);
+      expect(picture).toMatchObject({ frame: 5, image: bitmap, width: 640, height: 480 });
+      picture?.close?.();
+      expect(bitmap.closed).toBe(true);
+      expect(page.calls).toContainEqual(["captureFrame", 1, 4]);
+
+      let ended = 0;
+      captured.onEnded(() => (ended += 1));
+      page.end(2);
+      expect(ended).toBe(0);
+      page.end(1);
+      expect(ended).toBe(1);
+
+      captured.stop();
+      captured.stop();
+      expect(page.calls.filter((call) => call[0] === "stopCapture")).toEqual([["stopCapture", 1]]);
+      expect(await captured.grab(-1)).toBeNull();
+      page.end(1);
+      expect(ended).toBe(1);
+    });
   });
 });

@@ -112,6 +112,10 @@ interface Posted {
 }
 interface Panel {
   agentCode(): Promise<{ code: string; expires_in_secs: number }>;
+  captureDisplay(): Promise<{ capture: number; label: string; surface: string }>;
+  captureFrame(capture: number, since?: number): Promise<{ frame: number; bitmap?: unknown }>;
+  stopCapture(capture: number): Promise<unknown>;
+  onCaptureEnded(handler: (event: { capture: number }) => void): void;
   command(name: string, payload?: unknown): Promise<unknown>;
   onStream(handler: (event: Record<string, unknown>) => void): void;
 }
@@ -246,6 +250,69 @@ describe("stream events in the panel", () => {
       page.deliver({ type: "stream", event: { type: "closed", stream: 7, reason: "stopped" } });
       page.deliver({ type: "stream", event: { type: "control", stream: 7, controller: "p-carl" } });
       expect(heard.at(-1)).toEqual({ type: "closed", stream: 7, reason: "stopped" });
+    } finally {
+      page.done();
+    }
+  });
+});
+
+describe("display capture through the page", () => {
+  it("asks the page to capture, and resolves with what it kept", async () => {
+    const page = panelPage();
+    try {
+      const opened = page.panel.captureDisplay();
+      const asked = page.posted[1];
+      expect(asked).toEqual({ tether: 1, type: "capture_display", id: asked.id });
+      page.deliver({ type: "result", id: asked.id, ok: true, value: { capture: 1, label: "Ledger", surface: "browser" } });
+      await expect(opened).resolves.toEqual({ capture: 1, label: "Ledger", surface: "browser" });
+    } finally {
+      page.done();
+    }
+  });
+
+  it("passes on the page's refusal with its code (the customer's page does not capture)", async () => {
+    const page = panelPage();
+    try {
+      const opened = page.panel.captureDisplay();
+      const asked = page.posted[1];
+      page.deliver({ type: "result", id: asked.id, ok: false, error: { code: "unsupported", message: "no" } });
+      await expect(opened).rejects.toMatchObject({ code: "unsupported" });
+    } finally {
+      page.done();
+    }
+  });
+
+  it("asks for a picture newer than the one it has (any, without one), and stops a capture", async () => {
+    const page = panelPage();
+    try {
+      const bitmap = { width: 4, height: 2 };
+      const newer = page.panel.captureFrame(1, 7);
+      const any = page.panel.captureFrame(1);
+      const stopped = page.panel.stopCapture(1);
+      const [, newerMessage, anyMessage, stopMessage] = page.posted;
+      expect(newerMessage).toEqual({ tether: 1, type: "capture_frame", id: newerMessage.id, capture: 1, since: 7 });
+      expect(anyMessage).toMatchObject({ type: "capture_frame", capture: 1, since: -1 });
+      expect(stopMessage).toEqual({ tether: 1, type: "capture_stop", id: stopMessage.id, capture: 1 });
+      page.deliver({ type: "result", id: newerMessage.id, ok: true, value: { frame: 7 } });
+      page.deliver({ type: "result", id: anyMessage.id, ok: true, value: { frame: 8, bitmap } });
+      page.deliver({ type: "result", id: stopMessage.id, ok: true, value: { stopped: 1 } });
+      await expect(newer).resolves.toEqual({ frame: 7 });
+      expect((await any).bitmap).toBe(bitmap);
+      await expect(stopped).resolves.toEqual({ stopped: 1 });
+    } finally {
+      page.done();
+    }
+  });
+
+  it("hears a capture that ended by itself, from its parent only", () => {
+    const page = panelPage();
+    try {
+      const heard: { capture: number }[] = [];
+      page.panel.onCaptureEnded((event) => heard.push(event));
+      page.deliver({ type: "capture_ended", capture: 3 });
+      page.deliver({ type: "capture_ended", capture: "3" });
+      page.deliver({ type: "capture_ended", capture: 4 }, { postMessage() {} });
+      expect(heard).toEqual([{ capture: 3 }]);
     } finally {
       page.done();
     }
