@@ -75,7 +75,7 @@ fn choose(
             "installed": lists.installed,
         })),
         OwnLists::NoAgent(message) => Err(PluginError::InvalidInput(format!(
-            "nothing is shown that {} could control, and only an application shown from your own agent can be controlled: run `tether-agent --join` on your computer first ({message})",
+            "nothing is shown that {} could control, and only an application shown from your own agent can be controlled: start the Tether agent on your computer first with the command and one-time code under Show my application ({message})",
             customer.display_name
         ))),
     }

@@ -20,7 +20,7 @@ use crate::sharing::{abandon, already_shared, shared_earlier};
 use crate::{apps, giving, records, state};
 
 /// What the host is told when their own agent is not there to ask.
-const NO_AGENT: &str = "no Tether agent of yours is attached to this session: run `tether-agent --join` on your computer with a one-time code, or share from the browser";
+const NO_AGENT: &str = "no Tether agent of yours is attached to this session: start the Tether agent on your computer with the command and one-time code under Show my application, or share from the browser";
 
 /// What the host's own agent lists now, or why it lists nothing.
 pub enum OwnLists {

@@ -288,7 +288,7 @@ fn without_an_agent_nothing_is_shown_and_the_host_is_told_how() {
     let refused = anna(&harness, "show", json!({ "window": NOTES }));
     match refused {
         Err(PluginError::Failed(message)) => {
-            assert!(message.contains("tether-agent --join"), "{message}");
+            assert!(message.contains("Show my application"), "{message}");
             assert!(message.contains("share from the browser"), "{message}");
         }
         other => panic!("expected a failure, got {other:?}"),
@@ -404,7 +404,7 @@ fn giving_with_nothing_shown_answers_the_lists_to_choose_from() {
 
     let none = without_own_agent();
     let refused = anna(&none, "give", json!({ "customer": "p-carl" }));
-    assert!(refused_as(refused, invalid).contains("tether-agent --join"));
+    assert!(refused_as(refused, invalid).contains("Show my application"));
 }
 
 #[test]
