@@ -24,8 +24,23 @@ const XK_PAUSE: u32 = 0xff13;
 const XK_SCROLL_LOCK: u32 = 0xff14;
 const XK_NUM_LOCK: u32 = 0xff7f;
 
-/// The hot keys to try, in order, with the name the indicator gives them.
-const HOT_KEYS: [(u32, &str); 2] = [(XK_PAUSE, "Pause"), (XK_SCROLL_LOCK, "Scroll Lock")];
+/// The hot keys to try, in order.
+const HOT_KEYS: [(u32, KeyName); 2] = [
+    (XK_PAUSE, KeyName::Pause),
+    (XK_SCROLL_LOCK, KeyName::ScrollLock),
+];
+
+/// Which key the hot key is, for the indicator to name it in its
+/// language (`words.rs`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum KeyName {
+    Pause,
+    ScrollLock,
+}
+
+impl KeyName {
+    pub const ALL: [KeyName; 2] = [KeyName::Pause, KeyName::ScrollLock];
+}
 
 /// The keyboard mapping: the keysyms of each keycode.
 pub struct Keymap {
@@ -143,8 +158,8 @@ fn combinations(locks: &[u16]) -> Vec<u16> {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct HotKey {
     pub keycode: Keycode,
-    /// What the indicator calls it ("Pause").
-    pub name: &'static str,
+    /// Which it is, for the indicator to name it.
+    pub name: KeyName,
     modifiers: Vec<u16>,
 }
 
@@ -179,15 +194,15 @@ impl HotKey {
             if granted.first() == Some(&true) {
                 if granted.contains(&false) {
                     tracing::debug!(
-                        key = key.name,
+                        key = ?key.name,
                         "the hot key works with some lock keys on only"
                     );
                 }
-                tracing::info!(key = key.name, "hot key to take control back grabbed");
+                tracing::info!(key = ?key.name, "hot key to take control back grabbed");
                 return Ok(Some(key));
             }
             tracing::info!(
-                key = key.name,
+                key = ?key.name,
                 "another program holds the key; trying the next"
             );
             key.ungrab(connection, root)?;
@@ -255,12 +270,12 @@ mod tests {
         let keys = keymap(true, false);
         let hot = keys.hot_keys();
         assert_eq!(hot[0].keycode, PAUSE);
-        assert_eq!(hot[0].name, "Pause");
+        assert_eq!(hot[0].name, KeyName::Pause);
         let lock = u16::from(ModMask::LOCK);
         let num = u16::from(ModMask::M2);
         assert_eq!(hot[0].modifiers, [0, lock, num, lock | num]);
         assert_eq!(hot[1].keycode, SCROLL, "Scroll Lock as second choice");
-        assert_eq!(hot[1].name, "Scroll Lock");
+        assert_eq!(hot[1].name, KeyName::ScrollLock);
     }
 
     #[test]
@@ -278,7 +293,7 @@ mod tests {
     fn a_keyboard_without_pause_gets_scroll_lock() {
         let hot = keymap(false, false).hot_keys();
         assert_eq!(hot.len(), 1);
-        assert_eq!((hot[0].keycode, hot[0].name), (SCROLL, "Scroll Lock"));
+        assert_eq!((hot[0].keycode, hot[0].name), (SCROLL, KeyName::ScrollLock));
         let none = Keymap::new(8, 2, vec![0; 20], &[0; 8]);
         assert!(none.hot_keys().is_empty());
         assert!(Keymap::new(8, 0, Vec::new(), &[]).hot_keys().is_empty());

@@ -2,11 +2,14 @@
 //! with Carl Support:"), what is shared with them one per line below it
 //! ("Carl Customer controls Terminal" while a customer controls it), how
 //! to take control back, and the buttons at the bottom right: Take back
-//! control (while someone controls) and Stop sharing. Pure: the list and
-//! the fonts' measures go in, positions come out.
+//! control (while someone controls) and Stop sharing. Pure: the list, the
+//! words of the customer's language and the fonts' measures go in,
+//! positions come out.
 
 use super::Shown;
+use super::keys::KeyName;
 use super::text::FontSet;
+use super::words::Words;
 
 /// Room around everything.
 const PADDING: u32 = 12;
@@ -25,9 +28,6 @@ const BUTTON_SPACING: u32 = 10;
 const MIN_WIDTH: u32 = 220;
 /// Most shared things listed; the rest are counted.
 pub const MAX_LISTED: usize = 8;
-
-pub const STOP_SHARING: &str = "Stop sharing";
-pub const TAKE_BACK_CONTROL: &str = "Take back control";
 
 /// How a line is written.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -76,14 +76,15 @@ pub struct Layout {
     pub take_back: Option<Button>,
 }
 
-/// Lays out `shown` with `fonts`, no line of text wider than
-/// `max_text_width` (longer ones end in an ellipsis). `hot_key`: the
-/// name of the key that takes control back, if one could be claimed.
+/// Lays out `shown` in `words` with `fonts`, no line of text wider than
+/// `max_text_width` (longer ones end in an ellipsis). `hot_key`: the key
+/// that takes control back, if one could be claimed.
 pub fn lay_out(
     shown: &[Shown],
+    words: Words,
     fonts: &FontSet,
     max_text_width: u32,
-    hot_key: Option<&str>,
+    hot_key: Option<KeyName>,
 ) -> Layout {
     let mut texts: Vec<(String, Style)> = Vec::new();
     let mut listed = 0;
@@ -91,23 +92,23 @@ pub fn lay_out(
         if listed == MAX_LISTED {
             break;
         }
-        texts.push((heading(viewers), Style::Heading));
+        texts.push((heading(words, viewers), Style::Heading));
         for item in items {
             if listed == MAX_LISTED {
                 break;
             }
-            texts.push((item_text(item), Style::Item));
+            texts.push((item_text(words, item), Style::Item));
             listed += 1;
         }
     }
     let controlled = shown.iter().any(|item| item.controller.is_some());
     if shown.is_empty() {
-        texts.push(("Nothing is shared.".to_owned(), Style::Note));
+        texts.push((words.nothing_shared().to_owned(), Style::Note));
     } else if listed < shown.len() {
-        texts.push((format!("and {} more", shown.len() - listed), Style::Note));
+        texts.push((words.and_more(shown.len() - listed), Style::Note));
     }
     if let (true, Some(key)) = (controlled, hot_key) {
-        texts.push((format!("Press {key} to take back control."), Style::Note));
+        texts.push((words.press_to_take_back(key), Style::Note));
     }
 
     let ascent = u32::from(fonts.ascent());
@@ -137,9 +138,11 @@ pub fn lay_out(
 
     // The buttons side by side at the bottom right, Stop sharing last.
     let button_height = line_height + 2 * BUTTON_PAD_Y;
+    let stop_label = fonts.displayable(words.stop_sharing());
+    let take_back_label = fonts.displayable(words.take_back_control());
     let button_width = |label: &str| fonts.width(label) + 2 * BUTTON_PAD_X;
-    let stop_width = button_width(STOP_SHARING);
-    let take_back_width = controlled.then(|| button_width(TAKE_BACK_CONTROL));
+    let stop_width = button_width(&stop_label);
+    let take_back_width = controlled.then(|| button_width(&take_back_label));
     let row_width = stop_width + take_back_width.map_or(0, |w| w + BUTTON_SPACING);
     let width = (widest.max(row_width) + 2 * PADDING).max(MIN_WIDTH);
     let row_y = y - LINE_GAP + BUTTON_GAP;
@@ -158,9 +161,9 @@ pub fn lay_out(
         },
     };
     let stop_x = width - PADDING - stop_width;
-    let stop = button(STOP_SHARING, stop_x, stop_width);
+    let stop = button(&stop_label, stop_x, stop_width);
     let take_back =
-        take_back_width.map(|w| button(TAKE_BACK_CONTROL, stop_x - BUTTON_SPACING - w, w));
+        take_back_width.map(|w| button(&take_back_label, stop_x - BUTTON_SPACING - w, w));
     Layout {
         width,
         height: row_y + button_height + PADDING,
@@ -184,24 +187,24 @@ fn by_audience(shown: &[Shown]) -> Vec<(&str, Vec<&Shown>)> {
     groups
 }
 
-fn heading(viewers: &str) -> String {
+fn heading(words: Words, viewers: &str) -> String {
     if viewers.is_empty() {
-        "Shared with support:".to_owned()
+        words.shared_with_support().to_owned()
     } else {
-        format!("Shared with {viewers}:")
+        words.shared_with(viewers)
     }
 }
 
-fn item_text(item: &Shown) -> String {
+fn item_text(words: Words, item: &Shown) -> String {
     let label = item.label.trim();
     let label = if label.is_empty() {
-        "(a window without a title)"
+        words.untitled_window()
     } else {
         label
     };
     match item.controller.as_deref().map(str::trim) {
-        Some(name) if !name.is_empty() => format!("{name} controls {label}"),
-        Some(_) => format!("Someone controls {label}"),
+        Some(name) if !name.is_empty() => words.controls(name, label),
+        Some(_) => words.someone_controls(label),
         None => label.to_owned(),
     }
 }
@@ -230,6 +233,11 @@ fn fit(text: &str, fonts: &FontSet, max_width: u32) -> String {
 mod tests {
     use super::*;
     use crate::apps::indicator::text::{CoreFont, Glyphs};
+    use crate::apps::indicator::words::Language;
+
+    fn english() -> Words {
+        Words::new(Language::English)
+    }
 
     /// Latin-1 and '…', every glyph 6 px wide, 13 px lines.
     fn fonts() -> FontSet {
@@ -266,6 +274,7 @@ mod tests {
                 shown("Editor — notes", "Carl Support, Ann Helper"),
                 shown("Calculator", "Carl Support"),
             ],
+            english(),
             &fonts(),
             400,
             None,
@@ -314,14 +323,14 @@ mod tests {
     #[test]
     fn long_labels_end_in_an_ellipsis_within_the_width() {
         let long = "A".repeat(200);
-        let layout = lay_out(&[shown(&long, "Carl")], &fonts(), 300, None);
+        let layout = lay_out(&[shown(&long, "Carl")], english(), &fonts(), 300, None);
         let item = &layout.lines[1].text;
         assert!(item.ends_with('…'), "{item}");
         assert!(fonts().width(item) <= 300 - INDENT);
         assert_eq!(item.chars().count(), (300 - INDENT) as usize / 6);
         assert_eq!(layout.width, INDENT + fonts().width(item) + 2 * PADDING);
         // A line that fits is left as it is.
-        let layout = lay_out(&[shown("Short", "Carl")], &fonts(), 300, None);
+        let layout = lay_out(&[shown("Short", "Carl")], english(), &fonts(), 300, None);
         assert_eq!(layout.lines[1].text, "Short");
     }
 
@@ -330,7 +339,7 @@ mod tests {
         let many: Vec<Shown> = (0..12)
             .map(|i| shown(&format!("Window {i}"), "Carl"))
             .collect();
-        let layout = lay_out(&many, &fonts(), 400, None);
+        let layout = lay_out(&many, english(), &fonts(), 400, None);
         let items = layout
             .lines
             .iter()
@@ -342,10 +351,10 @@ mod tests {
 
     #[test]
     fn nothing_shared_untitled_windows_and_nameless_viewers_still_read_well() {
-        let layout = lay_out(&[], &fonts(), 400, None);
+        let layout = lay_out(&[], english(), &fonts(), 400, None);
         assert_eq!(texts(&layout), ["Nothing is shared."]);
         assert!(layout.width >= MIN_WIDTH);
-        let layout = lay_out(&[shown("  ", " ")], &fonts(), 400, None);
+        let layout = lay_out(&[shown("  ", " ")], english(), &fonts(), 400, None);
         assert_eq!(
             texts(&layout),
             ["Shared with support:", "(a window without a title)"]
@@ -354,9 +363,10 @@ mod tests {
 
     #[test]
     fn more_lines_make_a_taller_window() {
-        let one = lay_out(&[shown("One", "Carl")], &fonts(), 400, None);
+        let one = lay_out(&[shown("One", "Carl")], english(), &fonts(), 400, None);
         let two = lay_out(
             &[shown("One", "Carl"), shown("Two", "Carl")],
+            english(),
             &fonts(),
             400,
             None,
@@ -371,7 +381,7 @@ mod tests {
             controlled("Terminal", "Carl Customer", "Carl Customer"),
             shown("Editor", "Carl Customer"),
         ];
-        let layout = lay_out(&list, &fonts(), 400, Some("Pause"));
+        let layout = lay_out(&list, english(), &fonts(), 400, Some(KeyName::Pause));
         assert_eq!(
             texts(&layout),
             [
@@ -394,7 +404,7 @@ mod tests {
         assert_eq!(back.width, 17 * 6 + 2 * BUTTON_PAD_X);
 
         // No hot key claimed: the button alone.
-        let without_key = lay_out(&list, &fonts(), 400, None);
+        let without_key = lay_out(&list, english(), &fonts(), 400, None);
         assert_eq!(texts(&without_key).len(), 3);
         assert!(without_key.take_back.is_some());
         // Control over: back to the button and lines of before.
@@ -403,9 +413,10 @@ mod tests {
                 shown("Terminal", "Carl Customer"),
                 shown("Editor", "Carl Customer"),
             ],
+            english(),
             &fonts(),
             400,
-            Some("Pause"),
+            Some(KeyName::Pause),
         );
         assert_eq!(
             texts(&over),
@@ -417,12 +428,124 @@ mod tests {
 
     #[test]
     fn a_narrow_list_widens_for_both_buttons() {
-        let layout = lay_out(&[controlled("A", "B", "C")], &fonts(), 400, None);
+        let layout = lay_out(&[controlled("A", "B", "C")], english(), &fonts(), 400, None);
         let row =
             layout.stop.rect.width + BUTTON_SPACING + layout.take_back.expect("button").rect.width;
         assert_eq!(layout.width, row + 2 * PADDING);
         // A controller without a name is still said.
-        let layout = lay_out(&[controlled("Terminal", "B", " ")], &fonts(), 400, None);
+        let layout = lay_out(
+            &[controlled("Terminal", "B", " ")],
+            english(),
+            &fonts(),
+            400,
+            None,
+        );
         assert_eq!(layout.lines[1].text, "Someone controls Terminal");
+    }
+
+    /// Latin-1 at 6 px, and kana, kanji and the full-width marks at 12 px
+    /// on a taller face, like misc-fixed and its Japanese face.
+    fn japanese_fonts() -> FontSet {
+        FontSet::from_fonts(vec![
+            CoreFont::fake(1, 11, 2, Glyphs::fake('\u{0}', '\u{ff}', 6, &[])),
+            CoreFont::fake(2, 16, 2, Glyphs::fake('\u{3000}', '\u{9fff}', 12, &[])),
+            CoreFont::fake(3, 16, 2, Glyphs::fake('\u{ff00}', '\u{ffef}', 12, &[])),
+        ])
+    }
+
+    #[test]
+    fn a_japanese_layout_measures_and_places_its_lines() {
+        let fonts = japanese_fonts();
+        let words = Words::new(Language::Japanese);
+        let layout = lay_out(
+            &[
+                controlled("Terminal", "Carl Customer", "Carl Customer"),
+                shown("", "Carl Customer"),
+            ],
+            words,
+            &fonts,
+            400,
+            Some(KeyName::Pause),
+        );
+        assert_eq!(
+            texts(&layout),
+            [
+                "共有先：Carl Customer",
+                "Carl Customer が Terminal を操作しています",
+                "（無題のウィンドウ）",
+                "Pause キーを押すと操作権を取り戻せます。",
+            ]
+        );
+        assert!(layout.lines.iter().all(|line| !line.text.contains('?')));
+        // Baselines one line (the taller face's 16 + 2 px) and its gap apart.
+        let baselines: Vec<u32> = layout.lines.iter().map(|l| l.baseline).collect();
+        let first = STRIPE + PADDING + 16;
+        let step = 18 + LINE_GAP;
+        assert_eq!(
+            baselines,
+            [first, first + step, first + 2 * step, first + 3 * step]
+        );
+        // Kanji and kana 12 px wide, Latin 6: the widest line is the
+        // controller's, 24 Latin characters and spaces and 9 Japanese.
+        assert_eq!(fonts.width(&layout.lines[1].text), 24 * 6 + 9 * 12);
+        assert_eq!(layout.width, INDENT + 24 * 6 + 9 * 12 + 2 * PADDING);
+        // The buttons in Japanese, as wide as their words.
+        let take_back = layout.take_back.clone().expect("操作権を取り戻す");
+        assert_eq!(take_back.label.text, "操作権を取り戻す");
+        assert_eq!(take_back.rect.width, 8 * 12 + 2 * BUTTON_PAD_X);
+        assert_eq!(layout.stop.label.text, "共有を停止");
+        assert_eq!(layout.stop.rect.width, 5 * 12 + 2 * BUTTON_PAD_X);
+        assert_eq!(layout.stop.rect.height, 18 + 2 * BUTTON_PAD_Y);
+        assert_eq!(layout.stop.label.baseline, BUTTON_PAD_Y + 16);
+        assert_eq!(
+            layout.stop.rect.x + layout.stop.rect.width + PADDING,
+            layout.width
+        );
+
+        // A long Japanese label is cut to the width, on a character.
+        let long = lay_out(
+            &[shown(&"日本語".repeat(40), "Carl")],
+            words,
+            &fonts,
+            300,
+            None,
+        );
+        let item = &long.lines[1].text;
+        assert!(item.ends_with('…') || item.ends_with("..."), "{item}");
+        assert!(fonts.width(item) <= 300 - INDENT);
+    }
+
+    #[test]
+    fn the_words_come_from_the_language_chosen() {
+        let fonts = fonts();
+        let list = [controlled("Terminal", "", "Ann"), shown("Editor", "Ann")];
+        let layout = lay_out(
+            &list,
+            Words::new(Language::French),
+            &fonts,
+            400,
+            Some(KeyName::ScrollLock),
+        );
+        assert_eq!(
+            texts(&layout),
+            [
+                "Partagé avec l'assistance\u{a0}:",
+                "Ann contrôle Terminal",
+                "Partagé avec Ann\u{a0}:",
+                "Editor",
+                "Appuyez sur la touche Arrêt défil pour reprendre le contrôle.",
+            ]
+        );
+        assert_eq!(layout.stop.label.text, "Arrêter le partage");
+        assert_eq!(
+            layout.take_back.expect("button").label.text,
+            "Reprendre le contrôle"
+        );
+        let danish = lay_out(&[], Words::new(Language::Danish), &fonts, 400, None);
+        assert_eq!(texts(&danish), ["Intet deles."]);
+        assert_eq!(danish.stop.label.text, "Stop deling");
+        let many: Vec<Shown> = (0..10).map(|i| shown(&format!("{i}"), "Ann")).collect();
+        let danish = lay_out(&many, Words::new(Language::Danish), &fonts, 400, None);
+        assert_eq!(danish.lines.last().expect("lines").text, "og 2 mere");
     }
 }

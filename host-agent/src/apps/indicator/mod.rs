@@ -10,15 +10,19 @@
 //! leaves it out (same process); capture takes only the shared
 //! application's own windows, so it never appears in a stream.
 //!
-//! Text is written with the X server's core fonts (misc-fixed, present on
-//! every X server; Unicode where the customer has the usual font packages,
-//! Latin-1 at least) rather than a bundled font and rasteriser.
+//! It speaks the language of the desktop (`words.rs`: English, Danish,
+//! French or Japanese, from the locale). Text is written with the X
+//! server's core fonts (misc-fixed, present on every X server; Unicode and
+//! Japanese where the customer has the usual font packages, Latin-1 at
+//! least, and then English for a Japanese desktop) rather than a bundled
+//! font and rasteriser.
 
 mod keys;
 mod layout;
 mod raising;
 mod text;
 mod window;
+mod words;
 
 #[cfg(test)]
 mod tests;
@@ -30,6 +34,7 @@ use std::time::Duration;
 
 use tokio::sync::mpsc::UnboundedSender;
 use window::{IndicatorWindow, Waker};
+use words::Language;
 
 /// How long closing may take before the connection is cut under the
 /// thread (a display that stopped answering).
@@ -107,6 +112,7 @@ pub struct Indicator {
 impl Indicator {
     /// Shows an always-on-top window on the X display `display` (`:0`;
     /// own X connection, own thread) naming what is shared and with whom,
+    /// in the language of this process's locale (the desktop session's),
     /// with a "Stop sharing" button; each click sends
     /// [`Asked::StopSharing`] on `asked`. While someone controls what is
     /// shared, Take back control and the hot key send
@@ -122,11 +128,25 @@ impl Indicator {
         shown: Vec<Shown>,
         asked: UnboundedSender<Asked>,
     ) -> Result<Indicator, IndicatorError> {
+        Indicator::show_in(display, Language::from_env(), shown, asked)
+    }
+
+    /// [`show_on`](Self::show_on), in `language`.
+    fn show_in(
+        display: &str,
+        language: Language,
+        shown: Vec<Shown>,
+        asked: UnboundedSender<Asked>,
+    ) -> Result<Indicator, IndicatorError> {
         let (commands, received) = mpsc::channel();
         let (ready, is_ready) = mpsc::sync_channel(1);
         let (ended, has_ended) = mpsc::channel::<()>();
         let display_name = display.to_owned();
-        let span = tracing::info_span!("sharing indicator", display = display_name.as_str());
+        let span = tracing::info_span!(
+            "sharing indicator",
+            display = display_name.as_str(),
+            ?language
+        );
         let thread = std::thread::Builder::new()
             .name("sharing-indicator".into())
             .spawn(move || {
@@ -134,7 +154,7 @@ impl Indicator {
                 // Dropped when the thread ends, which `Drop` waits for.
                 let _ended = ended;
                 let lost = asked.clone();
-                let window = match IndicatorWindow::create(&display_name, shown, asked) {
+                let window = match IndicatorWindow::create(&display_name, language, shown, asked) {
                     Ok(window) => window,
                     Err(error) => {
                         let _ = ready.send(Err(error));

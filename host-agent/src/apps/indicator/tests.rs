@@ -18,7 +18,8 @@ use x11rb::protocol::xproto::{
 use x11rb::rust_connection::RustConnection;
 
 use super::text::FontSet;
-use super::window::{CLASS, INSTANCE, MARGIN, TITLE};
+use super::window::{CLASS, INSTANCE, MARGIN};
+use super::words::{Language, Words};
 use super::{Asked, Indicator, IndicatorError, Shown};
 
 // The end-to-end tests' X server helper, shared as source (this crate is a
@@ -60,9 +61,19 @@ impl Desktop {
         }
     }
 
+    /// In English, whatever the locale the tests run in.
     fn show(&self, shown: Vec<Shown>) -> (Indicator, UnboundedReceiver<Asked>) {
+        self.show_in(Language::English, shown)
+    }
+
+    fn show_in(
+        &self,
+        language: Language,
+        shown: Vec<Shown>,
+    ) -> (Indicator, UnboundedReceiver<Asked>) {
         let (asked, heard) = unbounded_channel();
-        let indicator = Indicator::show_on(&self.xvfb.display, shown, asked).expect("shown");
+        let indicator =
+            Indicator::show_in(&self.xvfb.display, language, shown, asked).expect("shown");
         (indicator, heard)
     }
 
@@ -310,11 +321,11 @@ fn it_shows_a_named_window_above_the_customers_in_the_corner_without_taking_the_
     );
     assert_eq!(
         desktop.property(window, AtomEnum::WM_NAME.into()),
-        TITLE.as_bytes()
+        b"Tether: sharing"
     );
     assert_eq!(
         desktop.property(window, desktop.atom("_NET_WM_NAME")),
-        TITLE.as_bytes()
+        b"Tether: sharing"
     );
     assert_eq!(
         desktop.property(window, AtomEnum::WM_CLASS.into()),
@@ -756,4 +767,108 @@ fn with_pause_held_by_another_program_scroll_lock_takes_control_back() {
         desktop.can_grab(XK_SCROLL_LOCK, false),
         "closing the indicator lets go of its key"
     );
+}
+
+impl Desktop {
+    /// A property's type and bytes.
+    fn typed_property(&self, window: Window, name: Atom) -> (Atom, Vec<u8>) {
+        let reply = self
+            .connection
+            .get_property(false, window, name, AtomEnum::ANY, 0, 1024)
+            .expect("asked")
+            .reply()
+            .expect("answered");
+        (reply.type_, reply.value)
+    }
+}
+
+#[test]
+fn in_japanese_it_is_named_and_written_in_japanese() {
+    let desktop = Desktop::start();
+    let (indicator, mut heard) = desktop.show_in(
+        Language::Japanese,
+        vec![controlled("メモ", "Carl Customer", "Carl Customer")],
+    );
+    let window = indicator.window();
+    let words = Words::new(Language::Japanese);
+    // Named in Japanese, in UTF-8 both ways (not Latin-1).
+    let utf8 = desktop.atom("UTF8_STRING");
+    assert_eq!(
+        desktop.typed_property(window, desktop.atom("_NET_WM_NAME")),
+        (utf8, words.title().as_bytes().to_vec())
+    );
+    assert_eq!(
+        desktop.typed_property(window, AtomEnum::WM_NAME.into()),
+        (utf8, words.title().as_bytes().to_vec())
+    );
+    assert_eq!(desktop.visible("Tether：共有中"), [window]);
+    assert!(desktop.visible("Tether: sharing").is_empty());
+    // Its buttons too, and they work.
+    assert!(desktop.visible("Stop sharing").is_empty());
+    let stop = desktop.visible("共有を停止");
+    assert_eq!(stop.len(), 1, "one 共有を停止");
+    let take_back = desktop.visible("操作権を取り戻す");
+    assert_eq!(take_back.len(), 1, "one 操作権を取り戻す");
+    desktop.settled_image(window);
+    desktop.xdotool(&[
+        "mousemove",
+        "--window",
+        &take_back[0].to_string(),
+        "10",
+        "10",
+        "click",
+        "1",
+    ]);
+    asked_once(
+        &mut heard,
+        Asked::TakeBackControl,
+        "a click on 操作権を取り戻す",
+    );
+
+    // Xvfb has the misc-fixed Japanese face (xfonts-base): every phrase
+    // is written as itself, none as question marks.
+    let fonts = FontSet::open(
+        &desktop.connection,
+        super::text::MAIN_FACES,
+        super::text::FALLBACK_FACES,
+    )
+    .expect("fonts");
+    assert_eq!(words.legible_with(&fonts), words);
+    for phrase in words.phrases() {
+        assert_eq!(fonts.displayable(&phrase), phrase, "written as it is");
+    }
+}
+
+#[test]
+fn in_french_its_latin1_names_are_strings() {
+    let desktop = Desktop::start();
+    let (indicator, _heard) = desktop.show_in(
+        Language::French,
+        vec![controlled("Terminal", "Carl Customer", "Carl Customer")],
+    );
+    let window = indicator.window();
+    assert_eq!(
+        desktop.typed_property(window, AtomEnum::WM_NAME.into()),
+        (
+            AtomEnum::STRING.into(),
+            b"Tether\xa0: partage en cours".to_vec()
+        )
+    );
+    assert_eq!(
+        desktop.property(window, desktop.atom("_NET_WM_NAME")),
+        "Tether\u{a0}: partage en cours".as_bytes()
+    );
+    for button in ["Arrêter le partage", "Reprendre le contrôle"] {
+        let found = desktop.visible(button);
+        assert_eq!(found.len(), 1, "{button}");
+        let (encoding, name) = desktop.typed_property(found[0], AtomEnum::WM_NAME.into());
+        assert_eq!(encoding, u32::from(AtomEnum::STRING));
+        assert_eq!(name, latin1_bytes(button));
+    }
+}
+
+fn latin1_bytes(text: &str) -> Vec<u8> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).expect("Latin-1"))
+        .collect()
 }

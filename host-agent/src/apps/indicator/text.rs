@@ -186,6 +186,18 @@ impl FontSet {
         shown
     }
 
+    /// Whether these fonts write `text` without a `?` for a character they
+    /// lack (an ASCII look-alike will do).
+    pub fn writes(&self, text: &str) -> bool {
+        text.chars().all(|c| {
+            c.is_control()
+                || self.font_for(c).is_some()
+                || ascii_look_alike(c).is_some_and(|substitute| {
+                    substitute.chars().all(|s| self.font_for(s).is_some())
+                })
+        })
+    }
+
     /// How wide `text` (already [`displayable`](Self::displayable)) is.
     pub fn width(&self, text: &str) -> u32 {
         text.chars()
@@ -335,12 +347,17 @@ mod tests {
         assert_eq!(fonts.displayable("メモ 🙂"), "?? ?");
         assert_eq!(fonts.displayable("a\tb\nc"), "a b c");
         assert_eq!(fonts.ellipsis(), "...");
+        assert!(fonts.writes("Café — “notes”…\t"));
+        assert!(!fonts.writes("メモ"));
+        assert!(!fonts.writes("a 🙂"));
     }
 
     #[test]
     fn a_fallback_font_writes_what_the_main_one_lacks() {
         let fonts = with_kana();
         assert_eq!(fonts.displayable("メモ – x"), "メモ - x");
+        assert!(fonts.writes("メモ – x"));
+        assert!(!fonts.writes("日本"), "no kanji in this set");
         let runs = fonts.runs("ab メモ");
         let fonts_used: Vec<usize> = runs.iter().map(|r| r.font).collect();
         assert_eq!(fonts_used, [0, 1]);

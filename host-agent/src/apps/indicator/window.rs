@@ -27,11 +27,11 @@ use super::keys::{HotKey, Keymap};
 use super::layout::{self, Button, Layout, Placed, Rect, Style};
 use super::raising::RaiseBudget;
 use super::text::{FALLBACK_FACES, FontSet, MAIN_FACES};
+use super::words::{Language, Words};
 use super::{Asked, Command, IndicatorError, Shown};
 
-/// What the window manager and `xdotool search --name` know it by.
-pub const TITLE: &str = "Tether: sharing";
-/// `WM_CLASS`: instance and class.
+/// `WM_CLASS`: instance and class (the same in every language, for
+/// tools to find it by).
 pub const INSTANCE: &str = "tether-indicator";
 pub const CLASS: &str = "Tether";
 /// Space between the window and the screen's edges.
@@ -147,6 +147,8 @@ pub struct IndicatorWindow {
     keymap: Keymap,
     screen_width: u32,
     max_text_width: u32,
+    /// In the desktop's language (English where its fonts lack it).
+    words: Words,
     shown: Vec<Shown>,
     layout: Layout,
     /// Grabbed while someone controls what is shared.
@@ -161,11 +163,12 @@ pub struct IndicatorWindow {
 }
 
 impl IndicatorWindow {
-    /// Connects to `display`, creates the window listing `shown` and
-    /// shows it; it is on the screen (where no window manager runs) when
-    /// this returns.
+    /// Connects to `display`, creates the window listing `shown` in
+    /// `language` and shows it; it is on the screen (where no window
+    /// manager runs) when this returns.
     pub fn create(
         display: &str,
+        language: Language,
         shown: Vec<Shown>,
         asked: UnboundedSender<Asked>,
     ) -> Result<IndicatorWindow, IndicatorError> {
@@ -186,6 +189,7 @@ impl IndicatorWindow {
             })?;
         let atoms = Atoms::new(connection.as_ref())?.reply()?;
         let fonts = FontSet::open(connection.as_ref(), MAIN_FACES, FALLBACK_FACES)?;
+        let words = Words::new(language).legible_with(&fonts);
         let palette = Palette::allocate(
             &connection,
             screen.default_colormap,
@@ -202,6 +206,7 @@ impl IndicatorWindow {
         };
         let layout = layout::lay_out(
             &shown,
+            words,
             &fonts,
             max_text_width,
             hot_key.as_ref().map(|key| key.name),
@@ -253,21 +258,15 @@ impl IndicatorWindow {
                     ),
             )?;
             // How people's tools (and the tests) find it.
-            connection.change_property8(
-                PropMode::REPLACE,
-                button,
-                AtomEnum::WM_NAME,
-                AtomEnum::STRING,
-                name.as_bytes(),
-            )?;
+            set_name(connection.as_ref(), &atoms, button, name)?;
             Ok(button)
         };
-        let stop_button = button(layout.stop.rect, layout::STOP_SHARING)?;
+        let stop_button = button(layout.stop.rect, words.stop_sharing())?;
         let take_back_rect = layout
             .take_back
             .as_ref()
             .map_or(layout.stop.rect, |b| b.rect);
-        let take_back_button = button(take_back_rect, layout::TAKE_BACK_CONTROL)?;
+        let take_back_button = button(take_back_rect, words.take_back_control())?;
         let gc = connection.generate_id()?;
         connection.create_gc(
             gc,
@@ -292,6 +291,7 @@ impl IndicatorWindow {
             keymap,
             screen_width,
             max_text_width,
+            words,
             shown,
             layout,
             hot_key,
@@ -314,7 +314,11 @@ impl IndicatorWindow {
         )?;
         // A round trip: the server has mapped it before `show` returns.
         connection.get_input_focus()?.reply()?;
-        tracing::info!(window, "sharing indicator shown");
+        tracing::info!(
+            window,
+            language = ?indicator.words.language(),
+            "sharing indicator shown"
+        );
         Ok(indicator)
     }
 
@@ -332,20 +336,7 @@ impl IndicatorWindow {
     /// the top-right corner, closing it means Stop sharing.
     fn describe_to_window_manager(&self, x: i16, y: i16) -> Result<(), IndicatorError> {
         let (connection, window, atoms) = (&self.connection, self.window, &self.atoms);
-        connection.change_property8(
-            PropMode::REPLACE,
-            window,
-            AtomEnum::WM_NAME,
-            AtomEnum::STRING,
-            TITLE.as_bytes(),
-        )?;
-        connection.change_property8(
-            PropMode::REPLACE,
-            window,
-            atoms._NET_WM_NAME,
-            atoms.UTF8_STRING,
-            TITLE.as_bytes(),
-        )?;
+        set_name(connection.as_ref(), atoms, window, self.words.title())?;
         connection.change_property8(
             PropMode::REPLACE,
             window,
@@ -605,6 +596,7 @@ impl IndicatorWindow {
         }
         let layout = layout::lay_out(
             &self.shown,
+            self.words,
             &self.fonts,
             self.max_text_width,
             self.hot_key.as_ref().map(|key| key.name),
@@ -829,6 +821,44 @@ impl IndicatorWindow {
     }
 }
 
+/// Names `window` `name`, both ways tools read it: `_NET_WM_NAME` in
+/// UTF-8, and `WM_NAME` for those that read only that one.
+fn set_name(
+    connection: &RustConnection,
+    atoms: &Atoms,
+    window: Window,
+    name: &str,
+) -> Result<(), IndicatorError> {
+    connection.change_property8(
+        PropMode::REPLACE,
+        window,
+        atoms._NET_WM_NAME,
+        atoms.UTF8_STRING,
+        name.as_bytes(),
+    )?;
+    let (encoding, bytes) = match latin1(name) {
+        Some(bytes) => (AtomEnum::STRING.into(), bytes),
+        None => (atoms.UTF8_STRING, name.as_bytes().to_vec()),
+    };
+    connection.change_property8(
+        PropMode::REPLACE,
+        window,
+        AtomEnum::WM_NAME,
+        encoding,
+        &bytes,
+    )?;
+    Ok(())
+}
+
+/// `text` in ISO Latin-1, which a `STRING` property is (ICCCM), if every
+/// character is in it; text beyond it (Japanese) goes as `UTF8_STRING`,
+/// which window managers and tools read too.
+fn latin1(text: &str) -> Option<Vec<u8>> {
+    text.chars()
+        .map(|c| u8::try_from(u32::from(c)).ok())
+        .collect()
+}
+
 /// Whether someone controls anything shown.
 fn controlled(shown: &[Shown]) -> bool {
     shown.iter().any(|item| item.controller.is_some())
@@ -855,4 +885,24 @@ fn clamp16(value: u32) -> u16 {
 
 fn clamp16i(value: u32) -> i16 {
     i16::try_from(value).unwrap_or(i16::MAX)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::latin1;
+
+    #[test]
+    fn a_name_is_latin1_where_it_can_be() {
+        assert_eq!(latin1("Tether: sharing"), Some(b"Tether: sharing".to_vec()));
+        assert_eq!(
+            latin1("Arrêter le partage"),
+            Some(b"Arr\xeater le partage".to_vec())
+        );
+        assert_eq!(
+            latin1("Tether\u{a0}: partage en cours"),
+            Some(b"Tether\xa0: partage en cours".to_vec())
+        );
+        assert_eq!(latin1("Tether：共有中"), None);
+        assert_eq!(latin1("l’assistance"), None);
+    }
 }
