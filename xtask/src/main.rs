@@ -64,6 +64,11 @@ enum Task {
     Bench {
         /// Which benchmark (default: all).
         which: Option<String>,
+        /// For `share`: which way the application is shared — `customer`
+        /// (the customer's to the CSR's console, the default), `csr` (the
+        /// CSR's own to the customer's page) or `both`.
+        #[arg(long, value_parser = ["customer", "csr", "both"])]
+        direction: Option<String>,
     },
 }
 
@@ -108,6 +113,8 @@ fn main() -> Result<()> {
             Some(target) => fuzz::run_targets(&ws, &[target.as_str()], seconds),
             None => fuzz::run_targets(&ws, fuzz::TARGETS, seconds),
         },
-        Task::Bench { which } => bench::run_benches(&ws, which.as_deref()),
+        Task::Bench { which, direction } => {
+            bench::run_benches(&ws, which.as_deref(), direction.as_deref())
+        }
     }
 }

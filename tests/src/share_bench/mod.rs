@@ -3,7 +3,6 @@
 //! with the other helpers; `benches/share.rs` runs them.
 
 pub mod baseline;
-pub mod console;
 pub mod cpu;
 pub mod framebuffer;
 pub mod jpeg;
@@ -11,6 +10,7 @@ pub mod marks;
 pub mod measure;
 pub mod report;
 pub mod rfb;
+pub mod socket;
 pub mod tight;
 pub mod viewer;
 pub mod vp8;

@@ -12,11 +12,11 @@ use tether_protocol::stream::{
     StreamFrameError, StreamId,
 };
 
-use super::console::{ConsoleError, ConsoleSocket};
 use super::cpu::CpuError;
 use super::jpeg::{self, Output};
 use super::marks::{Marks, MarksError};
 use super::measure::{Phase, Recorder, Stretch};
+use super::socket::{SocketError, ViewerSocket};
 use super::vp8::{Vp8Decoder, Vp8Error};
 
 /// A picture should come at least this often while the application moves.
@@ -25,7 +25,7 @@ const PATIENCE: Duration = Duration::from_secs(10);
 #[derive(Debug, thiserror::Error)]
 pub enum ViewerError {
     #[error(transparent)]
-    Console(#[from] ConsoleError),
+    Console(#[from] SocketError),
     #[error("a frame that does not decode: {0}")]
     Frame(#[from] StreamFrameError),
     #[error("a picture that does not decode: {0}")]
@@ -109,7 +109,7 @@ impl Viewer {
     /// measuring, as the host in control.
     pub async fn watch(
         &mut self,
-        console: &mut ConsoleSocket,
+        console: &mut ViewerSocket,
         decoders: Decoders,
         click: Option<(u32, u32)>,
         mut stretch: Stretch,
@@ -178,7 +178,7 @@ impl Viewer {
     /// A left click: pressed and released, as two input frames.
     async fn click(
         &mut self,
-        console: &mut ConsoleSocket,
+        console: &mut ViewerSocket,
         x: u32,
         y: u32,
     ) -> Result<(), ViewerError> {

@@ -16,7 +16,12 @@ const BENCHES: [(&str, &str); 4] = [
     ("share", "share"),
 ];
 
-pub fn run_benches(ws: &Workspace, which: Option<&str>) -> Result<()> {
+pub fn run_benches(ws: &Workspace, which: Option<&str>, direction: Option<&str>) -> Result<()> {
+    if direction.is_some() && which != Some("share") {
+        anyhow::bail!(
+            "`--direction` is an option of the `share` benchmark only: `cargo xtask bench share --direction …`"
+        );
+    }
     let chosen: Vec<(&str, &str)> = match which {
         None => BENCHES.to_vec(),
         Some(name) => match BENCHES.iter().find(|(n, _)| *n == name) {
@@ -33,6 +38,9 @@ pub fn run_benches(ws: &Workspace, which: Option<&str>) -> Result<()> {
         command.args(["bench", "--package", "tether-tests", "--bench", target]);
         if name == "share" {
             share::prepare(ws, &mut command)?;
+            if let Some(direction) = direction {
+                command.env("XTASK_SHARE_DIRECTION", direction);
+            }
         }
         run(&mut command)?;
     }
