@@ -87,6 +87,13 @@ impl AgentProcess {
         let login = state_dir.join("login");
         let mut child = command
             .env("RUST_LOG", "warn")
+            // The agent speaks the desktop's language (its sharing
+            // indicator, the desktop entries' names): the tests read it in
+            // English whatever the machine's locale, unless one sets LANG.
+            .env_remove("LC_ALL")
+            .env_remove("LC_MESSAGES")
+            .env_remove("LANGUAGE")
+            .env("LANG", "C.UTF-8")
             // The way back after a restart is the log-in entry, in the
             // test's folder, whoever runs the tests.
             .env("TETHER_AGENT_REJOIN_VIA", "autostart")
