@@ -57,9 +57,42 @@ impl ImageReader {
         &mut self,
         connection: &RustConnection,
         drawable: Drawable,
+        at: (i16, i16),
+        size: (u16, u16),
+    ) -> Result<Vec<u8>, CaptureError> {
+        let mut spare = Vec::new();
+        self.read_into(connection, drawable, at, size, &mut spare)?;
+        Ok(spare)
+    }
+
+    /// [`read`](Self::read) into `spare` (its memory reused).
+    pub fn read_into(
+        &mut self,
+        connection: &RustConnection,
+        drawable: Drawable,
+        at: (i16, i16),
+        size: (u16, u16),
+        spare: &mut Vec<u8>,
+    ) -> Result<(), CaptureError> {
+        match self.fetch(connection, drawable, at, size)? {
+            Fetched::InSegment(length) => {
+                spare.clear();
+                spare.extend_from_slice(self.segment_bytes(length));
+            }
+            Fetched::Plain(data) => *spare = data,
+        }
+        Ok(())
+    }
+
+    /// Has the server put the pixels in the segment, or reads them
+    /// plainly; [`bytes`](Self::bytes) then gives them.
+    pub fn fetch(
+        &mut self,
+        connection: &RustConnection,
+        drawable: Drawable,
         (x, y): (i16, i16),
         (width, height): (u16, u16),
-    ) -> Result<Vec<u8>, CaptureError> {
+    ) -> Result<Fetched, CaptureError> {
         let bytes = usize::from(width) * usize::from(height) * 4;
         if let Some(segment) = self.segment_for(connection, bytes) {
             let reply = shm::get_image(
@@ -83,7 +116,7 @@ impl ImageReader {
                     "{size} bytes for {width}×{height} pixels (not 32 bits each)"
                 )));
             }
-            return Ok(segment.bytes(size).to_vec());
+            return Ok(Fetched::InSegment(size));
         }
         let reply = connection
             .get_image(ImageFormat::Z_PIXMAP, drawable, x, y, width, height, !0)
@@ -96,7 +129,29 @@ impl ImageReader {
                 reply.data.len()
             )));
         }
-        Ok(reply.data)
+        Ok(Fetched::Plain(reply.data))
+    }
+
+    /// The pixels `fetched` where they are: in the shared-memory segment
+    /// (no copy: at full motion, copying each picture out costs a good
+    /// part of what converting it does), or, read plainly, moved into
+    /// `spare`. Valid until the next read.
+    pub fn bytes<'a>(&'a self, fetched: Fetched, spare: &'a mut Vec<u8>) -> &'a [u8] {
+        match fetched {
+            Fetched::InSegment(length) => self.segment_bytes(length),
+            Fetched::Plain(data) => {
+                *spare = data;
+                spare
+            }
+        }
+    }
+
+    /// The first `length` bytes of the segment (empty without one).
+    fn segment_bytes(&self, length: usize) -> &[u8] {
+        match self {
+            ImageReader::Shared(segment) => segment.bytes(length),
+            _ => &[],
+        }
     }
 
     /// A segment of at least `bytes`, made or grown now; `None` when
@@ -127,6 +182,13 @@ impl ImageReader {
             segment.release(connection);
         }
     }
+}
+
+/// Where a read left the pixels.
+pub enum Fetched {
+    /// This many bytes at the start of the segment.
+    InSegment(usize),
+    Plain(Vec<u8>),
 }
 
 /// A System V shared-memory segment attached by the agent and the server.

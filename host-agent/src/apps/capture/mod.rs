@@ -68,12 +68,35 @@ const MAX_TITLE_CHARS: usize = 512;
 const MAX_REDRAWN_WINDOWS: usize = 256;
 
 /// One captured picture of the shared window, with the application's
-/// popups drawn in.
+/// popups drawn in, where it was read (see [`WindowCapture::grab`]).
+#[derive(Debug, Clone, Copy)]
+pub struct Pixels<'a> {
+    pub width: u16,
+    pub height: u16,
+    /// B, G, R, x per pixel, rows of width*4 bytes, tightly packed.
+    pub bgrx: &'a [u8],
+}
+
+/// A picture kept: [`Pixels`] of its own (the tests keep pictures; the
+/// agent encodes each where it was read).
+#[cfg(test)]
+#[derive(Debug, Clone, PartialEq, Eq)]
 pub struct Frame {
     pub width: u16,
     pub height: u16,
     /// B, G, R, x per pixel, rows of width*4 bytes, tightly packed.
     pub bgrx: Vec<u8>,
+}
+
+#[cfg(test)]
+impl Frame {
+    pub fn pixels(&self) -> Pixels<'_> {
+        Pixels {
+            width: self.width,
+            height: self.height,
+            bgrx: &self.bgrx,
+        }
+    }
 }
 
 /// What happened to the shared window while [`WindowCapture::wait`] waited.
@@ -293,8 +316,23 @@ impl WindowCapture {
         }
     }
 
+    /// The window's current picture, kept.
+    #[cfg(test)]
+    pub fn grab_frame(&mut self) -> Result<Frame, CaptureError> {
+        let mut spare = Vec::new();
+        let pixels = self.grab(&mut spare)?;
+        Ok(Frame {
+            width: pixels.width,
+            height: pixels.height,
+            bgrx: pixels.bgrx.to_vec(),
+        })
+    }
+
     /// The window's current picture (re-names the pixmap after a resize).
-    pub fn grab(&mut self) -> Result<Frame, CaptureError> {
+    /// Read where the X server put it (the shared-memory segment) when it
+    /// is BGRx already and no popup is drawn in; otherwise in `spare`,
+    /// whose memory is reused from picture to picture.
+    pub fn grab<'a>(&'a mut self, spare: &'a mut Vec<u8>) -> Result<Pixels<'a>, CaptureError> {
         if self.gone {
             return Err(CaptureError::Gone);
         }
@@ -306,21 +344,39 @@ impl WindowCapture {
             None => self.place()?,
         };
         let (width, height) = placement.size;
-        let read = self.reader.read(
+        if !self.popups.is_empty() || !self.layout.is_bgrx() {
+            let read = self.reader.read_into(
+                &self.connection,
+                placement.pixmap,
+                placement.offset,
+                placement.size,
+                spare,
+            );
+            read.map_err(|error| self.explain(error))?;
+            self.layout.to_bgrx(spare);
+            if !self.popups.is_empty() {
+                self.draw_popups(spare, placement.size)?;
+            }
+            return Ok(Pixels {
+                width,
+                height,
+                bgrx: spare,
+            });
+        }
+        let fetched = self.reader.fetch(
             &self.connection,
             placement.pixmap,
             placement.offset,
             placement.size,
         );
-        let mut bgrx = read.map_err(|error| self.explain(error))?;
-        self.layout.to_bgrx(&mut bgrx);
-        if !self.popups.is_empty() {
-            self.draw_popups(&mut bgrx, placement.size)?;
-        }
-        Ok(Frame {
+        let fetched = match fetched {
+            Ok(fetched) => fetched,
+            Err(error) => return Err(self.explain(error)),
+        };
+        Ok(Pixels {
             width,
             height,
-            bgrx,
+            bgrx: self.reader.bytes(fetched, spare),
         })
     }
 

@@ -57,6 +57,12 @@ impl PixelLayout {
         })
     }
 
+    /// Whether the server's bytes are BGRx already (least significant
+    /// byte first: every PC).
+    pub fn is_bgrx(self) -> bool {
+        !self.most_significant_first
+    }
+
     /// Rewrites `pixels` (4 bytes each, as the server sent them) as BGRx.
     pub fn to_bgrx(self, pixels: &mut [u8]) {
         if self.most_significant_first {

@@ -313,7 +313,7 @@ fn the_captured_frame_shows_the_windows_colour() {
     let window = app.window(Spec::at(40, 30, 320, 200, BLUE));
     let mut capture = xvfb.open(window).expect("opens");
     assert!(capture.reader.is_shared(), "a local display shares memory");
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!((frame.width, frame.height), (320, 200));
     assert_eq!(frame.bgrx.len(), 320 * 200 * 4);
     assert_eq!(count(&frame, BLUE), pixels(&frame));
@@ -328,7 +328,7 @@ fn the_captured_frame_shows_the_windows_colour() {
     };
     let mut plain = WindowCapture::open_with(window, options).expect("opens");
     assert!(!plain.reader.is_shared());
-    assert_eq!(plain.grab().expect("grabbed").bgrx, frame.bgrx);
+    assert_eq!(plain.grab_frame().expect("grabbed").bgrx, frame.bgrx);
 }
 
 #[test]
@@ -339,7 +339,11 @@ fn depth_32_windows_are_read_too() {
         depth_32: true,
         ..Spec::at(10, 10, 64, 48, GREEN)
     });
-    let frame = xvfb.open(window).expect("opens").grab().expect("grabbed");
+    let frame = xvfb
+        .open(window)
+        .expect("opens")
+        .grab_frame()
+        .expect("grabbed");
     assert_eq!(count(&frame, GREEN), pixels(&frame));
 }
 
@@ -354,7 +358,7 @@ fn a_window_on_top_of_the_shared_one_never_appears() {
     other.window(Spec::at(20, 20, 100, 100, YELLOW).popup());
     let mut capture = xvfb.open(window).expect("opens");
     settle(&mut capture);
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!(count(&frame, RED), 0);
     assert_eq!(count(&frame, YELLOW), 0);
     assert_eq!(count(&frame, BLUE), pixels(&frame));
@@ -370,7 +374,7 @@ fn a_window_on_top_of_the_shared_one_never_appears() {
         },
     );
     assert_eq!(next_change(&mut capture), Change::Damaged);
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!(count(&frame, GREEN), 400);
     assert_eq!(count(&frame, RED), 0);
 }
@@ -387,7 +391,7 @@ fn a_covered_window_shows_black_until_its_application_redraws_never_the_cover() 
     let other = App::connect(&xvfb);
     other.window(Spec::at(200, 100, 300, 300, RED));
     let mut capture = xvfb.open(window).expect("opens");
-    let first = capture.grab().expect("grabbed");
+    let first = capture.grab_frame().expect("grabbed");
     assert_eq!(count(&first, RED), 0, "the covering window leaked");
     assert_eq!(
         count(&first, 0) + count(&first, BLUE),
@@ -400,7 +404,7 @@ fn a_covered_window_shows_black_until_its_application_redraws_never_the_cover() 
     loop {
         assert!(started.elapsed() < Duration::from_secs(5), "never redrawn");
         if capture.wait(Duration::from_millis(200)).expect("waits") == Change::Damaged
-            && count(&capture.grab().expect("grabbed"), BLUE) == 320 * 200
+            && count(&capture.grab_frame().expect("grabbed"), BLUE) == 320 * 200
         {
             break;
         }
@@ -416,7 +420,7 @@ fn the_applications_popups_are_drawn_in_clipped_to_its_window() {
     app.window(Spec::at(300, 100, 100, 300, YELLOW).popup());
     let mut capture = xvfb.open(window).expect("opens");
     settle(&mut capture);
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     // On screen (300..360, 100..230) of the window's (40..360, 30..230).
     assert_eq!(count(&frame, YELLOW), 60 * 130);
     assert_eq!(at(&frame, 260, 70), YELLOW);
@@ -426,14 +430,14 @@ fn the_applications_popups_are_drawn_in_clipped_to_its_window() {
     // One opened during the share wakes the capture and is drawn in.
     let tooltip = app.window(Spec::at(50, 40, 30, 10, GREEN).popup());
     assert_eq!(next_change(&mut capture), Change::Damaged);
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!(count(&frame, GREEN), 300);
     assert_eq!(at(&frame, 10, 10), GREEN);
     // Closed: gone from the picture.
     app.connection.destroy_window(tooltip).expect("closed");
     app.sync();
     assert_eq!(next_change(&mut capture), Change::Damaged);
-    assert_eq!(count(&capture.grab().expect("grabbed"), GREEN), 0);
+    assert_eq!(count(&capture.grab_frame().expect("grabbed"), GREEN), 0);
 }
 
 #[test]
@@ -445,14 +449,22 @@ fn another_applications_window_is_not_captured() {
     let beside = second.window(Spec::at(400, 30, 200, 200, GREEN));
     // The second application's own picture is its own, and the first's
     // capture shows nothing of it even where it overlaps.
-    let frame = xvfb.open(beside).expect("opens").grab().expect("grabbed");
+    let frame = xvfb
+        .open(beside)
+        .expect("opens")
+        .grab_frame()
+        .expect("grabbed");
     assert_eq!(count(&frame, GREEN), pixels(&frame));
     second
         .connection
         .configure_window(beside, &ConfigureWindowAux::new().x(100))
         .expect("moved");
     second.sync();
-    let frame = xvfb.open(shared).expect("opens").grab().expect("grabbed");
+    let frame = xvfb
+        .open(shared)
+        .expect("opens")
+        .grab_frame()
+        .expect("grabbed");
     assert_eq!(count(&frame, GREEN), 0);
     assert_eq!(count(&frame, BLUE), pixels(&frame));
 }
@@ -463,11 +475,11 @@ fn a_resize_gives_a_frame_of_the_new_size() {
     let app = App::connect(&xvfb);
     let window = app.window(Spec::at(40, 30, 320, 200, BLUE));
     let mut capture = xvfb.open(window).expect("opens");
-    capture.grab().expect("grabbed");
+    capture.grab_frame().expect("grabbed");
     settle(&mut capture);
     app.resize(window, 401, 257);
     assert_eq!(next_change(&mut capture), Change::Resized);
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!((frame.width, frame.height), (401, 257));
     assert_eq!(count(&frame, BLUE), pixels(&frame));
     assert_eq!(capture.geometry().expect("geometry"), (40, 30, 401, 257));
@@ -485,7 +497,7 @@ fn a_resize_gives_a_frame_of_the_new_size() {
             "{change:?}"
         );
     }
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!((frame.width, frame.height), (401, 257));
 }
 
@@ -529,7 +541,7 @@ fn waiting_gives_nothing_after_the_timeout_and_damage_at_once() {
         Change::Damaged
     );
     assert!(started.elapsed() < Duration::from_secs(1));
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!((count(&frame, RED), count(&frame, GREEN)), (100, 100));
 }
 
@@ -560,7 +572,7 @@ fn a_window_managers_frame_is_redirected_and_left_out_of_the_picture() {
     let mut capture = xvfb.open(window).expect("opens");
     settle(&mut capture);
     assert_eq!(capture.top, frame_window);
-    let frame = capture.grab().expect("grabbed");
+    let frame = capture.grab_frame().expect("grabbed");
     assert_eq!((frame.width, frame.height), (320, 200));
     assert_eq!(count(&frame, GREY), 0);
     assert_eq!(count(&frame, BLUE), pixels(&frame));
@@ -575,14 +587,17 @@ fn a_window_managers_frame_is_redirected_and_left_out_of_the_picture() {
         capture.wait(Duration::from_millis(300)).expect("waits"),
         Change::Nothing
     );
-    assert!(matches!(capture.grab(), Err(CaptureError::Hidden)));
+    assert!(matches!(capture.grab_frame(), Err(CaptureError::Hidden)));
     wm.set_wm_state(window, 1);
     app.connection.map_window(window).expect("mapped");
     app.sync();
     wm.connection.map_window(frame_window).expect("mapped");
     wm.sync();
     assert_eq!(next_change(&mut capture), Change::Resized);
-    assert_eq!(count(&capture.grab().expect("grabbed"), BLUE), 320 * 200);
+    assert_eq!(
+        count(&capture.grab_frame().expect("grabbed"), BLUE),
+        320 * 200
+    );
 
     // The window manager leaves: the window is back on the root.
     wm.connection
@@ -591,7 +606,10 @@ fn a_window_managers_frame_is_redirected_and_left_out_of_the_picture() {
     wm.sync();
     assert_eq!(next_change(&mut capture), Change::Resized);
     assert_eq!(capture.top, window);
-    assert_eq!(count(&capture.grab().expect("grabbed"), BLUE), 320 * 200);
+    assert_eq!(
+        count(&capture.grab_frame().expect("grabbed"), BLUE),
+        320 * 200
+    );
 }
 
 #[test]
@@ -608,7 +626,7 @@ fn closing_or_withdrawing_the_window_ends_the_capture() {
     for capture in [&mut closed_capture, &mut withdrawn_capture] {
         assert_eq!(next_change(capture), Change::Gone);
         assert_eq!(capture.wait(Duration::ZERO).expect("waits"), Change::Gone);
-        assert!(matches!(capture.grab(), Err(CaptureError::Gone)));
+        assert!(matches!(capture.grab_frame(), Err(CaptureError::Gone)));
     }
 }
 
@@ -696,9 +714,13 @@ fn a_captured_frame_encodes_and_decodes_as_jpeg() {
     let xvfb = Xvfb::start();
     let app = App::connect(&xvfb);
     let window = app.window(Spec::at(40, 30, 160, 90, BLUE));
-    let frame = xvfb.open(window).expect("opens").grab().expect("grabbed");
+    let frame = xvfb
+        .open(window)
+        .expect("opens")
+        .grab_frame()
+        .expect("grabbed");
     let encoded = crate::apps::encode::jpeg()
-        .encode(&frame, true)
+        .encode(&frame.pixels(), true)
         .expect("encoded");
     let mut decoder = jpeg_decoder::Decoder::new(encoded.data.as_slice());
     let rgb = decoder.decode().expect("decodes");

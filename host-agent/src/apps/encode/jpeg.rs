@@ -5,7 +5,7 @@
 use jpeg_encoder::{ColorType, Encoder as JpegWriter};
 
 use super::{Codec, EncodeError, Encoded, Encoder, checked};
-use crate::apps::capture::Frame;
+use crate::apps::capture::Pixels;
 
 /// Good enough to read text in a shared window at a fraction of the bytes.
 const QUALITY: u8 = 75;
@@ -25,12 +25,12 @@ impl Encoder for JpegEncoder {
         Codec::Jpeg
     }
 
-    fn encode(&mut self, frame: &Frame, _keyframe: bool) -> Result<Encoded, EncodeError> {
+    fn encode(&mut self, frame: &Pixels<'_>, _keyframe: bool) -> Result<Encoded, EncodeError> {
         checked(frame)?;
         let mut data = Vec::with_capacity(frame.bgrx.len() / 8);
         // `Bgra` reads B, G, R and ignores the fourth byte: BGRx as is.
         JpegWriter::new(&mut data, self.quality)
-            .encode(&frame.bgrx, frame.width, frame.height, ColorType::Bgra)
+            .encode(frame.bgrx, frame.width, frame.height, ColorType::Bgra)
             .map_err(|error| EncodeError::Jpeg(error.to_string()))?;
         Ok(Encoded {
             data,
@@ -55,7 +55,7 @@ mod tests {
         let colour = [0x33, 0x99, 0xcc];
         let mut encoder = JpegEncoder::new();
         let encoded = encoder
-            .encode(&solid(320, 200, colour), false)
+            .encode(&solid(320, 200, colour).pixels(), false)
             .expect("encoded");
         assert!(encoded.keyframe, "every JPEG picture is a keyframe");
         let (info, rgb) = decoded(&encoded.data);
@@ -79,7 +79,9 @@ mod tests {
                 pixel.copy_from_slice(&[255, 0, 0, 0]);
             }
         }
-        let encoded = JpegEncoder::new().encode(&frame, true).expect("encoded");
+        let encoded = JpegEncoder::new()
+            .encode(&frame.pixels(), true)
+            .expect("encoded");
         let (_, rgb) = decoded(&encoded.data);
         let left = &rgb[3 * 4 * 16 + 3 * 2..][..3];
         let right = &rgb[3 * 4 * 16 + 3 * 13..][..3];
@@ -90,7 +92,7 @@ mod tests {
     #[test]
     fn odd_sizes_encode() {
         let encoded = JpegEncoder::new()
-            .encode(&solid(33, 17, [10, 200, 30]), false)
+            .encode(&solid(33, 17, [10, 200, 30]).pixels(), false)
             .expect("encoded");
         let (info, _) = decoded(&encoded.data);
         assert_eq!((info.width, info.height), (33, 17));

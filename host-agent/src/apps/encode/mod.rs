@@ -2,8 +2,9 @@
 //! loaded at run time: see [`vp8`]) where this computer has libvpx, JPEG
 //! (pure Rust) otherwise and for viewers that cannot decode VP8.
 //!
-//! An encoder takes whole [`Frame`]s and gives the bytes of one picture
-//! payload (after the protocol's 6-byte prefix, which the caller writes).
+//! An encoder takes whole pictures ([`Pixels`]) and gives the bytes of one
+//! picture payload (after the protocol's 6-byte prefix, which the caller
+//! writes).
 
 mod jpeg;
 mod vp8;
@@ -13,7 +14,7 @@ use std::sync::Once;
 
 pub use tether_protocol::stream::Codec;
 
-use super::capture::Frame;
+use super::capture::Pixels;
 
 /// One encoded picture.
 pub struct Encoded {
@@ -22,13 +23,13 @@ pub struct Encoded {
     pub keyframe: bool,
 }
 
-/// Turns frames of the shared window into pictures of one codec.
+/// Turns pictures of the shared window into pictures of one codec.
 pub trait Encoder: Send {
     fn codec(&self) -> Codec;
     /// Encodes one frame; `keyframe` forces a keyframe. A frame of another
     /// size than the previous one restarts the encoder and always gives a
     /// keyframe.
-    fn encode(&mut self, frame: &Frame, keyframe: bool) -> Result<Encoded, EncodeError>;
+    fn encode(&mut self, frame: &Pixels<'_>, keyframe: bool) -> Result<Encoded, EncodeError>;
 }
 
 /// Why a picture could not be encoded, in words for the CSR.
@@ -75,7 +76,7 @@ pub fn best() -> Box<dyn Encoder> {
 }
 
 /// Checks that `frame` holds exactly its size's pixels and is not empty.
-fn checked(frame: &Frame) -> Result<(), EncodeError> {
+fn checked(frame: &Pixels<'_>) -> Result<(), EncodeError> {
     let expected = usize::from(frame.width) * usize::from(frame.height) * 4;
     if expected == 0 || frame.bgrx.len() != expected {
         return Err(EncodeError::FrameSize {
@@ -91,6 +92,7 @@ fn checked(frame: &Frame) -> Result<(), EncodeError> {
 #[cfg(test)]
 pub(crate) mod tests {
     use super::*;
+    use crate::apps::capture::Frame;
 
     /// A frame of one colour.
     pub(crate) fn solid(width: u16, height: u16, [r, g, b]: [u8; 3]) -> Frame {
@@ -113,11 +115,14 @@ pub(crate) mod tests {
         };
         for frame in [short, empty] {
             for mut encoder in [jpeg(), best()] {
-                let error = encoder.encode(&frame, true).err().expect("refused");
+                let error = encoder
+                    .encode(&frame.pixels(), true)
+                    .err()
+                    .expect("refused");
                 assert!(matches!(error, EncodeError::FrameSize { .. }), "{error}");
             }
         }
-        assert!(checked(&solid(3, 5, [0, 0, 0])).is_ok());
+        assert!(checked(&solid(3, 5, [0, 0, 0]).pixels()).is_ok());
     }
 
     #[test]

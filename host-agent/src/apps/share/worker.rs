@@ -17,7 +17,7 @@ use tether_protocol::stream::{
 use tokio::sync::mpsc as async_mpsc;
 
 use super::pacing::{Next, Pacing};
-use crate::apps::capture::{CaptureError, Change, Frame, WindowCapture};
+use crate::apps::capture::{CaptureError, Change, WindowCapture};
 use crate::apps::encode::{self, Encoder};
 
 /// How long one wait for the window to change lasts before the thread
@@ -128,6 +128,7 @@ pub fn start(
                 capture,
                 encoder,
                 pacing: Pacing::default(),
+                spare: Vec::new(),
                 size: None,
                 commands: received,
                 stopped: flag,
@@ -170,6 +171,9 @@ struct Share {
     capture: WindowCapture,
     encoder: Box<dyn Encoder>,
     pacing: Pacing,
+    /// Where a picture is read when it cannot be used where the X server
+    /// put it: its memory serves every grab.
+    spare: Vec<u8>,
     /// The size of the last picture sent.
     size: Option<(u16, u16)>,
     commands: Receiver<ToShare>,
@@ -263,7 +267,7 @@ impl Share {
     }
 
     fn send_picture(&mut self, keyframe: bool) -> Step {
-        let frame = match self.capture.grab() {
+        let frame = match self.capture.grab(&mut self.spare) {
             Ok(frame) => frame,
             Err(CaptureError::Hidden) => {
                 // Minimised: the viewers keep the last picture until the
@@ -311,7 +315,7 @@ impl Share {
             sequence,
             encoded.keyframe,
             self.encoder.codec(),
-            &frame,
+            size,
             &encoded.data,
         );
         tracing::trace!(
@@ -331,7 +335,7 @@ fn picture_frame(
     sequence: u32,
     keyframe: bool,
     codec: Codec,
-    frame: &Frame,
+    (width, height): (u16, u16),
     data: &[u8],
 ) -> Vec<u8> {
     let header = StreamFrame {
@@ -344,8 +348,8 @@ fn picture_frame(
     .header();
     let prefix = Picture {
         codec,
-        width: frame.width,
-        height: frame.height,
+        width,
+        height,
         data: &[],
     }
     .prefix();
@@ -362,13 +366,8 @@ mod tests {
 
     #[test]
     fn a_picture_frame_decodes_as_the_protocol_says() {
-        let frame = Frame {
-            width: 320,
-            height: 200,
-            bgrx: Vec::new(),
-        };
         let stream = StreamId::new(7).expect("not 0");
-        let bytes = picture_frame(stream, 42, true, Codec::Jpeg, &frame, b"\xff\xd8data");
+        let bytes = picture_frame(stream, 42, true, Codec::Jpeg, (320, 200), b"\xff\xd8data");
         let decoded = StreamFrame::decode(&bytes).expect("a stream frame");
         assert_eq!(decoded.kind, FrameKind::Picture);
         assert_eq!(decoded.stream, stream);
