@@ -586,8 +586,14 @@ impl Served<'_> {
                 .sharing
                 .announced(stream, capability, origin, controller),
             ServerEvent::StreamControl {
-                stream, controller, ..
+                stream,
+                controller,
+                controller_name,
+                ..
             } => {
+                if let (Some(id), Some(name)) = (&controller, controller_name) {
+                    self.sharing.know_name(id, name);
+                }
                 if let Some(said) = self.sharing.controller_named(stream, controller) {
                     println!("{said}");
                 }

@@ -181,6 +181,7 @@ impl Sessions {
             session: changed.session.clone(),
             stream: id,
             controller: controller.map(str::to_owned),
+            controller_name: controller.and_then(|c| self.display_name(&changed.session, c)),
         };
         self.tell_audience(
             &changed.session,

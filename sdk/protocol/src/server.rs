@@ -166,6 +166,10 @@ pub enum ServerEvent {
         stream: StreamId,
         #[serde(default)]
         controller: Option<String>,
+        /// The controller's display name, for the source agent's indicator
+        /// (it may have joined after the agent, which hears no joins).
+        #[serde(default)]
+        controller_name: Option<String>,
     },
     /// The stream ended; no more frames come with its id.
     #[serde(rename = "stream.closed")]

@@ -331,11 +331,15 @@ fn a_stream_opened_without_origin_is_a_customers_and_one_with_it_says_so() {
 #[test]
 fn stream_control_names_the_controller_or_nobody() {
     let stream = stream::StreamId::new(9).expect("not 0");
-    for controller in [Some("c1".to_owned()), None] {
+    for (controller, controller_name) in [
+        (Some("c1".to_owned()), Some("Carl".to_owned())),
+        (None, None),
+    ] {
         let event = ServerEvent::StreamControl {
             session: "123456789".into(),
             stream,
             controller,
+            controller_name,
         };
         let text = ServerMessage::event(&event).to_text();
         assert_eq!(decode_server(&text), Ok(ServerFrame::Event(event)));

@@ -227,6 +227,11 @@ impl Sharing {
         }
     }
 
+    /// A participant's name as the kernel gave it with `stream.control`.
+    pub fn know_name(&self, participant: &str, name: String) {
+        self.state().names.insert(participant.to_owned(), name);
+    }
+
     /// `stream.control`: the kernel says who controls `stream` now (a
     /// CSR's application). Input starts or stops at once, and the
     /// indicator says who controls what; the line for the terminal comes

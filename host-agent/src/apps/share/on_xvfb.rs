@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tether_protocol::stream::{FrameFlags, FrameKind, InputEvent, StreamFrame, StreamId};
-use tether_protocol::{Capability, ParticipantInfo, StreamOrigin};
+use tether_protocol::{Capability, StreamOrigin};
 use tokio::sync::mpsc;
 
 use super::{Sharing, SharingEvent, SharingEvents, TakenBack};
@@ -123,11 +123,8 @@ async fn pause_takes_control_back_at_once_and_tells_the_kernel() {
     let (frames, mut pictures) = mpsc::channel(8);
     tokio::spawn(async move { while pictures.recv().await.is_some() {} });
     let (sharing, mut events) = Sharing::on_display(frames, display.clone());
-    sharing.know_participants(&[ParticipantInfo {
-        id: "p-carl".into(),
-        display_name: "Carl Customer".into(),
-        role: "customer".into(),
-    }]);
+    // As `stream.control` names him (he may have joined after the agent).
+    sharing.know_name("p-carl", "Carl Customer".into());
     let stream = id(3);
     sharing.announced(stream, Capability::AppShare, StreamOrigin::CsrAgent, None);
     let (_handle, cancel) = Cancel::new();

@@ -74,7 +74,12 @@ origin: StreamOrigin,
 /**
  * The customer who controls a CSR's application now, if any.
  */
-controller: string | null, } } | { "type": "stream.control", "body": { session: string, stream: StreamId, controller: string | null, } } | { "type": "stream.closed", "body": { session: string, stream: StreamId, reason: string, } } | { "type": "participant.agent", "body": { session: string, participant: string, capabilities: Array<Capability> | null, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, 
+controller: string | null, } } | { "type": "stream.control", "body": { session: string, stream: StreamId, controller: string | null, 
+/**
+ * The controller's display name, for the source agent's indicator
+ * (it may have joined after the agent, which hears no joins).
+ */
+controller_name: string | null, } } | { "type": "stream.closed", "body": { session: string, stream: StreamId, reason: string, } } | { "type": "participant.agent", "body": { session: string, participant: string, capabilities: Array<Capability> | null, } } | { "type": "participant.rejoined", "body": { session: string, participant: ParticipantInfo, } } | { "type": "chat.message", "body": { session: string, from: string, display_name: string, text: string, at: string, 
 /**
  * For a line the kernel writes itself (an activity it ended):
  * `text` as a detail, for saying it in the reader's language.
