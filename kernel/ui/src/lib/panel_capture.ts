@@ -32,9 +32,12 @@
 
 import type { BridgeResult } from "./panels";
 
-/** What getDisplayMedia is asked for: a window or a tab, never a whole screen nor the console's own tab, no sound. */
+/**
+ * What getDisplayMedia is asked for: a window or a tab, never a whole screen nor the console's own tab, no sound;
+ * at its own size up to full HD (without an ideal size Chromium captures a tab at 800×456, blurred).
+ */
 export const DISPLAY_OPTIONS = {
-  video: { frameRate: { ideal: 30, max: 30 } },
+  video: { frameRate: { ideal: 30, max: 30 }, width: { ideal: 1920, max: 1920 }, height: { ideal: 1080, max: 1080 } },
   audio: false,
   monitorTypeSurfaces: "exclude",
   selfBrowserSurface: "exclude",
