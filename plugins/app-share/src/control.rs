@@ -28,16 +28,8 @@ pub fn give(
         }
         match apps::control(&session.id, &customer.id, *id) {
             Ok(_) => {
-                let mut record = record.unwrap_or_else(|| StreamRecord {
-                    source: customer.id.clone(),
-                    origin: Origin::CustomerAgent,
-                    window: 0,
-                    label: label.clone(),
-                    control: false,
-                    controller: None,
-                    controller_name: None,
-                    width: 0,
-                    height: 0,
+                let mut record = record.unwrap_or_else(|| {
+                    StreamRecord::opened(&customer.id, Origin::CustomerAgent, 0, label)
                 });
                 record.control = true;
                 records::set_stream(&session.id, *id, &record)?;

@@ -349,3 +349,21 @@ pub struct StreamRecord {
     pub width: u32,
     pub height: u32,
 }
+
+impl StreamRecord {
+    /// A stream just opened from `source`: nobody controls it yet, and its
+    /// size is known once the source answers.
+    pub fn opened(source: &str, origin: Origin, window: u32, label: &str) -> StreamRecord {
+        StreamRecord {
+            source: source.to_owned(),
+            origin,
+            window,
+            label: label.to_owned(),
+            control: false,
+            controller: None,
+            controller_name: None,
+            width: 0,
+            height: 0,
+        }
+    }
+}

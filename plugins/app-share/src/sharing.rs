@@ -52,17 +52,7 @@ pub fn share(command: &Command) -> Result<Value, PluginError> {
         Err(StreamError::NoConsent(_)) => return Err(dialog::view_gone(&session, customer)),
         Err(error) => return Err(error.into()),
     };
-    let mut record = StreamRecord {
-        source: customer.id.clone(),
-        origin: Origin::CustomerAgent,
-        window,
-        label: label.clone(),
-        control: false,
-        controller: None,
-        controller_name: None,
-        width: 0,
-        height: 0,
-    };
+    let mut record = StreamRecord::opened(&customer.id, Origin::CustomerAgent, window, &label);
     records::set_stream(&session.id, id, &record)?;
     // Two `share`s of one window at the same moment: the later stream gives way.
     if shared_earlier(&session, &customer.id, window, id)? {

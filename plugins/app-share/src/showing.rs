@@ -147,17 +147,7 @@ pub fn show(command: &Command) -> Result<Value, PluginError> {
 
     let id = streams::open(&session.id, &host.id, Capability::AppShare, &label)
         .map_err(own_stream_error)?;
-    let mut record = StreamRecord {
-        source: host.id.clone(),
-        origin: Origin::CsrAgent,
-        window,
-        label: label.clone(),
-        control: false,
-        controller: None,
-        controller_name: None,
-        width: 0,
-        height: 0,
-    };
+    let mut record = StreamRecord::opened(&host.id, Origin::CsrAgent, window, &label);
     records::set_stream(&session.id, id, &record)?;
     // Two `show`s of one window at the same moment: the later gives way.
     if shared_earlier(&session, &host.id, window, id)? {
@@ -300,17 +290,7 @@ pub fn show_browser(command: &Command) -> Result<Value, PluginError> {
     records::set_stream(
         &session.id,
         id,
-        &StreamRecord {
-            source: host.id.clone(),
-            origin: Origin::CsrBrowser,
-            window: 0,
-            label: label.clone(),
-            control: false,
-            controller: None,
-            controller_name: None,
-            width: 0,
-            height: 0,
-        },
+        &StreamRecord::opened(&host.id, Origin::CsrBrowser, 0, &label),
     )?;
     host::session::report(
         &session.id,
