@@ -116,7 +116,8 @@ async fn setup(test: &str, options: Options) -> Sharing {
     } else {
         browser.context(&csr_name, "en").await
     };
-    sign_in(&csr, &kernel, "anna", "Anna Berg", &words).await;
+    csr.sign_in_to_console(&kernel, ("anna", PASSWORD), "Anna Berg", &words)
+        .await;
     csr.click(&test_id("start-session")).await;
     let link = csr.value(&test_id("join-link")).await;
     let number = link.rsplit('/').next().expect("number").to_owned();
@@ -174,22 +175,6 @@ async fn setup(test: &str, options: Options) -> Sharing {
     };
     s.on(&s.csr).count_frames().await;
     s
-}
-
-async fn sign_in(
-    context: &BrowserContext,
-    kernel: &KernelProcess,
-    user: &str,
-    name: &str,
-    words: &Dictionary,
-) {
-    context.goto(&kernel.url("/")).await;
-    context.fill(&test_id("signin-user"), user).await;
-    context.fill(&test_id("signin-password"), PASSWORD).await;
-    context.click(&test_id("signin-submit")).await;
-    context
-        .wait_text("h1", &words.fill("console.welcome", &[("name", name)]))
-        .await;
 }
 
 /// A Chrome DevTools command through chromedriver's `goog/cdp/execute`
@@ -337,7 +322,8 @@ impl Sharing {
             .browser
             .context(&format!("sharing-{test}-bo"), "en")
             .await;
-        sign_in(&bo, &self.kernel, "bolind", "Bo Lind", &self.words).await;
+        bo.sign_in_to_console(&self.kernel, ("bolind", PASSWORD), "Bo Lind", &self.words)
+            .await;
         bo.fill(&test_id("assist-number"), &self.number).await;
         bo.click(&test_id("assist")).await;
         bo.click(&test_id(&format!("panel-tab-{PLUGIN}-applications")))

@@ -87,7 +87,8 @@ async fn setup(test: &str, agent: Agent, csr_arguments: &[&str]) -> Showing {
     let csr = browser
         .context_with(&format!("showing-{test}-csr"), "en", csr_arguments)
         .await;
-    sign_in(&csr, &kernel, "anna", "Anna Berg", &words).await;
+    csr.sign_in_to_console(&kernel, ("anna", PASSWORD), "Anna Berg", &words)
+        .await;
     csr.click(&test_id("start-session")).await;
     let link = csr.value(&test_id("join-link")).await;
     let number = link.rsplit('/').next().expect("number").to_owned();
@@ -117,22 +118,6 @@ async fn setup(test: &str, agent: Agent, csr_arguments: &[&str]) -> Showing {
         s.join_own_agent(&link).await;
     }
     s
-}
-
-async fn sign_in(
-    context: &BrowserContext,
-    kernel: &KernelProcess,
-    user: &str,
-    name: &str,
-    words: &Dictionary,
-) {
-    context.goto(&kernel.url("/")).await;
-    context.fill(&test_id("signin-user"), user).await;
-    context.fill(&test_id("signin-password"), PASSWORD).await;
-    context.click(&test_id("signin-submit")).await;
-    context
-        .wait_text("h1", &words.fill("console.welcome", &[("name", name)]))
-        .await;
 }
 
 impl Showing {
@@ -336,6 +321,26 @@ impl Showing {
         self.on_shown(stream, "shown-view").await;
     }
 
+    /// Carl's page offers `stream`, and no picture of it reaches the page
+    /// while he has not chosen View.
+    async fn offered_without_pictures(&self, stream: u32) {
+        let panel = self.customer_panel();
+        panel
+            .wait(
+                &format!(
+                    "return document.querySelector('[data-test=\"shown-stream\"][data-stream=\"{stream}\"]') ? true : null;"
+                ),
+                "the offer",
+            )
+            .await;
+        tokio::time::sleep(QUIET_FOR).await;
+        assert_eq!(
+            panel.frames_reached(stream).await,
+            0,
+            "pictures reach the page before the customer chose View"
+        );
+    }
+
     /// Presses `test` on the card of `stream` on Carl's page.
     async fn on_shown(&self, stream: u32, test: &str) {
         self.customer.enter_frame(CUSTOMER_PANEL).await;
@@ -385,20 +390,7 @@ async fn the_csrs_agent_lists_her_applications_and_the_customer_sees_the_one_she
 
     // Carl is offered it, and sees nothing until he chooses View.
     let panel = s.customer_panel();
-    panel
-        .wait(
-            &format!(
-                "return document.querySelector('[data-test=\"shown-stream\"][data-stream=\"{stream}\"]') ? true : null;"
-            ),
-            "the offer",
-        )
-        .await;
-    tokio::time::sleep(QUIET_FOR).await;
-    assert_eq!(
-        panel.frames_reached(stream).await,
-        0,
-        "pictures reach the page before the customer chose View"
-    );
+    s.offered_without_pictures(stream).await;
     s.customer.screen("offered-an-application").await;
     s.customer_views(stream).await;
     panel.shows_colour(stream, LEDGER).await;
@@ -733,20 +725,7 @@ async fn from_the_browser_without_an_agent_the_customer_sees_it_and_no_control_i
 
     // Carl is offered it and gets nothing before View.
     let panel = s.customer_panel();
-    panel
-        .wait(
-            &format!(
-                "return document.querySelector('[data-test=\"shown-stream\"][data-stream=\"{stream}\"]') ? true : null;"
-            ),
-            "the offer",
-        )
-        .await;
-    tokio::time::sleep(QUIET_FOR).await;
-    assert_eq!(
-        panel.frames_reached(stream).await,
-        0,
-        "pictures reach the page before the customer chose View"
-    );
+    s.offered_without_pictures(stream).await;
     s.customer_may_control(stream, false).await;
 
     // View sends the keyframe request that makes his page a viewer: the

@@ -15,6 +15,7 @@ use hyper_util::client::legacy::connect::HttpConnector;
 use serde_json::{Value, json};
 
 use crate::clients::PATIENCE;
+use crate::kernel_process::KernelProcess;
 use crate::{target_dir, workspace_root};
 
 const CHROMIUM: &str = "/usr/bin/chromium";
@@ -165,6 +166,23 @@ pub fn test_id(id: &str) -> String {
 }
 
 impl BrowserContext {
+    /// Signs `user` in on the kernel's sign-in form and waits for the
+    /// console to welcome them by `name` (in `words`' language).
+    pub async fn sign_in_to_console(
+        &self,
+        kernel: &KernelProcess,
+        (user, password): (&str, &str),
+        name: &str,
+        words: &Dictionary,
+    ) {
+        self.goto(&kernel.url("/")).await;
+        self.fill(&test_id("signin-user"), user).await;
+        self.fill(&test_id("signin-password"), password).await;
+        self.click(&test_id("signin-submit")).await;
+        self.wait_text("h1", &words.fill("console.welcome", &[("name", name)]))
+            .await;
+    }
+
     pub async fn goto(&self, url: &str) {
         self.client.goto(url).await.expect("page loads");
     }
