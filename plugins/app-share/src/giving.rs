@@ -8,7 +8,7 @@ use tether_sdk::host::streams::{self, StreamError, StreamInfo, StreamOrigin};
 use tether_sdk::prelude::*;
 
 use crate::model::{GiveCommand, StreamRecord, TakeCommand};
-use crate::people::{Session, require_host_showing};
+use crate::people::{Session, named_customer, require_host_showing};
 use crate::showing::{OwnLists, own_lists};
 use crate::{records, state};
 
@@ -21,14 +21,7 @@ pub fn give(command: &Command) -> Result<Value, PluginError> {
     let payload: GiveCommand = command.payload_json()?;
     let session = Session::of(command)?;
     let host = require_host_showing(command, &session)?;
-    let named = match (payload.customer.as_deref(), payload.participant.as_deref()) {
-        (Some(customer), Some(participant)) if customer != participant => {
-            return Err(PluginError::InvalidInput(
-                "`customer` and `participant` name different customers".to_owned(),
-            ));
-        }
-        (customer, participant) => customer.or(participant),
-    };
+    let named = named_customer(payload.customer.as_deref(), payload.participant.as_deref())?;
     let customer = session.customer(named)?;
     let stream = match payload.stream {
         Some(id) => own_controllable(&session, host, id)?,

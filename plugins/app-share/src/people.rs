@@ -98,20 +98,12 @@ pub fn require_host<'a>(
     command: &Command,
     session: &'a Session,
 ) -> Result<&'a Participant, PluginError> {
-    let sender = command
-        .sender
-        .as_deref()
-        .and_then(|id| session.participant(id));
-    match sender {
-        Some(p) if p.role == Role::Host => Ok(p),
-        Some(p) if p.role == Role::Assistant => Err(PluginError::Denied(
-            "only the CSR in control of the session can ask for or stop an application; assistants see what is shared".to_owned(),
-        )),
-        _ => Err(PluginError::Denied(format!(
-            "`{}` is for the CSR in control of the session",
-            command.name
-        ))),
-    }
+    sender_as_host(
+        command,
+        session,
+        "only the CSR in control of the session can ask for or stop an application; assistants see what is shared",
+        "",
+    )
 }
 
 /// The command's sender, if they are the session's host, for the commands
@@ -121,19 +113,50 @@ pub fn require_host_showing<'a>(
     command: &Command,
     session: &'a Session,
 ) -> Result<&'a Participant, PluginError> {
+    sender_as_host(
+        command,
+        session,
+        "only the CSR in control of the session shows applications from their computer and gives control of them; assistants see what is shown",
+        ", from their console",
+    )
+}
+
+/// The command's sender if they are the host; an assistant is told
+/// `to_assistants`, anyone else that the command is for the CSR in control
+/// (followed by `where_from`).
+fn sender_as_host<'a>(
+    command: &Command,
+    session: &'a Session,
+    to_assistants: &str,
+    where_from: &str,
+) -> Result<&'a Participant, PluginError> {
     let sender = command
         .sender
         .as_deref()
         .and_then(|id| session.participant(id));
     match sender {
         Some(p) if p.role == Role::Host => Ok(p),
-        Some(p) if p.role == Role::Assistant => Err(PluginError::Denied(
-            "only the CSR in control of the session shows applications from their computer and gives control of them; assistants see what is shown".to_owned(),
-        )),
+        Some(p) if p.role == Role::Assistant => Err(PluginError::Denied(to_assistants.to_owned())),
         _ => Err(PluginError::Denied(format!(
-            "`{}` is for the CSR in control of the session, from their console",
+            "`{}` is for the CSR in control of the session{where_from}",
             command.name
         ))),
+    }
+}
+
+/// The customer a command names, as `customer` or `participant` (the
+/// panels send either); both naming different customers is refused.
+pub fn named_customer<'a>(
+    customer: Option<&'a str>,
+    participant: Option<&'a str>,
+) -> Result<Option<&'a str>, PluginError> {
+    match (customer, participant) {
+        (Some(customer), Some(participant)) if customer != participant => {
+            Err(PluginError::InvalidInput(
+                "`customer` and `participant` name different customers".to_owned(),
+            ))
+        }
+        (customer, participant) => Ok(customer.or(participant)),
     }
 }
 

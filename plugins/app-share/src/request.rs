@@ -12,7 +12,7 @@ use tether_sdk::host::streams;
 use tether_sdk::prelude::*;
 
 use crate::model::{ConsentOutcome, GrantRecord, Mode, NoticeKind, NoticeMessage, RequestCommand};
-use crate::people::{Session, require_host};
+use crate::people::{Session, named_customer, require_host};
 use crate::{apps, control, dialog, records, state};
 
 /// What "view" needs: sharing, and choosing from the running and the
@@ -28,14 +28,7 @@ pub fn request(command: &Command) -> Result<Value, PluginError> {
     let payload: RequestCommand = command.payload_json()?;
     let session = Session::of(command)?;
     let host = require_host(command, &session)?;
-    let named = match (payload.customer.as_deref(), payload.participant.as_deref()) {
-        (Some(customer), Some(participant)) if customer != participant => {
-            return Err(PluginError::InvalidInput(
-                "`customer` and `participant` name different customers".to_owned(),
-            ));
-        }
-        (customer, participant) => customer.or(participant),
-    };
+    let named = named_customer(payload.customer.as_deref(), payload.participant.as_deref())?;
     let customer = session.customer(named)?;
     let mode = payload.mode;
 
