@@ -33,7 +33,9 @@ use crash::CrashRecord;
 use engine::EpochTicker;
 use limits::{DeadlineExceeded, GrantedLimits};
 pub use manifest::{Manifest, ManifestError};
-use services::{PluginEvent, PluginKv, PluginScope, SessionServices, SiteDirectory};
+use services::{
+    DeskServices, PluginEvent, PluginKv, PluginScope, PublicCaller, SessionServices, SiteDirectory,
+};
 use state::{EventContext, PluginState};
 use wit::since_v0_1::wit_types;
 use wit::{since_v0_1, since_v0_2};
@@ -161,6 +163,7 @@ pub struct PluginHost {
     sites: Arc<dyn SiteDirectory>,
     sessions: Arc<dyn SessionServices>,
     kv: Arc<dyn PluginKv>,
+    desk: Arc<dyn DeskServices>,
     crashes: Mutex<HashMap<PluginScope, CrashRecord>>,
 }
 
@@ -183,8 +186,15 @@ impl PluginHost {
             sites,
             sessions,
             kv,
+            desk: Arc::new(services::NoDesk),
             crashes: Mutex::new(HashMap::new()),
         })
+    }
+
+    /// The support desk plugins of API 0.2 reach through `csrs`, `offers`
+    /// and `desk` (until set, a desk without CSRs or sessions).
+    pub fn set_desk(&mut self, desk: Arc<dyn DeskServices>) {
+        self.desk = desk;
     }
 
     /// Loads every `*.toml` manifest in `dir` (sorted by name). Plugins that
@@ -324,7 +334,11 @@ impl PluginHost {
             };
             let span =
                 tracing::info_span!("plugin_init", plugin = %scope.plugin, site = %scope.site);
-            if let Err(error) = self.run(plugin, &scope, Call::Init).instrument(span).await {
+            if let Err(error) = self
+                .run(plugin, &scope, Call::Init, None)
+                .instrument(span)
+                .await
+            {
                 tracing::error!(plugin = %scope.plugin, site = %scope.site, %error, "plugin init failed");
                 failures.push((scope, error));
             }
@@ -339,6 +353,29 @@ impl PluginHost {
         site: &str,
         plugin: &str,
         event: PluginEvent,
+    ) -> Result<String, DispatchError> {
+        self.dispatch_from(site, plugin, event, None).await
+    }
+
+    /// Delivers a command from `plugin`'s public page, sent by `caller`:
+    /// while it is handled the plugin may open one waiting session for
+    /// them, whose join the kernel then finds in `caller`.
+    pub async fn dispatch_public(
+        &self,
+        site: &str,
+        plugin: &str,
+        event: PluginEvent,
+        caller: Arc<PublicCaller>,
+    ) -> Result<String, DispatchError> {
+        self.dispatch_from(site, plugin, event, Some(caller)).await
+    }
+
+    async fn dispatch_from(
+        &self,
+        site: &str,
+        plugin: &str,
+        event: PluginEvent,
+        public_caller: Option<Arc<PublicCaller>>,
     ) -> Result<String, DispatchError> {
         let loaded = self
             .plugins
@@ -358,8 +395,13 @@ impl PluginHost {
             site: site.to_owned(),
             plugin: plugin.to_owned(),
         };
+        // A 0.1 plugin's world has no case for the events 0.2 added: it
+        // is not even instantiated for them.
+        if event.since_v0_2() && loaded.manifest.api_version == "0.1" {
+            return Ok(NOTHING.into());
+        }
         let span = tracing::info_span!("plugin_event", plugin, site, event = event_kind(&event));
-        self.run(loaded, &scope, Call::Handle(event))
+        self.run(loaded, &scope, Call::Handle(event), public_caller)
             .instrument(span)
             .await
     }
@@ -369,6 +411,7 @@ impl PluginHost {
         plugin: &LoadedPlugin,
         scope: &PluginScope,
         call: Call,
+        public_caller: Option<Arc<PublicCaller>>,
     ) -> Result<String, DispatchError> {
         let now = Instant::now();
         if let Some(until) = self.crash_record(scope, |r| r.suspended_at(now)) {
@@ -384,6 +427,8 @@ impl PluginHost {
             manifest: plugin.manifest.clone(),
             sessions: self.sessions.clone(),
             kv: self.kv.clone(),
+            desk: self.desk.clone(),
+            public_caller,
         };
         let mut store = Store::new(&self.engine, PluginState::new(context, plugin.limits));
         store.limiter(|state| &mut state.memory);
@@ -510,6 +555,10 @@ fn event_kind(event: &PluginEvent) -> &'static str {
         PluginEvent::ActivitiesEnded { .. } => "activities-ended",
         PluginEvent::SessionEnded { .. } => "session-ended",
         PluginEvent::Timer { .. } => "timer",
+        PluginEvent::PublicCommand { .. } => "public-command",
+        PluginEvent::OfferAnswered { .. } => "offer-answered",
+        PluginEvent::OfferExpired { .. } => "offer-expired",
+        PluginEvent::PresenceChanged(_) => "presence-changed",
     }
 }
 

@@ -112,6 +112,264 @@ pub enum PluginEvent {
         controller: Option<String>,
         cause: ControlCause,
     },
+    /// A command from the plugin's public page (plugin API 0.2; only that
+    /// plugin gets it, with the caller in the event's context).
+    PublicCommand {
+        name: String,
+        /// JSON text.
+        payload: String,
+        /// What follows the page's path in its address.
+        page: String,
+    },
+    /// A CSR answered an offer of this plugin (plugin API 0.2; only the
+    /// offering plugin gets it).
+    OfferAnswered {
+        offer: u32,
+        username: String,
+        display_name: String,
+        accepted: bool,
+    },
+    /// An offer of this plugin ran out of time while open (plugin API 0.2).
+    OfferExpired {
+        offer: u32,
+    },
+    /// A CSR of the site came or went, became available or away, or their
+    /// number of customers changed (plugin API 0.2; 0.1 plugins never get
+    /// it).
+    PresenceChanged(CsrPresence),
+}
+
+impl PluginEvent {
+    /// Whether only plugins of API 0.2 or later can receive this event:
+    /// a 0.1 plugin's world has no case for it, and it is not sent there.
+    pub fn since_v0_2(&self) -> bool {
+        matches!(
+            self,
+            PluginEvent::StreamClosed { .. }
+                | PluginEvent::ConsentWithdrawn { .. }
+                | PluginEvent::StreamControl { .. }
+                | PluginEvent::PublicCommand { .. }
+                | PluginEvent::OfferAnswered { .. }
+                | PluginEvent::OfferExpired { .. }
+                | PluginEvent::PresenceChanged(_)
+        )
+    }
+}
+
+/// Whether a CSR takes offers now, as they set it in their console.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Availability {
+    Available,
+    #[default]
+    Away,
+}
+
+/// A CSR as the desk sees them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct CsrPresence {
+    pub username: String,
+    pub display_name: String,
+    /// The account's WebACD agent flag (set by site admins).
+    pub webacd_agent: bool,
+    /// A console of theirs is open.
+    pub online: bool,
+    pub availability: Availability,
+    /// Customers in the sessions they host.
+    pub customers: u32,
+    /// The site's maximum customers per CSR.
+    pub max_customers: u32,
+    /// When (ms since the Unix epoch) they last became free: their last
+    /// customer went, they became available, or their console opened —
+    /// whichever is latest; 0 when never.
+    pub idle_since: u64,
+}
+
+/// What a plugin offers CSRs.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OfferDetails {
+    pub session: Option<String>,
+    pub title: String,
+    pub text: String,
+    pub timeout_ms: u32,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum CsrsError {
+    #[error("no CSR `{0}` on this site")]
+    UnknownCsr(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum OfferError {
+    #[error("no CSR `{0}` on this site")]
+    UnknownCsr(String),
+    #[error("{0}'s console is not open")]
+    Offline(String),
+    #[error("no open offer {0}")]
+    UnknownOffer(u32),
+    #[error("invalid offer: {0}")]
+    Invalid(String),
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum DeskError {
+    #[error("unknown session {0}")]
+    UnknownSession(String),
+    #[error("no CSR `{0}` on this site")]
+    UnknownCsr(String),
+    #[error("{0}")]
+    Refused(String),
+    #[error("invalid: {0}")]
+    Invalid(String),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
+}
+
+/// A session opened for a customer who came through a public page.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct WaitingSession {
+    pub session: String,
+    pub customer: String,
+}
+
+/// Who sent a public command: the one waiting session it may open is
+/// counted against their address, and its join goes back to them — the
+/// kernel fills `joined`, the plugin never sees the token.
+#[derive(Debug)]
+pub struct PublicCaller {
+    pub address: std::net::IpAddr,
+    pub joined: std::sync::Mutex<Option<tether_protocol::public::PublicJoin>>,
+}
+
+impl PublicCaller {
+    pub fn new(address: std::net::IpAddr) -> PublicCaller {
+        PublicCaller {
+            address,
+            joined: std::sync::Mutex::new(None),
+        }
+    }
+
+    /// The join the command's waiting session gave, if it opened one.
+    pub fn take_join(&self) -> Option<tether_protocol::public::PublicJoin> {
+        self.joined.lock().unwrap_or_else(|p| p.into_inner()).take()
+    }
+}
+
+/// The support desk as plugins see it: CSRs' presence, offers to CSRs,
+/// sessions waiting for a CSR, and handing a session to one (plugin API
+/// 0.2). Every call is scoped to the plugin's site.
+#[async_trait]
+pub trait DeskServices: Send + Sync + 'static {
+    /// Every CSR account of the site, sorted by username.
+    async fn presence(&self, scope: &PluginScope) -> Vec<CsrPresence>;
+
+    async fn csr(&self, scope: &PluginScope, username: &str) -> Result<CsrPresence, CsrsError>;
+
+    /// A JSON message to the plugin's `console` panels in the CSR's
+    /// consoles.
+    async fn send_to_csr(
+        &self,
+        scope: &PluginScope,
+        username: &str,
+        message: String,
+    ) -> Result<(), CsrsError>;
+
+    async fn make_offer(
+        &self,
+        scope: &PluginScope,
+        to: Vec<String>,
+        details: OfferDetails,
+    ) -> Result<u32, OfferError>;
+
+    async fn withdraw_offer(
+        &self,
+        scope: &PluginScope,
+        offer: u32,
+        reason: String,
+    ) -> Result<(), OfferError>;
+
+    /// Opens a session without a host for the public page's caller (only
+    /// while a public command is handled: `caller` is `None` otherwise,
+    /// and that is refused).
+    async fn open_waiting(
+        &self,
+        scope: &PluginScope,
+        caller: Option<&PublicCaller>,
+        display_name: &str,
+    ) -> Result<WaitingSession, DeskError>;
+
+    /// Makes `username` the host of `session`; the previous host leaves.
+    /// The new host's participant id.
+    async fn hand_over(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        username: &str,
+    ) -> Result<String, DeskError>;
+}
+
+/// A kernel without a desk: no CSRs, every session unknown.
+#[derive(Debug, Default)]
+pub struct NoDesk;
+
+#[async_trait]
+impl DeskServices for NoDesk {
+    async fn presence(&self, _: &PluginScope) -> Vec<CsrPresence> {
+        Vec::new()
+    }
+
+    async fn csr(&self, _: &PluginScope, username: &str) -> Result<CsrPresence, CsrsError> {
+        Err(CsrsError::UnknownCsr(username.to_owned()))
+    }
+
+    async fn send_to_csr(
+        &self,
+        _: &PluginScope,
+        username: &str,
+        _: String,
+    ) -> Result<(), CsrsError> {
+        Err(CsrsError::UnknownCsr(username.to_owned()))
+    }
+
+    async fn make_offer(
+        &self,
+        _: &PluginScope,
+        to: Vec<String>,
+        _: OfferDetails,
+    ) -> Result<u32, OfferError> {
+        Err(OfferError::UnknownCsr(
+            to.into_iter().next().unwrap_or_default(),
+        ))
+    }
+
+    async fn withdraw_offer(
+        &self,
+        _: &PluginScope,
+        offer: u32,
+        _: String,
+    ) -> Result<(), OfferError> {
+        Err(OfferError::UnknownOffer(offer))
+    }
+
+    async fn open_waiting(
+        &self,
+        _: &PluginScope,
+        _: Option<&PublicCaller>,
+        _: &str,
+    ) -> Result<WaitingSession, DeskError> {
+        Err(DeskError::Unavailable("this kernel has no sessions".into()))
+    }
+
+    async fn hand_over(
+        &self,
+        _: &PluginScope,
+        session: &str,
+        _: &str,
+    ) -> Result<String, DeskError> {
+        Err(DeskError::UnknownSession(session.to_owned()))
+    }
 }
 
 /// Why the controller of a stream changed.
@@ -520,4 +778,13 @@ pub trait PluginKv: Send + Sync + 'static {
     async fn delete(&self, scope: &PluginScope, key: &str) -> Result<bool, KvError>;
     /// Keys starting with `prefix`, sorted.
     async fn list_keys(&self, scope: &PluginScope, prefix: &str) -> Result<Vec<String>, KvError>;
+    /// Writes `value` (`None`: deletes) only if the key's value is now
+    /// `expected` (`None`: absent), in one step; `true` when written.
+    async fn compare_and_swap(
+        &self,
+        scope: &PluginScope,
+        key: &str,
+        expected: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+    ) -> Result<bool, KvError>;
 }

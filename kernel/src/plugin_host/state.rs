@@ -9,7 +9,7 @@ use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 use super::limits::{GrantedLimits, MemoryCap, TimeBudget};
 use super::manifest::Manifest;
-use super::services::{PluginKv, PluginScope, SessionServices};
+use super::services::{DeskServices, PluginKv, PluginScope, PublicCaller, SessionServices};
 
 /// How much of a plugin's stdout/stderr is kept per event.
 const OUTPUT_CAPTURE_BYTES: usize = 64 * 1024;
@@ -20,6 +20,10 @@ pub struct EventContext {
     pub manifest: Arc<Manifest>,
     pub sessions: Arc<dyn SessionServices>,
     pub kv: Arc<dyn PluginKv>,
+    pub desk: Arc<dyn DeskServices>,
+    /// Who sent the public command being handled, if it is one: only then
+    /// may the plugin open a waiting session (for them).
+    pub public_caller: Option<Arc<PublicCaller>>,
 }
 
 pub struct PluginState {

@@ -52,6 +52,26 @@ impl PluginKv for MemoryKv {
                 .collect()
         }))
     }
+
+    async fn compare_and_swap(
+        &self,
+        scope: &PluginScope,
+        key: &str,
+        expected: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+    ) -> Result<bool, KvError> {
+        Ok(self.with(|data| {
+            let key = full_key(scope, key);
+            if data.get(&key) != expected.as_ref() {
+                return false;
+            }
+            match value {
+                Some(value) => data.insert(key, value),
+                None => data.remove(&key),
+            };
+            true
+        }))
+    }
 }
 
 #[cfg(test)]
@@ -104,5 +124,27 @@ mod tests {
             kv.list_keys(&s, "script/").await.expect("list"),
             vec!["script/a", "script/b"]
         );
+    }
+
+    #[tokio::test]
+    async fn compare_and_swap_writes_only_over_the_expected_value() {
+        let kv = MemoryKv::default();
+        let s = scope("a", "p");
+        assert!(
+            kv.compare_and_swap(&s, "k", None, Some(b"1".to_vec()))
+                .await
+                .expect("swap")
+        );
+        assert!(
+            !kv.compare_and_swap(&s, "k", None, Some(b"2".to_vec()))
+                .await
+                .expect("swap")
+        );
+        assert!(
+            kv.compare_and_swap(&s, "k", Some(b"1".to_vec()), None)
+                .await
+                .expect("swap")
+        );
+        assert_eq!(kv.get(&s, "k").await.expect("get"), None);
     }
 }

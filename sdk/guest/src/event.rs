@@ -41,3 +41,12 @@ impl PluginError {
         }
     }
 }
+
+impl crate::PublicCommand {
+    /// Decodes the command's JSON payload into `T`, as [`Command::payload_json`].
+    pub fn payload_json<T: DeserializeOwned>(&self) -> Result<T, PluginError> {
+        serde_json::from_str(&self.payload).map_err(|error| {
+            PluginError::InvalidInput(format!("command `{}`: bad payload: {error}", self.name))
+        })
+    }
+}

@@ -6,7 +6,8 @@
 //!   [`export_plugin!`] macro that turns an implementation into the exports of
 //!   the `tether:plugin/plugin` world;
 //! * safe wrappers for the kernel interfaces in [`host`] (`log`, `store`,
-//!   `session`, `consent`, `agent`, and `streams` since plugin API 0.2)
+//!   `session`, `consent`, `agent`; since plugin API 0.2 `streams`,
+//!   `atomic-store`, `csrs`, `offers` and `desk`)
 //!   with JSON helpers built on serde;
 //! * a native [`testing::Harness`] (on non-wasm targets) so plugin logic is
 //!   unit-tested with `cargo test`, without building a component.
@@ -46,10 +47,11 @@ pub use bindings::v0_1::types::{
     Account, Command, Participant, ParticipantChange, ParticipantId, PluginError, Role, SessionId,
 };
 /// The events of plugin API 0.2: those of 0.1, `stream-closed`,
-/// `consent-withdrawn` and `stream-control`.
+/// `consent-withdrawn`, `stream-control`, `public-command`,
+/// `offer-answered`, `offer-expired` and `presence-changed`.
 pub use bindings::v0_2::events::{
-    CloseCause, ConsentWithdrawn, ControlCause, Event, StreamClosed, StreamControl, StreamId,
-    StreamOrigin,
+    Availability, CloseCause, ConsentWithdrawn, ControlCause, CsrPresence, Event, OfferAnswer,
+    OfferAnswered, OfferId, PublicCommand, StreamClosed, StreamControl, StreamId, StreamOrigin,
 };
 pub use plugin::{Plugin, dispatch};
 pub use serde_json::{Value, json};
@@ -63,9 +65,10 @@ pub use tether_protocol::Capability;
 pub mod prelude {
     pub use crate::host;
     pub use crate::{
-        Account, Capability, CloseCause, Command, ConsentWithdrawn, ControlCause, Event,
-        Participant, ParticipantChange, ParticipantId, Plugin, PluginError, Role, SessionId,
-        StreamClosed, StreamControl, StreamId, StreamOrigin, Value, json,
+        Account, Availability, Capability, CloseCause, Command, ConsentWithdrawn, ControlCause,
+        CsrPresence, Event, OfferAnswer, OfferAnswered, OfferId, Participant, ParticipantChange,
+        ParticipantId, Plugin, PluginError, PublicCommand, Role, SessionId, StreamClosed,
+        StreamControl, StreamId, StreamOrigin, Value, json,
     };
 }
 

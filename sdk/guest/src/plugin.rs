@@ -3,8 +3,8 @@
 use serde_json::Value;
 
 use crate::{
-    Command, ConsentWithdrawn, Event, ParticipantChange, PluginError, SessionId, StreamClosed,
-    StreamControl,
+    Command, ConsentWithdrawn, CsrPresence, Event, OfferAnswered, OfferId, ParticipantChange,
+    PluginError, PublicCommand, SessionId, StreamClosed, StreamControl,
 };
 
 /// A Tether plugin. Every event gets a fresh instance, so the methods are
@@ -83,6 +83,40 @@ pub trait Plugin {
     fn stream_control(_control: StreamControl) -> Result<(), PluginError> {
         Ok(())
     }
+
+    /// A command from the plugin's public page (nobody signed in, no
+    /// session); the returned JSON is the reply to the page. The plugin may
+    /// open one waiting session for the sender
+    /// ([`crate::host::desk::open_waiting`]). Plugin API 0.2; refused by
+    /// default.
+    fn public_command(command: PublicCommand) -> Result<Value, PluginError> {
+        Err(PluginError::InvalidInput(format!(
+            "unknown command `{}`",
+            command.name
+        )))
+    }
+
+    /// A CSR answered one of this plugin's offers; the returned JSON (or
+    /// the error) is the reply to that CSR's console. Plugin API 0.2;
+    /// refused by default.
+    fn offer_answered(_answer: OfferAnswered) -> Result<Value, PluginError> {
+        Err(PluginError::InvalidInput(
+            "this plugin makes no offers".into(),
+        ))
+    }
+
+    /// An offer of this plugin ran out of time while open; every console
+    /// showing it dropped it. Plugin API 0.2; by default nothing happens.
+    fn offer_expired(_offer: OfferId) -> Result<(), PluginError> {
+        Ok(())
+    }
+
+    /// A CSR of the site came or went, became available or away, or their
+    /// number of customers changed. Plugin API 0.2; by default nothing
+    /// happens.
+    fn presence_changed(_csr: CsrPresence) -> Result<(), PluginError> {
+        Ok(())
+    }
 }
 
 /// Routes one event to the matching [`Plugin`] method and encodes the reply.
@@ -104,6 +138,10 @@ pub fn dispatch<P: Plugin>(event: Event) -> Result<String, PluginError> {
             P::consent_withdrawn(withdrawn).map(|()| Value::Null)?
         }
         Event::StreamControl(control) => P::stream_control(control).map(|()| Value::Null)?,
+        Event::PublicCommand(command) => P::public_command(command)?,
+        Event::OfferAnswered(answer) => P::offer_answered(answer)?,
+        Event::OfferExpired(offer) => P::offer_expired(offer).map(|()| Value::Null)?,
+        Event::PresenceChanged(csr) => P::presence_changed(csr).map(|()| Value::Null)?,
     };
     serde_json::to_string(&reply)
         .map_err(|error| PluginError::Failed(format!("could not encode the reply: {error}")))

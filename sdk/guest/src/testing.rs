@@ -6,6 +6,8 @@
 //! State is per thread (each `#[test]` runs on its own thread), and
 //! [`Harness::new`] starts from empty.
 
+mod kernel_desk;
+
 use std::cell::RefCell;
 use std::collections::{BTreeMap, BTreeSet, HashMap, VecDeque};
 
@@ -29,6 +31,8 @@ pub const PARTICIPANT_LEFT: &str = "the customer left the session";
 /// The kernel's words when the console a browser's stream came from
 /// closes.
 pub const CONSOLE_CLOSED: &str = "the CSR's console closed";
+pub use kernel_desk::{MadeOffer, csr};
+
 /// What a host CSR's own agent may show the customers: the applications
 /// of their own computer, and nothing else runs there for a plugin.
 pub const OWN_COMPUTER_CAPABILITIES: [Capability; 4] = [
@@ -121,6 +125,7 @@ impl Harness {
     /// A harness with an empty store, no sessions and no queued answers.
     pub fn new() -> Self {
         with(|state| *state = State::default());
+        kernel_desk::reset();
         Harness {
             _not_send: std::marker::PhantomData,
         }
@@ -486,6 +491,38 @@ fn known_participant(state: &State, session: &str, participant: &str) -> Result<
 /// The harness's side of each interface, with the signatures of the
 /// generated imports.
 pub(crate) mod raw {
+    pub(crate) use super::kernel_desk::{csrs, desk, offers};
+
+    pub mod atomic_store {
+        use tether_protocol::plugin_store;
+
+        use super::super::{StoreError, with};
+        use super::store::refused;
+
+        /// As the kernel: the keys and values of `store`, and the check and
+        /// the write in one step.
+        pub fn compare_and_swap(
+            key: &str,
+            expected: Option<&[u8]>,
+            value: Option<&[u8]>,
+        ) -> Result<bool, StoreError> {
+            plugin_store::check_key(key).map_err(refused)?;
+            if let Some(value) = value {
+                plugin_store::check_value(value).map_err(refused)?;
+            }
+            Ok(with(|state| {
+                if state.store.get(key).map(Vec::as_slice) != expected {
+                    return false;
+                }
+                match value {
+                    Some(value) => state.store.insert(key.to_owned(), value.to_vec()),
+                    None => state.store.remove(key),
+                };
+                true
+            }))
+        }
+    }
+
     pub mod log {
         use super::super::with;
         use crate::host::log::Level;
@@ -501,7 +538,7 @@ pub(crate) mod raw {
         use super::super::{StoreError, with};
 
         /// The kernel's own limits, from the crate both share.
-        fn refused(limit: StoreLimit) -> StoreError {
+        pub(super) fn refused(limit: StoreLimit) -> StoreError {
             match limit {
                 StoreLimit::ValueSize(_) => StoreError::TooLarge(limit.to_string()),
                 _ => StoreError::InvalidKey(limit.to_string()),

@@ -116,6 +116,15 @@ pub enum ConsoleRequest {
     /// only. The reply has `code` and `expires_in_secs`, as a customer's.
     #[serde(rename = "agent.code")]
     AgentCode { session: String },
+    /// Whether the CSR takes offers now (WebACD agents set themselves
+    /// available or away).
+    #[serde(rename = "presence.set")]
+    SetAvailability { available: bool },
+    /// Accept or decline an offer shown with `offer.made`. The reply is
+    /// the offering plugin's; a refusal says why (another CSR was
+    /// quicker, the offer is gone).
+    #[serde(rename = "offer.answer")]
+    AnswerOffer { offer: u32, accept: bool },
     /// A command for a plugin's panel logic.
     #[serde(rename = "plugin.command")]
     PluginCommand {
@@ -145,6 +154,8 @@ impl RequestSet for ConsoleRequest {
         "session.end",
         "chat.send",
         "agent.code",
+        "presence.set",
+        "offer.answer",
         "plugin.command",
     ];
 

@@ -29,6 +29,7 @@ mod detail;
 mod language;
 pub mod logging;
 pub mod plugin_store;
+pub mod public;
 mod rejoin;
 mod server;
 pub mod stream;

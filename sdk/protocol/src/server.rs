@@ -297,6 +297,62 @@ pub enum ServerEvent {
     /// The host left; the session waits `grace_secs` for them to come back.
     #[serde(rename = "session.host_away")]
     HostAway { session: String, grace_secs: u64 },
+    /// To a CSR's consoles: something is offered to them (a waiting
+    /// customer, a transferred session), in the plugin's words; they answer
+    /// with `offer.answer` before `expires_in_ms` passes.
+    #[serde(rename = "offer.made")]
+    OfferMade {
+        offer: u32,
+        plugin: String,
+        /// The session it is about, if any.
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        session: Option<String>,
+        title: String,
+        text: String,
+        expires_in_ms: u64,
+    },
+    /// To the consoles still showing an offer: it is gone — `expired`
+    /// when its time ran out, else the plugin took it back for `reason`
+    /// (someone else accepted, the customer left).
+    #[serde(rename = "offer.withdrawn")]
+    OfferWithdrawn {
+        offer: u32,
+        expired: bool,
+        reason: String,
+    },
+    /// To a CSR's consoles: they are now the host of `session` (they
+    /// accepted a customer or a transfer); the console opens it as it
+    /// does after `session.resume`.
+    #[serde(rename = "session.assigned")]
+    SessionAssigned {
+        session: String,
+        participant: String,
+    },
+    /// To everyone in a session: its host changed hands — `from` (the
+    /// previous host's participant id, gone from the session; none for a
+    /// session that was waiting) to `to`. Whatever ran has ended and every
+    /// permission given has ended with it.
+    #[serde(rename = "session.transferred")]
+    SessionTransferred {
+        session: String,
+        #[serde(default, skip_serializing_if = "Option::is_none")]
+        #[cfg_attr(feature = "ts", ts(optional))]
+        from: Option<String>,
+        to: ParticipantInfo,
+    },
+    /// To a CSR's consoles: their presence as the desk sees it (on
+    /// connecting and whenever it changes).
+    #[serde(rename = "presence.changed")]
+    PresenceChanged {
+        available: bool,
+        /// Customers in the sessions they host.
+        customers: u32,
+        max_customers: u32,
+    },
+    /// A plugin's message to its `console` panels, outside any session.
+    #[serde(rename = "plugin.console_message")]
+    ConsolePluginMessage { plugin: String, message: Value },
     /// A plugin's message to its panel.
     #[serde(rename = "plugin.message")]
     PluginMessage {

@@ -43,6 +43,9 @@ pub fn generated() -> String {
         declaration::<ConsoleRequest>(&config),
         declaration::<CustomerRequest>(&config),
         declaration::<ServerEvent>(&config),
+        declaration::<crate::public::PublicCommand>(&config),
+        declaration::<crate::public::PublicReply>(&config),
+        declaration::<crate::public::PublicJoin>(&config),
     ] {
         text.push_str(&declaration);
         text.push('\n');

@@ -5,6 +5,7 @@
 
 pub mod agent;
 pub mod consent;
+pub mod desk;
 pub mod log;
 pub mod session;
 pub mod store;

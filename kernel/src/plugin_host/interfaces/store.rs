@@ -41,3 +41,22 @@ pub async fn list_keys(state: &mut PluginState, prefix: String) -> Result<Vec<St
     let ctx = &state.context;
     off_the_clock(&mut state.budget, ctx.kv.list_keys(&ctx.scope, &prefix)).await
 }
+
+/// `atomic-store` (0.2): the same keys and limits as `store`.
+pub async fn compare_and_swap(
+    state: &mut PluginState,
+    key: String,
+    expected: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+) -> Result<bool, KvError> {
+    plugin_store::check_key(&key)?;
+    if let Some(value) = &value {
+        plugin_store::check_value(value)?;
+    }
+    let ctx = &state.context;
+    off_the_clock(
+        &mut state.budget,
+        ctx.kv.compare_and_swap(&ctx.scope, &key, expected, value),
+    )
+    .await
+}

@@ -33,7 +33,7 @@ export type StreamOrigin = "customer_agent" | "csr_agent" | "csr_browser";
 
 export type InputEvent = { "type": "pointer_move", x: number, y: number, } | { "type": "pointer_button", x: number, y: number, button: number, pressed: boolean, } | { "type": "key", keysym: number, pressed: boolean, };
 
-export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "agent.code", "body": { session: string, } } | { "type": "plugin.command", "body": { 
+export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "agent.code", "body": { session: string, } } | { "type": "presence.set", "body": { available: boolean, } } | { "type": "offer.answer", "body": { offer: number, accept: boolean, } } | { "type": "plugin.command", "body": { 
 /**
  * The session the command is for; without one it goes to the
  * plugin on the CSR's own site (for example the script library).
@@ -103,5 +103,28 @@ page_open: boolean, } } | { "type": "consent.waiting", "body": { session: string
  * `text` in other languages, as in `consent.prompt`: the CSR's
  * console shows the one in its own language.
  */
-texts?: { [key in string]: string }, } } | { "type": "consent.answered", "body": { session: string, request: string, outcome: string, grants: Array<string>, } } | { "type": "consent.revoked", "body": { session: string, grant: string, } } | { "type": "control.passed", "body": { session: string, from: string, to: string, } } | { "type": "customer.selected", "body": { session: string, participant: string, } } | { "type": "activities.ended", "body": { session: string, reason: string, } } | { "type": "session.ended", "body": { session: string, reason: string, detail?: Detail, } } | { "type": "agent.second_refused", "body": { session: string, } } | { "type": "agent.second_prompt", "body": { session: string, request: string, } } | { "type": "session.host_away", "body": { session: string, grace_secs: number, } } | { "type": "plugin.message", "body": { session: string, plugin: string, message: JsonValue, } } | { "type": "agent.call", "body": { call: string, capability: Capability, input: JsonValue, } } | { "type": "agent.cancel", "body": { call: string, reason: string, } };
+texts?: { [key in string]: string }, } } | { "type": "consent.answered", "body": { session: string, request: string, outcome: string, grants: Array<string>, } } | { "type": "consent.revoked", "body": { session: string, grant: string, } } | { "type": "control.passed", "body": { session: string, from: string, to: string, } } | { "type": "customer.selected", "body": { session: string, participant: string, } } | { "type": "activities.ended", "body": { session: string, reason: string, } } | { "type": "session.ended", "body": { session: string, reason: string, detail?: Detail, } } | { "type": "agent.second_refused", "body": { session: string, } } | { "type": "agent.second_prompt", "body": { session: string, request: string, } } | { "type": "session.host_away", "body": { session: string, grace_secs: number, } } | { "type": "offer.made", "body": { offer: number, plugin: string, 
+/**
+ * The session it is about, if any.
+ */
+session?: string, title: string, text: string, expires_in_ms: number, } } | { "type": "offer.withdrawn", "body": { offer: number, expired: boolean, reason: string, } } | { "type": "session.assigned", "body": { session: string, participant: string, } } | { "type": "session.transferred", "body": { session: string, from?: string, to: ParticipantInfo, } } | { "type": "presence.changed", "body": { available: boolean, 
+/**
+ * Customers in the sessions they host.
+ */
+customers: number, max_customers: number, } } | { "type": "plugin.console_message", "body": { plugin: string, message: JsonValue, } } | { "type": "plugin.message", "body": { session: string, plugin: string, message: JsonValue, } } | { "type": "agent.call", "body": { call: string, capability: Capability, input: JsonValue, } } | { "type": "agent.cancel", "body": { call: string, reason: string, } };
+
+export type PublicCommand = { 
+/**
+ * The command's name, 1 to 64 characters.
+ */
+name: string, 
+/**
+ * What follows the page's path in its address (`support` of
+ * `/q/default/support`).
+ */
+page: string, payload: JsonValue, };
+
+export type PublicReply = { reply: JsonValue, join?: PublicJoin, };
+
+export type PublicJoin = { session: string, participant: string, token: string, };
 

@@ -4,8 +4,12 @@
 //! [`crate::testing`] harness, so the same plugin code runs in both.
 
 pub mod agent;
+pub mod atomic_store;
 pub mod consent;
+pub mod csrs;
+pub mod desk;
 pub mod log;
+pub mod offers;
 pub mod session;
 pub mod store;
 pub mod streams;
@@ -14,7 +18,7 @@ pub mod streams;
 #[cfg(target_arch = "wasm32")]
 pub(crate) mod raw {
     pub use crate::bindings::v0_1::{agent, consent, log, session, store};
-    pub use crate::bindings::v0_2::streams;
+    pub use crate::bindings::v0_2::{atomic_store, csrs, desk, offers, streams};
 }
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use crate::testing::raw;

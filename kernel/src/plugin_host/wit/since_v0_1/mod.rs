@@ -60,8 +60,8 @@ pub fn link_base(linker: &mut Linker<PluginState>) -> wasmtime::Result<()> {
 /// `types` only defines types; linking it lets components refer to them.
 impl wit::types::Host for PluginState {}
 
-/// The event as 0.1 has it; `None` for events 0.1 does not have (a
-/// stream closing: a 0.1 plugin cannot open one).
+/// The event as 0.1 has it; `None` for events 0.1 does not have (those
+/// of 0.2's interfaces: a 0.1 plugin cannot open a stream or an offer).
 pub fn event(event: PluginEvent) -> Option<wit_types::Event> {
     use wit_types::{Command, Event, ParticipantChange};
     let change = |session, participant: Participant| ParticipantChange {
@@ -107,7 +107,11 @@ pub fn event(event: PluginEvent) -> Option<wit_types::Event> {
         PluginEvent::Timer { name } => Event::Timer(name),
         PluginEvent::StreamClosed { .. }
         | PluginEvent::ConsentWithdrawn { .. }
-        | PluginEvent::StreamControl { .. } => return None,
+        | PluginEvent::StreamControl { .. }
+        | PluginEvent::PublicCommand { .. }
+        | PluginEvent::OfferAnswered { .. }
+        | PluginEvent::OfferExpired { .. }
+        | PluginEvent::PresenceChanged(_) => return None,
     })
 }
 

@@ -1,8 +1,9 @@
 //! Bindings for `tether:plugin@0.2.0` (`sdk/wit/v0.2`): the 0.1 interfaces
 //! it imports unchanged are the 0.1 module's own bindings (`with`), so
-//! only what 0.2 adds is here — `streams`, and the `events` a 0.2 plugin
-//! handles.
+//! only what 0.2 adds is here — `streams`, `atomic-store`, `csrs`,
+//! `offers`, `desk`, and the `events` a 0.2 plugin handles.
 
+mod desk;
 mod streams;
 
 use wasmtime::component::{HasSelf, Linker};
@@ -30,7 +31,7 @@ wasmtime::component::bindgen!({
 
 use tether::plugin0_2_0 as wit;
 
-/// The kernel interfaces of 0.2: those of 0.1, and `streams`.
+/// The kernel interfaces of 0.2: those of 0.1, `streams`, and the desk's.
 pub const INTERFACES: &[Interface] = &[
     since_v0_1::LOG,
     since_v0_1::STORE,
@@ -40,6 +41,22 @@ pub const INTERFACES: &[Interface] = &[
     Interface {
         name: "streams",
         link: |linker| wit::streams::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "atomic-store",
+        link: |linker| wit::atomic_store::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "csrs",
+        link: |linker| wit::csrs::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "offers",
+        link: |linker| wit::offers::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+    },
+    Interface {
+        name: "desk",
+        link: |linker| wit::desk::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
     },
 ];
 
@@ -95,6 +112,38 @@ pub fn event(event: PluginEvent) -> Option<wit::events::Event> {
                 cause: control_cause(cause),
             }));
         }
+        PluginEvent::PublicCommand {
+            name,
+            payload,
+            page,
+        } => {
+            return Some(Event::PublicCommand(wit::events::PublicCommand {
+                name,
+                payload,
+                page,
+            }));
+        }
+        PluginEvent::OfferAnswered {
+            offer,
+            username,
+            display_name,
+            accepted,
+        } => {
+            return Some(Event::OfferAnswered(wit::events::OfferAnswered {
+                id: offer,
+                username,
+                display_name,
+                answer: if accepted {
+                    wit::events::OfferAnswer::Accepted
+                } else {
+                    wit::events::OfferAnswer::Declined
+                },
+            }));
+        }
+        PluginEvent::OfferExpired { offer } => return Some(Event::OfferExpired(offer)),
+        PluginEvent::PresenceChanged(csr) => {
+            return Some(Event::PresenceChanged(desk::presence(csr)));
+        }
         _ => {}
     }
     // Every other event is a 0.1 event, carried over case by case.
@@ -137,7 +186,9 @@ fn close_cause(cause: CloseCause) -> wit::events::CloseCause {
         CloseCause::CustomerStopped => Wit::CustomerStopped,
         CloseCause::Ended(reason) => match reason {
             EndReason::ConsentWithdrawn => Wit::ConsentWithdrawn,
-            EndReason::ControlPassed => Wit::ControlPassed,
+            // The frozen 0.2 enum has no case for a hand-over; the host
+            // role changing hands is what control passing is too.
+            EndReason::ControlPassed | EndReason::Transferred => Wit::ControlPassed,
             EndReason::CustomerSelected => Wit::CustomerSelected,
             EndReason::ParticipantLeft => Wit::ParticipantLeft,
             EndReason::SessionEnded => Wit::SessionEnded,
