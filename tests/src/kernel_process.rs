@@ -153,6 +153,9 @@ pub struct TestAccount {
     pub role: &'static str,
     pub password: &'static str,
     pub session_mode: Option<&'static str>,
+    /// The CSR takes customers from WebACD queues and may transfer
+    /// sessions (`--webacd-agent`).
+    pub webacd_agent: bool,
 }
 
 impl TestAccount {
@@ -168,6 +171,15 @@ impl TestAccount {
             role: "csr",
             password: "correct horse battery",
             session_mode: None,
+            webacd_agent: false,
+        }
+    }
+
+    /// The same account as a WebACD agent.
+    pub fn webacd_agent(self) -> TestAccount {
+        TestAccount {
+            webacd_agent: true,
+            ..self
         }
     }
 }
@@ -196,6 +208,9 @@ impl StoppedKernel {
             ]);
         if let Some(mode) = account.session_mode {
             command.args(["--session-mode", mode]);
+        }
+        if account.webacd_agent {
+            command.arg("--webacd-agent");
         }
         let mut child = command
             .env("RUST_LOG", "warn")
