@@ -1,5 +1,7 @@
-// Three pages, one bundle each: the CSR console (`/`), the customer page
-// (`/join`) and the admin pages (`/admin`). The kernel embeds `dist/`.
+// Four pages, one bundle each: the CSR console (`/`), the customer page
+// (`/join`), the admin pages (`/admin`) and the host of a plugin's public
+// page (`/{path}/{site}/{page}`, a queue's entry page). The kernel embeds
+// `dist/`.
 import { resolve } from "node:path";
 import { defineConfig } from "vitest/config";
 
@@ -17,6 +19,7 @@ export default defineConfig({
         console: resolve(import.meta.dirname, "index.html"),
         join: resolve(import.meta.dirname, "join.html"),
         admin: resolve(import.meta.dirname, "admin.html"),
+        public: resolve(import.meta.dirname, "public.html"),
       },
     },
   },

@@ -17,7 +17,10 @@
 // program of whoever uses the page (the CSR's own agent, on the console).
 // `panel.captureDisplay()` has the console capture a window or tab for the
 // panel (a sandboxed panel may not itself), whose pictures the panel takes
-// as ImageBitmaps (`panel.captureFrame`).
+// as ImageBitmaps (`panel.captureFrame`). A `csr-menu` panel (WebACD's
+// Transfer session) shows its menu button beside Pass control with
+// `panel.showMenu(true)` — hidden until then — and closes its open menu with
+// `panel.closeMenu()`; Escape in the panel closes it too.
 //
 // Protocol: sdk/panel/README.md.
 (function () {
@@ -188,6 +191,7 @@
     var streamHandlers = [];
     var frameHandlers = [];
     var captureEndedHandlers = [];
+    var menuOpenHandlers = [];
     /** The streams of this panel's plugin open now, by id, as their `opened` said. */
     var openStreams = {};
     var heading = landmarks();
@@ -308,6 +312,23 @@
         captureEndedHandlers.push(handler);
       },
       /**
+       * A `csr-menu` panel's menu button beside Pass control: shown with
+       * `true` (it is hidden until the panel asks), hidden with `false`
+       * (which closes the menu where it is open). Panels elsewhere have no
+       * menu button; the page ignores it there.
+       */
+      showMenu: function (visible) {
+        window.parent.postMessage({ tether: BRIDGE_VERSION, type: "menu", visible: visible !== false }, "*");
+      },
+      /** Closes the `csr-menu` panel's open menu (done: a transfer was asked for). */
+      closeMenu: function () {
+        window.parent.postMessage({ tether: BRIDGE_VERSION, type: "menu_close" }, "*");
+      },
+      /** Runs each time the `csr-menu` panel's menu opens (put focus on what comes first). */
+      onMenuOpen: function (handler) {
+        menuOpenHandlers.push(handler);
+      },
+      /**
        * A command about the selected customer: their participant id goes
        * along as `participant` (the plugin's `Command::customer`).
        */
@@ -357,6 +378,10 @@
         streamHandlers.forEach(function (handler) {
           handler(stream);
         });
+      } else if (data.type === "menu_opened") {
+        menuOpenHandlers.forEach(function (handler) {
+          handler();
+        });
       } else if (data.type === "capture_ended" && typeof data.capture === "number") {
         var ended = { capture: data.capture };
         captureEndedHandlers.forEach(function (handler) {
@@ -378,6 +403,14 @@
           waiting.reject(error);
         }
       }
+    });
+    // Escape in a menu's panel closes the menu, as it does on the page
+    // around it (a key pressed in the frame never reaches the page). A
+    // panel that uses Escape itself (a list it closes) prevents the default.
+    window.addEventListener("keydown", function (event) {
+      if (event.key !== "Escape" || event.defaultPrevented) return;
+      if (!panel.context || panel.context.location !== "csr-menu") return;
+      panel.closeMenu();
     });
     window.parent.postMessage({ tether: BRIDGE_VERSION, type: "ready" }, "*");
     return panel;

@@ -1,16 +1,22 @@
-// The signed-in console: header (Tools, language, admin, sign out), the
-// dashboard (start or assist a session), and one tab per session.
+// The signed-in console: header (Tools, presence, language, admin, sign
+// out), the offers plugins make to the CSR, the dashboard (start or assist
+// a session), one tab per session — a session the kernel assigns this CSR
+// (an accepted offer) opens like one resumed — and the pages plugins add
+// (location `console`), which stay loaded once opened so their plugin's
+// `plugin.console_message`s reach them.
 
 import { api } from "../lib/api";
 import { el, replace } from "../lib/dom";
 import { describe } from "../lib/errors";
 import { languageSwitch, relabel, t, tAttr, tn } from "../lib/i18n";
-import { bridgeCounters, PanelFrame, panelTitle, sitePanels, type PanelSpec } from "../lib/panels";
+import { bridgeCounters, PanelFrame, panelsAt, panelTitle, sitePlugins, type PanelSpec, type SitePlugin } from "../lib/panels";
 import type { ServerEvent } from "../lib/protocol.gen";
 import { Connection, type EventBody } from "../lib/socket";
 import { incomingStream, StreamTable } from "../lib/streams";
 import { openInviteDialog } from "./invite";
+import { OfferBoard } from "./offers";
 import { sendPluginCommand } from "./plugin_commands";
+import { PresenceControl, presenceOf } from "./presence";
 import { SessionView, type SessionHost } from "./session_view";
 import type { Account } from "./signin";
 import type { ConsoleConnection, SessionInfo } from "./types";
@@ -34,6 +40,9 @@ function remembered(): string[] {
 export class ConsoleApp implements SessionHost {
   readonly connection: ConsoleConnection = new Connection("/ws/console");
   panels: PanelSpec[] = [];
+  menuPanels: PanelSpec[] = [];
+  /** The plugins enabled on the CSR's site (their names say who offers what). */
+  private plugins: SitePlugin[] = [];
   readonly streams = new StreamTable();
   readonly csrName: string;
   readonly user: { username: string; display_name: string };
@@ -44,14 +53,22 @@ export class ConsoleApp implements SessionHost {
   private reconnecting: ReturnType<typeof setTimeout> | undefined;
   private readonly tabBar = tAttr(el("div", { class: "tabs session-tabs", attrs: { role: "tablist", "data-test": "session-tabs" } }), "aria-label", "console.session_tabs");
   private readonly content = el("main", { class: "console-content" });
+  /** The dashboard or the session shown (replaced as the CSR moves between them). */
+  private readonly viewArea = el("div", { class: "view-area" });
+  /** The plugin pages opened so far, each kept loaded (hidden while another view is shown). */
+  private readonly pageArea = el("div", { class: "page-area" });
   private readonly banner = el("p", { class: "banner", attrs: { role: "alert", "data-test": "banner" }, props: { hidden: true } });
   private readonly dashboard: HTMLElement;
   /** Pages plugins add to the console's navigation (location `console`). */
   private pagePanels: PanelSpec[] = [];
   private readonly pageLinks = el("span", { class: "page-links" });
-  /** The plugin page shown, if one is, and how it follows a language switch. */
-  private page: PanelFrame | null = null;
-  private relabelPage: () => void = () => {};
+  /** The plugin pages opened so far, by `plugin/panel`. */
+  private readonly pages = new Map<string, { frame: PanelFrame; section: HTMLElement; title: HTMLElement }>();
+  private readonly presence = new PresenceControl((available) => this.connection.request("presence.set", { available }));
+  private readonly offers = new OfferBoard({
+    answer: (offer, accept) => this.connection.request("offer.answer", { offer, accept }),
+    pluginName: (plugin) => this.plugins.find((p) => p.id === plugin)?.name || plugin,
+  });
 
   constructor(
     private readonly account: Account,
@@ -67,11 +84,14 @@ export class ConsoleApp implements SessionHost {
     // The tab list inside a navigation landmark: a `nav` that is itself the
     // tab list would stop being a landmark.
     const sessions = tAttr(el("nav", null, this.tabBar), "aria-label", "console.session_tabs");
-    replace(this.root, this.header(), this.banner, sessions, this.content);
+    replace(this.content, this.viewArea, this.pageArea);
+    replace(this.root, this.header(), this.banner, this.offers.element, sessions, this.content);
     this.showDashboard();
     try {
-      this.panels = await sitePanels(this.account.site, "csr");
-      this.pagePanels = await sitePanels(this.account.site, "console");
+      this.plugins = await sitePlugins(this.account.site);
+      this.panels = panelsAt(this.plugins, "csr");
+      this.menuPanels = panelsAt(this.plugins, "csr-menu");
+      this.pagePanels = panelsAt(this.plugins, "console");
       this.renderPageLinks();
     } catch (error) {
       this.showBanner(describe(error));
@@ -118,7 +138,21 @@ export class ConsoleApp implements SessionHost {
   }
 
   private listen(): void {
-    this.connection.onClose(() => this.reconnectLater());
+    this.connection.onClose(() => {
+      // Offers cannot be answered from a closed console (the kernel counts
+      // it as not answering); the presence is said again on reconnecting.
+      this.offers.clear();
+      this.presence.unknown();
+      this.reconnectLater();
+    });
+    this.connection.on("presence.changed", (body) => {
+      const presence = presenceOf(body);
+      if (presence) this.presence.apply(presence);
+    });
+    this.connection.on("offer.made", (body) => this.offers.made(body));
+    this.connection.on("offer.withdrawn", (body) => this.offers.withdrawn(body));
+    this.connection.on("session.assigned", (body) => void this.takeAssigned(body.session));
+    this.connection.on("plugin.console_message", (body) => this.deliverToPages(body.plugin, body.message));
     const route = <K extends SessionEvent>(type: K, handle: (view: SessionView, body: EventBody<K>) => void) =>
       this.connection.on(type, (body) => {
         const view = this.views.get(body.session);
@@ -136,6 +170,7 @@ export class ConsoleApp implements SessionHost {
     route("activities.ended", (v) => v.onActivitiesEnded());
     route("session.host_away", (v, b) => v.onHostAway(b));
     route("plugin.message", (v, b) => v.onPluginMessage(b));
+    route("session.transferred", (v, b) => v.onTransferred(b));
     route("stream.opened", (v, b) => v.onStreamOpened(b));
     route("stream.closed", (v, b) => v.onStreamClosed(b));
     route("stream.control", (v, b) => v.onStreamControl(b));
@@ -159,6 +194,36 @@ export class ConsoleApp implements SessionHost {
       return;
     }
     view.deliverFrame(info.plugin, frame);
+  }
+
+  /**
+   * The kernel made this CSR the host of `number` (they accepted an offer):
+   * the console attaches to it as after a reload (`session.resume`) and
+   * shows it.
+   */
+  private async takeAssigned(number: string): Promise<void> {
+    try {
+      const info = await this.connection.request("session.resume", { session: number });
+      const existing = this.views.get(number);
+      if (existing && !existing.isEnded) {
+        await existing.refresh();
+        this.show(number);
+        existing.onAssigned();
+        return;
+      }
+      if (existing) this.closed(number);
+      this.addView(info);
+      this.views.get(number)?.onAssigned();
+    } catch (failure) {
+      this.showBanner(describe(failure));
+    }
+  }
+
+  /** A plugin's `plugin.console_message`: to its console pages (those opened). */
+  private deliverToPages(plugin: string, message: unknown): void {
+    for (const page of this.pages.values()) {
+      if (page.frame.spec.plugin === plugin) page.frame.deliver(message);
+    }
   }
 
   private showBanner(text: string): void {
@@ -206,6 +271,7 @@ export class ConsoleApp implements SessionHost {
       this.pageLinks,
       tools,
       el("span", { class: "spacer" }),
+      this.presence.element,
       el("span", { class: "who", attrs: { "data-test": "signed-in-as" } }, tn("console.signed_in_as", { name: this.account.display_name, site: this.account.site })),
       this.account.role === "admin" ? el("a", { attrs: { href: "/admin", "data-test": "admin-link" } }, tn("console.admin")) : null,
       languageSwitch(() => this.relabelAll()),
@@ -216,7 +282,12 @@ export class ConsoleApp implements SessionHost {
   private relabelAll(): void {
     relabel();
     this.renderPageLinks();
-    if (this.page) this.relabelPage();
+    this.presence.relabel();
+    this.offers.relabel();
+    for (const page of this.pages.values()) {
+      page.title.textContent = panelTitle(page.frame.spec);
+      page.frame.relabel();
+    }
     for (const view of this.views.values()) view.relabel();
   }
 
@@ -312,10 +383,9 @@ export class ConsoleApp implements SessionHost {
   private show(number: string): void {
     const view = this.views.get(number);
     if (!view) return;
-    this.page?.destroy();
-    this.page = null;
+    this.hidePages();
     this.active = number;
-    replace(this.content, view.element);
+    replace(this.viewArea, view.element);
     for (const [n, tab] of this.tabs) tab.setAttribute("aria-selected", String(n === number));
   }
 
@@ -338,32 +408,41 @@ export class ConsoleApp implements SessionHost {
   }
 
   /**
-   * A plugin's page (the script library): its panel outside any session,
-   * so its commands go to the plugin on the CSR's own site.
+   * A plugin's page (the script library, WebACD's queues): its panel
+   * outside any session, so its commands go to the plugin on the CSR's own
+   * site. Loaded the first time it is shown, then kept (hidden while
+   * another view is shown) so the plugin's console messages reach it.
    */
   private showPage(spec: PanelSpec): void {
     this.active = null;
     for (const tab of this.tabs.values()) tab.setAttribute("aria-selected", "false");
-    this.page?.destroy();
-    const frame = new PanelFrame(
-      spec,
-      (plugin, name, payload) => sendPluginCommand(this.connection, null, plugin, name, payload),
-      { session: null, customer: null, role: "csr", user: this.user },
-    );
-    this.page = frame;
-    const title = el("h1", null, panelTitle(spec));
-    this.relabelPage = () => {
-      title.textContent = panelTitle(spec);
-      frame.relabel();
-    };
-    replace(this.content, el("section", { class: "console-page", attrs: { "data-test": "console-page" } }, title, frame.iframe));
+    // The session shown leaves the page, as when another tab is shown.
+    replace(this.viewArea);
+    const key = `${spec.plugin}/${spec.id}`;
+    let page = this.pages.get(key);
+    if (!page) {
+      const frame = new PanelFrame(
+        spec,
+        (plugin, name, payload) => sendPluginCommand(this.connection, null, plugin, name, payload),
+        { session: null, customer: null, role: "csr", user: this.user },
+      );
+      const title = el("h1", null, panelTitle(spec));
+      const section = el("section", { class: "console-page", attrs: { "data-test": "console-page", "data-plugin": spec.plugin, "data-panel": spec.id } }, title, frame.iframe);
+      page = { frame, section, title };
+      this.pages.set(key, page);
+      this.pageArea.appendChild(section);
+    }
+    for (const each of this.pages.values()) each.section.hidden = each !== page;
+  }
+
+  private hidePages(): void {
+    for (const page of this.pages.values()) page.section.hidden = true;
   }
 
   private showDashboard(): void {
-    this.page?.destroy();
-    this.page = null;
+    this.hidePages();
     this.active = null;
-    replace(this.content, this.dashboard);
+    replace(this.viewArea, this.dashboard);
     for (const tab of this.tabs.values()) tab.setAttribute("aria-selected", "false");
   }
 

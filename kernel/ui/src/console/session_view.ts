@@ -2,7 +2,9 @@
 // participants panel, the plugin panels (Customer information) with the
 // streams their plugins open, the consent status while the customer
 // decides, the chat, and the session's actions (invite, report, pass
-// control, end, leave).
+// control, end, leave), with the menus `csr-menu` panels add beside Pass
+// control (WebACD's Transfer session); a session handed to another CSR
+// (`session.transferred`) changes its host and participants in place.
 
 import { ChatBox, type ChatMessage } from "../lib/chat";
 import { el, replace, spacedNumber } from "../lib/dom";
@@ -21,9 +23,10 @@ import {
   type PanelStreams,
 } from "../lib/panels";
 import { browserCapturer } from "../lib/panel_capture";
-import type { ConsoleRequest, RejoinAfterRestart } from "../lib/protocol.gen";
+import type { ConsoleRequest, JsonValue, RejoinAfterRestart } from "../lib/protocol.gen";
 import type { EventBody, Participant, RequestBody } from "../lib/socket";
 import { checkConsolePanelFrame, type StreamTable } from "../lib/streams";
+import { CsrMenu } from "./csr_menu";
 import { openInviteDialog } from "./invite";
 import { sendPluginCommand } from "./plugin_commands";
 import { openReportDialog } from "./report";
@@ -47,6 +50,8 @@ export interface SessionHost {
   /** The signed-in CSR, as panels see them. */
   user: { username: string; display_name: string };
   panels: PanelSpec[];
+  /** The `csr-menu` panels: a menu button each beside Pass control. */
+  menuPanels: PanelSpec[];
   /** The streams open in every session of this console (kept while a view is not shown). */
   streams: StreamTable;
   /** The session is over for this console: drop its tab. */
@@ -74,6 +79,9 @@ export class SessionView {
   private readonly notice = el("p", { class: "notice", attrs: { role: "status", "data-test": "session-notice" } });
   private readonly waiting = new Map<string, HTMLElement>();
   private readonly frames: PanelFrame[] = [];
+  private readonly menus: CsrMenu[] = [];
+  /** The menus' dialogs, which hold their panels: put once, never moved. */
+  private readonly menuDialogs = el("div", { class: "csr-menus" });
   private readonly panelTabs = el("div", { class: "tabs panel-tabs", attrs: { role: "tablist" } });
   private readonly panelArea = el("div", { class: "panel-area" });
 
@@ -120,6 +128,7 @@ export class SessionView {
         ),
         this.chat.element,
       ),
+      this.menuDialogs,
     );
     this.buildPanels();
     this.render();
@@ -183,10 +192,6 @@ export class SessionView {
 
   private buildPanels(): void {
     const specs = this.app.panels;
-    if (specs.length === 0) {
-      replace(this.panelArea, el("p", { class: "status" }, tn("session.no_panels")));
-      return;
-    }
     // A panel sees its own plugin's streams in this session, and may send
     // viewer frames (acknowledgements, keyframe requests, input) on them,
     // and pictures on one this console shares from the browser.
@@ -205,14 +210,20 @@ export class SessionView {
       agentCode: () => this.app.connection.request("agent.code", { session: this.number }),
       displayCapture: browserCapturer(() => !this.ended && this.isHost),
     };
+    const send = (plugin: string, name: string, payload: JsonValue) => sendPluginCommand(this.app.connection, this.number, plugin, name, payload);
+    // Loaded with the view, in their closed dialogs: each panel says
+    // whether its button shows.
+    for (const spec of this.app.menuPanels) {
+      const menu = new CsrMenu(spec, send, this.panelContext(), streams, services);
+      this.menus.push(menu);
+      this.menuDialogs.appendChild(menu.dialog);
+    }
+    if (specs.length === 0) {
+      replace(this.panelArea, el("p", { class: "status" }, tn("session.no_panels")));
+      return;
+    }
     specs.forEach((spec, index) => {
-      const frame = new PanelFrame(
-        spec,
-        (plugin, name, payload) => sendPluginCommand(this.app.connection, this.number, plugin, name, payload),
-        this.panelContext(),
-        streams,
-        services,
-      );
+      const frame = new PanelFrame(spec, send, this.panelContext(), streams, services);
       this.frames.push(frame);
       const tab = el(
         "button",
@@ -252,6 +263,7 @@ export class SessionView {
       tab.textContent = panelTitle(this.frames[i].spec);
       this.frames[i].iframe.title = tab.textContent;
     });
+    for (const menu of this.menus) menu.relabel();
     this.render();
   }
 
@@ -273,7 +285,7 @@ export class SessionView {
   private render(): void {
     this.renderParticipants();
     this.renderActions();
-    for (const frame of this.frames) frame.setContext(this.panelContext());
+    for (const frame of this.allFrames()) frame.setContext(this.panelContext());
     this.app.changed(this.number);
   }
 
@@ -332,6 +344,7 @@ export class SessionView {
 
   private renderActions(): void {
     if (this.ended) {
+      for (const menu of this.menus) menu.close();
       replace(
         this.actions,
         el("button", { attrs: { type: "button", "data-test": "report" }, on: { click: () => void openReportDialog(this.number) } }, tn("session.report")),
@@ -367,6 +380,9 @@ export class SessionView {
         ),
       );
     }
+    // Beside Pass control: each menu a `csr-menu` panel shows (hidden
+    // until its panel asks for it).
+    buttons.push(...this.menus.map((menu) => menu.button));
     if (this.isHost) {
       buttons.push(
         el(
@@ -405,6 +421,7 @@ export class SessionView {
   private close(): void {
     this.app.streams.forgetSession(this.number);
     for (const frame of this.frames) frame.destroy();
+    for (const menu of this.menus) menu.destroy();
     this.app.closed(this.number);
   }
 
@@ -477,9 +494,32 @@ export class SessionView {
     if (from) from.role = "assistant";
     // Only the host shows the customers something: what this console
     // captured for its panels ends with its control.
-    if (!this.isHost) for (const frame of this.frames) frame.stopCaptures();
+    if (!this.isHost) for (const frame of this.allFrames()) frame.stopCaptures();
     this.say(t("session.control_passed", { name: to?.display_name ?? "" }));
     this.render();
+  }
+
+  /**
+   * The session was handed to another CSR: the previous host (if any) is
+   * gone, `to` is the host — this console's own participant when it took
+   * the session over.
+   */
+  onTransferred(body: EventBody<"session.transferred">): void {
+    if (body.from) {
+      this.members.delete(body.from);
+      if (this.selected === body.from) this.selected = null;
+    }
+    const before = this.members.get(body.to.id);
+    this.members.set(body.to.id, { ...body.to, role: "host", away: before?.away ?? false });
+    this.host = body.to.id;
+    if (!this.isHost) for (const frame of this.allFrames()) frame.stopCaptures();
+    this.say(t(this.isHost ? "session.assigned" : "session.transferred", { name: body.to.display_name }));
+    this.render();
+  }
+
+  /** The kernel made this CSR the session's host (`session.assigned`); the view was just opened or refreshed. */
+  onAssigned(): void {
+    this.say(t("session.assigned"));
   }
 
   onCustomerSelected(body: EventBody<"customer.selected">): void {
@@ -500,7 +540,7 @@ export class SessionView {
     for (const line of this.waiting.values()) line.remove();
     this.waiting.clear();
     this.say(t("session.ended", { reason: detailOr(body.detail, body.reason) }));
-    for (const frame of this.frames) frame.stopCaptures();
+    for (const frame of this.allFrames()) frame.stopCaptures();
     // Whatever is still open ended with the session.
     for (const info of this.app.streams.forgetSession(this.number)) {
       this.panelsOf(info.plugin).forEach((frame) => frame.streamEvent(closedEvent(info.stream, body.reason, info)));
@@ -508,8 +548,13 @@ export class SessionView {
     this.render();
   }
 
+  /** The session's panels: Customer information's and the menus'. */
+  private allFrames(): PanelFrame[] {
+    return [...this.frames, ...this.menus.map((menu) => menu.frame)];
+  }
+
   private panelsOf(plugin: string): PanelFrame[] {
-    return this.frames.filter((frame) => frame.spec.plugin === plugin);
+    return this.allFrames().filter((frame) => frame.spec.plugin === plugin);
   }
 
   onStreamOpened(body: EventBody<"stream.opened">): void {

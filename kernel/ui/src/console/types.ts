@@ -1,7 +1,7 @@
 // What the kernel tells the console about a session, and the console's
 // connection: it sends `ConsoleRequest`s and reads these replies.
 
-import type { ConsoleRequest } from "../lib/protocol.gen";
+import type { ConsoleRequest, JsonValue } from "../lib/protocol.gen";
 import type { Connection, Participant } from "../lib/socket";
 import type { AgentCode } from "../lib/panels";
 import type { StreamInfo } from "../lib/streams";
@@ -35,6 +35,10 @@ export interface ConsoleReplies {
   "session.resume": SessionInfo;
   "session.info": Omit<SessionInfo, "participant">;
   "agent.code": AgentCode;
+  /** The offering plugin's reply to the answer. */
+  "offer.answer": JsonValue;
+  /** What the kernel says back; the console reads a presence from it where there is one (`presence.changed` says it anyway). */
+  "presence.set": unknown;
 }
 
 export type ConsoleConnection = Connection<ConsoleRequest, ConsoleReplies>;

@@ -15,18 +15,10 @@ import { bridgeCounters, closedEvent, controlEvent, customerPanelSpecs, openedEv
 import { Connection, type EventBody, type Participant } from "../lib/socket";
 import { routeCustomerFrame, streamInfo, StreamTable, type StreamInfo } from "../lib/streams";
 import type { CustomerConnection } from "./connection";
+import { afterTransfer, HostStatus } from "./host_status";
 import { CustomerPanels } from "./panels";
+import { keepPlace, savedPlace, takeEnterNow, type Place } from "./place";
 import { SharedNow } from "./shared_now";
-
-/** Where this browser keeps its place in a session, for rejoining. */
-const PLACE_KEY = "tether.customer.place";
-
-interface Place {
-  session: string;
-  participant: string;
-  token: string;
-  name: string;
-}
 
 type Prompt = EventBody<"consent.prompt">;
 
@@ -43,24 +35,6 @@ let panelsShown: CustomerPanels | null = null;
 function dropPanels(): void {
   panelsShown?.destroy();
   panelsShown = null;
-}
-
-function savedPlace(): Place | null {
-  try {
-    const place = JSON.parse(localStorage.getItem(PLACE_KEY) ?? "null");
-    return place && typeof place.token === "string" && typeof place.session === "string" ? (place as Place) : null;
-  } catch {
-    return null;
-  }
-}
-
-function keepPlace(place: Place | null): void {
-  try {
-    if (place) localStorage.setItem(PLACE_KEY, JSON.stringify(place));
-    else localStorage.removeItem(PLACE_KEY);
-  } catch {
-    // Not kept: rejoining then needs the number again.
-  }
 }
 
 /** The number in `/join/{number}`, if the page was opened from a join link. */
@@ -233,6 +207,13 @@ async function enter(place: Place): Promise<void> {
     (text) => connection.request("chat.send", { text }),
   );
   const say = (text: string) => replace(notice, text);
+  // The name the page joined with, until the kernel says the one it keeps
+  // (a public page that joined for the customer did not know it).
+  let myName = place.name;
+  const you = el("p", { attrs: { "data-test": "customer-you" } });
+  const showName = () => replace(you, myName ? tc(() => t("customer.you_are", { name: myName })) : null);
+  showName();
+  const hostStatus = new HostStatus();
   dropPanels();
   const streams = new StreamTable();
   const panels = new CustomerPanels(connection, streams, (id) => members.get(id)?.display_name);
@@ -247,9 +228,16 @@ async function enter(place: Place): Promise<void> {
     );
 
   connection.on("session.welcome", (body) => {
+    members.clear();
     for (const p of body.participants) members.set(p.id, p);
     renderMembers();
+    hostStatus.update(members.values());
     const me = members.get(place.participant);
+    if (me && me.display_name !== myName) {
+      myName = me.display_name;
+      showName();
+      keepPlace({ ...place, name: myName });
+    }
     panels.show(customerPanelSpecs(body.panels), {
       session: place.session,
       participant: place.participant,
@@ -290,10 +278,21 @@ async function enter(place: Place): Promise<void> {
   connection.on("participant.joined", (body) => {
     members.set(body.participant.id, body.participant);
     renderMembers();
+    hostStatus.update(members.values());
   });
   connection.on("participant.left", (body) => {
     members.delete(body.participant.id);
     renderMembers();
+  });
+  // Another support representative took the session over (from the queue,
+  // or from the one before): the page stays connected; who helps changes.
+  connection.on("session.transferred", (body) => {
+    const next = afterTransfer(members, body);
+    members.clear();
+    for (const [id, member] of next) members.set(id, member);
+    renderMembers();
+    hostStatus.transferred(body.to);
+    chat.note(tn("customer.helped_by", { name: body.to.display_name }));
   });
   connection.on("participant.away", (body) => {
     if (body.participant.id === place.participant) {
@@ -350,7 +349,7 @@ async function enter(place: Place): Promise<void> {
       "header",
       { class: "session-header" },
       el("h1", null, tn("customer.heading", { number: spacedNumber(place.session) })),
-      el("p", { attrs: { "data-test": "customer-you" } }, tn("customer.you_are", { name: place.name })),
+      you,
       el(
         "button",
         {
@@ -373,6 +372,7 @@ async function enter(place: Place): Promise<void> {
         tn("customer.leave"),
       ),
     ),
+    hostStatus.element,
     notice,
     prompts,
     el(
@@ -519,6 +519,17 @@ function grantItem(connection: CustomerConnection, ids: string[], text: string):
   return item;
 }
 
+/** Enters `place`; where that fails, says why and offers the join form. */
+async function enterOrOffer(place: Place): Promise<void> {
+  replace(main, el("p", { class: "status", attrs: { role: "status" } }, tn("common.loading")));
+  try {
+    await enter(place);
+  } catch (failure) {
+    keepPlace(null);
+    replace(main, el("p", { class: "error", attrs: { role: "alert" } }, t("join.rejoin_failed", { reason: describe(failure) })), joinForm());
+  }
+}
+
 function boot(): void {
   applyDocumentLanguage();
   const relabelAll = () => {
@@ -529,7 +540,10 @@ function boot(): void {
   const place = savedPlace();
   const fromLink = numberFromPath().replace(/\D/g, "");
   if (place && (!fromLink || fromLink === place.session)) {
-    replace(main, rejoinCard(place));
+    // Just joined on another page (a queue's entry page): in at once, as
+    // after this page's own join.
+    if (takeEnterNow(place.session)) void enterOrOffer(place);
+    else replace(main, rejoinCard(place));
   } else {
     replace(main, joinForm());
   }

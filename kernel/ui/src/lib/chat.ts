@@ -64,6 +64,22 @@ export class ChatBox {
     this.list.scrollTop = this.list.scrollHeight;
   }
 
+  /**
+   * A line of the page's own, without a sender (who helps the customer
+   * now): said like the others, in the chat's live region.
+   */
+  note(text: Text | string): void {
+    this.list.appendChild(
+      el(
+        "li",
+        { class: "note", attrs: { "data-test": "chat-note" } },
+        el("span", { class: "chat-time" }, new Date().toLocaleTimeString()),
+        el("span", { class: "chat-text" }, text),
+      ),
+    );
+    this.list.scrollTop = this.list.scrollHeight;
+  }
+
   private async submit(event: Event): Promise<void> {
     event.preventDefault();
     const text = this.input.value;

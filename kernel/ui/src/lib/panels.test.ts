@@ -1,7 +1,7 @@
 // The page side of the panel bridge that needs no page: what a panel is
 // told about its plugin's streams, and the answer to `panel.agentCode()`.
 import { describe, expect, it } from "vitest";
-import { agentCodeResult, closedEvent, controlEvent, openedEvent } from "./panels";
+import { agentCodeResult, closedEvent, controlEvent, openedEvent, panelContextFor, panelsAt, type PanelSpec } from "./panels";
 import { KernelError } from "./socket";
 import type { StreamInfo } from "./streams";
 
@@ -90,5 +90,47 @@ describe("panel.agentCode()", () => {
   it("refuses a reply without a code rather than hand the panel nonsense", async () => {
     const ask = () => Promise.resolve({ expires_in_secs: 600 } as unknown as { code: string; expires_in_secs: number });
     expect(await agentCodeResult(7, ask)).toMatchObject({ ok: false, error: { code: "internal" } });
+  });
+});
+
+describe("where a site's panels go", () => {
+  const plugins = [
+    {
+      id: "webacd",
+      panels: [
+        { id: "queues", title: "WebACD", titles: {}, location: "console", entry: "console.html" },
+        { id: "transfer", title: "Transfer session", titles: {}, location: "csr-menu", entry: "transfer.html" },
+        { id: "entry", title: "Queue", titles: {}, location: "public", entry: "public.html" },
+      ],
+    },
+    { id: "sysinfo", panels: [{ id: "info", title: "System", titles: {}, location: "csr", entry: "index.html" }] },
+  ];
+
+  it("picks the panels of one location, with their plugin", () => {
+    expect(panelsAt(plugins, "csr-menu")).toEqual([{ id: "transfer", title: "Transfer session", titles: {}, location: "csr-menu", entry: "transfer.html", plugin: "webacd" }]);
+    expect(panelsAt(plugins, "csr").map((p) => p.plugin)).toEqual(["sysinfo"]);
+    expect(panelsAt(plugins, "admin")).toEqual([]);
+  });
+});
+
+describe("the context a panel is told", () => {
+  const spec = (location: string): PanelSpec => ({ plugin: "webacd", id: "x", title: "Queue", titles: { ja: "待ち行列" }, location, entry: "x.html" });
+
+  it("in a session or on a console page: as before, and where it is shown", () => {
+    const context = { session: "123", customer: null, role: "host", user: { username: "carl", display_name: "Carl" }, join_link: "https://s.example/join/123" };
+    expect(panelContextFor(spec("csr-menu"), context, "ja")).toEqual({ ...context, location: "csr-menu", locale: "ja", plugin: "webacd", title: "待ち行列" });
+    expect(panelContextFor(spec("console"), { session: null, customer: null, role: "csr", user: null }, "en")).toMatchObject({ location: "console", session: null, join_link: null, title: "Queue" });
+  });
+
+  it("on a public page: its plugin, site, page and language, nothing of a session", () => {
+    expect(panelContextFor(spec("public"), { location: "public", site: "default", page: "support" }, "da")).toEqual({
+      location: "public",
+      plugin: "webacd",
+      site: "default",
+      page: "support",
+      language: "da",
+      locale: "da",
+      title: "Queue",
+    });
   });
 });

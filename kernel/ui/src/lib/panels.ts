@@ -7,7 +7,8 @@
 // in a session, ask the page for what the page itself offers (the one-time
 // code for the helper program, `panel.agentCode()`; on the console, a
 // capture of a window or tab the panel may not make itself,
-// `panel.captureDisplay()`: see ./panel_capture.ts).
+// `panel.captureDisplay()`: see ./panel_capture.ts; a `csr-menu` panel's
+// menu button, `panel.showMenu(visible)`: see ../console/csr_menu.ts).
 // Protocol: sdk/panel/README.md.
 
 import { api } from "./api";
@@ -17,6 +18,14 @@ import { locale, t, type Locale } from "./i18n";
 import { captureResult, isCaptureRequest, PanelCaptures, type DisplayCapturer } from "./panel_capture";
 import type { CustomerPanel, JsonValue } from "./protocol.gen";
 import { checkPanelFrame, type PanelFrameVerdict, type StreamInfo } from "./streams";
+
+/**
+ * Where a manifest puts a panel: a session's Customer information (`csr`),
+ * a menu beside Pass control in a session (`csr-menu`), a console page
+ * outside sessions (`console`), the admin pages, the customer's page, or a
+ * page anyone may open (`public`).
+ */
+export type PanelLocation = "csr" | "csr-menu" | "console" | "admin" | "customer" | "public";
 
 /** A panel as `/api/sites/{site}/plugins` lists it. */
 export interface PanelSpec {
@@ -28,21 +37,37 @@ export interface PanelSpec {
   entry: string;
 }
 
+/** A plugin as `/api/sites/{site}/plugins` lists it (what the pages read of it). */
+export interface SitePlugin {
+  id: string;
+  /** The plugin's name as its manifest gives it. */
+  name?: string;
+  panels: Omit<PanelSpec, "plugin">[];
+}
+
 /** The customer panels a customer page's `session.welcome` lists. */
 export function customerPanelSpecs(panels: readonly CustomerPanel[] | undefined): PanelSpec[] {
   return (panels ?? []).map((panel) => ({ ...panel, location: "customer" }));
 }
 
-/** The panels of `location` that the plugins enabled on `site` contribute. */
-export async function sitePanels(site: string, location: "csr" | "console" | "admin"): Promise<PanelSpec[]> {
-  const plugins = await api.get<{ id: string; panels: Omit<PanelSpec, "plugin">[] }[]>(
-    `/api/sites/${encodeURIComponent(site)}/plugins`,
-  );
+/** The plugins enabled on `site`, with their panels. */
+export function sitePlugins(site: string): Promise<SitePlugin[]> {
+  return api.get<SitePlugin[]>(`/api/sites/${encodeURIComponent(site)}/plugins`);
+}
+
+/** The panels of `location` that `plugins` contribute. */
+export function panelsAt(plugins: readonly SitePlugin[], location: PanelLocation): PanelSpec[] {
   return plugins.flatMap((plugin) =>
     plugin.panels.filter((panel) => panel.location === location).map((panel) => ({ ...panel, plugin: plugin.id })),
   );
 }
 
+/** The panels of `location` that the plugins enabled on `site` contribute. */
+export async function sitePanels(site: string, location: PanelLocation): Promise<PanelSpec[]> {
+  return panelsAt(await sitePlugins(site), location);
+}
+
+/** What a panel in a session, on a console page, the admin pages or the customer's page is told. */
 export interface PanelContext {
   session: string | null;
   /** The selected customer in a console; the customer themself on their page. */
@@ -58,6 +83,16 @@ export interface PanelContext {
    * joins the CSR's own agent names it).
    */
   join_link?: string | null;
+}
+
+/**
+ * What a public page's panel is told: no session, no one signed in — the
+ * site and the page (what follows the path in the address) it is for.
+ */
+export interface PublicPanelContext {
+  location: "public";
+  site: string;
+  page: string;
 }
 
 /** Sends a command to the panel's plugin; resolves with its answer. */
@@ -102,6 +137,18 @@ export interface PanelServices {
    * (`unsupported`).
    */
   displayCapture?: DisplayCapturer;
+  /**
+   * A `csr-menu` panel's menu: `panel.showMenu(visible)` shows or hides
+   * its button beside Pass control, `panel.closeMenu()` closes it where it
+   * is open. Absent: the page has no menu for the panel and ignores both.
+   */
+  menu?: PanelMenu;
+}
+
+/** The menu a `csr-menu` panel is shown in (../console/csr_menu.ts). */
+export interface PanelMenu {
+  setVisible(visible: boolean): void;
+  close(): void;
 }
 
 /** What a panel is told about one of its plugin's streams. */
@@ -245,6 +292,28 @@ export function panelTitle(spec: PanelSpec, language: Locale = locale()): string
   return spec.titles[language] ?? spec.title;
 }
 
+/** The context as a panel gets it (sdk/panel/README.md, `context`). */
+export type PublishedContext =
+  | (PanelContext & { location: string; locale: Locale; plugin: string; title: string; join_link: string | null })
+  | (PublicPanelContext & { plugin: string; language: Locale; locale: Locale; title: string });
+
+/**
+ * The context `spec`'s panel is told, in the page's language: a public
+ * page's panel learns only its plugin, site, page and language; the others
+ * their session (with its join link), customer, role and user, and where
+ * they are shown (`location`).
+ */
+export function panelContextFor(spec: PanelSpec, context: PanelContext | PublicPanelContext, language: Locale = locale()): PublishedContext {
+  const title = panelTitle(spec, language);
+  if ("location" in context && context.location === "public") {
+    return { location: "public", plugin: spec.plugin, site: context.site, page: context.page, language, locale: language, title };
+  }
+  const inSession = context as PanelContext;
+  const session = inSession.session;
+  const join_link = inSession.join_link ?? (session ? `${window.location.origin}/join/${encodeURIComponent(session)}` : null);
+  return { ...inSession, location: spec.location, join_link, locale: language, plugin: spec.plugin, title };
+}
+
 export class PanelFrame {
   readonly iframe: HTMLIFrameElement;
   /** The windows or tabs the page captures for this panel's document. */
@@ -255,7 +324,7 @@ export class PanelFrame {
   constructor(
     readonly spec: PanelSpec,
     private readonly send: CommandSender,
-    private context: PanelContext,
+    private context: PanelContext | PublicPanelContext,
     private readonly streams?: PanelStreams,
     private readonly services: PanelServices = {},
   ) {
@@ -281,7 +350,7 @@ export class PanelFrame {
       // gone with it.
       this.captures.frameLoaded();
       this.watchDetach();
-      this.post({ type: "context", context: this.publicContext() });
+      this.post({ type: "context", context: this.publishedContext() });
     });
     onPage.add(this);
   }
@@ -292,20 +361,25 @@ export class PanelFrame {
   }
 
   /** New session, customer or language: the panel re-renders. */
-  setContext(context: PanelContext): void {
+  setContext(context: PanelContext | PublicPanelContext): void {
     this.context = context;
-    this.post({ type: "context", context: this.publicContext() });
+    this.post({ type: "context", context: this.publishedContext() });
   }
 
   /** Language switched: the frame's accessible name and the panel follow. */
   relabel(): void {
     this.iframe.title = panelTitle(this.spec);
-    this.post({ type: "context", context: this.publicContext() });
+    this.post({ type: "context", context: this.publishedContext() });
   }
 
-  /** A `plugin.message` the plugin sent to this page. */
+  /** A `plugin.message` (or, to a console page, `plugin.console_message`) the plugin sent to this page. */
   deliver(message: unknown): void {
     this.post({ type: "message", message });
+  }
+
+  /** Its menu was opened (a `csr-menu` panel): the panel may focus what comes first. */
+  menuOpened(): void {
+    this.post({ type: "menu_opened" });
   }
 
   /** One of its plugin's streams opened or closed. */
@@ -367,7 +441,7 @@ export class PanelFrame {
       // the document before it captured ended with it.
       this.captures.documentReady();
       this.watchDetach();
-      this.post({ type: "context", context: this.publicContext() });
+      this.post({ type: "context", context: this.publishedContext() });
       for (const info of this.streams?.open(this.spec.plugin) ?? []) {
         this.streamEvent(openedEvent(info, this.streams?.nameOf?.(info.source)));
       }
@@ -375,6 +449,14 @@ export class PanelFrame {
     }
     if (message.type === "frame") {
       this.sendFrame(message.data);
+      return;
+    }
+    if (message.type === "menu") {
+      if (typeof message.visible === "boolean") this.services.menu?.setVisible(message.visible);
+      return;
+    }
+    if (message.type === "menu_close") {
+      this.services.menu?.close();
       return;
     }
     if (message.type !== "command" && message.type !== "agent_code" && !isCaptureRequest(message.type)) return;
@@ -442,10 +524,9 @@ export class PanelFrame {
     relay(verdict.frame);
   }
 
-  private publicContext(): PanelContext & { locale: Locale; plugin: string; title: string; join_link: string | null } {
-    const session = this.context.session;
-    const join_link = this.context.join_link ?? (session ? `${window.location.origin}/join/${encodeURIComponent(session)}` : null);
-    return { ...this.context, join_link, locale: locale(), plugin: this.spec.plugin, title: panelTitle(this.spec) };
+  /** What the panel is told: see `panelContextFor`. */
+  private publishedContext(): PublishedContext {
+    return panelContextFor(this.spec, this.context);
   }
 
   /** Posts to the panel's document, handing `transfer` over; whether there was one. */
