@@ -5,6 +5,7 @@ pub mod accounts;
 pub mod activity;
 pub mod config;
 pub mod consent;
+pub mod desk;
 mod events;
 pub mod mail;
 pub mod plugin_host;
@@ -24,6 +25,7 @@ use serde::Serialize;
 
 use accounts::Accounts;
 use config::{ConfigError, KernelConfig};
+use desk::Desk;
 use mail::Mailer;
 use plugin_host::PluginHost;
 use routing::InProcessRouter;
@@ -51,6 +53,10 @@ pub struct Kernel {
     pub storage: Arc<dyn Storage>,
     pub accounts: Accounts,
     pub sessions: Arc<Sessions>,
+    /// CSRs' presence and offers (plugin API 0.2's support desk).
+    pub desk: Arc<Desk>,
+    /// Plugins' public pages by the first segment of their address.
+    pub public_pages: web::public::PublicPages,
     /// `None` when no SMTP server is configured.
     pub mailer: Option<Mailer>,
 }
@@ -132,6 +138,7 @@ impl Kernel {
             );
         }
 
+        let desk = Desk::new(sessions.clone());
         let mut plugins = PluginHost::new(
             config.host_settings(),
             sites.clone(),
@@ -139,8 +146,9 @@ impl Kernel {
             sqlite,
         )
         .map_err(|error| StartError::Engine(format!("{error:#}")))?;
+        plugins.set_desk(desk.clone());
         let dir = config.plugins.manifests_dir.clone();
-        let refused = plugins
+        let mut refused: Vec<RefusedPlugin> = plugins
             .load_dir(&dir)
             .map_err(|source| StartError::Manifests { dir, source })?
             .into_iter()
@@ -148,6 +156,13 @@ impl Kernel {
                 error: error.to_string(),
             })
             .collect();
+        let (public_pages, conflicts) = web::public::PublicPages::of(plugins.plugins());
+        for conflict in conflicts {
+            tracing::error!(%conflict, "public page refused");
+            refused.push(RefusedPlugin {
+                error: conflict.to_string(),
+            });
+        }
         for site in sites.snapshot().iter() {
             if let site::PluginSelection::Only(ids) = &site.plugins {
                 for id in ids.iter().filter(|id| plugins.plugin(id).is_none()) {
@@ -168,6 +183,8 @@ impl Kernel {
             sites,
             storage,
             sessions,
+            desk,
+            public_pages,
             mailer,
         });
         tokio::spawn(events::deliver(Arc::downgrade(&kernel), plugin_event_queue));

@@ -18,6 +18,9 @@ pub enum EndReason {
     ParticipantLeft,
     /// The participant's host agent disconnected while a call was running.
     AgentDisconnected,
+    /// The session was handed to another CSR (a WebACD transfer or a
+    /// waiting customer taken): the new host asks again.
+    Transferred,
 }
 
 impl EndReason {
@@ -30,25 +33,32 @@ impl EndReason {
             EndReason::SessionEnded => "the session ended",
             EndReason::ParticipantLeft => "the customer left the session",
             EndReason::AgentDisconnected => "the host agent disconnected",
+            EndReason::Transferred => "the session was transferred",
         }
     }
 
-    /// The same, for the chat's readers to see in their language.
-    pub fn as_detail(self) -> ActivityEnd {
-        match self {
+    /// The same, for the chat's readers to see in their language; `None`
+    /// where the protocol has no word for it yet (the readers see the
+    /// English line).
+    pub fn as_detail(self) -> Option<ActivityEnd> {
+        Some(match self {
             EndReason::ControlPassed => ActivityEnd::ControlPassed,
             EndReason::CustomerSelected => ActivityEnd::CustomerSelected,
             EndReason::ConsentWithdrawn => ActivityEnd::ConsentWithdrawn,
             EndReason::SessionEnded => ActivityEnd::SessionEnded,
             EndReason::ParticipantLeft => ActivityEnd::ParticipantLeft,
             EndReason::AgentDisconnected => ActivityEnd::AgentDisconnected,
-        }
+            EndReason::Transferred => return None,
+        })
     }
 
     /// Whether plugins of the session get `activities.ended`: for the
     /// session-wide rules the manuals name (every activity ends).
     pub fn tells_plugins(self) -> bool {
-        matches!(self, EndReason::ControlPassed | EndReason::CustomerSelected)
+        matches!(
+            self,
+            EndReason::ControlPassed | EndReason::CustomerSelected | EndReason::Transferred
+        )
     }
 }
 
@@ -120,15 +130,16 @@ pub fn ended_line(capability: Capability, running: bool, reason: EndReason) -> S
     format!("{what} `{capability}`: {}.", reason.describe())
 }
 
-/// [`ended_line`] as a detail the chat shows in each reader's language.
-pub fn ended_detail(capability: Capability, running: bool, reason: EndReason) -> Detail {
+/// [`ended_line`] as a detail the chat shows in each reader's language
+/// (`None`: they see the line itself).
+pub fn ended_detail(capability: Capability, running: bool, reason: EndReason) -> Option<Detail> {
     let capability = capability.to_string();
-    let reason = reason.as_detail();
-    if running {
+    let reason = reason.as_detail()?;
+    Some(if running {
         Detail::ActivityStopped { capability, reason }
     } else {
         Detail::ActivityUndone { capability, reason }
-    }
+    })
 }
 
 #[cfg(test)]
@@ -221,20 +232,29 @@ mod tests {
         );
         assert_eq!(
             ended_detail(Capability::ScriptRun, true, EndReason::ControlPassed),
-            Detail::ActivityStopped {
+            Some(Detail::ActivityStopped {
                 capability: "script.run".into(),
                 reason: ActivityEnd::ControlPassed
-            }
+            })
         );
         assert_eq!(
             ended_detail(Capability::AccountLogon, false, EndReason::SessionEnded),
-            Detail::ActivityUndone {
+            Some(Detail::ActivityUndone {
                 capability: "account.logon".into(),
                 reason: ActivityEnd::SessionEnded
-            }
+            })
+        );
+        assert_eq!(
+            ended_line(Capability::ScriptRun, true, EndReason::Transferred),
+            "Stopped `script.run`: the session was transferred."
+        );
+        assert_eq!(
+            ended_detail(Capability::ScriptRun, true, EndReason::Transferred),
+            None
         );
         assert!(EndReason::ControlPassed.tells_plugins());
         assert!(EndReason::CustomerSelected.tells_plugins());
+        assert!(EndReason::Transferred.tells_plugins());
         assert!(!EndReason::ConsentWithdrawn.tells_plugins());
     }
 }

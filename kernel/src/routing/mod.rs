@@ -1,4 +1,6 @@
-//! Routing: getting a message to a participant's page, console or agent.
+//! Routing: getting a message to a participant's page, console or agent,
+//! and to every console a CSR has open (offers, presence, plugins' console
+//! messages, a session handed to them).
 //!
 //! Behind a trait so that a multi-node deployment can route over a message
 //! bus; [`InProcessRouter`] serves a single kernel.
@@ -118,6 +120,22 @@ impl Outbox {
 /// remove a newer one.
 pub type ConnectionId = u64;
 
+/// A console that can be made to carry a CSR's participant in a session
+/// the kernel gave them (a hand-over), as if the console had resumed it.
+pub trait TakesPart: Send + Sync + 'static {
+    fn take_part(&self, session: &str, participant: &str);
+}
+
+/// One open console of a CSR account.
+#[derive(Clone)]
+pub struct AccountConsole {
+    pub connection: ConnectionId,
+    pub outbox: Outbox,
+    /// The console itself, held weakly: the routing table must not keep a
+    /// closed console (and the kernel it holds) alive.
+    pub console: std::sync::Weak<dyn TakesPart>,
+}
+
 pub trait MessageRouter: Send + Sync + 'static {
     /// Routes `endpoint` to this connection, replacing an older one.
     fn attach(&self, endpoint: Endpoint, connection: ConnectionId, outbox: Outbox);
@@ -128,4 +146,15 @@ pub trait MessageRouter: Send + Sync + 'static {
     /// A stream frame, if the connection there has room for it.
     fn send_frame(&self, endpoint: &Endpoint, frame: Bytes) -> FrameSent;
     fn is_connected(&self, endpoint: &Endpoint) -> bool;
+
+    /// Adds a console of CSR `account` (a CSR may have several open).
+    fn attach_account_console(&self, account: i64, console: AccountConsole);
+    /// Removes the console; the number of the account's consoles still open.
+    fn detach_account_console(&self, account: i64, connection: ConnectionId) -> usize;
+    /// Sends to every open console of the account; how many it reached.
+    fn send_to_account(&self, account: i64, message: ServerMessage) -> usize;
+    /// How many consoles the account has open.
+    fn account_consoles(&self, account: i64) -> usize;
+    /// The console the account opened last, if one is open.
+    fn newest_account_console(&self, account: i64) -> Option<AccountConsole>;
 }

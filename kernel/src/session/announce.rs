@@ -39,6 +39,9 @@ pub(crate) enum Departure<'a> {
     /// A customer joined but neither their page nor their agent ever
     /// connected, so their place was given back.
     NeverConnected,
+    /// The host handed the session to another CSR (by display name), and
+    /// left it.
+    TransferredTo(&'a str),
 }
 
 impl Departure<'_> {
@@ -54,18 +57,22 @@ impl Departure<'_> {
             Departure::NeverConnected => {
                 both("you did not connect in time; join again with the link".into())
             }
+            Departure::TransferredTo(csr) => both(format!("the session was transferred to {csr}")),
         }
     }
 
-    /// What the page of the one who left says, in its own language.
-    pub fn detail(&self) -> Detail {
-        match self {
+    /// What the page of the one who left says, in its own language
+    /// (`None`: the protocol has no word for it yet; the English `reason`
+    /// is shown).
+    pub fn detail(&self) -> Option<Detail> {
+        Some(match self {
             Departure::Left => Detail::YouLeft,
             Departure::RemovedBy(host) => Detail::RemovedBy {
                 name: (*host).to_owned(),
             },
             Departure::NeverConnected => Detail::DidNotConnectInTime,
-        }
+            Departure::TransferredTo(_) => return None,
+        })
     }
 }
 
@@ -90,6 +97,9 @@ impl Announcement<'_> {
                     }
                     Departure::NeverConnected => {
                         format!("{}; the page never connected", who.role.as_str())
+                    }
+                    Departure::TransferredTo(csr) => {
+                        format!("{}; transferred to {csr}", who.role.as_str())
                     }
                 },
             ),
@@ -164,6 +174,9 @@ impl Sessions {
         if let Some(event) = what.plugin_event(number) {
             self.notify_plugins(site, event);
         }
+        if matches!(what, Announcement::Joined(_) | Announcement::Left { .. }) {
+            self.host_load_changed();
+        }
     }
 }
 
@@ -225,6 +238,16 @@ mod tests {
                 },
                 "participant.left",
                 "customer; the page never connected",
+                "participant.left",
+                true,
+            ),
+            (
+                Announcement::Left {
+                    who: &anna,
+                    how: Departure::TransferredTo("Ben"),
+                },
+                "participant.left",
+                "host; transferred to Ben",
                 "participant.left",
                 true,
             ),

@@ -150,6 +150,7 @@ impl Sessions {
         .await;
         self.end_session_activities(number, &site, EndReason::ControlPassed)
             .await;
+        self.host_load_changed();
         self.broadcast(
             number,
             &ServerEvent::ControlPassed {
@@ -164,7 +165,7 @@ impl Sessions {
 
     /// A session-wide rule ends every support activity: the kernel ends
     /// them itself, then tells everyone and the site's plugins.
-    async fn end_session_activities(&self, number: &str, site: &str, reason: EndReason) {
+    pub(crate) async fn end_session_activities(&self, number: &str, site: &str, reason: EndReason) {
         self.end_activities(Scope::Session { session: number }, reason)
             .await;
         self.broadcast(

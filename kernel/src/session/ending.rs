@@ -9,6 +9,9 @@ pub enum Ending {
     By(String),
     /// The host's console went away and did not come back in time.
     HostDidNotReturn,
+    /// A session waiting for a CSR lost its last customer before a CSR
+    /// took it.
+    CustomerLeftWaiting,
 }
 
 impl Ending {
@@ -17,13 +20,17 @@ impl Ending {
         match self {
             Ending::By(name) => format!("ended by {name}"),
             Ending::HostDidNotReturn => "the CSR did not come back within the grace period".into(),
+            Ending::CustomerLeftWaiting => "the customer left before a CSR took the session".into(),
         }
     }
 
-    pub fn detail(&self) -> Detail {
+    /// `None` where nobody is left to read it in their language (a
+    /// waiting session's customer was told when they left).
+    pub fn detail(&self) -> Option<Detail> {
         match self {
-            Ending::By(name) => Detail::EndedBy { name: name.clone() },
-            Ending::HostDidNotReturn => Detail::HostDidNotReturn,
+            Ending::By(name) => Some(Detail::EndedBy { name: name.clone() }),
+            Ending::HostDidNotReturn => Some(Detail::HostDidNotReturn),
+            Ending::CustomerLeftWaiting => None,
         }
     }
 }
@@ -37,14 +44,18 @@ mod tests {
     #[test]
     fn the_english_ui_says_why_in_the_kernels_words() {
         for ending in [Ending::By("Anna Berg".into()), Ending::HostDidNotReturn] {
-            assert_eq!(shown(&ending.detail()), ending.reason());
+            let detail = ending.detail().expect("a detail");
+            assert_eq!(shown(&detail), ending.reason());
         }
+        assert_eq!(Ending::CustomerLeftWaiting.detail(), None);
         for departure in [
             Departure::Left,
             Departure::RemovedBy("Anna Berg"),
             Departure::NeverConnected,
         ] {
-            assert_eq!(shown(&departure.detail()), departure.told().0);
+            let detail = departure.detail().expect("a detail");
+            assert_eq!(shown(&detail), departure.told().0);
         }
+        assert_eq!(Departure::TransferredTo("Ben Ek").detail(), None);
     }
 }

@@ -38,6 +38,10 @@ pub enum SessionError {
     NoSuchPrompt(String),
     #[error("nothing of yours is shared as stream {0}")]
     NoSuchStream(tether_protocol::stream::StreamId),
+    #[error("support session {0} is waiting for a CSR: it is handed to one, not joined")]
+    WaitingForCsr(String),
+    #[error(transparent)]
+    HandOver(#[from] crate::desk::rules::HandOverRefusal),
     #[error(transparent)]
     Policy(#[from] PolicyError),
     #[error(transparent)]

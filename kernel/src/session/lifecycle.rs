@@ -63,6 +63,17 @@ pub struct JoinedCustomer {
 
 const MAX_DISPLAY_NAME_CHARS: usize = 80;
 
+/// A customer's name as they typed it, without the spaces around it: 1 to
+/// 80 characters, none of them control characters.
+pub(crate) fn check_display_name(display_name: &str) -> Result<&str, SessionError> {
+    let display_name = display_name.trim();
+    let chars = display_name.chars().count();
+    if chars == 0 || chars > MAX_DISPLAY_NAME_CHARS || display_name.chars().any(char::is_control) {
+        return Err(SessionError::InvalidName(MAX_DISPLAY_NAME_CHARS));
+    }
+    Ok(display_name)
+}
+
 pub(crate) fn plugin_participant(p: &LiveParticipant) -> Participant {
     Participant {
         id: p.id.to_string(),
@@ -92,7 +103,7 @@ impl Sessions {
                 number: number.to_string(),
                 site: site.id.clone(),
                 mode,
-                started_by: account.id,
+                started_by: Some(account.id),
                 status: SessionStatus::Active,
                 started_at,
                 ended_at: None,
@@ -193,6 +204,10 @@ impl Sessions {
             if s.participant_of_account(account.id).is_some() {
                 return Err(SessionError::AlreadyInSession);
             }
+            // A waiting customer is given to a CSR by a hand-over only.
+            if s.host().is_none() {
+                return Err(SessionError::WaitingForCsr(number.to_string()));
+            }
             Ok(())
         })?;
         self.storage
@@ -243,20 +258,19 @@ impl Sessions {
     ) -> Result<JoinedCustomer, SessionError> {
         self.require_storage()?;
         self.check_join_attempts(client)?;
-        let Some(number) = number::parse(number_input).filter(|n| self.site_of(n).is_some()) else {
+        // A session waiting for a CSR has its one customer: to anyone
+        // else its number is not a session to join.
+        let joinable = |n: &SessionNumber| {
+            self.with_live(n, |s| Ok(s.host().is_some()))
+                .unwrap_or(false)
+        };
+        let Some(number) = number::parse(number_input).filter(joinable) else {
             self.count_failed_join(client);
             return Err(SessionError::UnknownSession(
                 number_input.trim().to_string(),
             ));
         };
-        let display_name = display_name.trim();
-        let chars = display_name.chars().count();
-        if chars == 0
-            || chars > MAX_DISPLAY_NAME_CHARS
-            || display_name.chars().any(char::is_control)
-        {
-            return Err(SessionError::InvalidName(MAX_DISPLAY_NAME_CHARS));
-        }
+        let display_name = check_display_name(display_name)?;
         self.count_successful_join(client)?;
         let customer = LiveParticipant {
             id: ParticipantId::generate(),
@@ -275,12 +289,12 @@ impl Sessions {
             let session = sessions
                 .get(&number)
                 .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
-            let host_account = session.host().and_then(|h| h.account_id);
-            let customers_of_host = sessions
-                .values()
-                .filter(|s| s.host().and_then(|h| h.account_id) == host_account)
-                .map(|s| s.customers().count() as u32)
-                .sum();
+            // Sessions without a host are nobody's: they never count as
+            // one CSR's customers.
+            let customers_of_host = match session.host().and_then(|h| h.account_id) {
+                Some(host) => customers_hosted_by(sessions.values(), host),
+                None => return Err(SessionError::UnknownSession(number.to_string())),
+            };
             let sites = self.sites.snapshot();
             let site = sites
                 .site(&session.site)
@@ -373,14 +387,14 @@ impl Sessions {
     /// (checked in the same step, so nothing changes in between): their
     /// activities end, the others and the plugins hear of it, and their
     /// page and agent are told why.
-    async fn depart(
+    pub(crate) async fn depart(
         &self,
         number: &str,
         participant: &str,
         how: Departure<'_>,
         allowed: impl FnOnce(&LiveSession) -> Result<(), SessionError>,
     ) -> Result<(), SessionError> {
-        let (left, site) = self.with_live(number, |s| {
+        let (left, site, nobody_left) = self.with_live(number, |s| {
             allowed(s)?;
             let left = s
                 .participants
@@ -389,7 +403,11 @@ impl Sessions {
             if s.selected_customer.as_deref() == Some(participant) {
                 s.selected_customer = None;
             }
-            Ok((left, s.site.clone()))
+            Ok((
+                left,
+                s.site.clone(),
+                s.is_waiting() && s.customers().next().is_none(),
+            ))
         })?;
         self.storage
             .participant_left(participant, now_millis())
@@ -406,7 +424,7 @@ impl Sessions {
             .await;
         let (to_page, to_agent) = how.told();
         for (endpoint, reason, detail) in [
-            (Endpoint::ui(participant), to_page, Some(how.detail())),
+            (Endpoint::ui(participant), to_page, how.detail()),
             (Endpoint::agent(participant), to_agent, None),
         ] {
             let ended = ServerEvent::SessionEnded {
@@ -416,13 +434,22 @@ impl Sessions {
             };
             self.send_event(&endpoint, &ended);
         }
+        if nobody_left {
+            // Nobody is left to take: a waiting session ends with its
+            // last customer.
+            let _ = self.end(number, Ending::CustomerLeftWaiting).await;
+        }
         Ok(())
     }
 
     /// Gives a customer's place back when neither their page nor their
     /// agent connected within the window: a join alone must not hold one
     /// of the CSR's places.
-    fn expire_if_never_connected(self: &Arc<Self>, number: &str, participant: &ParticipantId) {
+    pub(crate) fn expire_if_never_connected(
+        self: &Arc<Self>,
+        number: &str,
+        participant: &ParticipantId,
+    ) {
         let sessions = Arc::clone(self);
         let (number, participant) = (number.to_owned(), participant.clone());
         let window = self.settings.unconnected_join;
@@ -466,7 +493,7 @@ impl Sessions {
         let ended = ServerEvent::SessionEnded {
             session: number.to_owned(),
             reason: reason.to_owned(),
-            detail: Some(ending.detail()),
+            detail: ending.detail(),
         };
         for id in session.participants.keys() {
             self.send_event(&Endpoint::ui(id), &ended);
@@ -478,6 +505,7 @@ impl Sessions {
                 session: number.to_owned(),
             },
         );
+        self.host_load_changed();
         tracing::info!(session = number, reason, "session ended");
         Ok(())
     }
@@ -582,7 +610,19 @@ impl Sessions {
     }
 }
 
-fn record_of(
+/// Customers in the sessions CSR account `host` hosts.
+pub(crate) fn customers_hosted_by<'a>(
+    sessions: impl IntoIterator<Item = &'a LiveSession>,
+    host: i64,
+) -> u32 {
+    sessions
+        .into_iter()
+        .filter(|s| s.host().and_then(|h| h.account_id) == Some(host))
+        .map(|s| s.customers().count() as u32)
+        .sum()
+}
+
+pub(crate) fn record_of(
     number: &str,
     p: &LiveParticipant,
     join_token_hash: Option<String>,

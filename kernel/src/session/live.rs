@@ -73,6 +73,12 @@ impl LiveSession {
             .find(|p| p.role == ParticipantRole::Host)
     }
 
+    /// Whether the session is waiting for a CSR: a customer opened it from
+    /// a public page and no CSR has been handed it yet.
+    pub fn is_waiting(&self) -> bool {
+        self.host().is_none()
+    }
+
     pub fn customers(&self) -> impl Iterator<Item = &LiveParticipant> {
         self.participants
             .values()

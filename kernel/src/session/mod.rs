@@ -1,9 +1,12 @@
 //! Support sessions: starting, joining (customers by number, assistant CSRs),
 //! roles and control, leaving, ending, the host's grace period, chat and the
-//! session details report.
+//! session details report; sessions a customer opens from a public page
+//! that wait for a CSR (`waiting.rs`), and handing a session's host role to
+//! another CSR (`hand_over.rs`).
 //!
 //! [`Sessions`] keeps live state in memory (`live.rs`) and every change in
-//! storage; pure rules live in `policy.rs`, `number.rs` and `rate_limit.rs`.
+//! storage; pure rules live in `policy.rs`, `number.rs` and `rate_limit.rs`
+//! (and the desk's, `desk/rules.rs`).
 
 pub mod agent_codes;
 mod agents;
@@ -11,6 +14,7 @@ mod announce;
 mod control;
 mod ending;
 pub mod error;
+mod hand_over;
 pub mod ids;
 mod interrupted;
 pub mod invite;
@@ -23,6 +27,7 @@ mod presence;
 pub mod rate_limit;
 pub mod report;
 pub mod report_budget;
+mod waiting;
 
 use std::collections::HashMap;
 use std::net::IpAddr;
@@ -99,6 +104,10 @@ pub struct Sessions {
     next_away_token: std::sync::atomic::AtomicU64,
     /// Whether records can be kept; recorded work is refused while not.
     pub(crate) health: Arc<StorageHealth>,
+    /// Woken whenever the customers a CSR hosts may have changed (joins,
+    /// leaves, ends, control passing, hand-overs): the desk recounts them
+    /// for CSRs' presence.
+    host_load: tokio::sync::Notify,
 }
 
 impl Sessions {
@@ -133,6 +142,7 @@ impl Sessions {
             streams: StreamTable::default(),
             next_away_token: std::sync::atomic::AtomicU64::new(1),
             health,
+            host_load: tokio::sync::Notify::new(),
         })
     }
 
@@ -280,6 +290,32 @@ impl Sessions {
         self.agent_codes
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// Says the customers some CSR hosts may have changed.
+    pub(crate) fn host_load_changed(&self) {
+        self.host_load.notify_one();
+    }
+
+    /// Resolves the next time the customers some CSR hosts may have
+    /// changed (at once if that happened since the last call).
+    pub async fn host_load_changes(&self) {
+        self.host_load.notified().await;
+    }
+
+    /// Customers in live sessions, by the CSR account hosting them (CSRs
+    /// hosting none are not listed; sessions without a host count for
+    /// nobody).
+    pub fn customers_by_host(&self) -> HashMap<i64, u32> {
+        self.with_all_live(|sessions| {
+            let mut counts = HashMap::new();
+            for session in sessions.values() {
+                if let Some(host) = session.host().and_then(|h| h.account_id) {
+                    *counts.entry(host).or_insert(0) += session.customers().count() as u32;
+                }
+            }
+            counts
+        })
     }
 
     pub(crate) fn next_away_token(&self) -> u64 {

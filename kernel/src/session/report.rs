@@ -68,7 +68,7 @@ mod tests {
             number: "123456789".into(),
             site: "default".into(),
             mode: SessionMode::Single,
-            started_by: 1,
+            started_by: Some(1),
             status: SessionStatus::Ended,
             started_at: 0,
             ended_at: Some(60_000),

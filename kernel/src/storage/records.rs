@@ -108,7 +108,9 @@ pub struct SessionRecord {
     pub number: String,
     pub site: String,
     pub mode: SessionMode,
-    pub started_by: i64,
+    /// The CSR who started it; `None` for a session a customer opened
+    /// from a public page, waiting for a CSR.
+    pub started_by: Option<i64>,
     pub status: SessionStatus,
     pub started_at: Millis,
     pub ended_at: Option<Millis>,

@@ -609,6 +609,71 @@ impl PluginKv for SqliteStorage {
         .await
         .map_err(kv_error)
     }
+
+    async fn compare_and_swap(
+        &self,
+        scope: &PluginScope,
+        key: &str,
+        expected: Option<Vec<u8>>,
+        value: Option<Vec<u8>>,
+    ) -> Result<bool, KvError> {
+        // `BEGIN IMMEDIATE` takes the write lock before reading, so a
+        // second swap of the same key waits and then reads what the first
+        // wrote: one step for every connection of the pool (and every
+        // process sharing the file).
+        let mut connection = self.pool.acquire().await.map_err(kv_error)?;
+        sqlx::query("BEGIN IMMEDIATE")
+            .execute(&mut *connection)
+            .await
+            .map_err(kv_error)?;
+        let swapped = swap_in_transaction(&mut connection, scope, key, expected, value).await;
+        let end = if matches!(swapped, Ok(true)) {
+            "COMMIT"
+        } else {
+            "ROLLBACK"
+        };
+        let ended = sqlx::query(end).execute(&mut *connection).await;
+        let swapped = swapped?;
+        ended.map_err(kv_error)?;
+        Ok(swapped)
+    }
+}
+
+/// The read and the write of a compare-and-swap, inside its transaction.
+async fn swap_in_transaction(
+    connection: &mut sqlx::SqliteConnection,
+    scope: &PluginScope,
+    key: &str,
+    expected: Option<Vec<u8>>,
+    value: Option<Vec<u8>>,
+) -> Result<bool, KvError> {
+    let current: Option<Vec<u8>> =
+        sqlx::query_scalar("SELECT value FROM plugin_kv WHERE site = ? AND plugin = ? AND key = ?")
+            .bind(&scope.site)
+            .bind(&scope.plugin)
+            .bind(key)
+            .fetch_optional(&mut *connection)
+            .await
+            .map_err(kv_error)?;
+    if current != expected {
+        return Ok(false);
+    }
+    let write = match value {
+        Some(value) => sqlx::query(
+            "INSERT INTO plugin_kv (site, plugin, key, value) VALUES (?, ?, ?, ?)
+             ON CONFLICT (site, plugin, key) DO UPDATE SET value = excluded.value",
+        )
+        .bind(&scope.site)
+        .bind(&scope.plugin)
+        .bind(key)
+        .bind(value),
+        None => sqlx::query("DELETE FROM plugin_kv WHERE site = ? AND plugin = ? AND key = ?")
+            .bind(&scope.site)
+            .bind(&scope.plugin)
+            .bind(key),
+    };
+    write.execute(&mut *connection).await.map_err(kv_error)?;
+    Ok(true)
 }
 
 #[cfg(test)]
@@ -660,6 +725,111 @@ mod tests {
         assert_eq!(storage.count_accounts().await.expect("count"), 1);
     }
 
+    /// A database of the schema before sessions without a host (the
+    /// migrations up to 0006), with a session and what refers to it.
+    async fn database_before_waiting_sessions(path: &Path) {
+        let old = tempfile::tempdir().expect("temp dir");
+        let migrations = Path::new(env!("CARGO_MANIFEST_DIR")).join("migrations");
+        for entry in std::fs::read_dir(&migrations).expect("migrations") {
+            let entry = entry.expect("entry");
+            let name = entry.file_name().to_string_lossy().into_owned();
+            if name.as_str() < "0007" {
+                std::fs::copy(entry.path(), old.path().join(&name)).expect("copy");
+            }
+        }
+        let options = SqliteConnectOptions::new()
+            .filename(path)
+            .create_if_missing(true)
+            .foreign_keys(true);
+        let pool = SqlitePoolOptions::new()
+            .connect_with(options)
+            .await
+            .expect("pool");
+        let migrator = sqlx::migrate::Migrator::new(old.path())
+            .await
+            .expect("old migrations");
+        migrator.run(&pool).await.expect("old schema");
+        for statement in [
+            "INSERT INTO accounts (id, username, display_name, site, password_hash, role, created_at)
+             VALUES (7, 'anna', 'Anna Berg', 'default', 'hash', 'csr', 1)",
+            "INSERT INTO support_sessions VALUES ('123456789', 'default', 'single', 7, 'ended', 1, 2, 'ended by Anna Berg')",
+            "INSERT INTO participants (id, session, role, display_name, account_id, joined_at)
+             VALUES ('p-1', '123456789', 'host', 'Anna Berg', 7, 1)",
+            "INSERT INTO consent_grants (id, session, customer, plugin, capability, granted_at, asked_by)
+             VALUES ('g-1', '123456789', 'p-1', 'echo', 'sysinfo.collect', 1, 'p-1')",
+            "INSERT INTO session_events (session, at, kind, actor, detail)
+             VALUES ('123456789', 1, 'session.started', 'Anna Berg', 'mode: single')",
+        ] {
+            sqlx::query(statement).execute(&pool).await.expect(statement);
+        }
+        pool.close().await;
+    }
+
+    #[tokio::test]
+    async fn sessions_of_an_older_database_keep_everything_and_may_now_start_without_a_host() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("tether.db");
+        database_before_waiting_sessions(&path).await;
+        let storage = SqliteStorage::open(&path).await.expect("migrates");
+
+        let old = storage.session("123456789").await.expect("read");
+        assert_eq!(
+            old.map(|s| (s.started_by, s.end_reason)),
+            Some((Some(7), Some("ended by Anna Berg".into())))
+        );
+        assert_eq!(
+            storage.participants("123456789").await.expect("read").len(),
+            1
+        );
+        assert_eq!(storage.grants("123456789").await.expect("read").len(), 1);
+        assert_eq!(storage.events("123456789").await.expect("read").len(), 1);
+
+        let waiting = SessionRecord {
+            number: "222333444".into(),
+            site: "default".into(),
+            mode: SessionMode::Single,
+            started_by: None,
+            status: SessionStatus::Active,
+            started_at: 3,
+            ended_at: None,
+            end_reason: None,
+        };
+        storage
+            .create_session(waiting.clone())
+            .await
+            .expect("a session without a host");
+        assert_eq!(
+            storage.session("222333444").await.expect("read"),
+            Some(waiting)
+        );
+        // The references are still enforced, against the new table.
+        let orphan = storage
+            .add_participant(ParticipantRecord {
+                id: "p-9".into(),
+                session: "999999999".into(),
+                role: ParticipantRole::Customer,
+                display_name: "Carl".into(),
+                account_id: None,
+                join_token_hash: None,
+                joined_at: 4,
+                left_at: None,
+            })
+            .await;
+        assert!(orphan.is_err(), "{orphan:?}");
+        let unknown_csr = storage
+            .create_session(SessionRecord {
+                number: "555666777".into(),
+                started_by: Some(99),
+                ..storage
+                    .session("222333444")
+                    .await
+                    .expect("read")
+                    .expect("stored")
+            })
+            .await;
+        assert!(unknown_csr.is_err(), "{unknown_csr:?}");
+    }
+
     #[tokio::test]
     async fn data_survives_reopening_the_file() {
         let dir = tempfile::tempdir().expect("temp dir");
@@ -679,7 +849,7 @@ mod tests {
                     number: "123456789".into(),
                     site: "default".into(),
                     mode: SessionMode::Single,
-                    started_by: anna.id,
+                    started_by: Some(anna.id),
                     status: SessionStatus::Active,
                     started_at: 1,
                     ended_at: None,
@@ -763,5 +933,61 @@ mod tests {
         );
         assert!(storage.delete(&scope, "ab").await.expect("delete"));
         assert!(!storage.delete(&scope, "ab").await.expect("delete"));
+    }
+
+    #[tokio::test]
+    async fn compare_and_swap_writes_only_over_the_expected_value() {
+        let (_dir, storage) = open().await;
+        let scope = PluginScope {
+            site: "default".into(),
+            plugin: "webacd".into(),
+        };
+        let swap = |expected: Option<&[u8]>, value: Option<&[u8]>| {
+            storage.compare_and_swap(
+                &scope,
+                "claim",
+                expected.map(<[u8]>::to_vec),
+                value.map(<[u8]>::to_vec),
+            )
+        };
+        assert!(swap(None, Some(b"anna")).await.expect("swap"));
+        assert!(!swap(None, Some(b"ben")).await.expect("swap"));
+        assert!(!swap(Some(b"ben"), None).await.expect("swap"));
+        assert_eq!(
+            storage.get(&scope, "claim").await.expect("get"),
+            Some(b"anna".to_vec())
+        );
+        assert!(swap(Some(b"anna"), Some(b"ben")).await.expect("swap"));
+        assert!(swap(Some(b"ben"), None).await.expect("swap"));
+        assert_eq!(storage.get(&scope, "claim").await.expect("get"), None);
+    }
+
+    #[tokio::test]
+    async fn of_many_racing_swaps_of_one_key_exactly_one_wins() {
+        let (_dir, storage) = open().await;
+        let storage = std::sync::Arc::new(storage);
+        let scope = PluginScope {
+            site: "default".into(),
+            plugin: "webacd".into(),
+        };
+        for round in 0..20 {
+            let key = format!("claim/{round}");
+            let racers: Vec<_> = (0..8)
+                .map(|racer| {
+                    let (storage, scope, key) = (storage.clone(), scope.clone(), key.clone());
+                    tokio::spawn(async move {
+                        storage
+                            .compare_and_swap(&scope, &key, None, Some(vec![racer]))
+                            .await
+                            .expect("swap")
+                    })
+                })
+                .collect();
+            let mut winners = 0;
+            for racer in racers {
+                winners += usize::from(racer.await.expect("joins"));
+            }
+            assert_eq!(winners, 1, "round {round}");
+        }
     }
 }

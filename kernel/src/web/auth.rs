@@ -100,6 +100,8 @@ pub async fn sign_in(
         .sign_in(&body.username, &body.password, client)
         .await?;
     tracing::info!(csr = %signed_in.account.username, "signed in");
+    // A new sign-in starts away: the CSR says when they take customers.
+    kernel.desk.signed_in(&signed_in.account).await;
     let cookie = Cookie::build((COOKIE, signed_in.token))
         .http_only(true)
         .same_site(SameSite::Strict)

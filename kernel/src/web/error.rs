@@ -13,6 +13,7 @@ use crate::accounts::AccountError;
 use crate::activity::NotRunning;
 use crate::consent::NoSuchPrompt;
 use crate::consent::RevokeError;
+use crate::desk::rules::{AnswerRefused, HandOverRefusal};
 use crate::session::SessionError;
 use crate::session::policy::PolicyError;
 use crate::site::SiteUpdateError;
@@ -184,6 +185,16 @@ impl From<RevokeError> for ApiError {
     }
 }
 
+impl From<AnswerRefused> for ApiError {
+    fn from(error: AnswerRefused) -> Self {
+        let code = match error {
+            AnswerRefused::NotOpen(_) => ErrorCode::NotFound,
+            AnswerRefused::AlreadyAnswered(_) => ErrorCode::Conflict,
+        };
+        ApiError::new(code, error.to_string())
+    }
+}
+
 impl From<SessionError> for ApiError {
     fn from(error: SessionError) -> Self {
         let code = match &error {
@@ -203,6 +214,13 @@ impl From<SessionError> for ApiError {
             SessionError::AgentNeedsCode | SessionError::AnswerOnThePage => ErrorCode::Forbidden,
             SessionError::AgentAlreadyConnected => ErrorCode::Conflict,
             SessionError::NoSuchPrompt(_) | SessionError::NoSuchStream(_) => ErrorCode::NotFound,
+            SessionError::WaitingForCsr(_) => ErrorCode::Conflict,
+            SessionError::HandOver(refusal) => match refusal {
+                HandOverRefusal::TooManyCustomers { .. } => ErrorCode::Limit,
+                HandOverRefusal::ConsoleClosed { .. } | HandOverRefusal::AlreadyHost { .. } => {
+                    ErrorCode::Conflict
+                }
+            },
             SessionError::Policy(policy) => return policy.clone().into(),
             SessionError::Storage(_) => {
                 let SessionError::Storage(storage) = error else {
@@ -259,6 +277,20 @@ mod tests {
                 "this join link is not valid or the session has ended",
             ),
             (
+                SessionError::WaitingForCsr("123456789".into()),
+                ErrorCode::Conflict,
+                "support session 123456789 is waiting for a CSR: it is handed to one, not joined",
+            ),
+            (
+                SessionError::HandOver(HandOverRefusal::TooManyCustomers {
+                    csr: "Ben".into(),
+                    would_have: 3,
+                    max: 2,
+                }),
+                ErrorCode::Limit,
+                "Ben would assist 3 customers, more than the 2 this site allows at once",
+            ),
+            (
                 SessionError::Policy(PolicyError::NotHost),
                 ErrorCode::Forbidden,
                 "only the CSR in control of the session can do that",
@@ -273,5 +305,21 @@ mod tests {
             let api = ApiError::from(error);
             assert_eq!((api.code, api.message.as_str()), (code, words));
         }
+    }
+
+    #[test]
+    fn answers_to_offers_gone_or_given_are_refused_with_their_codes() {
+        let gone = ApiError::from(AnswerRefused::NotOpen(7));
+        assert_eq!(gone.code, ErrorCode::NotFound);
+        assert!(
+            gone.message.contains("offer 7 is not open for you"),
+            "{}",
+            gone.message
+        );
+        let twice = ApiError::from(AnswerRefused::AlreadyAnswered(7));
+        assert_eq!(
+            (twice.code, twice.message.as_str()),
+            (ErrorCode::Conflict, "you have already answered offer 7")
+        );
     }
 }

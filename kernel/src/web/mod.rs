@@ -1,7 +1,8 @@
 //! HTTP and WebSocket: health and plugin listings, sign-in, site
 //! administration, joining, reports and invitations over REST; the
 //! console, customer page and agent over WebSockets (`ws/`); the bundled
-//! web UI and plugin panels' files.
+//! web UI and plugin panels' files; plugins' public pages and their
+//! commands (`public.rs`).
 
 mod admin;
 mod admin_sites;
@@ -15,6 +16,7 @@ mod join;
 mod plugin_commands;
 mod plugin_ui;
 mod plugins;
+pub mod public;
 mod reports;
 mod ui;
 mod ws;
@@ -76,6 +78,13 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
                 plugin_commands::MAX_COMMAND_BODY_BYTES,
             )),
         )
+        .route(
+            "/api/public/{plugin}/{site}/commands",
+            post(public::command).layer(DefaultBodyLimit::max(
+                tether_protocol::public::MAX_PUBLIC_COMMAND_BYTES,
+            )),
+        )
+        .route("/{path}/{site}/{page}", get(public::page))
         .route("/ws/console", get(ws::console))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))

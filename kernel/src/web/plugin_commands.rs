@@ -123,7 +123,27 @@ pub async fn run_for_customer(
     }
 }
 
-fn dispatch_error(error: DispatchError) -> ApiError {
+/// A CSR's answer to an offer made to them: the offering plugin hears it
+/// and its reply (or its refusal: another CSR was quicker) is the answer's
+/// reply.
+pub async fn answer_offer(
+    kernel: &Kernel,
+    account: &Account,
+    offer: u32,
+    accept: bool,
+) -> Result<Value, ApiError> {
+    let answered = kernel.desk.answer_offer(account, offer, accept)?;
+    match kernel
+        .plugins
+        .dispatch(&answered.site, &answered.plugin, answered.event)
+        .await
+    {
+        Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
+        Err(error) => Err(dispatch_error(error)),
+    }
+}
+
+pub(crate) fn dispatch_error(error: DispatchError) -> ApiError {
     let code = match &error {
         DispatchError::UnknownPlugin(_) | DispatchError::UnknownSite(_) => ErrorCode::NotFound,
         DispatchError::NotEnabled { .. } => ErrorCode::Forbidden,

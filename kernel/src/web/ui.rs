@@ -1,7 +1,8 @@
 //! The bundled web UI (`kernel/ui`, built by `cargo xtask run`/`test` into
 //! `kernel/ui/dist`) compiled into the kernel binary: the CSR console at
-//! `/`, the customer page at `/join`, the admin pages at `/admin`, and the
-//! host agent's download at `/download/tether-agent`.
+//! `/`, the customer page at `/join`, the admin pages at `/admin`, the host
+//! of plugins' public pages (`public.rs` serves it), and the host agent's
+//! download at `/download/tether-agent`.
 
 use axum::body::Body;
 use axum::extract::Path;
@@ -44,11 +45,12 @@ fn page(file: &str) -> Response {
     let Some(content) = Assets::get(file) else {
         return (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT).into_response();
     };
-    let mut response = file_response(
-        content.data.into_owned(),
-        "text/html; charset=utf-8",
-        "no-cache",
-    );
+    page_response(content.data.into_owned())
+}
+
+/// A page of the UI with its policy.
+fn page_response(html: Vec<u8>) -> Response {
+    let mut response = file_response(html, "text/html; charset=utf-8", "no-cache");
     let headers = response.headers_mut();
     headers.insert(
         header::CONTENT_SECURITY_POLICY,
@@ -59,6 +61,35 @@ fn page(file: &str) -> Response {
         HeaderValue::from_static("no-referrer"),
     );
     response
+}
+
+/// `public.html` with `context` in its data block
+/// (`<script type="application/json" id="tether-public">`), where the
+/// page reads it: JSON whose `<`, `>` and `&` are escaped, so nothing in it
+/// can end the block.
+pub(super) fn public_page(context: &serde_json::Value) -> Response {
+    let Some(content) = Assets::get("public.html") else {
+        return (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT).into_response();
+    };
+    let html = String::from_utf8_lossy(&content.data).into_owned();
+    let data = context
+        .to_string()
+        .replace('<', "\\u003c")
+        .replace('>', "\\u003e")
+        .replace('&', "\\u0026");
+    let Some(filled) = with_context(&html, &data) else {
+        tracing::error!("public.html has no `tether-public` data block to fill");
+        return (StatusCode::SERVICE_UNAVAILABLE, NOT_BUILT).into_response();
+    };
+    page_response(filled.into_bytes())
+}
+
+/// `html` with `data` as the content of the element `id="tether-public"`.
+fn with_context(html: &str, data: &str) -> Option<String> {
+    let marker = html.find("id=\"tether-public\"")?;
+    let open_end = marker + html[marker..].find('>')? + 1;
+    let close = open_end + html[open_end..].find("</script>")?;
+    Some(format!("{}{data}{}", &html[..open_end], &html[close..]))
 }
 
 /// `GET /`: the CSR console.
@@ -138,5 +169,21 @@ pub async fn agent_download() -> Response {
             )
                 .into_response()
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::with_context;
+
+    #[test]
+    fn the_public_pages_context_fills_its_data_block_only() {
+        let html = "<head></head><body><div id=\"app\"></div>\n<script type=\"application/json\" id=\"tether-public\"></script>\n<script type=\"module\" src=\"/assets/p.js\"></script></body>";
+        let filled = with_context(html, r#"{"plugin":"webacd"}"#).expect("block");
+        assert!(filled.contains(
+            r#"<script type="application/json" id="tether-public">{"plugin":"webacd"}</script>"#
+        ));
+        assert!(filled.ends_with(r#"<script type="module" src="/assets/p.js"></script></body>"#));
+        assert_eq!(with_context("<body></body>", "{}"), None);
     }
 }

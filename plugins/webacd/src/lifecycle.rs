@@ -58,6 +58,12 @@ pub fn session_ended(session: SessionId) -> Result<(), PluginError> {
 /// changed: if they are a WebACD agent who may take a customer now, the
 /// waiting customers are offered again.
 pub fn presence_changed(csr: CsrPresence) -> Result<(), PluginError> {
+    if csr.webacd_agent && csr.online {
+        // Their "WebACD" page shows whether they are available.
+        if let Err(error) = host::csrs::send_json(&csr.username, &json!({ "type": "changed" })) {
+            host::log::debug(&format!("console of {} not told: {error:?}", csr.username));
+        }
+    }
     if crate::rules::may_take(&csr, 1) {
         distribute::run()?;
     }

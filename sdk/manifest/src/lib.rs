@@ -19,8 +19,28 @@ pub const MAX_TIME_PER_EVENT_MS: u32 = 60_000;
 /// Where a panel may appear: `csr` in the console's session view,
 /// `console` as a page of its own in the console's navigation (outside any
 /// session), `customer` on the customer's page, `admin` on the site admin's
-/// pages.
-pub const LOCATIONS: &[&str] = &["csr", "console", "customer", "admin"];
+/// pages; since plugin API 0.2 also `public`, a page anyone may open
+/// without signing in (at `/{path}/{site}/{page}`), and `csr-menu`, a menu
+/// entry beside the session's commands in the console.
+pub const LOCATIONS: &[&str] = &["csr", "console", "customer", "admin", "public", "csr-menu"];
+/// Locations plugin API 0.1 does not have: its plugins cannot ask for them.
+pub const SINCE_V0_2_LOCATIONS: &[&str] = &["public", "csr-menu"];
+/// A panel's `location` for a public page.
+pub const PUBLIC_LOCATION: &str = "public";
+/// Longest `path` of a public panel.
+pub const MAX_PUBLIC_PATH: usize = 16;
+/// First segments of the kernel's own addresses: a public page's `path`
+/// cannot be one of them.
+pub const RESERVED_PATHS: &[&str] = &[
+    "join",
+    "admin",
+    "assets",
+    "download",
+    "plugin-ui",
+    "healthz",
+    "api",
+    "ws",
+];
 /// Longest consent text, so a prompt stays readable.
 pub const MAX_CONSENT_TEXT: usize = 300;
 
@@ -100,6 +120,31 @@ pub struct Panel {
     pub location: String,
     /// The panel's HTML entry, relative to the plugin's UI directory.
     pub entry: String,
+    /// For a `public` panel (and only for one): the first segment of its
+    /// address, `/{path}/{site}/{page}`; 1 to [`MAX_PUBLIC_PATH`]
+    /// characters `a-z`, `0-9` and `-`, not one of [`RESERVED_PATHS`].
+    #[serde(default)]
+    pub path: Option<String>,
+}
+
+/// Why `path` cannot be a public page's path, if it cannot.
+pub fn check_public_path(path: &str) -> Result<(), String> {
+    let shaped = (1..=MAX_PUBLIC_PATH).contains(&path.len())
+        && path
+            .chars()
+            .all(|c| matches!(c, 'a'..='z' | '0'..='9' | '-'));
+    if !shaped {
+        return Err(format!(
+            "`{path}` is not a page path: 1 to {MAX_PUBLIC_PATH} lowercase letters, digits and dashes"
+        ));
+    }
+    if RESERVED_PATHS.contains(&path) {
+        return Err(format!(
+            "`{path}` is one of the kernel's own addresses ({})",
+            RESERVED_PATHS.join(", ")
+        ));
+    }
+    Ok(())
 }
 
 /// Limits the plugin asks for; the kernel grants the smaller of these and the
@@ -236,6 +281,14 @@ impl Manifest {
     /// The capability named `name`, if the manifest declares it.
     pub fn capability(&self, name: &str) -> Option<&DeclaredCapability> {
         self.capabilities.iter().find(|c| c.name == name)
+    }
+
+    /// The `public` panels, each with its path.
+    pub fn public_panels(&self) -> impl Iterator<Item = (&str, &Panel)> {
+        self.panels
+            .iter()
+            .filter(|panel| panel.location == PUBLIC_LOCATION)
+            .filter_map(|panel| Some((panel.path.as_deref()?, panel)))
     }
 }
 
@@ -391,6 +444,7 @@ fn validate(raw: RawManifest, hosted: &[HostedApi<'_>]) -> Result<Manifest, Fiel
     }
 
     let mut panel_ids = BTreeSet::new();
+    let mut public_paths = BTreeSet::new();
     for (index, panel) in raw.panels.iter().enumerate() {
         let field = |name: &str| format!("panels[{index}].{name}");
         if !is_identifier(&panel.id, 32) {
@@ -414,6 +468,37 @@ fn validate(raw: RawManifest, hosted: &[HostedApi<'_>]) -> Result<Manifest, Fiel
                     LOCATIONS.join(", ")
                 ),
             );
+        }
+        if raw.api_version == "0.1" && SINCE_V0_2_LOCATIONS.contains(&panel.location.as_str()) {
+            return err(
+                &field("location"),
+                format!(
+                    "`{}` panels need plugin API 0.2 or later (this manifest has api-version 0.1)",
+                    panel.location
+                ),
+            );
+        }
+        match (&panel.path, panel.location == PUBLIC_LOCATION) {
+            (None, true) => {
+                return err(
+                    &field("path"),
+                    "a `public` panel needs the path of its address (`/{path}/{site}/{page}`)"
+                        .to_owned(),
+                );
+            }
+            (Some(_), false) => {
+                return err(
+                    &field("path"),
+                    "only a `public` panel has a path".to_owned(),
+                );
+            }
+            (Some(path), true) => {
+                check_public_path(path).or_else(|reason| err(&field("path"), reason))?;
+                if !public_paths.insert(path.clone()) {
+                    return err(&field("path"), format!("`{path}` is used twice"));
+                }
+            }
+            (None, false) => {}
         }
         let entry = Path::new(&panel.entry);
         if panel.entry.is_empty()
@@ -732,6 +817,158 @@ time-per-event-ms = 2000
                 "{shown}"
             );
         }
+    }
+
+    /// A plugin API 0.2 manifest with a public page and a session menu.
+    const DESK: &str = r#"
+id = "webacd"
+name = "WebACD"
+version = "0.1.0"
+api-version = "0.2"
+wasm = "webacd.wasm"
+description = "Queues."
+imports = ["log", "store", "desk"]
+
+[[panels]]
+id = "entry"
+title = "Queue"
+location = "public"
+path = "q"
+entry = "public.html"
+
+[[panels]]
+id = "transfer"
+title = "Transfer session"
+location = "csr-menu"
+entry = "transfer.html"
+
+[limits]
+memory-mb = 32
+time-per-event-ms = 2000
+"#;
+
+    fn hosted_both() -> Vec<HostedApi<'static>> {
+        let mut hosted = hosted();
+        hosted.push(HostedApi {
+            version: "0.2",
+            interfaces: vec!["log", "store", "session", "consent", "agent", "desk"],
+        });
+        hosted
+    }
+
+    fn parse_desk(text: &str) -> Result<Manifest, ManifestError> {
+        Manifest::parse(Path::new("manifests/webacd.toml"), text, &hosted_both())
+    }
+
+    #[test]
+    fn a_plugin_api_0_2_manifest_has_public_pages_and_session_menus() {
+        let manifest = parse_desk(DESK).expect("valid");
+        let public: Vec<(&str, &str)> = manifest
+            .public_panels()
+            .map(|(path, panel)| (path, panel.entry.as_str()))
+            .collect();
+        assert_eq!(public, vec![("q", "public.html")]);
+        assert_eq!(manifest.panels[1].location, "csr-menu");
+        assert_eq!(manifest.panels[1].path, None);
+        for path in ["a", "queue-2", "sixteen-chars-ok"] {
+            let text = DESK.replace("path = \"q\"", &format!("path = \"{path}\""));
+            assert!(parse_desk(&text).is_ok(), "{path}");
+        }
+    }
+
+    #[test]
+    fn public_pages_and_session_menus_are_refused_where_they_cannot_be() {
+        // (replace, by, field, words)
+        let table: &[(&str, &str, &str, &str)] = &[
+            ("path = \"q\"\n", "", "panels[0].path", "needs the path"),
+            (
+                "path = \"q\"",
+                "path = \"\"",
+                "panels[0].path",
+                "not a page path",
+            ),
+            (
+                "path = \"q\"",
+                "path = \"Q\"",
+                "panels[0].path",
+                "not a page path",
+            ),
+            (
+                "path = \"q\"",
+                "path = \"q/x\"",
+                "panels[0].path",
+                "not a page path",
+            ),
+            (
+                "path = \"q\"",
+                "path = \"seventeen-chars-x\"",
+                "panels[0].path",
+                "1 to 16",
+            ),
+            (
+                "path = \"q\"",
+                "path = \"api\"",
+                "panels[0].path",
+                "kernel's own addresses",
+            ),
+            (
+                "path = \"q\"",
+                "path = \"join\"",
+                "panels[0].path",
+                "kernel's own addresses",
+            ),
+            (
+                "path = \"q\"",
+                "path = \"plugin-ui\"",
+                "panels[0].path",
+                "kernel's own addresses",
+            ),
+            (
+                "location = \"csr-menu\"",
+                "location = \"csr-menu\"\npath = \"t\"",
+                "panels[1].path",
+                "only a `public` panel",
+            ),
+            (
+                "location = \"csr-menu\"\nentry = \"transfer.html\"",
+                "location = \"public\"\npath = \"q\"\nentry = \"transfer.html\"",
+                "panels[1].path",
+                "`q` is used twice",
+            ),
+            (
+                "api-version = \"0.2\"\nwasm = \"webacd.wasm\"\ndescription = \"Queues.\"\nimports = [\"log\", \"store\", \"desk\"]",
+                "api-version = \"0.1\"\nwasm = \"webacd.wasm\"\ndescription = \"Queues.\"\nimports = [\"log\", \"store\"]",
+                "panels[0].location",
+                "need plugin API 0.2",
+            ),
+        ];
+        for (from, to, field, words) in table {
+            assert!(DESK.contains(from), "test case does not apply: {from}");
+            let error =
+                parse_desk(&DESK.replacen(from, to, 1)).expect_err(&format!("should refuse: {to}"));
+            assert_eq!(&error.field, field, "{to:?}: {error}");
+            assert!(error.reason.contains(words), "{to:?}: {error}");
+        }
+        // A 0.1 plugin's session menu is refused as its public page is.
+        let menu_only = DESK
+            .replace("api-version = \"0.2\"", "api-version = \"0.1\"")
+            .replace(
+                "imports = [\"log\", \"store\", \"desk\"]",
+                "imports = [\"log\"]",
+            )
+            .replace(
+                "location = \"public\"\npath = \"q\"",
+                "location = \"customer\"",
+            );
+        let error = parse_desk(&menu_only).expect_err("0.1 with a csr-menu");
+        assert_eq!(error.field, "panels[1].location", "{error}");
+        // ... and so is a 0.1 manifest importing a 0.2 interface.
+        let desk_in_0_1 = menu_only
+            .replace("location = \"csr-menu\"", "location = \"csr\"")
+            .replace("imports = [\"log\"]", "imports = [\"log\", \"desk\"]");
+        let error = parse_desk(&desk_in_0_1).expect_err("0.1 importing desk");
+        assert_eq!(error.field, "imports[1]", "{error}");
+        assert!(error.reason.contains("unknown interface `desk`"), "{error}");
     }
 
     #[test]

@@ -1,5 +1,7 @@
 //! The CSR console's socket: authenticated by the sign-in cookie; carries
-//! the CSR's commands for every session they are in.
+//! the CSR's commands for every session they are in, and — registered for
+//! the CSR's account — their presence, the offers made to them, plugins'
+//! messages to their console panels and the sessions handed to them.
 
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
@@ -14,7 +16,7 @@ use tracing::Instrument;
 
 use super::{Connection, check_origin, limited, next_connection_id, serve};
 use crate::Kernel;
-use crate::routing::{ConnectionId, Endpoint, Outbox};
+use crate::routing::{AccountConsole, ConnectionId, Endpoint, Outbox, TakesPart};
 use crate::session::ParticipantId;
 use crate::session::policy::Action;
 use crate::storage::Account;
@@ -79,6 +81,15 @@ impl Console {
     }
 }
 
+/// A session handed to the CSR (they accepted a waiting customer or a
+/// transfer): this console carries their participant there, as after
+/// `session.resume`.
+impl TakesPart for Console {
+    fn take_part(&self, session: &str, participant: &str) {
+        self.attach(session, participant);
+    }
+}
+
 /// Session info plus `participant`: the console's own participant id
 /// (assistants and returning hosts learn it this way).
 fn with_you(info: Result<Value, ApiError>, participant: &str) -> Result<Value, ApiError> {
@@ -93,7 +104,17 @@ impl Connection for Console {
     type Request = ConsoleRequest;
 
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
-        *self.outbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(outbox);
+        *self.outbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(outbox.clone());
+        let me: Arc<dyn TakesPart> = self.clone();
+        let console = AccountConsole {
+            connection: self.id,
+            outbox,
+            console: Arc::downgrade(&me),
+        };
+        self.kernel
+            .desk
+            .console_opened(&self.account, console)
+            .await;
     }
 
     /// A console speaks, in each session it is attached to, for the CSR's
@@ -111,8 +132,13 @@ impl Connection for Console {
         });
     }
 
+    /// A plugin's answer may wait (it asks an agent, or hands a session
+    /// over).
     fn runs_long(request: &ConsoleRequest) -> bool {
-        matches!(request, ConsoleRequest::PluginCommand { .. })
+        matches!(
+            request,
+            ConsoleRequest::PluginCommand { .. } | ConsoleRequest::AnswerOffer { .. }
+        )
     }
 
     async fn handle(self: &Arc<Self>, request: ConsoleRequest) -> Result<Value, ApiError> {
@@ -199,6 +225,21 @@ impl Connection for Console {
                     "expires_in_secs": crate::session::agent_codes::LIFETIME.as_secs(),
                 }))
             }
+            ConsoleRequest::SetAvailability { available } => {
+                let presence = self
+                    .kernel
+                    .desk
+                    .set_availability(&self.account, available)
+                    .await;
+                Ok(json!({
+                    "available": presence.available,
+                    "customers": presence.customers,
+                    "max_customers": presence.max_customers,
+                }))
+            }
+            ConsoleRequest::AnswerOffer { offer, accept } => {
+                plugin_commands::answer_offer(&self.kernel, &self.account, offer, accept).await
+            }
             ConsoleRequest::PluginCommand {
                 session,
                 plugin,
@@ -219,6 +260,10 @@ impl Connection for Console {
     }
 
     async fn closed(self: &Arc<Self>) {
+        self.kernel
+            .desk
+            .console_closed(&self.account, self.id)
+            .await;
         let attached =
             std::mem::take(&mut *self.sessions.lock().unwrap_or_else(|p| p.into_inner()));
         for (number, participant) in attached {

@@ -101,25 +101,31 @@ fn check_origin(
             Ok(())
         };
     };
-    // Only addresses the operator configured: the Host header is the
-    // attacker's to choose (a DNS-rebinding page sends its own name as
-    // both Host and Origin).
-    let origin = origin.to_str().unwrap_or_default().trim_end_matches('/');
-    let allowed = origin == kernel.public_url.trim_end_matches('/')
+    let origin = origin.to_str().unwrap_or_default();
+    if origin_allowed(kernel, origin) {
+        Ok(())
+    } else {
+        tracing::warn!(origin, "WebSocket upgrade from a foreign origin refused");
+        let origin = origin.trim_end_matches('/');
+        Err(ApiError::forbidden(format!(
+            "origin `{origin}` may not open a WebSocket here"
+        )))
+    }
+}
+
+/// Whether a browser's `Origin` is this server's public address or one the
+/// operator allowed. Only addresses the operator configured: the Host
+/// header is the attacker's to choose (a DNS-rebinding page sends its own
+/// name as both Host and Origin).
+pub(crate) fn origin_allowed(kernel: &Kernel, origin: &str) -> bool {
+    let origin = origin.trim_end_matches('/');
+    origin == kernel.public_url.trim_end_matches('/')
         || kernel
             .config
             .server
             .allowed_origins
             .iter()
-            .any(|o| o.trim_end_matches('/') == origin);
-    if allowed {
-        Ok(())
-    } else {
-        tracing::warn!(origin, "WebSocket upgrade from a foreign origin refused");
-        Err(ApiError::forbidden(format!(
-            "origin `{origin}` may not open a WebSocket here"
-        )))
-    }
+            .any(|o| o.trim_end_matches('/') == origin)
 }
 
 /// One side of a WebSocket: what it does with requests of its role.

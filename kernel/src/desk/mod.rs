@@ -1,0 +1,561 @@
+//! The support desk: CSRs' presence, offers to CSRs outside any session,
+//! and — through the sessions — sessions waiting for a CSR and handing a
+//! session to one. Plugins of API 0.2 reach it through `csrs`, `offers`
+//! and `desk` ([`DeskServices`]); consoles through `presence.set` and
+//! `offer.answer`.
+//!
+//! * `rules.rs` — what an offer may be, who may answer it, when a session
+//!   may be handed over (pure, table-tested);
+//! * `presence.rs` — the live presence table;
+//! * `offers.rs` — the open offers;
+//! * here — the `Desk`: consoles coming and going, timers, and telling
+//!   consoles and plugins.
+
+pub mod offers;
+pub mod presence;
+pub mod rules;
+
+use std::net::IpAddr;
+use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::time::{Duration, Instant};
+
+use async_trait::async_trait;
+use tether_protocol::{ServerEvent, ServerMessage};
+
+use crate::plugin_host::services::{
+    Availability, CsrPresence, CsrsError, DeskError, DeskServices, OfferDetails, OfferError,
+    PluginEvent, PluginScope, PublicCaller, WaitingSession,
+};
+use crate::routing::{AccountConsole, ConnectionId};
+use crate::session::rate_limit::RateLimiter;
+use crate::session::{SessionError, Sessions};
+use crate::storage::{Account, now_millis};
+use offers::{OfferTable, OpenOffer};
+use presence::PresenceTable;
+use rules::{AnswerRefused, NotEligible, RecipientState};
+
+/// What the kernel says when an offer's time runs out.
+const EXPIRED: &str = "the time to answer ran out";
+
+/// An answer to an offer, for the offering plugin.
+#[derive(Debug, Clone, PartialEq)]
+pub struct AnsweredOffer {
+    pub site: String,
+    pub plugin: String,
+    pub event: PluginEvent,
+}
+
+/// A CSR's presence as their console shows it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct ConsolePresence {
+    pub available: bool,
+    pub customers: u32,
+    pub max_customers: u32,
+}
+
+impl ConsolePresence {
+    pub fn event(self) -> ServerEvent {
+        ServerEvent::PresenceChanged {
+            available: self.available,
+            customers: self.customers,
+            max_customers: self.max_customers,
+        }
+    }
+}
+
+/// A public page's address sent too many commands recently.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, thiserror::Error)]
+#[error("too many requests from your address; try again in {0} seconds")]
+pub struct TooManyPublicCommands(pub u64);
+
+pub struct Desk {
+    me: Weak<Desk>,
+    sessions: Arc<Sessions>,
+    presence: Mutex<PresenceTable>,
+    offers: Mutex<OfferTable>,
+    /// Commands from public pages per client address, limited as join
+    /// attempts are: nobody signed in sends them.
+    public_commands: Mutex<RateLimiter<IpAddr>>,
+}
+
+fn lock<T>(mutex: &Mutex<T>) -> MutexGuard<'_, T> {
+    // A poisoned lock only means a panic elsewhere; the tables are intact.
+    mutex
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
+fn now() -> u64 {
+    u64::try_from(now_millis()).unwrap_or_default()
+}
+
+impl Desk {
+    /// The desk of `sessions`; it keeps CSRs' customer counts up to date
+    /// for as long as it lives.
+    pub fn new(sessions: Arc<Sessions>) -> Arc<Desk> {
+        let per_minute = sessions.settings.join_attempts_per_minute as usize;
+        let desk = Arc::new_cyclic(|me| Desk {
+            me: me.clone(),
+            sessions,
+            presence: Mutex::default(),
+            offers: Mutex::default(),
+            public_commands: Mutex::new(RateLimiter::new(per_minute, Duration::from_secs(60))),
+        });
+        let watcher = Arc::downgrade(&desk);
+        let sessions = desk.sessions.clone();
+        tokio::spawn(async move {
+            loop {
+                sessions.host_load_changes().await;
+                let Some(desk) = watcher.upgrade() else {
+                    return;
+                };
+                desk.recount().await;
+            }
+        });
+        desk
+    }
+
+    // --- consoles ---------------------------------------------------------
+
+    /// A console of `account` opened: it gets the account's offers,
+    /// presence and plugins' console messages from now on, and hears the
+    /// CSR's presence and the offers still waiting for them.
+    pub async fn console_opened(&self, account: &Account, console: AccountConsole) {
+        let router = &self.sessions.router;
+        let outbox = console.outbox.clone();
+        router.attach_account_console(account.id, console);
+        let open = router.account_consoles(account.id);
+        let changed = lock(&self.presence).consoles(account.id, open, now());
+        if changed {
+            self.presence_changed(account).await;
+        }
+        let _ = outbox.send(ServerMessage::event(
+            &self.console_presence(account).event(),
+        ));
+        for made in self.offers_shown_to(account.id) {
+            let _ = outbox.send(ServerMessage::event(&made));
+        }
+    }
+
+    /// A console of `account` closed. With their last one, they are
+    /// offline and no longer asked what they were offered.
+    pub async fn console_closed(&self, account: &Account, connection: ConnectionId) {
+        let open = self
+            .sessions
+            .router
+            .detach_account_console(account.id, connection);
+        if open == 0 {
+            lock(&self.offers).recipient_gone(account.id);
+        }
+        let changed = lock(&self.presence).consoles(account.id, open, now());
+        if changed {
+            self.presence_changed(account).await;
+        }
+    }
+
+    /// A new sign-in: the CSR is away until they say otherwise.
+    pub async fn signed_in(&self, account: &Account) {
+        let changed = lock(&self.presence).set_availability(account.id, Availability::Away, now());
+        if changed {
+            self.presence_changed(account).await;
+        }
+    }
+
+    /// The CSR says (on their console) whether they take offers now.
+    pub async fn set_availability(&self, account: &Account, available: bool) -> ConsolePresence {
+        let availability = if available {
+            Availability::Available
+        } else {
+            Availability::Away
+        };
+        let changed = lock(&self.presence).set_availability(account.id, availability, now());
+        if changed {
+            self.presence_changed(account).await;
+        }
+        self.console_presence(account)
+    }
+
+    /// The CSR answers offer `offer` from their console; what to tell the
+    /// offering plugin (whose reply is the answer's reply).
+    pub fn answer_offer(
+        &self,
+        account: &Account,
+        offer: u32,
+        accept: bool,
+    ) -> Result<AnsweredOffer, AnswerRefused> {
+        let answered = lock(&self.offers).answer(offer, account.id)?;
+        tracing::info!(offer, csr = %account.username, accept, plugin = %answered.by.plugin, "offer answered");
+        Ok(AnsweredOffer {
+            site: answered.by.site,
+            plugin: answered.by.plugin,
+            event: PluginEvent::OfferAnswered {
+                offer,
+                username: account.username.clone(),
+                display_name: account.display_name.clone(),
+                accepted: accept,
+            },
+        })
+    }
+
+    /// Counts a command from a public page at `client`, or refuses it
+    /// while that address sent too many in the last minute.
+    pub fn admit_public_command(&self, client: IpAddr) -> Result<(), TooManyPublicCommands> {
+        lock(&self.public_commands)
+            .attempt(&client, Instant::now())
+            .map_err(|wait| TooManyPublicCommands(wait.as_secs().max(1)))
+    }
+
+    // --- presence ---------------------------------------------------------
+
+    fn max_customers(&self, site: &str) -> u32 {
+        self.sessions
+            .sites
+            .snapshot()
+            .site(site)
+            .map_or(0, |site| site.settings.max_customers_per_csr)
+    }
+
+    fn console_presence(&self, account: &Account) -> ConsolePresence {
+        let state = lock(&self.presence).state(account.id);
+        ConsolePresence {
+            available: state.availability == Availability::Available,
+            customers: self.customers_of(account.id),
+            max_customers: self.max_customers(&account.site),
+        }
+    }
+
+    fn customers_of(&self, account: i64) -> u32 {
+        self.sessions
+            .customers_by_host()
+            .get(&account)
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// How a plugin sees `account`, with `customers` counted now.
+    fn csr_presence(&self, account: &Account, customers: u32) -> CsrPresence {
+        let state = lock(&self.presence).state(account.id);
+        CsrPresence {
+            username: account.username.clone(),
+            display_name: account.display_name.clone(),
+            webacd_agent: account.webacd_agent,
+            online: state.online,
+            availability: state.availability,
+            customers,
+            max_customers: self.max_customers(&account.site),
+            idle_since: state.idle_since,
+        }
+    }
+
+    /// Tells the CSR's consoles and the plugins of their site that their
+    /// presence changed.
+    async fn presence_changed(&self, account: &Account) {
+        let customers = self.customers_of(account.id);
+        let csr = self.csr_presence(account, customers);
+        let console = ConsolePresence {
+            available: csr.availability == Availability::Available,
+            customers,
+            max_customers: csr.max_customers,
+        };
+        self.sessions
+            .router
+            .send_to_account(account.id, ServerMessage::event(&console.event()));
+        tracing::debug!(csr = %account.username, online = csr.online, availability = ?csr.availability, customers, "presence changed");
+        self.sessions
+            .notify_plugins(&account.site, PluginEvent::PresenceChanged(csr));
+    }
+
+    /// Counts the customers each CSR hosts again and tells of every
+    /// change.
+    async fn recount(&self) {
+        let hosted = self.sessions.customers_by_host();
+        let changed = lock(&self.presence).recount(&hosted, now());
+        for id in changed {
+            match self.sessions.storage.account(id).await {
+                Ok(Some(account)) => self.presence_changed(&account).await,
+                Ok(None) => {}
+                Err(error) => {
+                    tracing::warn!(%error, account = id, "could not read a CSR whose customers changed")
+                }
+            }
+        }
+    }
+
+    /// The CSR account `username` of `site`, if there is one.
+    async fn csr_of_site(&self, site: &str, username: &str) -> Result<Option<Account>, String> {
+        let account = self
+            .sessions
+            .storage
+            .account_by_username(username)
+            .await
+            .map_err(|error| error.to_string())?;
+        Ok(account.filter(|account| account.site == site))
+    }
+
+    // --- offers -----------------------------------------------------------
+
+    fn made_event(offer: &OpenOffer) -> ServerEvent {
+        let left = offer.expires_at.saturating_duration_since(Instant::now());
+        ServerEvent::OfferMade {
+            offer: offer.id,
+            plugin: offer.by.plugin.clone(),
+            session: offer.session.clone(),
+            title: offer.title.clone(),
+            text: offer.text.clone(),
+            expires_in_ms: u64::try_from(left.as_millis()).unwrap_or(u64::MAX),
+        }
+    }
+
+    fn offers_shown_to(&self, account: i64) -> Vec<ServerEvent> {
+        lock(&self.offers)
+            .showing_to(account)
+            .into_iter()
+            .map(Desk::made_event)
+            .collect()
+    }
+
+    /// Tells the consoles still showing `offer` that it is gone.
+    fn tell_withdrawn(&self, offer: &OpenOffer, expired: bool, reason: &str) {
+        let withdrawn = ServerMessage::event(&ServerEvent::OfferWithdrawn {
+            offer: offer.id,
+            expired,
+            reason: reason.to_owned(),
+        });
+        for account in offer.showing() {
+            self.sessions
+                .router
+                .send_to_account(account, withdrawn.clone());
+        }
+    }
+
+    /// Offer `id`'s time ran out: the consoles still showing it drop it,
+    /// then its plugin hears.
+    fn expire(&self, id: u32) {
+        let Some(offer) = lock(&self.offers).expire(id) else {
+            return;
+        };
+        self.tell_withdrawn(&offer, true, EXPIRED);
+        tracing::info!(offer = id, plugin = %offer.by.plugin, "offer expired");
+        self.sessions.notify_plugin(
+            &offer.by.site,
+            &offer.by.plugin,
+            PluginEvent::OfferExpired { offer: id },
+        );
+    }
+}
+
+#[async_trait]
+impl DeskServices for Desk {
+    async fn presence(&self, scope: &PluginScope) -> Vec<CsrPresence> {
+        let accounts = match self.sessions.storage.accounts_of_site(&scope.site).await {
+            Ok(accounts) => accounts,
+            Err(error) => {
+                tracing::error!(%error, site = %scope.site, "could not list the site's CSRs");
+                return Vec::new();
+            }
+        };
+        let hosted = self.sessions.customers_by_host();
+        accounts
+            .iter()
+            .map(|account| {
+                self.csr_presence(account, hosted.get(&account.id).copied().unwrap_or(0))
+            })
+            .collect()
+    }
+
+    async fn csr(&self, scope: &PluginScope, username: &str) -> Result<CsrPresence, CsrsError> {
+        let account = self
+            .csr_of_site(&scope.site, username)
+            .await
+            .map_err(CsrsError::Invalid)?
+            .ok_or_else(|| CsrsError::UnknownCsr(username.to_owned()))?;
+        Ok(self.csr_presence(&account, self.customers_of(account.id)))
+    }
+
+    async fn send_to_csr(
+        &self,
+        scope: &PluginScope,
+        username: &str,
+        message: String,
+    ) -> Result<(), CsrsError> {
+        let message = rules::check_console_message(&message)
+            .map_err(|invalid| CsrsError::Invalid(invalid.to_string()))?;
+        let account = self
+            .csr_of_site(&scope.site, username)
+            .await
+            .map_err(CsrsError::Invalid)?
+            .ok_or_else(|| CsrsError::UnknownCsr(username.to_owned()))?;
+        let event = ServerEvent::ConsolePluginMessage {
+            plugin: scope.plugin.clone(),
+            message,
+        };
+        // Nobody sees it when their console is closed: panels ask again
+        // when they open.
+        self.sessions
+            .router
+            .send_to_account(account.id, ServerMessage::event(&event));
+        Ok(())
+    }
+
+    async fn make_offer(
+        &self,
+        scope: &PluginScope,
+        to: Vec<String>,
+        details: OfferDetails,
+    ) -> Result<u32, OfferError> {
+        rules::check_offer(&to, &details.title, &details.text, details.timeout_ms)
+            .map_err(|invalid| OfferError::Invalid(invalid.to_string()))?;
+        if let Some(session) = &details.session
+            && self.sessions.site_of(session).as_deref() != Some(scope.site.as_str())
+        {
+            return Err(OfferError::Invalid(format!(
+                "no support session {session} is running on this site"
+            )));
+        }
+        let mut recipients = Vec::with_capacity(to.len());
+        for username in &to {
+            let account = self
+                .csr_of_site(&scope.site, username)
+                .await
+                .map_err(OfferError::Invalid)?;
+            let consoles = account
+                .as_ref()
+                .map_or(0, |a| self.sessions.router.account_consoles(a.id));
+            match (rules::eligible(account.is_some(), consoles), account) {
+                (Ok(()), Some(account)) => recipients.push(account.id),
+                (Err(NotEligible::Offline), _) => {
+                    return Err(OfferError::Offline(username.clone()));
+                }
+                _ => return Err(OfferError::UnknownCsr(username.clone())),
+            }
+        }
+        let timeout = Duration::from_millis(u64::from(details.timeout_ms));
+        let made = {
+            let mut offers = lock(&self.offers);
+            let id = offers.next_id();
+            let offer = OpenOffer {
+                id,
+                by: scope.clone(),
+                session: details.session,
+                title: details.title,
+                text: details.text,
+                expires_at: Instant::now() + timeout,
+                recipients: recipients
+                    .iter()
+                    .map(|account| (*account, RecipientState::Showing))
+                    .collect(),
+                timer: None,
+            };
+            let made = ServerMessage::event(&Desk::made_event(&offer));
+            offers.insert(offer);
+            (id, made)
+        };
+        let (id, made) = made;
+        for account in &recipients {
+            self.sessions.router.send_to_account(*account, made.clone());
+        }
+        let desk = self.me.clone();
+        let timer = tokio::spawn(async move {
+            tokio::time::sleep(timeout).await;
+            if let Some(desk) = desk.upgrade() {
+                desk.expire(id);
+            }
+        });
+        lock(&self.offers).set_timer(id, timer.abort_handle());
+        tracing::info!(offer = id, plugin = %scope.plugin, site = %scope.site, recipients = recipients.len(), "offer made");
+        Ok(id)
+    }
+
+    async fn withdraw_offer(
+        &self,
+        scope: &PluginScope,
+        offer: u32,
+        reason: String,
+    ) -> Result<(), OfferError> {
+        rules::check_withdraw_reason(&reason)
+            .map_err(|invalid| OfferError::Invalid(invalid.to_string()))?;
+        let withdrawn = lock(&self.offers)
+            .withdraw(offer, scope)
+            .ok_or(OfferError::UnknownOffer(offer))?;
+        self.tell_withdrawn(&withdrawn, false, &reason);
+        tracing::info!(offer, plugin = %scope.plugin, reason, "offer withdrawn");
+        Ok(())
+    }
+
+    async fn open_waiting(
+        &self,
+        scope: &PluginScope,
+        caller: Option<&PublicCaller>,
+        display_name: &str,
+    ) -> Result<WaitingSession, DeskError> {
+        let caller = caller.ok_or_else(|| {
+            DeskError::Refused(
+                "a waiting session is opened only for a customer's public page, while its command is handled".into(),
+            )
+        })?;
+        let already = caller
+            .joined
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .is_some();
+        if already {
+            return Err(DeskError::Refused(
+                "this public command has opened its waiting session already".into(),
+            ));
+        }
+        let joined = self
+            .sessions
+            .open_waiting(&scope.site, &scope.plugin, display_name, caller.address)
+            .await
+            .map_err(|error| match error {
+                SessionError::InvalidName(_) => DeskError::Invalid(error.to_string()),
+                SessionError::TooManyJoins(seconds) => DeskError::Refused(format!(
+                    "too many customers came from this address recently; try again in {seconds} seconds"
+                )),
+                other => DeskError::Unavailable(other.to_string()),
+            })?;
+        let waiting = WaitingSession {
+            session: joined.session.to_string(),
+            customer: joined.participant.to_string(),
+        };
+        *caller
+            .joined
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) =
+            Some(tether_protocol::public::PublicJoin {
+                session: waiting.session.clone(),
+                participant: waiting.customer.clone(),
+                token: joined.token,
+            });
+        Ok(waiting)
+    }
+
+    async fn hand_over(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        username: &str,
+    ) -> Result<String, DeskError> {
+        if self.sessions.site_of(session).as_deref() != Some(scope.site.as_str()) {
+            return Err(DeskError::UnknownSession(session.to_owned()));
+        }
+        let account = self
+            .csr_of_site(&scope.site, username)
+            .await
+            .map_err(DeskError::Unavailable)?
+            .ok_or_else(|| DeskError::UnknownCsr(username.to_owned()))?;
+        let console_open = self.sessions.router.account_consoles(account.id) > 0;
+        let host = self
+            .sessions
+            .hand_over(session, &account, console_open)
+            .await
+            .map_err(|error| match error {
+                SessionError::UnknownSession(_) => DeskError::UnknownSession(session.to_owned()),
+                SessionError::StorageUnavailable | SessionError::Storage(_) => {
+                    DeskError::Unavailable(error.to_string())
+                }
+                other => DeskError::Refused(other.to_string()),
+            })?;
+        Ok(host.to_string())
+    }
+}
