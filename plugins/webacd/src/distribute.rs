@@ -70,6 +70,9 @@ pub fn run() -> Result<(), PluginError> {
         .filter(|csr| rules::may_take(csr, 1) && !holding.contains(&csr.username) && is_member(csr))
         .cloned()
         .collect();
+    if free.is_empty() {
+        return Ok(());
+    }
     let mut offered_in = BTreeSet::new();
     for place in records::all_lines()? {
         if free.is_empty() {

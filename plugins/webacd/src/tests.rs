@@ -466,3 +466,43 @@ fn a_stale_offer_from_before_a_kernel_restart_is_forgotten() {
         "Bert did not answer within 30 s."
     ));
 }
+
+#[test]
+fn when_a_long_line_moves_only_its_front_is_told_at_once() {
+    let harness = site();
+    for name in ["anna", "bert", "dora"] {
+        harness.update_csr(name, |p| p.availability = Availability::Away);
+    }
+    let sessions: Vec<String> = (0..60)
+        .map(|i| enter(&harness, &format!("C{i}"), ""))
+        .collect();
+    let customers: Vec<String> = harness
+        .waiting_sessions()
+        .into_iter()
+        .map(|w| w.customer)
+        .collect();
+    harness.remove_participant(&sessions[0], &customers[0]);
+    harness
+        .event::<WebAcd>(Event::ParticipantLeft(ParticipantChange {
+            session: sessions[0].clone(),
+            participant: Participant {
+                id: customers[0].clone(),
+                display_name: "C0".into(),
+                role: Role::Customer,
+            },
+        }))
+        .expect("handled");
+    let told = |i: usize| statuses_to(&harness, &customers[i]).pop();
+    assert_eq!(told(1).expect("told")["position"], 1);
+    assert_eq!(told(50).expect("told")["position"], 50);
+    assert_eq!(told(51), None, "asks for itself");
+    let status = harness
+        .command::<WebAcd>(
+            Some(&sessions[59]),
+            Some(&customers[59]),
+            "status",
+            json!({}),
+        )
+        .expect("status");
+    assert_eq!(status["position"], 59);
+}

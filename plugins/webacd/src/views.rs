@@ -13,6 +13,8 @@ use crate::records;
 
 /// Most waiting customers one queue shows in an agent's console.
 pub const MAX_LISTED: usize = 200;
+/// How many places at the front of a line are told at once when it moves.
+pub const PUSHED_PLACES: usize = 50;
 
 /// Milliseconds since the Unix epoch.
 pub fn now_ms() -> u64 {
@@ -135,11 +137,13 @@ pub fn status_of(session: &str) -> Result<Value, PluginError> {
     }
 }
 
-/// Tells each customer in `queue`'s line their place (after someone ahead
-/// of them left the line, or someone joined it).
+/// Tells the customers at the front of `queue`'s line their place (after
+/// someone ahead of them left the line). Those further back ask now and
+/// then (their panel asks for `status` every half minute): a long line
+/// costs one message per place at the front, not one per customer.
 pub fn tell_line(queue: &Queue) -> Result<(), PluginError> {
     let line = records::line(&queue.name)?;
-    for (index, place) in line.iter().enumerate() {
+    for (index, place) in line.iter().enumerate().take(PUSHED_PLACES) {
         tell_customers(
             &place.session,
             &waiting_status(queue, index + 1, line.len(), place.entered_ms),

@@ -91,4 +91,8 @@
     render();
   });
   setInterval(tick, 1000);
+  // Far back in a long line the plugin does not push every move: ask.
+  setInterval(function () {
+    if (status && status.state === "waiting") panel.command("status", {}).then(show, function () {});
+  }, 30000);
 })();
