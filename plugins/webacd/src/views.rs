@@ -72,8 +72,15 @@ pub fn tell_customers(session: &str, message: &Value) {
     }
 }
 
-/// The customer's status while waiting in line.
-pub fn waiting_status(queue: &Queue, position: usize, waiting: usize, entered_ms: u64) -> Value {
+/// The customer's status while waiting in line (`from`: the CSR who is
+/// transferring them there, if one is).
+pub fn waiting_status(
+    queue: &Queue,
+    position: usize,
+    waiting: usize,
+    entered_ms: u64,
+    from: Option<&str>,
+) -> Value {
     json!({
         "type": "status",
         "state": "waiting",
@@ -83,6 +90,7 @@ pub fn waiting_status(queue: &Queue, position: usize, waiting: usize, entered_ms
         "waiting": waiting,
         "entered_ms": entered_ms,
         "now_ms": now_ms(),
+        "from": from,
     })
 }
 
@@ -132,6 +140,7 @@ pub fn status_of(session: &str) -> Result<Value, PluginError> {
                 position,
                 line.len().max(position),
                 ticket.entered_ms,
+                ticket.from.as_ref().map(|f| f.display_name.as_str()),
             ))
         }
     }
@@ -144,9 +153,16 @@ pub fn status_of(session: &str) -> Result<Value, PluginError> {
 pub fn tell_line(queue: &Queue) -> Result<(), PluginError> {
     let line = records::line(&queue.name)?;
     for (index, place) in line.iter().enumerate().take(PUSHED_PLACES) {
+        let from = records::ticket(&place.session)?.and_then(|t| t.from);
         tell_customers(
             &place.session,
-            &waiting_status(queue, index + 1, line.len(), place.entered_ms),
+            &waiting_status(
+                queue,
+                index + 1,
+                line.len(),
+                place.entered_ms,
+                from.as_ref().map(|f| f.display_name.as_str()),
+            ),
         );
     }
     Ok(())

@@ -6,22 +6,22 @@
   var strings = {
     en: {
       none: "You are not waiting in a queue.", position: "You are number {position} in line for {title}.", first: "You are next in line for {title}.",
-      waiting: "{count} customers are waiting.", waited: "You have waited {time}.", keep_open: "A support agent will be with you as soon as one is free. Keep this page open.",
+      waiting: "{count} customers are waiting.", waiting_one: "1 customer is waiting.", transferred_to_queue: "{from} has transferred you to {title}.", waited: "You have waited {time}.", keep_open: "A support agent will be with you as soon as one is free. Keep this page open.",
       transferring: "You are being transferred to {to}.", transferring_by: "{from} is transferring you to {to}.", taken: "{by} is now helping you.",
     },
     da: {
       none: "Du venter ikke i en kø.", position: "Du er nummer {position} i køen til {title}.", first: "Du er den næste i køen til {title}.",
-      waiting: "{count} kunder venter.", waited: "Du har ventet {time}.", keep_open: "En supportagent tager sig af dig, så snart en er ledig. Hold denne side åben.",
+      waiting: "{count} kunder venter.", waiting_one: "1 kunde venter.", transferred_to_queue: "{from} har overført dig til {title}.", waited: "Du har ventet {time}.", keep_open: "En supportagent tager sig af dig, så snart en er ledig. Hold denne side åben.",
       transferring: "Du bliver overført til {to}.", transferring_by: "{from} overfører dig til {to}.", taken: "{by} hjælper dig nu.",
     },
     fr: {
       none: "Vous n'attendez dans aucune file.", position: "Vous êtes numéro {position} dans la file {title}.", first: "Vous êtes le prochain dans la file {title}.",
-      waiting: "{count} client(s) en attente.", waited: "Vous attendez depuis {time}.", keep_open: "Un agent du support s'occupera de vous dès qu'il sera libre. Gardez cette page ouverte.",
+      waiting: "{count} clients en attente.", waiting_one: "1 client en attente.", transferred_to_queue: "{from} vous a transféré vers {title}.", waited: "Vous attendez depuis {time}.", keep_open: "Un agent du support s'occupera de vous dès qu'il sera libre. Gardez cette page ouverte.",
       transferring: "Vous êtes en cours de transfert vers {to}.", transferring_by: "{from} vous transfère vers {to}.", taken: "{by} s'occupe maintenant de vous.",
     },
     ja: {
       none: "キューで待機していません。", position: "{title} の順番待ちで {position} 番目です。", first: "{title} の順番待ちで次があなたの番です。",
-      waiting: "{count} 人が待っています。", waited: "待ち時間: {time}", keep_open: "サポート担当者の手が空きしだい対応します。このページを開いたままにしてください。",
+      waiting: "{count} 人が待っています。", waiting_one: "1 人が待っています。", transferred_to_queue: "{from} があなたを {title} に転送しました。", waited: "待ち時間: {time}", keep_open: "サポート担当者の手が空きしだい対応します。このページを開いたままにしてください。",
       transferring: "{to} に転送しています。", transferring_by: "{from} があなたを {to} に転送しています。", taken: "{by} が対応しています。",
     },
   };
@@ -57,8 +57,9 @@
     var body;
     if (status.state === "waiting") {
       body = [
+        status.from ? el("p", { attrs: { "data-test": "queue-transferred" } }, panel.t("transferred_to_queue", { from: status.from, title: status.title })) : null,
         el("p", { class: "big", attrs: { "data-test": "queue-position" } }, panel.t(status.position === 1 ? "first" : "position", { position: status.position, title: status.title })),
-        el("p", { class: "note", attrs: { "data-test": "queue-count" } }, panel.t("waiting", { count: status.waiting })),
+        el("p", { class: "note", attrs: { "data-test": "queue-count" } }, panel.t(status.waiting === 1 ? "waiting_one" : "waiting", { count: status.waiting })),
         waited,
         el("p", null, panel.t("keep_open")),
       ];

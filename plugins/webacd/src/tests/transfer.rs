@@ -262,6 +262,7 @@ fn a_transfer_to_a_queue_is_offered_to_its_members_but_the_transferring_agent() 
     let status = statuses_to(&harness, "p-carl").pop().expect("Carl told");
     assert_eq!(status["state"], "waiting");
     assert_eq!(status["position"], 1);
+    assert_eq!(status["from"], "Anna");
 
     // A second transfer while this one is under way is refused.
     let again = transfer(&harness, json!({ "to": "queue", "queue": QUEUE }));
