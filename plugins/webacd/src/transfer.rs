@@ -24,45 +24,70 @@ struct Host<'a> {
     me: CsrPresence,
 }
 
-fn host_of(command: &Command) -> Result<Host<'_>, PluginError> {
+/// Why a CSR may not transfer the session.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Refusal {
+    NotHost,
+    NotAgent,
+}
+
+impl Refusal {
+    /// For the menu's panel, which says it in the CSR's language.
+    fn code(self) -> &'static str {
+        match self {
+            Refusal::NotHost => "not_host",
+            Refusal::NotAgent => "not_agent",
+        }
+    }
+
+    fn message(self) -> &'static str {
+        match self {
+            Refusal::NotHost => "Only the session's host can transfer it.",
+            Refusal::NotAgent => "Only WebACD agents may transfer sessions.",
+        }
+    }
+}
+
+/// The host, or why the sender is not one who may transfer.
+fn check_host(command: &Command) -> Result<Result<Host<'_>, Refusal>, PluginError> {
     let session = command.require_session()?;
-    let account = command.account.as_ref().ok_or_else(|| {
-        PluginError::Denied("Only a signed-in CSR can transfer a session.".into())
-    })?;
-    let participant = command
-        .sender
-        .as_deref()
-        .ok_or_else(|| PluginError::Denied("Only the session's host can transfer it.".into()))?;
+    let (Some(account), Some(participant)) = (command.account.as_ref(), command.sender.as_deref())
+    else {
+        return Ok(Err(Refusal::NotHost));
+    };
     let is_host = host::session::participants(session)?
         .iter()
         .any(|p| p.id == participant && p.role == Role::Host);
     if !is_host {
-        return Err(PluginError::Denied(
-            "Only the session's host can transfer it.".into(),
-        ));
+        return Ok(Err(Refusal::NotHost));
     }
     let me = csrs::csr(&account.username)?;
     if !me.webacd_agent {
-        return Err(PluginError::Denied(
-            "Only WebACD agents may transfer sessions.".into(),
-        ));
+        return Ok(Err(Refusal::NotAgent));
     }
-    Ok(Host {
+    Ok(Ok(Host {
         session,
         participant,
         me,
-    })
+    }))
+}
+
+fn host_of(command: &Command) -> Result<Host<'_>, PluginError> {
+    check_host(command)?.map_err(|refusal| PluginError::Denied(refusal.message().into()))
 }
 
 /// `transfer.options {}`: what the menu offers this CSR.
 pub fn options(command: &Command) -> Result<Value, PluginError> {
     let session = command.require_session()?;
-    let host = match host_of(command) {
+    let host = match check_host(command)? {
         Ok(host) => host,
-        Err(PluginError::Denied(reason)) => {
-            return Ok(json!({ "allowed": false, "reason": reason }));
+        Err(refusal) => {
+            return Ok(json!({
+                "allowed": false,
+                "why": refusal.code(),
+                "reason": refusal.message(),
+            }));
         }
-        Err(other) => return Err(other),
     };
     let mut queues = Vec::new();
     for queue in records::queues()? {

@@ -12,7 +12,7 @@ use crate::model::{Queue, Stage, Ticket};
 use crate::records;
 
 /// Most waiting customers one queue shows in an agent's console.
-pub const MAX_LISTED: usize = 200;
+pub const MAX_LISTED: usize = 100;
 /// How many places at the front of a line are told at once when it moves.
 pub const PUSHED_PLACES: usize = 50;
 

@@ -237,7 +237,7 @@
       return;
     }
     if (!options.allowed) {
-      panel.replace(root, el("p", { class: "note", attrs: { "data-test": "transfer-refused" } }, panel.t("only_agents")), statusLine);
+      panel.replace(root, el("p", { class: "note", attrs: { "data-test": "transfer-refused" } }, panel.t(options.why === "not_host" ? "only_host" : "only_agents")), statusLine);
       return;
     }
     if (options.pending) {

@@ -157,6 +157,7 @@ fn only_webacd_agents_who_host_the_session_may_transfer() {
     )
     .expect("options");
     assert_eq!(options["allowed"], false);
+    assert_eq!(options["why"], "not_agent");
 
     let bob = as_host(&harness, SESSION, "p-bob", &account("bert"), payload);
     assert_eq!(
@@ -165,6 +166,16 @@ fn only_webacd_agents_who_host_the_session_may_transfer() {
             "Only the session's host can transfer it.".into()
         ))
     );
+    let options = command(
+        &harness,
+        SESSION,
+        "p-bob",
+        &account("bert"),
+        "transfer.options",
+        json!({}),
+    )
+    .expect("options");
+    assert_eq!(options["why"], "not_host");
     assert!(harness.offers().is_empty());
     assert!(harness.report(SESSION).is_empty());
 
