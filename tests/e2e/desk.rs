@@ -775,6 +775,19 @@ async fn public_pages_are_served_only_where_their_plugin_is_enabled() {
                 "entry": "public.html", "title": "Probe entry",
                 "titles": { "da": "Probe-indgang", "fr": "Entrée de la sonde", "ja": "プローブの入口" } })
     );
+    // Listed with its path, for pages that link to it.
+    let (_, listed) = kernel.get_json("/api/sites/default/plugins").await;
+    let probe_panels = listed
+        .as_array()
+        .expect("list")
+        .iter()
+        .find(|p| p["id"] == PROBE)
+        .map(|p| p["panels"].clone())
+        .expect("the probe is enabled");
+    assert_eq!(
+        (&probe_panels[0]["location"], &probe_panels[0]["path"]),
+        (&json!("public"), &json!("probe"))
+    );
     // The panel itself is the plugin's, served as panels are.
     let panel = reqwest::get(kernel.url("/plugin-ui/desk-probe/public.html"))
         .await

@@ -127,11 +127,12 @@ impl Desk {
         let open = router.account_consoles(account.id);
         let changed = lock(&self.presence).consoles(account.id, open, now());
         if changed {
+            // Every console of theirs hears it, this one included.
             self.presence_changed(account).await;
+        } else {
+            let presence = self.console_presence(account).event();
+            let _ = outbox.send(ServerMessage::event(&presence));
         }
-        let _ = outbox.send(ServerMessage::event(
-            &self.console_presence(account).event(),
-        ));
         for made in self.offers_shown_to(account.id) {
             let _ = outbox.send(ServerMessage::event(&made));
         }

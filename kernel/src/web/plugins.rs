@@ -36,6 +36,9 @@ struct PanelSummary {
     location: String,
     /// Served at `/plugin-ui/{plugin}/{entry}`.
     entry: String,
+    /// A public page's address is `/{path}/{site}/{page}`.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    path: Option<String>,
 }
 
 impl From<&LoadedPlugin> for PluginSummary {
@@ -63,6 +66,7 @@ impl From<&LoadedPlugin> for PluginSummary {
                     titles: p.titles.clone(),
                     location: p.location.clone(),
                     entry: p.entry.clone(),
+                    path: p.path.clone(),
                 })
                 .collect(),
         }
