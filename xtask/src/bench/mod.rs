@@ -9,11 +9,12 @@ use crate::plugins;
 use crate::workspace::{Workspace, cargo, run};
 
 /// Name on the command line, bench target, and what it measures.
-const BENCHES: [(&str, &str); 4] = [
+const BENCHES: [(&str, &str); 5] = [
     ("plugin", "plugin_event"),
     ("scripts", "scripts_run"),
     ("latency", "round_trips"),
     ("share", "share"),
+    ("webacd", "webacd"),
 ];
 
 pub fn run_benches(ws: &Workspace, which: Option<&str>, direction: Option<&str>) -> Result<()> {
