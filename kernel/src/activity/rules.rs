@@ -37,19 +37,17 @@ impl EndReason {
         }
     }
 
-    /// The same, for the chat's readers to see in their language; `None`
-    /// where the protocol has no word for it yet (the readers see the
-    /// English line).
-    pub fn as_detail(self) -> Option<ActivityEnd> {
-        Some(match self {
+    /// The same, for the chat's readers to see in their language.
+    pub fn as_detail(self) -> ActivityEnd {
+        match self {
             EndReason::ControlPassed => ActivityEnd::ControlPassed,
             EndReason::CustomerSelected => ActivityEnd::CustomerSelected,
             EndReason::ConsentWithdrawn => ActivityEnd::ConsentWithdrawn,
             EndReason::SessionEnded => ActivityEnd::SessionEnded,
             EndReason::ParticipantLeft => ActivityEnd::ParticipantLeft,
             EndReason::AgentDisconnected => ActivityEnd::AgentDisconnected,
-            EndReason::Transferred => return None,
-        })
+            EndReason::Transferred => ActivityEnd::Transferred,
+        }
     }
 
     /// Whether plugins of the session get `activities.ended`: for the
@@ -130,16 +128,15 @@ pub fn ended_line(capability: Capability, running: bool, reason: EndReason) -> S
     format!("{what} `{capability}`: {}.", reason.describe())
 }
 
-/// [`ended_line`] as a detail the chat shows in each reader's language
-/// (`None`: they see the line itself).
-pub fn ended_detail(capability: Capability, running: bool, reason: EndReason) -> Option<Detail> {
+/// [`ended_line`] as a detail the chat shows in each reader's language.
+pub fn ended_detail(capability: Capability, running: bool, reason: EndReason) -> Detail {
     let capability = capability.to_string();
-    let reason = reason.as_detail()?;
-    Some(if running {
+    let reason = reason.as_detail();
+    if running {
         Detail::ActivityStopped { capability, reason }
     } else {
         Detail::ActivityUndone { capability, reason }
-    })
+    }
 }
 
 #[cfg(test)]
@@ -232,17 +229,17 @@ mod tests {
         );
         assert_eq!(
             ended_detail(Capability::ScriptRun, true, EndReason::ControlPassed),
-            Some(Detail::ActivityStopped {
+            Detail::ActivityStopped {
                 capability: "script.run".into(),
                 reason: ActivityEnd::ControlPassed
-            })
+            }
         );
         assert_eq!(
             ended_detail(Capability::AccountLogon, false, EndReason::SessionEnded),
-            Some(Detail::ActivityUndone {
+            Detail::ActivityUndone {
                 capability: "account.logon".into(),
                 reason: ActivityEnd::SessionEnded
-            })
+            }
         );
         assert_eq!(
             ended_line(Capability::ScriptRun, true, EndReason::Transferred),
@@ -250,7 +247,10 @@ mod tests {
         );
         assert_eq!(
             ended_detail(Capability::ScriptRun, true, EndReason::Transferred),
-            None
+            Detail::ActivityStopped {
+                capability: "script.run".into(),
+                reason: ActivityEnd::Transferred
+            }
         );
         assert!(EndReason::ControlPassed.tells_plugins());
         assert!(EndReason::CustomerSelected.tells_plugins());

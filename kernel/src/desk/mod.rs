@@ -347,28 +347,30 @@ impl Desk {
 
 #[async_trait]
 impl DeskServices for Desk {
-    async fn presence(&self, scope: &PluginScope) -> Vec<CsrPresence> {
-        let accounts = match self.sessions.storage.accounts_of_site(&scope.site).await {
-            Ok(accounts) => accounts,
-            Err(error) => {
+    async fn presence(&self, scope: &PluginScope) -> Result<Vec<CsrPresence>, CsrsError> {
+        let accounts = self
+            .sessions
+            .storage
+            .accounts_of_site(&scope.site)
+            .await
+            .map_err(|error| {
                 tracing::error!(%error, site = %scope.site, "could not list the site's CSRs");
-                return Vec::new();
-            }
-        };
+                CsrsError::Unavailable(error.to_string())
+            })?;
         let hosted = self.sessions.customers_by_host();
-        accounts
+        Ok(accounts
             .iter()
             .map(|account| {
                 self.csr_presence(account, hosted.get(&account.id).copied().unwrap_or(0))
             })
-            .collect()
+            .collect())
     }
 
     async fn csr(&self, scope: &PluginScope, username: &str) -> Result<CsrPresence, CsrsError> {
         let account = self
             .csr_of_site(&scope.site, username)
             .await
-            .map_err(CsrsError::Invalid)?
+            .map_err(CsrsError::Unavailable)?
             .ok_or_else(|| CsrsError::UnknownCsr(username.to_owned()))?;
         Ok(self.csr_presence(&account, self.customers_of(account.id)))
     }
@@ -384,7 +386,7 @@ impl DeskServices for Desk {
         let account = self
             .csr_of_site(&scope.site, username)
             .await
-            .map_err(CsrsError::Invalid)?
+            .map_err(CsrsError::Unavailable)?
             .ok_or_else(|| CsrsError::UnknownCsr(username.to_owned()))?;
         let event = ServerEvent::ConsolePluginMessage {
             plugin: scope.plugin.clone(),
@@ -418,7 +420,7 @@ impl DeskServices for Desk {
             let account = self
                 .csr_of_site(&scope.site, username)
                 .await
-                .map_err(OfferError::Invalid)?;
+                .map_err(OfferError::Unavailable)?;
             let consoles = account
                 .as_ref()
                 .map_or(0, |a| self.sessions.router.account_consoles(a.id));

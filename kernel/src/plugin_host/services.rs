@@ -199,6 +199,8 @@ pub enum CsrsError {
     UnknownCsr(String),
     #[error("invalid: {0}")]
     Invalid(String),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -211,6 +213,8 @@ pub enum OfferError {
     UnknownOffer(u32),
     #[error("invalid offer: {0}")]
     Invalid(String),
+    #[error("unavailable: {0}")]
+    Unavailable(String),
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
@@ -263,7 +267,7 @@ impl PublicCaller {
 #[async_trait]
 pub trait DeskServices: Send + Sync + 'static {
     /// Every CSR account of the site, sorted by username.
-    async fn presence(&self, scope: &PluginScope) -> Vec<CsrPresence>;
+    async fn presence(&self, scope: &PluginScope) -> Result<Vec<CsrPresence>, CsrsError>;
 
     async fn csr(&self, scope: &PluginScope, username: &str) -> Result<CsrPresence, CsrsError>;
 
@@ -316,8 +320,8 @@ pub struct NoDesk;
 
 #[async_trait]
 impl DeskServices for NoDesk {
-    async fn presence(&self, _: &PluginScope) -> Vec<CsrPresence> {
-        Vec::new()
+    async fn presence(&self, _: &PluginScope) -> Result<Vec<CsrPresence>, CsrsError> {
+        Ok(Vec::new())
     }
 
     async fn csr(&self, _: &PluginScope, username: &str) -> Result<CsrPresence, CsrsError> {

@@ -344,8 +344,14 @@ impl Sessions {
             .await;
             let from = format!("plugin:{}", activity.plugin);
             let detail = rules::ended_detail(activity.capability, running, reason);
-            self.post_chat_line(&activity.session, &from, &activity.plugin, &line, detail)
-                .await;
+            self.post_chat_line(
+                &activity.session,
+                &from,
+                &activity.plugin,
+                &line,
+                Some(detail),
+            )
+            .await;
         }
     }
 

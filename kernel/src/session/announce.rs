@@ -71,7 +71,9 @@ impl Departure<'_> {
                 name: (*host).to_owned(),
             },
             Departure::NeverConnected => Detail::DidNotConnectInTime,
-            Departure::TransferredTo(_) => return None,
+            Departure::TransferredTo(csr) => Detail::TransferredTo {
+                name: (*csr).to_owned(),
+            },
         })
     }
 }

@@ -617,63 +617,43 @@ impl PluginKv for SqliteStorage {
         expected: Option<Vec<u8>>,
         value: Option<Vec<u8>>,
     ) -> Result<bool, KvError> {
-        // `BEGIN IMMEDIATE` takes the write lock before reading, so a
-        // second swap of the same key waits and then reads what the first
-        // wrote: one step for every connection of the pool (and every
-        // process sharing the file).
-        let mut connection = self.pool.acquire().await.map_err(kv_error)?;
-        sqlx::query("BEGIN IMMEDIATE")
-            .execute(&mut *connection)
-            .await
-            .map_err(kv_error)?;
-        let swapped = swap_in_transaction(&mut connection, scope, key, expected, value).await;
-        let end = if matches!(swapped, Ok(true)) {
-            "COMMIT"
-        } else {
-            "ROLLBACK"
-        };
-        let ended = sqlx::query(end).execute(&mut *connection).await;
-        let swapped = swapped?;
-        ended.map_err(kv_error)?;
-        Ok(swapped)
-    }
-}
-
-/// The read and the write of a compare-and-swap, inside its transaction.
-async fn swap_in_transaction(
-    connection: &mut sqlx::SqliteConnection,
-    scope: &PluginScope,
-    key: &str,
-    expected: Option<Vec<u8>>,
-    value: Option<Vec<u8>>,
-) -> Result<bool, KvError> {
-    let current: Option<Vec<u8>> =
-        sqlx::query_scalar("SELECT value FROM plugin_kv WHERE site = ? AND plugin = ? AND key = ?")
-            .bind(&scope.site)
-            .bind(&scope.plugin)
+        // Each case is one statement whose condition is the expected
+        // value, and SQLite runs a statement atomically: no transaction
+        // holds the write lock across a read and a write (under load the
+        // lock, not the work, was what took time).
+        let (site, plugin) = (&scope.site, &scope.plugin);
+        let done = match (expected, value) {
+            (None, Some(value)) => sqlx::query(
+                "INSERT INTO plugin_kv (site, plugin, key, value) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (site, plugin, key) DO NOTHING",
+            )
+            .bind(site)
+            .bind(plugin)
             .bind(key)
-            .fetch_optional(&mut *connection)
-            .await
-            .map_err(kv_error)?;
-    if current != expected {
-        return Ok(false);
+            .bind(value),
+            (Some(expected), Some(value)) => sqlx::query(
+                "UPDATE plugin_kv SET value = ? WHERE site = ? AND plugin = ? AND key = ? AND value = ?",
+            )
+            .bind(value)
+            .bind(site)
+            .bind(plugin)
+            .bind(key)
+            .bind(expected),
+            (Some(expected), None) => sqlx::query(
+                "DELETE FROM plugin_kv WHERE site = ? AND plugin = ? AND key = ? AND value = ?",
+            )
+            .bind(site)
+            .bind(plugin)
+            .bind(key)
+            .bind(expected),
+            // Nothing to write: it "swaps" when the key is absent.
+            (None, None) => return Ok(self.get(scope, key).await?.is_none()),
+        }
+        .execute(&self.pool)
+        .await
+        .map_err(kv_error)?;
+        Ok(done.rows_affected() == 1)
     }
-    let write = match value {
-        Some(value) => sqlx::query(
-            "INSERT INTO plugin_kv (site, plugin, key, value) VALUES (?, ?, ?, ?)
-             ON CONFLICT (site, plugin, key) DO UPDATE SET value = excluded.value",
-        )
-        .bind(&scope.site)
-        .bind(&scope.plugin)
-        .bind(key)
-        .bind(value),
-        None => sqlx::query("DELETE FROM plugin_kv WHERE site = ? AND plugin = ? AND key = ?")
-            .bind(&scope.site)
-            .bind(&scope.plugin)
-            .bind(key),
-    };
-    write.execute(&mut *connection).await.map_err(kv_error)?;
-    Ok(true)
 }
 
 #[cfg(test)]

@@ -187,11 +187,21 @@ impl From<RevokeError> for ApiError {
 
 impl From<AnswerRefused> for ApiError {
     fn from(error: AnswerRefused) -> Self {
-        let code = match error {
-            AnswerRefused::NotOpen(_) => ErrorCode::NotFound,
-            AnswerRefused::AlreadyAnswered(_) => ErrorCode::Conflict,
+        let (code, detail) = match error {
+            AnswerRefused::NotOpen(offer) => (
+                ErrorCode::NotFound,
+                Detail::OfferNotOpen {
+                    offer: offer.into(),
+                },
+            ),
+            AnswerRefused::AlreadyAnswered(offer) => (
+                ErrorCode::Conflict,
+                Detail::OfferAnsweredAlready {
+                    offer: offer.into(),
+                },
+            ),
         };
-        ApiError::new(code, error.to_string())
+        ApiError::new(code, error.to_string()).with_detail(detail)
     }
 }
 

@@ -41,8 +41,11 @@ pub fn session(error: &SessionError) -> Option<Detail> {
         // Only the agent answers in its terminal; nobody reads this in a UI.
         SessionError::NoSuchPrompt(_) => return None,
         SessionError::NoSuchStream(_) => Detail::NoSuchStream,
-        // No words of the protocol's yet: the English sentence is shown.
-        SessionError::WaitingForCsr(_) | SessionError::HandOver(_) => return None,
+        SessionError::WaitingForCsr(number) => Detail::WaitingForCsr {
+            number: number.clone(),
+        },
+        // A plugin's call: its words go to the plugin, not a person's UI.
+        SessionError::HandOver(_) => return None,
         SessionError::Policy(policy) => return Some(self::policy(policy)),
         SessionError::Storage(_) => Detail::StorageFailed,
     })

@@ -55,7 +55,7 @@ pub fn withdraw(id: u32, reason: &str) {
 pub fn run() -> Result<(), PluginError> {
     let now = now_ms();
     let queues = records::queues()?;
-    let presence = csrs::presence();
+    let presence = csrs::presence()?;
     let mut holding = BTreeSet::new();
     for (username, mark) in records::holders()? {
         if mark.expires_ms.saturating_add(STALE_AFTER_MS) < now {

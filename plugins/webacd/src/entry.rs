@@ -31,7 +31,7 @@ pub fn info(command: &PublicCommand) -> Result<Value, PluginError> {
     let Some(queue) = queue_of(command)? else {
         return Ok(json!({ "exists": false, "queue": command.page }));
     };
-    let agents_online = csrs::presence()
+    let agents_online = csrs::presence()?
         .iter()
         .filter(|csr| queue.has_member(&csr.username) && csr.webacd_agent && csr.online)
         .count();

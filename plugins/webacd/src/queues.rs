@@ -38,7 +38,7 @@ pub fn list(command: &Command) -> Result<Value, PluginError> {
         .iter()
         .map(queue_view)
         .collect::<Result<Vec<_>, _>>()?;
-    let agents: Vec<Value> = csrs::presence()
+    let agents: Vec<Value> = csrs::presence()?
         .into_iter()
         .filter(|csr| csr.webacd_agent)
         .map(|csr| json!({ "username": csr.username, "display_name": csr.display_name }))

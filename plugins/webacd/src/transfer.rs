@@ -94,7 +94,7 @@ pub fn options(command: &Command) -> Result<Value, PluginError> {
         let waiting = records::line(&queue.name)?.len();
         queues.push(json!({ "name": queue.name, "title": queue.title, "waiting": waiting }));
     }
-    let agents: Vec<Value> = csrs::presence()
+    let agents: Vec<Value> = csrs::presence()?
         .into_iter()
         .filter(|csr| csr.webacd_agent && csr.online && csr.username != host.me.username)
         .map(|csr| {

@@ -24,12 +24,19 @@ pub fn now_ms() -> u64 {
         .unwrap_or_default()
 }
 
-/// Display names by username, for the CSRs of the site.
+/// Display names by username, for the CSRs of the site; none while the
+/// kernel cannot list them (usernames are shown instead).
 pub fn display_names() -> BTreeMap<String, String> {
-    csrs::presence()
-        .into_iter()
-        .map(|csr| (csr.username, csr.display_name))
-        .collect()
+    match csrs::presence() {
+        Ok(presence) => presence
+            .into_iter()
+            .map(|csr| (csr.username, csr.display_name))
+            .collect(),
+        Err(error) => {
+            host::log::warn(&format!("the site's CSRs could not be listed: {error:?}"));
+            BTreeMap::new()
+        }
+    }
 }
 
 /// The display names of `usernames` (the username where unknown).
@@ -178,7 +185,14 @@ pub fn tell_ticket(ticket: &Ticket) -> Result<(), PluginError> {
 /// without a queue) that what their "WebACD" page shows changed; their
 /// panel asks again.
 pub fn tell_agents(queue: Option<&Queue>) {
-    for csr in csrs::presence() {
+    let presence = match csrs::presence() {
+        Ok(presence) => presence,
+        Err(error) => {
+            host::log::warn(&format!("agents not told of a change: {error:?}"));
+            return;
+        }
+    };
+    for csr in presence {
         let concerned = match queue {
             Some(queue) => queue.has_member(&csr.username),
             None => csr.webacd_agent,
@@ -198,7 +212,7 @@ pub fn tell_agents(queue: Option<&Queue>) {
 pub fn console_view(account: &Account) -> Result<Value, PluginError> {
     let me = csrs::csr(&account.username).ok();
     let agent = me.as_ref().is_some_and(|me| me.webacd_agent);
-    let presence = csrs::presence();
+    let presence = csrs::presence()?;
     let names: BTreeMap<&str, &str> = presence
         .iter()
         .map(|csr| (csr.username.as_str(), csr.display_name.as_str()))

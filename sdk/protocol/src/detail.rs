@@ -188,6 +188,23 @@ pub enum Detail {
         name: String,
     },
     DidNotConnectInTime,
+    /// The host handed the session to another CSR and left it.
+    TransferredTo {
+        name: String,
+    },
+
+    // The support desk.
+    /// A session waiting for a CSR is handed to one, never joined.
+    WaitingForCsr {
+        number: String,
+    },
+    /// The offer was taken by someone else, withdrawn, or ran out of time.
+    OfferNotOpen {
+        offer: u64,
+    },
+    OfferAnsweredAlready {
+        offer: u64,
+    },
 }
 
 /// Why the kernel ended an activity (`Detail::ActivityStopped`,
@@ -202,6 +219,7 @@ pub enum ActivityEnd {
     SessionEnded,
     ParticipantLeft,
     AgentDisconnected,
+    Transferred,
 }
 
 #[cfg(test)]

@@ -9,7 +9,7 @@ use crate::plugin_host::services::{
 };
 use crate::plugin_host::state::PluginState;
 
-pub async fn presence(state: &mut PluginState) -> Vec<CsrPresence> {
+pub async fn presence(state: &mut PluginState) -> Result<Vec<CsrPresence>, CsrsError> {
     let ctx = &state.context;
     off_the_clock(&mut state.budget, ctx.desk.presence(&ctx.scope)).await
 }

@@ -72,6 +72,10 @@ export const DETAIL_KEYS: Record<DetailKey, true> = {
   you_left: true,
   removed_by: true,
   did_not_connect_in_time: true,
+  transferred_to: true,
+  waiting_for_csr: true,
+  offer_not_open: true,
+  offer_answered_already: true,
 };
 
 // Why the kernel ended an activity: a value said in words, so each has
@@ -83,6 +87,7 @@ export const ACTIVITY_ENDS: Record<ActivityEnd, true> = {
   session_ended: true,
   participant_left: true,
   agent_disconnected: true,
+  transferred: true,
 };
 
 /** The dictionary key of an activity's end reason. */

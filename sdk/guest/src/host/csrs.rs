@@ -10,7 +10,7 @@ use super::raw;
 use crate::PluginError;
 
 /// Every CSR account of the site, sorted by username.
-pub fn presence() -> Vec<CsrPresence> {
+pub fn presence() -> Result<Vec<CsrPresence>, CsrsError> {
     raw::csrs::presence()
 }
 
@@ -42,6 +42,7 @@ impl From<CsrsError> for PluginError {
                 PluginError::InvalidInput(format!("no CSR `{name}` on this site"))
             }
             CsrsError::Invalid(why) => PluginError::InvalidInput(why),
+            CsrsError::Unavailable(why) => PluginError::Failed(why),
         }
     }
 }

@@ -45,6 +45,7 @@ impl From<OfferError> for PluginError {
                 PluginError::InvalidInput(format!("no open offer {id}"))
             }
             OfferError::Invalid(why) => PluginError::InvalidInput(why),
+            OfferError::Unavailable(why) => PluginError::Failed(why),
         }
     }
 }

@@ -219,8 +219,8 @@ fn known_csr(state: &DeskState, username: &str) -> Option<CsrPresence> {
 pub(crate) mod csrs {
     use super::*;
 
-    pub fn presence() -> Vec<CsrPresence> {
-        desk(|state| state.csrs.values().cloned().collect())
+    pub fn presence() -> Result<Vec<CsrPresence>, CsrsError> {
+        Ok(desk(|state| state.csrs.values().cloned().collect()))
     }
 
     pub fn csr(username: &str) -> Result<CsrPresence, CsrsError> {

@@ -20,12 +20,12 @@ impl atomic_store::Host for PluginState {
 }
 
 impl csrs::Host for PluginState {
-    async fn presence(&mut self) -> Vec<events::CsrPresence> {
-        interfaces::desk::presence(self)
-            .await
+    async fn presence(&mut self) -> Result<Vec<events::CsrPresence>, csrs::CsrsError> {
+        Ok(interfaces::desk::presence(self)
+            .await?
             .into_iter()
             .map(presence)
-            .collect()
+            .collect())
     }
 
     async fn csr(&mut self, username: String) -> Result<events::CsrPresence, csrs::CsrsError> {
@@ -100,6 +100,7 @@ impl From<CsrsError> for csrs::CsrsError {
         match error {
             CsrsError::UnknownCsr(name) => csrs::CsrsError::UnknownCsr(name),
             CsrsError::Invalid(why) => csrs::CsrsError::Invalid(why),
+            CsrsError::Unavailable(why) => csrs::CsrsError::Unavailable(why),
         }
     }
 }
@@ -111,6 +112,7 @@ impl From<OfferError> for offers::OfferError {
             OfferError::Offline(name) => offers::OfferError::Offline(name),
             OfferError::UnknownOffer(id) => offers::OfferError::UnknownOffer(id),
             OfferError::Invalid(why) => offers::OfferError::Invalid(why),
+            OfferError::Unavailable(why) => offers::OfferError::Unavailable(why),
         }
     }
 }
