@@ -39,6 +39,7 @@ async function pluginPanels(account: Account): Promise<HTMLElement> {
         customer: null,
         role: "admin",
         user: { username: account.username, display_name: account.display_name },
+        site: account.site,
       });
       frame.iframe.classList.add("admin-panel");
       const heading = el("h3", null, panelTitle(spec));

@@ -424,7 +424,7 @@ export class ConsoleApp implements SessionHost {
       const frame = new PanelFrame(
         spec,
         (plugin, name, payload) => sendPluginCommand(this.connection, null, plugin, name, payload),
-        { session: null, customer: null, role: "csr", user: this.user },
+        { session: null, customer: null, role: "csr", user: this.user, site: this.account.site },
       );
       const title = el("h1", null, panelTitle(spec));
       const section = el("section", { class: "console-page", attrs: { "data-test": "console-page", "data-plugin": spec.plugin, "data-panel": spec.id } }, title, frame.iframe);

@@ -83,6 +83,11 @@ export interface PanelContext {
    * joins the CSR's own agent names it).
    */
   join_link?: string | null;
+  /**
+   * The signed-in CSR's site, on console pages and the admin pages (a
+   * panel that shows the site's public links needs it).
+   */
+  site?: string;
 }
 
 /**
