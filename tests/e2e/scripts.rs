@@ -548,3 +548,38 @@ async fn one_csr_runs_scripts_in_two_of_their_own_sessions_at_once() {
     );
     assert_eq!(runs_left(&first) + runs_left(&second), 0);
 }
+
+#[tokio::test]
+async fn two_csrs_adding_one_published_name_at_the_same_instant_leave_one_script() {
+    let kernel = start_kernel();
+    let (anna, bob, lee) = (
+        signed_in(&kernel, "anna").await,
+        signed_in(&kernel, "bob").await,
+        signed_in(&kernel, "lee").await,
+    );
+    command(&lee, "categories.set", json!({ "categories": ["Network"] })).await;
+    for round in 0..15 {
+        let name = format!("Flush DNS {round}");
+        let payload = json!({ "name": name, "category": "Network", "published": true,
+                              "script": upload("run.sh", b"echo hi") });
+        let (first, second) = tokio::join!(
+            command(&anna, "library.add", payload.clone()),
+            command(&bob, "library.add", payload)
+        );
+        let added = [&first, &second]
+            .iter()
+            .filter(|answer| answer.status == 200)
+            .count();
+        assert_eq!(added, 1, "round {round}: {} / {}", first.text, second.text);
+        let refused = if first.status == 200 { &second } else { &first };
+        assert_eq!(refused.status, 422, "{}", refused.text);
+        assert!(
+            refused.text.contains("already exists")
+                || refused.text.contains("is being saved by someone else"),
+            "{}",
+            refused.text
+        );
+    }
+    let list = command(&anna, "library.list", json!({})).await;
+    assert_eq!(names(&list).len(), 15, "{}", list.text);
+}

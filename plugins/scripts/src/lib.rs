@@ -5,6 +5,7 @@
 
 mod library;
 mod model;
+mod name_lock;
 mod run;
 
 use serde::Deserialize;

@@ -11,6 +11,7 @@ use serde::Deserialize;
 use tether_sdk::prelude::*;
 
 use crate::model::{self, FileInfo, Invalid, Script};
+use crate::name_lock;
 
 const CATEGORIES_KEY: &str = "categories";
 
@@ -175,6 +176,9 @@ fn check_name_free(
 pub fn add(account: &Account, new: NewScript) -> Result<Script, PluginError> {
     let mut errors = Invalid::default();
     model::check_name(&new.name, &mut errors);
+    // Held until the record is written (or this fails): nobody else
+    // checks and takes the same name meanwhile.
+    let _name = name_lock::take(&new.name, now_millis())?;
     check_name_free(&new.name, &account.username, None, &mut errors)?;
     model::check_category(&new.category, &categories()?, &mut errors);
     model::check_description(&new.description, &mut errors);
@@ -245,8 +249,10 @@ pub struct Changes {
 pub fn update(account: &Account, changes: Changes) -> Result<Script, PluginError> {
     let mut script = owned(account, &changes.id)?;
     let mut errors = Invalid::default();
+    let mut _name = None;
     if let Some(name) = &changes.name {
         model::check_name(name, &mut errors);
+        _name = Some(name_lock::take(name, now_millis())?);
         check_name_free(name, &account.username, Some(&script.id), &mut errors)?;
     }
     if let Some(category) = &changes.category {

@@ -368,3 +368,82 @@ fn another_csrs_unpublished_script_name_is_not_confirmed() {
     let taken = add(&harness, "carl", "Reset VPN", false).expect_err("taken");
     assert!(taken.message().contains("already exists"), "{taken:?}");
 }
+
+/// A name's lock as another event holding it at `at` would have left it.
+fn hold_name(harness: &Harness, name: &str, at: u64) {
+    let lock = name_lock::take(name, at).expect("free");
+    // Keep it held, as an event still running (or stopped half-way) does.
+    std::mem::forget(lock);
+    assert_eq!(
+        harness
+            .stored_keys()
+            .iter()
+            .filter(|k| k.starts_with("name-lock/"))
+            .count(),
+        1
+    );
+}
+
+#[test]
+fn a_name_another_event_is_saving_is_refused_and_nothing_is_stored() {
+    let harness = harness();
+    hold_name(&harness, "Flush DNS", library_now());
+    let refused = add(&harness, "anna", "flush dns", true).expect_err("being saved");
+    assert!(
+        refused
+            .message()
+            .contains("is being saved by someone else at this moment"),
+        "{}",
+        refused.message()
+    );
+    assert!(
+        harness
+            .stored_keys()
+            .iter()
+            .all(|k| !k.starts_with("script/"))
+    );
+    // A different name is not held up.
+    add(&harness, "anna", "Reset VPN", true).expect("another name");
+}
+
+#[test]
+fn a_lock_left_by_an_event_stopped_half_way_is_taken_over_once_stale() {
+    let harness = harness();
+    hold_name(&harness, "Flush DNS", library_now() - 61_000);
+    add(&harness, "anna", "Flush DNS", true).expect("the stale lock is taken over");
+    let twice = add(&harness, "bob", "flush dns", true).expect_err("duplicate");
+    assert!(
+        twice.message().contains("already exists"),
+        "{}",
+        twice.message()
+    );
+}
+
+#[test]
+fn saving_gives_the_name_lock_back() {
+    let harness = harness();
+    let added = add(&harness, "anna", "Flush DNS", false).expect("added");
+    let id = added["id"].as_str().expect("id").to_owned();
+    harness
+        .command_as::<Scripts>(
+            &account("anna", false),
+            "library.update",
+            json!({ "id": id, "name": "Flush DNS cache" }),
+        )
+        .expect("renamed");
+    assert!(
+        harness
+            .stored_keys()
+            .iter()
+            .all(|k| !k.starts_with("name-lock/")),
+        "{:?}",
+        harness.stored_keys()
+    );
+}
+
+fn library_now() -> u64 {
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_millis() as u64)
+        .unwrap_or_default()
+}
