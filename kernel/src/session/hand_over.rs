@@ -86,17 +86,11 @@ impl Sessions {
         let joining = match first.assistant {
             Some(_) => None,
             None => {
-                let host = LiveParticipant {
-                    id: ParticipantId::generate(),
-                    display_name: account.display_name.clone(),
-                    role: ParticipantRole::Host,
-                    account_id: Some(account.id),
-                    agent_capabilities: None,
-                    agent_rejoin: None,
-                    away: None,
-                    page_seen: false,
-                    agent_seen: false,
-                };
+                let host = LiveParticipant::entering(
+                    &account.display_name,
+                    ParticipantRole::Host,
+                    Some(account.id),
+                );
                 self.storage
                     .add_participant(record_of(number, &host, None))
                     .await?;

@@ -95,40 +95,14 @@ impl Sessions {
             .site(&account.site)
             .ok_or_else(|| SessionError::SiteNotConfigured(account.site.clone()))?;
         let mode = account.session_mode.unwrap_or(site.settings.session_mode);
-        let started_at = now_millis();
-        let mut number = number::generate();
-        let mut attempts = 0;
-        loop {
-            let record = SessionRecord {
-                number: number.to_string(),
-                site: site.id.clone(),
-                mode,
-                started_by: Some(account.id),
-                status: SessionStatus::Active,
-                started_at,
-                ended_at: None,
-                end_reason: None,
-            };
-            match self.storage.create_session(record).await {
-                Ok(()) => break,
-                Err(StorageError::Conflict(_)) if attempts < 8 => {
-                    attempts += 1;
-                    number = number::generate();
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        let host = LiveParticipant {
-            id: ParticipantId::generate(),
-            display_name: account.display_name.clone(),
-            role: ParticipantRole::Host,
-            account_id: Some(account.id),
-            agent_capabilities: None,
-            agent_rejoin: None,
-            away: None,
-            page_seen: false,
-            agent_seen: false,
-        };
+        let number = self
+            .create_session_record(&site.id, mode, Some(account.id))
+            .await?;
+        let host = LiveParticipant::entering(
+            &account.display_name,
+            ParticipantRole::Host,
+            Some(account.id),
+        );
         self.storage
             .add_participant(record_of(&number, &host, None))
             .await?;
@@ -172,6 +146,40 @@ impl Sessions {
         })
     }
 
+    /// Stores a new session under a fresh number (another number when one
+    /// is taken); `started_by` is the CSR, none for a session waiting for
+    /// one.
+    pub(super) async fn create_session_record(
+        &self,
+        site: &str,
+        mode: crate::storage::SessionMode,
+        started_by: Option<i64>,
+    ) -> Result<SessionNumber, SessionError> {
+        let started_at = now_millis();
+        let mut number = number::generate();
+        let mut attempts = 0;
+        loop {
+            let record = SessionRecord {
+                number: number.to_string(),
+                site: site.to_owned(),
+                mode,
+                started_by,
+                status: SessionStatus::Active,
+                started_at,
+                ended_at: None,
+                end_reason: None,
+            };
+            match self.storage.create_session(record).await {
+                Ok(()) => return Ok(number),
+                Err(StorageError::Conflict(_)) if attempts < 8 => {
+                    attempts += 1;
+                    number = number::generate();
+                }
+                Err(error) => return Err(error.into()),
+            }
+        }
+    }
+
     /// Routes a console connection to the CSR's participant in a session.
     pub fn attach_console(&self, participant: &str, connection: ConnectionId, outbox: Outbox) {
         self.router
@@ -186,17 +194,11 @@ impl Sessions {
     ) -> Result<ParticipantId, SessionError> {
         let number = number::parse(number_input)
             .ok_or_else(|| SessionError::UnknownSession(number_input.to_string()))?;
-        let assistant = LiveParticipant {
-            id: ParticipantId::generate(),
-            display_name: account.display_name.clone(),
-            role: ParticipantRole::Assistant,
-            account_id: Some(account.id),
-            agent_capabilities: None,
-            agent_rejoin: None,
-            away: None,
-            page_seen: false,
-            agent_seen: false,
-        };
+        let assistant = LiveParticipant::entering(
+            &account.display_name,
+            ParticipantRole::Assistant,
+            Some(account.id),
+        );
         self.with_live(&number, |s| {
             if s.site != account.site {
                 return Err(SessionError::UnknownSession(number.to_string()));
@@ -272,17 +274,7 @@ impl Sessions {
         };
         let display_name = check_display_name(display_name)?;
         self.count_successful_join(client)?;
-        let customer = LiveParticipant {
-            id: ParticipantId::generate(),
-            display_name: display_name.to_owned(),
-            role: ParticipantRole::Customer,
-            account_id: None,
-            agent_capabilities: None,
-            agent_rejoin: None,
-            away: None,
-            page_seen: false,
-            agent_seen: false,
-        };
+        let customer = LiveParticipant::entering(display_name, ParticipantRole::Customer, None);
         // Check the rules and reserve the place in one step, so two
         // customers joining at once cannot both take the last place.
         let site = self.with_all_live(|sessions| {

@@ -33,6 +33,22 @@ pub struct LiveParticipant {
 }
 
 impl LiveParticipant {
+    /// Someone entering a session, with a new id and nothing connected
+    /// yet; `account` for CSRs.
+    pub fn entering(display_name: &str, role: ParticipantRole, account: Option<i64>) -> Self {
+        LiveParticipant {
+            id: ParticipantId::generate(),
+            display_name: display_name.to_owned(),
+            role,
+            account_id: account,
+            agent_capabilities: None,
+            agent_rejoin: None,
+            away: None,
+            page_seen: false,
+            agent_seen: false,
+        }
+    }
+
     /// A customer who only called the join API holds a place until it
     /// expires.
     pub fn ever_connected(&self) -> bool {

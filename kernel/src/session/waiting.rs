@@ -14,8 +14,8 @@ use super::announce::Announcement;
 use super::error::SessionError;
 use super::lifecycle::{JoinedCustomer, check_display_name, record_of};
 use super::live::{LiveParticipant, LiveSession};
-use super::{ParticipantId, Sessions, number};
-use crate::storage::{ParticipantRole, SessionRecord, SessionStatus, StorageError, now_millis};
+use super::Sessions;
+use crate::storage::{ParticipantRole, now_millis};
 use crate::token::{hash_token, random_token};
 
 impl Sessions {
@@ -40,40 +40,8 @@ impl Sessions {
             .map(|site| site.settings.session_mode)
             .ok_or_else(|| SessionError::SiteNotConfigured(site.to_owned()))?;
         self.count_successful_join(client)?;
-        let started_at = now_millis();
-        let mut number = number::generate();
-        let mut attempts = 0;
-        loop {
-            let record = SessionRecord {
-                number: number.to_string(),
-                site: site.to_owned(),
-                mode,
-                started_by: None,
-                status: SessionStatus::Active,
-                started_at,
-                ended_at: None,
-                end_reason: None,
-            };
-            match self.storage.create_session(record).await {
-                Ok(()) => break,
-                Err(StorageError::Conflict(_)) if attempts < 8 => {
-                    attempts += 1;
-                    number = number::generate();
-                }
-                Err(error) => return Err(error.into()),
-            }
-        }
-        let customer = LiveParticipant {
-            id: ParticipantId::generate(),
-            display_name: display_name.to_owned(),
-            role: ParticipantRole::Customer,
-            account_id: None,
-            agent_capabilities: None,
-            agent_rejoin: None,
-            away: None,
-            page_seen: false,
-            agent_seen: false,
-        };
+        let number = self.create_session_record(site, mode, None).await?;
+        let customer = LiveParticipant::entering(display_name, ParticipantRole::Customer, None);
         let token = random_token();
         let stored = self
             .storage
