@@ -106,15 +106,7 @@ impl Sessions {
         self.storage
             .add_participant(record_of(&number, &host, None))
             .await?;
-        let live = LiveSession {
-            number: number.clone(),
-            site: site.id.clone(),
-            mode,
-            participants: [(host.id.clone(), host.clone())].into(),
-            selected_customer: None,
-            host_away: None,
-            report_budget: Default::default(),
-        };
+        let live = LiveSession::begun(&number, &site.id, mode, &host);
         self.with_all_live(|sessions| sessions.insert(number.clone(), live));
         self.record(
             &number,

@@ -83,6 +83,25 @@ pub struct LiveSession {
 }
 
 impl LiveSession {
+    /// A session that just began, with its first participant: the CSR who
+    /// started it, or the customer who waits for one.
+    pub fn begun(
+        number: &SessionNumber,
+        site: &str,
+        mode: SessionMode,
+        first: &LiveParticipant,
+    ) -> Self {
+        LiveSession {
+            number: number.clone(),
+            site: site.to_owned(),
+            mode,
+            participants: [(first.id.clone(), first.clone())].into(),
+            selected_customer: None,
+            host_away: None,
+            report_budget: Default::default(),
+        }
+    }
+
     pub fn host(&self) -> Option<&LiveParticipant> {
         self.participants
             .values()

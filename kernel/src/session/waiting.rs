@@ -10,11 +10,11 @@
 use std::net::IpAddr;
 use std::sync::Arc;
 
+use super::Sessions;
 use super::announce::Announcement;
 use super::error::SessionError;
 use super::lifecycle::{JoinedCustomer, check_display_name, record_of};
 use super::live::{LiveParticipant, LiveSession};
-use super::Sessions;
 use crate::storage::{ParticipantRole, now_millis};
 use crate::token::{hash_token, random_token};
 
@@ -55,15 +55,7 @@ impl Sessions {
                 .await;
             return Err(error.into());
         }
-        let live = LiveSession {
-            number: number.clone(),
-            site: site.to_owned(),
-            mode,
-            participants: [(customer.id.clone(), customer.clone())].into(),
-            selected_customer: None,
-            host_away: None,
-            report_budget: Default::default(),
-        };
+        let live = LiveSession::begun(&number, site, mode, &customer);
         self.with_all_live(|sessions| sessions.insert(number.clone(), live));
         self.record(
             &number,
