@@ -169,6 +169,20 @@ describe("the console", () => {
     expect(document.querySelectorAll('[data-test="participant"]').length).toBe(3);
   });
 
+  it("takes the CSR who transferred the session out of its participants, saying to whom", async () => {
+    const { socket } = await started();
+    FakeSocket.answers["session.resume"] = () => ({ ok: true, body: session });
+    socket.push("session.assigned", { session: "123456789", participant: "p-carl" });
+    await settle();
+    expect(q('[data-participant="p-carl"]')?.textContent).toContain("host");
+    socket.push("session.ended", {
+      session: "123456789",
+      reason: "the session was transferred to Eve",
+      detail: { key: "transferred_to", params: { name: "Eve" } },
+    });
+    expect(q('[data-participant="p-carl"]')).toBeNull();
+  });
+
   it("delivers a plugin's console messages to its console page, once opened, shown or not", async () => {
     const { socket } = await started();
     socket.push("plugin.console_message", { plugin: "webacd", message: { before: "opened" } });

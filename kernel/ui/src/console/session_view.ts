@@ -537,6 +537,8 @@ export class SessionView {
 
   onEnded(body: EventBody<"session.ended">): void {
     this.ended = true;
+    // Handed to another CSR: this CSR is no longer in it (nor its host).
+    if (body.detail?.key === "transferred_to") this.members.delete(this.me);
     for (const line of this.waiting.values()) line.remove();
     this.waiting.clear();
     this.say(t("session.ended", { reason: detailOr(body.detail, body.reason) }));
