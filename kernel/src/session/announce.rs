@@ -61,11 +61,9 @@ impl Departure<'_> {
         }
     }
 
-    /// What the page of the one who left says, in its own language
-    /// (`None`: the protocol has no word for it yet; the English `reason`
-    /// is shown).
-    pub fn detail(&self) -> Option<Detail> {
-        Some(match self {
+    /// What the page of the one who left says, in its own language.
+    pub fn detail(&self) -> Detail {
+        match self {
             Departure::Left => Detail::YouLeft,
             Departure::RemovedBy(host) => Detail::RemovedBy {
                 name: (*host).to_owned(),
@@ -74,7 +72,7 @@ impl Departure<'_> {
             Departure::TransferredTo(csr) => Detail::TransferredTo {
                 name: (*csr).to_owned(),
             },
-        })
+        }
     }
 }
 

@@ -251,7 +251,7 @@ impl Sessions {
             .await;
         let (to_console, to_agent) = how.told();
         for (endpoint, reason, detail) in [
-            (Endpoint::ui(&previous.id), to_console, how.detail()),
+            (Endpoint::ui(&previous.id), to_console, Some(how.detail())),
             (Endpoint::agent(&previous.id), to_agent, None),
         ] {
             let ended = ServerEvent::SessionEnded {

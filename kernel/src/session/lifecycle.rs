@@ -408,7 +408,7 @@ impl Sessions {
             .await;
         let (to_page, to_agent) = how.told();
         for (endpoint, reason, detail) in [
-            (Endpoint::ui(participant), to_page, how.detail()),
+            (Endpoint::ui(participant), to_page, Some(how.detail())),
             (Endpoint::agent(participant), to_agent, None),
         ] {
             let ended = ServerEvent::SessionEnded {
