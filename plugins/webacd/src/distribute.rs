@@ -29,6 +29,15 @@ pub const NO_LONGER_WAITING: &str = "This customer is no longer waiting.";
 /// An offer or a mark past its time by this much is forgotten even without
 /// its expiry (a kernel restart loses open offers).
 const STALE_AFTER_MS: u64 = 60_000;
+/// How often the distribution sweeps for what outlived its time.
+const SWEEP_EVERY_MS: u64 = 15_000;
+/// Most tickets one sweep reads (the rest wait for the next).
+const MAX_SWEEP_READS: usize = 100;
+/// Most customers one run passes over beyond one per free agent: those no
+/// free agent may take (a session too large for them, the agent who
+/// transfers it, agents who passed on it). Whoever is further back waits
+/// for the next run.
+pub const MAX_PASSED_OVER: usize = 32;
 
 /// Appends a line to the session's report; best effort (the session may
 /// have ended meanwhile).
@@ -52,18 +61,20 @@ pub fn withdraw(id: u32, reason: &str) {
 
 /// Offers every waiting customer who has no offer to a free agent, first
 /// come first, while free agents remain.
-pub fn run() -> Result<(), PluginError> {
+///
+/// Its work does not grow with the lines: the customers to offer are the
+/// keys of `wait/` (listed, not read), and a ticket is read only for a
+/// customer some free agent of their queue may take, at most
+/// [`MAX_PASSED_OVER`] more than there are free agents. Whether a session
+/// still runs is asked only of the one being offered (the kernel refuses
+/// an offer of a session that ended); leaving and ending take customers
+/// out of line as they happen.
+pub fn run() -> Result<Vec<Queue>, PluginError> {
     let now = now_ms();
+    sweep_if_due(now)?;
     let queues = records::queues()?;
     let presence = csrs::presence()?;
-    let mut holding = BTreeSet::new();
-    for (username, mark) in records::holders()? {
-        if mark.expires_ms.saturating_add(STALE_AFTER_MS) < now {
-            records::forget_stale_holding(&username, &mark)?;
-        } else {
-            holding.insert(username);
-        }
-    }
+    let mut holding = records::holder_names()?;
     let is_member = |csr: &CsrPresence| queues.iter().any(|q| q.has_member(&csr.username));
     let mut free: Vec<CsrPresence> = presence
         .iter()
@@ -71,41 +82,39 @@ pub fn run() -> Result<(), PluginError> {
         .cloned()
         .collect();
     if free.is_empty() {
-        return Ok(());
+        return Ok(Vec::new());
     }
+    let has_free_member = |free: &[CsrPresence], queue: &Queue| {
+        free.iter().any(|csr| queue.has_member(&csr.username))
+    };
+    let mut to_offer = Vec::new();
+    for queue in queues.iter().filter(|q| has_free_member(&free, q)) {
+        to_offer.extend(records::to_offer(&queue.name)?);
+    }
+    to_offer.sort_by(|a, b| {
+        a.entered_ms
+            .cmp(&b.entered_ms)
+            .then_with(|| a.session.cmp(&b.session))
+    });
+    let mut reads_left = free.len() + MAX_PASSED_OVER;
     let mut offered_in = BTreeSet::new();
-    for place in records::all_lines()? {
-        if free.is_empty() {
+    for place in to_offer {
+        if free.is_empty() || reads_left == 0 {
             break;
         }
         let Some(queue) = queues.iter().find(|q| q.name == place.queue) else {
             continue;
         };
-        let Some(mut ticket) = records::ticket(&place.session)? else {
+        if !has_free_member(&free, queue) {
+            continue;
+        }
+        reads_left -= 1;
+        let Some(ticket) = records::ticket(&place.session)? else {
             place.forget()?;
             continue;
         };
-        if ticket.stage != Stage::Queued
-            || ticket.queue != place.queue
-            || ticket.entered_ms != place.entered_ms
-        {
-            place.forget()?;
-            continue;
-        }
-        if let Some(offer) = &ticket.offer
-            && offer.expires_ms.saturating_add(STALE_AFTER_MS) < now
-        {
-            forget_stale_offer(&ticket.session, offer)?;
-            match records::ticket(&place.session)? {
-                Some(fresh) => ticket = fresh,
-                None => continue,
-            }
-        }
-        if !ticket.needs_offer() {
-            continue;
-        }
-        if !views::session_is_live(&ticket.session) {
-            remove(&ticket.session, Removal::SessionGone)?;
+        // An entry another event is about to take out, or one left behind.
+        if !ticket.needs_offer() || !place.is_of(&ticket) {
             continue;
         }
         let exclusions = Exclusions {
@@ -123,23 +132,97 @@ pub fn run() -> Result<(), PluginError> {
             continue;
         };
         let agent = agent.clone();
-        if offer_to(queue, &ticket, &agent, now)? {
-            holding.insert(agent.username.clone());
-            free.retain(|csr| csr.username != agent.username);
-            offered_in.insert(queue.name.clone());
+        match offer_to(queue, &ticket, &agent, now)? {
+            Offering::Made => {
+                offered_in.insert(queue.name.clone());
+            }
+            Offering::AgentBusy | Offering::AgentRefused => {}
+            Offering::CustomerTaken => continue,
         }
+        // Made, or the agent is not to be offered again in this run.
+        holding.insert(agent.username.clone());
+        free.retain(|csr| csr.username != agent.username);
     }
-    for queue in queues.iter().filter(|q| offered_in.contains(&q.name)) {
-        views::tell_agents(Some(queue));
+    Ok(queues
+        .into_iter()
+        .filter(|q| offered_in.contains(&q.name))
+        .collect())
+}
+
+/// Sweeps for what outlived its time when the last sweep is
+/// [`SWEEP_EVERY_MS`] old; one of the events that find it due does.
+fn sweep_if_due(now: u64) -> Result<(), PluginError> {
+    let (stored, last) = records::last_sweep()?;
+    if last.saturating_add(SWEEP_EVERY_MS) > now || !records::take_sweep(stored.as_deref(), now)? {
+        return Ok(());
+    }
+    sweep(now)
+}
+
+/// Forgets the offers and marks long past their time (a kernel restart
+/// loses open offers, and an event may fail half-way), and puts back in
+/// `wait/` a customer an event that failed half-way left out of it.
+pub fn sweep(now: u64) -> Result<(), PluginError> {
+    let is_stale = |expires_ms: u64| expires_ms.saturating_add(STALE_AFTER_MS) < now;
+    let holders = records::holders()?;
+    for (username, mark) in &holders {
+        if !is_stale(mark.expires_ms) {
+            continue;
+        }
+        if let Some(ticket) = records::ticket(&mark.session)?
+            && let Some(offer) = ticket.offer.as_ref().filter(|o| is_stale(o.expires_ms))
+        {
+            forget_stale_offer(&ticket.session, offer)?;
+        }
+        records::forget_stale_holding(username, mark)?;
+    }
+    // Waiting in line, nobody holding an offer of them, and yet not among
+    // those to offer: a ticket whose entries are wrong, or one with an
+    // offer whose mark is gone.
+    let to_offer = records::all_to_offer()?;
+    let held: BTreeSet<&str> = holders
+        .values()
+        .filter(|mark| !is_stale(mark.expires_ms))
+        .map(|mark| mark.session.as_str())
+        .collect();
+    let mut reads_left = MAX_SWEEP_READS;
+    for place in records::all_lines()? {
+        if to_offer.contains(&place.session) || held.contains(place.session.as_str()) {
+            continue;
+        }
+        if reads_left == 0 {
+            break;
+        }
+        reads_left -= 1;
+        match records::ticket(&place.session)? {
+            None => place.forget()?,
+            Some(ticket) if !place.is_of(&ticket) || ticket.needs_offer() => {
+                records::resync_indexes(&ticket.session)?;
+            }
+            Some(ticket) => {
+                if let Some(offer) = ticket.offer.as_ref().filter(|o| is_stale(o.expires_ms)) {
+                    forget_stale_offer(&ticket.session, offer)?;
+                }
+            }
+        }
     }
     Ok(())
 }
 
-/// Runs the distribution; a failure is logged, not passed on (what
-/// triggered it is done, and the next change runs it again).
-pub fn run_logged() {
-    if let Err(error) = run() {
+/// Runs the distribution, then tells the agents of `changed` (a queue
+/// whose page changed anyway) and of each queue it made offers in, once
+/// each. A failure is logged, not passed on: what triggered it is done,
+/// and the next change runs it again.
+pub fn run_and_tell(changed: Option<&Queue>) {
+    let offered_in = run().unwrap_or_else(|error| {
         host::log::warn(&format!("distribution: {}", error.message()));
+        Vec::new()
+    });
+    let mut told = BTreeSet::new();
+    for queue in changed.into_iter().chain(&offered_in) {
+        if told.insert(queue.name.as_str()) {
+            views::tell_agents(Some(queue));
+        }
     }
 }
 
@@ -174,16 +257,28 @@ fn new_round(session: &str) -> Result<(), PluginError> {
     Ok(())
 }
 
+/// What became of offering one customer to one agent.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+enum Offering {
+    Made,
+    /// Another event gave the agent an offer first.
+    AgentBusy,
+    /// The kernel would not offer it to the agent (their console closed).
+    AgentRefused,
+    /// Another event offered or removed the customer first, or their
+    /// session ended.
+    CustomerTaken,
+}
+
 /// Offers one waiting customer to `agent`: marks the agent as holding an
 /// offer and the ticket as being offered (so no other event offers either
-/// at the same time), then asks the kernel. `false` when another event got
-/// there first or the kernel refused.
+/// at the same time), then asks the kernel.
 fn offer_to(
     queue: &Queue,
     ticket: &Ticket,
     agent: &CsrPresence,
     now: u64,
-) -> Result<bool, PluginError> {
+) -> Result<Offering, PluginError> {
     let session = ticket.session.as_str();
     let username = agent.username.as_str();
     let expires_ms = now.saturating_add(u64::from(queue.timeout_ms()));
@@ -192,7 +287,7 @@ fn offer_to(
         expires_ms,
     };
     if !records::hold(username, &mark)? {
-        return Ok(false);
+        return Ok(Offering::AgentBusy);
     }
     let reservation = OpenOffer {
         id: 0,
@@ -209,7 +304,7 @@ fn offer_to(
     })?;
     if !reserved {
         records::release(username, session)?;
-        return Ok(false);
+        return Ok(Offering::CustomerTaken);
     }
     let words = texts::queue_offer(
         &ticket.customer_name,
@@ -236,7 +331,17 @@ fn offer_to(
                 _ => (Change::Keep, ()),
             })?;
             records::release(username, session)?;
-            return Ok(false);
+            return Ok(match error {
+                OfferError::Offline(_) | OfferError::UnknownCsr(_) => Offering::AgentRefused,
+                // The kernel refuses an offer of a session that is not
+                // running: the only customer whose session is asked
+                // after is the one about to be offered.
+                _ if !views::session_is_live(session) => {
+                    remove(session, Removal::SessionGone)?;
+                    Offering::CustomerTaken
+                }
+                _ => Offering::AgentRefused,
+            });
         }
     };
     records::set_offer_ref(id, session)?;
@@ -253,7 +358,11 @@ fn offer_to(
         // The customer left, or the offer was answered, while it was made.
         withdraw(id, texts::CUSTOMER_LEFT);
         records::release(username, session)?;
-        return Ok(false);
+        // Kept only for the offer an agent took the session with.
+        if records::origin(session)?.is_none_or(|origin| origin.offer != id) {
+            records::forget_offer_ref(id)?;
+        }
+        return Ok(Offering::CustomerTaken);
     }
     report(
         session,
@@ -262,7 +371,7 @@ fn offer_to(
             Some(&queue.title),
         ),
     );
-    Ok(true)
+    Ok(Offering::Made)
 }
 
 /// Whether a ticket's open offer is `id` and went to `username`; id 0 is
@@ -277,21 +386,39 @@ fn offer_matches(ticket: &Ticket, id: u32, username: &str) -> bool {
 
 /// A CSR answered an offer of ours. The reply (or error) goes to them.
 pub fn answered(answer: OfferAnswered) -> Result<Value, PluginError> {
-    let Some(reference) = records::offer_ref(answer.id)? else {
+    let Some(session) = session_answered(&answer)? else {
         return match answer.answer {
             OfferAnswer::Declined => Ok(json!({ "declined": true })),
             OfferAnswer::Accepted => Err(PluginError::Denied(NO_LONGER_WAITING.into())),
         };
     };
     match answer.answer {
-        OfferAnswer::Accepted => accept(&reference.session, &answer),
+        OfferAnswer::Accepted => accept(&session, &answer),
         OfferAnswer::Declined => {
-            passed_on(&reference.session, answer.id, &answer.username, |name| {
+            passed_on(&session, answer.id, &answer.username, |name| {
                 texts::declined(name)
             })?;
             Ok(json!({ "declined": true }))
         }
     }
+}
+
+/// The session an answered offer is about. A queue offer may be answered
+/// before the event that made it has written down its id (the kernel shows
+/// it while it is being made, and an agent may accept at once): the
+/// agent's mark says which customer they hold, and the ticket's offer,
+/// still without its id, must be theirs.
+fn session_answered(answer: &OfferAnswered) -> Result<Option<String>, PluginError> {
+    if let Some(reference) = records::offer_ref(answer.id)? {
+        return Ok(Some(reference.session));
+    }
+    let Some(mark) = records::holding(&answer.username)? else {
+        return Ok(None);
+    };
+    let unrecorded = records::ticket(&mark.session)?
+        .and_then(|ticket| ticket.offer)
+        .is_some_and(|offer| offer.id == 0 && offer.to.contains(&answer.username));
+    Ok(unrecorded.then_some(mark.session))
 }
 
 fn accept(session: &str, answer: &OfferAnswered) -> Result<Value, PluginError> {
@@ -347,9 +474,10 @@ fn accept(session: &str, answer: &OfferAnswered) -> Result<Value, PluginError> {
         .flatten()
     {
         views::tell_line(&queue)?;
-        views::tell_agents(Some(&queue));
+        run_and_tell(Some(&queue));
+    } else {
+        run_and_tell(None);
     }
-    run_logged();
     Ok(json!({ "accepted": true, "session": session, "participant": participant }))
 }
 
@@ -406,10 +534,7 @@ fn passed_on(
             withdraw(id, texts::OFFERED_ELSEWHERE);
             records::forget_offer_ref(id)?;
             records::release(username, session)?;
-            if let Some(queue) = records::queue(&ticket.queue)? {
-                views::tell_agents(Some(&queue));
-            }
-            run_logged();
+            run_and_tell(records::queue(&ticket.queue)?.as_ref());
         }
         Passed::FellBack(ticket) => {
             report(session, &line(&name));
@@ -461,8 +586,7 @@ fn fell_back(ticket: &Ticket, all_declined: bool) -> Result<(), PluginError> {
         }),
     );
     views::tell_ticket(ticket)?;
-    views::tell_agents(Some(&queue));
-    run_logged();
+    run_and_tell(Some(&queue));
     Ok(())
 }
 
@@ -522,12 +646,7 @@ pub fn expired(id: u32) -> Result<(), PluginError> {
     }
     match records::ticket(session)? {
         Some(after) if fell => fell_back(&after, false)?,
-        Some(after) => {
-            if let Some(queue) = records::queue(&after.queue)? {
-                views::tell_agents(Some(&queue));
-            }
-            run_logged();
-        }
+        Some(after) => run_and_tell(records::queue(&after.queue)?.as_ref()),
         None => {}
     }
     Ok(())
@@ -569,14 +688,16 @@ pub fn remove(session: &str, why: Removal) -> Result<Option<Ticket>, PluginError
         }
     }
     let queue = records::queue(&ticket.queue)?;
-    if let Some(queue) = &queue {
-        if ticket.stage == Stage::Queued {
-            views::tell_line(queue)?;
-        }
-        views::tell_agents(Some(queue));
+    if let Some(queue) = &queue
+        && ticket.stage == Stage::Queued
+    {
+        views::tell_line(queue)?;
     }
     if ticket.offer.is_some() {
-        run_logged();
+        // The agents it was offered to are free again.
+        run_and_tell(queue.as_ref());
+    } else if let Some(queue) = &queue {
+        views::tell_agents(Some(queue));
     }
     Ok(Some(ticket))
 }

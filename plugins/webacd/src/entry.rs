@@ -13,7 +13,7 @@ use crate::model::{Queue, Stage, Ticket};
 use crate::records;
 use crate::rules;
 use crate::texts;
-use crate::views::{self, now_ms};
+use crate::views::now_ms;
 
 /// The queue a public page is for (`page` is the part of the address
 /// after the path: the queue's name); `None` when there is none.
@@ -90,8 +90,7 @@ pub fn enter(command: &PublicCommand) -> Result<Value, PluginError> {
         &ticket.session,
         &texts::queued(&name, &queue.title, &ticket.problem),
     );
-    views::tell_agents(Some(&queue));
-    distribute::run_logged();
+    distribute::run_and_tell(Some(&queue));
     let position = records::line(&queue.name)?
         .iter()
         .position(|place| place.session == ticket.session)

@@ -65,7 +65,7 @@ pub fn presence_changed(csr: CsrPresence) -> Result<(), PluginError> {
         }
     }
     if crate::rules::may_take(&csr, 1) {
-        distribute::run()?;
+        distribute::run_and_tell(None);
     }
     Ok(())
 }

@@ -99,8 +99,7 @@ pub fn create(command: &Command) -> Result<Value, PluginError> {
             queue.name
         )));
     }
-    views::tell_agents(Some(&queue));
-    distribute::run_logged();
+    distribute::run_and_tell(Some(&queue));
     queue_view(&queue)
 }
 
@@ -150,8 +149,7 @@ pub fn update(command: &Command) -> Result<Value, PluginError> {
     if let Some(before) = before {
         views::tell_agents(Some(&before));
     }
-    views::tell_agents(Some(&queue));
-    distribute::run_logged();
+    distribute::run_and_tell(Some(&queue));
     queue_view(&queue)
 }
 

@@ -458,6 +458,12 @@ fn a_stale_offer_from_before_a_kernel_restart_is_forgotten() {
     )
     .expect("set");
 
+    // The distribution sweeps every 15 s, not on every change: the last
+    // sweep (when Carl entered) is too recent.
+    harness.presence_changed::<WebAcd>("dora").expect("handled");
+    assert_eq!(harness.offers().len(), 1);
+
+    tether_sdk::host::store::set("swept", b"1").expect("set");
     harness.presence_changed::<WebAcd>("dora").expect("handled");
     assert_eq!(last_offer(&harness).to, vec!["dora".to_owned()]);
     assert!(report_has(
@@ -465,6 +471,38 @@ fn a_stale_offer_from_before_a_kernel_restart_is_forgotten() {
         &session,
         "Bert did not answer within 30 s."
     ));
+    assert_eq!(
+        harness.stored("holding/bert"),
+        None,
+        "Bert's mark is gone with it"
+    );
+}
+
+#[test]
+fn a_customer_left_out_of_the_offers_by_a_failed_event_is_put_back_by_the_sweep() {
+    let harness = site();
+    for name in ["anna", "bert", "dora"] {
+        harness.update_csr(name, |p| p.availability = Availability::Away);
+    }
+    let session = enter(&harness, "Carl", "");
+    // An event failed between changing Carl's ticket and his entries.
+    let entry = harness
+        .stored_keys()
+        .into_iter()
+        .find(|k| k.starts_with("wait/"))
+        .expect("to be offered");
+    tether_sdk::host::store::delete(&entry).expect("deleted");
+    harness.update_csr("bert", |p| p.availability = Availability::Available);
+    harness.presence_changed::<WebAcd>("bert").expect("handled");
+    assert!(harness.offers().is_empty(), "nobody knows Carl needs one");
+
+    tether_sdk::host::store::set("swept", b"1").expect("set");
+    harness.presence_changed::<WebAcd>("bert").expect("handled");
+    let offer = last_offer(&harness);
+    assert_eq!(
+        (offer.details.session, offer.to),
+        (Some(session), vec!["bert".to_owned()])
+    );
 }
 
 #[test]
@@ -505,4 +543,122 @@ fn when_a_long_line_moves_only_its_front_is_told_at_once() {
         )
         .expect("status");
     assert_eq!(status["position"], 59);
+}
+
+/// The store calls of one distribution run with `waiting` customers in
+/// line and two agents becoming free.
+fn store_calls_of_a_run(waiting: usize) -> tether_sdk::testing::StoreCalls {
+    let harness = site();
+    for name in ["anna", "bert", "dora"] {
+        harness.update_csr(name, |p| p.availability = Availability::Away);
+    }
+    let sessions: Vec<String> = (0..waiting)
+        .map(|i| enter(&harness, &format!("C{i}"), ""))
+        .collect();
+    assert!(harness.offers().is_empty());
+    // No sweep falls due in the middle of what is measured.
+    tether_sdk::host::store::set("swept", u64::MAX.to_string().as_bytes()).expect("set");
+    harness.update_csr("bert", |p| p.availability = Availability::Available);
+    harness.update_csr("dora", |p| p.availability = Availability::Available);
+
+    let before = harness.store_calls();
+    harness.presence_changed::<WebAcd>("dora").expect("handled");
+    let calls = harness.store_calls().since(&before);
+
+    let offered: Vec<(Option<String>, Vec<String>)> = harness
+        .offers()
+        .into_iter()
+        .map(|o| (o.details.session, o.to))
+        .collect();
+    assert_eq!(
+        offered,
+        vec![
+            (Some(sessions[0].clone()), vec!["bert".to_owned()]),
+            (Some(sessions[1].clone()), vec!["dora".to_owned()]),
+        ],
+        "the first two in line, the longest idle first"
+    );
+    calls
+}
+
+#[test]
+fn a_run_reads_as_many_customers_as_there_are_free_agents_however_long_the_line() {
+    let short = store_calls_of_a_run(10);
+    let long = store_calls_of_a_run(1_000);
+    assert_eq!(short, long, "the same work for a line of 10 and of 1,000");
+    assert!(
+        long.get <= 16 && long.list_keys <= 4,
+        "a handful of reads: {long:?}"
+    );
+}
+
+#[test]
+fn a_customer_whose_session_ended_unheard_is_dropped_when_about_to_be_offered() {
+    let harness = site();
+    for name in ["anna", "bert", "dora"] {
+        harness.update_csr(name, |p| p.availability = Availability::Away);
+    }
+    let carl = enter(&harness, "Carl", "");
+    let erik = enter(&harness, "Erik", "");
+    // Carl's session ended and the plugin missed it.
+    harness.end_session(&carl);
+    harness.update_csr("bert", |p| p.availability = Availability::Available);
+    harness.presence_changed::<WebAcd>("bert").expect("handled");
+    let offer = last_offer(&harness);
+    assert_eq!(
+        (offer.details.session, offer.to),
+        (Some(erik), vec!["bert".to_owned()])
+    );
+    assert!(harness.stored_keys().iter().all(|k| !k.contains(&carl)));
+}
+
+/// Puts the store back to where the event making `offer` is between the
+/// kernel showing it and the plugin writing down its id.
+fn unrecord(harness: &Harness, session: &str, offer: &MadeOffer) {
+    let key = format!("ticket/{session}");
+    let mut ticket: Value =
+        serde_json::from_slice(&harness.stored(&key).expect("ticket")).expect("JSON");
+    ticket["offer"]["id"] = json!(0);
+    tether_sdk::host::store::set(&key, ticket.to_string().as_bytes()).expect("set");
+    tether_sdk::host::store::delete(&format!("offer/{}", offer.id)).expect("deleted");
+}
+
+#[test]
+fn an_agent_answering_before_the_offer_is_written_down_is_heard() {
+    let harness = site();
+    let carl = enter(&harness, "Carl", "");
+    let erik = enter(&harness, "Erik", "");
+    let to_bert = harness.offers()[0].clone();
+    assert_eq!(to_bert.to, vec!["bert".to_owned()]);
+    unrecord(&harness, &carl, &to_bert);
+    harness
+        .answer_offer::<WebAcd>(to_bert.id, "bert", false)
+        .expect("declined");
+    assert!(report_has(&harness, &carl, "Bert declined."));
+    // Anna is the one left for Carl (Dora holds Erik's offer).
+    assert_eq!(last_offer(&harness).to, vec!["anna".to_owned()]);
+
+    let to_dora = harness.offers()[1].clone();
+    assert_eq!(to_dora.details.session.as_deref(), Some(erik.as_str()));
+    unrecord(&harness, &erik, &to_dora);
+    let reply = harness
+        .answer_offer::<WebAcd>(to_dora.id, "dora", true)
+        .expect("taken");
+    assert_eq!(reply["session"], erik.as_str());
+    assert_eq!(harness.hand_overs(), vec![(erik, "dora".to_owned())]);
+}
+
+#[test]
+fn a_customer_entering_and_being_offered_tells_each_agent_once() {
+    let harness = site();
+    let before = harness.console_messages().len();
+    enter(&harness, "Carl", "");
+    assert_eq!(last_offer(&harness).to, vec!["bert".to_owned()]);
+    let mut told: Vec<String> = harness.console_messages()[before..]
+        .iter()
+        .filter(|(_, m)| m["type"] == "changed")
+        .map(|(to, _)| to.clone())
+        .collect();
+    told.sort();
+    assert_eq!(told, vec!["anna", "bert", "dora"]);
 }

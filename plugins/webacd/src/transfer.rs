@@ -285,8 +285,7 @@ fn to_queue(
         &texts::transferred_to_queue(&host.me.display_name, &queue.title, &ticket.message),
     );
     views::tell_ticket(&ticket)?;
-    views::tell_agents(Some(queue));
-    distribute::run_logged();
+    distribute::run_and_tell(Some(queue));
     let position = records::line(&queue.name)?
         .iter()
         .position(|place| place.session == host.session)

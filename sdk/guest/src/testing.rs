@@ -100,6 +100,33 @@ struct State {
     /// CSRs whose console is closed: (session, participant). Every other
     /// CSR's console is connected.
     consoles_closed: BTreeSet<(String, String)>,
+    /// How often the plugin called the store.
+    store_calls: StoreCalls,
+}
+
+/// How many times the plugin called each store function since the
+/// harness started: a test checks that an event's work stays bounded
+/// (e.g. the same number of reads for a line of ten and of a thousand).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct StoreCalls {
+    pub get: usize,
+    pub set: usize,
+    pub delete: usize,
+    pub list_keys: usize,
+    pub compare_and_swap: usize,
+}
+
+impl StoreCalls {
+    /// The calls made after `earlier` was taken.
+    pub fn since(&self, earlier: &StoreCalls) -> StoreCalls {
+        StoreCalls {
+            get: self.get - earlier.get,
+            set: self.set - earlier.set,
+            delete: self.delete - earlier.delete,
+            list_keys: self.list_keys - earlier.list_keys,
+            compare_and_swap: self.compare_and_swap - earlier.compare_and_swap,
+        }
+    }
 }
 
 thread_local! {
@@ -244,6 +271,17 @@ impl Harness {
                     customer: customer.to_owned(),
                     capability: capability.as_str().to_owned(),
                 }));
+        });
+    }
+
+    /// `session` ends: it, its participants, grants and streams are gone.
+    /// The plugin is not told (a test that wants it to hear sends
+    /// `Event::SessionEnded`), as when it missed the event.
+    pub fn end_session(&self, session: &str) {
+        with(|state| {
+            state.participants.remove(session);
+            state.grants.retain(|(s, _, _)| s != session);
+            state.streams.retain(|_, stream| stream.session != session);
         });
     }
 
@@ -410,6 +448,11 @@ impl Harness {
         with(|state| state.store.keys().cloned().collect())
     }
 
+    /// How many times the plugin called each store function so far.
+    pub fn store_calls(&self) -> StoreCalls {
+        with(|state| state.store_calls)
+    }
+
     pub fn logs(&self) -> Vec<(Level, String)> {
         with(|state| state.logs.clone())
     }
@@ -511,6 +554,7 @@ pub(crate) mod raw {
                 plugin_store::check_value(value).map_err(refused)?;
             }
             Ok(with(|state| {
+                state.store_calls.compare_and_swap += 1;
                 if state.store.get(key).map(Vec::as_slice) != expected {
                     return false;
                 }
@@ -547,24 +591,34 @@ pub(crate) mod raw {
 
         pub fn get(key: &str) -> Result<Option<Vec<u8>>, StoreError> {
             plugin_store::check_key(key).map_err(refused)?;
-            Ok(with(|state| state.store.get(key).cloned()))
+            Ok(with(|state| {
+                state.store_calls.get += 1;
+                state.store.get(key).cloned()
+            }))
         }
 
         pub fn set(key: &str, value: &[u8]) -> Result<(), StoreError> {
             plugin_store::check_key(key).map_err(refused)?;
             plugin_store::check_value(value).map_err(refused)?;
-            with(|state| state.store.insert(key.to_owned(), value.to_vec()));
+            with(|state| {
+                state.store_calls.set += 1;
+                state.store.insert(key.to_owned(), value.to_vec())
+            });
             Ok(())
         }
 
         pub fn delete(key: &str) -> Result<bool, StoreError> {
             plugin_store::check_key(key).map_err(refused)?;
-            Ok(with(|state| state.store.remove(key).is_some()))
+            Ok(with(|state| {
+                state.store_calls.delete += 1;
+                state.store.remove(key).is_some()
+            }))
         }
 
         pub fn list_keys(prefix: &str) -> Result<Vec<String>, StoreError> {
             plugin_store::check_prefix(prefix).map_err(refused)?;
             Ok(with(|state| {
+                state.store_calls.list_keys += 1;
                 state
                     .store
                     .keys()
@@ -1117,6 +1171,42 @@ mod tests {
             Err(StoreError::TooLarge(_))
         ));
         assert!(host::store::list_keys("").expect("listable").is_empty());
+    }
+
+    #[test]
+    fn the_store_counts_the_calls_that_reach_it() {
+        let harness = Harness::new();
+        host::store::set("a", b"1").expect("set");
+        let before = harness.store_calls();
+        host::store::get("a").expect("get");
+        host::store::get("b").expect("get");
+        host::store::list_keys("").expect("list");
+        host::atomic_store::claim("c", "anna").expect("swap");
+        host::store::delete("a").expect("delete");
+        // A refused key never reaches the store.
+        assert!(host::store::get("").is_err());
+        assert_eq!(
+            harness.store_calls().since(&before),
+            StoreCalls {
+                get: 2,
+                set: 0,
+                delete: 1,
+                list_keys: 1,
+                compare_and_swap: 1,
+            }
+        );
+        assert_eq!(harness.store_calls().set, 1);
+    }
+
+    #[test]
+    fn an_ended_session_is_unknown() {
+        let harness = Harness::new();
+        harness.add_participant("1", customer());
+        harness.end_session("1");
+        assert!(matches!(
+            host::session::participants("1"),
+            Err(SessionError::UnknownSession(_))
+        ));
     }
 
     /// Remembers every close it hears of, as a plugin keeping state would.
