@@ -596,6 +596,24 @@ async fn events_for_many_plugins_run_at_once() {
 }
 
 #[tokio::test]
+async fn a_plugin_built_against_the_released_0_2_0_api_still_loads_and_works() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let host = fixture_host(settings(cache.path()), all_sites(), Arc::new(NoSessions));
+    assert!(
+        host.plugin("api-0-2-0").is_some(),
+        "the 0.2.0 plugin is loaded"
+    );
+    assert_eq!(
+        reply(&host, "api-0-2-0", "claim", json!("anna")).await,
+        Ok(json!(true))
+    );
+    assert_eq!(
+        reply(&host, "api-0-2-0", "claim", json!("ben")).await,
+        Ok(json!(false))
+    );
+}
+
+#[tokio::test]
 async fn a_plugin_built_against_the_released_0_1_0_api_still_loads_and_works() {
     let cache = tempfile::tempdir().expect("temp dir");
     let host = fixture_host(settings(cache.path()), all_sites(), Arc::new(NoSessions));
