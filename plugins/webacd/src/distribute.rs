@@ -113,8 +113,9 @@ pub fn run() -> Result<Vec<Queue>, PluginError> {
             place.forget()?;
             continue;
         };
-        // An entry another event is about to take out, or one left behind.
-        if !ticket.needs_offer() || !place.is_of(&ticket) {
+        // An entry another event is about to take out, or one left behind
+        // by an event that failed half-way (the sweep drops those).
+        if !place.is_of(&ticket) {
             continue;
         }
         let exclusions = Exclusions {
@@ -176,37 +177,61 @@ pub fn sweep(now: u64) -> Result<(), PluginError> {
         }
         records::forget_stale_holding(username, mark)?;
     }
-    // Waiting in line, nobody holding an offer of them, and yet not among
-    // those to offer: a ticket whose entries are wrong, or one with an
-    // offer whose mark is gone.
-    let to_offer = records::all_to_offer()?;
     let held: BTreeSet<&str> = holders
         .values()
         .filter(|mark| !is_stale(mark.expires_ms))
         .map(|mark| mark.session.as_str())
         .collect();
     let mut reads_left = MAX_SWEEP_READS;
-    for place in records::all_lines()? {
-        if to_offer.contains(&place.session) || held.contains(place.session.as_str()) {
-            continue;
-        }
+    for place in suspect_entries(&held)? {
         if reads_left == 0 {
             break;
         }
         reads_left -= 1;
-        match records::ticket(&place.session)? {
-            None => place.forget()?,
-            Some(ticket) if !place.is_of(&ticket) || ticket.needs_offer() => {
-                records::resync_indexes(&ticket.session)?;
-            }
-            Some(ticket) => {
-                if let Some(offer) = ticket.offer.as_ref().filter(|o| is_stale(o.expires_ms)) {
-                    forget_stale_offer(&ticket.session, offer)?;
-                }
-            }
+        let Some(ticket) = records::ticket(&place.session)? else {
+            place.forget()?;
+            continue;
+        };
+        if !place.is_of(&ticket) {
+            place.forget()?;
+            records::resync_indexes(&ticket.session)?;
+        } else if ticket.needs_offer() {
+            records::resync_indexes(&ticket.session)?;
+        } else if let Some(offer) = ticket.offer.as_ref().filter(|o| is_stale(o.expires_ms)) {
+            forget_stale_offer(&ticket.session, offer)?;
         }
     }
     Ok(())
+}
+
+/// The index entries that may be wrong, from their keys alone: a session
+/// with two places in one index (an event failed half-way through moving
+/// it), one among those to offer though an agent holds its offer, and one
+/// in line that is neither to be offered nor held (its entry to offer is
+/// missing, or its offer's mark is gone).
+fn suspect_entries(held: &BTreeSet<&str>) -> Result<Vec<records::Place>, PluginError> {
+    let lines = records::all_lines()?;
+    let to_offer = records::all_to_offer()?;
+    let twice = |places: &[records::Place]| {
+        let mut seen = BTreeSet::new();
+        places
+            .iter()
+            .filter(|p| !seen.insert(p.session.as_str()))
+            .map(|p| p.session.clone())
+            .collect::<BTreeSet<String>>()
+    };
+    let (lines_twice, to_offer_twice) = (twice(&lines), twice(&to_offer));
+    let offering: BTreeSet<&str> = to_offer.iter().map(|p| p.session.as_str()).collect();
+    let mut suspects: Vec<records::Place> = to_offer
+        .iter()
+        .filter(|p| held.contains(p.session.as_str()) || to_offer_twice.contains(&p.session))
+        .cloned()
+        .collect();
+    suspects.extend(lines.into_iter().filter(|p| {
+        lines_twice.contains(&p.session)
+            || !(offering.contains(p.session.as_str()) || held.contains(p.session.as_str()))
+    }));
+    Ok(suspects)
 }
 
 /// Runs the distribution, then tells the agents of `changed` (a queue

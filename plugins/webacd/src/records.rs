@@ -396,9 +396,9 @@ pub fn to_offer(queue: &str) -> Result<Vec<Place>, PluginError> {
     places(WAIT, &wait_prefix(queue))
 }
 
-/// The sessions of every queue nobody has an offer of.
-pub fn all_to_offer() -> Result<BTreeSet<String>, PluginError> {
-    Ok(places(WAIT, WAIT)?.into_iter().map(|p| p.session).collect())
+/// Every queue's customers nobody has an offer of.
+pub fn all_to_offer() -> Result<Vec<Place>, PluginError> {
+    places(WAIT, WAIT)
 }
 
 // ---- offers ----

@@ -662,3 +662,48 @@ fn a_customer_entering_and_being_offered_tells_each_agent_once() {
     told.sort();
     assert_eq!(told, vec!["anna", "bert", "dora"]);
 }
+
+#[test]
+fn entries_left_behind_by_failed_events_are_swept_away() {
+    let harness = site();
+    for name in ["anna", "dora"] {
+        harness.update_csr(name, |p| p.availability = Availability::Away);
+    }
+    let carl = enter(&harness, "Carl", "");
+    assert_eq!(last_offer(&harness).to, vec!["bert".to_owned()]);
+    let line_entry = harness
+        .stored_keys()
+        .into_iter()
+        .find(|k| k.starts_with("line/"))
+        .expect("in line");
+    // One event failed before taking Carl out of those to offer when
+    // Bert's offer was made; another left an old place in line.
+    let to_offer = line_entry.replacen("line/", "wait/", 1);
+    let old_place = format!("line/{QUEUE}/0000000000001/{carl}");
+    for key in [&to_offer, &old_place] {
+        tether_sdk::host::store::set(key, b"").expect("set");
+    }
+    let customer = harness.waiting_sessions()[0].customer.clone();
+    let status = || {
+        harness
+            .command::<WebAcd>(Some(&carl), Some(&customer), "status", json!({}))
+            .expect("status")
+    };
+    assert_eq!(status()["waiting"], 2, "the old place counts");
+
+    // Dora comes back: Carl holds an offer, so she is not offered him.
+    harness.update_csr("dora", |p| p.availability = Availability::Available);
+    harness.presence_changed::<WebAcd>("dora").expect("handled");
+    assert_eq!(harness.offers().len(), 1);
+
+    tether_sdk::host::store::set("swept", b"1").expect("set");
+    harness.presence_changed::<WebAcd>("dora").expect("handled");
+    assert_eq!(harness.offers().len(), 1);
+    let keys = harness.stored_keys();
+    assert!(!keys.contains(&to_offer) && !keys.contains(&old_place));
+    assert!(keys.contains(&line_entry));
+    assert_eq!(
+        (status()["position"].clone(), status()["waiting"].clone()),
+        (json!(1), json!(1))
+    );
+}
