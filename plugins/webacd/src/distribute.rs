@@ -431,8 +431,9 @@ pub fn answered(answer: OfferAnswered) -> Result<Value, PluginError> {
 /// The session an answered offer is about. A queue offer may be answered
 /// before the event that made it has written down its id (the kernel shows
 /// it while it is being made, and an agent may accept at once): the
-/// agent's mark says which customer they hold, and the ticket's offer,
-/// still without its id, must be theirs.
+/// agent's mark says which customer they hold, and the ticket's offer
+/// (without an id yet, or with this one: it may have been written down
+/// since the reference was read) must be theirs.
 fn session_answered(answer: &OfferAnswered) -> Result<Option<String>, PluginError> {
     if let Some(reference) = records::offer_ref(answer.id)? {
         return Ok(Some(reference.session));
@@ -440,10 +441,12 @@ fn session_answered(answer: &OfferAnswered) -> Result<Option<String>, PluginErro
     let Some(mark) = records::holding(&answer.username)? else {
         return Ok(None);
     };
-    let unrecorded = records::ticket(&mark.session)?
+    let theirs = records::ticket(&mark.session)?
         .and_then(|ticket| ticket.offer)
-        .is_some_and(|offer| offer.id == 0 && offer.to.contains(&answer.username));
-    Ok(unrecorded.then_some(mark.session))
+        .is_some_and(|offer| {
+            (offer.id == 0 || offer.id == answer.id) && offer.to.contains(&answer.username)
+        });
+    Ok(theirs.then_some(mark.session))
 }
 
 fn accept(session: &str, answer: &OfferAnswered) -> Result<Value, PluginError> {
@@ -474,9 +477,9 @@ fn accept(session: &str, answer: &OfferAnswered) -> Result<Value, PluginError> {
     let ticket = before.or(open);
     if let Some(ticket) = &ticket {
         if let Some(offer) = &ticket.offer {
-            if offer.to.len() > 1 {
-                withdraw(offer.id, &texts::taken_by(&answer.display_name));
-            }
+            // Gone from the other recipients' consoles; and the kernel
+            // keeps no timer running to tell us of its end later.
+            withdraw(answer.id, &texts::taken_by(&answer.display_name));
             for to in &offer.to {
                 records::release(to, session)?;
             }

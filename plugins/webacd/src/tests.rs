@@ -131,6 +131,10 @@ fn the_longest_idle_agent_gets_the_offer_and_declining_or_silence_passes_it_on()
     assert_eq!(reply["accepted"], true);
     assert_eq!(reply["session"], session.as_str());
     assert_eq!(reply["participant"], "host-anna");
+    assert!(
+        open_offers(&harness).is_empty(),
+        "taken: no offer is left to expire later"
+    );
     assert_eq!(
         harness.hand_overs(),
         vec![(session.clone(), "anna".to_owned())]
@@ -645,7 +649,22 @@ fn an_agent_answering_before_the_offer_is_written_down_is_heard() {
         .answer_offer::<WebAcd>(to_dora.id, "dora", true)
         .expect("taken");
     assert_eq!(reply["session"], erik.as_str());
-    assert_eq!(harness.hand_overs(), vec![(erik, "dora".to_owned())]);
+    assert_eq!(
+        harness.hand_overs(),
+        vec![(erik.clone(), "dora".to_owned())]
+    );
+
+    // Anna answers between the plugin reading that the offer has no
+    // reference yet and writing down its id in Carl's ticket.
+    let to_anna = last_offer(&harness);
+    tether_sdk::host::store::delete(&format!("offer/{}", to_anna.id)).expect("deleted");
+    harness
+        .answer_offer::<WebAcd>(to_anna.id, "anna", true)
+        .expect("taken");
+    assert_eq!(
+        harness.hand_overs(),
+        vec![(erik, "dora".to_owned()), (carl, "anna".to_owned())]
+    );
 }
 
 #[test]
