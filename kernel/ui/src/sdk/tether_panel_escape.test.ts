@@ -3,27 +3,8 @@
 // page (a key pressed in a frame never reaches the page around it), which
 // closes the menu. One panel in this file's document: its listeners stay
 // with the document.
-import { describe, expect, it, vi } from "vitest";
-import "../../../../sdk/panel/tether-panel.js";
-
-interface Panel {
-  context: { location?: string } | null;
-  showMenu(visible?: boolean): void;
-  closeMenu(): void;
-  onMenuOpen(handler: () => void): void;
-}
-const TetherPanel = (window as unknown as { TetherPanel: { connect(options?: unknown): Panel } }).TetherPanel;
-
-/** A panel connected in this document; what it posts to the page is collected. */
-function connected(): { panel: Panel; posted: Record<string, unknown>[]; fromPage: (message: Record<string, unknown>) => void } {
-  document.body.replaceChildren();
-  const posted: Record<string, unknown>[] = [];
-  vi.spyOn(window.parent, "postMessage").mockImplementation(((message: Record<string, unknown>) => void posted.push(message)) as typeof window.postMessage);
-  const panel = TetherPanel.connect({ strings: { en: {} } });
-  const fromPage = (message: Record<string, unknown>) =>
-    window.dispatchEvent(new MessageEvent("message", { data: { tether: 1, ...message }, source: window.parent }));
-  return { panel, posted, fromPage };
-}
+import { describe, expect, it } from "vitest";
+import { connected } from "./panel_under_test";
 
 const escape = () => document.dispatchEvent(new KeyboardEvent("keydown", { key: "Escape", bubbles: true, cancelable: true }));
 
