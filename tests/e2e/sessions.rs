@@ -402,6 +402,41 @@ async fn single_session_mode_selects_customers_and_limits_apply() {
     let mut first = Customer::join(&kernel, &number, "First").await;
     let mut second = Customer::join(&kernel, &number, "Second").await;
     let mut agent_socket = first.connect_agent(&kernel).await;
+    // Customers are told of the session's CSRs and of themselves, never
+    // of one another: the host hears both joins, the first customer's page
+    // nothing of the second, and the agent's welcome names the host and
+    // its own customer only.
+    assert_eq!(
+        host.event("participant.joined").await["participant"]["display_name"],
+        "First"
+    );
+    assert_eq!(
+        host.event("participant.joined").await["participant"]["display_name"],
+        "Second"
+    );
+    first.page.ok("agent.code", json!({})).await;
+    assert!(
+        first
+            .page
+            .pending_events()
+            .iter()
+            .all(|e| e["type"] != "participant.joined"),
+        "{:?}",
+        first.page.pending_events()
+    );
+    let query = second.agent_query().await;
+    let mut second_agent =
+        WsClient::connect(&kernel.ws_url(&format!("/ws/agent?{query}")), None, None)
+            .await
+            .expect("the second customer's agent connects");
+    let welcome = second_agent.event("session.welcome").await;
+    let names: Vec<&str> = welcome["participants"]
+        .as_array()
+        .expect("participants")
+        .iter()
+        .filter_map(|p| p["display_name"].as_str())
+        .collect();
+    assert_eq!(names, ["Anna Berg", "Second"], "{welcome}");
 
     host.ok(
         "session.select_customer",
@@ -409,7 +444,7 @@ async fn single_session_mode_selects_customers_and_limits_apply() {
     )
     .await;
     assert_eq!(
-        second.page.event("customer.selected").await["participant"],
+        first.page.event("customer.selected").await["participant"],
         first.participant.as_str()
     );
     // Selecting another customer ends what was shared with the first, on

@@ -84,5 +84,7 @@ pub async fn until_cleaned_up(state: &Path) {
         processes_in_runs(state).is_empty()
     })
     .await;
-    assert_eq!(run_folders(state), 0, "the script's folder is removed");
+    // The agent removes the folder once the process group is gone: on a
+    // busy machine that is a moment later.
+    eventually("the script's folder is removed", || run_folders(state) == 0).await;
 }

@@ -178,7 +178,7 @@ impl Sessions {
             let customer = s.participant(question.customer).map(|p| p.info());
             let csrs: Vec<ParticipantId> = s
                 .participants
-                .values()
+                .staff()
                 .filter(|p| p.account_id.is_some())
                 .map(|p| p.id.clone())
                 .collect();

@@ -114,6 +114,16 @@ impl Announcement<'_> {
         }
     }
 
+    /// Whom it is about.
+    pub fn subject(&self) -> &LiveParticipant {
+        match *self {
+            Announcement::Joined(who)
+            | Announcement::Left { who, .. }
+            | Announcement::Rejoined { who, .. }
+            | Announcement::CustomerSelected { who, .. } => who,
+        }
+    }
+
     pub fn event(&self, number: &str) -> ServerEvent {
         let session = number.to_owned();
         match *self {
@@ -170,7 +180,7 @@ impl Sessions {
     pub(crate) async fn announce(&self, number: &str, site: &str, what: Announcement<'_>) {
         let (kind, actor, detail) = what.report_line();
         self.record(number, kind, &actor, detail).await;
-        self.broadcast(number, &what.event(number), false);
+        self.broadcast_about(number, what.subject(), &what.event(number));
         if let Some(event) = what.plugin_event(number) {
             self.notify_plugins(site, event);
         }

@@ -60,13 +60,17 @@ impl Sessions {
         Ok(info)
     }
 
-    /// Participants as clients see them.
-    pub fn participant_infos(
+    /// The participants a customer's page or agent is told of: the
+    /// session's CSRs and the customer themself (see `broadcast_about`),
+    /// so a welcome stays small however many customers share the session.
+    pub fn participants_seen_by_customer(
         &self,
         number: &str,
+        customer: &str,
     ) -> Result<Vec<tether_protocol::ParticipantInfo>, SessionError> {
         self.with_live(number, |s| {
-            Ok(s.participants.values().map(|p| p.info()).collect())
+            let them = s.participant(customer);
+            Ok(s.staff().chain(them).map(|p| p.info()).collect())
         })
     }
 
@@ -127,12 +131,8 @@ impl Sessions {
                 return Err(SessionError::ControlOnlyToCsr);
             }
             let names = (from.display_name.clone(), target.display_name.clone());
-            if let Some(p) = s.participants.get_mut(by) {
-                p.role = ParticipantRole::Assistant;
-            }
-            if let Some(p) = s.participants.get_mut(to) {
-                p.role = ParticipantRole::Host;
-            }
+            s.participants.set_role(by, ParticipantRole::Assistant);
+            s.participants.set_role(to, ParticipantRole::Host);
             Ok((s.site.clone(), names.0, names.1))
         })?;
         self.storage

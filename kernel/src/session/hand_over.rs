@@ -104,16 +104,15 @@ impl Sessions {
                 .ok_or_else(|| SessionError::UnknownSession(number.to_owned()))?;
             let new_host = match (&joining, now.assistant) {
                 (Some(host), None) => {
-                    session.participants.insert(host.id.clone(), host.clone());
+                    session.participants.insert(host.clone());
                     host.clone()
                 }
                 (None, Some(assistant)) => {
-                    let promoted = session
+                    session
                         .participants
-                        .get_mut(&assistant)
-                        .ok_or_else(|| SessionError::NoSuchParticipant(assistant.to_string()))?;
-                    promoted.role = ParticipantRole::Host;
-                    promoted.clone()
+                        .set_role(&assistant, ParticipantRole::Host)
+                        .cloned()
+                        .ok_or_else(|| SessionError::NoSuchParticipant(assistant.to_string()))?
                 }
                 // The CSR came in or went out between the two checks (they
                 // assisted, or left): nothing is changed.
@@ -126,10 +125,10 @@ impl Sessions {
             };
             let previous = session
                 .participants
-                .values()
+                .staff()
                 .find(|p| p.role == ParticipantRole::Host && p.id != new_host.id)
-                .map(|p| p.id.clone())
-                .and_then(|id| session.participants.remove(&id));
+                .map(|p| p.id.clone());
+            let previous = previous.and_then(|id| session.participants.remove(&id));
             // A host's grace period ends with them.
             session.host_away = None;
             Ok((session.site.clone(), previous, new_host))

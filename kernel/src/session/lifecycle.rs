@@ -208,8 +208,7 @@ impl Sessions {
             .add_participant(record_of(&number, &assistant, None))
             .await?;
         let site = self.with_live(&number, |s| {
-            s.participants
-                .insert(assistant.id.clone(), assistant.clone());
+            s.participants.insert(assistant.clone());
             Ok(s.site.clone())
         })?;
         self.announce(&number, &site, Announcement::Joined(&assistant))
@@ -285,15 +284,13 @@ impl Sessions {
                 .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             policy::check_customer_join(
                 session.mode,
-                session.customers().count() as u32,
+                session.participants.customer_count() as u32,
                 customers_of_host,
                 site.settings.max_customers_per_csr,
             )?;
             let site_id = site.id.clone();
             if let Some(session) = sessions.get_mut(&number) {
-                session
-                    .participants
-                    .insert(customer.id.clone(), customer.clone());
+                session.participants.insert(customer.clone());
             }
             Ok::<_, SessionError>(site_id)
         })?;
@@ -602,7 +599,7 @@ pub(crate) fn customers_hosted_by<'a>(
     sessions
         .into_iter()
         .filter(|s| s.host().and_then(|h| h.account_id) == Some(host))
-        .map(|s| s.customers().count() as u32)
+        .map(|s| s.participants.customer_count() as u32)
         .sum()
 }
 

@@ -1,11 +1,10 @@
 //! The in-memory state of running sessions: who is in them and in what role.
 //! Storage holds the durable record; this holds what changes by the second.
 
-use std::collections::BTreeMap;
-
 use tether_protocol::{Capability, ParticipantInfo, RejoinAfterRestart};
 
 use super::ids::{ParticipantId, SessionNumber};
+use super::participants::Participants;
 use super::report_budget::ReportBudget;
 use crate::storage::{ParticipantRole, SessionMode};
 
@@ -72,7 +71,7 @@ pub struct LiveSession {
     pub site: String,
     pub mode: SessionMode,
     /// Participants still in the session, by id.
-    pub participants: BTreeMap<ParticipantId, LiveParticipant>,
+    pub participants: Participants,
     /// The customer the host works with (single-session mode).
     pub selected_customer: Option<ParticipantId>,
     /// Set while the host's console is gone; the value tells a grace timer
@@ -95,7 +94,11 @@ impl LiveSession {
             number: number.clone(),
             site: site.to_owned(),
             mode,
-            participants: [(first.id.clone(), first.clone())].into(),
+            participants: {
+                let mut participants = Participants::default();
+                participants.insert(first.clone());
+                participants
+            },
             selected_customer: None,
             host_away: None,
             report_budget: Default::default(),
@@ -103,9 +106,7 @@ impl LiveSession {
     }
 
     pub fn host(&self) -> Option<&LiveParticipant> {
-        self.participants
-            .values()
-            .find(|p| p.role == ParticipantRole::Host)
+        self.participants.host()
     }
 
     /// Whether the session is waiting for a CSR: a customer opened it from
@@ -115,9 +116,12 @@ impl LiveSession {
     }
 
     pub fn customers(&self) -> impl Iterator<Item = &LiveParticipant> {
-        self.participants
-            .values()
-            .filter(|p| p.role == ParticipantRole::Customer)
+        self.participants.customers()
+    }
+
+    /// The session's CSRs: host and assistants.
+    pub fn staff(&self) -> impl Iterator<Item = &LiveParticipant> {
+        self.participants.staff()
     }
 
     pub fn participant(&self, id: &str) -> Option<&LiveParticipant> {
@@ -127,7 +131,7 @@ impl LiveSession {
     /// The participant of a CSR account, if that CSR is in the session.
     pub fn participant_of_account(&self, account_id: i64) -> Option<&LiveParticipant> {
         self.participants
-            .values()
+            .staff()
             .find(|p| p.account_id == Some(account_id))
     }
 }

@@ -21,6 +21,7 @@ pub mod invite;
 mod lifecycle;
 pub mod live;
 pub mod number;
+pub mod participants;
 mod plugin_services;
 pub mod policy;
 mod presence;
@@ -40,7 +41,7 @@ use tokio::sync::mpsc;
 pub use error::SessionError;
 pub use ids::{ParticipantId, SessionNumber};
 pub use lifecycle::{JoinedCustomer, StartedSession};
-use live::LiveSession;
+use live::{LiveParticipant, LiveSession};
 pub use presence::CustomerCredential;
 use rate_limit::RateLimiter;
 use report_budget::Admission;
@@ -50,6 +51,7 @@ use crate::consent::Consent;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
 use crate::site::Sites;
+use crate::storage::ParticipantRole;
 use crate::storage::{ReportEntry, Storage, StorageHealth, now_millis};
 use crate::streams::StreamTable;
 
@@ -233,6 +235,33 @@ impl Sessions {
         }
     }
 
+    /// Sends an event about participant `about` to the pages that show
+    /// them: a CSR's comings and goings go to everyone, a customer's only
+    /// to the session's CSRs and to that customer. Customers are not told
+    /// of one another, so what a join sends stays bounded by the session's
+    /// CSRs however many customers share the session.
+    pub(crate) fn broadcast_about(
+        &self,
+        number: &str,
+        about: &LiveParticipant,
+        event: &ServerEvent,
+    ) {
+        if about.role != ParticipantRole::Customer {
+            return self.broadcast(number, event, false);
+        }
+        // The customer themself, while still in the session.
+        let ids: Vec<ParticipantId> = self
+            .with_live(number, |s| {
+                let them = s.participant(&about.id).map(|p| p.id.clone());
+                Ok(s.staff().map(|p| p.id.clone()).chain(them).collect())
+            })
+            .unwrap_or_default();
+        let message = ServerMessage::event(event);
+        for id in &ids {
+            self.router.send(&Endpoint::ui(id), message.clone());
+        }
+    }
+
     pub(crate) fn send_event(&self, endpoint: &Endpoint, event: &ServerEvent) -> bool {
         self.router.send(endpoint, ServerMessage::event(event))
     }
@@ -311,7 +340,8 @@ impl Sessions {
             let mut counts = HashMap::new();
             for session in sessions.values() {
                 if let Some(host) = session.host().and_then(|h| h.account_id) {
-                    *counts.entry(host).or_insert(0) += session.customers().count() as u32;
+                    *counts.entry(host).or_insert(0) +=
+                        session.participants.customer_count() as u32;
                 }
             }
             counts

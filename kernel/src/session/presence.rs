@@ -274,14 +274,15 @@ impl Sessions {
         participant: &str,
         reason: &str,
     ) -> Result<(), SessionError> {
-        let (info, rejoin) = self.with_live(number, |s| {
+        let (away, rejoin) = self.with_live(number, |s| {
             let p = s
                 .participants
                 .get_mut(participant)
                 .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
             p.away = Some(reason.to_owned());
-            Ok((p.info(), p.agent_rejoin.unwrap_or_default()))
+            Ok((p.clone(), p.agent_rejoin.unwrap_or_default()))
         })?;
+        let info = away.info();
         let window = self.settings.rejoin_window.as_secs();
         self.record(
             number,
@@ -296,7 +297,7 @@ impl Sessions {
             reason: reason.to_owned(),
             rejoin,
         };
-        self.broadcast(number, &event, false);
+        self.broadcast_about(number, &away, &event);
         Ok(())
     }
 

@@ -96,7 +96,10 @@ impl std::fmt::Display for StreamOrigin {
 #[serde(tag = "type", content = "body", deny_unknown_fields)]
 pub enum ServerEvent {
     /// First message on a customer page or agent socket: the connection is
-    /// routed, and this is who is in the session.
+    /// routed, and these are the session's CSRs and the customer themself.
+    /// Customers are not told of one another (here or by
+    /// `participant.joined`), so this stays small however many customers
+    /// share the session.
     #[serde(rename = "session.welcome")]
     Welcome {
         session: String,

@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tether_protocol::ConsoleRequest;
 use tracing::Instrument;
 
-use super::{Connection, check_origin, limited, next_connection_id, serve};
+use super::{Connection, check_origin, configured, next_connection_id, serve};
 use crate::Kernel;
 use crate::routing::{AccountConsole, ConnectionId, Endpoint, Outbox, TakesPart};
 use crate::session::ParticipantId;
@@ -39,7 +39,7 @@ pub async fn upgrade(
         outbox: Mutex::new(None),
         sessions: Mutex::new(BTreeMap::new()),
     });
-    Ok(limited::<ConsoleRequest>(upgrade).on_upgrade(move |socket| {
+    Ok(configured::<Console>(upgrade).on_upgrade(move |socket| {
         let span = tracing::info_span!("console", csr = %console.account.username, connection = console.id);
         serve(socket, console).instrument(span)
     }))

@@ -9,7 +9,7 @@ use axum::response::Response;
 use tether_protocol::{CustomerPanel, ServerEvent, ServerMessage};
 use tracing::Instrument;
 
-use super::{Connection, check_origin, limited, next_connection_id, serve};
+use super::{Connection, check_origin, configured, next_connection_id, serve};
 use crate::Kernel;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
 use crate::session::CustomerCredential;
@@ -47,7 +47,7 @@ impl CustomerLink {
             .endpoint_connected(&self.session, self.endpoint(), self.id, outbox.clone())
             .await;
         let participants = sessions
-            .participant_infos(&self.session)
+            .participants_seen_by_customer(&self.session, &self.participant)
             .unwrap_or_default();
         let resume_token = match self.kind {
             EndpointKind::Agent => match sessions.issue_resume_token(&self.participant).await {
@@ -126,6 +126,6 @@ pub(super) async fn upgrade<C: Connection>(
     };
     let span = tracing::info_span!("customer_connection", session = %link.session, participant = %link.participant, kind = ?kind);
     let connection = Arc::new(wrap(link));
-    Ok(limited::<C::Request>(upgrade)
+    Ok(configured::<C>(upgrade)
         .on_upgrade(move |socket| serve(socket, connection).instrument(span)))
 }

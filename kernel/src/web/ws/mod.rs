@@ -148,6 +148,14 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// How many stream frames may wait to be written to this socket.
     const FRAME_QUEUE: usize = crate::routing::FRAME_QUEUE;
 
+    /// Bytes read from the socket at a time, held for the connection's
+    /// whole life. The WebSocket library's default (128 KiB) made an idle
+    /// agent cost ~137 KB of kernel memory; what a role sends is small
+    /// control messages (and, from agents and consoles, pictures that are
+    /// read in several chunks), so a few KiB is enough. A message larger
+    /// than this still arrives whole, up to the role's message limit.
+    const READ_BUFFER_BYTES: usize = 4 * 1024;
+
     /// A message the kernel is waiting for (an agent's answer to a call it
     /// sent) costs nothing from the budget: how many can come is bounded by
     /// what the kernel asked, and refusing one would leave the call hanging.
@@ -304,10 +312,18 @@ async fn answer<C: Connection>(
     let _ = outbox.send(reply);
 }
 
-/// Upgrade settings shared by the endpoints, for clients sending `R`.
-fn limited<R: RequestSet>(
+/// Upgrade settings shared by the endpoints, for connections of type `C`:
+/// message limits from what its clients may send, buffers from how much
+/// they send.
+fn configured<C: Connection>(
     upgrade: axum::extract::ws::WebSocketUpgrade,
 ) -> axum::extract::ws::WebSocketUpgrade {
-    let max = max_frame_bytes::<R>();
-    upgrade.max_message_size(max).max_frame_size(max)
+    let max = max_frame_bytes::<C::Request>();
+    upgrade
+        .max_message_size(max)
+        .max_frame_size(max)
+        .read_buffer_size(C::READ_BUFFER_BYTES)
+        // Each message is written when sent (the writer flushes every
+        // one), so no write buffer is kept waiting to fill.
+        .write_buffer_size(0)
 }
