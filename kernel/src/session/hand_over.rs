@@ -107,13 +107,11 @@ impl Sessions {
                     session.participants.insert(host.clone());
                     host.clone()
                 }
-                (None, Some(assistant)) => {
-                    session
-                        .participants
-                        .set_role(&assistant, ParticipantRole::Host)
-                        .cloned()
-                        .ok_or_else(|| SessionError::NoSuchParticipant(assistant.to_string()))?
-                }
+                (None, Some(assistant)) => session
+                    .participants
+                    .set_role(&assistant, ParticipantRole::Host)
+                    .cloned()
+                    .ok_or_else(|| SessionError::NoSuchParticipant(assistant.to_string()))?,
                 // The CSR came in or went out between the two checks (they
                 // assisted, or left): nothing is changed.
                 (Some(_), Some(_)) => return Err(SessionError::AlreadyInSession),
