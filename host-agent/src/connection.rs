@@ -651,6 +651,8 @@ impl Served<'_> {
         input: Value,
         done: &mpsc::UnboundedSender<Done>,
     ) {
+        // Stage marks of a call (the scripts benchmark reads them).
+        tracing::debug!(%call, %capability, "call received");
         let (progress, mut progress_rx) = mpsc::unbounded_channel();
         let (cancel_handle, cancel) = Cancel::new();
         let context = CallContext {
@@ -791,6 +793,7 @@ impl Served<'_> {
                 if lasting {
                     self.lasting.calls.push((call.clone(), capability));
                 }
+                tracing::debug!(%call, "call answered");
                 let reply = AgentRequest::Result {
                     call,
                     output,

@@ -96,6 +96,7 @@ pub async fn run(
         backend.run_as_ids(),
     )
     .map_err(|error| format!("cannot prepare the script's folder: {error}"))?;
+    tracing::debug!("script folder ready");
 
     let mut command = backend.command(&chosen.program.to_string_lossy());
     command
@@ -134,6 +135,7 @@ pub async fn run(
         .spawn()
         .map_err(|error| format!("cannot start {}: {error}", chosen.program.display()))?;
     let group = child.id();
+    tracing::debug!("script started");
 
     let (lines_tx, lines_rx) = mpsc::unbounded_channel::<String>();
     if let Some(stdout) = child.stdout.take() {
@@ -163,6 +165,7 @@ pub async fn run(
             return Err(format!("stopped: {reason}"));
         }
     };
+    tracing::debug!("script exited");
     // Whatever the script left running in its group goes too.
     kill_group(group);
     let (output, truncated) = collector.await.unwrap_or_default();

@@ -38,6 +38,8 @@ async fn forward(
     asks_when_refused: bool,
 ) -> Result<String, AgentError> {
     let ctx = &state.context;
+    // Stage marks of a call (the scripts benchmark reads them).
+    tracing::debug!(plugin = %ctx.scope.plugin, %capability, bytes = input.len(), "agent call from the plugin");
     // A name that is no capability cannot be declared either.
     let Ok(known) = capability.parse::<Capability>() else {
         tracing::warn!(plugin = %ctx.scope.plugin, %capability, "agent call for an unknown capability refused");
@@ -57,7 +59,9 @@ async fn forward(
     };
     let span = tracing::info_span!("agent_call", plugin = %ctx.scope.plugin, capability = %known);
     let forwarded = ctx.sessions.call_agent(&ctx.scope, call).instrument(span);
-    off_the_clock(&mut state.budget, forwarded).await
+    let answered = off_the_clock(&mut state.budget, forwarded).await;
+    tracing::debug!(capability = %known, ok = answered.is_ok(), "agent call answered");
+    answered
 }
 
 /// [`call`], asking `participant` first when no live grant covers it: one
