@@ -1,5 +1,7 @@
 //! `tether`: runs the kernel, or checks plugins without serving.
 
+mod open_files;
+
 use std::net::SocketAddr;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -162,6 +164,7 @@ fn main() -> ExitCode {
 }
 
 async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
+    open_files::raise_and_log();
     let listen = config.server.listen;
     let listener = tokio::net::TcpListener::bind(listen)
         .await
