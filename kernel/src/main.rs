@@ -202,6 +202,8 @@ async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
     .with_graceful_shutdown(shutdown_signal())
     .await
     .context("server failed")?;
+    // Report lines recorded in the last moment are written before exit.
+    kernel.sessions.flush_reports().await;
     Ok(ExitCode::SUCCESS)
 }
 

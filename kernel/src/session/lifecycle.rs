@@ -571,7 +571,7 @@ impl Sessions {
     pub async fn end_sessions_left_running(&self) -> Result<usize, StorageError> {
         let stale = self.storage.active_sessions().await?;
         for session in &stale {
-            let report = self.storage.events(&session.number).await?;
+            let report = self.report_lines(&session.number).await?;
             for call in interrupted::unanswered_calls(&report) {
                 self.record(
                     &session.number,

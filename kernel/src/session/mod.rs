@@ -28,6 +28,7 @@ mod presence;
 pub mod rate_limit;
 pub mod report;
 pub mod report_budget;
+mod report_writer;
 mod waiting;
 
 use std::collections::HashMap;
@@ -52,7 +53,7 @@ use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
 use crate::site::Sites;
 use crate::storage::ParticipantRole;
-use crate::storage::{ReportEntry, Storage, StorageHealth, now_millis};
+use crate::storage::{ReportEntry, Storage, StorageError, StorageHealth, now_millis};
 use crate::streams::StreamTable;
 
 /// Timing and addresses the sessions need.
@@ -110,6 +111,8 @@ pub struct Sessions {
     /// leaves, ends, control passing, hand-overs): the desk recounts them
     /// for CSRs' presence.
     host_load: tokio::sync::Notify,
+    /// Writes report lines in order, off the path of the work they record.
+    reports: report_writer::ReportWriter,
 }
 
 impl Sessions {
@@ -130,6 +133,7 @@ impl Sessions {
             Duration::from_secs(3600),
         );
         Arc::new(Sessions {
+            reports: report_writer::ReportWriter::start(storage.clone(), health.clone()),
             storage,
             router,
             sites,
@@ -208,10 +212,19 @@ impl Sessions {
             }
             Admission::Drop => return,
         };
-        if let Err(error) = self.storage.append_event(number, entry).await {
-            tracing::error!(session = number, %error, "could not append to the session report");
-            self.health.failed(error.to_string());
-        }
+        self.reports.record(number, entry).await;
+    }
+
+    /// A session's report as stored, with every line recorded so far.
+    pub async fn report_lines(&self, number: &str) -> Result<Vec<ReportEntry>, StorageError> {
+        self.reports.flush().await;
+        self.storage.events(number).await
+    }
+
+    /// Waits until every report line recorded so far is written (before
+    /// the kernel stops).
+    pub async fn flush_reports(&self) {
+        self.reports.flush().await;
     }
 
     /// Refuses work that must be recorded while records cannot be kept.

@@ -87,5 +87,7 @@ pub trait Storage: PluginKv {
     async fn grants(&self, session: &str) -> Result<Vec<GrantRecord>, StorageError>;
 
     async fn append_event(&self, session: &str, entry: ReportEntry) -> Result<(), StorageError>;
+    /// Lines of several sessions' reports, in this order, all or none.
+    async fn append_events(&self, lines: &[(String, ReportEntry)]) -> Result<(), StorageError>;
     async fn events(&self, session: &str) -> Result<Vec<ReportEntry>, StorageError>;
 }

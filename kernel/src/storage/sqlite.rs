@@ -541,6 +541,24 @@ impl Storage for SqliteStorage {
         Ok(())
     }
 
+    async fn append_events(&self, lines: &[(String, ReportEntry)]) -> Result<(), StorageError> {
+        let mut transaction = self.pool.begin().await.map_err(backend)?;
+        for (number, entry) in lines {
+            sqlx::query(
+                "INSERT INTO session_events (session, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
+            )
+            .bind(number)
+            .bind(entry.at)
+            .bind(&entry.kind)
+            .bind(&entry.actor)
+            .bind(&entry.detail)
+            .execute(&mut *transaction)
+            .await
+            .map_err(backend)?;
+        }
+        transaction.commit().await.map_err(backend)
+    }
+
     async fn events(&self, number: &str) -> Result<Vec<ReportEntry>, StorageError> {
         sqlx::query(
             "SELECT at, kind, actor, detail FROM session_events WHERE session = ? ORDER BY id",

@@ -51,7 +51,7 @@ pub async fn download(
         // confirmed to people who have no business with them.
         return Err(no_report(&number));
     }
-    let entries = kernel.storage.events(&number).await?;
+    let entries = kernel.sessions.report_lines(&number).await?;
     let (content_type, extension, body) = match format {
         "text" => (
             "text/plain; charset=utf-8",

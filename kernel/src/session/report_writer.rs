@@ -1,0 +1,178 @@
+//! Report lines are written by one task, in the order they were recorded,
+//! several per transaction. Recording a line no longer waits for the
+//! database: a console command's reply used to wait for each of the
+//! three or four lines it caused (a SQLite round trip on its worker thread
+//! each). Reading a report first waits for every line recorded before it
+//! (`flush`), so no reader misses a line that was already recorded.
+//!
+//! What a kill -9 can lose is the lines recorded in the last moment and not
+//! yet written — as a power cut can lose SQLite's last commits with its
+//! WAL journal at `synchronous = NORMAL`. A normal stop flushes.
+
+use std::sync::Arc;
+
+use tokio::sync::{mpsc, oneshot};
+
+use crate::storage::health::StorageHealth;
+use crate::storage::{ReportEntry, Storage};
+
+/// Lines waiting to be written, at most: past it, recording waits for the
+/// database (memory stays bounded when the disk is slow).
+const QUEUE: usize = 8192;
+/// Lines written in one transaction, at most.
+const BATCH: usize = 256;
+
+enum Job {
+    Line { session: String, entry: ReportEntry },
+    Flush(oneshot::Sender<()>),
+}
+
+pub struct ReportWriter {
+    jobs: mpsc::Sender<Job>,
+}
+
+impl ReportWriter {
+    /// Starts the writing task on the current Tokio runtime.
+    pub fn start(storage: Arc<dyn Storage>, health: Arc<StorageHealth>) -> ReportWriter {
+        let (jobs, receiver) = mpsc::channel(QUEUE);
+        tokio::spawn(write_lines(receiver, storage, health));
+        ReportWriter { jobs }
+    }
+
+    /// Queues a line behind every line recorded before it.
+    pub async fn record(&self, session: &str, entry: ReportEntry) {
+        let line = Job::Line {
+            session: session.to_owned(),
+            entry,
+        };
+        if self.jobs.send(line).await.is_err() {
+            tracing::error!(
+                session,
+                "the report writer has stopped; a report line is lost"
+            );
+        }
+    }
+
+    /// Resolves once every line recorded before this call is written (or
+    /// failed, which the storage health then says).
+    pub async fn flush(&self) {
+        let (done, written) = oneshot::channel();
+        if self.jobs.send(Job::Flush(done)).await.is_ok() {
+            let _ = written.await;
+        }
+    }
+}
+
+async fn write_lines(
+    mut jobs: mpsc::Receiver<Job>,
+    storage: Arc<dyn Storage>,
+    health: Arc<StorageHealth>,
+) {
+    let mut lines = Vec::with_capacity(BATCH);
+    let mut flushes = Vec::new();
+    while let Some(job) = jobs.recv().await {
+        take(job, &mut lines, &mut flushes);
+        while lines.len() < BATCH
+            && let Ok(job) = jobs.try_recv()
+        {
+            take(job, &mut lines, &mut flushes);
+        }
+        if !lines.is_empty()
+            && let Err(error) = storage.append_events(&lines).await
+        {
+            tracing::error!(%error, lines = lines.len(), "could not append to session reports");
+            health.failed(error.to_string());
+        }
+        lines.clear();
+        for done in flushes.drain(..) {
+            let _ = done.send(());
+        }
+    }
+}
+
+fn take(job: Job, lines: &mut Vec<(String, ReportEntry)>, flushes: &mut Vec<oneshot::Sender<()>>) {
+    match job {
+        Job::Line { session, entry } => lines.push((session, entry)),
+        Job::Flush(done) => flushes.push(done),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::storage::{SessionMode, SessionRecord, SessionStatus, SqliteStorage};
+
+    fn entry(detail: &str) -> ReportEntry {
+        ReportEntry {
+            at: 1,
+            kind: "chat".into(),
+            actor: "Anna".into(),
+            detail: detail.into(),
+        }
+    }
+
+    async fn storage_with_sessions(dir: &tempfile::TempDir, numbers: &[&str]) -> Arc<dyn Storage> {
+        let storage = SqliteStorage::open(&dir.path().join("t.db"))
+            .await
+            .expect("opens");
+        for number in numbers {
+            storage
+                .create_session(SessionRecord {
+                    number: (*number).into(),
+                    site: "default".into(),
+                    mode: SessionMode::Single,
+                    started_by: None,
+                    status: SessionStatus::Active,
+                    started_at: 1,
+                    ended_at: None,
+                    end_reason: None,
+                })
+                .await
+                .expect("session");
+        }
+        Arc::new(storage)
+    }
+
+    #[tokio::test]
+    async fn lines_are_written_in_order_and_a_flush_waits_for_them() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = storage_with_sessions(&dir, &["123456789", "987654321"]).await;
+        let health = Arc::new(StorageHealth::default());
+        let writer = ReportWriter::start(storage.clone(), health.clone());
+        for n in 0..1000 {
+            writer.record("123456789", entry(&n.to_string())).await;
+        }
+        writer.record("987654321", entry("other")).await;
+        writer.flush().await;
+        let details: Vec<String> = storage
+            .events("123456789")
+            .await
+            .expect("events")
+            .into_iter()
+            .map(|e| e.detail)
+            .collect();
+        let expected: Vec<String> = (0..1000).map(|n| n.to_string()).collect();
+        assert_eq!(details, expected);
+        assert_eq!(storage.events("987654321").await.expect("events").len(), 1);
+        assert!(health.status().is_ok());
+    }
+
+    #[tokio::test]
+    async fn a_batch_that_cannot_be_written_marks_storage_unhealthy_and_the_flush_still_ends() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = storage_with_sessions(&dir, &["123456789"]).await;
+        let health = Arc::new(StorageHealth::default());
+        let writer = ReportWriter::start(storage.clone(), health.clone());
+        // A line of a session the database does not know breaks its batch.
+        writer.record("000000000", entry("nowhere")).await;
+        writer.flush().await;
+        assert!(health.status().is_err(), "the failure is reported");
+        assert!(
+            storage
+                .events("000000000")
+                .await
+                .expect("events")
+                .is_empty()
+        );
+    }
+}
