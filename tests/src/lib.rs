@@ -7,6 +7,7 @@ pub mod agent_process;
 pub mod browser;
 pub mod clients;
 pub mod kernel_process;
+pub mod load;
 pub mod round_trips;
 pub mod script_runs;
 pub mod scripted_sessions;

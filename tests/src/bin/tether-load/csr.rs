@@ -1,0 +1,101 @@
+//! A CSR as their browser would be: signs in (REST), opens the console
+//! socket with the sign-in cookie and the kernel's origin, starts a
+//! session.
+
+use serde_json::json;
+use tether_protocol::ConsoleRequest;
+
+use crate::error::LoadError;
+use crate::net::{PATIENCE, Source, websocket};
+use crate::options::Target;
+use crate::socket::Socket;
+
+/// Signs `username` in; returns the session cookie (`tether_session=…`).
+pub async fn sign_in(
+    source: &Source,
+    target: &Target,
+    username: &str,
+    password: &str,
+) -> Result<String, LoadError> {
+    let what = format!("sign-in of {username}");
+    let response = source
+        .http
+        .post(target.url("/api/auth/signin"))
+        .json(&json!({ "username": username, "password": password }))
+        .send()
+        .await
+        .map_err(|error| LoadError::connect(&what, error))?;
+    let status = response.status().as_u16();
+    let cookie = response
+        .headers()
+        .get_all("set-cookie")
+        .iter()
+        .filter_map(|value| value.to_str().ok())
+        .find(|value| value.starts_with("tether_session="))
+        .and_then(|value| value.split(';').next())
+        .map(str::to_owned);
+    if status != 200 {
+        let text = response.text().await.unwrap_or_default();
+        return Err(LoadError::Refusal {
+            what,
+            message: format!("HTTP {status}: {text}"),
+        });
+    }
+    cookie.ok_or_else(|| LoadError::unexpected(what, "no session cookie"))
+}
+
+/// The console socket of a signed-in CSR.
+pub async fn console(
+    name: String,
+    source: &Source,
+    target: &Target,
+    cookie: &str,
+) -> Result<Socket, LoadError> {
+    let headers = [("origin", target.base_url.as_str()), ("cookie", cookie)];
+    let stream = websocket(&name, target, source.address, "/ws/console", &headers).await?;
+    Ok(Socket::new(stream, name))
+}
+
+/// Starts a session on the console; returns its number.
+pub async fn start_session(console: &mut Socket) -> Result<String, LoadError> {
+    let body = console
+        .request("session.start", &ConsoleRequest::Start {})
+        .await?;
+    body["session"]
+        .as_str()
+        .map(str::to_owned)
+        .ok_or_else(|| LoadError::unexpected("session.start", body))
+}
+
+/// A session a load CSR started, with their console.
+pub struct HostedSession {
+    pub number: String,
+    pub console: Socket,
+}
+
+impl HostedSession {
+    /// CSR `n` signs in (at most `sign_ins` at once), opens the console and
+    /// starts a session.
+    pub async fn open(
+        n: usize,
+        source: &Source,
+        target: &Target,
+        password: &str,
+        sign_ins: &tokio::sync::Semaphore,
+    ) -> Result<HostedSession, LoadError> {
+        let username = tether_tests::load::accounts::csr_username(n);
+        let cookie = {
+            let _permit = sign_ins.acquire().await;
+            tokio::time::timeout(PATIENCE, sign_in(source, target, &username, password))
+                .await
+                .map_err(|_| LoadError::Timeout {
+                    what: format!("sign-in of {username}"),
+                    within: PATIENCE,
+                })??
+        };
+        let mut console =
+            console(format!("console of {username}"), source, target, &cookie).await?;
+        let number = start_session(&mut console).await?;
+        Ok(HostedSession { number, console })
+    }
+}
