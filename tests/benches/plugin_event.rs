@@ -137,6 +137,18 @@ fn main() {
         micros(fixed),
         ratio(fixed)
     );
+    tether_tests::bench_summary::add(&tether_tests::bench_summary::Row {
+        bench: "plugin",
+        what: "one plugin event, fresh instance, 1 KiB JSON payload",
+        figure: tether_tests::bench_summary::readable(plugin),
+        baseline: format!(
+            "native call of the same logic {}",
+            tether_tests::bench_summary::readable(native)
+        ),
+        ratio: ratio(plugin),
+        target: Some(format!("≤ {} µs", TARGET.as_micros())),
+        met: Some(plugin <= TARGET),
+    });
     println!();
     println!(
         "target ≤ {} µs per event: {} ({:.2} µs)",

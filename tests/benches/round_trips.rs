@@ -90,6 +90,20 @@ async fn main() {
             p90.as_secs_f64() * 1e3
         );
     }
+    for (what, (median, _), _) in &rows[1..] {
+        tether_tests::bench_summary::add(&tether_tests::bench_summary::Row {
+            bench: "latency",
+            what,
+            figure: tether_tests::bench_summary::readable(*median),
+            baseline: format!(
+                "bare WebSocket echo {}",
+                tether_tests::bench_summary::readable(baseline.0)
+            ),
+            ratio: median.as_secs_f64() / baseline.0.as_secs_f64(),
+            target: None,
+            met: None,
+        });
+    }
     println!();
     println!("Ratios are medians against the bare echo's median, measured in this run.");
 }

@@ -419,8 +419,26 @@ async fn main() {
             "Targets (reported, not asserted), {} against x11vnc:",
             tether.name
         );
-        for (target, met) in report::targets(tether, &columns[baseline]) {
+        let x11vnc = &columns[baseline];
+        for (target, met) in report::targets(tether, x11vnc) {
             println!("  [{}] {target}", if met { "met" } else { "not met" });
         }
+        let fps = tether.frames_per_second();
+        let base_fps = x11vnc.frames_per_second();
+        tether_tests::bench_summary::add(&tether_tests::bench_summary::Row {
+            bench: "share",
+            what: &format!("{}: frames/s at 1280×720", tether.name),
+            figure: format!(
+                "{fps:.1} frames/s, agent {:.1} % of a core",
+                tether.source_cpu
+            ),
+            baseline: format!(
+                "x11vnc {base_fps:.1} frames/s, {:.1} % of a core",
+                x11vnc.source_cpu
+            ),
+            ratio: fps / base_fps.max(f64::EPSILON),
+            target: Some("≥ 30 frames/s, ≥ x11vnc's".into()),
+            met: Some(fps >= 30.0 && fps >= base_fps),
+        });
     }
 }

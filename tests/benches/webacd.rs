@@ -356,4 +356,21 @@ async fn main() {
     println!(
         "Ratios are p50s against the bare join's p50 until the CSR's console hears, measured in this run."
     );
+    for (what, figure) in [
+        ("enter → offer at an agent's console, p50", enter_offer.0),
+        ("enter → session starts, p50", enter_start.0),
+    ] {
+        tether_tests::bench_summary::add(&tether_tests::bench_summary::Row {
+            bench: "webacd",
+            what,
+            figure: tether_tests::bench_summary::readable(figure),
+            baseline: format!(
+                "bare join → console {}",
+                tether_tests::bench_summary::readable(join_heard.0)
+            ),
+            ratio: figure.as_secs_f64() / baseline,
+            target: None,
+            met: None,
+        });
+    }
 }

@@ -4,6 +4,7 @@
 
 pub mod accessibility;
 pub mod agent_process;
+pub mod bench_summary;
 pub mod browser;
 pub mod clients;
 pub mod kernel_process;

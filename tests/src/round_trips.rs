@@ -75,6 +75,13 @@ impl GrantedSession {
         elapsed
     }
 
+    /// The `plugin.command` request of one pre-granted agent call through
+    /// the echo plugin, as its client sends it.
+    pub fn agent_call_request(&self) -> String {
+        json!({ "v": 1, "id": 1, "type": "plugin.command", "body": self.command("call-agent") })
+            .to_string()
+    }
+
     /// One pre-granted agent call through the echo plugin.
     pub async fn agent_call(&mut self) -> Duration {
         let call = self.command("call-agent");
@@ -132,6 +139,60 @@ pub async fn bare_websocket_echo(count: usize) -> Vec<Duration> {
         times.push(started.elapsed());
     }
     times
+}
+
+/// `count` round trips of `text` to a WebSocket echo served by axum (the
+/// kernel's HTTP and WebSocket stack, without the kernel): the baseline
+/// for a command's round trip through the kernel.
+pub async fn axum_websocket_echo(count: usize, text: &str) -> Vec<Duration> {
+    use axum::extract::ws::{Message as AxumMessage, WebSocketUpgrade};
+    use axum::serve::ListenerExt;
+
+    async fn echo(upgrade: WebSocketUpgrade) -> axum::response::Response {
+        upgrade
+            .read_buffer_size(4 * 1024)
+            .write_buffer_size(0)
+            .on_upgrade(|mut socket| async move {
+                while let Some(Ok(message)) = socket.recv().await {
+                    if matches!(message, AxumMessage::Text(_))
+                        && socket.send(message).await.is_err()
+                    {
+                        break;
+                    }
+                }
+            })
+    }
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
+        .await
+        .expect("bind");
+    let address = listener.local_addr().expect("address");
+    let listener = listener.tap_io(|stream| {
+        let _ = stream.set_nodelay(true);
+    });
+    let app = axum::Router::new().route("/echo", axum::routing::any(echo));
+    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let (mut client, _) =
+        tokio_tungstenite::connect_async_with_config(format!("ws://{address}/echo"), None, true)
+            .await
+            .expect("connect");
+    let mut times = Vec::with_capacity(count);
+    for _ in 0..count {
+        let started = Instant::now();
+        client
+            .send(Message::Text(text.to_owned().into()))
+            .await
+            .expect("send");
+        client.next().await.expect("echo").expect("echo");
+        times.push(started.elapsed());
+    }
+    server.abort();
+    times
+}
+
+/// The value below which `fraction` of `times` lie (sorted in place).
+pub fn percentile(times: &mut [Duration], fraction: f64) -> Duration {
+    times.sort();
+    times[((times.len() - 1) as f64 * fraction).round() as usize]
 }
 
 /// The median and the 90th percentile.

@@ -58,11 +58,15 @@ enum Task {
     },
     /// Benchmarks: `plugin` (per-event cost against a native call),
     /// `scripts` (a 1 MB script run against a bare WebSocket copy),
-    /// `latency` (round trips against a bare WebSocket echo), `share` (an
-    /// application shared at full motion against x11vnc on the same
-    /// window).
+    /// `latency` (round trips against a bare WebSocket echo), `roundtrip`
+    /// (a console command through a plugin to a granted agent capability,
+    /// against an echo through axum), `start` (process start to serving),
+    /// `load` (idle agents and active sessions from a load generator),
+    /// `share` (an application shared at full motion against x11vnc on the
+    /// same window), `webacd` (customers queueing, against a bare join), or
+    /// `all` (every one, and one table of their headline figures).
     Bench {
-        /// Which benchmark (default: all).
+        /// Which benchmark (default: `all`).
         which: Option<String>,
         /// For `share`: which way the application is shared — `customer`
         /// (the customer's to the CSR's console, the default), `csr` (the

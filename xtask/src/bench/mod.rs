@@ -1,7 +1,11 @@
 //! `cargo xtask bench [which]`: the benchmarks, each a `harness = false`
-//! bench of the `tether-tests` package that prints its own table.
+//! bench of the `tether-tests` package that prints its own table, measured
+//! on release builds of the kernel and agent (an unoptimised build's
+//! figures say little about the product). `bench all` runs every one and
+//! writes one table of their headline figures (`summary.rs`).
 
 mod share;
+mod summary;
 
 use anyhow::Result;
 
@@ -9,10 +13,13 @@ use crate::plugins;
 use crate::workspace::{Workspace, cargo, run};
 
 /// Name on the command line, bench target, and what it measures.
-const BENCHES: [(&str, &str); 5] = [
+const BENCHES: [(&str, &str); 8] = [
     ("plugin", "plugin_event"),
     ("scripts", "scripts_run"),
     ("latency", "round_trips"),
+    ("roundtrip", "roundtrip"),
+    ("start", "start"),
+    ("load", "load"),
     ("share", "share"),
     ("webacd", "webacd"),
 ];
@@ -23,27 +30,54 @@ pub fn run_benches(ws: &Workspace, which: Option<&str>, direction: Option<&str>)
             "`--direction` is an option of the `share` benchmark only: `cargo xtask bench share --direction …`"
         );
     }
+    let all = matches!(which, None | Some("all"));
     let chosen: Vec<(&str, &str)> = match which {
-        None => BENCHES.to_vec(),
+        None | Some("all") => BENCHES.to_vec(),
         Some(name) => match BENCHES.iter().find(|(n, _)| *n == name) {
             Some(bench) => vec![*bench],
             None => {
                 let known: Vec<&str> = BENCHES.iter().map(|(n, _)| *n).collect();
-                anyhow::bail!("unknown benchmark `{name}`; known: {}", known.join(", "))
+                anyhow::bail!(
+                    "unknown benchmark `{name}`; known: {}, or `all`",
+                    known.join(", ")
+                )
             }
         },
     };
     plugins::build_and_check(ws)?;
+    build_release_binaries(ws)?;
+    let summary = all.then(|| summary::Summary::start(ws)).transpose()?;
     for (name, target) in chosen {
         let mut command = cargo(ws);
-        command.args(["bench", "--package", "tether-tests", "--bench", target]);
+        command
+            .args(["bench", "--package", "tether-tests", "--bench", target])
+            .env("XTASK_BINARIES_PROFILE", "release");
+        if let Some(summary) = &summary {
+            command.env("XTASK_BENCH_SUMMARY", summary.rows_file());
+        }
         if name == "share" {
-            share::prepare(ws, &mut command)?;
+            share::prepare(&mut command)?;
             if let Some(direction) = direction {
                 command.env("XTASK_SHARE_DIRECTION", direction);
             }
         }
         run(&mut command)?;
     }
+    if let Some(summary) = summary {
+        summary.write()?;
+    }
     Ok(())
+}
+
+/// The kernel and agent the benchmarks start, optimised.
+fn build_release_binaries(ws: &Workspace) -> Result<()> {
+    run(cargo(ws).args([
+        "build",
+        "--release",
+        "--package",
+        "tether-kernel",
+        "--package",
+        "tether-agent",
+        "--bins",
+    ]))
 }
