@@ -120,6 +120,9 @@ fn cpu_between(from: (cpu::CpuReading, Instant), to: (cpu::CpuReading, Instant))
 
 struct IdleFigures {
     agents: usize,
+    sessions: usize,
+    started_kib: u64,
+    signed_in_kib: u64,
     connected: usize,
     failed: usize,
     first_failure: Option<String>,
@@ -149,10 +152,18 @@ fn idle_step(kernel: &KernelProcess, agents: usize, s: &Settings) -> Result<Idle
     .map(str::to_owned)
     .to_vec();
     let within = Duration::from_secs(240 + agents as u64 / 50 + s.hold_secs as u64);
+    let started_kib = resident(pid)?;
     let mut generator = Generator::start(generator_binary(), &args, within);
 
-    generator.expect("sessions_ready", |c| match c {
-        Checkpoint::SessionsReady { .. } => Some(()),
+    generator.expect("signed_in", |c| match c {
+        Checkpoint::SignedIn { .. } => Some(()),
+        _ => None,
+    })?;
+    let signed_in_kib = resident(pid)?;
+    generator.go_on();
+
+    let sessions = generator.expect("sessions_ready", |c| match c {
+        Checkpoint::SessionsReady { sessions, .. } => Some(sessions),
         _ => None,
     })?;
     let rest_kib = resident(pid)?;
@@ -199,6 +210,9 @@ fn idle_step(kernel: &KernelProcess, agents: usize, s: &Settings) -> Result<Idle
     generator.finish()?;
     Ok(IdleFigures {
         agents,
+        sessions,
+        started_kib,
+        signed_in_kib,
         connected,
         failed,
         first_failure,
@@ -226,8 +240,11 @@ struct ActiveFigures {
     kernel_cpu_percent: f64,
     kernel_cpu_seconds: f64,
     generator_cpu_percent: f64,
-    /// Kernel RSS with the first session alone, with every session set
-    /// up, and after the measured window.
+    /// Kernel RSS started, with every CSR signed in, with the first
+    /// session alone, with every session set up, and after the measured
+    /// window.
+    started_kib: u64,
+    signed_in_kib: u64,
     one_session_kib: u64,
     ready_kib: u64,
     loaded_kib: u64,
@@ -258,7 +275,15 @@ fn active_run(
     .to_vec();
     let within =
         Duration::from_secs(240 + s.sessions as u64 / 5 + (s.warmup_secs + s.run_secs) as u64);
+    let started_kib = resident(pid)?;
     let mut generator = Generator::start(generator_binary(), &args, within);
+
+    generator.expect("signed_in", |c| match c {
+        Checkpoint::SignedIn { .. } => Some(()),
+        _ => None,
+    })?;
+    let signed_in_kib = resident(pid)?;
+    generator.go_on();
 
     generator.expect("baseline_ready", |c| match c {
         Checkpoint::BaselineReady => Some(()),
@@ -327,6 +352,8 @@ fn active_run(
         kernel_cpu_percent,
         kernel_cpu_seconds,
         generator_cpu_percent,
+        started_kib,
+        signed_in_kib,
         one_session_kib,
         ready_kib,
         loaded_kib,
@@ -428,8 +455,12 @@ fn print_idle(
     for f in measured.iter().flatten() {
         println!();
         println!(
-            "{} agents: {} failed to connect{}; {} customers heard leaving; kernel held {} open files connected; the generator's own RSS {}.",
+            "{} agents: kernel RSS {} started, {} once the {} CSRs signed in, {} with their sessions and consoles (the rest above); {} failed to connect{}; {} customers heard leaving; kernel held {} open files connected; the generator's own RSS {}.",
             thousands(f.agents),
+            mib(f.started_kib),
+            mib(f.signed_in_kib),
+            thousands(f.sessions),
+            mib(f.rest_kib),
             f.failed,
             f.first_failure
                 .as_ref()
@@ -519,20 +550,31 @@ fn print_active(figures: &ActiveFigures) {
     let per_op_load = 1e3 * f.kernel_cpu_seconds / load_ops as f64;
     let per_op_baseline = 1e3 * f.baseline_cpu_seconds / baseline_ops as f64;
     println!();
+    let failed = f.load.0.failed + f.load.1.failed;
+    let comparable = if failed == 0 {
+        format!("{:.1}×", per_op_load / per_op_baseline.max(f64::EPSILON))
+    } else {
+        format!(
+            "not comparable: {} operations were refused, most at once",
+            thousands(failed)
+        )
+    };
+    let cores = std::thread::available_parallelism().map_or(1, |n| n.get());
     println!(
-        "Kernel processor during the load: {:.0} % of one core ({:.0} % of this machine's {} cores); {:.2} ms per operation, against {:.2} ms per operation for the one session alone ({:.1}×). Operations late (their session's previous one still unanswered at its second): {}. The generator used {:.0} % of one core.",
+        "Kernel processor during the load: {:.0} % of one core ({:.0} % of this machine's {cores} cores); {:.2} ms per operation, against {:.2} ms per operation for the one session alone ({comparable}). Operations late (their session's previous one still unanswered at its second): {}. The generator used {:.0} % of one core.",
         f.kernel_cpu_percent,
-        f.kernel_cpu_percent / std::thread::available_parallelism().map_or(1, |n| n.get()) as f64,
-        std::thread::available_parallelism().map_or(1, |n| n.get()),
+        f.kernel_cpu_percent / cores as f64,
         per_op_load,
         per_op_baseline,
-        per_op_load / per_op_baseline.max(f64::EPSILON),
         thousands(f.late),
         f.generator_cpu_percent
     );
     println!();
     println!(
-        "Kernel RSS: {} with one session, {} with all {} set up ({:.1} KiB per further session: console, page, agent and a granted consent), {} after the measured window.",
+        "Kernel RSS: {} started, {} once the {} CSRs signed in, {} with one session, {} with all {} set up ({:.1} KiB per further session: console, page, agent and a granted consent), {} after the measured window.",
+        mib(f.started_kib),
+        mib(f.signed_in_kib),
+        thousands(f.sessions + f.failed_sessions),
         mib(f.one_session_kib),
         mib(f.ready_kib),
         thousands(f.sessions),

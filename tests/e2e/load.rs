@@ -58,6 +58,14 @@ fn idle_agents_connect_stay_and_leave() {
         ]),
         Duration::from_secs(120),
     );
+    let csrs = load
+        .expect("signed_in", |c| match c {
+            Checkpoint::SignedIn { csrs, .. } => Some(csrs),
+            _ => None,
+        })
+        .expect("signed in");
+    assert_eq!(csrs, 3);
+    load.go_on();
     let sessions = load
         .expect("sessions_ready", |c| match c {
             Checkpoint::SessionsReady { sessions, .. } => Some(sessions),
@@ -158,6 +166,7 @@ async fn active_sessions_chat_and_refresh_without_failing() {
     assert_eq!(
         names,
         [
+            "signed_in",
             "baseline_ready",
             "baseline_done",
             "sessions_ready",
@@ -166,20 +175,20 @@ async fn active_sessions_chat_and_refresh_without_failing() {
             "finished"
         ]
     );
-    let Checkpoint::BaselineDone { chat, refresh, .. } = &seen[1] else {
-        panic!("{:?}", seen[1]);
+    let Checkpoint::BaselineDone { chat, refresh, .. } = &seen[2] else {
+        panic!("{:?}", seen[2]);
     };
     assert_eq!((chat.ops, refresh.ops), (3, 3), "{chat:?} {refresh:?}");
     assert_eq!((chat.failed, refresh.failed), (0, 0));
     let Checkpoint::SessionsReady {
         sessions, failed, ..
-    } = &seen[2]
+    } = &seen[3]
     else {
-        panic!("{:?}", seen[2]);
+        panic!("{:?}", seen[3]);
     };
     assert_eq!((*sessions, *failed), (3, 0));
-    let Checkpoint::Measured { chat, refresh, .. } = &seen[4] else {
-        panic!("{:?}", seen[4]);
+    let Checkpoint::Measured { chat, refresh, .. } = &seen[5] else {
+        panic!("{:?}", seen[5]);
     };
     // Three sessions, one operation a second each, for three seconds.
     let ops = chat.ops + refresh.ops;

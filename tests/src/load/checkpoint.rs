@@ -3,10 +3,13 @@
 //! standard input, so whoever measures the kernel (the bench) samples it
 //! while nothing changes; end of input lets it go on.
 //!
-//! Idle: `sessions_ready` (the kernel at rest: CSRs and sessions, no agent)
-//! → `agents_connected` → `agents_held` → `agents_left` → `finished`.
-//! Active: `baseline_ready` → `baseline_done` → `sessions_ready` →
-//! `measuring` → `measured` → `finished`.
+//! Both modes start with `signed_in`: every CSR signed in, nothing else
+//! open yet (a sign-in costs the kernel a password hash and its memory).
+//! Idle: `signed_in` → `sessions_ready` (the kernel at rest: CSRs and
+//! sessions, no agent) → `agents_connected` → `agents_held` →
+//! `agents_left` → `finished`.
+//! Active: `signed_in` → `baseline_ready` → `baseline_done` →
+//! `sessions_ready` → `measuring` → `measured` → `finished`.
 
 use serde::{Deserialize, Serialize};
 
@@ -15,6 +18,11 @@ use super::latency::Latencies;
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(tag = "checkpoint", rename_all = "snake_case")]
 pub enum Checkpoint {
+    /// Every CSR the load needs signed in (REST), nothing else open.
+    SignedIn {
+        csrs: usize,
+        seconds: f64,
+    },
     /// The CSRs signed in and started their sessions (with their
     /// customers, agents and pages in active mode).
     SessionsReady {

@@ -15,13 +15,13 @@ use serde_json::Value;
 use tether_protocol::ConsoleRequest;
 use tether_tests::load::checkpoint::Checkpoint;
 use tether_tests::load::latency::Timings;
-use tokio::sync::{Semaphore, watch};
+use tokio::sync::watch;
 use tokio::task::JoinHandle;
 
 use crate::agent::{Credential, Ended, LoadAgent, SysinfoAnswer};
 use crate::bounded;
 use crate::checkpoints::Checkpoints;
-use crate::csr::HostedSession;
+use crate::csr::{self, HostedSession, SignedIn};
 use crate::customer;
 use crate::error::LoadError;
 use crate::net::{PATIENCE, Sources};
@@ -57,26 +57,21 @@ struct ActiveSession {
 }
 
 impl ActiveSession {
-    /// Session `n`: CSR `n` signs in and starts it, a customer joins and
+    /// The signed-in CSR's session: they start it, a customer joins and
     /// opens the page, the agent connects with the page's code, and the
     /// customer allows system information on the page.
     async fn set_up(
-        n: usize,
-        sources: &Sources,
+        csr: &SignedIn,
         target: &Target,
-        password: &str,
-        sign_ins: &Semaphore,
         answer: Arc<SysinfoAnswer>,
         stop: watch::Receiver<bool>,
     ) -> Result<ActiveSession, LoadError> {
-        let source = sources.next();
-        let HostedSession { number, console } =
-            HostedSession::open(n, &source, target, password, sign_ins).await?;
-        let joined =
-            customer::join(&source, target, &number, &format!("Load customer {n}")).await?;
+        let (n, source) = (csr.n, &csr.source);
+        let HostedSession { number, console } = HostedSession::open(csr, target).await?;
+        let joined = customer::join(source, target, &number, &format!("Load customer {n}")).await?;
         let mut page = customer::open_page(
             format!("page of customer {n}"),
-            &source,
+            source,
             target,
             &joined.token,
         )
@@ -225,18 +220,25 @@ pub async fn run(
     let common = &options.common;
     let answer = Arc::new(SysinfoAnswer::read(&options.sysinfo_answer)?);
     let (stop_clients, clients_stop) = watch::channel(false);
-    let sign_ins = Arc::new(Semaphore::new(common.sign_in_at_once));
-
-    let mut alone = ActiveSession::set_up(
-        0,
-        &sources,
+    let signing_in = Instant::now();
+    let csrs = csr::sign_in_all(
+        options.sessions,
+        sources,
         target,
         &common.password,
-        &sign_ins,
-        answer.clone(),
-        clients_stop.clone(),
+        common.sign_in_at_once,
     )
     .await?;
+    checkpoints
+        .reach(Checkpoint::SignedIn {
+            csrs: csrs.len(),
+            seconds: signing_in.elapsed().as_secs_f64(),
+        })
+        .await;
+    let csrs = Arc::new(csrs);
+
+    let mut alone =
+        ActiveSession::set_up(&csrs[0], target, answer.clone(), clients_stop.clone()).await?;
     checkpoints.reach(Checkpoint::BaselineReady).await;
     let baseline_began = Instant::now();
     let mut baseline = Measured::default();
@@ -255,17 +257,11 @@ pub async fn run(
 
     tracing::info!(sessions = options.sessions, "setting sessions up");
     let setting_up = Instant::now();
-    let others = bounded::in_order(options.sessions - 1, common.connect_at_once, |n| {
-        let (sources, target, sign_ins) = (sources.clone(), target.clone(), sign_ins.clone());
-        let (password, answer, stop) = (
-            common.password.clone(),
-            answer.clone(),
-            clients_stop.clone(),
-        );
+    let others = bounded::in_order(csrs.len() - 1, common.connect_at_once, |n| {
+        let (csrs, target) = (csrs.clone(), target.clone());
+        let (answer, stop) = (answer.clone(), clients_stop.clone());
         async move {
-            let set_up =
-                ActiveSession::set_up(n + 1, &sources, &target, &password, &sign_ins, answer, stop);
-            let session = set_up.await;
+            let session = ActiveSession::set_up(&csrs[n + 1], &target, answer, stop).await;
             if (n + 2) % 100 == 0 {
                 tracing::info!(sessions = n + 2, "set up");
             }

@@ -5,8 +5,11 @@
 use serde_json::json;
 use tether_protocol::ConsoleRequest;
 
+use std::sync::Arc;
+
+use crate::bounded;
 use crate::error::LoadError;
-use crate::net::{PATIENCE, Source, websocket};
+use crate::net::{PATIENCE, Source, Sources, websocket};
 use crate::options::Target;
 use crate::socket::Socket;
 
@@ -67,6 +70,42 @@ pub async fn start_session(console: &mut Socket) -> Result<String, LoadError> {
         .ok_or_else(|| LoadError::unexpected("session.start", body))
 }
 
+/// A load CSR signed in: their number, cookie, and the source address
+/// their browser uses.
+pub struct SignedIn {
+    pub n: usize,
+    pub cookie: String,
+    pub source: Source,
+}
+
+/// CSRs `0..count` sign in, `at_once` at a time (each costs the kernel a
+/// password hash); the first refusal stops it.
+pub async fn sign_in_all(
+    count: usize,
+    sources: Arc<Sources>,
+    target: &Target,
+    password: &str,
+    at_once: usize,
+) -> Result<Vec<SignedIn>, LoadError> {
+    bounded::in_order(count, at_once, |n| {
+        let (source, target, password) = (sources.next(), target.clone(), password.to_owned());
+        async move {
+            let username = tether_tests::load::accounts::csr_username(n);
+            let cookie =
+                tokio::time::timeout(PATIENCE, sign_in(&source, &target, &username, &password))
+                    .await
+                    .map_err(|_| LoadError::Timeout {
+                        what: format!("sign-in of {username}"),
+                        within: PATIENCE,
+                    })??;
+            Ok(SignedIn { n, cookie, source })
+        }
+    })
+    .await
+    .into_iter()
+    .collect()
+}
+
 /// A session a load CSR started, with their console.
 pub struct HostedSession {
     pub number: String,
@@ -74,27 +113,13 @@ pub struct HostedSession {
 }
 
 impl HostedSession {
-    /// CSR `n` signs in (at most `sign_ins` at once), opens the console and
-    /// starts a session.
-    pub async fn open(
-        n: usize,
-        source: &Source,
-        target: &Target,
-        password: &str,
-        sign_ins: &tokio::sync::Semaphore,
-    ) -> Result<HostedSession, LoadError> {
-        let username = tether_tests::load::accounts::csr_username(n);
-        let cookie = {
-            let _permit = sign_ins.acquire().await;
-            tokio::time::timeout(PATIENCE, sign_in(source, target, &username, password))
-                .await
-                .map_err(|_| LoadError::Timeout {
-                    what: format!("sign-in of {username}"),
-                    within: PATIENCE,
-                })??
-        };
-        let mut console =
-            console(format!("console of {username}"), source, target, &cookie).await?;
+    /// The signed-in CSR opens the console and starts a session.
+    pub async fn open(csr: &SignedIn, target: &Target) -> Result<HostedSession, LoadError> {
+        let name = format!(
+            "console of {}",
+            tether_tests::load::accounts::csr_username(csr.n)
+        );
+        let mut console = console(name, &csr.source, target, &csr.cookie).await?;
         let number = start_session(&mut console).await?;
         Ok(HostedSession { number, console })
     }

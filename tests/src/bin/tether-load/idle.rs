@@ -16,7 +16,7 @@ use tokio::sync::{Semaphore, mpsc, watch};
 use crate::agent::{Credential, Ended, LoadAgent};
 use crate::bounded;
 use crate::checkpoints::Checkpoints;
-use crate::csr::HostedSession;
+use crate::csr::{self, HostedSession};
 use crate::customer;
 use crate::error::LoadError;
 use crate::net::{PATIENCE, Sources};
@@ -68,15 +68,26 @@ pub async fn run(
     checkpoints: &mut Checkpoints,
 ) -> Result<(), LoadError> {
     let common = &options.common;
+    let signing_in = Instant::now();
+    let csrs = csr::sign_in_all(
+        options.sessions(),
+        sources.clone(),
+        target,
+        &common.password,
+        common.sign_in_at_once,
+    )
+    .await?;
+    checkpoints
+        .reach(Checkpoint::SignedIn {
+            csrs: csrs.len(),
+            seconds: signing_in.elapsed().as_secs_f64(),
+        })
+        .await;
     let began = Instant::now();
-    let sign_ins = Arc::new(Semaphore::new(common.sign_in_at_once));
-    let hosted = bounded::in_order(options.sessions(), common.connect_at_once, |n| {
-        let (sources, target, sign_ins) = (sources.clone(), target.clone(), sign_ins.clone());
-        let password = common.password.clone();
-        async move {
-            let source = sources.next();
-            HostedSession::open(n, &source, &target, &password, &sign_ins).await
-        }
+    let csrs = Arc::new(csrs);
+    let hosted = bounded::in_order(csrs.len(), common.connect_at_once, |n| {
+        let (csrs, target) = (csrs.clone(), target.clone());
+        async move { HostedSession::open(&csrs[n], &target).await }
     })
     .await
     .into_iter()
