@@ -8,6 +8,7 @@ use std::sync::Arc;
 use serde_json::{Value, json};
 use tether_protocol::{Capability, RejoinAfterRestart};
 use tokio::sync::{mpsc, watch};
+use tokio_tungstenite::tungstenite::Bytes;
 
 use crate::apps::share::Sharing;
 use crate::backend::Backend;
@@ -90,12 +91,17 @@ pub struct CallContext {
     /// ...and what it told the server about it when it connected, which
     /// the customer was told before allowing the restart.
     pub promised: RejoinAfterRestart,
+    /// The files the call carried, in order (only `script.run` takes any).
+    pub files: Vec<Bytes>,
 }
 
 pub async fn run(context: CallContext, capability: Capability, input: Value) -> CallOutcome {
     let backend = context.backend;
     if !backend.capabilities().contains(&capability) {
         return CallOutcome::reply(Err(format!("this computer does not offer `{capability}`")));
+    }
+    if !context.files.is_empty() && capability != Capability::ScriptRun {
+        return CallOutcome::reply(Err(format!("`{capability}` takes no files")));
     }
     match capability {
         Capability::SysinfoCollect => {
@@ -128,6 +134,7 @@ pub async fn run(context: CallContext, capability: Capability, input: Value) -> 
                 backend.as_ref(),
                 &context.state_dir,
                 input,
+                &context.files,
                 context.progress,
                 context.cancel,
             )

@@ -5,6 +5,7 @@
 //! lost connection or a restart. One task writes to the socket
 //! (`writer.rs`): control messages before stream frames.
 
+mod call_files;
 mod writer;
 
 use std::collections::{HashMap, HashSet};
@@ -16,11 +17,12 @@ use anyhow::{Context, bail};
 use futures_util::StreamExt;
 use futures_util::stream::SplitStream;
 use serde_json::{Value, json};
+use tether_protocol::file_frame::{AttachedFile, is_file_frame};
 use tether_protocol::{
     AgentRequest, Capability, RejoinAfterRestart, ServerEvent, ServerFrame, decode_server, encode,
 };
 use tokio::sync::mpsc;
-use tokio_tungstenite::tungstenite::Message;
+use tokio_tungstenite::tungstenite::{Bytes, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 use crate::apps::share::{Sharing, SharingEvent, SharingEvents, Stopped};
@@ -29,6 +31,7 @@ use crate::capabilities::{self, CallContext, CallOutcome, Cancel, CancelHandle};
 use crate::prompts::{self, Prompt};
 use crate::rejoin::Rejoin;
 use crate::resume::{ResumeStore, SavedSession};
+use call_files::{Arrived, Failed, ReadyCall, WaitingCalls};
 use tether_protocol::stream::StreamId;
 
 /// How long the agent keeps trying to reach the kernel after losing it.
@@ -123,6 +126,10 @@ enum Done {
         call: String,
         rejoin: RejoinAfterRestart,
     },
+    /// A call's files had their time to come.
+    FilesOverdue {
+        call: String,
+    },
 }
 
 type Socket = WebSocketStream<MaybeTlsStream<tokio::net::TcpStream>>;
@@ -216,6 +223,7 @@ pub async fn run(
                     promised: RejoinAfterRestart::WithLink,
                     lasting: &mut lasting,
                     running: HashMap::new(),
+                    waiting: WaitingCalls::default(),
                     stopping: Vec::new(),
                     prompts: Vec::new(),
                     next_id: 1,
@@ -327,6 +335,8 @@ struct Served<'a> {
     promised: RejoinAfterRestart,
     lasting: &'a mut Lasting,
     running: HashMap<String, Running>,
+    /// Calls waiting for their files before they run.
+    waiting: WaitingCalls,
     /// Cancelled calls still cleaning up (killing, removing their folder).
     stopping: Vec<tokio::task::JoinHandle<()>>,
     prompts: Vec<Prompt>,
@@ -383,7 +393,11 @@ impl Served<'_> {
                     let text = match frame {
                         Some(Ok(Message::Text(text))) => text,
                         Some(Ok(Message::Binary(bytes))) => {
-                            self.sharing.frame_from_kernel(&bytes);
+                            if is_file_frame(&bytes) {
+                                self.file_frame(&bytes, &done_tx);
+                            } else {
+                                self.sharing.frame_from_kernel(&bytes);
+                            }
                             continue;
                         }
                         Some(Ok(Message::Close(_))) | Some(Err(_)) | None => break Ended::ConnectionLost,
@@ -574,8 +588,13 @@ impl Served<'_> {
                 call,
                 capability,
                 input,
-            } => self.start_call(call, capability, input, done),
-            ServerEvent::AgentCancel { call, reason } => self.cancel(&call, &reason),
+                files,
+            } => self.call_arrived(call, capability, input, files, done),
+            // A call still waiting for its files never ran: it is only
+            // forgotten.
+            ServerEvent::AgentCancel { call, reason } if !self.waiting.cancel(&call) => {
+                self.cancel(&call, &reason)
+            }
             ServerEvent::StreamOpened {
                 stream,
                 capability,
@@ -644,13 +663,64 @@ impl Served<'_> {
         Ok(None)
     }
 
-    fn start_call(
+    /// A call from the kernel: it runs now, or once its files are in.
+    fn call_arrived(
         &mut self,
         call: String,
         capability: Capability,
         input: Value,
+        files: Vec<AttachedFile>,
         done: &mpsc::UnboundedSender<Done>,
     ) {
+        match self
+            .waiting
+            .announce(call.clone(), capability, input, files)
+        {
+            Ok(Some(ready)) => self.start_call(ready, done),
+            Ok(None) => {
+                let done = done.clone();
+                tokio::spawn(async move {
+                    tokio::time::sleep(call_files::FILES_DEADLINE).await;
+                    let _ = done.send(Done::FilesOverdue { call });
+                });
+            }
+            Err(error) => self.refuse(Failed {
+                call,
+                capability,
+                error,
+            }),
+        }
+    }
+
+    /// One of the files a call waits for, or a frame that fits none.
+    fn file_frame(&mut self, frame: &Bytes, done: &mpsc::UnboundedSender<Done>) {
+        match self.waiting.frame(frame) {
+            Arrived::Ready(ready) => self.start_call(ready, done),
+            Arrived::Waiting => {}
+            Arrived::Failed(failed) => failed.into_iter().for_each(|f| self.refuse(f)),
+            Arrived::Ignored(why) => tracing::warn!("{why}"),
+        }
+    }
+
+    /// Answers a call that cannot run with why; nothing of it was written
+    /// or run.
+    fn refuse(&mut self, failed: Failed) {
+        eprintln!("Could not run `{}`: {}", failed.capability, failed.error);
+        self.send(AgentRequest::Result {
+            call: failed.call,
+            output: None,
+            error: Some(failed.error),
+            lasting: false,
+        });
+    }
+
+    fn start_call(&mut self, ready: ReadyCall, done: &mpsc::UnboundedSender<Done>) {
+        let ReadyCall {
+            call,
+            capability,
+            input,
+            files,
+        } = ready;
         // Stage marks of a call (the scripts benchmark reads them).
         tracing::debug!(%call, %capability, "call received");
         let (progress, mut progress_rx) = mpsc::unbounded_channel();
@@ -664,6 +734,7 @@ impl Served<'_> {
             cancel,
             rejoin: Arc::clone(self.rejoin),
             promised: self.promised,
+            files,
         };
         let done = done.clone();
         let id = call.clone();
@@ -671,12 +742,15 @@ impl Served<'_> {
             let work = capabilities::run(context, capability, input);
             tokio::pin!(work);
             // Progress goes out while the call runs, and all of it before
-            // the result.
+            // the result; one message per pace at most, and nothing waits
+            // after the last one.
+            let mut last_sent: Option<Instant> = None;
             let outcome = loop {
                 tokio::select! {
                     Some(first) = progress_rx.recv() => {
                         let text = batch(first, &mut progress_rx);
                         let _ = done.send(Done::Progress { call: id.clone(), text });
+                        last_sent = Some(Instant::now());
                         tokio::select! {
                             () = tokio::time::sleep(PROGRESS_PACE) => {}
                             outcome = &mut work => break outcome,
@@ -686,12 +760,15 @@ impl Served<'_> {
                 }
             };
             while let Ok(first) = progress_rx.try_recv() {
+                if let Some(at) = last_sent {
+                    tokio::time::sleep_until((at + PROGRESS_PACE).into()).await;
+                }
                 let text = batch(first, &mut progress_rx);
                 let _ = done.send(Done::Progress {
                     call: id.clone(),
                     text,
                 });
-                tokio::time::sleep(PROGRESS_PACE).await;
+                last_sent = Some(Instant::now());
             }
             let finished = match outcome {
                 CallOutcome::Reply { result, lasting } => Done::Reply {
@@ -804,6 +881,11 @@ impl Served<'_> {
                 if logged_off {
                     let undone = self.lasting.all_undone("the CSR logged off");
                     self.report_undone(undone);
+                }
+            }
+            Done::FilesOverdue { call } => {
+                if let Some(failed) = self.waiting.overdue(&call) {
+                    self.refuse(failed);
                 }
             }
             Done::Restart { call, rejoin } => {

@@ -457,6 +457,108 @@ async fn consent_and_agent_calls_go_through_the_session_side_with_the_manifest_t
 }
 
 #[tokio::test]
+async fn files_go_with_an_agent_call_stored_ones_read_by_the_kernel_within_the_limits() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let sessions = Arc::new(ScriptedSessions::with_session(
+        SESSION,
+        vec![customer("c1", "Anna")],
+    ));
+    let host = fixture_host(settings(cache.path()), all_sites(), sessions.clone());
+    let with_files = |files: Value| {
+        json!({"session": SESSION, "participant": "c1", "capability": "sysinfo.collect",
+               "input": {"n": 1}, "files": files})
+    };
+    let failure = |result: Result<Value, DispatchError>| match result {
+        Err(DispatchError::Plugin(failure)) => failure.message,
+        other => panic!("refused, not {other:?}"),
+    };
+
+    // Like any agent call, it needs a grant first.
+    let refused = reply(
+        &host,
+        "echo",
+        "call-agent-with-files",
+        with_files(json!([])),
+    )
+    .await;
+    assert!(failure(refused).contains("no consent"));
+    sessions.answer_consent(Duration::ZERO, ConsentOutcome::Granted);
+    let target = with_files(json!([]));
+    assert_eq!(
+        reply(&host, "echo", "ask-consent", target).await,
+        Ok(json!("granted"))
+    );
+
+    // A stored file is read by the kernel; bytes come as they are; the
+    // input stays what the plugin gave.
+    reply(
+        &host,
+        "echo",
+        "store-put",
+        json!({"key": "file/1/script", "value": "echo stored"}),
+    )
+    .await
+    .expect("stored");
+    let files =
+        json!([{"stored": "file/1/script"}, {"bytes": "input bytes"}, {"filled": 1024 * 1024}]);
+    assert_eq!(
+        reply(&host, "echo", "call-agent-with-files", with_files(files)).await,
+        Ok(json!({"capability": "sysinfo.collect", "input": {"n": 1}}))
+    );
+    let call = sessions
+        .agent_calls
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("a call");
+    assert_eq!(call.files.len(), 3);
+    assert_eq!(&call.files[0][..], b"echo stored");
+    assert_eq!(&call.files[1][..], b"input bytes");
+    assert_eq!(call.files[2].len(), 1024 * 1024);
+
+    // Too many, too large (given or stored), a key that holds nothing or
+    // is no key: refused before the session side hears of the call.
+    reply(
+        &host,
+        "echo",
+        "store-put-bytes",
+        json!(["big", 1024 * 1024 + 1]),
+    )
+    .await
+    .expect("stored");
+    let calls_before = sessions.agent_calls.lock().expect("lock").len();
+    let refusals = [
+        (
+            json!([{"bytes": ""}, {"bytes": ""}, {"bytes": ""}, {"bytes": ""}, {"bytes": ""}]),
+            "a call carries at most 4 files; this one has 5",
+        ),
+        (
+            json!([{"filled": 1024 * 1024 + 1}]),
+            "file 0 is 1048577 bytes; a file is at most 1048576",
+        ),
+        (
+            json!([{"bytes": "a"}, {"stored": "big"}]),
+            "file 1 is 1048577 bytes",
+        ),
+        (
+            json!([{"stored": "nothing/here"}]),
+            "file 0: the plugin's store holds nothing at `nothing/here`",
+        ),
+        (json!([{"stored": ""}]), "file 0: keys are 1 to 256 bytes"),
+    ];
+    for (files, words) in refusals {
+        let refused = reply(&host, "echo", "call-agent-with-files", with_files(files)).await;
+        let message = failure(refused);
+        assert!(message.contains(words), "{words}: {message}");
+    }
+    assert_eq!(
+        sessions.agent_calls.lock().expect("lock").len(),
+        calls_before
+    );
+}
+
+#[tokio::test]
 async fn the_sandbox_grants_no_files_no_environment_and_no_network() {
     let cache = tempfile::tempdir().expect("temp dir");
     let host = fixture_host(settings(cache.path()), all_sites(), Arc::new(NoSessions));

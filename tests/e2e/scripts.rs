@@ -1,11 +1,17 @@
 //! The script library through the kernel's REST command route as two CSRs
-//! and a site admin, and script runs in sessions against the real agent.
+//! and a site admin, and script runs in sessions against the real agent;
+//! the files of a run go to the agent as file frames (`agent_files.rs`:
+//! the agent's side against a kernel the test plays).
+
+#[path = "scripts/agent_files.rs"]
+mod agent_files;
 
 use base64::Engine;
 use serde_json::{Value, json};
+use tether_protocol::file_frame::FileFrame;
 use tether_tests::agent_process::AgentProcess;
 use tether_tests::bundled_manifests;
-use tether_tests::clients::{Answer, Csr, StartedSession};
+use tether_tests::clients::{Answer, Csr, Customer, StartedSession};
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 
 const CONFIG: &str = r#"
@@ -364,6 +370,94 @@ async fn three_scripts_run_in_order_with_output_in_chat_and_report() {
     );
     assert!(text.contains("error: trouble"), "{text}");
     assert_eq!(runs_left(&s), 0, "every temporary folder is gone");
+}
+
+/// `len` bytes of every value, in an order no text has.
+fn binary_bytes(len: usize) -> Vec<u8> {
+    let mut state: u32 = 0x9E37_79B9;
+    (0..len)
+        .map(|_| {
+            state = state.wrapping_mul(1_664_525).wrapping_add(1_013_904_223);
+            (state >> 24) as u8
+        })
+        .collect()
+}
+
+#[tokio::test]
+async fn a_megabyte_script_and_a_megabyte_binary_input_reach_the_agent_byte_for_byte() {
+    let kernel = start_kernel();
+    let lee = signed_in(&kernel, "lee").await;
+    command(&lee, "categories.set", json!({ "categories": ["Network"] })).await;
+    let mut s = session_with_agent(&kernel, "anna").await;
+
+    // The script compares itself and its input file with what was
+    // uploaded, kept on this same computer by the test.
+    let expected = tempfile::tempdir().expect("temp dir");
+    let (script_copy, input_copy) = (
+        expected.path().join("script"),
+        expected.path().join("input"),
+    );
+    let mut script = format!(
+        "#!/bin/sh\ncmp \"$0\" '{}' && cmp \"$TETHER_INPUT_FILE\" '{}' && echo identical\nexit $?\n",
+        script_copy.display(),
+        input_copy.display()
+    )
+    .into_bytes();
+    while script.len() < ONE_MB {
+        script.extend_from_slice(b"# padding to the largest script the library takes\n");
+    }
+    script.truncate(ONE_MB);
+    let input = binary_bytes(ONE_MB);
+    std::fs::write(&script_copy, &script).expect("write");
+    std::fs::write(&input_copy, &input).expect("write");
+    let payload = json!({ "name": "Largest", "category": "Network", "published": true,
+                          "script": upload("check.sh", &script), "input": upload("data.bin", &input) });
+    let added = command(&s.anna, "library.add", payload).await;
+    assert_eq!(added.status, 200, "{}", added.text);
+    let id = added.body["id"].as_str().expect("id").to_owned();
+
+    let reply = run(&mut s, &[id], None, "y").await;
+    let result = &reply["body"]["results"][0];
+    assert_eq!(result["exit_code"], 0, "{reply}");
+    assert_eq!(result["output"], "identical\n", "{reply}");
+    assert_eq!(runs_left(&s), 0);
+}
+
+#[tokio::test]
+async fn a_file_frame_from_any_client_is_refused_and_changes_nothing() {
+    let kernel = start_kernel();
+    let mut started = StartedSession::start(&kernel, "anna").await;
+    let mut customer = Customer::join(&kernel, &started.number, "Carl").await;
+    let mut agent = customer.connect_agent(&kernel).await;
+    let refused = || async {
+        let (_, health) = kernel.get_json("/healthz").await;
+        health["streams"]["frames_refused"]
+            .as_u64()
+            .expect("a stream counter")
+    };
+    let before = refused().await;
+    let frame = FileFrame {
+        call: "call-0123456789abcdef",
+        index: 0,
+        file: b"rm -rf ~\n",
+    }
+    .encode()
+    .expect("a frame");
+    started.console.send_binary(frame.clone()).await;
+    customer.page.send_binary(frame.clone()).await;
+    agent.send_binary(frame).await;
+    // Each connection still serves, in order after its frame.
+    started
+        .console
+        .ok("session.info", json!({ "session": started.number }))
+        .await;
+    customer
+        .page
+        .ok("chat.send", json!({ "text": "still here" }))
+        .await;
+    assert_eq!(refused().await, before + 3);
+    assert_eq!(agent.pending_binaries(), 0);
+    assert_eq!(started.console.pending_binaries(), 0);
 }
 
 #[tokio::test]

@@ -588,6 +588,7 @@ impl TestAgent {
                         call,
                         capability,
                         input,
+                        ..
                     }) => {
                         let output = json!({ "capability": capability, "input": input, "machine": "test agent" });
                         let result = AgentRequest::Result {

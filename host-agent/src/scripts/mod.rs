@@ -10,11 +10,11 @@ use std::path::Path;
 use std::process::Stdio;
 use std::time::{Duration, Instant};
 
-use base64::Engine;
 use serde::Deserialize;
 use serde_json::{Value, json};
 use tokio::io::{AsyncBufReadExt, BufReader};
 use tokio::sync::mpsc;
+use tokio_tungstenite::tungstenite::Bytes;
 
 use crate::backend::Backend;
 use crate::capabilities::Cancel;
@@ -36,8 +36,8 @@ const MAX_CHUNK_CHARS: usize = 3500;
 #[serde(deny_unknown_fields)]
 struct FileInput {
     file_name: String,
-    /// Base64.
-    content: String,
+    /// Its place among the files the call carried (file frames).
+    file: usize,
 }
 
 #[derive(Deserialize)]
@@ -52,47 +52,75 @@ struct RunInput {
     timeout_secs: Option<u64>,
 }
 
-fn decode(file: &FileInput, what: &str) -> Result<Vec<u8>, String> {
-    let bytes = base64::engine::general_purpose::STANDARD
-        .decode(file.content.as_bytes())
-        .map_err(|_| format!("the {what} is not valid base64"))?;
-    if bytes.len() > MAX_FILE_BYTES {
+/// The script's and the input file's bytes among the call's `files`: each
+/// named once, every file named, none over the limit.
+fn files_of<'a>(
+    input: &RunInput,
+    files: &'a [Bytes],
+) -> Result<(&'a [u8], Option<&'a [u8]>), String> {
+    let named = 1 + usize::from(input.input.is_some());
+    if files.len() != named {
         return Err(format!(
-            "the {what} is {} bytes; the limit is {MAX_FILE_BYTES}",
-            bytes.len()
+            "the call carried {} files; the script needs {named}",
+            files.len()
         ));
     }
-    Ok(bytes)
+    let take = |file: &FileInput, what: &str| -> Result<&'a [u8], String> {
+        let bytes = files.get(file.file).ok_or_else(|| {
+            format!(
+                "the {what} is file {}, but the call carried {}",
+                file.file,
+                files.len()
+            )
+        })?;
+        if bytes.len() > MAX_FILE_BYTES {
+            return Err(format!(
+                "the {what} is {} bytes; the limit is {MAX_FILE_BYTES}",
+                bytes.len()
+            ));
+        }
+        Ok(bytes)
+    };
+    let script = take(&input.script, "script")?;
+    let input_file = match &input.input {
+        Some(file) if file.file == input.script.file => {
+            return Err("the script and its input file are one file".to_owned());
+        }
+        Some(file) => Some(take(file, "input file")?),
+        None => None,
+    };
+    Ok((script, input_file))
 }
 
 /// Runs the script described by `input`; `progress` gets output as it comes.
+/// `files`: what the call carried, which `input` names by place.
 pub async fn run(
     backend: &dyn Backend,
     state_dir: &Path,
     input: Value,
+    files: &[Bytes],
     progress: mpsc::UnboundedSender<String>,
     mut cancel: Cancel,
 ) -> Result<Value, String> {
     let input: RunInput = serde_json::from_value(input)
         .map_err(|error| format!("the script request is not understood: {error}"))?;
-    let script = decode(&input.script, "script")?;
-    let input_file = match &input.input {
-        Some(file) => Some((file.file_name.as_str(), decode(file, "input file")?)),
-        None => None,
-    };
+    let (script, input_file) = files_of(&input, files)?;
+    let input_file = input
+        .input
+        .as_ref()
+        .zip(input_file)
+        .map(|(file, bytes)| (file.file_name.as_str(), bytes));
     let timeout = input
         .timeout_secs
         .map(Duration::from_secs)
         .unwrap_or(DEFAULT_TIMEOUT)
         .min(MAX_TIMEOUT);
-    let chosen = interpreter::choose(&input.script.file_name, &script)?;
+    let chosen = interpreter::choose(&input.script.file_name, script)?;
     let workspace = Workspace::create(
         state_dir,
         &input.script.file_name,
-        &script,
-        input_file
-            .as_ref()
-            .map(|(name, content)| (*name, content.as_slice())),
+        script,
+        input_file,
         backend.run_as_ids(),
     )
     .map_err(|error| format!("cannot prepare the script's folder: {error}"))?;
@@ -258,8 +286,8 @@ mod tests {
             .count()
     }
 
-    fn encoded(bytes: &[u8]) -> String {
-        base64::engine::general_purpose::STANDARD.encode(bytes)
+    fn file(text: &str) -> Bytes {
+        Bytes::copy_from_slice(text.as_bytes())
     }
 
     async fn run_script(
@@ -270,12 +298,13 @@ mod tests {
     ) -> (Result<Value, String>, Vec<String>) {
         let mut request = json!({
             "name": "Check disk",
-            "script": { "file_name": "check.sh", "content": encoded(script.as_bytes()) },
+            "script": { "file_name": "check.sh", "file": 0 },
             "timeout_secs": timeout_secs,
         });
+        let mut files = vec![file(script)];
         if let Some(input) = input {
-            request["input"] =
-                json!({ "file_name": "hosts.txt", "content": encoded(input.as_bytes()) });
+            request["input"] = json!({ "file_name": "hosts.txt", "file": 1 });
+            files.push(file(input));
         }
         let (progress, mut lines) = mpsc::unbounded_channel();
         let (_not_cancelled, cancel) = Cancel::new();
@@ -283,6 +312,7 @@ mod tests {
             &SimulatedBackend::default(),
             state,
             request,
+            &files,
             progress,
             cancel,
         )
@@ -301,13 +331,14 @@ mod tests {
         let script = "sleep 300 &\necho started\nsleep 300\n";
         let request = json!({
             "name": "Sleeper",
-            "script": { "file_name": "sleep.sh", "content": encoded(script.as_bytes()) },
+            "script": { "file_name": "sleep.sh", "file": 0 },
             "timeout_secs": 600,
         });
         let (progress, mut lines) = mpsc::unbounded_channel();
         let (handle, cancel) = Cancel::new();
         let backend = SimulatedBackend::default();
-        let running = run(&backend, state.path(), request, progress, cancel);
+        let files = [file(script)];
+        let running = run(&backend, state.path(), request, &files, progress, cancel);
         tokio::pin!(running);
         // Wait until the script is really running, then cancel it.
         let started = tokio::select! {
@@ -389,37 +420,80 @@ mod tests {
         assert_eq!(runs_left(state.path()), 0);
     }
 
+    /// Runs `request` with `files`; the refusal, when it is one.
+    async fn refused(state: &Path, request: Value, files: &[Bytes]) -> String {
+        let (progress, _) = mpsc::unbounded_channel();
+        let (_not_cancelled, cancel) = Cancel::new();
+        run(
+            &SimulatedBackend::default(),
+            state,
+            request,
+            files,
+            progress,
+            cancel,
+        )
+        .await
+        .expect_err("refused")
+    }
+
     #[tokio::test]
-    async fn bad_requests_are_refused_before_anything_runs() {
+    async fn bad_requests_are_refused_before_anything_is_written_or_runs() {
         let state = tempfile::tempdir().expect("temp dir");
-        let too_big = "x".repeat(MAX_FILE_BYTES + 1);
-        let request = json!({ "name": "n", "script": { "file_name": "a.sh", "content": encoded(too_big.as_bytes()) } });
-        let (progress, _) = mpsc::unbounded_channel();
-        let (_not_cancelled, cancel) = Cancel::new();
-        let error = run(
-            &SimulatedBackend::default(),
-            state.path(),
-            request,
-            progress,
-            cancel,
-        )
-        .await
-        .expect_err("refused");
-        assert!(error.contains("limit is 1048576"), "{error}");
-        let request = json!({ "name": "n", "script": { "file_name": "a.ps1", "content": encoded(b"Write-Host 1") } });
-        let (progress, _) = mpsc::unbounded_channel();
-        let (_not_cancelled, cancel) = Cancel::new();
-        let error = run(
-            &SimulatedBackend::default(),
-            state.path(),
-            request,
-            progress,
-            cancel,
-        )
-        .await
-        .expect_err("refused");
-        assert!(error.contains("PowerShell"), "{error}");
-        assert!(!workspace::runs_dir(state.path()).exists() || runs_left(state.path()) == 0);
+        let script =
+            |file: usize| json!({ "name": "n", "script": { "file_name": "a.sh", "file": file } });
+        let with_input = |script: usize, input: usize| {
+            json!({ "name": "n", "script": { "file_name": "a.sh", "file": script },
+                    "input": { "file_name": "in.txt", "file": input } })
+        };
+        let too_big = Bytes::from(vec![b'x'; MAX_FILE_BYTES + 1]);
+        let cases: Vec<(Value, Vec<Bytes>, &str)> = vec![
+            (
+                script(0),
+                vec![too_big],
+                "the script is 1048577 bytes; the limit is 1048576",
+            ),
+            (
+                script(0),
+                Vec::new(),
+                "the call carried 0 files; the script needs 1",
+            ),
+            (
+                script(0),
+                vec![file("echo"), file("extra")],
+                "the call carried 2 files; the script needs 1",
+            ),
+            (
+                script(1),
+                vec![file("echo")],
+                "the script is file 1, but the call carried 1",
+            ),
+            (
+                with_input(0, 0),
+                vec![file("echo"), file("in")],
+                "the script and its input file are one file",
+            ),
+            (
+                with_input(0, 2),
+                vec![file("echo"), file("in")],
+                "the input file is file 2, but the call carried 2",
+            ),
+            (
+                json!({ "name": "n", "script": { "file_name": "a.sh", "content": "ZWNobw==" } }),
+                vec![file("echo")],
+                "the script request is not understood",
+            ),
+            (
+                json!({ "name": "n", "script": { "file_name": "a.ps1", "file": 0 } }),
+                vec![file("Write-Host 1")],
+                "PowerShell",
+            ),
+        ];
+        for (request, files, words) in cases {
+            let error = refused(state.path(), request, &files).await;
+            assert!(error.contains(words), "{words}: {error}");
+        }
+        // No folder was ever made.
+        assert!(!workspace::runs_dir(state.path()).exists());
     }
 
     #[tokio::test]

@@ -258,7 +258,10 @@ impl PluginHost {
         let linker = wit::linker_for(&self.engine, &manifest).map_err(not_a_plugin)?;
         let instance_pre = linker.instantiate_pre(&component).map_err(not_a_plugin)?;
         let pre = match manifest.api_version.as_str() {
-            "0.2" => Pre::V0_2(since_v0_2::PluginPre::new(instance_pre).map_err(not_a_plugin)?),
+            // 0.3 exports what 0.2 does.
+            "0.2" | "0.3" => {
+                Pre::V0_2(since_v0_2::PluginPre::new(instance_pre).map_err(not_a_plugin)?)
+            }
             _ => Pre::V0_1(since_v0_1::PluginPre::new(instance_pre).map_err(not_a_plugin)?),
         };
 

@@ -6,6 +6,7 @@
 //! [`SessionServices`]; storage implements [`PluginKv`].
 
 use async_trait::async_trait;
+use axum::body::Bytes;
 use serde_json::Value;
 use tether_protocol::stream::StreamId;
 use tether_protocol::{Capability, RejoinAfterRestart, StreamOrigin};
@@ -501,6 +502,19 @@ pub struct AgentCall {
     /// session's report should show.
     pub asks_when_refused: bool,
     pub input: Value,
+    /// The files it carries, in order, each at most
+    /// `tether_protocol::file_frame::MAX_CALL_FILE_BYTES`: they go to the
+    /// agent as file frames after the call.
+    pub files: Vec<Bytes>,
+}
+
+/// A file a plugin sends with an agent call (`agent-files`, 0.3).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum PluginFile {
+    /// Bytes the plugin has.
+    Bytes(Vec<u8>),
+    /// A key of the plugin's own store, read by the kernel.
+    Stored(String),
 }
 
 /// Sessions, consent and agents, as seen by plugins.

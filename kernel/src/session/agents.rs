@@ -179,14 +179,7 @@ impl Sessions {
             &scope.plugin,
             capability,
         );
-        let sent = self.send_event(
-            &Endpoint::agent(&call.participant),
-            &ServerEvent::AgentCall {
-                call: id.clone(),
-                capability,
-                input: call.input,
-            },
-        );
+        let sent = self.send_agent_call(&call.participant, &id, capability, call.input, call.files);
         // Inputs and outputs stay out of the report: they may hold secrets.
         self.record(&number, "agent.call", &scope.plugin, capability.as_str())
             .await;

@@ -3,8 +3,11 @@
 //! the site whose event it is handling.
 
 use async_trait::async_trait;
+use axum::body::Bytes;
+use serde_json::Value;
+use tether_protocol::file_frame::{AttachedFile, FileFrame};
 use tether_protocol::stream::StreamId;
-use tether_protocol::{RejoinAfterRestart, ServerEvent};
+use tether_protocol::{Capability, RejoinAfterRestart, ServerEvent};
 
 use super::Sessions;
 use crate::plugin_host::services::{
@@ -12,9 +15,73 @@ use crate::plugin_host::services::{
     Participant, PluginScope, SessionError, SessionServices, StreamError, StreamInfo,
     StreamOpening,
 };
-use crate::routing::Endpoint;
+use crate::routing::{Endpoint, FrameSent};
 
 impl Sessions {
+    /// Sends call `call` to `participant`'s agent: its `agent.call`
+    /// message, announcing the files, then one file frame per file, in
+    /// order. The connection's writer sends control messages before any
+    /// binary frame and keeps binary frames in order, so each file follows
+    /// its call (another call's files may come between: every frame names
+    /// its call). `false` when no agent is connected, or when a file could
+    /// not be queued — then the agent is told to drop the call, which waits
+    /// for files that will not come.
+    pub(crate) fn send_agent_call(
+        &self,
+        participant: &str,
+        call: &str,
+        capability: Capability,
+        input: Value,
+        files: Vec<Bytes>,
+    ) -> bool {
+        let agent = Endpoint::agent(participant);
+        let announced = files
+            .iter()
+            .map(|file| AttachedFile {
+                // The plugin host let only files of at most 1 MB through.
+                bytes: u32::try_from(file.len()).unwrap_or(u32::MAX),
+            })
+            .collect();
+        let message = ServerEvent::AgentCall {
+            call: call.to_owned(),
+            capability,
+            input,
+            files: announced,
+        };
+        if !self.send_event(&agent, &message) {
+            return false;
+        }
+        for (index, file) in files.iter().enumerate() {
+            let frame = FileFrame { call, index, file }.encode();
+            let queued = match frame {
+                Ok(frame) => self.router.send_frame(&agent, Bytes::from(frame)),
+                Err(error) => {
+                    tracing::error!(call, index, %error, "a call's file cannot be framed");
+                    FrameSent::Gone
+                }
+            };
+            if queued != FrameSent::Queued {
+                tracing::warn!(
+                    call,
+                    index,
+                    ?queued,
+                    "a call's file could not be queued for the agent; the call is dropped"
+                );
+                self.send_event(
+                    &agent,
+                    &ServerEvent::AgentCancel {
+                        call: call.to_owned(),
+                        reason: "its files could not be sent".to_owned(),
+                    },
+                );
+                return false;
+            }
+        }
+        // A stage mark of a call (the scripts benchmark reads it).
+        tracing::debug!(call, files = files.len(), "agent call sent");
+        true
+    }
+
     /// Fails as unknown unless `number` runs on the plugin's site, so a
     /// plugin cannot even learn that another site's session exists.
     fn check_plugin_site(&self, scope: &PluginScope, number: &str) -> Result<(), SessionError> {

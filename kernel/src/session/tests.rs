@@ -97,6 +97,7 @@ fn call(f: &Fixture) -> AgentCall {
         declared: true,
         asks_when_refused: false,
         input: serde_json::json!({}),
+        files: Vec::new(),
     }
 }
 

@@ -67,6 +67,7 @@ impl Sessions {
             declared: opening.declared,
             asks_when_refused: false,
             input: serde_json::Value::Null,
+            files: Vec::new(),
         };
         let name = self.call_facts(scope, &call)?;
         // The granter let it through: a customer under a grant, or the host.

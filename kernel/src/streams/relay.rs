@@ -3,6 +3,7 @@
 //! stream's viewers under pacing and what viewers send goes to the source.
 
 use axum::body::Bytes;
+use tether_protocol::file_frame::is_file_frame;
 use tether_protocol::stream::{Decoders, FrameFlags, FrameKind, InputEvent, StreamFrame, StreamId};
 use tether_protocol::{Capability, StreamOrigin};
 
@@ -34,6 +35,13 @@ impl Sessions {
     /// answered frame by frame.
     pub fn relay_frame(&self, bytes: Bytes, speaks_for: impl FnOnce(&str) -> Option<Endpoint>) {
         let counters = &self.streams.counters;
+        // A call's files go from the kernel to an agent only: no client
+        // sends one, whatever it says.
+        if is_file_frame(&bytes) {
+            tracing::warn!("a file frame from a client refused: only the kernel sends them");
+            StreamCounters::count(&counters.refused);
+            return;
+        }
         let frame = match StreamFrame::decode(&bytes) {
             Ok(frame) => frame,
             Err(error) => {

@@ -112,9 +112,9 @@ fn owned(account: &Account, id: &str) -> Result<Script, PluginError> {
     Ok(script)
 }
 
-pub fn file(id: &str, which: &str) -> Result<Vec<u8>, PluginError> {
-    host::store::get(&format!("file/{id}/{which}"))?
-        .ok_or_else(|| PluginError::Failed(format!("the {which} file of script {id} is missing")))
+/// The store key of a script's `script` or `input` file.
+pub fn file_key(id: &str, which: &str) -> String {
+    format!("file/{id}/{which}")
 }
 
 pub fn list(account: &Account, sort: &str, descending: bool) -> Result<Vec<Script>, PluginError> {
@@ -217,9 +217,9 @@ pub fn add(account: &Account, new: NewScript) -> Result<Script, PluginError> {
     };
     // Files first, the record last: a failure leaves no listed script
     // without its files.
-    host::store::set(&format!("file/{id}/script"), &script_bytes)?;
+    host::store::set(&file_key(&id, "script"), &script_bytes)?;
     if let Some(bytes) = &input_bytes {
-        host::store::set(&format!("file/{id}/input"), bytes)?;
+        host::store::set(&file_key(&id, "input"), bytes)?;
     }
     host::store::set_json(&format!("script/{id}"), &script)?;
     Ok(script)
@@ -279,21 +279,21 @@ pub fn update(account: &Account, changes: Changes) -> Result<Script, PluginError
 
     let id = script.id.clone();
     if let (Some(upload), Some(bytes)) = (&changes.script, &script_bytes) {
-        host::store::set(&format!("file/{id}/script"), bytes)?;
+        host::store::set(&file_key(&id, "script"), bytes)?;
         script.script_file = FileInfo {
             file_name: upload.file_name.clone(),
             size: bytes.len(),
         };
     }
     if let (Some(upload), Some(bytes)) = (&changes.input, &input_bytes) {
-        host::store::set(&format!("file/{id}/input"), bytes)?;
+        host::store::set(&file_key(&id, "input"), bytes)?;
         script.input_file = Some(FileInfo {
             file_name: upload.file_name.clone(),
             size: bytes.len(),
         });
     }
     if changes.remove_input {
-        host::store::delete(&format!("file/{id}/input"))?;
+        host::store::delete(&file_key(&id, "input"))?;
         script.input_file = None;
     }
     if let Some(name) = changes.name {
@@ -322,7 +322,7 @@ pub fn delete(account: &Account, id: &str, confirmed: bool) -> Result<(), Plugin
         )));
     }
     host::store::delete(&format!("script/{id}"))?;
-    host::store::delete(&format!("file/{id}/script"))?;
-    host::store::delete(&format!("file/{id}/input"))?;
+    host::store::delete(&file_key(id, "script"))?;
+    host::store::delete(&file_key(id, "input"))?;
     Ok(())
 }

@@ -3,9 +3,9 @@
 //! output streams into the chat meanwhile); each result goes into the
 //! session details report with exit status and duration.
 
-use base64::Engine;
 use serde::Deserialize;
 use tether_sdk::host::agent::AgentError;
+use tether_sdk::host::agent_files::CallFile;
 use tether_sdk::host::consent::Outcome;
 use tether_sdk::prelude::*;
 
@@ -42,10 +42,6 @@ struct AgentResult {
     truncated: bool,
 }
 
-fn encoded(bytes: &[u8]) -> String {
-    base64::engine::general_purpose::STANDARD.encode(bytes)
-}
-
 fn cut(text: &str, max: usize) -> &str {
     if text.len() <= max {
         return text;
@@ -70,28 +66,21 @@ fn outcome_of(done: &AgentResult, timeout_secs: u64) -> (&'static str, String) {
     }
 }
 
-fn agent_input(script: &Script, timeout_secs: u64) -> Result<String, PluginError> {
-    let reading = std::time::Instant::now();
-    let script_bytes = library::file(&script.id, "script")?;
-    let input_bytes = match &script.input_file {
-        Some(_) => Some(library::file(&script.id, "input")?),
-        None => None,
-    };
-    // A stage mark of a run (the scripts benchmark reads it).
-    host::log::debug(&format!(
-        "library read: {} bytes in {} us",
-        script_bytes.len() + input_bytes.as_ref().map_or(0, Vec::len),
-        reading.elapsed().as_micros()
-    ));
+/// The agent's input for `script` and the files it carries: the library's
+/// own stored files, which the kernel reads and sends to the agent as they
+/// are (never encoded, never through the plugin).
+fn agent_call(script: &Script, timeout_secs: u64) -> (String, Vec<CallFile>) {
     let mut input = json!({
         "name": script.name,
-        "script": { "file_name": script.script_file.file_name, "content": encoded(&script_bytes) },
+        "script": { "file_name": script.script_file.file_name, "file": 0 },
         "timeout_secs": timeout_secs,
     });
-    if let (Some(file), Some(bytes)) = (&script.input_file, &input_bytes) {
-        input["input"] = json!({ "file_name": file.file_name, "content": encoded(bytes) });
+    let mut files = vec![CallFile::Stored(library::file_key(&script.id, "script"))];
+    if let Some(file) = &script.input_file {
+        input["input"] = json!({ "file_name": file.file_name, "file": 1 });
+        files.push(CallFile::Stored(library::file_key(&script.id, "input")));
     }
-    Ok(input.to_string())
+    (input.to_string(), files)
 }
 
 pub fn run(command: &Command, account: &Account) -> Result<Value, PluginError> {
@@ -160,12 +149,9 @@ pub fn run(command: &Command, account: &Account) -> Result<Value, PluginError> {
             scripts.len(),
             script.name
         );
-        let outcome = host::agent::call(
-            session,
-            &customer.id,
-            CAPABILITY,
-            &agent_input(script, timeout_secs)?,
-        );
+        let (input, files) = agent_call(script, timeout_secs);
+        let outcome =
+            host::agent_files::call_with_files(session, &customer.id, CAPABILITY, &input, &files);
         let result = match outcome.map(|output| serde_json::from_str::<AgentResult>(&output)) {
             Ok(Ok(done)) => {
                 let (kind, status) = outcome_of(&done, timeout_secs);

@@ -294,6 +294,59 @@ fn a_run_asks_once_then_runs_in_order_and_reports() {
 }
 
 #[test]
+fn a_run_sends_the_librarys_files_beside_the_input_never_inside_it() {
+    let harness = harness();
+    harness.add_participants(
+        SESSION,
+        &[
+            ("p-anna", "Anna", Role::Host),
+            ("p-carl", "Carl", Role::Customer),
+        ],
+    );
+    let script = b"#!/bin/sh\ncat \"$TETHER_INPUT_FILE\"\n".to_vec();
+    let input = vec![0u8, 0xff, b'\n', 7];
+    let added = harness
+        .command_as::<Scripts>(
+            &account("anna", false),
+            "library.add",
+            json!({ "name": "With input", "category": "Network", "published": true,
+                    "script": upload("show.sh", &script), "input": upload("data.bin", &input) }),
+        )
+        .expect("added");
+    let with_input = added["id"].as_str().expect("id").to_owned();
+    let without_input = add(&harness, "anna", "Plain", true).expect("added")["id"]
+        .as_str()
+        .expect("id")
+        .to_owned();
+    harness.on_agent_call(|_| {
+        Ok(json!({ "exit_code": 0, "timed_out": false, "duration_ms": 1, "output": "", "truncated": false }).to_string())
+    });
+    harness.answer_consent(Outcome::Granted);
+    let reply = run_in_session(&harness, &[with_input, without_input]).expect("ran");
+    assert_eq!(reply["status"], "done", "{reply}");
+
+    let calls = harness.agent_calls();
+    assert_eq!(calls.len(), 2);
+    // The files as they were uploaded, script first; the input names each
+    // by its place and carries none of their bytes.
+    assert_eq!(calls[0].files, [script, input]);
+    let sent: Value = serde_json::from_str(&calls[0].input).expect("json");
+    assert_eq!(
+        sent,
+        json!({ "name": "With input", "timeout_secs": 300,
+                "script": { "file_name": "show.sh", "file": 0 },
+                "input": { "file_name": "data.bin", "file": 1 } })
+    );
+    assert_eq!(calls[1].files, [b"echo hi".to_vec()]);
+    let sent: Value = serde_json::from_str(&calls[1].input).expect("json");
+    assert_eq!(
+        sent["script"],
+        json!({ "file_name": "check.sh", "file": 0 })
+    );
+    assert!(sent.get("input").is_none(), "{sent}");
+}
+
+#[test]
 fn the_prompt_lists_twenty_long_names_within_the_detail_limit() {
     let harness = harness();
     harness.add_participants(

@@ -7,14 +7,17 @@
 //!   the `tether:plugin/plugin` world;
 //! * safe wrappers for the kernel interfaces in [`host`] (`log`, `store`,
 //!   `session`, `consent`, `agent`; since plugin API 0.2 `streams`,
-//!   `atomic-store`, `csrs`, `offers` and `desk`)
+//!   `atomic-store`, `csrs`, `offers` and `desk`; since 0.3 `agent-files`)
 //!   with JSON helpers built on serde;
 //! * a native [`testing::Harness`] (on non-wasm targets) so plugin logic is
 //!   unit-tested with `cargo test`, without building a component.
 //!
-//! The SDK builds plugins for plugin API 0.2 (`sdk/wit/v0.2`): their
-//! manifests say `api-version = "0.2"`. 0.2 keeps every 0.1 interface as it
-//! is, so code written for 0.1 builds unchanged.
+//! The SDK builds plugins for plugin API 0.3 (`sdk/wit/v0.3`). 0.3 keeps
+//! every 0.1 and 0.2 interface as it is, so code written for them builds
+//! unchanged; a component imports only the interfaces it calls, so a
+//! plugin that does not call `agent-files` still loads as a 0.2 plugin
+//! (`api-version = "0.2"` in its manifest), and one that does says
+//! `api-version = "0.3"` and imports `agent-files`.
 //!
 //! A plugin only gets the kernel interfaces its manifest declares; calling a
 //! wrapper of an undeclared interface makes the component import it, and the

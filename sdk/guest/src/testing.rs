@@ -67,6 +67,9 @@ pub struct AgentCall {
     pub participant: String,
     pub capability: String,
     pub input: String,
+    /// The files it carried (`agent_files::call_with_files`), stored ones
+    /// read as the kernel reads them; empty for other calls.
+    pub files: Vec<Vec<u8>>,
 }
 
 type AgentHandler = Box<dyn FnMut(&AgentCall) -> Result<String, AgentError>>;
@@ -808,11 +811,23 @@ pub(crate) mod raw {
             capability: &str,
             input: &str,
         ) -> Result<String, AgentError> {
+            call_carrying(session, participant, capability, input, Vec::new())
+        }
+
+        /// A call with the files it carries (already checked).
+        pub(crate) fn call_carrying(
+            session: &str,
+            participant: &str,
+            capability: &str,
+            input: &str,
+            files: Vec<Vec<u8>>,
+        ) -> Result<String, AgentError> {
             let call = AgentCall {
                 session: session.to_owned(),
                 participant: participant.to_owned(),
                 capability: capability.to_owned(),
                 input: input.to_owned(),
+                files,
             };
             let grant = (
                 session.to_owned(),
@@ -844,6 +859,54 @@ pub(crate) mod raw {
             result
         }
     }
+    pub mod agent_files {
+        use tether_protocol::plugin_store;
+
+        use super::super::{AgentError, with};
+        use crate::host::agent_files::{CallFile, MAX_CALL_FILE_BYTES, MAX_CALL_FILES};
+
+        /// As the kernel: at most so many files, each at most so large, a
+        /// stored file read from the plugin's store (and nothing there is
+        /// an error); then the call, with the live grant it needs.
+        pub fn call_with_files(
+            session: &str,
+            participant: &str,
+            capability: &str,
+            input: &str,
+            files: &[CallFile],
+        ) -> Result<String, AgentError> {
+            if files.len() > MAX_CALL_FILES {
+                return Err(AgentError::Failed(format!(
+                    "a call carries at most {MAX_CALL_FILES} files; this one has {}",
+                    files.len()
+                )));
+            }
+            let mut ready = Vec::with_capacity(files.len());
+            for (index, file) in files.iter().enumerate() {
+                let bytes = match file {
+                    CallFile::Bytes(bytes) => bytes.clone(),
+                    CallFile::Stored(key) => {
+                        plugin_store::check_key(key)
+                            .map_err(|why| AgentError::Failed(format!("file {index}: {why}")))?;
+                        with(|state| state.store.get(key).cloned()).ok_or_else(|| {
+                            AgentError::Failed(format!(
+                                "file {index}: the plugin's store holds nothing at `{key}`"
+                            ))
+                        })?
+                    }
+                };
+                if bytes.len() > MAX_CALL_FILE_BYTES {
+                    return Err(AgentError::Failed(format!(
+                        "file {index} is {} bytes; a file is at most {MAX_CALL_FILE_BYTES}",
+                        bytes.len()
+                    )));
+                }
+                ready.push(bytes);
+            }
+            super::agent::call_carrying(session, participant, capability, input, ready)
+        }
+    }
+
     pub mod streams {
         use super::super::{
             OWN_COMPUTER_CAPABILITIES, State, StreamError, StreamId, StreamInfo, StreamOrigin,
@@ -1151,6 +1214,67 @@ mod tests {
             harness.logs(),
             vec![(Level::Info, "Anna joined".to_owned())]
         );
+    }
+
+    #[test]
+    fn files_go_with_a_call_as_the_kernel_sends_them_and_within_its_limits() {
+        use crate::host::agent_files::{
+            CallFile, MAX_CALL_FILE_BYTES, MAX_CALL_FILES, call_with_files,
+        };
+        let harness = Harness::new();
+        harness.on_agent_call(|call| Ok(format!("{}", call.files.len())));
+        harness.calls_need_grants();
+        harness.grant("123456789", "c1", &[Capability::ScriptRun]);
+        host::store::set("file/1/script", b"echo stored").expect("set");
+        let calls_before = harness.store_calls();
+        let files = [
+            CallFile::Stored("file/1/script".into()),
+            CallFile::Bytes(b"input bytes".to_vec()),
+        ];
+        let answer = call_with_files("123456789", "c1", Capability::ScriptRun, "{}", &files);
+        assert_eq!(answer, Ok("2".to_owned()));
+        let call = &harness.agent_calls()[0];
+        assert_eq!(
+            call.files,
+            [b"echo stored".to_vec(), b"input bytes".to_vec()]
+        );
+        // The kernel reads a stored file, not the plugin.
+        assert_eq!(
+            harness.store_calls().since(&calls_before),
+            StoreCalls::default()
+        );
+
+        // Refused before the agent is asked: too many files, one too
+        // large, a stored key that holds nothing or is no key.
+        let refusals = [
+            (
+                vec![CallFile::Bytes(Vec::new()); MAX_CALL_FILES + 1],
+                "at most 4 files",
+            ),
+            (
+                vec![CallFile::Bytes(vec![0; MAX_CALL_FILE_BYTES + 1])],
+                "file 0 is 1048577 bytes",
+            ),
+            (
+                vec![
+                    CallFile::Bytes(Vec::new()),
+                    CallFile::Stored("file/2/script".into()),
+                ],
+                "file 1: the plugin's store holds nothing at `file/2/script`",
+            ),
+            (vec![CallFile::Stored(String::new())], "file 0: "),
+        ];
+        for (files, words) in refusals {
+            let refused = call_with_files("123456789", "c1", Capability::ScriptRun, "{}", &files);
+            assert!(
+                matches!(&refused, Err(AgentError::Failed(m)) if m.contains(words)),
+                "{words}: {refused:?}"
+            );
+        }
+        assert_eq!(harness.agent_calls().len(), 1);
+        // And a call with files needs the grant any call needs.
+        let no_grant = call_with_files("123456789", "c2", Capability::ScriptRun, "{}", &[]);
+        assert!(matches!(no_grant, Err(AgentError::NoConsent(_))));
     }
 
     #[test]

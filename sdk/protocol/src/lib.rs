@@ -15,7 +15,9 @@
 //! The kernel answers every request with `{"v":1,"re":7,"type":"ok","body":…}`
 //! or `{"v":1,"re":7,"type":"error","body":{"code":…,"message":…}}`, and
 //! pushes [`ServerEvent`]s (without `re`) as things happen. Binary frames
-//! belong to streams (application sharing): see [`stream`] for their header.
+//! belong to streams (application sharing): see [`stream`] for their header;
+//! from the kernel to an agent they may also be the files of an agent call
+//! (a script and its input file): see [`file_frame`].
 //!
 //! Every message is decoded and checked here, before any kernel logic sees
 //! it: a frame over [`MAX_CONTROL_MESSAGE_BYTES`], malformed JSON, an unknown
@@ -26,6 +28,7 @@ pub mod apps;
 mod capability;
 mod client;
 mod detail;
+pub mod file_frame;
 mod language;
 pub mod logging;
 pub mod plugin_store;

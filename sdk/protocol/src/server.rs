@@ -3,6 +3,7 @@
 use serde::{Deserialize, Serialize};
 use serde_json::{Value, json};
 
+use crate::file_frame::AttachedFile;
 use crate::stream::StreamId;
 use crate::{Capability, Detail, Invalid, PROTOCOL_VERSION, ProtocolError, RejoinAfterRestart};
 
@@ -369,6 +370,10 @@ pub enum ServerEvent {
         call: String,
         capability: Capability,
         input: Value,
+        /// The files the call carries, in order: each follows this message
+        /// as a binary file frame (see `file_frame`). Absent: none.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        files: Vec<AttachedFile>,
     },
     /// For the agent: stop a call still running (kill what it started,
     /// remove its files) or undo what a lasting call left in place (log the

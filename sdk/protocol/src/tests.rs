@@ -1,4 +1,5 @@
 use super::*;
+use crate::file_frame::AttachedFile;
 
 fn console(text: &str) -> Result<Request<ConsoleRequest>, (Option<u64>, ProtocolError)> {
     decode::<ConsoleRequest>(text)
@@ -148,19 +149,29 @@ fn a_renamed_or_missing_field_in_an_agent_message_names_the_field() {
 
 #[test]
 fn server_frames_decode_typed_and_refuse_renamed_or_missing_fields() {
-    let call = ServerMessage::event(&ServerEvent::AgentCall {
+    let call = ServerEvent::AgentCall {
         call: "call-1".into(),
         capability: Capability::ScriptRun,
         input: serde_json::json!({ "name": "x" }),
-    });
-    assert_eq!(
-        decode_server(&call.to_text()),
-        Ok(ServerFrame::Event(ServerEvent::AgentCall {
-            call: "call-1".into(),
-            capability: Capability::ScriptRun,
-            input: serde_json::json!({ "name": "x" }),
-        }))
+        files: Vec::new(),
+    };
+    let text = ServerMessage::event(&call).to_text();
+    // A call without files says nothing of them (what agents before file
+    // frames read).
+    assert!(!text.contains("files"), "{text}");
+    assert_eq!(decode_server(&text), Ok(ServerFrame::Event(call)));
+    let with_files = ServerEvent::AgentCall {
+        call: "call-2".into(),
+        capability: Capability::ScriptRun,
+        input: serde_json::json!({ "name": "x" }),
+        files: vec![AttachedFile { bytes: 1_048_576 }, AttachedFile { bytes: 0 }],
+    };
+    let text = ServerMessage::event(&with_files).to_text();
+    assert!(
+        text.contains(r#""files":[{"bytes":1048576},{"bytes":0}]"#),
+        "{text}"
     );
+    assert_eq!(decode_server(&text), Ok(ServerFrame::Event(with_files)));
     let ok = ServerMessage::ok(Some(3), serde_json::json!({ "sent": true }));
     assert_eq!(
         decode_server(&ok.to_text()),
@@ -187,6 +198,14 @@ fn server_frames_decode_typed_and_refuse_renamed_or_missing_fields() {
         (
             r#"{"v":1,"type":"agent.cancel","body":{"call":"c"}}"#,
             "missing field `reason`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.call","body":{"call":"c","capability":"script.run","input":{},"files":[{"size":1}]}}"#,
+            "unknown field `size`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.call","body":{"call":"c","capability":"script.run","input":{},"files":[{"bytes":-1}]}}"#,
+            "invalid value",
         ),
         (
             r#"{"v":1,"type":"session.ended","body":{"session":"1","reason":"x","extra":1}}"#,

@@ -5,6 +5,7 @@
 
 use ts_rs::{Config, TS};
 
+use crate::file_frame::AttachedFile;
 use crate::stream::{InputEvent, StreamId};
 use crate::{
     ActivityEnd, Capability, ConsoleRequest, CustomerPanel, CustomerRequest, Detail, ErrorCode,
@@ -40,6 +41,7 @@ pub fn generated() -> String {
         declaration::<StreamId>(&config),
         declaration::<StreamOrigin>(&config),
         declaration::<InputEvent>(&config),
+        declaration::<AttachedFile>(&config),
         declaration::<ConsoleRequest>(&config),
         declaration::<CustomerRequest>(&config),
         declaration::<ServerEvent>(&config),

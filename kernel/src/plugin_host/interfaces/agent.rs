@@ -2,17 +2,22 @@
 //! capability; the granter (`consent/granter.rs`) decides on the whole call
 //! in one place, on every call.
 
+use std::time::Instant;
+
+use axum::body::Bytes;
+use tether_protocol::file_frame::{MAX_CALL_FILE_BYTES, MAX_CALL_FILES};
 use tether_protocol::{Capability, RejoinAfterRestart};
 use tracing::Instrument;
 
-use super::{check_len, consent, off_the_clock};
+use super::{check_len, consent, off_the_clock, store};
 use crate::plugin_host::services::{
-    AgentCall, AgentError, ConsentError, ConsentOutcome, ConsentedCall,
+    AgentCall, AgentError, ConsentError, ConsentOutcome, ConsentedCall, KvError, PluginFile,
 };
 use crate::plugin_host::state::PluginState;
 
-/// Largest JSON input to an agent capability, in bytes: room for a 1 MB
-/// script and a 1 MB input file, base64-encoded.
+/// Largest JSON input to an agent capability, in bytes. Files travel
+/// beside the input (`call-with-files`); plugins of 0.1 and 0.2 may still
+/// put data of their own in it.
 pub const MAX_INPUT_BYTES: usize = 4 * 1024 * 1024;
 
 /// Calls `capability` on `participant`'s agent with the JSON `input`;
@@ -24,7 +29,86 @@ pub async fn call(
     capability: String,
     input: String,
 ) -> Result<String, AgentError> {
-    forward(state, session, participant, capability, input, false).await
+    arrived(state, &capability, input.len());
+    forward(
+        state,
+        session,
+        participant,
+        capability,
+        input,
+        false,
+        Vec::new(),
+    )
+    .await
+}
+
+/// A stage mark of a call (the scripts benchmark reads it): the plugin's
+/// call has just crossed into the kernel.
+fn arrived(state: &PluginState, capability: &str, input_bytes: usize) {
+    let plugin = &state.context.scope.plugin;
+    tracing::debug!(%plugin, %capability, input_bytes, "agent call from the plugin");
+}
+
+/// [`call`] with `files`, in order (`agent-files`, 0.3): at most
+/// [`MAX_CALL_FILES`], each at most [`MAX_CALL_FILE_BYTES`]. A stored file
+/// is read from the plugin's own store here, so its bytes never pass
+/// through the plugin; every file goes to the agent as a file frame after
+/// the call.
+pub async fn call_with_files(
+    state: &mut PluginState,
+    session: String,
+    participant: String,
+    capability: String,
+    input: String,
+    files: Vec<PluginFile>,
+) -> Result<String, AgentError> {
+    arrived(state, &capability, input.len());
+    if files.len() > MAX_CALL_FILES {
+        return Err(AgentError::Failed(format!(
+            "a call carries at most {MAX_CALL_FILES} files; this one has {}",
+            files.len()
+        )));
+    }
+    let reading = Instant::now();
+    let mut ready = Vec::with_capacity(files.len());
+    for (index, file) in files.into_iter().enumerate() {
+        let bytes = match file {
+            PluginFile::Bytes(bytes) => bytes,
+            PluginFile::Stored(key) => read_stored(state, index, key).await?,
+        };
+        if bytes.len() > MAX_CALL_FILE_BYTES {
+            return Err(AgentError::Failed(format!(
+                "file {index} is {} bytes; a file is at most {MAX_CALL_FILE_BYTES}",
+                bytes.len()
+            )));
+        }
+        ready.push(Bytes::from(bytes));
+    }
+    // A stage mark of a call (the scripts benchmark reads it).
+    tracing::debug!(
+        "stored files read: {} bytes in {} us",
+        ready.iter().map(Bytes::len).sum::<usize>(),
+        reading.elapsed().as_micros()
+    );
+    forward(state, session, participant, capability, input, false, ready).await
+}
+
+/// File `index` of a call: the value of `key` in the plugin's store.
+async fn read_stored(
+    state: &mut PluginState,
+    index: usize,
+    key: String,
+) -> Result<Vec<u8>, AgentError> {
+    match store::get(state, key.clone()).await {
+        Ok(Some(bytes)) => Ok(bytes),
+        Ok(None) => Err(AgentError::Failed(format!(
+            "file {index}: the plugin's store holds nothing at `{key}`"
+        ))),
+        Err(KvError::Unavailable(why)) => Err(AgentError::Unavailable(why)),
+        Err(KvError::InvalidKey(why) | KvError::TooLarge(why)) => {
+            Err(AgentError::Failed(format!("file {index}: {why}")))
+        }
+    }
 }
 
 /// Checks and forwards one call; `asks_when_refused` when the caller asks
@@ -36,10 +120,9 @@ async fn forward(
     capability: String,
     input: String,
     asks_when_refused: bool,
+    files: Vec<Bytes>,
 ) -> Result<String, AgentError> {
     let ctx = &state.context;
-    // Stage marks of a call (the scripts benchmark reads them).
-    tracing::debug!(plugin = %ctx.scope.plugin, %capability, bytes = input.len(), "agent call from the plugin");
     // A name that is no capability cannot be declared either.
     let Ok(known) = capability.parse::<Capability>() else {
         tracing::warn!(plugin = %ctx.scope.plugin, %capability, "agent call for an unknown capability refused");
@@ -56,6 +139,7 @@ async fn forward(
         declared: ctx.manifest.capability(known.as_str()).is_some(),
         asks_when_refused,
         input,
+        files,
     };
     let span = tracing::info_span!("agent_call", plugin = %ctx.scope.plugin, capability = %known);
     let forwarded = ctx.sessions.call_agent(&ctx.scope, call).instrument(span);
@@ -77,6 +161,7 @@ pub async fn call_with_consent(
     mut asked: Vec<String>,
     detail: Option<String>,
 ) -> Result<ConsentedCall, AgentError> {
+    arrived(state, &capability, input.len());
     if asked.is_empty() {
         asked.push(capability.clone());
     } else if !asked.contains(&capability) {
@@ -91,6 +176,7 @@ pub async fn call_with_consent(
         capability.clone(),
         input.clone(),
         true,
+        Vec::new(),
     );
     let refusal = match first.await {
         Err(refusal @ AgentError::NoConsent(_)) => refusal,

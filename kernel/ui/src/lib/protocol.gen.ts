@@ -33,6 +33,12 @@ export type StreamOrigin = "customer_agent" | "csr_agent" | "csr_browser";
 
 export type InputEvent = { "type": "pointer_move", x: number, y: number, } | { "type": "pointer_button", x: number, y: number, button: number, pressed: boolean, } | { "type": "key", keysym: number, pressed: boolean, };
 
+export type AttachedFile = { 
+/**
+ * The file's size in bytes, at most [`MAX_CALL_FILE_BYTES`].
+ */
+bytes: number, };
+
 export type ConsoleRequest = { "type": "session.start", "body": Record<symbol, never> } | { "type": "session.assist", "body": { session: string, } } | { "type": "session.resume", "body": { session: string, } } | { "type": "session.info", "body": { session: string, } } | { "type": "session.select_customer", "body": { session: string, participant: string, } } | { "type": "session.pass_control", "body": { session: string, to: string, } } | { "type": "session.remove_participant", "body": { session: string, participant: string, } } | { "type": "session.leave", "body": { session: string, } } | { "type": "session.end", "body": { session: string, } } | { "type": "chat.send", "body": { session: string, text: string, } } | { "type": "agent.code", "body": { session: string, } } | { "type": "presence.set", "body": { available: boolean, } } | { "type": "offer.answer", "body": { offer: number, accept: boolean, } } | { "type": "plugin.command", "body": { 
 /**
  * The session the command is for; without one it goes to the
@@ -111,7 +117,12 @@ session?: string, title: string, text: string, expires_in_ms: number, } } | { "t
 /**
  * Customers in the sessions they host.
  */
-customers: number, max_customers: number, } } | { "type": "plugin.console_message", "body": { plugin: string, message: JsonValue, } } | { "type": "plugin.message", "body": { session: string, plugin: string, message: JsonValue, } } | { "type": "agent.call", "body": { call: string, capability: Capability, input: JsonValue, } } | { "type": "agent.cancel", "body": { call: string, reason: string, } };
+customers: number, max_customers: number, } } | { "type": "plugin.console_message", "body": { plugin: string, message: JsonValue, } } | { "type": "plugin.message", "body": { session: string, plugin: string, message: JsonValue, } } | { "type": "agent.call", "body": { call: string, capability: Capability, input: JsonValue, 
+/**
+ * The files the call carries, in order: each follows this message
+ * as a binary file frame (see `file_frame`). Absent: none.
+ */
+files?: Array<AttachedFile>, } } | { "type": "agent.cancel", "body": { call: string, reason: string, } };
 
 export type PublicCommand = { 
 /**

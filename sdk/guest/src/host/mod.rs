@@ -4,6 +4,7 @@
 //! [`crate::testing`] harness, so the same plugin code runs in both.
 
 pub mod agent;
+pub mod agent_files;
 pub mod atomic_store;
 pub mod consent;
 pub mod csrs;
@@ -19,6 +20,7 @@ pub mod streams;
 pub(crate) mod raw {
     pub use crate::bindings::v0_1::{agent, consent, log, session, store};
     pub use crate::bindings::v0_2::{atomic_store, csrs, desk, offers, streams};
+    pub use crate::bindings::v0_3::agent_files;
 }
 #[cfg(not(target_arch = "wasm32"))]
 pub(crate) use crate::testing::raw;

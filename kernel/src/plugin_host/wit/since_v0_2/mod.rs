@@ -31,34 +31,41 @@ wasmtime::component::bindgen!({
 
 use tether::plugin0_2_0 as wit;
 
-/// The kernel interfaces of 0.2: those of 0.1, `streams`, and the desk's.
+/// The kernel interfaces of 0.2: those of 0.1, `streams`, and the desk's
+/// (0.3 imports the same ones).
 pub const INTERFACES: &[Interface] = &[
     since_v0_1::LOG,
     since_v0_1::STORE,
     since_v0_1::SESSION,
     since_v0_1::CONSENT,
     since_v0_1::AGENT,
-    Interface {
-        name: "streams",
-        link: |linker| wit::streams::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "atomic-store",
-        link: |linker| wit::atomic_store::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "csrs",
-        link: |linker| wit::csrs::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "offers",
-        link: |linker| wit::offers::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
-    Interface {
-        name: "desk",
-        link: |linker| wit::desk::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
-    },
+    STREAMS,
+    ATOMIC_STORE,
+    CSRS,
+    OFFERS,
+    DESK,
 ];
+
+pub const STREAMS: Interface = Interface {
+    name: "streams",
+    link: |linker| wit::streams::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const ATOMIC_STORE: Interface = Interface {
+    name: "atomic-store",
+    link: |linker| wit::atomic_store::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const CSRS: Interface = Interface {
+    name: "csrs",
+    link: |linker| wit::csrs::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const OFFERS: Interface = Interface {
+    name: "offers",
+    link: |linker| wit::offers::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
+pub const DESK: Interface = Interface {
+    name: "desk",
+    link: |linker| wit::desk::add_to_linker::<_, HasSelf<_>>(linker, |s| s),
+};
 
 /// Links what every 0.2 plugin gets: the shared types of 0.1 and the
 /// events of 0.2.
