@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime};
 use base64::Engine;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::json;
-use stages::{Breakdown, STAGES};
+use stages::{Breakdown, DETAILS, STAGES};
 use tether_tests::agent_process::AgentProcess;
 use tether_tests::bundled_manifests;
 use tether_tests::clients::{Csr, Customer, StartedSession};
@@ -30,7 +30,7 @@ use tether_tests::kernel_process::{KernelProcess, TestAccount};
 use tether_tests::round_trips::loopback_websocket;
 use tokio_tungstenite::tungstenite::Message;
 
-const RUNS: usize = 21;
+const RUNS: usize = 31;
 const SHELL_STARTS: usize = 51;
 const ONE_MB: usize = 1024 * 1024;
 /// What the run may cost at most: this many times the copy and the
@@ -280,12 +280,12 @@ async fn main() {
             stage_median(&breakdowns, |b| b.stages[at]),
             baseline,
         );
-        if at == 0 {
-            row(
-                "       of which the library read (the plugin's own clock)",
-                stage_median(&breakdowns, |b| b.library_read),
-                baseline,
-            );
+        for (detail, (of, what)) in DETAILS.iter().enumerate() {
+            let time = stage_median(&breakdowns, |b| b.details[detail]);
+            // A part neither this tree nor its marks have is left out.
+            if *of == at && time.is_some() {
+                row(&format!("       {what}"), time, baseline);
+            }
         }
     }
     row(

@@ -4,8 +4,10 @@
 //!
 //! | mark | logged by |
 //! |---|---|
-//! | `library read: N bytes in U us` | the plugin, after reading the files (its own clock) |
+//! | `library read: N bytes in U us` | the plugin, after reading the files itself (its own clock; before plugin API 0.3) |
 //! | `agent call from the plugin` | the kernel, as the plugin's call comes in |
+//! | `stored files read: N bytes in U us` | the kernel, after reading the call's stored files (its own clock) |
+//! | `agent call sent` | the kernel, once the call and its files are queued for the agent |
 //! | `call received` | the agent, once the call (and every file) is in |
 //! | `script folder ready` | the agent, files written |
 //! | `script started` / `script exited` | the agent, around the process |
@@ -13,11 +15,10 @@
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-/// The stages of one run, in order: what each measures, and the marks
-/// (logged by the kernel: `K`; by the agent: `A`) it lies between.
+/// The stages of one run, in order.
 pub const STAGES: [&str; 7] = [
-    "1. answer → the plugin calls the agent (consent kept, report line, library read, encoding)",
-    "2. kernel → agent (checks, encoding, transfer, decoding)",
+    "1. answer → the plugin calls the agent (consent kept, report line, the plugin's work)",
+    "2. the plugin's call → the agent has it and its files (library read, encoding, transfer)",
     "3. fresh folder, files written",
     "4. process start (spawn)",
     "5. the script runs to its exit",
@@ -25,17 +26,27 @@ pub const STAGES: [&str; 7] = [
     "7. plugin: chat and report lines, the reply",
 ];
 
+/// Parts of a stage: which stage, and what.
+pub const DETAILS: [(usize, &str); 3] = [
+    (0, "of which the library read in the plugin (its own clock)"),
+    (1, "of which the library read in the kernel (its own clock)"),
+    (
+        1,
+        "of which the kernel's work until the call and its files are queued",
+    ),
+];
+
 /// Directives that make the kernel log its marks (and the plugin's).
-pub const KERNEL_LOG: &str = "warn,tether_kernel::plugin_host::interfaces=debug";
+pub const KERNEL_LOG: &str = "warn,tether_kernel::plugin_host::interfaces=debug,tether_kernel::session::plugin_services=debug";
 /// Directives that make the agent log its marks.
 pub const AGENT_LOG: &str = "warn,tether_agent::connection=debug,tether_agent::scripts=debug";
 
-/// One run's stage durations (`None` where a mark was missing) and the
-/// plugin's own figure for reading the library.
+/// One run's stage durations and their parts (`None` where a mark was
+/// missing).
 #[derive(Debug, Clone)]
 pub struct Breakdown {
     pub stages: [Option<Duration>; STAGES.len()],
-    pub library_read: Option<Duration>,
+    pub details: [Option<Duration>; DETAILS.len()],
 }
 
 /// The marks of one run found in the kernel's and the agent's new log
@@ -48,9 +59,10 @@ pub fn breakdown(
 ) -> Breakdown {
     let kernel = |mark: &str| last_mark(kernel_lines, mark);
     let agent = |mark: &str| last_mark(agent_lines, mark);
+    let from_plugin = kernel("interfaces::agent: agent call from the plugin");
     let points = [
         Some(answered),
-        kernel("interfaces::agent: agent call from the plugin"),
+        from_plugin,
         agent("connection: call received"),
         agent("scripts: script folder ready"),
         agent("scripts: script started"),
@@ -64,9 +76,17 @@ pub fn breakdown(
             *stage = to.duration_since(*from).ok();
         }
     }
+    let queued = match (from_plugin, kernel("plugin_services: agent call sent")) {
+        (Some(from), Some(to)) => to.duration_since(from).ok(),
+        _ => None,
+    };
     Breakdown {
         stages,
-        library_read: library_read(kernel_lines),
+        details: [
+            reported(kernel_lines, "library read: "),
+            reported(kernel_lines, "stored files read: "),
+            queued,
+        ],
     }
 }
 
@@ -80,13 +100,13 @@ fn last_mark(lines: &[String], mark: &str) -> Option<SystemTime> {
         .and_then(|line| timestamp(&line))
 }
 
-/// The plugin's `library read: N bytes in U us`.
-fn library_read(lines: &[String]) -> Option<Duration> {
+/// The time a `… N bytes in U us` mark reports.
+fn reported(lines: &[String], mark: &str) -> Option<Duration> {
     let line = lines
         .iter()
         .rev()
         .map(|line| plain(line))
-        .find(|line| line.contains("library read: "))?;
+        .find(|line| line.contains(mark))?;
     let micros = line.split(" in ").nth(1)?.split(" us").next()?;
     micros.trim().parse().ok().map(Duration::from_micros)
 }
