@@ -18,9 +18,9 @@
 //!
 //! Quick runs: `BENCH_LOAD_STEPS=500,max` (`max`: the largest that fits;
 //! empty: no idle step), `BENCH_LOAD_SESSIONS=20` (0: no active run),
-//! `BENCH_LOAD_RUN_SECS`, `BENCH_LOAD_HOLD_SECS`, `BENCH_LOAD_PER_SESSION`,
-//! `BENCH_LOAD_BASELINE_OPS`. (Not `TETHER_…`: the kernel reads those as
-//! its configuration.)
+//! `BENCH_LOAD_RUN_SECS`, `BENCH_LOAD_WARMUP_SECS`, `BENCH_LOAD_HOLD_SECS`,
+//! `BENCH_LOAD_PER_SESSION`, `BENCH_LOAD_BASELINE_OPS`. (Not `TETHER_…`:
+//! the kernel reads those as its configuration.)
 
 use std::path::{Path, PathBuf};
 use std::process::Command;
@@ -239,6 +239,9 @@ struct ActiveFigures {
     run_secs: f64,
     kernel_cpu_percent: f64,
     kernel_cpu_seconds: f64,
+    /// The kernel's busiest threads (by name) in the window, percent of
+    /// one core each.
+    busiest_threads: Vec<(String, f64)>,
     generator_cpu_percent: f64,
     /// Kernel RSS started, with every CSR signed in, with the first
     /// session alone, with every session set up, and after the measured
@@ -317,6 +320,7 @@ fn active_run(
         _ => None,
     })?;
     let kernel_from = cpu_now(pid)?;
+    let threads_from = process_sample::thread_times(pid).map_err(|e| e.to_string())?;
     let generator_from = cpu_now(generator.pid())?;
     generator.go_on();
     let (load_chat, load_refresh, late, run_secs) = generator.expect("measured", |c| match c {
@@ -329,6 +333,19 @@ fn active_run(
         _ => None,
     })?;
     let (kernel_cpu_percent, kernel_cpu_seconds) = cpu_between(kernel_from, cpu_now(pid)?);
+    let threads_to = process_sample::thread_times(pid).map_err(|e| e.to_string())?;
+    let busiest = process_sample::busiest_threads(&threads_from, &threads_to);
+    let all_ticks: u64 = busiest.iter().map(|(_, ticks)| ticks).sum();
+    let busiest_threads = busiest
+        .into_iter()
+        .take(6)
+        .map(|(name, ticks)| {
+            (
+                name,
+                kernel_cpu_percent * ticks as f64 / all_ticks.max(1) as f64,
+            )
+        })
+        .collect();
     let (generator_cpu_percent, _) = cpu_between(generator_from, cpu_now(generator.pid())?);
     let loaded_kib = resident(pid)?;
     generator.go_on();
@@ -351,6 +368,7 @@ fn active_run(
         run_secs,
         kernel_cpu_percent,
         kernel_cpu_seconds,
+        busiest_threads,
         generator_cpu_percent,
         started_kib,
         signed_in_kib,
@@ -568,6 +586,16 @@ fn print_active(figures: &ActiveFigures) {
         per_op_baseline,
         thousands(f.late),
         f.generator_cpu_percent
+    );
+    let threads: Vec<String> = f
+        .busiest_threads
+        .iter()
+        .map(|(name, percent)| format!("`{name}` {percent:.0} %"))
+        .collect();
+    println!();
+    println!(
+        "The kernel's busiest threads during the load (by name, % of one core): {}.",
+        threads.join(", ")
     );
     println!();
     println!(
