@@ -25,6 +25,7 @@
 use std::path::{Path, PathBuf};
 use std::process::Command;
 use std::time::{Duration, Instant};
+use tether_tests::bench_summary;
 
 use tether_tests::kernel_process::{KernelProcess, StoppedKernel};
 use tether_tests::load::checkpoint::Checkpoint;
@@ -462,6 +463,19 @@ fn print_idle(
                         rest_kib: f.rest_kib,
                         connected_kib: f.connected_kib,
                     });
+                    let per_agent_kib = growth as f64 / f.connected.max(1) as f64;
+                    bench_summary::add(&bench_summary::Row {
+                        bench: "load",
+                        what: &format!(
+                            "{} idle agents: kernel memory per agent",
+                            thousands(f.connected)
+                        ),
+                        figure: format!("{per_agent_kib:.1} KiB ({} in all)", mib(f.connected_kib)),
+                        baseline: format!("the kernel at rest {}", mib(f.rest_kib)),
+                        ratio: f.connected_kib as f64 / f.rest_kib.max(1) as f64,
+                        target: None,
+                        met: None,
+                    });
                 }
                 Some(Err(error)) => {
                     println!("| {} | failed: {error} | | | | | | | |", thousands(*agents))
@@ -500,6 +514,28 @@ fn print_idle(
         println!();
         for agents in not_run {
             match plan::extrapolate(&points, agents) {
+                Some(e) if agents == 50_000 => {
+                    let rest = points
+                        .iter()
+                        .max_by_key(|p| p.agents)
+                        .map_or(1, |p| p.rest_kib);
+                    bench_summary::add(&bench_summary::Row {
+                        bench: "load",
+                        what: "50,000 idle agents: kernel memory (EXTRAPOLATED, not measured: open-files limit)",
+                        figure: mib(e.kib.max(0.0) as u64),
+                        baseline: format!("the kernel at rest {}", mib(rest)),
+                        ratio: e.kib / rest.max(1) as f64,
+                        target: Some("< 1.5 GB".into()),
+                        met: Some(e.kib * 1024.0 < 1.5e9),
+                    });
+                    println!(
+                        "EXTRAPOLATED, NOT MEASURED: {} agents ≈ {} kernel RSS (the measured {} agents' RSS plus their {:.1} KiB per agent above rest for each further agent).",
+                        thousands(agents),
+                        mib(e.kib.max(0.0) as u64),
+                        thousands(e.from_agents),
+                        e.slope_kib,
+                    )
+                }
                 Some(e) => println!(
                     "EXTRAPOLATED, NOT MEASURED: {} agents ≈ {} kernel RSS (the measured {} agents' RSS plus their {:.1} KiB per agent above rest for each further agent).",
                     thousands(agents),
@@ -544,6 +580,23 @@ fn print_active(figures: &ActiveFigures) {
         ),
     ];
     for (what, baseline, load) in rows {
+        bench_summary::add(&bench_summary::Row {
+            bench: "load",
+            what: &format!("{} active sessions: {what}, p50", thousands(f.sessions)),
+            figure: format!(
+                "{} ({} failed of {})",
+                ms(load.p50_ms),
+                load.failed,
+                thousands(load.ops + load.failed)
+            ),
+            baseline: format!("one session alone {}", ms(baseline.p50_ms)),
+            ratio: match (load.p50_ms, baseline.p50_ms) {
+                (Some(load), Some(baseline)) => load / baseline.max(f64::EPSILON),
+                _ => f64::NAN,
+            },
+            target: None,
+            met: None,
+        });
         println!(
             "| {what} | {} | {} | {} | {} | {} | {} | {} | {} |",
             ms(baseline.p50_ms),
