@@ -527,18 +527,7 @@ impl Storage for SqliteStorage {
     }
 
     async fn append_event(&self, number: &str, entry: ReportEntry) -> Result<(), StorageError> {
-        sqlx::query(
-            "INSERT INTO session_events (session, at, kind, actor, detail) VALUES (?, ?, ?, ?, ?)",
-        )
-        .bind(number)
-        .bind(entry.at)
-        .bind(&entry.kind)
-        .bind(&entry.actor)
-        .bind(&entry.detail)
-        .execute(&self.pool)
-        .await
-        .map_err(backend)?;
-        Ok(())
+        self.append_events(&[(number.to_owned(), entry)]).await
     }
 
     async fn append_events(&self, lines: &[(String, ReportEntry)]) -> Result<(), StorageError> {
