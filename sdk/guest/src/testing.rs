@@ -860,10 +860,11 @@ pub(crate) mod raw {
         }
     }
     pub mod agent_files {
+        use tether_protocol::file_frame::{FileFrameError, check_file_count, check_file_size};
         use tether_protocol::plugin_store;
 
         use super::super::{AgentError, with};
-        use crate::host::agent_files::{CallFile, MAX_CALL_FILE_BYTES, MAX_CALL_FILES};
+        use crate::host::agent_files::CallFile;
 
         /// As the kernel: at most so many files, each at most so large, a
         /// stored file read from the plugin's store (and nothing there is
@@ -875,12 +876,8 @@ pub(crate) mod raw {
             input: &str,
             files: &[CallFile],
         ) -> Result<String, AgentError> {
-            if files.len() > MAX_CALL_FILES {
-                return Err(AgentError::Failed(format!(
-                    "a call carries at most {MAX_CALL_FILES} files; this one has {}",
-                    files.len()
-                )));
-            }
+            let refused = |error: FileFrameError| AgentError::Failed(error.to_string());
+            check_file_count(files.len()).map_err(refused)?;
             let mut ready = Vec::with_capacity(files.len());
             for (index, file) in files.iter().enumerate() {
                 let bytes = match file {
@@ -895,12 +892,7 @@ pub(crate) mod raw {
                         })?
                     }
                 };
-                if bytes.len() > MAX_CALL_FILE_BYTES {
-                    return Err(AgentError::Failed(format!(
-                        "file {index} is {} bytes; a file is at most {MAX_CALL_FILE_BYTES}",
-                        bytes.len()
-                    )));
-                }
+                check_file_size(index, bytes.len()).map_err(refused)?;
                 ready.push(bytes);
             }
             super::agent::call_carrying(session, participant, capability, input, ready)

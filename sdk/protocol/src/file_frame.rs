@@ -83,17 +83,30 @@ pub fn is_file_frame(bytes: &[u8]) -> bool {
     bytes.first() == Some(&FILE_FRAME_TAG)
 }
 
+/// How many files one call may carry: the rule the kernel, the SDK's
+/// harness and the agent share.
+pub fn check_file_count(count: usize) -> Result<(), FileFrameError> {
+    if count > MAX_CALL_FILES {
+        return Err(FileFrameError::TooManyFiles(count));
+    }
+    Ok(())
+}
+
+/// How large file `index` of a call may be (shared as
+/// [`check_file_count`]).
+pub fn check_file_size(index: usize, size: usize) -> Result<(), FileFrameError> {
+    if size > MAX_CALL_FILE_BYTES {
+        return Err(FileFrameError::FileTooLarge { index, size });
+    }
+    Ok(())
+}
+
 /// Checks the files an `agent.call` announces: how many, and each one's
 /// size.
 pub fn check_announced(files: &[AttachedFile]) -> Result<(), FileFrameError> {
-    if files.len() > MAX_CALL_FILES {
-        return Err(FileFrameError::TooManyFiles(files.len()));
-    }
+    check_file_count(files.len())?;
     for (index, file) in files.iter().enumerate() {
-        let size = file.bytes as usize;
-        if size > MAX_CALL_FILE_BYTES {
-            return Err(FileFrameError::FileTooLarge { index, size });
-        }
+        check_file_size(index, file.bytes as usize)?;
     }
     Ok(())
 }

@@ -5,7 +5,7 @@
 use std::time::Instant;
 
 use axum::body::Bytes;
-use tether_protocol::file_frame::{MAX_CALL_FILE_BYTES, MAX_CALL_FILES};
+use tether_protocol::file_frame::{FileFrameError, check_file_count, check_file_size};
 use tether_protocol::{Capability, RejoinAfterRestart};
 use tracing::Instrument;
 
@@ -50,7 +50,8 @@ fn arrived(state: &PluginState, capability: &str, input_bytes: usize) {
 }
 
 /// [`call`] with `files`, in order (`agent-files`, 0.3): at most
-/// [`MAX_CALL_FILES`], each at most [`MAX_CALL_FILE_BYTES`]. A stored file
+/// [`MAX_CALL_FILES`](tether_protocol::file_frame::MAX_CALL_FILES), each
+/// at most [`MAX_CALL_FILE_BYTES`](tether_protocol::file_frame::MAX_CALL_FILE_BYTES). A stored file
 /// is read from the plugin's own store here, so its bytes never pass
 /// through the plugin; every file goes to the agent as a file frame after
 /// the call.
@@ -63,12 +64,8 @@ pub async fn call_with_files(
     files: Vec<PluginFile>,
 ) -> Result<String, AgentError> {
     arrived(state, &capability, input.len());
-    if files.len() > MAX_CALL_FILES {
-        return Err(AgentError::Failed(format!(
-            "a call carries at most {MAX_CALL_FILES} files; this one has {}",
-            files.len()
-        )));
-    }
+    let refused = |error: FileFrameError| AgentError::Failed(error.to_string());
+    check_file_count(files.len()).map_err(refused)?;
     let reading = Instant::now();
     let mut ready = Vec::with_capacity(files.len());
     for (index, file) in files.into_iter().enumerate() {
@@ -76,12 +73,7 @@ pub async fn call_with_files(
             PluginFile::Bytes(bytes) => bytes,
             PluginFile::Stored(key) => read_stored(state, index, key).await?,
         };
-        if bytes.len() > MAX_CALL_FILE_BYTES {
-            return Err(AgentError::Failed(format!(
-                "file {index} is {} bytes; a file is at most {MAX_CALL_FILE_BYTES}",
-                bytes.len()
-            )));
-        }
+        check_file_size(index, bytes.len()).map_err(refused)?;
         ready.push(Bytes::from(bytes));
     }
     // A stage mark of a call (the scripts benchmark reads it).
