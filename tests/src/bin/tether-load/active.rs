@@ -220,21 +220,7 @@ pub async fn run(
     let common = &options.common;
     let answer = Arc::new(SysinfoAnswer::read(&options.sysinfo_answer)?);
     let (stop_clients, clients_stop) = watch::channel(false);
-    let signing_in = Instant::now();
-    let csrs = csr::sign_in_all(
-        options.sessions,
-        sources,
-        target,
-        &common.password,
-        common.sign_in_at_once,
-    )
-    .await?;
-    checkpoints
-        .reach(Checkpoint::SignedIn {
-            csrs: csrs.len(),
-            seconds: signing_in.elapsed().as_secs_f64(),
-        })
-        .await;
+    let csrs = csr::sign_in_all(options.sessions, sources, target, common, checkpoints).await?;
     let csrs = Arc::new(csrs);
 
     let mut alone =

@@ -4,13 +4,16 @@
 
 use serde_json::json;
 use tether_protocol::ConsoleRequest;
+use tether_tests::load::checkpoint::Checkpoint;
 
 use std::sync::Arc;
+use std::time::Instant;
 
 use crate::bounded;
+use crate::checkpoints::Checkpoints;
 use crate::error::LoadError;
 use crate::net::{PATIENCE, Source, Sources, websocket};
-use crate::options::Target;
+use crate::options::{Common, Target};
 use crate::socket::Socket;
 
 /// Signs `username` in; returns the session cookie (`tether_session=…`).
@@ -78,16 +81,19 @@ pub struct SignedIn {
     pub source: Source,
 }
 
-/// CSRs `0..count` sign in, `at_once` at a time (each costs the kernel a
-/// password hash); the first refusal stops it.
+/// CSRs `0..count` sign in, `common.sign_in_at_once` at a time (each
+/// costs the kernel a password hash), then the `SignedIn` checkpoint is
+/// reached; the first refusal stops it.
 pub async fn sign_in_all(
     count: usize,
     sources: Arc<Sources>,
     target: &Target,
-    password: &str,
-    at_once: usize,
+    common: &Common,
+    checkpoints: &mut Checkpoints,
 ) -> Result<Vec<SignedIn>, LoadError> {
-    bounded::in_order(count, at_once, |n| {
+    let started = Instant::now();
+    let password = common.password.as_str();
+    let csrs = bounded::in_order(count, common.sign_in_at_once, |n| {
         let (source, target, password) = (sources.next(), target.clone(), password.to_owned());
         async move {
             let username = tether_tests::load::accounts::csr_username(n);
@@ -103,7 +109,14 @@ pub async fn sign_in_all(
     })
     .await
     .into_iter()
-    .collect()
+    .collect::<Result<Vec<_>, _>>()?;
+    checkpoints
+        .reach(Checkpoint::SignedIn {
+            csrs: csrs.len(),
+            seconds: started.elapsed().as_secs_f64(),
+        })
+        .await;
+    Ok(csrs)
 }
 
 /// A session a load CSR started, with their console.

@@ -68,21 +68,14 @@ pub async fn run(
     checkpoints: &mut Checkpoints,
 ) -> Result<(), LoadError> {
     let common = &options.common;
-    let signing_in = Instant::now();
     let csrs = csr::sign_in_all(
         options.sessions(),
         sources.clone(),
         target,
-        &common.password,
-        common.sign_in_at_once,
+        common,
+        checkpoints,
     )
     .await?;
-    checkpoints
-        .reach(Checkpoint::SignedIn {
-            csrs: csrs.len(),
-            seconds: signing_in.elapsed().as_secs_f64(),
-        })
-        .await;
     let began = Instant::now();
     let csrs = Arc::new(csrs);
     let hosted = bounded::in_order(csrs.len(), common.connect_at_once, |n| {
