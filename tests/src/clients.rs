@@ -13,8 +13,8 @@ use tether_protocol::{
     AgentRequest, Capability, RequestSet, ServerEvent, ServerFrame, decode_server, encode,
 };
 use tokio::net::TcpStream;
-use tokio_tungstenite::tungstenite::Message;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
 use crate::kernel_process::KernelProcess;
@@ -270,6 +270,14 @@ impl WsClient {
             .send(Message::Text(text.into()))
             .await
             .expect("send");
+    }
+
+    /// Sends a frame the kernel may refuse while it is still being
+    /// written: a frame over the socket's limit is refused from its header,
+    /// and the kernel closes the connection before the rest arrives, so the
+    /// write itself can fail with a reset. Either outcome is an answer.
+    pub async fn try_send_text(&mut self, text: String) -> Result<(), WsError> {
+        self.stream.send(Message::Text(text.into())).await
     }
 
     pub async fn send_binary(&mut self, bytes: Vec<u8>) {

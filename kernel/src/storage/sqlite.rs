@@ -81,15 +81,51 @@ impl SqliteStorage {
             .connect_with(options.create_if_missing(false))
             .await
             .map_err(backend)?;
+        // sqlx takes no lock for SQLite migrations: two processes opening a
+        // new database at once (the kernel and `tether admin create-user`)
+        // would both apply the first migration and one would fail on it.
+        let migrating = MigrationLock::take(path).await?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .map_err(|error| StorageError::Backend(format!("migrating the database: {error}")))?;
+        drop(migrating);
         Ok(SqliteStorage {
             pool,
             path: path.to_owned(),
             identity: identity(path),
         })
+    }
+}
+
+/// An exclusive lock on a file beside the database, held while migrating,
+/// so processes opening the same database migrate it one after another.
+/// The database file itself is not locked this way: SQLite's own locks on
+/// it are POSIX locks, which closing any other descriptor of the file in
+/// this process would release.
+struct MigrationLock(std::fs::File);
+
+impl MigrationLock {
+    async fn take(database: &Path) -> Result<MigrationLock, StorageError> {
+        let mut name = database.as_os_str().to_owned();
+        name.push("-migrations.lock");
+        let path = PathBuf::from(name);
+        let file = std::fs::File::options()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(&path)
+            .map_err(|error| {
+                StorageError::Backend(format!("cannot open {}: {error}", path.display()))
+            })?;
+        // Another process migrating holds it for well under a second; wait
+        // on a blocking thread rather than stall the runtime.
+        tokio::task::spawn_blocking(move || file.lock().map(|()| MigrationLock(file)))
+            .await
+            .map_err(|error| StorageError::Backend(format!("waiting to migrate: {error}")))?
+            .map_err(|error| {
+                StorageError::Backend(format!("cannot lock {}: {error}", path.display()))
+            })
     }
 }
 
@@ -679,6 +715,23 @@ mod tests {
             .await
             .expect("opens");
         (dir, storage)
+    }
+
+    /// Processes opening a new database together (the kernel starting
+    /// while an admin creates the first account) each find it migrated.
+    #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+    async fn openings_of_a_new_database_at_once_all_succeed() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let path = dir.path().join("tether.db");
+        let openings: Vec<_> = (0..8)
+            .map(|_| {
+                let path = path.clone();
+                tokio::spawn(async move { SqliteStorage::open(&path).await.map(|_| ()) })
+            })
+            .collect();
+        for opening in openings {
+            opening.await.expect("joins").expect("opens and migrates");
+        }
     }
 
     fn new_account(username: &str) -> NewAccount {
