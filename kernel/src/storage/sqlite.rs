@@ -103,7 +103,10 @@ impl SqliteStorage {
 /// The database file itself is not locked this way: SQLite's own locks on
 /// it are POSIX locks, which closing any other descriptor of the file in
 /// this process would release.
-struct MigrationLock(std::fs::File);
+struct MigrationLock {
+    /// Locked while this value lives; closing it releases the lock.
+    _locked: std::fs::File,
+}
 
 impl MigrationLock {
     async fn take(database: &Path) -> Result<MigrationLock, StorageError> {
@@ -120,7 +123,7 @@ impl MigrationLock {
             })?;
         // Another process migrating holds it for well under a second; wait
         // on a blocking thread rather than stall the runtime.
-        tokio::task::spawn_blocking(move || file.lock().map(|()| MigrationLock(file)))
+        tokio::task::spawn_blocking(move || file.lock().map(|()| MigrationLock { _locked: file }))
             .await
             .map_err(|error| StorageError::Backend(format!("waiting to migrate: {error}")))?
             .map_err(|error| {

@@ -86,8 +86,17 @@ fn snapshot_key(session: &str, customer: &str) -> String {
     format!("snapshot/{session}/{customer}")
 }
 
+/// The reply to a collection, encoded straight from the snapshot: the
+/// categories (tens of KB) are never turned into a `Value` tree.
+#[derive(Serialize)]
+struct Collected<'a> {
+    status: &'static str,
+    customer: &'a str,
+    categories: &'a [Category],
+}
+
 /// Collects (asking consent first when needed) and keeps the snapshot.
-fn collect(command: &Command) -> Result<Value, PluginError> {
+fn collect(command: &Command) -> Result<JsonText, PluginError> {
     let (session, customer) = command.customer()?;
     let output = match call_with_consent(session, &customer.id, CAPABILITY, "{}", None)? {
         Consented::Done(output) => output,
@@ -99,10 +108,14 @@ fn collect(command: &Command) -> Result<Value, PluginError> {
                     customer.display_name
                 ),
             )?;
-            return Ok(json!({ "status": "denied", "customer": customer.display_name }));
+            return JsonText::encode(
+                &json!({ "status": "denied", "customer": customer.display_name }),
+            );
         }
         Consented::TimedOut => {
-            return Ok(json!({ "status": "timed_out", "customer": customer.display_name }));
+            return JsonText::encode(
+                &json!({ "status": "timed_out", "customer": customer.display_name }),
+            );
         }
     };
     let collected: CollectOutput = serde_json::from_str(&output).map_err(|error| {
@@ -125,9 +138,11 @@ fn collect(command: &Command) -> Result<Value, PluginError> {
             snapshot.categories.len()
         ),
     )?;
-    Ok(
-        json!({ "status": "ok", "customer": customer.display_name, "categories": snapshot.categories }),
-    )
+    JsonText::encode(&Collected {
+        status: "ok",
+        customer: &customer.display_name,
+        categories: &snapshot.categories,
+    })
 }
 
 /// What Save and Print send besides the customer: the panel's words.
@@ -157,10 +172,10 @@ fn save(command: &Command) -> Result<Value, PluginError> {
 }
 
 impl Plugin for Sysinfo {
-    fn command(command: Command) -> Result<Value, PluginError> {
+    fn command_json(command: Command) -> Result<JsonText, PluginError> {
         match command.name.as_str() {
             "collect" | "refresh" => collect(&command),
-            "save" | "print" => save(&command),
+            "save" | "print" => save(&command).map(JsonText::from),
             other => Err(PluginError::InvalidInput(format!(
                 "unknown command `{other}`"
             ))),

@@ -42,6 +42,7 @@
 pub mod bindings;
 mod event;
 pub mod host;
+mod json_text;
 mod plugin;
 #[cfg(not(target_arch = "wasm32"))]
 pub mod testing;
@@ -56,6 +57,7 @@ pub use bindings::v0_2::events::{
     Availability, CloseCause, ConsentWithdrawn, ControlCause, CsrPresence, Event, OfferAnswer,
     OfferAnswered, OfferId, PublicCommand, StreamClosed, StreamControl, StreamId, StreamOrigin,
 };
+pub use json_text::JsonText;
 pub use plugin::{Plugin, dispatch};
 pub use serde_json::{Value, json};
 /// The wire protocol's types, for typed agent inputs and outputs (for
@@ -69,9 +71,9 @@ pub mod prelude {
     pub use crate::host;
     pub use crate::{
         Account, Availability, Capability, CloseCause, Command, ConsentWithdrawn, ControlCause,
-        CsrPresence, Event, OfferAnswer, OfferAnswered, OfferId, Participant, ParticipantChange,
-        ParticipantId, Plugin, PluginError, PublicCommand, Role, SessionId, StreamClosed,
-        StreamControl, StreamId, StreamOrigin, Value, json,
+        CsrPresence, Event, JsonText, OfferAnswer, OfferAnswered, OfferId, Participant,
+        ParticipantChange, ParticipantId, Plugin, PluginError, PublicCommand, Role, SessionId,
+        StreamClosed, StreamControl, StreamId, StreamOrigin, Value, json,
     };
 }
 

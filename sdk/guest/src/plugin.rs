@@ -2,6 +2,7 @@
 
 use serde_json::Value;
 
+use crate::json_text::JsonText;
 use crate::{
     Command, ConsentWithdrawn, CsrPresence, Event, OfferAnswered, OfferId, ParticipantChange,
     PluginError, PublicCommand, SessionId, StreamClosed, StreamControl,
@@ -26,6 +27,16 @@ pub trait Plugin {
             "unknown command `{}`",
             command.name
         )))
+    }
+
+    /// The same command, answered with JSON text ([`JsonText`]): a plugin
+    /// that already holds its reply as JSON (the payload itself, a stored
+    /// document) or encodes a typed reply implements this instead of
+    /// [`Plugin::command`], and the reply reaches the sender without a
+    /// `Value` tree being built and encoded again. By default it answers
+    /// with what [`Plugin::command`] returns.
+    fn command_json(command: Command) -> Result<JsonText, PluginError> {
+        Self::command(command).map(JsonText::from)
     }
 
     fn participant_joined(_change: ParticipantChange) -> Result<(), PluginError> {
@@ -123,7 +134,7 @@ pub trait Plugin {
 /// Events other than commands reply with JSON `null`.
 pub fn dispatch<P: Plugin>(event: Event) -> Result<String, PluginError> {
     let reply = match event {
-        Event::Command(command) => P::command(command)?,
+        Event::Command(command) => return P::command_json(command).map(JsonText::into_string),
         Event::ParticipantJoined(change) => P::participant_joined(change).map(|()| Value::Null)?,
         Event::ParticipantLeft(change) => P::participant_left(change).map(|()| Value::Null)?,
         Event::ParticipantRejoined(change) => {
