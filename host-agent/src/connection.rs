@@ -19,7 +19,8 @@ use futures_util::stream::SplitStream;
 use serde_json::{Value, json};
 use tether_protocol::file_frame::{AttachedFile, is_file_frame};
 use tether_protocol::{
-    AgentRequest, Capability, RejoinAfterRestart, ServerEvent, ServerFrame, decode_server, encode,
+    AgentRequest, Capability, RawJson, RejoinAfterRestart, ServerEvent, ServerFrame, decode_server,
+    encode,
 };
 use tokio::sync::mpsc;
 use tokio_tungstenite::tungstenite::{Bytes, Message};
@@ -177,6 +178,25 @@ fn restore_customer(backend: &dyn Backend, lasting: &mut Lasting, reason: &str) 
     log_other_account_off(backend);
     let undone = lasting.all_undone(reason);
     lasting.unreported.extend(undone);
+}
+
+/// The `agent.result` answering `call`: its output, written once as the
+/// JSON text the kernel hands the plugin as it is, or why it failed.
+fn result_message(call: String, result: Result<Value, String>, lasting: bool) -> AgentRequest {
+    let written = result.and_then(|output| {
+        RawJson::from_value(&output)
+            .map_err(|error| format!("the answer cannot be written as JSON: {error}"))
+    });
+    let (output, error) = match written {
+        Ok(output) => (Some(output), None),
+        Err(error) => (None, Some(error)),
+    };
+    AgentRequest::Result {
+        call,
+        output,
+        error,
+        lasting,
+    }
 }
 
 /// Removes the entry that starts the agent after a restart, if there is
@@ -668,10 +688,21 @@ impl Served<'_> {
         &mut self,
         call: String,
         capability: Capability,
-        input: Value,
+        input: RawJson,
         files: Vec<AttachedFile>,
         done: &mpsc::UnboundedSender<Done>,
     ) {
+        // Capabilities read their input as a tree.
+        let input = match input.to_value() {
+            Ok(input) => input,
+            Err(error) => {
+                return self.refuse(Failed {
+                    call,
+                    capability,
+                    error: format!("the input cannot be read: {error}"),
+                });
+            }
+        };
         match self
             .waiting
             .announce(call.clone(), capability, input, files)
@@ -863,21 +894,11 @@ impl Served<'_> {
                     && result
                         .as_ref()
                         .is_ok_and(|output| output["restored"] == Value::Bool(true));
-                let (output, error) = match result {
-                    Ok(output) => (Some(output), None),
-                    Err(error) => (None, Some(error)),
-                };
                 if lasting {
                     self.lasting.calls.push((call.clone(), capability));
                 }
                 tracing::debug!(%call, "call answered");
-                let reply = AgentRequest::Result {
-                    call,
-                    output,
-                    error,
-                    lasting,
-                };
-                self.send(reply);
+                self.send(result_message(call, result, lasting));
                 if logged_off {
                     let undone = self.lasting.all_undone("the CSR logged off");
                     self.report_undone(undone);
@@ -893,13 +914,8 @@ impl Served<'_> {
                 let going = self.send(AgentRequest::GoingAway {
                     reason: "restart".into(),
                 });
-                let answer = AgentRequest::Result {
-                    call,
-                    output: Some(json!({ "restarting": true, "rejoin": rejoin.as_str() })),
-                    error: None,
-                    lasting: false,
-                };
-                let answered = self.send(answer);
+                let output = json!({ "restarting": true, "rejoin": rejoin.as_str() });
+                let answered = self.send(result_message(call, Ok(output), false));
                 wait_for_replies(stream, &[going, answered]).await;
                 match rejoin {
                     RejoinAfterRestart::ByItself => println!(

@@ -1192,7 +1192,9 @@ async fn call_answered(
     let call = agent.event("agent.call").await;
     let result = tether_protocol::AgentRequest::Result {
         call: call["call"].as_str().expect("call id").to_owned(),
-        output: Some(json!({ "machine": "Carl's" })),
+        output: Some(
+            tether_protocol::RawJson::from_value(&json!({ "machine": "Carl's" })).expect("JSON"),
+        ),
         error: None,
         lasting: false,
     };

@@ -12,7 +12,7 @@
 
 use serde_json::{Value, json};
 use tether_protocol::stream::{FrameKind, StreamId};
-use tether_protocol::{AgentRequest, Capability};
+use tether_protocol::{AgentRequest, Capability, RawJson};
 use tether_tests::clients::{Csr, Customer, PATIENCE, WsClient, connect_agent, host_agent_query};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
@@ -401,7 +401,7 @@ async fn the_hosts_agent_runs_only_what_shows_applications() {
     assert_eq!(call["capability"], "app.list");
     let result = AgentRequest::Result {
         call: call["call"].as_str().expect("call").to_owned(),
-        output: Some(json!({ "applications": [] })),
+        output: Some(RawJson::from_value(&json!({ "applications": [] })).expect("JSON")),
         error: None,
         lasting: false,
     };

@@ -266,7 +266,7 @@ async fn call_answered(
 async fn answer_call(agent: &mut WsClient, call: &Value, output: Value) {
     let result = tether_protocol::AgentRequest::Result {
         call: call["call"].as_str().expect("call id").to_owned(),
-        output: Some(output),
+        output: Some(tether_protocol::RawJson::from_value(&output).expect("JSON")),
         error: None,
         lasting: false,
     };

@@ -10,7 +10,7 @@ use std::time::Duration;
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tether_protocol::{
-    AgentRequest, Capability, RequestSet, ServerEvent, ServerFrame, decode_server, encode,
+    AgentRequest, Capability, RawJson, RequestSet, ServerEvent, ServerFrame, decode_server, encode,
 };
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -601,7 +601,7 @@ impl TestAgent {
                         let output = json!({ "capability": capability, "input": input, "machine": "test agent" });
                         let result = AgentRequest::Result {
                             call,
-                            output: Some(output),
+                            output: Some(RawJson::from_value(&output).expect("an answer is JSON")),
                             error: None,
                             lasting: false,
                         };

@@ -3,8 +3,7 @@
 use std::collections::HashMap;
 use std::sync::Mutex;
 
-use serde_json::Value;
-use tether_protocol::Capability;
+use tether_protocol::{Capability, RawJson};
 use tokio::sync::oneshot;
 
 use super::rules::{self, ActivityFacts, EndReason, Scope};
@@ -18,8 +17,9 @@ pub enum CallFailure {
     Ended(EndReason),
 }
 
-/// What a caller waiting for the agent gets.
-pub type CallReply = Result<Value, CallFailure>;
+/// What a caller waiting for the agent gets: the agent's output as the
+/// JSON text it wrote.
+pub type CallReply = Result<RawJson, CallFailure>;
 
 enum State {
     /// Waiting for the agent's answer.
@@ -208,9 +208,11 @@ impl Activities {
 
 #[cfg(test)]
 mod tests {
-    use serde_json::json;
-
     use super::*;
+
+    fn output(text: &str) -> RawJson {
+        RawJson::from_text(text).expect("JSON")
+    }
 
     fn begin_logon(table: &Activities, call: &str) -> oneshot::Receiver<CallReply> {
         table.begin(
@@ -238,7 +240,7 @@ mod tests {
     fn an_answer_reaches_the_caller_once_and_only_from_its_participant() {
         let (table, mut replied) = table_with_script();
         assert_eq!(
-            table.finish("c2", "call-1", Ok(json!(1)), false),
+            table.finish("c2", "call-1", Ok(output("1")), false),
             Err(NotRunning)
         );
         assert_eq!(
@@ -246,12 +248,12 @@ mod tests {
             Ok(("111111111".into(), "scripts".into()))
         );
         assert_eq!(
-            table.finish("c1", "call-1", Ok(json!(1)), false),
+            table.finish("c1", "call-1", Ok(output("1")), false),
             Ok(Finished::Done)
         );
-        assert_eq!(replied.try_recv(), Ok(Ok(json!(1))));
+        assert_eq!(replied.try_recv(), Ok(Ok(output("1"))));
         assert_eq!(
-            table.finish("c1", "call-1", Ok(json!(2)), false),
+            table.finish("c1", "call-1", Ok(output("2")), false),
             Err(NotRunning)
         );
         assert!(
@@ -269,7 +271,7 @@ mod tests {
         let _logon = begin_logon(&table, "call-1");
         let _failed = begin_logon(&table, "call-2");
         assert_eq!(
-            table.finish("c1", "call-1", Ok(json!({})), true),
+            table.finish("c1", "call-1", Ok(output("{}")), true),
             Ok(Finished::Lasting)
         );
         assert_eq!(
@@ -309,7 +311,7 @@ mod tests {
             Ok(Err(CallFailure::Ended(EndReason::ConsentWithdrawn)))
         );
         assert_eq!(
-            table.finish("c1", "call-1", Ok(json!(1)), false),
+            table.finish("c1", "call-1", Ok(output("1")), false),
             Err(NotRunning)
         );
     }
@@ -323,7 +325,7 @@ mod tests {
             "still running"
         );
         table
-            .finish("c1", "call-1", Ok(json!({})), true)
+            .finish("c1", "call-1", Ok(output("{}")), true)
             .expect("answered");
         assert!(table.ended_by_agent("c2", "call-1").is_err());
         assert_eq!(

@@ -2,8 +2,7 @@
 //! the granter, tracked as an activity while it runs (and after, when what
 //! it did lasts), and ended by the kernel when the rules say so.
 
-use serde_json::Value;
-use tether_protocol::{Capability, RejoinAfterRestart, ServerEvent};
+use tether_protocol::{Capability, RawJson, RejoinAfterRestart, ServerEvent};
 
 use super::Sessions;
 use crate::activity::{Activity, CallFailure, EndReason, Finished, NotRunning, Scope, rules};
@@ -115,7 +114,7 @@ impl Sessions {
         &self,
         participant: &str,
         call: &str,
-        reply: Result<Value, String>,
+        reply: Result<RawJson, String>,
         lasting: bool,
     ) -> Result<Finished, NotRunning> {
         let reply = reply.map_err(CallFailure::Failed);
@@ -171,6 +170,11 @@ impl Sessions {
                 return Err(error);
             }
         };
+        // The plugin host hands the input over as the tree it parsed to
+        // check it; the agent gets it as text, written here once.
+        let input = RawJson::from_value(&call.input).map_err(|error| {
+            AgentError::Failed(format!("the input cannot be written as JSON: {error}"))
+        })?;
         let id = short_id("call");
         let replied = self.activities.begin(
             id.clone(),
@@ -179,7 +183,7 @@ impl Sessions {
             &scope.plugin,
             capability,
         );
-        let sent = self.send_agent_call(&call.participant, &id, capability, call.input, call.files);
+        let sent = self.send_agent_call(&call.participant, &id, capability, input, call.files);
         // Inputs and outputs stay out of the report: they may hold secrets.
         self.record(&number, "agent.call", &scope.plugin, capability.as_str())
             .await;
@@ -359,14 +363,54 @@ impl Sessions {
     }
 }
 
-/// The agent's output as the JSON text plugins get (written once), if it
-/// is within the size they are given.
-fn check_output(output: Value) -> Result<String, AgentError> {
-    let text = output.to_string();
-    if text.len() > MAX_AGENT_OUTPUT_BYTES {
+/// The agent's output as the JSON text plugins get — the text the agent
+/// wrote, checked to be JSON when it arrived, never parsed into a tree —
+/// if it is within the size they are given.
+fn check_output(output: RawJson) -> Result<String, AgentError> {
+    if output.get().len() > MAX_AGENT_OUTPUT_BYTES {
         return Err(AgentError::Failed(format!(
             "the agent's answer is over {MAX_AGENT_OUTPUT_BYTES} bytes"
         )));
     }
-    Ok(text)
+    Ok(output.into_string())
+}
+
+#[cfg(test)]
+mod tests {
+    use tether_protocol::{AgentRequest, RawJson, decode};
+
+    use super::{MAX_AGENT_OUTPUT_BYTES, check_output};
+    use crate::plugin_host::services::AgentError;
+
+    #[test]
+    fn the_plugin_gets_the_agents_output_byte_for_byte() {
+        let output = r#"{"b":1, "a":[1,2],"f":0.10}"#;
+        let frame = format!(
+            r#"{{"v":1,"id":3,"type":"agent.result","body":{{"call":"call-1","output":{output}}}}}"#
+        );
+        let Ok(request) = decode::<AgentRequest>(&frame) else {
+            panic!("the agent's result decodes");
+        };
+        let AgentRequest::Result {
+            output: Some(received),
+            ..
+        } = request.message
+        else {
+            panic!("a result with output");
+        };
+        assert_eq!(check_output(received).as_deref(), Ok(output));
+    }
+
+    #[test]
+    fn an_output_over_the_plugins_limit_is_a_failed_call() {
+        let text = format!("\"{}\"", "x".repeat(MAX_AGENT_OUTPUT_BYTES - 1));
+        let over = RawJson::from_text(&text).expect("JSON");
+        assert!(matches!(check_output(over), Err(AgentError::Failed(why)) if why.contains("over")));
+        let text = format!("\"{}\"", "x".repeat(MAX_AGENT_OUTPUT_BYTES - 2));
+        let within = RawJson::from_text(&text).expect("JSON");
+        assert_eq!(
+            check_output(within).map(|t| t.len()),
+            Ok(MAX_AGENT_OUTPUT_BYTES)
+        );
+    }
 }

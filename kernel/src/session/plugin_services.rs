@@ -4,10 +4,9 @@
 
 use async_trait::async_trait;
 use axum::body::Bytes;
-use serde_json::Value;
 use tether_protocol::file_frame::{AttachedFile, FileFrame};
 use tether_protocol::stream::StreamId;
-use tether_protocol::{Capability, RejoinAfterRestart, ServerEvent};
+use tether_protocol::{Capability, RawJson, RejoinAfterRestart, ServerEvent};
 
 use super::Sessions;
 use crate::plugin_host::services::{
@@ -31,7 +30,7 @@ impl Sessions {
         participant: &str,
         call: &str,
         capability: Capability,
-        input: Value,
+        input: RawJson,
         files: Vec<Bytes>,
     ) -> bool {
         let agent = Endpoint::agent(participant);

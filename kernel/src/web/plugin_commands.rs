@@ -10,6 +10,7 @@ use axum::Json;
 use axum::extract::{Path, State};
 use serde::Deserialize;
 use serde_json::Value;
+use serde_json::value::RawValue;
 use tether_protocol::ErrorCode;
 
 use super::auth::CsrfChecked;
@@ -32,7 +33,7 @@ pub async fn run(
     plugin: &str,
     name: &str,
     payload: Value,
-) -> Result<Value, ApiError> {
+) -> Result<Box<RawValue>, ApiError> {
     if name.is_empty() || name.len() > 64 {
         return Err(ApiError::malformed("command names are 1 to 64 characters"));
     }
@@ -68,7 +69,7 @@ pub async fn run(
         payload: payload.to_string(),
     };
     match kernel.plugins.dispatch(&site, plugin, event).await {
-        Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
+        Ok(reply) => Ok(reply_json(reply)),
         Err(error) => {
             if let Some(number) = &session {
                 sessions
@@ -91,7 +92,7 @@ pub async fn run_for_customer(
     plugin: &str,
     name: &str,
     payload: Value,
-) -> Result<Value, ApiError> {
+) -> Result<Box<RawValue>, ApiError> {
     let sessions = &kernel.sessions;
     let site = sessions
         .site_of(session)
@@ -113,7 +114,7 @@ pub async fn run_for_customer(
         .dispatch(&site, &loaded.manifest.id, event)
         .await
     {
-        Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
+        Ok(reply) => Ok(reply_json(reply)),
         Err(error) => {
             sessions
                 .record(session, "plugin.error", plugin, format!("{name}: {error}"))
@@ -131,16 +132,27 @@ pub async fn answer_offer(
     account: &Account,
     offer: u32,
     accept: bool,
-) -> Result<Value, ApiError> {
+) -> Result<Box<RawValue>, ApiError> {
     let answered = kernel.desk.answer_offer(account, offer, accept)?;
     match kernel
         .plugins
         .dispatch(&answered.site, &answered.plugin, answered.event)
         .await
     {
-        Ok(reply) => Ok(serde_json::from_str(&reply).unwrap_or(Value::String(reply))),
+        Ok(reply) => Ok(reply_json(reply)),
         Err(error) => Err(dispatch_error(error)),
     }
+}
+
+/// A plugin's reply as the JSON its caller gets: the plugin's text as it
+/// is when it is JSON (checked, not parsed into a tree), else that text as
+/// a JSON string.
+fn reply_json(reply: String) -> Box<RawValue> {
+    serde_json::from_str(&reply).unwrap_or_else(|_| {
+        // A string always has a JSON form; `null` is only the type's
+        // fallback.
+        serde_json::value::to_raw_value(&reply).unwrap_or_default()
+    })
 }
 
 pub(crate) fn dispatch_error(error: DispatchError) -> ApiError {
@@ -174,7 +186,7 @@ pub async fn post(
     Path(plugin): Path<String>,
     CsrfChecked(signed_in): CsrfChecked,
     ApiJson(body): ApiJson<CommandBody>,
-) -> Result<Json<Value>, ApiError> {
+) -> Result<Json<Box<RawValue>>, ApiError> {
     run(
         &kernel,
         &signed_in.account,
@@ -185,4 +197,51 @@ pub async fn post(
     )
     .await
     .map(Json)
+}
+
+#[cfg(test)]
+mod tests {
+    use tether_protocol::{ServerFrame, decode_server};
+
+    use super::reply_json;
+    use crate::web::ws::ReplyBody;
+
+    /// What the console reads of a plugin's reply to its request 5.
+    fn reply_on_the_console(reply: &str) -> (String, ServerFrame) {
+        let message = ReplyBody::from(reply_json(reply.to_owned())).into_message(Some(5));
+        let text = message.text().to_owned();
+        let frame = decode_server(&text).expect("the console reads it");
+        (text, frame)
+    }
+
+    #[test]
+    fn a_reply_that_is_json_reaches_the_console_unchanged() {
+        let reply = r#"{"b":1, "a":[1,2],"n":27777777777777757777}"#;
+        let (text, frame) = reply_on_the_console(reply);
+        assert!(text.contains(reply), "{text}");
+        assert_eq!(
+            frame,
+            ServerFrame::Ok {
+                re: Some(5),
+                body: serde_json::from_str(reply).expect("JSON"),
+            }
+        );
+        let (text, _) = reply_on_the_console(" [1, 2] ");
+        assert!(text.contains(r#""body":[1, 2]}"#), "{text}");
+    }
+
+    #[test]
+    fn a_reply_that_is_not_json_reaches_the_console_as_a_string() {
+        for reply in ["saved", "{\"unfinished\":", "", "1 2", "say \"hi\"\n"] {
+            let (_, frame) = reply_on_the_console(reply);
+            assert_eq!(
+                frame,
+                ServerFrame::Ok {
+                    re: Some(5),
+                    body: serde_json::Value::String(reply.to_owned()),
+                },
+                "{reply:?}"
+            );
+        }
+    }
 }

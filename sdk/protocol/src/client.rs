@@ -4,7 +4,7 @@ use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
 use crate::stream::StreamId;
-use crate::{Capability, MAX_CHAT_CHARS, RejoinAfterRestart, RequestSet};
+use crate::{Capability, MAX_CHAT_CHARS, RawJson, RejoinAfterRestart, RequestSet};
 
 /// Who sends a request.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -245,12 +245,13 @@ pub enum AgentRequest {
         rejoin_after_restart: RejoinAfterRestart,
     },
     /// The outcome of an `agent.call`: `output` (the capability's JSON) or
-    /// `error`.
+    /// `error`. The output stays the text the agent wrote, for the plugin.
     #[serde(rename = "agent.result")]
     Result {
         call: String,
         #[serde(default)]
-        output: Option<Value>,
+        #[cfg_attr(feature = "ts", ts(type = "JsonValue | null"))]
+        output: Option<RawJson>,
         #[serde(default)]
         error: Option<String>,
         /// The call left something in place on the computer (an account

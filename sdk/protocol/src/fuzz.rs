@@ -4,16 +4,16 @@
 use proptest::prelude::*;
 use serde_json::json;
 
-use crate::{AgentRequest, ConsoleRequest, CustomerRequest, RequestSet, decode};
+use crate::{AgentRequest, ConsoleRequest, CustomerRequest, RequestSet, decode, encode};
 
 fn never_panics_and_round_trips<T: RequestSet + serde::Serialize + PartialEq + std::fmt::Debug>(
     text: &str,
 ) {
     if let Ok(request) = decode::<T>(text) {
-        let tagged = serde_json::to_value(&request.message).expect("requests serialize");
-        let again = json!({ "v": 1, "type": tagged["type"], "body": tagged["body"] }).to_string();
+        let again = encode(request.id, &request.message);
         let decoded = decode::<T>(&again).expect("a re-encoded request decodes");
         assert_eq!(decoded.message, request.message);
+        assert_eq!(decoded.id, request.id);
     }
 }
 
@@ -28,6 +28,7 @@ const VALID: &[&str] = &[
     r#"{"v":1,"id":2,"type":"plugin.command","body":{"session":"123456789","plugin":"echo","name":"echo","payload":{"a":[1,2]}}}"#,
     r#"{"v":1,"type":"consent.answer","body":{"request":"consent-1","granted":true}}"#,
     r#"{"v":1,"type":"agent.result","body":{"call":"call-1","output":{}}}"#,
+    r#"{"v":1,"type":"agent.result","body":{"call":"call-2","output":{"b":[1, 2], "a":"x"}}}"#,
     r#"{"v":1,"type":"agent.hello","body":{"capabilities":["sysinfo.collect"]}}"#,
     r#"{"v":1,"type":"session.start"}"#,
 ];

@@ -33,22 +33,30 @@ mod language;
 pub mod logging;
 pub mod plugin_store;
 pub mod public;
+mod raw_json;
 mod rejoin;
 mod server;
+mod server_message;
 pub mod stream;
+mod tagged;
 
 pub use capability::{Capability, UnknownCapability};
 pub use client::{AgentRequest, ConsoleRequest, CustomerRequest, Invalid, Role};
 pub use detail::{ActivityEnd, Detail};
 pub use language::Language;
+pub use raw_json::RawJson;
 pub use rejoin::RejoinAfterRestart;
 pub use server::{
-    CustomerPanel, ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, ServerMessage,
-    StreamOrigin, decode_server,
+    CustomerPanel, ErrorCode, ParticipantInfo, ServerEvent, ServerFrame, StreamOrigin,
+    decode_server,
 };
+pub use server_message::ServerMessage;
+
+use std::borrow::Cow;
 
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 
 /// The protocol version this crate speaks.
 pub const PROTOCOL_VERSION: u32 = 1;
@@ -116,16 +124,18 @@ impl ProtocolError {
     }
 }
 
+/// An envelope as it arrives: its body stays text, borrowed from the frame,
+/// until the type says what to read it as.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawEnvelope {
+struct RawEnvelope<'a> {
     v: u32,
     #[serde(default)]
     id: Option<u64>,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    body: Option<serde_json::Value>,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    body: Option<&'a RawValue>,
 }
 
 /// A decoded request and the id to answer it with.
@@ -135,7 +145,9 @@ pub struct Request<T> {
     pub message: T,
 }
 
-/// Decodes a text frame from a client of `role`.
+/// Decodes a text frame from a client of `role`. The body is read once,
+/// straight into the request (no tree of it is built): an agent's answer
+/// stays the text the agent wrote.
 pub fn decode<T: RequestSet>(text: &str) -> Result<Request<T>, (Option<u64>, ProtocolError)> {
     if text.len() > T::MAX_BYTES {
         return Err((
@@ -152,49 +164,56 @@ pub fn decode<T: RequestSet>(text: &str) -> Result<Request<T>, (Option<u64>, Pro
     if raw.v != PROTOCOL_VERSION {
         return Err((id, ProtocolError::Version(raw.v)));
     }
-    if !T::TYPES.contains(&raw.kind.as_str()) {
-        let error = match client::owner_of(&raw.kind) {
+    let kind = raw.kind.as_ref();
+    if !T::TYPES.contains(&kind) {
+        let error = match client::owner_of(kind) {
             Some(_) => ProtocolError::Forbidden {
-                kind: raw.kind,
+                kind: kind.to_owned(),
                 role: T::ROLE.plural(),
             },
-            None => ProtocolError::UnknownType(raw.kind),
+            None => ProtocolError::UnknownType(kind.to_owned()),
         };
         return Err((id, error));
     }
-    let body = raw.body.unwrap_or_else(|| serde_json::json!({}));
-    let tagged = serde_json::json!({ "type": raw.kind, "body": body });
-    let message = T::deserialize(tagged).map_err(|error| {
+    let invalid = |reason: Invalid| {
         (
             id,
             ProtocolError::InvalidBody {
-                kind: raw.kind.clone(),
-                reason: Invalid::Shape(error.to_string()),
-            },
-        )
-    })?;
-    message.validate().map_err(|reason| {
-        (
-            id,
-            ProtocolError::InvalidBody {
-                kind: raw.kind,
+                kind: kind.to_owned(),
                 reason,
             },
         )
-    })?;
+    };
+    let message: T = tagged::from_type_and_body(kind, raw.body)
+        .map_err(|error| invalid(Invalid::Shape(error)))?;
+    message.validate().map_err(invalid)?;
     Ok(Request { id, message })
 }
 
-/// Encodes a request of any role as the text frame a client sends.
+/// A request as a client sends it: the version and id, then the request's
+/// own `type` and `body`.
+#[derive(Serialize)]
+struct OutgoingEnvelope<'a, T> {
+    v: u32,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    id: Option<u64>,
+    #[serde(flatten)]
+    request: &'a T,
+}
+
+/// Encodes a request of any role as the text frame a client sends (written
+/// straight to text: an agent's answer is copied in as it is).
 pub fn encode<T: RequestSet>(id: Option<u64>, request: &T) -> String {
-    let mut value = serde_json::to_value(request).unwrap_or_else(|_| serde_json::json!({}));
-    if let Some(object) = value.as_object_mut() {
-        object.insert("v".into(), serde_json::json!(PROTOCOL_VERSION));
-        if let Some(id) = id {
-            object.insert("id".into(), serde_json::json!(id));
-        }
-    }
-    value.to_string()
+    let envelope = OutgoingEnvelope {
+        v: PROTOCOL_VERSION,
+        id,
+        request,
+    };
+    serde_json::to_string(&envelope).unwrap_or_else(|_| {
+        // Only a request no derive could write ends here (none does): the
+        // kernel refuses an envelope without a type, naming the field.
+        serde_json::json!({ "v": PROTOCOL_VERSION, "id": id }).to_string()
+    })
 }
 
 /// The requests one role may send.

@@ -1,11 +1,17 @@
 //! Messages from the kernel: replies to requests and pushed events.
 
+use std::borrow::Cow;
+
 use serde::{Deserialize, Serialize};
+use serde_json::value::RawValue;
 use serde_json::{Value, json};
 
 use crate::file_frame::AttachedFile;
 use crate::stream::StreamId;
-use crate::{Capability, Detail, Invalid, PROTOCOL_VERSION, ProtocolError, RejoinAfterRestart};
+use crate::{
+    Capability, Detail, Invalid, PROTOCOL_VERSION, ProtocolError, RawJson, RejoinAfterRestart,
+    tagged,
+};
 
 /// Machine-readable error kinds; the message says the rest in words.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -369,7 +375,10 @@ pub enum ServerEvent {
     AgentCall {
         call: String,
         capability: Capability,
-        input: Value,
+        // The plugin's input, as the text it wrote (a plain comment: the
+        // TypeScript declaration stays as it was).
+        #[cfg_attr(feature = "ts", ts(type = "JsonValue"))]
+        input: RawJson,
         /// The files the call carries, in order: each follows this message
         /// as a binary file frame (see `file_frame`). Absent: none.
         #[serde(default, skip_serializing_if = "Vec::is_empty")]
@@ -380,57 +389,6 @@ pub enum ServerEvent {
     /// other account off). The kernel has already ended it on its side.
     #[serde(rename = "agent.cancel")]
     AgentCancel { call: String, reason: String },
-}
-
-/// An outgoing envelope, ready to send as a text frame.
-#[derive(Debug, Clone, PartialEq)]
-pub struct ServerMessage(pub Value);
-
-impl ServerMessage {
-    pub fn ok(re: Option<u64>, body: Value) -> ServerMessage {
-        ServerMessage(json!({ "v": PROTOCOL_VERSION, "re": re, "type": "ok", "body": body }))
-    }
-
-    pub fn error(re: Option<u64>, code: ErrorCode, message: impl Into<String>) -> ServerMessage {
-        ServerMessage::refusal(re, code, message, None)
-    }
-
-    /// A refusal with its `detail` for clients to say in their language.
-    pub fn refusal(
-        re: Option<u64>,
-        code: ErrorCode,
-        message: impl Into<String>,
-        detail: Option<&Detail>,
-    ) -> ServerMessage {
-        let mut body = json!({ "code": code, "message": message.into() });
-        if let Some(detail) = detail {
-            body["detail"] = json!(detail);
-        }
-        ServerMessage(json!({
-            "v": PROTOCOL_VERSION,
-            "re": re,
-            "type": "error",
-            "body": body,
-        }))
-    }
-
-    pub fn event(event: &ServerEvent) -> ServerMessage {
-        let mut value = serde_json::to_value(event).unwrap_or_else(|error| {
-            json!({ "type": "error", "body": { "code": "internal", "message": error.to_string() } })
-        });
-        if let Some(object) = value.as_object_mut() {
-            object.insert("v".into(), json!(PROTOCOL_VERSION));
-        }
-        ServerMessage(value)
-    }
-
-    pub fn kind(&self) -> &str {
-        self.0["type"].as_str().unwrap_or_default()
-    }
-
-    pub fn to_text(&self) -> String {
-        self.0.to_string()
-    }
 }
 
 /// A frame from the kernel as a client reads it.
@@ -449,16 +407,18 @@ pub enum ServerFrame {
     Event(ServerEvent),
 }
 
+/// A frame from the kernel as it arrives: the body stays text until the
+/// type says what it is.
 #[derive(Deserialize)]
 #[serde(deny_unknown_fields)]
-struct RawServerEnvelope {
+struct RawServerEnvelope<'a> {
     v: u32,
     #[serde(default)]
     re: Option<u64>,
-    #[serde(rename = "type")]
-    kind: String,
-    #[serde(default)]
-    body: Option<Value>,
+    #[serde(rename = "type", borrow)]
+    kind: Cow<'a, str>,
+    #[serde(default, borrow)]
+    body: Option<&'a RawValue>,
 }
 
 #[derive(Deserialize)]
@@ -478,16 +438,22 @@ pub fn decode_server(text: &str) -> Result<ServerFrame, ProtocolError> {
     if raw.v != PROTOCOL_VERSION {
         return Err(ProtocolError::Version(raw.v));
     }
-    let body = raw.body.unwrap_or_else(|| json!({}));
-    let invalid = |kind: &str, error: serde_json::Error| ProtocolError::InvalidBody {
+    let invalid = |kind: &str, reason: String| ProtocolError::InvalidBody {
         kind: kind.to_owned(),
-        reason: Invalid::Shape(error.to_string()),
+        reason: Invalid::Shape(reason),
     };
-    match raw.kind.as_str() {
-        "ok" => Ok(ServerFrame::Ok { re: raw.re, body }),
+    match raw.kind.as_ref() {
+        "ok" => {
+            let body = match raw.body {
+                Some(body) => serde_json::from_str(body.get())
+                    .map_err(|error| ProtocolError::Malformed(error.to_string()))?,
+                None => json!({}),
+            };
+            Ok(ServerFrame::Ok { re: raw.re, body })
+        }
         "error" => {
             let error: ErrorBody =
-                serde_json::from_value(body).map_err(|error| invalid("error", error))?;
+                tagged::from_body(raw.body).map_err(|reason| invalid("error", reason))?;
             Ok(ServerFrame::Error {
                 re: raw.re,
                 code: error.code,
@@ -495,19 +461,14 @@ pub fn decode_server(text: &str) -> Result<ServerFrame, ProtocolError> {
                 detail: error.detail,
             })
         }
-        kind => {
-            let tagged = json!({ "type": kind, "body": body });
-            serde_json::from_value(tagged)
-                .map(ServerFrame::Event)
-                .map_err(|error| match error.to_string() {
-                    reason if reason.starts_with("unknown variant") => {
-                        ProtocolError::UnknownType(kind.to_owned())
-                    }
-                    reason => ProtocolError::InvalidBody {
-                        kind: kind.to_owned(),
-                        reason: Invalid::Shape(reason),
-                    },
-                })
-        }
+        kind => tagged::from_type_and_body(kind, raw.body)
+            .map(ServerFrame::Event)
+            .map_err(|reason| {
+                if reason.starts_with("unknown variant") {
+                    ProtocolError::UnknownType(kind.to_owned())
+                } else {
+                    invalid(kind, reason)
+                }
+            }),
     }
 }

@@ -99,11 +99,20 @@ fn agent_results_need_exactly_one_outcome() {
     assert!(decode::<AgentRequest>(one).is_ok());
 }
 
+/// A message's text as a tree, to look inside it.
+fn tree(message: &ServerMessage) -> serde_json::Value {
+    serde_json::from_str(message.text()).expect("a message is JSON")
+}
+
+fn raw(text: &str) -> RawJson {
+    RawJson::from_text(text).expect("JSON")
+}
+
 #[test]
 fn server_messages_carry_version_type_and_reply_id() {
     let ok = ServerMessage::ok(Some(4), serde_json::json!({"a": 1}));
-    assert_eq!(ok.0["v"], 1);
-    assert_eq!(ok.0["re"], 4);
+    assert_eq!(tree(&ok)["v"], 1);
+    assert_eq!(tree(&ok)["re"], 4);
     assert_eq!(ok.kind(), "ok");
     let event = ServerMessage::event(&ServerEvent::SessionEnded {
         session: "1".into(),
@@ -111,10 +120,57 @@ fn server_messages_carry_version_type_and_reply_id() {
         detail: None,
     });
     assert_eq!(event.kind(), "session.ended");
-    assert_eq!(event.0["body"]["reason"], "ended by the host");
-    assert_eq!(event.0["v"], 1);
+    assert_eq!(tree(&event)["body"]["reason"], "ended by the host");
+    assert_eq!(tree(&event)["v"], 1);
     let error = ServerMessage::error(None, ErrorCode::Forbidden, "no");
-    assert_eq!(error.0["body"]["code"], "forbidden");
+    assert_eq!(error.kind(), "error");
+    assert_eq!(tree(&error)["body"]["code"], "forbidden");
+    assert_eq!(tree(&error)["re"], serde_json::Value::Null);
+}
+
+#[test]
+fn a_message_is_written_once_and_every_copy_sends_that_text() {
+    let event = ServerMessage::event(&ServerEvent::Chat {
+        session: "123456789".into(),
+        from: "c1".into(),
+        display_name: "Carl".into(),
+        text: "hello \"all\"".into(),
+        at: "2024-01-01T00:00:00Z".into(),
+        detail: None,
+    });
+    let copy = event.clone();
+    assert_eq!(event.text(), copy.text());
+    assert!(
+        std::ptr::eq(event.text(), copy.text()),
+        "the copies share one text"
+    );
+    assert_eq!(event.to_text(), copy.to_text());
+    assert_eq!(copy.kind(), "chat.message");
+}
+
+#[test]
+fn an_ok_reply_of_json_text_carries_it_as_written() {
+    let written = r#"{"b":1, "a":[1,2],"n":27777777777777757777}"#;
+    let body = raw(written);
+    let reply = ServerMessage::ok_raw(Some(9), body.as_raw());
+    assert_eq!(reply.kind(), "ok");
+    assert!(reply.text().contains(written), "{}", reply.text());
+    let expected: serde_json::Value = serde_json::from_str(written).expect("JSON");
+    assert_eq!(
+        decode_server(reply.text()),
+        Ok(ServerFrame::Ok {
+            re: Some(9),
+            body: expected
+        })
+    );
+    let text = ServerMessage::ok_raw(None, raw(r#""not json""#).as_raw());
+    assert_eq!(
+        decode_server(text.text()),
+        Ok(ServerFrame::Ok {
+            re: None,
+            body: serde_json::json!("not json")
+        })
+    );
 }
 
 #[test]
@@ -152,7 +208,7 @@ fn server_frames_decode_typed_and_refuse_renamed_or_missing_fields() {
     let call = ServerEvent::AgentCall {
         call: "call-1".into(),
         capability: Capability::ScriptRun,
-        input: serde_json::json!({ "name": "x" }),
+        input: raw(r#"{"name":"x"}"#),
         files: Vec::new(),
     };
     let text = ServerMessage::event(&call).to_text();
@@ -163,7 +219,7 @@ fn server_frames_decode_typed_and_refuse_renamed_or_missing_fields() {
     let with_files = ServerEvent::AgentCall {
         call: "call-2".into(),
         capability: Capability::ScriptRun,
-        input: serde_json::json!({ "name": "x" }),
+        input: raw(r#"{ "name": "x" }"#),
         files: vec![AttachedFile { bytes: 1_048_576 }, AttachedFile { bytes: 0 }],
     };
     let text = ServerMessage::event(&with_files).to_text();
@@ -240,7 +296,7 @@ fn encoded_requests_decode_to_themselves() {
         },
         AgentRequest::Result {
             call: "call-1".into(),
-            output: Some(serde_json::json!({ "exit_code": 0 })),
+            output: Some(raw(r#"{ "exit_code": 0, "b": [1, 2] }"#)),
             error: None,
             lasting: true,
         },
@@ -269,15 +325,86 @@ fn encoded_requests_decode_to_themselves() {
 fn an_agents_numbers_survive_every_hop_unchanged() {
     // Found by fuzzing: a number too large for an integer changed a little
     // each time it was parsed and written again.
-    let text = r#"{"v":1,"id":2,"type":"agent.result","body":{"call":"call-1","output":{"n":27777777777777757777,"f":0.1,"big":1e300}}}"#;
-    let first = decode::<AgentRequest>(text).expect("decodes").message;
-    let tagged = serde_json::to_value(&first).expect("serialises");
-    let again =
-        serde_json::json!({ "v": 1, "type": tagged["type"], "body": tagged["body"] }).to_string();
-    let second = decode::<AgentRequest>(&again)
+    let output = r#"{"n":27777777777777757777,"f":0.1,"big":1e300}"#;
+    let text = format!(
+        r#"{{"v":1,"id":2,"type":"agent.result","body":{{"call":"call-1","output":{output}}}}}"#
+    );
+    let first = decode::<AgentRequest>(&text).expect("decodes").message;
+    let second = decode::<AgentRequest>(&encode(Some(2), &first))
         .expect("decodes again")
         .message;
     assert_eq!(first, second);
+    let AgentRequest::Result {
+        output: Some(kept), ..
+    } = second
+    else {
+        panic!("a result with output: {second:?}");
+    };
+    assert_eq!(kept.get(), output);
+}
+
+#[test]
+fn an_agents_output_reaches_the_kernel_byte_for_byte() {
+    let output = r#"{"b":1, "a":[1,2],  "s":"\u00e9\n"}"#;
+    let text = format!(
+        r#"{{"v":1,"type":"agent.result","body":{{"call":"call-1","output": {output} ,"lasting":false}}}}"#
+    );
+    let decoded = decode::<AgentRequest>(&text).expect("decodes").message;
+    assert_eq!(
+        decoded,
+        AgentRequest::Result {
+            call: "call-1".into(),
+            output: Some(raw(output)),
+            error: None,
+            lasting: false,
+        }
+    );
+    let AgentRequest::Result {
+        output: Some(kept), ..
+    } = decoded
+    else {
+        panic!("a result with output");
+    };
+    assert_eq!(
+        kept.into_string(),
+        output,
+        "key order, spacing and escapes kept"
+    );
+}
+
+#[test]
+fn an_agent_result_is_refused_as_before_whatever_its_output() {
+    let cases: &[(&str, &str)] = &[
+        (
+            r#"{"v":1,"type":"agent.result","body":{"call":"c","output":{"a":1},"error":"x"}}"#,
+            "exactly one of `output` and `error`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.result","body":{"call":"c"}}"#,
+            "exactly one of `output` and `error`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.result","body":{"call":"c","output":{"a":}}}"#,
+            "not a valid envelope",
+        ),
+        (
+            r#"{"v":1,"type":"agent.result","body":{"call":"c","output":{},"outcome":1}}"#,
+            "unknown field `outcome`",
+        ),
+        (
+            r#"{"v":1,"type":"agent.result","body":{"call":7,"output":{}}}"#,
+            "invalid type: integer `7`, expected a string",
+        ),
+    ];
+    for (text, words) in cases {
+        let (_, error) = decode::<AgentRequest>(text).expect_err(text);
+        let said = error.to_string();
+        assert!(said.contains(words), "{text}: {said}");
+        assert!(
+            !said.contains("`agent.result`") || !said.contains("line"),
+            "a body's refusal names no position in the body alone: {said}"
+        );
+    }
 }
 
 #[test]

@@ -8,7 +8,7 @@ use std::path::{Path, PathBuf};
 use futures_util::{SinkExt, StreamExt};
 use serde_json::{Value, json};
 use tether_protocol::file_frame::{AttachedFile, FileFrame, MAX_CALL_FILE_BYTES};
-use tether_protocol::{AgentRequest, Capability, ServerEvent, ServerMessage, decode};
+use tether_protocol::{AgentRequest, Capability, RawJson, ServerEvent, ServerMessage, decode};
 use tether_tests::agent_process::AgentProcess;
 use tether_tests::clients::PATIENCE;
 use tokio::net::{TcpListener, TcpStream};
@@ -95,7 +95,7 @@ impl PlayedKernel {
         self.event(&ServerEvent::AgentCall {
             call: call.into(),
             capability,
-            input,
+            input: RawJson::from_value(&input).expect("JSON"),
             files,
         })
         .await;
@@ -140,7 +140,7 @@ impl PlayedKernel {
             {
                 assert_eq!(answered, call, "answers come in order here");
                 return match (output, error) {
-                    (Some(output), None) => Ok(output),
+                    (Some(output), None) => Ok(output.to_value().expect("JSON")),
                     (None, Some(error)) => Err(error),
                     other => panic!("an answer is output or error: {other:?}"),
                 };

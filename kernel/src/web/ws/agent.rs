@@ -7,12 +7,12 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 use tether_protocol::AgentRequest;
 
 use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
-use super::{Connection, TokenQuery};
+use super::{Connection, ReplyBody, TokenQuery};
 use crate::Kernel;
 use crate::routing::{EndpointKind, Outbox};
 use crate::web::client_address::ClientAddress;
@@ -69,7 +69,7 @@ impl Connection for AgentConnection {
         self.0.stream_frame(frame);
     }
 
-    async fn handle(self: &Arc<Self>, request: AgentRequest) -> Result<Value, ApiError> {
+    async fn handle(self: &Arc<Self>, request: AgentRequest) -> Result<ReplyBody, ApiError> {
         let CustomerLink {
             kernel,
             session,
@@ -87,7 +87,7 @@ impl Connection for AgentConnection {
                 sessions
                     .agent_hello(session, participant, capabilities, rejoin_after_restart)
                     .await;
-                Ok(json!({ "capabilities": count }))
+                Ok(json!({ "capabilities": count }).into())
             }
             AgentRequest::Result {
                 call,
@@ -100,39 +100,42 @@ impl Connection for AgentConnection {
                     (None, error) => Err(error.unwrap_or_default()),
                 };
                 sessions.agent_result(participant, &call, reply, lasting)?;
-                Ok(json!({ "received": call }))
+                Ok(json!({ "received": call }).into())
             }
             AgentRequest::ActivityEnded { call, reason } => {
                 sessions
                     .agent_activity_ended(participant, &call, &reason)
                     .await?;
-                Ok(json!({ "ended": call }))
+                Ok(json!({ "ended": call }).into())
             }
             AgentRequest::ConsentAnswer { request, granted } => {
                 sessions.answer_consent_from_agent(participant, &request, granted)?;
-                Ok(json!({ "answered": request }))
+                Ok(json!({ "answered": request }).into())
             }
             AgentRequest::Progress { call, text } => {
                 sessions.agent_progress(participant, &call, &text).await?;
-                Ok(json!({ "shown": call }))
+                Ok(json!({ "shown": call }).into())
             }
             AgentRequest::StreamStop { stream, reason } => {
                 sessions
                     .stop_stream_from_source(session, &self.0.endpoint(), stream, &reason)
                     .await?;
-                Ok(json!({ "stopped": stream }))
+                Ok(json!({ "stopped": stream }).into())
             }
             AgentRequest::StreamTakeBack { stream } => {
                 sessions
                     .take_back_on_computer(session, participant, stream)
                     .await?;
-                Ok(json!({ "taken_back": stream }))
+                Ok(json!({ "taken_back": stream }).into())
             }
             AgentRequest::GoingAway { reason } => {
                 sessions
                     .agent_going_away(session, participant, &reason)
                     .await?;
-                Ok(json!({ "rejoin_within_secs": sessions.settings.rejoin_window.as_secs() }))
+                Ok(
+                    json!({ "rejoin_within_secs": sessions.settings.rejoin_window.as_secs() })
+                        .into(),
+                )
             }
         }
     }

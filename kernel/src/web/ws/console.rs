@@ -14,7 +14,7 @@ use serde_json::{Value, json};
 use tether_protocol::ConsoleRequest;
 use tracing::Instrument;
 
-use super::{Connection, check_origin, configured, next_connection_id, serve};
+use super::{Connection, ReplyBody, check_origin, configured, next_connection_id, serve};
 use crate::Kernel;
 use crate::routing::{AccountConsole, ConnectionId, Endpoint, Outbox, TakesPart};
 use crate::session::ParticipantId;
@@ -141,13 +141,13 @@ impl Connection for Console {
         )
     }
 
-    async fn handle(self: &Arc<Self>, request: ConsoleRequest) -> Result<Value, ApiError> {
+    async fn handle(self: &Arc<Self>, request: ConsoleRequest) -> Result<ReplyBody, ApiError> {
         let sessions = &self.kernel.sessions;
         match request {
             ConsoleRequest::Start {} => {
                 let started = sessions.start(&self.account).await?;
                 self.attach(&started.session, &started.participant);
-                Ok(serde_json::to_value(started).unwrap_or_default())
+                Ok(serde_json::to_value(started).unwrap_or_default().into())
             }
             ConsoleRequest::Assist { session } => {
                 let participant = sessions.assist(&self.account, &session).await?;
@@ -156,6 +156,7 @@ impl Connection for Console {
                     .unwrap_or(session);
                 self.attach(&number, &participant);
                 with_you(sessions.info(&number).map_err(ApiError::from), &participant)
+                    .map(Into::into)
             }
             ConsoleRequest::Resume { session } => {
                 let participant = sessions.resume(&self.account, &session).await?;
@@ -164,10 +165,11 @@ impl Connection for Console {
                     sessions.info(&session).map_err(ApiError::from),
                     &participant,
                 )
+                .map(Into::into)
             }
             ConsoleRequest::Info { session } => {
                 self.authorize(&session, Action::View)?;
-                Ok(sessions.info(&session)?)
+                Ok(sessions.info(&session)?.into())
             }
             ConsoleRequest::SelectCustomer {
                 session,
@@ -177,12 +179,12 @@ impl Connection for Console {
                 sessions
                     .select_customer(&session, &by, &participant)
                     .await?;
-                Ok(json!({ "selected": participant }))
+                Ok(json!({ "selected": participant }).into())
             }
             ConsoleRequest::PassControl { session, to } => {
                 let by = self.authorize(&session, Action::Drive)?;
                 sessions.pass_control(&session, &by, &to).await?;
-                Ok(json!({ "host": to }))
+                Ok(json!({ "host": to }).into())
             }
             ConsoleRequest::RemoveParticipant {
                 session,
@@ -192,7 +194,7 @@ impl Connection for Console {
                 sessions
                     .remove_participant(&session, &by, &participant)
                     .await?;
-                Ok(json!({ "removed": participant }))
+                Ok(json!({ "removed": participant }).into())
             }
             ConsoleRequest::Leave { session } => {
                 let participant = self.authorize(&session, Action::Leave)?;
@@ -201,7 +203,7 @@ impl Connection for Console {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .remove(&session);
-                Ok(json!({ "left": session }))
+                Ok(json!({ "left": session }).into())
             }
             ConsoleRequest::End { session } => {
                 let participant = self.authorize(&session, Action::Drive)?;
@@ -210,12 +212,12 @@ impl Connection for Console {
                     .lock()
                     .unwrap_or_else(|p| p.into_inner())
                     .remove(&session);
-                Ok(json!({ "ended": session }))
+                Ok(json!({ "ended": session }).into())
             }
             ConsoleRequest::Chat { session, text } => {
                 let from = self.authorize(&session, Action::Chat)?;
                 sessions.chat(&session, &from, &text).await?;
-                Ok(json!({ "sent": true }))
+                Ok(json!({ "sent": true }).into())
             }
             ConsoleRequest::AgentCode { session } => {
                 let host = self.authorize(&session, Action::Drive)?;
@@ -223,7 +225,8 @@ impl Connection for Console {
                 Ok(json!({
                     "code": code,
                     "expires_in_secs": crate::session::agent_codes::LIFETIME.as_secs(),
-                }))
+                })
+                .into())
             }
             ConsoleRequest::SetAvailability { available } => {
                 let presence = self
@@ -235,27 +238,29 @@ impl Connection for Console {
                     "available": presence.available,
                     "customers": presence.customers,
                     "max_customers": presence.max_customers,
-                }))
+                })
+                .into())
             }
             ConsoleRequest::AnswerOffer { offer, accept } => {
-                plugin_commands::answer_offer(&self.kernel, &self.account, offer, accept).await
+                plugin_commands::answer_offer(&self.kernel, &self.account, offer, accept)
+                    .await
+                    .map(Into::into)
             }
             ConsoleRequest::PluginCommand {
                 session,
                 plugin,
                 name,
                 payload,
-            } => {
-                plugin_commands::run(
-                    &self.kernel,
-                    &self.account,
-                    session,
-                    &plugin,
-                    &name,
-                    payload,
-                )
-                .await
-            }
+            } => plugin_commands::run(
+                &self.kernel,
+                &self.account,
+                session,
+                &plugin,
+                &name,
+                payload,
+            )
+            .await
+            .map(Into::into),
         }
     }
 

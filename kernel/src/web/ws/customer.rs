@@ -7,12 +7,12 @@ use axum::extract::ws::WebSocketUpgrade;
 use axum::extract::{Query, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
-use serde_json::{Value, json};
+use serde_json::json;
 use tether_protocol::CustomerRequest;
 
 use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
-use super::{Connection, TokenQuery};
+use super::{Connection, ReplyBody, TokenQuery};
 use crate::Kernel;
 use crate::routing::{EndpointKind, Outbox};
 use crate::web::error::ApiError;
@@ -53,7 +53,7 @@ impl Connection for CustomerPage {
         matches!(request, CustomerRequest::PluginCommand { .. })
     }
 
-    async fn handle(self: &Arc<Self>, request: CustomerRequest) -> Result<Value, ApiError> {
+    async fn handle(self: &Arc<Self>, request: CustomerRequest) -> Result<ReplyBody, ApiError> {
         let CustomerLink {
             kernel,
             session,
@@ -64,49 +64,49 @@ impl Connection for CustomerPage {
         match request {
             CustomerRequest::Chat { text } => {
                 sessions.chat(session, participant, &text).await?;
-                Ok(json!({ "sent": true }))
+                Ok(json!({ "sent": true }).into())
             }
             CustomerRequest::AgentCode {} => {
                 let code = sessions.issue_agent_code(session, participant)?;
                 Ok(json!({
                     "code": code,
                     "expires_in_secs": crate::session::agent_codes::LIFETIME.as_secs(),
-                }))
+                })
+                .into())
             }
             CustomerRequest::ConsentAnswer { request, granted } => {
                 sessions.answer_consent(participant, &request, granted)?;
-                Ok(json!({ "answered": request }))
+                Ok(json!({ "answered": request }).into())
             }
             CustomerRequest::ConsentRevoke { grant } => {
                 sessions
                     .revoke_consent(session, participant, &grant)
                     .await?;
-                Ok(json!({ "revoked": grant }))
+                Ok(json!({ "revoked": grant }).into())
             }
             CustomerRequest::Leave {} => {
                 sessions.leave(session, participant).await?;
-                Ok(json!({ "left": session }))
+                Ok(json!({ "left": session }).into())
             }
             CustomerRequest::PluginCommand {
                 plugin,
                 name,
                 payload,
-            } => {
-                crate::web::plugin_commands::run_for_customer(
-                    kernel,
-                    session,
-                    participant,
-                    &plugin,
-                    &name,
-                    payload,
-                )
-                .await
-            }
+            } => crate::web::plugin_commands::run_for_customer(
+                kernel,
+                session,
+                participant,
+                &plugin,
+                &name,
+                payload,
+            )
+            .await
+            .map(Into::into),
             CustomerRequest::StreamStop { stream } => {
                 sessions
                     .stop_stream_from_source(session, &self.0.endpoint(), stream, "on their page")
                     .await?;
-                Ok(json!({ "stopped": stream }))
+                Ok(json!({ "stopped": stream }).into())
             }
         }
     }

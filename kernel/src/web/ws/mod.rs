@@ -10,6 +10,7 @@ mod budget;
 mod console;
 mod customer;
 mod customer_link;
+mod reply;
 
 use std::sync::Arc;
 use std::sync::atomic::{AtomicU64, Ordering};
@@ -20,7 +21,6 @@ use axum::extract::ws::{CloseFrame, Message, WebSocket};
 use axum::http::HeaderMap;
 use futures_util::{SinkExt, StreamExt};
 use serde::Deserialize;
-use serde_json::Value;
 use tether_protocol::{
     Detail, ErrorCode, MAX_CONTROL_MESSAGE_BYTES, RequestSet, ServerMessage, decode,
 };
@@ -34,6 +34,7 @@ use crate::Kernel;
 use crate::routing::{ConnectionId, Outbox};
 use crate::web::error::ApiError;
 use budget::{MessageBudget, Rate};
+pub(crate) use reply::ReplyBody;
 
 /// Frames up to this size are read and answered with a "too large" error;
 /// bigger ones close the connection (1009).
@@ -135,11 +136,11 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// Called once the writer runs, with the connection's outbox.
     fn opened(self: &Arc<Self>, outbox: Outbox) -> impl Future<Output = ()> + Send;
 
-    /// Handles one request; the value is the `ok` reply's body.
+    /// Handles one request; the body of its `ok` reply.
     fn handle(
         self: &Arc<Self>,
         request: Self::Request,
-    ) -> impl Future<Output = Result<Value, ApiError>> + Send;
+    ) -> impl Future<Output = Result<ReplyBody, ApiError>> + Send;
 
     /// How many messages the connection may send (see `budget.rs`);
     /// `None` for signed-in CSRs, whose sign-in is the limit.
@@ -193,7 +194,9 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
                 }
                 message = inbox.control.recv() => match message {
                     Some(message) => {
-                        if sink.send(Message::Text(message.to_text().into())).await.is_err() {
+                        // The message's text was written once when it was
+                        // built; each socket sends a copy of the bytes.
+                        if sink.send(Message::Text(message.text().into())).await.is_err() {
                             break;
                         }
                     }
@@ -306,7 +309,7 @@ async fn answer<C: Connection>(
     request: C::Request,
 ) {
     let reply = match connection.handle(request).await {
-        Ok(body) => ServerMessage::ok(id, body),
+        Ok(body) => body.into_message(id),
         Err(error) => ServerMessage::refusal(id, error.code, error.message, error.detail.as_ref()),
     };
     let _ = outbox.send(reply);

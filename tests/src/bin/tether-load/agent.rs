@@ -15,7 +15,9 @@ use std::path::Path;
 use std::sync::Arc;
 
 use serde_json::Value;
-use tether_protocol::{AgentRequest, Capability, ServerEvent, ServerFrame, decode_server, encode};
+use tether_protocol::{
+    AgentRequest, Capability, RawJson, ServerEvent, ServerFrame, decode_server, encode,
+};
 use tokio::sync::watch;
 
 use crate::error::LoadError;
@@ -75,7 +77,7 @@ impl SysinfoAnswer {
     pub fn result_frame(&self, id: u64, call: &str) -> String {
         let marked = AgentRequest::Result {
             call: call.to_owned(),
-            output: Some(Value::String(ANSWER_MARK.to_owned())),
+            output: RawJson::from_value(ANSWER_MARK).ok(),
             error: None,
             lasting: false,
         };
@@ -195,7 +197,7 @@ mod tests {
         let recorded = SysinfoAnswer::new(&answer()).expect("an answer");
         let typed = AgentRequest::Result {
             call: "call-7f".into(),
-            output: Some(answer()),
+            output: Some(RawJson::from_value(&answer()).expect("JSON")),
             error: None,
             lasting: false,
         };
