@@ -23,7 +23,7 @@ async fn health_and_plugins_enabled_per_site() {
     let (status, health) = kernel.get_json("/healthz").await;
     assert_eq!(status, 200);
     assert_eq!(health["status"], "ok");
-    assert_eq!(health["plugins_loaded"], 10);
+    assert_eq!(health["plugins_loaded"], 11);
     assert_eq!(health["plugins_refused"], 0);
     assert_eq!(
         health["streams"],
@@ -47,7 +47,7 @@ async fn health_and_plugins_enabled_per_site() {
     );
 
     let (_, lab) = kernel.get_json("/api/sites/lab/plugins").await;
-    assert_eq!(lab.as_array().expect("list").len(), 10);
+    assert_eq!(lab.as_array().expect("list").len(), 11);
 
     // Which sites exist is not told to anyone who asks.
     let (status, _) = kernel.get_json("/api/sites").await;

@@ -698,6 +698,60 @@ async fn events_for_many_plugins_run_at_once() {
 }
 
 #[tokio::test]
+async fn a_plugin_built_against_the_released_0_3_0_api_still_loads_and_works() {
+    let cache = tempfile::tempdir().expect("temp dir");
+    let sessions = Arc::new(ScriptedSessions::with_session(
+        SESSION,
+        vec![customer("c1", "Anna")],
+    ));
+    let host = fixture_host(settings(cache.path()), all_sites(), sessions.clone());
+    assert!(
+        host.plugin("api-0-3-0").is_some(),
+        "the 0.3.0 plugin is loaded"
+    );
+    let target = json!({"session": SESSION, "participant": "c1", "capability": "script.run"});
+    sessions.answer_consent(Duration::ZERO, ConsentOutcome::Granted);
+    assert_eq!(
+        reply(&host, "api-0-3-0", "ask", target).await,
+        Ok(json!("granted"))
+    );
+
+    // A file of bytes and one of the plugin's store, in that order.
+    let input = json!({"name": "Check", "script": {"file_name": "run.sh", "file": 0},
+                       "input": {"file_name": "hosts.txt", "file": 1}});
+    let call = json!({"session": SESSION, "participant": "c1", "capability": "script.run",
+                      "input": input, "bytes": "cat \"$TETHER_INPUT_FILE\"", "stored": "host-a\n"});
+    assert_eq!(
+        reply(&host, "api-0-3-0", "call-with-files", call).await,
+        Ok(json!({"capability": "script.run", "input": input}))
+    );
+    let sent = sessions
+        .agent_calls
+        .lock()
+        .expect("lock")
+        .last()
+        .cloned()
+        .expect("a call");
+    assert_eq!(sent.files.len(), 2);
+    assert_eq!(&sent.files[0][..], b"cat \"$TETHER_INPUT_FILE\"");
+    assert_eq!(&sent.files[1][..], b"host-a\n");
+
+    // A payload that is not a call is refused before anything is called.
+    let refused = reply(
+        &host,
+        "api-0-3-0",
+        "call-with-files",
+        json!({"session": SESSION}),
+    )
+    .await;
+    assert!(
+        matches!(&refused, Err(DispatchError::Plugin(f)) if f.kind == PluginFailureKind::InvalidInput && f.message.contains("bad payload")),
+        "{refused:?}"
+    );
+    assert_eq!(sessions.agent_calls.lock().expect("lock").len(), 1);
+}
+
+#[tokio::test]
 async fn a_plugin_built_against_the_released_0_2_0_api_still_loads_and_works() {
     let cache = tempfile::tempdir().expect("temp dir");
     let host = fixture_host(settings(cache.path()), all_sites(), Arc::new(NoSessions));
