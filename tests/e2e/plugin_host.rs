@@ -388,6 +388,32 @@ async fn consent_and_agent_calls_go_through_the_session_side_with_the_manifest_t
         output,
         Ok(json!({"capability": "sysinfo.collect", "input": {"n": 1}}))
     );
+    // The input reaches the session side as the text the plugin wrote.
+    let mut spaced = target.clone();
+    spaced["input_text"] = json!("{ \"n\" : 1 }");
+    reply(&host, "echo", "call-agent", spaced)
+        .await
+        .expect("called");
+    let last = sessions.agent_calls.lock().expect("lock").last().cloned();
+    assert_eq!(
+        last.map(|call| call.input.get().to_owned()).as_deref(),
+        Some("{ \"n\" : 1 }")
+    );
+    // An input that is not JSON is refused in the plugin host: no call.
+    let calls_before = sessions.agent_calls.lock().expect("lock").len();
+    for text in ["not json", "{\"n\":1", "{\"n\":1} trailing", ""] {
+        let mut broken = target.clone();
+        broken["input_text"] = json!(text);
+        let refused = reply(&host, "echo", "call-agent", broken).await;
+        assert!(
+            matches!(&refused, Err(DispatchError::Plugin(f)) if f.message.contains("the input is not JSON")),
+            "{text}: {refused:?}"
+        );
+    }
+    assert_eq!(
+        sessions.agent_calls.lock().expect("lock").len(),
+        calls_before
+    );
 
     sessions.answer_consent(Duration::ZERO, ConsentOutcome::Denied);
     assert_eq!(

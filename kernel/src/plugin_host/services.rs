@@ -7,9 +7,8 @@
 
 use async_trait::async_trait;
 use axum::body::Bytes;
-use serde_json::Value;
 use tether_protocol::stream::StreamId;
-use tether_protocol::{Capability, RejoinAfterRestart, StreamOrigin};
+use tether_protocol::{Capability, RawJson, RejoinAfterRestart, StreamOrigin};
 
 /// What the plugin host needs to know of sites: which plugins each one
 /// enables, as of now (an admin's change applies to the next event).
@@ -501,7 +500,8 @@ pub struct AgentCall {
     /// customer (`call-with-consent`): then it is a step, not an event the
     /// session's report should show.
     pub asks_when_refused: bool,
-    pub input: Value,
+    /// The plugin's input as it wrote it, checked to be JSON.
+    pub input: RawJson,
     /// The files it carries, in order, each at most
     /// `tether_protocol::file_frame::MAX_CALL_FILE_BYTES`: they go to the
     /// agent as file frames after the call.

@@ -170,11 +170,7 @@ impl Sessions {
                 return Err(error);
             }
         };
-        // The plugin host hands the input over as the tree it parsed to
-        // check it; the agent gets it as text, written here once.
-        let input = RawJson::from_value(&call.input).map_err(|error| {
-            AgentError::Failed(format!("the input cannot be written as JSON: {error}"))
-        })?;
+        let input = call.input;
         let id = short_id("call");
         let replied = self.activities.begin(
             id.clone(),

@@ -96,7 +96,7 @@ fn call(f: &Fixture) -> AgentCall {
         capability: Capability::SysinfoCollect,
         declared: true,
         asks_when_refused: false,
-        input: serde_json::json!({}),
+        input: tether_protocol::RawJson::from_text("{}").expect("JSON"),
         files: Vec::new(),
     }
 }

@@ -66,7 +66,7 @@ impl Sessions {
             capability: opening.capability,
             declared: opening.declared,
             asks_when_refused: false,
-            input: serde_json::Value::Null,
+            input: tether_protocol::RawJson::null(),
             files: Vec::new(),
         };
         let name = self.call_facts(scope, &call)?;

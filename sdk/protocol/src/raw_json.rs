@@ -28,6 +28,11 @@ impl RawJson {
         serde_json::from_str(text).map(RawJson)
     }
 
+    /// JSON `null`: the input of a call that takes none.
+    pub fn null() -> RawJson {
+        RawJson(RawValue::NULL.to_owned())
+    }
+
     /// The JSON text.
     pub fn get(&self) -> &str {
         self.0.get()

@@ -6,7 +6,7 @@ use std::time::Instant;
 
 use axum::body::Bytes;
 use tether_protocol::file_frame::{FileFrameError, check_file_count, check_file_size};
-use tether_protocol::{Capability, RejoinAfterRestart};
+use tether_protocol::{Capability, RawJson, RejoinAfterRestart};
 use tracing::Instrument;
 
 use super::{check_len, consent, off_the_clock, store};
@@ -121,8 +121,9 @@ async fn forward(
         return Err(AgentError::UndeclaredCapability(capability));
     };
     check_len("the input", &input, MAX_INPUT_BYTES).map_err(AgentError::Failed)?;
-    // Parsed once here; it travels as JSON from now on.
-    let input = serde_json::from_str(&input)
+    // Checked once here, without building a tree; it travels as the text
+    // the plugin wrote from now on.
+    let input = RawJson::from_text(&input)
         .map_err(|error| AgentError::Failed(format!("the input is not JSON: {error}")))?;
     let call = AgentCall {
         session,
