@@ -189,6 +189,68 @@ pub async fn axum_websocket_echo(count: usize, text: &str) -> Vec<Duration> {
     times
 }
 
+/// `tether-echo` running as a process of its own (see that binary), with
+/// one client connection kept open: the round-trip benchmark's baseline,
+/// served across a process boundary as the kernel is.
+pub struct EchoProcess {
+    child: std::process::Child,
+    client: WebSocketStream<MaybeTlsStream<TcpStream>>,
+}
+
+impl EchoProcess {
+    pub async fn start(binary: &std::path::Path) -> EchoProcess {
+        use std::io::{BufRead, BufReader};
+        use std::process::{Command, Stdio};
+        let mut child = Command::new(binary)
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .unwrap_or_else(|error| panic!("{} does not start: {error}", binary.display()));
+        let stdout = child.stdout.take().expect("piped stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("the echo says its port");
+        let port: u16 = line
+            .trim()
+            .strip_prefix("listening on ")
+            .and_then(|port| port.parse().ok())
+            .unwrap_or_else(|| panic!("unexpected first line from the echo: {line:?}"));
+        let (client, _) = tokio_tungstenite::connect_async_with_config(
+            format!("ws://127.0.0.1:{port}/echo"),
+            None,
+            true,
+        )
+        .await
+        .expect("connect to the echo");
+        EchoProcess { child, client }
+    }
+
+    /// `count` round trips of `text`.
+    pub async fn round_trips(&mut self, count: usize, text: &str) -> Vec<Duration> {
+        let mut times = Vec::with_capacity(count);
+        for _ in 0..count {
+            let started = Instant::now();
+            self.client
+                .send(Message::Text(text.to_owned().into()))
+                .await
+                .expect("send");
+            self.client.next().await.expect("echo").expect("echo");
+            times.push(started.elapsed());
+        }
+        times
+    }
+}
+
+impl Drop for EchoProcess {
+    fn drop(&mut self) {
+        // Its standard input closes with it; kill in case it hangs.
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// The value below which `fraction` of `times` lie (sorted in place).
 pub fn percentile(times: &mut [Duration], fraction: f64) -> Duration {
     times.sort();
