@@ -26,6 +26,10 @@ const PACKAGES: &[(&str, &str)] = &[
         "the application tests give the agent a real X display of their own",
     ),
     (
+        "xfonts-base",
+        "the sharing indicator writes Japanese in the X server's misc-fixed Japanese face (Xvfb only recommends it)",
+    ),
+    (
         "xterm",
         "the application tests list and share a real X application",
     ),
