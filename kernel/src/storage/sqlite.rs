@@ -60,6 +60,12 @@ impl SqliteStorage {
                 StorageError::Backend(format!("cannot create {}: {error}", dir.display()))
             })?;
         }
+        // Processes opening one database at once (the kernel starting while
+        // `tether admin create-user` runs) open it one after another:
+        // creating the file and switching it to WAL while another process
+        // does the same fails with "database is locked", and sqlx takes no
+        // lock for SQLite migrations, so both would apply the first one.
+        let opening = OpeningLock::take(path).await?;
         // WAL with `synchronous = NORMAL`, as SQLite recommends for WAL:
         // the database never corrupts; a power cut may lose the last
         // commits, and no commit waits for the disk (with the default FULL
@@ -81,15 +87,11 @@ impl SqliteStorage {
             .connect_with(options.create_if_missing(false))
             .await
             .map_err(backend)?;
-        // sqlx takes no lock for SQLite migrations: two processes opening a
-        // new database at once (the kernel and `tether admin create-user`)
-        // would both apply the first migration and one would fail on it.
-        let migrating = MigrationLock::take(path).await?;
         sqlx::migrate!("./migrations")
             .run(&pool)
             .await
             .map_err(|error| StorageError::Backend(format!("migrating the database: {error}")))?;
-        drop(migrating);
+        drop(opening);
         Ok(SqliteStorage {
             pool,
             path: path.to_owned(),
@@ -98,20 +100,21 @@ impl SqliteStorage {
     }
 }
 
-/// An exclusive lock on a file beside the database, held while migrating,
-/// so processes opening the same database migrate it one after another.
+/// An exclusive lock on a file beside the database, held while opening and
+/// migrating it, so processes opening the same database do it one after
+/// another.
 /// The database file itself is not locked this way: SQLite's own locks on
 /// it are POSIX locks, which closing any other descriptor of the file in
 /// this process would release.
-struct MigrationLock {
+struct OpeningLock {
     /// Locked while this value lives; closing it releases the lock.
     _locked: std::fs::File,
 }
 
-impl MigrationLock {
-    async fn take(database: &Path) -> Result<MigrationLock, StorageError> {
+impl OpeningLock {
+    async fn take(database: &Path) -> Result<OpeningLock, StorageError> {
         let mut name = database.as_os_str().to_owned();
-        name.push("-migrations.lock");
+        name.push("-opening.lock");
         let path = PathBuf::from(name);
         let file = std::fs::File::options()
             .create(true)
@@ -121,11 +124,11 @@ impl MigrationLock {
             .map_err(|error| {
                 StorageError::Backend(format!("cannot open {}: {error}", path.display()))
             })?;
-        // Another process migrating holds it for well under a second; wait
+        // Another process opening holds it for well under a second; wait
         // on a blocking thread rather than stall the runtime.
-        tokio::task::spawn_blocking(move || file.lock().map(|()| MigrationLock { _locked: file }))
+        tokio::task::spawn_blocking(move || file.lock().map(|()| OpeningLock { _locked: file }))
             .await
-            .map_err(|error| StorageError::Backend(format!("waiting to migrate: {error}")))?
+            .map_err(|error| StorageError::Backend(format!("waiting to open: {error}")))?
             .map_err(|error| {
                 StorageError::Backend(format!("cannot lock {}: {error}", path.display()))
             })
