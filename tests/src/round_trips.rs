@@ -141,12 +141,11 @@ pub async fn bare_websocket_echo(count: usize) -> Vec<Duration> {
     times
 }
 
-/// `count` round trips of `text` to a WebSocket echo served by axum (the
-/// kernel's HTTP and WebSocket stack, without the kernel): the baseline
-/// for a command's round trip through the kernel.
-pub async fn axum_websocket_echo(count: usize, text: &str) -> Vec<Duration> {
+/// `/echo`: a WebSocket echo of text frames served by axum with the
+/// kernel's socket settings (4 KiB read buffer, no write buffer), in this
+/// process or in `tether-echo`'s.
+pub fn echo_router() -> axum::Router {
     use axum::extract::ws::{Message as AxumMessage, WebSocketUpgrade};
-    use axum::serve::ListenerExt;
 
     async fn echo(upgrade: WebSocketUpgrade) -> axum::response::Response {
         upgrade
@@ -162,6 +161,15 @@ pub async fn axum_websocket_echo(count: usize, text: &str) -> Vec<Duration> {
                 }
             })
     }
+    axum::Router::new().route("/echo", axum::routing::any(echo))
+}
+
+/// `count` round trips of `text` to a WebSocket echo served by axum (the
+/// kernel's HTTP and WebSocket stack, without the kernel): the baseline
+/// for a command's round trip through the kernel.
+pub async fn axum_websocket_echo(count: usize, text: &str) -> Vec<Duration> {
+    use axum::serve::ListenerExt;
+
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
         .await
         .expect("bind");
@@ -169,8 +177,7 @@ pub async fn axum_websocket_echo(count: usize, text: &str) -> Vec<Duration> {
     let listener = listener.tap_io(|stream| {
         let _ = stream.set_nodelay(true);
     });
-    let app = axum::Router::new().route("/echo", axum::routing::any(echo));
-    let server = tokio::spawn(async move { axum::serve(listener, app).await });
+    let server = tokio::spawn(async move { axum::serve(listener, echo_router()).await });
     let (mut client, _) =
         tokio_tungstenite::connect_async_with_config(format!("ws://{address}/echo"), None, true)
             .await

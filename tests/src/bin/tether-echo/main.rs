@@ -12,21 +12,8 @@
 
 use std::io::Read;
 
-use axum::extract::ws::{Message, WebSocketUpgrade};
 use axum::serve::ListenerExt;
-
-async fn echo(upgrade: WebSocketUpgrade) -> axum::response::Response {
-    upgrade
-        .read_buffer_size(4 * 1024)
-        .write_buffer_size(0)
-        .on_upgrade(|mut socket| async move {
-            while let Some(Ok(message)) = socket.recv().await {
-                if matches!(message, Message::Text(_)) && socket.send(message).await.is_err() {
-                    break;
-                }
-            }
-        })
-}
+use tether_tests::round_trips::echo_router;
 
 #[tokio::main]
 async fn main() -> std::io::Result<()> {
@@ -41,6 +28,5 @@ async fn main() -> std::io::Result<()> {
         let _ = std::io::stdin().read_to_end(&mut sink);
         std::process::exit(0);
     });
-    let app = axum::Router::new().route("/echo", axum::routing::any(echo));
-    axum::serve(listener, app).await
+    axum::serve(listener, echo_router()).await
 }
