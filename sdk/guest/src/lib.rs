@@ -37,6 +37,10 @@
 //!
 //! tether_sdk::export_plugin!(Hello);
 //! ```
+//!
+//! A command whose reply is JSON text already, or a typed value, is better
+//! answered from [`Plugin::command_json`] with a [`JsonText`]: it reaches the
+//! kernel as it is, without a `Value` tree built inside wasm.
 
 #[doc(hidden)]
 pub mod bindings;
