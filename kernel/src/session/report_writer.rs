@@ -18,8 +18,7 @@
 use std::sync::Arc;
 use std::time::Duration;
 
-use tokio::sync::{mpsc, oneshot};
-use tokio::time::Instant;
+use tokio::sync::{Notify, mpsc, oneshot};
 
 use crate::storage::health::StorageHealth;
 use crate::storage::{ReportEntry, Storage};
@@ -41,14 +40,17 @@ enum Job {
 
 pub struct ReportWriter {
     jobs: mpsc::Sender<Job>,
+    /// Ends the writer's wait for more lines: someone waits for them.
+    hurry: Arc<Notify>,
 }
 
 impl ReportWriter {
     /// Starts the writing task on the current Tokio runtime.
     pub fn start(storage: Arc<dyn Storage>, health: Arc<StorageHealth>) -> ReportWriter {
         let (jobs, receiver) = mpsc::channel(QUEUE);
-        tokio::spawn(write_lines(receiver, storage, health));
-        ReportWriter { jobs }
+        let hurry = Arc::new(Notify::new());
+        tokio::spawn(write_lines(receiver, hurry.clone(), storage, health));
+        ReportWriter { jobs, hurry }
     }
 
     /// Queues a line behind every line recorded before it.
@@ -70,6 +72,7 @@ impl ReportWriter {
     pub async fn flush(&self) {
         let (done, written) = oneshot::channel();
         if self.jobs.send(Job::Flush(done)).await.is_ok() {
+            self.hurry.notify_one();
             let _ = written.await;
         }
     }
@@ -77,27 +80,30 @@ impl ReportWriter {
 
 async fn write_lines(
     mut jobs: mpsc::Receiver<Job>,
+    hurry: Arc<Notify>,
     storage: Arc<dyn Storage>,
     health: Arc<StorageHealth>,
 ) {
     let mut lines = Vec::with_capacity(BATCH);
     let mut flushes = Vec::new();
+    let mut backlog = false;
     while let Some(job) = jobs.recv().await {
         take(job, &mut lines, &mut flushes);
-        let due = Instant::now() + LINGER;
-        while lines.len() < BATCH && flushes.is_empty() {
-            match tokio::time::timeout_at(due, jobs.recv()).await {
-                Ok(Some(job)) => take(job, &mut lines, &mut flushes),
-                // Closed (the kernel is stopping) or waited long enough.
-                Ok(None) | Err(_) => break,
+        // The lines recorded meanwhile wait in the queue: the writer is
+        // not woken once per line, only when the linger ends or a reader
+        // waits. With a backlog (the last batch was full) it does not wait.
+        if flushes.is_empty() && !backlog {
+            tokio::select! {
+                () = tokio::time::sleep(LINGER) => {}
+                () = hurry.notified() => {}
             }
         }
-        // What is already queued joins the batch, a flush or not.
         while lines.len() < BATCH
             && let Ok(job) = jobs.try_recv()
         {
             take(job, &mut lines, &mut flushes);
         }
+        backlog = lines.len() == BATCH;
         if !lines.is_empty()
             && let Err(error) = storage.append_events(&lines).await
         {
