@@ -169,6 +169,7 @@ impl Sessions {
             origin,
             controller: None,
             opened_at: now_millis(),
+            order: 0,
             viewers: HashMap::new(),
             asked: HashSet::new(),
             source_acks: SourceAcks::default(),

@@ -33,6 +33,10 @@ pub struct OpenStream {
     /// The customer controlling a CSR's application now.
     pub controller: Option<String>,
     pub opened_at: Millis,
+    /// Its place among the streams the table was given, set by
+    /// [`StreamTable::insert`]: lists are oldest first even for streams
+    /// opened within the same millisecond (the ids are random).
+    pub order: u64,
     /// By viewer participant id; a viewer is added when first offered a
     /// picture (CSRs who join later see the stream from a keyframe).
     pub viewers: HashMap<String, ViewerPacing>,
@@ -108,6 +112,8 @@ pub struct StreamStats {
 #[derive(Default)]
 pub struct StreamTable {
     streams: Mutex<HashMap<StreamId, OpenStream>>,
+    /// Streams inserted so far: the next one's `order`.
+    inserted: AtomicU64,
     pub counters: StreamCounters,
 }
 
@@ -130,7 +136,9 @@ impl StreamTable {
                 break id;
             }
         };
-        streams.insert(id, make(id));
+        let mut stream = make(id);
+        stream.order = self.inserted.fetch_add(1, Ordering::Relaxed);
+        streams.insert(id, stream);
         id
     }
 
@@ -182,7 +190,7 @@ impl StreamTable {
     pub fn listed(&self, keep: impl Fn(&OpenStream) -> bool) -> Vec<(StreamInfo, String)> {
         let streams = self.lock();
         let mut chosen: Vec<&OpenStream> = streams.values().filter(|s| keep(s)).collect();
-        chosen.sort_by_key(|s| (s.opened_at, s.id));
+        chosen.sort_by_key(|s| s.order);
         chosen
             .into_iter()
             .map(|s| (s.info(), s.plugin.clone()))
@@ -251,6 +259,7 @@ mod tests {
             origin,
             controller: None,
             opened_at: 0,
+            order: 0,
             viewers: HashMap::new(),
             asked: HashSet::new(),
             source_acks: SourceAcks::default(),
@@ -304,6 +313,22 @@ mod tests {
             participant: "h1",
         };
         assert_eq!(table.take_all(&left)[0].id, browser);
+    }
+
+    /// Streams opened within one millisecond (their random ids in any
+    /// order) are listed in the order they were opened.
+    #[test]
+    fn streams_are_listed_in_the_order_they_were_opened() {
+        let table = StreamTable::default();
+        let opened: Vec<StreamId> = (0..20)
+            .map(|_| table.insert(stream("111111111", "c1", Capability::AppShare)))
+            .collect();
+        let listed: Vec<StreamId> = table
+            .listed(|_| true)
+            .into_iter()
+            .map(|(info, _)| info.id)
+            .collect();
+        assert_eq!(listed, opened);
     }
 
     #[test]
