@@ -10,7 +10,7 @@ use serde::Deserialize;
 
 use crate::plugin_host::{CrashPolicy, HostSettings};
 use crate::site::{SiteError, SiteSettings, SiteTable};
-use crate::storage::SessionMode;
+use crate::storage::{SessionMode, StorageLocation};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -20,6 +20,8 @@ pub struct KernelConfig {
     pub sessions: SessionsConfig,
     #[serde(default)]
     pub smtp: Option<SmtpConfig>,
+    #[serde(default)]
+    pub storage: StorageConfig,
     /// Sites by id, seeded into the database on start; a site already
     /// stored keeps its stored (admin-edited) values. With none configured,
     /// a site `default` enables every plugin.
@@ -45,6 +47,34 @@ pub struct ServerConfig {
     /// key on that client; from anyone else the headers are ignored.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+}
+
+/// Where the kernel keeps its data.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StorageConfig {
+    /// A PostgreSQL database (`postgres://user:password@host:5432/tether`),
+    /// which several kernel nodes can share; without it the kernel keeps
+    /// an embedded SQLite database in `server.data_dir`.
+    #[serde(default)]
+    pub url: Option<String>,
+}
+
+impl StorageConfig {
+    /// Where to open storage, checked: only PostgreSQL addresses are
+    /// accepted, so a typo is not taken for a file name.
+    pub fn location(&self, data_dir: &Path) -> Result<StorageLocation, ConfigError> {
+        match self.url.as_deref() {
+            None => Ok(StorageLocation::Sqlite(data_dir.join("tether.db"))),
+            Some(url) if url.starts_with("postgres://") || url.starts_with("postgresql://") => {
+                Ok(StorageLocation::Postgres(url.to_owned()))
+            }
+            Some(_) => Err(ConfigError::Invalid {
+                field: "storage.url",
+                reason: "must be a PostgreSQL address (`postgres://user:password@host:5432/database`); leave it out for the embedded SQLite database".into(),
+            }),
+        }
+    }
 }
 
 #[derive(Debug, Clone, Deserialize)]
@@ -196,6 +226,7 @@ impl KernelConfig {
     }
 
     fn validate(&self) -> Result<(), ConfigError> {
+        self.storage.location(&self.server.data_dir)?;
         let p = &self.plugins;
         let t = &self.sessions;
         let checks: [(&'static str, bool, &str); 7] = [
@@ -363,6 +394,15 @@ mod tests {
                 "[sites.acme]\nname = \"Acme\"\nplugins = [\"*\", \"echo\"]\n",
                 "cannot be combined",
             ),
+            (
+                "[storage]\nurl = \"mysql://tether@db/tether\"\n",
+                "storage.url: must be a PostgreSQL address",
+            ),
+            (
+                "[storage]\nurl = \"data/tether.db\"\n",
+                "storage.url: must be a PostgreSQL address",
+            ),
+            ("[storage]\npath = \"x\"\n", "path"),
         ] {
             let (_dir, path) = write(text);
             let error = KernelConfig::load_with_env(Some(&path), Some(config::Map::new()))
@@ -373,5 +413,33 @@ mod tests {
         let missing =
             KernelConfig::load_with_env(Some(Path::new("/nonexistent/tether.toml")), None);
         assert!(missing.is_err());
+    }
+
+    #[test]
+    fn storage_is_embedded_sqlite_unless_a_postgresql_address_is_given() {
+        let (_dir, path) = write("[server]\ndata_dir = \"/var/lib/tether\"\n");
+        let embedded =
+            KernelConfig::load_with_env(Some(&path), Some(config::Map::new())).expect("loads");
+        assert_eq!(
+            embedded
+                .storage
+                .location(&embedded.server.data_dir)
+                .expect("location"),
+            StorageLocation::Sqlite("/var/lib/tether/tether.db".into())
+        );
+        for url in [
+            "postgres://tether:secret@db:5432/tether",
+            "postgresql://db/tether",
+        ] {
+            let env = config::Map::from([("TETHER_STORAGE__URL".to_owned(), url.to_owned())]);
+            let shared = KernelConfig::load_with_env(Some(&path), Some(env)).expect("loads");
+            assert_eq!(
+                shared
+                    .storage
+                    .location(&shared.server.data_dir)
+                    .expect("location"),
+                StorageLocation::Postgres(url.into())
+            );
+        }
     }
 }

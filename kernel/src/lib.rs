@@ -31,7 +31,7 @@ use plugin_host::PluginHost;
 use routing::InProcessRouter;
 use session::{SessionSettings, Sessions};
 use site::{SeedError, Sites};
-use storage::{SqliteStorage, Storage, StorageError, StorageHealth};
+use storage::{Storage, StorageError, StorageHealth};
 
 /// A plugin that was not loaded, and why (shown to operators).
 #[derive(Debug, Clone, Serialize)]
@@ -99,8 +99,7 @@ impl Kernel {
             dir: data_dir.clone(),
             source,
         })?;
-        let sqlite = Arc::new(SqliteStorage::open(&data_dir.join("tether.db")).await?);
-        let storage: Arc<dyn Storage> = sqlite.clone();
+        let storage = config.storage.location(&data_dir)?.open().await?;
         let storage_health = Arc::new(StorageHealth::default());
         storage_health.watch(storage.clone());
         let stored = site::seed_and_load(storage.as_ref(), &configured).await?;
@@ -143,7 +142,7 @@ impl Kernel {
             config.host_settings(),
             sites.clone(),
             sessions.clone(),
-            sqlite,
+            storage.clone(),
         )
         .map_err(|error| StartError::Engine(format!("{error:#}")))?;
         plugins.set_desk(desk.clone());

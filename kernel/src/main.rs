@@ -17,7 +17,7 @@ use tether_kernel::config::KernelConfig;
 use tether_kernel::plugin_host::PluginHost;
 use tether_kernel::plugin_host::services::NoSessions;
 use tether_kernel::site::Sites;
-use tether_kernel::storage::{AccountRole, MemoryKv, SessionMode, SqliteStorage};
+use tether_kernel::storage::{AccountRole, MemoryKv, SessionMode};
 use tracing_subscriber::EnvFilter;
 
 /// mimalloc returns what is freed to the system within moments. With
@@ -178,6 +178,7 @@ async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
     let first_site = site_for(&config, None);
+    let config_storage = config.storage.location(&config.server.data_dir)?;
     let kernel = Kernel::start(config, address).await?;
     if let Ok(site) = first_site
         && let Some((username, password)) = kernel.accounts.bootstrap(&site).await?
@@ -192,7 +193,8 @@ async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
     if kernel.public_url != format!("http://{address}") {
         println!("Public address: {}", kernel.public_url);
     }
-    tracing::info!(%address, plugins = kernel.plugins.plugins().count(), refused = kernel.refused.len(), "kernel started");
+    let storage = config_storage.describe();
+    tracing::info!(%address, %storage, plugins = kernel.plugins.plugins().count(), refused = kernel.refused.len(), "kernel started");
     let app = tether_kernel::web::router(Arc::clone(&kernel));
     // Replies often follow another message on the same socket (an event,
     // then the answer); with Nagle's algorithm the second waits ~40 ms for
@@ -281,8 +283,8 @@ async fn create_user(config: KernelConfig, spec: AccountSpec) -> anyhow::Result<
     let data_dir = &config.server.data_dir;
     std::fs::create_dir_all(data_dir)
         .with_context(|| format!("cannot create {}", data_dir.display()))?;
-    let storage = SqliteStorage::open(&data_dir.join("tether.db")).await?;
-    let account = Accounts::new(Arc::new(storage), Default::default())
+    let storage = config.storage.location(data_dir)?.open().await?;
+    let account = Accounts::new(storage, Default::default())
         .create(spec)
         .await?;
     println!(

@@ -225,6 +225,39 @@ impl StoppedKernel {
         child.wait_with_output().expect("tether admin finishes")
     }
 
+    /// Runs `tether serve` expecting it to refuse to start; what it printed.
+    pub fn serve_expecting_failure(&self) -> std::process::Output {
+        let child = Command::new(kernel_binary())
+            .arg("--config")
+            .arg(&self.config_path)
+            .arg("serve")
+            .env("RUST_LOG", "warn")
+            .stdout(Stdio::piped())
+            .stderr(Stdio::piped())
+            .spawn()
+            .expect("kernel runs");
+        let pid = child.id();
+        let (done, waited) = std::sync::mpsc::channel();
+        std::thread::spawn(move || {
+            let _ = done.send(child.wait_with_output());
+        });
+        match waited.recv_timeout(Duration::from_secs(60)) {
+            Ok(output) => {
+                let output = output.expect("kernel output");
+                assert!(
+                    !output.status.success(),
+                    "the kernel started: {}",
+                    String::from_utf8_lossy(&output.stdout)
+                );
+                output
+            }
+            Err(_) => {
+                let _ = Command::new("kill").arg(pid.to_string()).status();
+                panic!("the kernel did not exit within a minute");
+            }
+        }
+    }
+
     /// Starts the kernel and waits until it listens.
     pub fn launch(self) -> KernelProcess {
         self.launch_with(Stdio::inherit(), "warn")

@@ -9,6 +9,7 @@ pub mod browser;
 pub mod clients;
 pub mod kernel_process;
 pub mod load;
+pub mod postgres;
 pub mod round_trips;
 pub mod script_runs;
 pub mod scripted_sessions;

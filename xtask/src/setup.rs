@@ -46,6 +46,10 @@ const PACKAGES: &[(&str, &str)] = &[
         "the agent encodes shared applications as VP8 with libvpx, loaded at run time",
     ),
     (
+        "postgresql",
+        "the storage tests and the kernel on PostgreSQL run against a private PostgreSQL server the tests start",
+    ),
+    (
         "util-linux",
         "fault tests give the kernel a filesystem of its own (unshare, nsenter)",
     ),

@@ -1,18 +1,26 @@
 //! Storage behind a trait: sites, accounts, signed-in browsers, support
 //! sessions, participants, consent grants, session reports and plugin key/value data.
 //!
-//! [`SqliteStorage`] is the embedded default. The trait speaks in plain
-//! records and async calls so a PostgreSQL implementation fits beside it.
+//! [`SqliteStorage`] is the embedded default; [`PostgresStorage`] is for
+//! several kernel nodes sharing one database. Both map rows to records
+//! with the same code (`rows.rs`) and pass the same storage test suite.
 
 pub mod health;
 mod memory;
+mod postgres;
 mod records;
+mod rows;
 mod sqlite;
+mod statements;
+
+use std::path::PathBuf;
+use std::sync::Arc;
 
 use async_trait::async_trait;
 
 pub use health::StorageHealth;
 pub use memory::MemoryKv;
+pub use postgres::PostgresStorage;
 pub use records::*;
 pub use sqlite::SqliteStorage;
 
@@ -24,6 +32,33 @@ pub enum StorageError {
     Conflict(String),
     #[error("storage failed: {0}")]
     Backend(String),
+}
+
+/// Where storage is, from the configuration.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum StorageLocation {
+    /// The embedded database file.
+    Sqlite(PathBuf),
+    /// A PostgreSQL address; may carry a password, so it is never logged.
+    Postgres(String),
+}
+
+impl StorageLocation {
+    /// Opens (creating or migrating as needed) the storage here.
+    pub async fn open(&self) -> Result<Arc<dyn Storage>, StorageError> {
+        Ok(match self {
+            StorageLocation::Sqlite(path) => Arc::new(SqliteStorage::open(path).await?),
+            StorageLocation::Postgres(url) => Arc::new(PostgresStorage::open(url).await?),
+        })
+    }
+
+    /// What to call it in messages (no password).
+    pub fn describe(&self) -> String {
+        match self {
+            StorageLocation::Sqlite(path) => format!("SQLite database {}", path.display()),
+            StorageLocation::Postgres(_) => "PostgreSQL database".to_owned(),
+        }
+    }
 }
 
 /// Everything the kernel persists.
