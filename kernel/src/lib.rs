@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod cluster;
 pub mod config;
 pub mod consent;
 pub mod desk;

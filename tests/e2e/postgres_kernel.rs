@@ -116,10 +116,7 @@ async fn a_support_session_is_stored_in_postgresql_and_survives_a_restart() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn an_unreachable_database_stops_the_start_naming_the_server_not_the_password() {
     // A port nothing listens on: bound, then closed.
-    let port = std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .expect("a free port")
-        .port();
+    let port = tether_tests::free_loopback_port();
     let url = format!("postgres://tether:s3cret-word@127.0.0.1:{port}/desk");
     let stopped = KernelProcess::configure(&fixture_manifests(), &config(&url), &[]);
     let output = stopped.serve_expecting_failure();

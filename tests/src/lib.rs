@@ -9,6 +9,7 @@ pub mod browser;
 pub mod clients;
 pub mod kernel_process;
 pub mod load;
+pub mod nats;
 pub mod postgres;
 pub mod round_trips;
 pub mod script_runs;
@@ -26,6 +27,15 @@ use tether_kernel::plugin_host::services::{PluginKv, SessionServices};
 use tether_kernel::plugin_host::{CrashPolicy, HostSettings, PluginHost};
 use tether_kernel::site::{SiteTable, Sites};
 use tether_kernel::storage::MemoryKv;
+
+/// A loopback port nothing listens on now (bound, then let go): for a
+/// server a test starts, or for an address that must refuse connections.
+pub fn free_loopback_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|listener| listener.local_addr())
+        .map(|address| address.port())
+        .expect("a free loopback port")
+}
 
 pub fn workspace_root() -> PathBuf {
     Path::new(env!("CARGO_MANIFEST_DIR"))

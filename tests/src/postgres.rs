@@ -50,7 +50,7 @@ impl PrivatePostgres {
             "initdb failed: {}",
             String::from_utf8_lossy(&init.stderr)
         );
-        let port = free_port();
+        let port = crate::free_loopback_port();
         let server = as_owner(Command::new(bin.join("postgres")), owner)
             .arg("-D")
             .arg(&data)
@@ -189,11 +189,4 @@ fn as_owner(mut command: Command, owner: Option<(u32, u32)>) -> Command {
         command.env("HOME", Path::new("/tmp"));
     }
     command
-}
-
-fn free_port() -> u16 {
-    std::net::TcpListener::bind("127.0.0.1:0")
-        .and_then(|listener| listener.local_addr())
-        .map(|address| address.port())
-        .expect("a free port")
 }

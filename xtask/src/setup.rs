@@ -50,6 +50,10 @@ const PACKAGES: &[(&str, &str)] = &[
         "the storage tests and the kernel on PostgreSQL run against a private PostgreSQL server the tests start",
     ),
     (
+        "nats-server",
+        "the tests of several kernel nodes route between them over a private NATS server the tests start",
+    ),
+    (
         "util-linux",
         "fault tests give the kernel a filesystem of its own (unshare, nsenter)",
     ),

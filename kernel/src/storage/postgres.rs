@@ -64,6 +64,12 @@ impl PostgresStorage {
         Ok(PostgresStorage { pool })
     }
 
+    /// The connections, for what else the nodes keep in this database
+    /// (the session owners' leases, `cluster/owners.rs`).
+    pub fn pool(&self) -> &PgPool {
+        &self.pool
+    }
+
     /// A server is not replaced under a running kernel the way a file
     /// can be; whether it answers is what the health check's write finds.
     fn still_there(&self) -> Result<(), StorageError> {

@@ -1,0 +1,177 @@
+//! The registry of session owners: which node orders a live session's
+//! commands. A row per session in PostgreSQL (the database the nodes
+//! share), leased on the database server's clock: a node claims a session
+//! when nobody holds it or the holder's lease ran out, renews only the
+//! revision it was given, and releases by deleting that revision. Each is
+//! one statement whose condition is the rule, so of nodes claiming at once
+//! exactly one wins.
+
+use std::time::Instant;
+
+use sqlx::postgres::PgPool;
+
+use super::lease::LeaseTiming;
+use super::{ClusterError, NodeName};
+use crate::storage::PostgresStorage;
+
+/// A session this node owns, until [`Lease::valid_until`].
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Lease {
+    pub session: String,
+    revision: i64,
+    valid_until: Instant,
+}
+
+impl Lease {
+    /// Whether this node may still act as the session's owner.
+    pub fn holds(&self, now: Instant) -> bool {
+        now < self.valid_until
+    }
+
+    pub fn valid_until(&self) -> Instant {
+        self.valid_until
+    }
+}
+
+/// What a claim found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Claim {
+    Won(Lease),
+    /// Another node owns it (`None`: its lease ran out as we looked).
+    Owned {
+        by: Option<String>,
+    },
+}
+
+/// A renewal that did not happen.
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+pub enum RenewError {
+    /// The lease ran out or another node holds the session now.
+    #[error("the lease on session {0} was lost")]
+    Lost(String),
+    /// The renewal could not be made; the lease still holds until it runs
+    /// out.
+    #[error("renewing the lease on session {session}: {reason}")]
+    Unavailable { session: String, reason: String },
+}
+
+pub struct Owners {
+    pool: PgPool,
+    node: NodeName,
+    timing: LeaseTiming,
+}
+
+fn lease_millis(timing: LeaseTiming) -> f64 {
+    timing.lease().as_secs_f64() * 1000.0
+}
+
+impl Owners {
+    pub fn new(storage: &PostgresStorage, node: NodeName, timing: LeaseTiming) -> Owners {
+        Owners {
+            pool: storage.pool().clone(),
+            node,
+            timing,
+        }
+    }
+
+    pub fn node(&self) -> &NodeName {
+        &self.node
+    }
+
+    pub fn timing(&self) -> LeaseTiming {
+        self.timing
+    }
+
+    /// Claims `session` for this node; of nodes claiming at once, one wins.
+    pub async fn claim(&self, session: &str) -> Result<Claim, ClusterError> {
+        let sent_at = Instant::now();
+        // A conflicting row is taken over only when its lease ran out; a
+        // racing claim waits for the first one's row and then finds it
+        // held.
+        let revision: Option<i64> = sqlx::query_scalar(
+            "INSERT INTO session_owners (session, node, revision, expires_at)
+             VALUES ($1, $2, 1, clock_timestamp() + $3 * interval '1 millisecond')
+             ON CONFLICT (session) DO UPDATE
+                 SET node = excluded.node, revision = session_owners.revision + 1,
+                     expires_at = excluded.expires_at
+                 WHERE session_owners.expires_at <= clock_timestamp()
+             RETURNING revision",
+        )
+        .bind(session)
+        .bind(self.node.as_str())
+        .bind(lease_millis(self.timing))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|error| ClusterError::Registry(format!("claiming session {session}: {error}")))?;
+        match revision {
+            Some(revision) => Ok(Claim::Won(Lease {
+                session: session.to_owned(),
+                revision,
+                valid_until: self.timing.valid_until(sent_at),
+            })),
+            None => Ok(Claim::Owned {
+                by: self.owner(session).await?,
+            }),
+        }
+    }
+
+    /// Extends `lease`; fails when it was lost (never extends a lease
+    /// that ran out or that another node holds now).
+    pub async fn renew(&self, lease: &Lease) -> Result<Lease, RenewError> {
+        let sent_at = Instant::now();
+        let revision: Option<i64> = sqlx::query_scalar(
+            "UPDATE session_owners
+                 SET revision = revision + 1,
+                     expires_at = clock_timestamp() + $4 * interval '1 millisecond'
+             WHERE session = $1 AND node = $2 AND revision = $3
+                 AND expires_at > clock_timestamp()
+             RETURNING revision",
+        )
+        .bind(&lease.session)
+        .bind(self.node.as_str())
+        .bind(lease.revision)
+        .bind(lease_millis(self.timing))
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|error| RenewError::Unavailable {
+            session: lease.session.clone(),
+            reason: error.to_string(),
+        })?;
+        match revision {
+            Some(revision) => Ok(Lease {
+                session: lease.session.clone(),
+                revision,
+                valid_until: self.timing.valid_until(sent_at),
+            }),
+            None => Err(RenewError::Lost(lease.session.clone())),
+        }
+    }
+
+    /// Gives the session up, so another node may claim it at once; leaves
+    /// alone a row another node holds now.
+    pub async fn release(&self, lease: Lease) -> Result<(), ClusterError> {
+        sqlx::query("DELETE FROM session_owners WHERE session = $1 AND node = $2 AND revision = $3")
+            .bind(&lease.session)
+            .bind(self.node.as_str())
+            .bind(lease.revision)
+            .execute(&self.pool)
+            .await
+            .map(|_| ())
+            .map_err(|error| {
+                ClusterError::Registry(format!("releasing session {}: {error}", lease.session))
+            })
+    }
+
+    /// The node that owns `session` now, if any.
+    pub async fn owner(&self, session: &str) -> Result<Option<String>, ClusterError> {
+        sqlx::query_scalar(
+            "SELECT node FROM session_owners WHERE session = $1 AND expires_at > clock_timestamp()",
+        )
+        .bind(session)
+        .fetch_optional(&self.pool)
+        .await
+        .map_err(|error| {
+            ClusterError::Registry(format!("finding the owner of session {session}: {error}"))
+        })
+    }
+}
