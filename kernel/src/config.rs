@@ -8,6 +8,7 @@ use std::path::{Path, PathBuf};
 
 use serde::Deserialize;
 
+use crate::cluster::{LeaseTiming, NodeName};
 use crate::plugin_host::{CrashPolicy, HostSettings};
 use crate::site::{SiteError, SiteSettings, SiteTable};
 use crate::storage::{SessionMode, StorageLocation};
@@ -22,6 +23,8 @@ pub struct KernelConfig {
     pub smtp: Option<SmtpConfig>,
     #[serde(default)]
     pub storage: StorageConfig,
+    #[serde(default)]
+    pub cluster: ClusterConfig,
     /// Sites by id, seeded into the database on start; a site already
     /// stored keeps its stored (admin-edited) values. With none configured,
     /// a site `default` enables every plugin.
@@ -74,6 +77,81 @@ impl StorageConfig {
                 reason: "must be a PostgreSQL address (`postgres://user:password@host:5432/database`); leave it out for the embedded SQLite database".into(),
             }),
         }
+    }
+}
+
+/// Several kernel nodes sharing one PostgreSQL database and a NATS server.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ClusterConfig {
+    /// The NATS server the nodes share (`nats://host:4222`); without it
+    /// the kernel runs as one node on its own.
+    pub nats_url: Option<String>,
+    /// This node's name, unique among the nodes.
+    pub node: Option<String>,
+    /// How long a node's claim on a live session lasts without renewal:
+    /// how soon another node may take over the sessions of a node that
+    /// died or was cut off. The same on every node.
+    pub lease_secs: u64,
+}
+
+impl Default for ClusterConfig {
+    fn default() -> ClusterConfig {
+        ClusterConfig {
+            nats_url: None,
+            node: None,
+            lease_secs: 10,
+        }
+    }
+}
+
+/// The checked `[cluster]` settings of a node that has them.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ClusterSettings {
+    pub nats_url: String,
+    pub node: NodeName,
+    pub timing: LeaseTiming,
+}
+
+impl KernelConfig {
+    /// This node's cluster settings, checked; `None` for a node on its own.
+    pub fn cluster_settings(&self) -> Result<Option<ClusterSettings>, ConfigError> {
+        let c = &self.cluster;
+        let invalid = |field: &'static str, reason: &str| ConfigError::Invalid {
+            field,
+            reason: reason.to_owned(),
+        };
+        let Some(nats_url) = &c.nats_url else {
+            return match c.node {
+                Some(_) => Err(invalid(
+                    "cluster.node",
+                    "needs `cluster.nats_url`: a node's name only matters among several nodes",
+                )),
+                None => Ok(None),
+            };
+        };
+        if !matches!(
+            self.storage.location(&self.server.data_dir)?,
+            StorageLocation::Postgres(_)
+        ) {
+            return Err(invalid(
+                "cluster.nats_url",
+                "several nodes share one PostgreSQL database: set `storage.url` too",
+            ));
+        }
+        let node = c
+            .node
+            .as_deref()
+            .ok_or_else(|| invalid("cluster.node", "must name this node among the others"))?
+            .parse()
+            .map_err(|reason: String| invalid("cluster.node", &reason))?;
+        let timing = LeaseTiming::new(std::time::Duration::from_secs(c.lease_secs))
+            .map_err(|error| invalid("cluster.lease_secs", &error.to_string()))?;
+        Ok(Some(ClusterSettings {
+            nats_url: nats_url.clone(),
+            node,
+            timing,
+        }))
     }
 }
 
@@ -227,6 +305,7 @@ impl KernelConfig {
 
     fn validate(&self) -> Result<(), ConfigError> {
         self.storage.location(&self.server.data_dir)?;
+        self.cluster_settings()?;
         let p = &self.plugins;
         let t = &self.sessions;
         let checks: [(&'static str, bool, &str); 7] = [
@@ -403,6 +482,26 @@ mod tests {
                 "storage.url: must be a PostgreSQL address",
             ),
             ("[storage]\npath = \"x\"\n", "path"),
+            (
+                "[cluster]\nnats_url = \"nats://127.0.0.1:4222\"\nnode = \"a\"\n",
+                "cluster.nats_url: several nodes share one PostgreSQL database",
+            ),
+            (
+                "[storage]\nurl = \"postgres://db/t\"\n[cluster]\nnats_url = \"nats://n:4222\"\n",
+                "cluster.node: must name this node",
+            ),
+            (
+                "[storage]\nurl = \"postgres://db/t\"\n[cluster]\nnats_url = \"nats://n:4222\"\nnode = \"node 1\"\n",
+                "cluster.node: must be 1 to 64 letters",
+            ),
+            (
+                "[storage]\nurl = \"postgres://db/t\"\n[cluster]\nnats_url = \"nats://n:4222\"\nnode = \"a\"\nlease_secs = 1\n",
+                "cluster.lease_secs: a lease must be at least 2 s",
+            ),
+            (
+                "[cluster]\nnode = \"a\"\n",
+                "cluster.node: needs `cluster.nats_url`",
+            ),
         ] {
             let (_dir, path) = write(text);
             let error = KernelConfig::load_with_env(Some(&path), Some(config::Map::new()))
@@ -441,5 +540,26 @@ mod tests {
                 StorageLocation::Postgres(url.into())
             );
         }
+    }
+
+    #[test]
+    fn a_node_joins_a_cluster_with_a_name_a_lease_and_postgresql() {
+        let (_dir, path) = write(
+            "[storage]\nurl = \"postgres://db/tether\"\n[cluster]\nnats_url = \"nats://nats:4222\"\nnode = \"node-a\"\n",
+        );
+        let loaded =
+            KernelConfig::load_with_env(Some(&path), Some(config::Map::new())).expect("loads");
+        let settings = loaded
+            .cluster_settings()
+            .expect("valid")
+            .expect("a cluster node");
+        assert_eq!(settings.nats_url, "nats://nats:4222");
+        assert_eq!(settings.node.as_str(), "node-a");
+        assert_eq!(settings.timing.lease(), std::time::Duration::from_secs(10));
+
+        let (_dir, path) = write("");
+        let alone =
+            KernelConfig::load_with_env(Some(&path), Some(config::Map::new())).expect("loads");
+        assert_eq!(alone.cluster_settings().expect("valid"), None);
     }
 }

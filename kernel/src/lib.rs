@@ -25,6 +25,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use accounts::Accounts;
+use cluster::{Cluster, ClusterError, ClusterOwnership, Ownership, SingleNode};
 use config::{ConfigError, KernelConfig};
 use desk::Desk;
 use mail::Mailer;
@@ -32,7 +33,7 @@ use plugin_host::PluginHost;
 use routing::InProcessRouter;
 use session::{SessionSettings, Sessions};
 use site::{SeedError, Sites};
-use storage::{Storage, StorageError, StorageHealth};
+use storage::{PostgresStorage, Storage, StorageError, StorageHealth, StorageLocation};
 
 /// A plugin that was not loaded, and why (shown to operators).
 #[derive(Debug, Clone, Serialize)]
@@ -80,6 +81,8 @@ pub enum StartError {
     },
     #[error("cannot open the database: {0}")]
     Storage(#[from] StorageError),
+    #[error("cannot join the other nodes: {0}")]
+    Cluster(#[from] ClusterError),
     #[error(transparent)]
     Sites(#[from] SeedError),
     #[error("smtp: {0}")]
@@ -100,7 +103,7 @@ impl Kernel {
             dir: data_dir.clone(),
             source,
         })?;
-        let storage = config.storage.location(&data_dir)?.open().await?;
+        let (storage, ownership) = open_storage_and_cluster(&config).await?;
         let storage_health = Arc::new(StorageHealth::default());
         storage_health.watch(storage.clone());
         let stored = site::seed_and_load(storage.as_ref(), &configured).await?;
@@ -129,6 +132,7 @@ impl Kernel {
             settings,
             plugin_events,
             storage_health.clone(),
+            ownership,
         );
         let ended = sessions.end_sessions_left_running().await?;
         if ended > 0 {
@@ -189,5 +193,29 @@ impl Kernel {
         });
         tokio::spawn(events::deliver(Arc::downgrade(&kernel), plugin_event_queue));
         Ok(kernel)
+    }
+}
+
+/// Opens storage and, for a node among several (`[cluster]`), joins the
+/// others: the nodes share a PostgreSQL database, which also holds the
+/// leases on the sessions each owns.
+async fn open_storage_and_cluster(
+    config: &KernelConfig,
+) -> Result<(Arc<dyn Storage>, Arc<dyn Ownership>), StartError> {
+    let location = config.storage.location(&config.server.data_dir)?;
+    match (config.cluster_settings()?, location) {
+        (Some(settings), StorageLocation::Postgres(url)) => {
+            let postgres = Arc::new(PostgresStorage::open(&url).await?);
+            let cluster = Cluster::connect(
+                &settings.nats_url,
+                settings.node,
+                settings.timing,
+                &postgres,
+            )
+            .await?;
+            tracing::info!(node = %cluster.owners.node(), "joined the other nodes");
+            Ok((postgres, ClusterOwnership::start(Arc::new(cluster))))
+        }
+        (_, location) => Ok((location.open().await?, Arc::new(SingleNode))),
     }
 }

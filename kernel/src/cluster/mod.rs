@@ -9,11 +9,13 @@
 
 pub mod lease;
 pub mod owners;
+pub mod ownership;
 
 use std::time::Duration;
 
 pub use lease::LeaseTiming;
 pub use owners::{Claim, Lease, Owners, RenewError};
+pub use ownership::{ClusterOwnership, Ownership, SingleNode};
 
 use crate::storage::PostgresStorage;
 

@@ -20,6 +20,7 @@ pub struct Lease {
     pub session: String,
     revision: i64,
     valid_until: Instant,
+    renew_at: Instant,
 }
 
 impl Lease {
@@ -30,6 +31,11 @@ impl Lease {
 
     pub fn valid_until(&self) -> Instant {
         self.valid_until
+    }
+
+    /// Whether it is time to renew it.
+    pub fn renewal_due(&self, now: Instant) -> bool {
+        now >= self.renew_at
     }
 }
 
@@ -108,6 +114,7 @@ impl Owners {
                 session: session.to_owned(),
                 revision,
                 valid_until: self.timing.valid_until(sent_at),
+                renew_at: self.timing.renew_at(sent_at),
             })),
             None => Ok(Claim::Owned {
                 by: self.owner(session).await?,
@@ -142,6 +149,7 @@ impl Owners {
                 session: lease.session.clone(),
                 revision,
                 valid_until: self.timing.valid_until(sent_at),
+                renew_at: self.timing.renew_at(sent_at),
             }),
             None => Err(RenewError::Lost(lease.session.clone())),
         }

@@ -162,7 +162,10 @@ impl Sessions {
                 end_reason: None,
             };
             match self.storage.create_session(record).await {
-                Ok(()) => return Ok(number),
+                Ok(()) => {
+                    self.claim_new(&number).await?;
+                    return Ok(number);
+                }
                 Err(StorageError::Conflict(_)) if attempts < 8 => {
                     attempts += 1;
                     number = number::generate();
@@ -170,6 +173,21 @@ impl Sessions {
                 Err(error) => return Err(error.into()),
             }
         }
+    }
+
+    /// Makes this node the owner of the session it just stored; a session
+    /// it cannot own (the leases' database failing) is ended at once.
+    async fn claim_new(&self, number: &SessionNumber) -> Result<(), SessionError> {
+        let Err(error) = self.ownership.claim_new(number.as_ref()).await else {
+            return Ok(());
+        };
+        tracing::error!(session = %number, %error, "cannot own a new session");
+        let reason = "this server could not take charge of the session";
+        let _ = self
+            .storage
+            .end_session(number.as_ref(), now_millis(), reason)
+            .await;
+        Err(StorageError::Backend(error.to_string()).into())
     }
 
     /// Routes a console connection to the CSR's participant in a session.
@@ -462,6 +480,7 @@ impl Sessions {
         self.storage
             .end_session(number, now_millis(), reason)
             .await?;
+        self.ownership.release(number).await;
         for id in session.participants.keys() {
             let _ = self.storage.participant_left(id, now_millis()).await;
         }
@@ -569,7 +588,18 @@ impl Sessions {
     /// Sessions left active by a previous run of the kernel are ended, with
     /// the reason in their reports.
     pub async fn end_sessions_left_running(&self) -> Result<usize, StorageError> {
-        let stale = self.storage.active_sessions().await?;
+        let mut stale = Vec::new();
+        for session in self.storage.active_sessions().await? {
+            // Another node's running session is not this node's to end.
+            let elsewhere = self
+                .ownership
+                .owned_elsewhere(&session.number)
+                .await
+                .map_err(|error| StorageError::Backend(error.to_string()))?;
+            if !elsewhere {
+                stale.push(session);
+            }
+        }
         for session in &stale {
             let report = self.report_lines(&session.number).await?;
             for call in interrupted::unanswered_calls(&report) {

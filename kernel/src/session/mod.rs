@@ -48,6 +48,7 @@ use rate_limit::RateLimiter;
 use report_budget::Admission;
 
 use crate::activity::Activities;
+use crate::cluster::Ownership;
 use crate::consent::Consent;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
@@ -113,6 +114,9 @@ pub struct Sessions {
     host_load: tokio::sync::Notify,
     /// Writes report lines in order, off the path of the work they record.
     reports: report_writer::ReportWriter,
+    /// Which sessions this node owns (every one it starts, on its own; a
+    /// lease per session among several nodes).
+    pub(crate) ownership: Arc<dyn Ownership>,
 }
 
 impl Sessions {
@@ -123,6 +127,7 @@ impl Sessions {
         settings: SessionSettings,
         plugin_events: mpsc::UnboundedSender<SiteEvent>,
         health: Arc<StorageHealth>,
+        ownership: Arc<dyn Ownership>,
     ) -> Arc<Sessions> {
         let limiter = RateLimiter::new(
             settings.join_attempts_per_minute as usize,
@@ -149,6 +154,7 @@ impl Sessions {
             next_away_token: std::sync::atomic::AtomicU64::new(1),
             health,
             host_load: tokio::sync::Notify::new(),
+            ownership,
         })
     }
 

@@ -58,6 +58,7 @@ async fn fixture() -> Fixture {
         settings,
         events,
         Default::default(),
+        Arc::new(crate::cluster::SingleNode),
     );
     let account = Accounts::new(storage.clone(), Default::default())
         .create(AccountSpec {

@@ -1,0 +1,193 @@
+//! What the session layer asks of ownership: claim the sessions this node
+//! starts, give them up when they end, and at start leave alone the
+//! sessions another live node owns. A node on its own ([`SingleNode`])
+//! owns everything it starts; a cluster node ([`ClusterOwnership`]) holds
+//! a lease on each (see `owners.rs`) and keeps renewing it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, Weak};
+use std::time::Instant;
+
+use async_trait::async_trait;
+use tracing::Instrument;
+
+use super::{Claim, Cluster, ClusterError, Lease, RenewError};
+
+#[async_trait]
+pub trait Ownership: Send + Sync + 'static {
+    /// Makes this node the owner of a session it has just created.
+    async fn claim_new(&self, session: &str) -> Result<(), ClusterError>;
+    /// Gives up a session that ended here.
+    async fn release(&self, session: &str);
+    /// Whether a live node other than this one owns `session` (then it is
+    /// not this node's to end when it starts).
+    async fn owned_elsewhere(&self, session: &str) -> Result<bool, ClusterError>;
+}
+
+/// A kernel on its own: it owns every session it starts.
+pub struct SingleNode;
+
+#[async_trait]
+impl Ownership for SingleNode {
+    async fn claim_new(&self, _session: &str) -> Result<(), ClusterError> {
+        Ok(())
+    }
+
+    async fn release(&self, _session: &str) {}
+
+    async fn owned_elsewhere(&self, _session: &str) -> Result<bool, ClusterError> {
+        Ok(false)
+    }
+}
+
+/// The leases of the sessions this cluster node owns, renewed on time by
+/// a task of its own.
+pub struct ClusterOwnership {
+    cluster: Arc<Cluster>,
+    leases: Mutex<HashMap<String, Lease>>,
+}
+
+impl ClusterOwnership {
+    /// Starts renewing (on the current Tokio runtime) for as long as the
+    /// returned value lives.
+    pub fn start(cluster: Arc<Cluster>) -> Arc<ClusterOwnership> {
+        let ownership = Arc::new(ClusterOwnership {
+            cluster,
+            leases: Mutex::new(HashMap::new()),
+        });
+        let node = ownership.cluster.owners.node().to_string();
+        tokio::spawn(
+            keep_renewing(Arc::downgrade(&ownership))
+                .instrument(tracing::info_span!("session_leases", %node)),
+        );
+        ownership
+    }
+
+    fn leases(&self) -> std::sync::MutexGuard<'_, HashMap<String, Lease>> {
+        self.leases
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+    }
+
+    /// The sessions whose leases hold now.
+    pub fn held(&self) -> Vec<String> {
+        let now = Instant::now();
+        let mut held: Vec<String> = self
+            .leases()
+            .values()
+            .filter(|lease| lease.holds(now))
+            .map(|lease| lease.session.clone())
+            .collect();
+        held.sort();
+        held
+    }
+
+    /// Renews the leases that are due; a lease that lapsed while this node
+    /// could not renew it is claimed again if nobody took it meanwhile.
+    async fn renew_due(&self) {
+        let now = Instant::now();
+        let due: Vec<Lease> = self
+            .leases()
+            .values()
+            .filter(|lease| lease.renewal_due(now))
+            .cloned()
+            .collect();
+        if due.is_empty() {
+            return;
+        }
+        // One ping for the whole round: a node that does not reach NATS
+        // cannot be reached for its sessions, and renews none of them.
+        let reachable = self.cluster.reaches_nats().await;
+        for lease in due {
+            let renewed = if reachable {
+                self.cluster.owners.renew(&lease).await
+            } else {
+                Err(RenewError::Unavailable {
+                    session: lease.session.clone(),
+                    reason: "this node is cut off from NATS".to_owned(),
+                })
+            };
+            let kept = match renewed {
+                Ok(renewed) => Some(renewed),
+                Err(RenewError::Unavailable { reason, .. }) => {
+                    if !lease.holds(Instant::now()) {
+                        tracing::warn!(session = %lease.session, %reason, "the lease on a session lapsed: cannot renew it");
+                    }
+                    Some(lease.clone())
+                }
+                Err(RenewError::Lost(_)) => self.claim_again(&lease).await,
+            };
+            let mut leases = self.leases();
+            // A session released while it was being renewed stays released.
+            if let (Some(kept), Some(held)) = (kept, leases.get_mut(&lease.session)) {
+                *held = kept;
+            } else if leases.get(&lease.session) == Some(&lease) {
+                leases.remove(&lease.session);
+            }
+        }
+    }
+
+    async fn claim_again(&self, lease: &Lease) -> Option<Lease> {
+        match self.cluster.owners.claim(&lease.session).await {
+            Ok(Claim::Won(again)) => {
+                tracing::info!(session = %lease.session, "the lease on a session had lapsed; claimed it again");
+                Some(again)
+            }
+            Ok(Claim::Owned { by }) => {
+                tracing::error!(session = %lease.session, owner = ?by, "another node owns a session this node ran");
+                None
+            }
+            Err(error) => {
+                tracing::warn!(session = %lease.session, %error, "claiming a lapsed session again");
+                Some(lease.clone())
+            }
+        }
+    }
+}
+
+async fn keep_renewing(ownership: Weak<ClusterOwnership>) {
+    let tick = match ownership.upgrade() {
+        Some(ownership) => ownership.cluster.owners.timing().lease() / 10,
+        None => return,
+    };
+    let mut ticks = tokio::time::interval(tick);
+    ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    loop {
+        ticks.tick().await;
+        let Some(ownership) = ownership.upgrade() else {
+            return;
+        };
+        ownership.renew_due().await;
+    }
+}
+
+#[async_trait]
+impl Ownership for ClusterOwnership {
+    async fn claim_new(&self, session: &str) -> Result<(), ClusterError> {
+        match self.cluster.owners.claim(session).await? {
+            Claim::Won(lease) => {
+                self.leases().insert(session.to_owned(), lease);
+                Ok(())
+            }
+            Claim::Owned { by } => Err(ClusterError::Registry(format!(
+                "the new session {session} is already owned by node {}",
+                by.as_deref().unwrap_or("(unknown)")
+            ))),
+        }
+    }
+
+    async fn release(&self, session: &str) {
+        let lease = self.leases().remove(session);
+        if let Some(lease) = lease
+            && let Err(error) = self.cluster.owners.release(lease).await
+        {
+            // It lapses by itself within a lease.
+            tracing::warn!(session, %error, "could not release the lease on an ended session");
+        }
+    }
+
+    async fn owned_elsewhere(&self, session: &str) -> Result<bool, ClusterError> {
+        let owner = self.cluster.owners.owner(session).await?;
+        Ok(owner.is_some_and(|node| node != self.cluster.owners.node().as_str()))
+    }
+}

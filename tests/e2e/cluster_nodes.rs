@@ -1,0 +1,150 @@
+//! Kernel nodes sharing a PostgreSQL database and a NATS server (both
+//! private servers the test starts), as real processes: each node owns the
+//! sessions it starts through a lease; a node starting leaves alone the
+//! sessions another live node owns, and ends only those whose node is
+//! gone (its lease lapsed). A node that cannot reach NATS does not start.
+
+use std::time::{Duration, Instant};
+
+use serde_json::json;
+use tether_kernel::cluster::{LeaseTiming, Owners};
+use tether_kernel::storage::PostgresStorage;
+use tether_tests::clients::{Csr, Customer};
+use tether_tests::fixture_manifests;
+use tether_tests::kernel_process::{KernelProcess, StoppedKernel, TestAccount};
+use tether_tests::nats::PrivateNats;
+use tether_tests::postgres::PrivatePostgres;
+
+const LEASE_SECS: u64 = 2;
+
+fn config(database: &str, nats: &str, node: &str) -> String {
+    format!(
+        r#"
+[storage]
+url = "{database}"
+
+[cluster]
+nats_url = "{nats}"
+node = "{node}"
+lease_secs = {LEASE_SECS}
+
+[sessions]
+join_attempts_per_minute = 1000
+
+[sites.default]
+name = "Default"
+plugins = ["echo"]
+"#
+    )
+}
+
+/// The registry as the test reads it (any node name: it only looks).
+async fn registry(database: &str) -> Owners {
+    let storage = PostgresStorage::open(database)
+        .await
+        .expect("PostgreSQL opens");
+    Owners::new(
+        &storage,
+        "observer".parse().expect("a node name"),
+        LeaseTiming::new(Duration::from_secs(LEASE_SECS)).expect("a valid lease"),
+    )
+}
+
+async fn report_status(kernel: &KernelProcess, number: &str) -> String {
+    let anna = Csr::sign_in(kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let report = anna
+        .get(&format!("/api/sessions/{number}/report?format=json"))
+        .await;
+    assert_eq!(report.status, 200, "{}", report.text);
+    report.body["status"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_starting_node_leaves_a_live_nodes_sessions_and_ends_a_dead_nodes() {
+    let postgres = PrivatePostgres::start().await;
+    let database = postgres.new_database().await;
+    let nats = PrivateNats::start().await;
+    let owners = registry(&database).await;
+
+    let node_a = KernelProcess::configure(
+        &fixture_manifests(),
+        &config(&database, &nats.url(), "node-a"),
+        &[TestAccount::csr("anna", "Anna Berg", "default")],
+    )
+    .launch();
+    let anna = Csr::sign_in(&node_a, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let mut console = anna.console(&node_a).await;
+    let first = console.start_session().await;
+    assert_eq!(
+        owners.owner(&first).await.expect("reads"),
+        Some("node-a".into())
+    );
+
+    // Node B starts while node A runs: the session stays node A's and goes on.
+    let node_b = KernelProcess::configure(
+        &fixture_manifests(),
+        &config(&database, &nats.url(), "node-b"),
+        &[],
+    )
+    .launch();
+    // Longer than a lease: node A keeps renewing.
+    tokio::time::sleep(Duration::from_secs(LEASE_SECS * 2)).await;
+    assert_eq!(report_status(&node_b, &first).await, "active");
+    assert_eq!(
+        owners.owner(&first).await.expect("reads"),
+        Some("node-a".into())
+    );
+    Customer::join(&node_a, &first, "Carl Customer").await;
+    console.event("participant.joined").await;
+
+    // Ending it gives the session up at once.
+    console.ok("session.end", json!({ "session": first })).await;
+    assert_eq!(owners.owner(&first).await.expect("reads"), None);
+
+    // Node A dies with a session running; once its lease lapsed, a node
+    // starting ends that session, saying why.
+    let second = console.start_session().await;
+    drop(console);
+    let stopped_a = node_a.stop();
+    let deadline = Instant::now() + Duration::from_secs(LEASE_SECS * 5);
+    while owners.owner(&second).await.expect("reads").is_some() {
+        assert!(Instant::now() < deadline, "node A's lease never lapsed");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let node_b = node_b.stop().launch();
+    assert_eq!(report_status(&node_b, &second).await, "ended");
+    drop(stopped_a);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_that_cannot_reach_nats_does_not_start() {
+    let postgres = PrivatePostgres::start().await;
+    let database = postgres.new_database().await;
+    let port = tether_tests::free_loopback_port();
+    let stopped: StoppedKernel = KernelProcess::configure(
+        &fixture_manifests(),
+        &config(
+            &database,
+            &format!("nats://tether:s3cret@127.0.0.1:{port}"),
+            "node-a",
+        ),
+        &[],
+    );
+    let output = stopped.serve_expecting_failure();
+    let said = String::from_utf8_lossy(&output.stderr).into_owned()
+        + &String::from_utf8_lossy(&output.stdout);
+    assert!(
+        said.contains(&format!(
+            "cannot join the other nodes: cannot connect to NATS at nats://127.0.0.1:{port}"
+        )),
+        "{said}"
+    );
+    assert!(!said.contains("s3cret"), "the password was printed: {said}");
+}
