@@ -31,14 +31,20 @@ impl PrivatePostgres {
     /// connections.
     pub async fn start() -> PrivatePostgres {
         let bin = binaries();
-        let dir = tempfile::tempdir().expect("temp dir");
         let owner = server_account();
+        // Run as the `postgres` account, the cluster must be somewhere it
+        // can reach whatever TMPDIR says: /tmp is open to every account.
+        let dir = match owner {
+            Some(_) => tempfile::tempdir_in("/tmp"),
+            None => tempfile::tempdir(),
+        }
+        .expect("temp dir");
         if let Some((uid, gid)) = owner {
             std::os::unix::fs::chown(dir.path(), Some(uid), Some(gid))
                 .expect("give the cluster directory to the postgres account");
         }
         let data = dir.path().join("data");
-        let init = as_owner(Command::new(bin.join("initdb")), owner)
+        let init = as_owner(Command::new(bin.join("initdb")), owner, dir.path())
             .arg("--pgdata")
             .arg(&data)
             .args(["--username", USER, "--auth", "trust", "--encoding", "UTF8"])
@@ -51,7 +57,7 @@ impl PrivatePostgres {
             String::from_utf8_lossy(&init.stderr)
         );
         let port = crate::free_loopback_port();
-        let server = as_owner(Command::new(bin.join("postgres")), owner)
+        let server = as_owner(Command::new(bin.join("postgres")), owner, dir.path())
             .arg("-D")
             .arg(&data)
             .args(["-p", &port.to_string(), "-k"])
@@ -181,12 +187,15 @@ fn server_account() -> Option<(u32, u32)> {
     Some((id("-u"), id("-g")))
 }
 
-fn as_owner(mut command: Command, owner: Option<(u32, u32)>) -> Command {
+fn as_owner(mut command: Command, owner: Option<(u32, u32)>, dir: &Path) -> Command {
     use std::os::unix::process::CommandExt;
+    // In the cluster's directory: the test's own may be closed to the
+    // `postgres` account.
+    command.current_dir(dir);
     if let Some((uid, gid)) = owner {
         command.uid(uid).gid(gid);
         // Its own home, so nothing of root's is looked up.
-        command.env("HOME", Path::new("/tmp"));
+        command.env("HOME", dir);
     }
     command
 }
