@@ -25,7 +25,7 @@ use std::time::Duration;
 use serde::Serialize;
 
 use accounts::Accounts;
-use cluster::{Cluster, ClusterError, ClusterOwnership, Ownership, SingleNode};
+use cluster::{Cluster, ClusterError, ClusterOwnership, DatabaseAttempts, Shared};
 use config::{ConfigError, KernelConfig};
 use desk::Desk;
 use mail::Mailer;
@@ -103,7 +103,7 @@ impl Kernel {
             dir: data_dir.clone(),
             source,
         })?;
-        let (storage, ownership) = open_storage_and_cluster(&config).await?;
+        let (storage, shared) = open_storage_and_cluster(&config).await?;
         let storage_health = Arc::new(StorageHealth::default());
         storage_health.watch(storage.clone());
         let stored = site::seed_and_load(storage.as_ref(), &configured).await?;
@@ -132,7 +132,7 @@ impl Kernel {
             settings,
             plugin_events,
             storage_health.clone(),
-            ownership,
+            shared.clone(),
         );
         let ended = sessions.end_sessions_left_running().await?;
         if ended > 0 {
@@ -178,7 +178,8 @@ impl Kernel {
 
         let mailer = config.smtp.as_ref().map(Mailer::new).transpose()?;
         let kernel = Arc::new(Kernel {
-            accounts: Accounts::new(storage.clone(), storage_health.clone()),
+            accounts: Accounts::new(storage.clone(), storage_health.clone())
+                .counting_with(shared.attempts),
             storage_health,
             config,
             public_url,
@@ -198,10 +199,11 @@ impl Kernel {
 
 /// Opens storage and, for a node among several (`[cluster]`), joins the
 /// others: the nodes share a PostgreSQL database, which also holds the
-/// leases on the sessions each owns.
+/// leases on the sessions each owns and the failed attempts they count
+/// together.
 async fn open_storage_and_cluster(
     config: &KernelConfig,
-) -> Result<(Arc<dyn Storage>, Arc<dyn Ownership>), StartError> {
+) -> Result<(Arc<dyn Storage>, Shared), StartError> {
     let location = config.storage.location(&config.server.data_dir)?;
     match (config.cluster_settings()?, location) {
         (Some(settings), StorageLocation::Postgres(url)) => {
@@ -214,8 +216,12 @@ async fn open_storage_and_cluster(
             )
             .await?;
             tracing::info!(node = %cluster.owners.node(), "joined the other nodes");
-            Ok((postgres, ClusterOwnership::start(Arc::new(cluster))))
+            let shared = Shared {
+                ownership: ClusterOwnership::start(Arc::new(cluster)),
+                attempts: Arc::new(DatabaseAttempts::new(&postgres)),
+            };
+            Ok((postgres, shared))
         }
-        (_, location) => Ok((location.open().await?, Arc::new(SingleNode))),
+        (_, location) => Ok((location.open().await?, Shared::alone())),
     }
 }

@@ -2,20 +2,26 @@
 //! private servers the test starts), as real processes: each node owns the
 //! sessions it starts through a lease; a node starting leaves alone the
 //! sessions another live node owns, and ends only those whose node is
-//! gone (its lease lapsed). A node that cannot reach NATS does not start.
+//! gone (its lease lapsed); guesses spread over the nodes meet one limit.
+//! A node that cannot reach NATS does not start.
 
 use std::time::{Duration, Instant};
 
 use serde_json::json;
 use tether_kernel::cluster::{LeaseTiming, Owners};
 use tether_kernel::storage::PostgresStorage;
-use tether_tests::clients::{Csr, Customer};
+use tether_tests::clients::{Csr, Customer, post_json};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, StoppedKernel, TestAccount};
 use tether_tests::nats::PrivateNats;
 use tether_tests::postgres::PrivatePostgres;
 
 const LEASE_SECS: u64 = 2;
+/// Failed joins allowed per address and minute, on all nodes together.
+const JOIN_ATTEMPTS: usize = 6;
+/// Failed sign-ins allowed per account and address and minute
+/// (`accounts/sign_in_limit.rs`).
+const SIGN_IN_ATTEMPTS: usize = 10;
 
 fn config(database: &str, nats: &str, node: &str) -> String {
     format!(
@@ -29,7 +35,7 @@ node = "{node}"
 lease_secs = {LEASE_SECS}
 
 [sessions]
-join_attempts_per_minute = 1000
+join_attempts_per_minute = {JOIN_ATTEMPTS}
 
 [sites.default]
 name = "Default"
@@ -147,4 +153,81 @@ async fn a_node_that_cannot_reach_nats_does_not_start() {
         "{said}"
     );
     assert!(!said.contains("s3cret"), "the password was printed: {said}");
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn guesses_spread_over_three_nodes_meet_one_limit() {
+    let postgres = PrivatePostgres::start().await;
+    let database = postgres.new_database().await;
+    let nats = PrivateNats::start().await;
+    let mut nodes = Vec::new();
+    for (n, name) in ["node-a", "node-b", "node-c"].into_iter().enumerate() {
+        let accounts = if n == 0 {
+            vec![TestAccount::csr("anna", "Anna Berg", "default")]
+        } else {
+            Vec::new()
+        };
+        nodes.push(
+            KernelProcess::configure(
+                &fixture_manifests(),
+                &config(&database, &nats.url(), name),
+                &accounts,
+            )
+            .launch(),
+        );
+    }
+
+    // Session numbers guessed from one address, one node after another:
+    // each node alone would allow JOIN_ATTEMPTS, together they allow that.
+    let mut statuses = Vec::new();
+    for guess in 0..JOIN_ATTEMPTS * 3 {
+        let node = &nodes[guess % 3];
+        let joined = post_json(
+            node,
+            "/api/join",
+            json!({ "session": format!("{:09}", 111_111_111 + guess), "display_name": "Mallory" }),
+        )
+        .await;
+        statuses.push(joined.status);
+    }
+    assert!(
+        statuses[..JOIN_ATTEMPTS].iter().all(|s| *s != 429),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[JOIN_ATTEMPTS..].iter().all(|s| *s == 429),
+        "{statuses:?}"
+    );
+
+    // Passwords guessed for one account, one node after another.
+    let sign_in = |node: &KernelProcess, password: &str| {
+        let url = node.url("/api/auth/signin");
+        let body = json!({ "username": "anna", "password": password });
+        async move {
+            reqwest::Client::new()
+                .post(url)
+                .json(&body)
+                .send()
+                .await
+                .expect("request")
+                .status()
+                .as_u16()
+        }
+    };
+    let mut statuses = Vec::new();
+    for guess in 0..SIGN_IN_ATTEMPTS * 2 {
+        statuses.push(sign_in(&nodes[guess % 3], "guess").await);
+    }
+    assert!(
+        statuses[..SIGN_IN_ATTEMPTS].iter().all(|s| *s == 403),
+        "{statuses:?}"
+    );
+    assert!(
+        statuses[SIGN_IN_ATTEMPTS..].iter().all(|s| *s == 429),
+        "{statuses:?}"
+    );
+    // Refused before the password is looked at, on every node.
+    for node in &nodes {
+        assert_eq!(sign_in(node, "correct horse battery").await, 429);
+    }
 }

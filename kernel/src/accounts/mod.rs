@@ -9,6 +9,8 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sign_in_limit::SignInLimits;
+
+use crate::cluster::{NodeOnly, SharedAttempts};
 use tokio::sync::Semaphore;
 
 pub use password::{hash_password, verify_password};
@@ -89,6 +91,8 @@ pub struct Accounts {
     storage: Arc<dyn Storage>,
     health: Arc<StorageHealth>,
     limits: Mutex<SignInLimits>,
+    /// Failed sign-ins counted with the other nodes (none on its own).
+    shared_attempts: Arc<dyn SharedAttempts>,
     /// Password checks running at once: argon2 takes a core for tens of
     /// milliseconds, so unbounded it is a lever to exhaust the CPU.
     checks: Semaphore,
@@ -112,7 +116,16 @@ impl Accounts {
             storage,
             health,
             limits: Mutex::new(SignInLimits::default()),
+            shared_attempts: Arc::new(NodeOnly),
             checks: Semaphore::new(cores),
+        }
+    }
+
+    /// Counts failed sign-ins with the other nodes too.
+    pub fn counting_with(self, shared_attempts: Arc<dyn SharedAttempts>) -> Accounts {
+        Accounts {
+            shared_attempts,
+            ..self
         }
     }
 
@@ -184,16 +197,31 @@ impl Accounts {
         self.health
             .status()
             .map_err(|_| AccountError::StorageUnavailable)?;
+        let too_many = |wait: Duration| AccountError::TooManyAttempts(wait.as_secs().max(1));
         let reservation = self
             .lock_limits()
             .reserve(username, client, Instant::now())
-            .map_err(|wait| AccountError::TooManyAttempts(wait.as_secs().max(1)))?;
+            .map_err(too_many)?;
+        let shared = reservation.shared_counts();
+        let mut wait = Duration::ZERO;
+        for (counter, key) in &shared {
+            if let Some(refused) = self.shared_attempts.wait(*counter, key).await {
+                wait = wait.max(refused);
+            }
+        }
+        if !wait.is_zero() {
+            self.lock_limits().cancel(reservation);
+            return Err(too_many(wait));
+        }
         let account = self.storage.account_by_username(username).await?;
         let hash = account
             .as_ref()
             .map_or(password::DECOY_HASH.to_owned(), |a| a.password_hash.clone());
         let right = self.check_password(password, hash).await?;
         let Some(account) = account.filter(|_| right) else {
+            for (counter, key) in &shared {
+                self.shared_attempts.failed(*counter, key).await;
+            }
             return Err(AccountError::InvalidCredentials);
         };
         self.lock_limits().succeeded(reservation);

@@ -13,6 +13,7 @@ use std::collections::HashSet;
 use std::net::IpAddr;
 use std::time::{Duration, Instant};
 
+use crate::cluster::Counter;
 use crate::session::rate_limit::RateLimiter;
 
 /// Failed sign-ins for one account from one address, per minute.
@@ -26,6 +27,24 @@ pub const PER_ACCOUNT_PER_HOUR: usize = 100;
 /// past this (the kernel's memory stays bounded whatever is tried).
 const MAX_KNOWN_PAIRS: usize = 10_000;
 
+/// The same three limits as the nodes count them together (see
+/// `cluster/attempts.rs`): failures only.
+const SHARED_PER_PAIR: Counter = Counter {
+    name: "sign-in/account-and-address",
+    limit: PER_ACCOUNT_AND_ADDRESS_PER_MINUTE,
+    window: Duration::from_secs(60),
+};
+const SHARED_PER_ADDRESS: Counter = Counter {
+    name: "sign-in/address",
+    limit: PER_ADDRESS_PER_MINUTE,
+    window: Duration::from_secs(60),
+};
+const SHARED_PER_ACCOUNT: Counter = Counter {
+    name: "sign-in/account",
+    limit: PER_ACCOUNT_PER_HOUR,
+    window: Duration::from_secs(3600),
+};
+
 /// An attempt counted before the password is checked.
 #[derive(Debug)]
 #[must_use = "a reservation is given back when the sign-in succeeds"]
@@ -34,6 +53,25 @@ pub struct Reservation {
     address: IpAddr,
     at: Instant,
     counted_for_account: bool,
+}
+
+impl Reservation {
+    /// The counts the nodes keep together that this attempt falls under,
+    /// with their keys (the account only from an address it is not known
+    /// from here).
+    pub fn shared_counts(&self) -> Vec<(Counter, String)> {
+        let mut counts = vec![
+            (
+                SHARED_PER_PAIR,
+                format!("{}|{}", self.account, self.address),
+            ),
+            (SHARED_PER_ADDRESS, self.address.to_string()),
+        ];
+        if self.counted_for_account {
+            counts.push((SHARED_PER_ACCOUNT, self.account.clone()));
+        }
+        counts
+    }
 }
 
 pub struct SignInLimits {
@@ -105,6 +143,20 @@ impl SignInLimits {
     /// The password was right: the attempt does not count, and the address
     /// is known for the account from now on.
     pub fn succeeded(&mut self, reservation: Reservation) {
+        let pair = self.give_back(reservation);
+        if self.known.len() >= MAX_KNOWN_PAIRS {
+            self.known.clear();
+        }
+        self.known.insert(pair);
+    }
+
+    /// The attempt was refused before its password was checked (by the
+    /// limits the nodes count together): it does not count here either.
+    pub fn cancel(&mut self, reservation: Reservation) {
+        self.give_back(reservation);
+    }
+
+    fn give_back(&mut self, reservation: Reservation) -> (String, IpAddr) {
         let Reservation {
             account,
             address,
@@ -117,10 +169,7 @@ impl SignInLimits {
         if counted_for_account {
             self.per_account.release(&pair.0, at);
         }
-        if self.known.len() >= MAX_KNOWN_PAIRS {
-            self.known.clear();
-        }
-        self.known.insert(pair);
+        pair
     }
 }
 
@@ -205,5 +254,39 @@ mod tests {
                 .reserve(&format!("user{n}"), ip(1), now)
                 .expect("allowed");
         }
+    }
+
+    #[test]
+    fn an_attempt_the_other_nodes_refused_counts_here_neither_and_is_not_known() {
+        let mut limits = SignInLimits::default();
+        let now = Instant::now();
+        for _ in 0..PER_ACCOUNT_AND_ADDRESS_PER_MINUTE * 3 {
+            let refused = limits.reserve("anna", ip(1), now).expect("allowed");
+            limits.cancel(refused);
+        }
+        let reservation = limits.reserve("anna", ip(1), now).expect("still allowed");
+        // Not known from that address: the account-wide count applies.
+        let counters: Vec<&str> = reservation
+            .shared_counts()
+            .iter()
+            .map(|(counter, _)| counter.name)
+            .collect();
+        assert_eq!(
+            counters,
+            [
+                "sign-in/account-and-address",
+                "sign-in/address",
+                "sign-in/account"
+            ]
+        );
+        limits.succeeded(reservation);
+        let known = limits.reserve(" Anna", ip(1), now).expect("allowed");
+        assert_eq!(
+            known.shared_counts(),
+            vec![
+                (SHARED_PER_PAIR, "anna|198.51.100.1".to_owned()),
+                (SHARED_PER_ADDRESS, "198.51.100.1".to_owned()),
+            ]
+        );
     }
 }

@@ -7,12 +7,15 @@
 //! Without `[cluster]` in the configuration the kernel is one node with
 //! in-process routing, and nothing here runs.
 
+pub mod attempts;
 pub mod lease;
 pub mod owners;
 pub mod ownership;
 
+use std::sync::Arc;
 use std::time::Duration;
 
+pub use attempts::{Counter, DatabaseAttempts, NodeOnly, SharedAttempts};
 pub use lease::LeaseTiming;
 pub use owners::{Claim, Lease, Owners, RenewError};
 pub use ownership::{ClusterOwnership, Ownership, SingleNode};
@@ -57,6 +60,24 @@ impl std::str::FromStr for NodeName {
 impl std::fmt::Display for NodeName {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.write_str(&self.0)
+    }
+}
+
+/// What a node shares with the others, as the session layer uses it: the
+/// sessions it owns and the failed attempts counted together. A kernel on
+/// its own shares nothing ([`Shared::alone`]).
+#[derive(Clone)]
+pub struct Shared {
+    pub ownership: Arc<dyn Ownership>,
+    pub attempts: Arc<dyn SharedAttempts>,
+}
+
+impl Shared {
+    pub fn alone() -> Shared {
+        Shared {
+            ownership: Arc::new(SingleNode),
+            attempts: Arc::new(NodeOnly),
+        }
     }
 }
 

@@ -268,7 +268,7 @@ impl Sessions {
         client: IpAddr,
     ) -> Result<JoinedCustomer, SessionError> {
         self.require_storage()?;
-        self.check_join_attempts(client)?;
+        self.check_join_attempts(client).await?;
         // A session waiting for a CSR has its one customer: to anyone
         // else its number is not a session to join.
         let joinable = |n: &SessionNumber| {
@@ -276,7 +276,7 @@ impl Sessions {
                 .unwrap_or(false)
         };
         let Some(number) = number::parse(number_input).filter(joinable) else {
-            self.count_failed_join(client);
+            self.count_failed_join(client).await;
             return Err(SessionError::UnknownSession(
                 number_input.trim().to_string(),
             ));

@@ -48,7 +48,7 @@ use rate_limit::RateLimiter;
 use report_budget::Admission;
 
 use crate::activity::Activities;
-use crate::cluster::Ownership;
+use crate::cluster::{Counter, Ownership, Shared, SharedAttempts};
 use crate::consent::Consent;
 use crate::plugin_host::services::PluginEvent;
 use crate::routing::{Endpoint, MessageRouter};
@@ -117,6 +117,8 @@ pub struct Sessions {
     /// Which sessions this node owns (every one it starts, on its own; a
     /// lease per session among several nodes).
     pub(crate) ownership: Arc<dyn Ownership>,
+    /// Failed joins counted with the other nodes (none on its own).
+    shared_attempts: Arc<dyn SharedAttempts>,
 }
 
 impl Sessions {
@@ -127,7 +129,7 @@ impl Sessions {
         settings: SessionSettings,
         plugin_events: mpsc::UnboundedSender<SiteEvent>,
         health: Arc<StorageHealth>,
-        ownership: Arc<dyn Ownership>,
+        shared: Shared,
     ) -> Arc<Sessions> {
         let limiter = RateLimiter::new(
             settings.join_attempts_per_minute as usize,
@@ -154,7 +156,8 @@ impl Sessions {
             next_away_token: std::sync::atomic::AtomicU64::new(1),
             health,
             host_load: tokio::sync::Notify::new(),
-            ownership,
+            ownership: shared.ownership,
+            shared_attempts: shared.attempts,
         })
     }
 
@@ -302,15 +305,32 @@ impl Sessions {
         });
     }
 
-    /// Refuses a client that failed to join too often recently.
-    pub fn check_join_attempts(&self, client: IpAddr) -> Result<(), SessionError> {
-        let mut limiter = self
-            .join_limiter
+    /// Refuses a client that failed to join too often recently, here or
+    /// (among several nodes) on all of them together.
+    pub async fn check_join_attempts(&self, client: IpAddr) -> Result<(), SessionError> {
+        let refused = |wait: Duration| SessionError::TooManyJoinAttempts(wait.as_secs().max(1));
+        self.join_limiter
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        limiter
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
             .check(&client, std::time::Instant::now())
-            .map_err(|wait| SessionError::TooManyJoinAttempts(wait.as_secs().max(1)))
+            .map_err(refused)?;
+        match self
+            .shared_attempts
+            .wait(self.join_counter(), &client.to_string())
+            .await
+        {
+            Some(wait) => Err(refused(wait)),
+            None => Ok(()),
+        }
+    }
+
+    /// Failed joins, as the nodes count them together.
+    fn join_counter(&self) -> Counter {
+        Counter {
+            name: "join",
+            limit: self.settings.join_attempts_per_minute as usize,
+            window: Duration::from_secs(60),
+        }
     }
 
     /// Counts a successful join by `client`, or refuses it when the address
@@ -326,12 +346,14 @@ impl Sessions {
     }
 
     /// Counts a join that named no running session.
-    pub fn count_failed_join(&self, client: IpAddr) {
-        let mut limiter = self
-            .join_limiter
+    pub async fn count_failed_join(&self, client: IpAddr) {
+        self.join_limiter
             .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        limiter.record(&client, std::time::Instant::now());
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .record(&client, std::time::Instant::now());
+        self.shared_attempts
+            .failed(self.join_counter(), &client.to_string())
+            .await;
     }
 
     pub(crate) fn lock_agent_codes(&self) -> std::sync::MutexGuard<'_, agent_codes::AgentCodes> {

@@ -58,7 +58,7 @@ async fn fixture() -> Fixture {
         settings,
         events,
         Default::default(),
-        Arc::new(crate::cluster::SingleNode),
+        crate::cluster::Shared::alone(),
     );
     let account = Accounts::new(storage.clone(), Default::default())
         .create(AccountSpec {

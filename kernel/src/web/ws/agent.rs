@@ -27,7 +27,7 @@ pub async fn upgrade(
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    kernel.sessions.check_join_attempts(client)?;
+    kernel.sessions.check_join_attempts(client).await?;
     let served = customer_link::upgrade(
         kernel.clone(),
         &headers,
@@ -41,7 +41,7 @@ pub async fn upgrade(
         .as_ref()
         .is_err_and(|e| e.code == tether_protocol::ErrorCode::Unauthenticated)
     {
-        kernel.sessions.count_failed_join(client);
+        kernel.sessions.count_failed_join(client).await;
     }
     served
 }
