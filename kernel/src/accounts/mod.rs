@@ -9,12 +9,11 @@ use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant};
 
 use sign_in_limit::SignInLimits;
-
-use crate::cluster::{NodeOnly, SharedAttempts};
 use tokio::sync::Semaphore;
 
 pub use password::{hash_password, verify_password};
 
+use crate::cluster::{NodeOnly, SharedAttempts};
 use crate::storage::{
     Account, AccountRole, Millis, NewAccount, SessionMode, Storage, StorageError, StorageHealth,
     WebSession, now_millis,

@@ -15,8 +15,9 @@ use super::{Claim, Cluster, ClusterError, Lease, RenewError};
 
 #[async_trait]
 pub trait Ownership: Send + Sync + 'static {
-    /// Makes this node the owner of a session it has just created.
-    async fn claim_new(&self, session: &str) -> Result<(), ClusterError>;
+    /// Makes this node the owner of a session number it is about to
+    /// store; `false` when another node holds that number.
+    async fn claim_new(&self, session: &str) -> Result<bool, ClusterError>;
     /// Gives up a session that ended here.
     async fn release(&self, session: &str);
     /// Whether a live node other than this one owns `session` (then it is
@@ -29,8 +30,8 @@ pub struct SingleNode;
 
 #[async_trait]
 impl Ownership for SingleNode {
-    async fn claim_new(&self, _session: &str) -> Result<(), ClusterError> {
-        Ok(())
+    async fn claim_new(&self, _session: &str) -> Result<bool, ClusterError> {
+        Ok(true)
     }
 
     async fn release(&self, _session: &str) {}
@@ -163,16 +164,13 @@ async fn keep_renewing(ownership: Weak<ClusterOwnership>) {
 
 #[async_trait]
 impl Ownership for ClusterOwnership {
-    async fn claim_new(&self, session: &str) -> Result<(), ClusterError> {
+    async fn claim_new(&self, session: &str) -> Result<bool, ClusterError> {
         match self.cluster.owners.claim(session).await? {
             Claim::Won(lease) => {
                 self.leases().insert(session.to_owned(), lease);
-                Ok(())
+                Ok(true)
             }
-            Claim::Owned { by } => Err(ClusterError::Registry(format!(
-                "the new session {session} is already owned by node {}",
-                by.as_deref().unwrap_or("(unknown)")
-            ))),
+            Claim::Owned { .. } => Ok(false),
         }
     }
 

@@ -140,7 +140,9 @@ impl Sessions {
 
     /// Stores a new session under a fresh number (another number when one
     /// is taken); `started_by` is the CSR, none for a session waiting for
-    /// one.
+    /// one. This node claims the number before storing it, so a node
+    /// starting meanwhile never finds the session running without an owner
+    /// (and ends it).
     pub(super) async fn create_session_record(
         &self,
         site: &str,
@@ -148,9 +150,22 @@ impl Sessions {
         started_by: Option<i64>,
     ) -> Result<SessionNumber, SessionError> {
         let started_at = now_millis();
-        let mut number = number::generate();
-        let mut attempts = 0;
-        loop {
+        let unowned = |error: crate::cluster::ClusterError| {
+            tracing::error!(%error, "cannot own a new session");
+            SessionError::from(StorageError::Backend(error.to_string()))
+        };
+        // Nine numbers of 900 million: a clash every time means something
+        // else is wrong.
+        for _ in 0..9 {
+            let number = number::generate();
+            if !self
+                .ownership
+                .claim_new(number.as_ref())
+                .await
+                .map_err(unowned)?
+            {
+                continue;
+            }
             let record = SessionRecord {
                 number: number.to_string(),
                 site: site.to_owned(),
@@ -162,32 +177,15 @@ impl Sessions {
                 end_reason: None,
             };
             match self.storage.create_session(record).await {
-                Ok(()) => {
-                    self.claim_new(&number).await?;
-                    return Ok(number);
+                Ok(()) => return Ok(number),
+                Err(StorageError::Conflict(_)) => self.ownership.release(number.as_ref()).await,
+                Err(error) => {
+                    self.ownership.release(number.as_ref()).await;
+                    return Err(error.into());
                 }
-                Err(StorageError::Conflict(_)) if attempts < 8 => {
-                    attempts += 1;
-                    number = number::generate();
-                }
-                Err(error) => return Err(error.into()),
             }
         }
-    }
-
-    /// Makes this node the owner of the session it just stored; a session
-    /// it cannot own (the leases' database failing) is ended at once.
-    async fn claim_new(&self, number: &SessionNumber) -> Result<(), SessionError> {
-        let Err(error) = self.ownership.claim_new(number.as_ref()).await else {
-            return Ok(());
-        };
-        tracing::error!(session = %number, %error, "cannot own a new session");
-        let reason = "this server could not take charge of the session";
-        let _ = self
-            .storage
-            .end_session(number.as_ref(), now_millis(), reason)
-            .await;
-        Err(StorageError::Backend(error.to_string()).into())
+        Err(StorageError::Backend("every session number tried was taken".into()).into())
     }
 
     /// Routes a console connection to the CSR's participant in a session.

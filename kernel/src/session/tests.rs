@@ -26,6 +26,10 @@ struct Fixture {
 }
 
 async fn fixture() -> Fixture {
+    fixture_with(crate::cluster::Shared::alone()).await
+}
+
+async fn fixture_with(shared: crate::cluster::Shared) -> Fixture {
     let dir = tempfile::tempdir().expect("temp dir");
     let storage: Arc<dyn Storage> = Arc::new(
         SqliteStorage::open(&dir.path().join("t.db"))
@@ -58,7 +62,7 @@ async fn fixture() -> Fixture {
         settings,
         events,
         Default::default(),
-        crate::cluster::Shared::alone(),
+        shared,
     );
     let account = Accounts::new(storage.clone(), Default::default())
         .create(AccountSpec {
@@ -236,5 +240,61 @@ async fn a_participant_who_is_not_a_customer_cannot_be_asked_for_consent() {
             Err(crate::plugin_host::services::ConsentError::UnknownParticipant(_))
         ),
         "{refused:?}"
+    );
+}
+
+/// Ownership among several nodes where other nodes hold the first
+/// `refuse` numbers claimed; remembers what was claimed and released.
+#[derive(Default)]
+struct CrowdedNumbers {
+    refuse: std::sync::Mutex<usize>,
+    claimed: std::sync::Mutex<Vec<String>>,
+    released: std::sync::Mutex<Vec<String>>,
+}
+
+#[async_trait::async_trait]
+impl crate::cluster::Ownership for CrowdedNumbers {
+    async fn claim_new(&self, session: &str) -> Result<bool, crate::cluster::ClusterError> {
+        self.claimed.lock().expect("lock").push(session.to_owned());
+        let mut refuse = self.refuse.lock().expect("lock");
+        let free = *refuse == 0;
+        *refuse = refuse.saturating_sub(1);
+        Ok(free)
+    }
+
+    async fn release(&self, session: &str) {
+        self.released.lock().expect("lock").push(session.to_owned());
+    }
+
+    async fn owned_elsewhere(&self, _session: &str) -> Result<bool, crate::cluster::ClusterError> {
+        Ok(false)
+    }
+}
+
+#[tokio::test]
+async fn a_new_session_gets_a_number_no_other_node_holds_claimed_before_it_is_stored() {
+    let ownership = Arc::new(CrowdedNumbers {
+        refuse: std::sync::Mutex::new(2),
+        ..Default::default()
+    });
+    let f = fixture_with(crate::cluster::Shared {
+        ownership: ownership.clone(),
+        attempts: Arc::new(crate::cluster::NodeOnly),
+    })
+    .await;
+    let claimed = ownership.claimed.lock().expect("lock").clone();
+    assert_eq!(claimed.len(), 3, "{claimed:?}");
+    assert_eq!(claimed[2], f.number);
+    for held_elsewhere in &claimed[..2] {
+        assert_eq!(f.storage.session(held_elsewhere).await.expect("read"), None);
+    }
+    assert!(ownership.released.lock().expect("lock").is_empty());
+    f.sessions
+        .end(&f.number, super::ending::Ending::HostDidNotReturn)
+        .await
+        .expect("ended");
+    assert_eq!(
+        *ownership.released.lock().expect("lock"),
+        vec![f.number.clone()]
     );
 }
