@@ -2,8 +2,9 @@
 //! private servers the test starts), as real processes: each node owns the
 //! sessions it starts through a lease; a node starting leaves alone the
 //! sessions another live node owns, and ends only those whose node is
-//! gone (its lease lapsed); guesses spread over the nodes meet one limit.
-//! A node that cannot reach NATS does not start.
+//! gone (its lease lapsed); a node cut off from NATS stops running its
+//! sessions once its leases run out, saying why; guesses spread over the
+//! nodes meet one limit. A node that cannot reach NATS does not start.
 
 use std::time::{Duration, Instant};
 
@@ -13,7 +14,7 @@ use tether_kernel::storage::PostgresStorage;
 use tether_tests::clients::{Csr, Customer, post_json};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, StoppedKernel, TestAccount};
-use tether_tests::nats::PrivateNats;
+use tether_tests::nats::{CuttableLink, PrivateNats};
 use tether_tests::postgres::PrivatePostgres;
 
 const LEASE_SECS: u64 = 2;
@@ -230,4 +231,41 @@ async fn guesses_spread_over_three_nodes_meet_one_limit() {
     for node in &nodes {
         assert_eq!(sign_in(node, "correct horse battery").await, 429);
     }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_cut_off_from_nats_stops_running_its_sessions_and_says_why() {
+    let postgres = PrivatePostgres::start().await;
+    let database = postgres.new_database().await;
+    let nats = PrivateNats::start().await;
+    let link = CuttableLink::start(nats.address()).await;
+    let owners = registry(&database).await;
+    let node_a = KernelProcess::configure(
+        &fixture_manifests(),
+        &config(&database, &link.url(), "node-a"),
+        &[TestAccount::csr("anna", "Anna Berg", "default")],
+    )
+    .launch();
+    let anna = Csr::sign_in(&node_a, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let mut console = anna.console(&node_a).await;
+    let number = console.start_session().await;
+    let mut customer = Customer::join(&node_a, &number, "Carl Customer").await;
+    console.event("participant.joined").await;
+
+    link.cut();
+    let reason = "the server running the session lost contact with the other servers";
+    let ended = customer.page.event("session.ended").await;
+    assert_eq!(ended["reason"], reason, "{ended}");
+    assert_eq!(ended["detail"]["key"], "server_lost_contact", "{ended}");
+    assert_eq!(console.event("session.ended").await["reason"], reason);
+    // Its lease is gone: no node owns the session any more.
+    assert_eq!(owners.owner(&number).await.expect("reads"), None);
+    link.mend();
+    let report = anna
+        .get(&format!("/api/sessions/{number}/report?format=json"))
+        .await;
+    assert_eq!(report.body["status"], "ended", "{}", report.text);
+    assert_eq!(report.body["end_reason"], reason);
 }

@@ -2,13 +2,16 @@
 //! starts, give them up when they end, and at start leave alone the
 //! sessions another live node owns. A node on its own ([`SingleNode`])
 //! owns everything it starts; a cluster node ([`ClusterOwnership`]) holds
-//! a lease on each (see `owners.rs`) and keeps renewing it.
+//! a lease on each (see `owners.rs`) and keeps renewing it. A lease this
+//! node could not renew in time, or found taken, is reported as lost: the
+//! node stops running that session (it may not act as its owner any more).
 
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex, Weak};
 use std::time::Instant;
 
 use async_trait::async_trait;
+use tokio::sync::mpsc;
 use tracing::Instrument;
 
 use super::{Claim, Cluster, ClusterError, Lease, RenewError};
@@ -23,6 +26,11 @@ pub trait Ownership: Send + Sync + 'static {
     /// Whether a live node other than this one owns `session` (then it is
     /// not this node's to end when it starts).
     async fn owned_elsewhere(&self, session: &str) -> Result<bool, ClusterError>;
+    /// The sessions this node lost its claim on, as it loses them; given
+    /// once (`None` after that, and always on a node of its own).
+    fn lost_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        None
+    }
 }
 
 /// A kernel on its own: it owns every session it starts.
@@ -46,15 +54,20 @@ impl Ownership for SingleNode {
 pub struct ClusterOwnership {
     cluster: Arc<Cluster>,
     leases: Mutex<HashMap<String, Lease>>,
+    lost: mpsc::UnboundedSender<String>,
+    lost_receiver: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
 }
 
 impl ClusterOwnership {
     /// Starts renewing (on the current Tokio runtime) for as long as the
     /// returned value lives.
     pub fn start(cluster: Arc<Cluster>) -> Arc<ClusterOwnership> {
+        let (lost, lost_receiver) = mpsc::unbounded_channel();
         let ownership = Arc::new(ClusterOwnership {
             cluster,
             leases: Mutex::new(HashMap::new()),
+            lost,
+            lost_receiver: Mutex::new(Some(lost_receiver)),
         });
         let node = ownership.cluster.owners.node().to_string();
         tokio::spawn(
@@ -83,8 +96,9 @@ impl ClusterOwnership {
         held
     }
 
-    /// Renews the leases that are due; a lease that lapsed while this node
-    /// could not renew it is claimed again if nobody took it meanwhile.
+    /// Renews the leases that are due. One that ran out before this node
+    /// could renew it, or that another node holds now, is lost: dropped
+    /// and reported, never claimed again behind the others' backs.
     async fn renew_due(&self) {
         let now = Instant::now();
         let due: Vec<Lease> = self
@@ -110,37 +124,28 @@ impl ClusterOwnership {
             };
             let kept = match renewed {
                 Ok(renewed) => Some(renewed),
-                Err(RenewError::Unavailable { reason, .. }) => {
-                    if !lease.holds(Instant::now()) {
-                        tracing::warn!(session = %lease.session, %reason, "the lease on a session lapsed: cannot renew it");
-                    }
+                Err(RenewError::Unavailable { reason, .. }) if lease.holds(Instant::now()) => {
+                    tracing::warn!(session = %lease.session, %reason, "cannot renew the lease on a session yet");
                     Some(lease.clone())
                 }
-                Err(RenewError::Lost(_)) => self.claim_again(&lease).await,
+                Err(error) => {
+                    tracing::error!(session = %lease.session, %error, "lost the lease on a session: this node stops running it");
+                    None
+                }
             };
             let mut leases = self.leases();
             // A session released while it was being renewed stays released.
-            if let (Some(kept), Some(held)) = (kept, leases.get_mut(&lease.session)) {
-                *held = kept;
-            } else if leases.get(&lease.session) == Some(&lease) {
-                leases.remove(&lease.session);
+            if leases.get(&lease.session) != Some(&lease) {
+                continue;
             }
-        }
-    }
-
-    async fn claim_again(&self, lease: &Lease) -> Option<Lease> {
-        match self.cluster.owners.claim(&lease.session).await {
-            Ok(Claim::Won(again)) => {
-                tracing::info!(session = %lease.session, "the lease on a session had lapsed; claimed it again");
-                Some(again)
-            }
-            Ok(Claim::Owned { by }) => {
-                tracing::error!(session = %lease.session, owner = ?by, "another node owns a session this node ran");
-                None
-            }
-            Err(error) => {
-                tracing::warn!(session = %lease.session, %error, "claiming a lapsed session again");
-                Some(lease.clone())
+            match kept {
+                Some(kept) => {
+                    leases.insert(lease.session.clone(), kept);
+                }
+                None => {
+                    leases.remove(&lease.session);
+                    let _ = self.lost.send(lease.session.clone());
+                }
             }
         }
     }
@@ -187,5 +192,12 @@ impl Ownership for ClusterOwnership {
     async fn owned_elsewhere(&self, session: &str) -> Result<bool, ClusterError> {
         let owner = self.cluster.owners.owner(session).await?;
         Ok(owner.is_some_and(|node| node != self.cluster.owners.node().as_str()))
+    }
+
+    fn lost_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        self.lost_receiver
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
     }
 }

@@ -139,7 +139,8 @@ impl Sessions {
             settings.joins_per_address_per_hour as usize,
             Duration::from_secs(3600),
         );
-        Arc::new(Sessions {
+        let lost = shared.ownership.lost_sessions();
+        let sessions = Arc::new(Sessions {
             reports: report_writer::ReportWriter::start(storage.clone(), health.clone()),
             storage,
             router,
@@ -158,7 +159,11 @@ impl Sessions {
             host_load: tokio::sync::Notify::new(),
             ownership: shared.ownership,
             shared_attempts: shared.attempts,
-        })
+        });
+        if let Some(lost) = lost {
+            tokio::spawn(stop_running_lost_sessions(Arc::downgrade(&sessions), lost));
+        }
+        sessions
     }
 
     /// Runs `f` on the live session `number`, or fails as an unknown session.
@@ -392,6 +397,26 @@ impl Sessions {
     pub(crate) fn next_away_token(&self) -> u64 {
         self.next_away_token
             .fetch_add(1, std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+/// Among several nodes: a session whose lease this node lost is ended
+/// here, with the reason told to everyone in it; the node may no longer act
+/// as its owner.
+async fn stop_running_lost_sessions(
+    sessions: std::sync::Weak<Sessions>,
+    mut lost: mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(number) = lost.recv().await {
+        let Some(sessions) = sessions.upgrade() else {
+            return;
+        };
+        if let Err(error) = sessions
+            .end(&number, ending::Ending::ServerLostContact)
+            .await
+        {
+            tracing::warn!(session = %number, %error, "ending a session whose lease was lost");
+        }
     }
 }
 

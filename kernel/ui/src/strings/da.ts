@@ -61,6 +61,7 @@ export const da: Record<StringKey, string> = {
   "detail.mail_not_sent": "mailserveren accepterede ikke beskeden: {reason}",
   "detail.ended_by": "afsluttet af {name}",
   "detail.host_did_not_return": "din CSR kom ikke tilbage inden for ventetiden",
+  "detail.server_lost_contact": "serveren, der kørte sessionen, mistede forbindelsen til de andre servere",
   "detail.you_left": "du forlod sessionen",
   "detail.removed_by": "{name} fjernede dig fra sessionen",
   "detail.did_not_connect_in_time": "du oprettede ikke forbindelse i tide; deltag igen med linket",

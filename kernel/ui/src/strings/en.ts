@@ -63,6 +63,7 @@ export const en = {
   "detail.mail_not_sent": "the mail server did not accept the message: {reason}",
   "detail.ended_by": "ended by {name}",
   "detail.host_did_not_return": "the CSR did not come back within the grace period",
+  "detail.server_lost_contact": "the server running the session lost contact with the other servers",
   "detail.you_left": "you left the session",
   "detail.removed_by": "{name} removed you from the session",
   "detail.did_not_connect_in_time": "you did not connect in time; join again with the link",

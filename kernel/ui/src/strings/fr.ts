@@ -61,6 +61,7 @@ export const fr: Record<StringKey, string> = {
   "detail.mail_not_sent": "le serveur de messagerie n’a pas accepté le message : {reason}",
   "detail.ended_by": "terminée par {name}",
   "detail.host_did_not_return": "le CSR n’est pas revenu dans le délai de grâce",
+  "detail.server_lost_contact": "le serveur de la session a perdu le contact avec les autres serveurs",
   "detail.you_left": "vous avez quitté la session",
   "detail.removed_by": "{name} vous a retiré de la session",
   "detail.did_not_connect_in_time": "vous ne vous êtes pas connecté à temps ; rejoignez la session avec le lien",

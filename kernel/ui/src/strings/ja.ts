@@ -61,6 +61,7 @@ export const ja: Record<StringKey, string> = {
   "detail.mail_not_sent": "メールサーバーがメッセージを受け付けませんでした: {reason}",
   "detail.ended_by": "{name} による終了",
   "detail.host_did_not_return": "CSR が猶予時間内に戻りませんでした",
+  "detail.server_lost_contact": "セッションを実行していたサーバーが他のサーバーとの接続を失いました",
   "detail.you_left": "セッションから退出しました",
   "detail.removed_by": "{name} によってセッションから削除されました",
   "detail.did_not_connect_in_time": "時間内に接続されませんでした。リンクからもう一度参加してください",
