@@ -244,3 +244,43 @@ async fn an_unreachable_nats_stops_the_node_naming_the_server_not_the_password()
         Ok(_) => panic!("connected to nothing"),
     }
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_node_renews_all_its_leases_at_once_and_learns_which_it_lost() {
+    let shared = shared().await;
+    let (a, b) = (node(&shared, "node-a").await, node(&shared, "node-b").await);
+    let mut leases = Vec::new();
+    for session in ["111111111", "222222222", "333333333"] {
+        leases.push(won(a.owners.claim(session).await.expect("claims")));
+    }
+    // The second session goes to node B meanwhile.
+    a.owners.release(leases[1].clone()).await.expect("releases");
+    won(b.owners.claim("222222222").await.expect("claims"));
+
+    let renewed = a
+        .owners
+        .renew_all(&leases)
+        .await
+        .expect("the database answers");
+    assert_eq!(renewed.len(), 3);
+    assert!(renewed[0].is_ok(), "{:?}", renewed[0]);
+    assert_eq!(renewed[1], Err(RenewError::Lost("222222222".into())));
+    assert!(renewed[2].is_ok(), "{:?}", renewed[2]);
+    // The renewed leases carry their new revisions: renewing the old ones
+    // again fails, the new ones renew.
+    assert_eq!(
+        a.owners.renew(&leases[0]).await,
+        Err(RenewError::Lost("111111111".into()))
+    );
+    let again: Vec<_> = renewed.into_iter().filter_map(Result::ok).collect();
+    let twice = a
+        .owners
+        .renew_all(&again)
+        .await
+        .expect("the database answers");
+    assert!(twice.iter().all(Result::is_ok), "{twice:?}");
+    assert_eq!(
+        a.owners.owner("222222222").await.expect("reads"),
+        Some("node-b".into())
+    );
+}

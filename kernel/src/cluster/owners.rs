@@ -125,34 +125,58 @@ impl Owners {
     /// Extends `lease`; fails when it was lost (never extends a lease
     /// that ran out or that another node holds now).
     pub async fn renew(&self, lease: &Lease) -> Result<Lease, RenewError> {
+        self.renew_all(std::slice::from_ref(lease))
+            .await?
+            .pop()
+            .unwrap_or_else(|| Err(RenewError::Lost(lease.session.clone())))
+    }
+
+    /// Extends every lease of `leases` in one statement (a node renews
+    /// all its due leases at once, however many sessions it runs): each
+    /// comes back renewed or lost, in the same order. Fails as a whole
+    /// when the database does not answer.
+    pub async fn renew_all(
+        &self,
+        leases: &[Lease],
+    ) -> Result<Vec<Result<Lease, RenewError>>, RenewError> {
         let sent_at = Instant::now();
-        let revision: Option<i64> = sqlx::query_scalar(
-            "UPDATE session_owners
-                 SET revision = revision + 1,
+        let sessions: Vec<&str> = leases.iter().map(|l| l.session.as_str()).collect();
+        let revisions: Vec<i64> = leases.iter().map(|l| l.revision).collect();
+        let renewed: Vec<(String, i64)> = sqlx::query_as(
+            "UPDATE session_owners AS o
+                 SET revision = o.revision + 1,
                      expires_at = clock_timestamp() + $4 * interval '1 millisecond'
-             WHERE session = $1 AND node = $2 AND revision = $3
-                 AND expires_at > clock_timestamp()
-             RETURNING revision",
+             FROM unnest($2::text[], $3::int8[]) AS r (session, revision)
+             WHERE o.session = r.session AND o.node = $1 AND o.revision = r.revision
+                 AND o.expires_at > clock_timestamp()
+             RETURNING o.session, o.revision",
         )
-        .bind(&lease.session)
         .bind(self.node.as_str())
-        .bind(lease.revision)
+        .bind(&sessions)
+        .bind(&revisions)
         .bind(lease_millis(self.timing))
-        .fetch_optional(&self.pool)
+        .fetch_all(&self.pool)
         .await
         .map_err(|error| RenewError::Unavailable {
-            session: lease.session.clone(),
+            session: match sessions.as_slice() {
+                [one] => (*one).to_owned(),
+                many => format!("{} sessions", many.len()),
+            },
             reason: error.to_string(),
         })?;
-        match revision {
-            Some(revision) => Ok(Lease {
-                session: lease.session.clone(),
-                revision,
-                valid_until: self.timing.valid_until(sent_at),
-                renew_at: self.timing.renew_at(sent_at),
-            }),
-            None => Err(RenewError::Lost(lease.session.clone())),
-        }
+        let renewed: std::collections::HashMap<String, i64> = renewed.into_iter().collect();
+        Ok(leases
+            .iter()
+            .map(|lease| match renewed.get(&lease.session) {
+                Some(&revision) => Ok(Lease {
+                    session: lease.session.clone(),
+                    revision,
+                    valid_until: self.timing.valid_until(sent_at),
+                    renew_at: self.timing.renew_at(sent_at),
+                }),
+                None => Err(RenewError::Lost(lease.session.clone())),
+            })
+            .collect())
     }
 
     /// Gives the session up, so another node may claim it at once; leaves

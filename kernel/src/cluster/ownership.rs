@@ -110,22 +110,28 @@ impl ClusterOwnership {
         if due.is_empty() {
             return;
         }
-        // One ping for the whole round: a node that does not reach NATS
-        // cannot be reached for its sessions, and renews none of them.
-        let reachable = self.cluster.reaches_nats().await;
-        for lease in due {
-            let renewed = if reachable {
-                self.cluster.owners.renew(&lease).await
-            } else {
-                Err(RenewError::Unavailable {
-                    session: lease.session.clone(),
-                    reason: "this node is cut off from NATS".to_owned(),
-                })
-            };
+        // One ping and one statement for the whole round: a node that does
+        // not reach NATS cannot be reached for its sessions, and renews
+        // none of them.
+        let outcomes = if self.cluster.reaches_nats().await {
+            self.cluster.owners.renew_all(&due).await
+        } else {
+            Err(RenewError::Unavailable {
+                session: format!("{} sessions", due.len()),
+                reason: "this node is cut off from NATS".to_owned(),
+            })
+        };
+        let outcomes = match outcomes {
+            Ok(outcomes) => outcomes,
+            Err(unavailable) => {
+                tracing::warn!(leases = due.len(), error = %unavailable, "cannot renew the leases on this node's sessions yet");
+                due.iter().map(|_| Err(unavailable.clone())).collect()
+            }
+        };
+        for (lease, renewed) in due.into_iter().zip(outcomes) {
             let kept = match renewed {
                 Ok(renewed) => Some(renewed),
-                Err(RenewError::Unavailable { reason, .. }) if lease.holds(Instant::now()) => {
-                    tracing::warn!(session = %lease.session, %reason, "cannot renew the lease on a session yet");
+                Err(RenewError::Unavailable { .. }) if lease.holds(Instant::now()) => {
                     Some(lease.clone())
                 }
                 Err(error) => {
