@@ -253,6 +253,12 @@ async fn a_node_cut_off_from_nats_stops_running_its_sessions_and_says_why() {
     let number = console.start_session().await;
     let mut customer = Customer::join(&node_a, &number, "Carl Customer").await;
     console.event("participant.joined").await;
+    let (status, health) = node_a.get_json("/healthz").await;
+    assert_eq!(status, 200, "{health}");
+    assert_eq!(
+        health["cluster"],
+        json!({ "node": "node-a", "nats_reachable": true, "sessions_owned": 1 })
+    );
 
     link.cut();
     let reason = "the server running the session lost contact with the other servers";
@@ -262,7 +268,18 @@ async fn a_node_cut_off_from_nats_stops_running_its_sessions_and_says_why() {
     assert_eq!(console.event("session.ended").await["reason"], reason);
     // Its lease is gone: no node owns the session any more.
     assert_eq!(owners.owner(&number).await.expect("reads"), None);
+    // A load balancer checking /healthz stops sending people there...
+    let (status, health) = node_a.get_json("/healthz").await;
+    assert_eq!(status, 503, "{health}");
+    assert_eq!(health["status"], "cluster_unreachable");
+    assert_eq!(health["cluster"]["sessions_owned"], 0);
+    // ...until it is back on NATS.
     link.mend();
+    let deadline = Instant::now() + Duration::from_secs(LEASE_SECS * 5);
+    while node_a.get_json("/healthz").await.0 != 200 {
+        assert!(Instant::now() < deadline, "still unhealthy back on NATS");
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
     let report = anna
         .get(&format!("/api/sessions/{number}/report?format=json"))
         .await;

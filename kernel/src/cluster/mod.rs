@@ -18,7 +18,7 @@ use std::time::Duration;
 pub use attempts::{Counter, DatabaseAttempts, NodeOnly, SharedAttempts};
 pub use lease::LeaseTiming;
 pub use owners::{Claim, Lease, Owners, RenewError};
-pub use ownership::{ClusterOwnership, Ownership, SingleNode};
+pub use ownership::{ClusterHealth, ClusterOwnership, Ownership, SingleNode};
 
 use crate::storage::PostgresStorage;
 

@@ -31,6 +31,22 @@ pub trait Ownership: Send + Sync + 'static {
     fn lost_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
         None
     }
+    /// How this node stands among the others, for `/healthz`; `None` on a
+    /// node of its own.
+    fn health(&self) -> Option<ClusterHealth> {
+        None
+    }
+}
+
+/// A cluster node's standing, as `/healthz` shows it: a load balancer
+/// should stop sending people to a node that does not reach NATS (it will
+/// soon stop running its sessions).
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct ClusterHealth {
+    pub node: String,
+    /// Whether the last ping to NATS (each tenth of a lease) came back.
+    pub nats_reachable: bool,
+    pub sessions_owned: usize,
 }
 
 /// A kernel on its own: it owns every session it starts.
@@ -56,6 +72,8 @@ pub struct ClusterOwnership {
     leases: Mutex<HashMap<String, Lease>>,
     lost: mpsc::UnboundedSender<String>,
     lost_receiver: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+    /// What the last ping to NATS found.
+    reaches_nats: std::sync::atomic::AtomicBool,
 }
 
 impl ClusterOwnership {
@@ -68,6 +86,7 @@ impl ClusterOwnership {
             leases: Mutex::new(HashMap::new()),
             lost,
             lost_receiver: Mutex::new(Some(lost_receiver)),
+            reaches_nats: std::sync::atomic::AtomicBool::new(true),
         });
         let node = ownership.cluster.owners.node().to_string();
         tokio::spawn(
@@ -96,10 +115,14 @@ impl ClusterOwnership {
         held
     }
 
-    /// Renews the leases that are due. One that ran out before this node
-    /// could renew it, or that another node holds now, is lost: dropped
-    /// and reported, never claimed again behind the others' backs.
+    /// Pings NATS, then renews the leases that are due. One that ran out
+    /// before this node could renew it, or that another node holds now, is
+    /// lost: dropped and reported, never claimed again behind the others'
+    /// backs.
     async fn renew_due(&self) {
+        let reachable = self.cluster.reaches_nats().await;
+        self.reaches_nats
+            .store(reachable, std::sync::atomic::Ordering::Relaxed);
         let now = Instant::now();
         let due: Vec<Lease> = self
             .leases()
@@ -110,10 +133,9 @@ impl ClusterOwnership {
         if due.is_empty() {
             return;
         }
-        // One ping and one statement for the whole round: a node that does
-        // not reach NATS cannot be reached for its sessions, and renews
-        // none of them.
-        let outcomes = if self.cluster.reaches_nats().await {
+        // One statement for the whole round: a node that does not reach
+        // NATS cannot be reached for its sessions, and renews none of them.
+        let outcomes = if reachable {
             self.cluster.owners.renew_all(&due).await
         } else {
             Err(RenewError::Unavailable {
@@ -198,6 +220,14 @@ impl Ownership for ClusterOwnership {
     async fn owned_elsewhere(&self, session: &str) -> Result<bool, ClusterError> {
         let owner = self.cluster.owners.owner(session).await?;
         Ok(owner.is_some_and(|node| node != self.cluster.owners.node().as_str()))
+    }
+
+    fn health(&self) -> Option<ClusterHealth> {
+        Some(ClusterHealth {
+            node: self.cluster.owners.node().to_string(),
+            nats_reachable: self.reaches_nats.load(std::sync::atomic::Ordering::Relaxed),
+            sessions_owned: self.held().len(),
+        })
     }
 
     fn lost_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {

@@ -73,10 +73,17 @@ impl From<&LoadedPlugin> for PluginSummary {
     }
 }
 
-/// `503` with what failed when the records cannot be kept, so monitoring
-/// sees it.
+/// `503` with what failed when the records cannot be kept, or when a
+/// cluster node does not reach NATS (it is about to stop running its
+/// sessions), so monitoring and load balancers see it.
 pub async fn health(State(kernel): State<Arc<Kernel>>) -> (StatusCode, Json<serde_json::Value>) {
+    let cluster = kernel.sessions.ownership.health();
     let (status, code, storage) = match kernel.storage_health.status() {
+        Ok(()) if cluster.as_ref().is_some_and(|c| !c.nats_reachable) => (
+            StatusCode::SERVICE_UNAVAILABLE,
+            "cluster_unreachable",
+            json!("ok"),
+        ),
         Ok(()) => (StatusCode::OK, "ok", json!("ok")),
         Err(failure) => (
             StatusCode::SERVICE_UNAVAILABLE,
@@ -87,6 +94,7 @@ pub async fn health(State(kernel): State<Arc<Kernel>>) -> (StatusCode, Json<serd
     let body = json!({
         "status": code,
         "storage": storage,
+        "cluster": cluster,
         "version": env!("CARGO_PKG_VERSION"),
         "plugins_loaded": kernel.plugins.plugins().count(),
         "plugins_refused": kernel.refused.len(),
