@@ -1,6 +1,6 @@
-//! A private NATS server with JetStream for a test: `nats-server` on a free
-//! loopback port, its JetStream data in a temporary directory. `cargo xtask
-//! test` installs the `nats-server` package when the machine lacks it.
+//! A private NATS server for a test: `nats-server` on a free loopback port
+//! (core NATS only: the kernel uses no JetStream). `cargo xtask test`
+//! installs the `nats-server` package when the machine lacks it.
 //!
 //! [`CuttableLink`] stands between a kernel node and the server, so a test
 //! can cut that node off NATS (a partition) while the server runs on.
@@ -20,27 +20,18 @@ const READY_WITHIN: Duration = Duration::from_secs(30);
 pub struct PrivateNats {
     server: Child,
     port: u16,
-    _dir: tempfile::TempDir,
 }
 
 impl PrivateNats {
     pub async fn start() -> PrivateNats {
-        let dir = tempfile::tempdir().expect("temp dir");
         let port = crate::free_loopback_port();
         let server = Command::new(binary())
             .args(["--addr", "127.0.0.1", "--port", &port.to_string()])
-            .arg("--jetstream")
-            .arg("--store_dir")
-            .arg(dir.path())
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("nats-server starts");
-        let nats = PrivateNats {
-            server,
-            port,
-            _dir: dir,
-        };
+        let nats = PrivateNats { server, port };
         nats.wait_until_ready().await;
         nats
     }
