@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use serde_json::json;
 use tether_kernel::cluster::{LeaseTiming, Owners};
 use tether_kernel::storage::PostgresStorage;
-use tether_tests::clients::{Csr, Customer, post_json};
+use tether_tests::clients::{Csr, Customer, WsClient, post_json};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, StoppedKernel, TestAccount};
 use tether_tests::nats::{CuttableLink, PrivateNats};
@@ -57,6 +57,22 @@ async fn registry(database: &str) -> Owners {
     )
 }
 
+/// Node A, on NATS at `nats_url`, with Anna's account, signed in at her
+/// console there.
+async fn node_a_with_anna(database: &str, nats_url: &str) -> (KernelProcess, Csr, WsClient) {
+    let node_a = KernelProcess::configure(
+        &fixture_manifests(),
+        &config(database, nats_url, "node-a"),
+        &[TestAccount::csr("anna", "Anna Berg", "default")],
+    )
+    .launch();
+    let anna = Csr::sign_in(&node_a, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let console = anna.console(&node_a).await;
+    (node_a, anna, console)
+}
+
 async fn report_status(kernel: &KernelProcess, number: &str) -> String {
     let anna = Csr::sign_in(kernel, "anna", "correct horse battery")
         .await
@@ -78,16 +94,7 @@ async fn a_starting_node_leaves_a_live_nodes_sessions_and_ends_a_dead_nodes() {
     let nats = PrivateNats::start().await;
     let owners = registry(&database).await;
 
-    let node_a = KernelProcess::configure(
-        &fixture_manifests(),
-        &config(&database, &nats.url(), "node-a"),
-        &[TestAccount::csr("anna", "Anna Berg", "default")],
-    )
-    .launch();
-    let anna = Csr::sign_in(&node_a, "anna", "correct horse battery")
-        .await
-        .expect("signs in");
-    let mut console = anna.console(&node_a).await;
+    let (node_a, _anna, mut console) = node_a_with_anna(&database, &nats.url()).await;
     let first = console.start_session().await;
     assert_eq!(
         owners.owner(&first).await.expect("reads"),
@@ -240,16 +247,7 @@ async fn a_node_cut_off_from_nats_stops_running_its_sessions_and_says_why() {
     let nats = PrivateNats::start().await;
     let link = CuttableLink::start(nats.address()).await;
     let owners = registry(&database).await;
-    let node_a = KernelProcess::configure(
-        &fixture_manifests(),
-        &config(&database, &link.url(), "node-a"),
-        &[TestAccount::csr("anna", "Anna Berg", "default")],
-    )
-    .launch();
-    let anna = Csr::sign_in(&node_a, "anna", "correct horse battery")
-        .await
-        .expect("signs in");
-    let mut console = anna.console(&node_a).await;
+    let (node_a, anna, mut console) = node_a_with_anna(&database, &link.url()).await;
     let number = console.start_session().await;
     let mut customer = Customer::join(&node_a, &number, "Carl Customer").await;
     console.event("participant.joined").await;
