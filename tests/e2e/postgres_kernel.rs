@@ -5,72 +5,42 @@
 //! message naming the server, never the password.
 
 use serde_json::json;
-use tether_tests::clients::{Csr, Customer, TestAgent};
+use tether_tests::clients::Csr;
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 use tether_tests::postgres::PrivatePostgres;
+use tether_tests::round_trips::GrantedSession;
 
-fn config(url: &str) -> String {
-    format!(
-        r#"
-[storage]
-url = "{url}"
-
-[sessions]
-join_attempts_per_minute = 1000
-
-[sites.default]
-name = "Default"
-plugins = ["echo"]
-"#
-    )
+/// The configuration's `[storage]` table for the database at `url`.
+fn storage(url: &str) -> String {
+    format!("[storage]\nurl = \"{url}\"\n")
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_support_session_is_stored_in_postgresql_and_survives_a_restart() {
     let postgres = PrivatePostgres::start().await;
     let url = postgres.new_database().await;
-    let stopped = KernelProcess::configure(
-        &fixture_manifests(),
-        &config(&url),
-        &[TestAccount::csr("anna", "Anna Berg", "default")],
-    );
-    let kernel = stopped.launch();
-    let anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
-        .await
-        .expect("the account `tether admin` stored in PostgreSQL signs in");
-    let mut host = anna.console(&kernel).await;
-    let number = host.start_session().await;
-    let mut customer = Customer::join(&kernel, &number, "Carl Customer").await;
-    host.event("participant.joined").await;
-    let agent = TestAgent::start(&kernel, &mut customer, &["sysinfo.collect"]).await;
-
-    let ask = host
-        .send_request(
-            "plugin.command",
-            json!({ "session": number, "plugin": "echo", "name": "ask-consent",
-                    "payload": { "session": number, "participant": customer.participant, "capability": "sysinfo.collect" } }),
-        )
-        .await;
-    customer.answer_prompt(true).await;
-    assert_eq!(host.reply_to(ask).await["body"], "granted");
-    let result = host
-        .ok(
-            "plugin.command",
-            json!({ "session": number, "plugin": "echo", "name": "call-agent",
-                    "payload": { "session": number, "participant": customer.participant,
-                                 "capability": "sysinfo.collect", "input": { "say": "hello" } } }),
-        )
-        .await;
-    assert_eq!(result["machine"], "test agent");
-    assert_eq!(agent.calls().len(), 1);
-    customer
+    // Anna (created by `tether admin`, in PostgreSQL) signs in, starts a
+    // session; a customer joins, grants the echo plugin, and its agent
+    // answers a call.
+    let mut session = GrantedSession::start_with(&storage(&url)).await;
+    session.agent_call().await;
+    assert_eq!(session.agent.calls().len(), 1);
+    session
+        .customer
         .page
         .ok("chat.send", json!({ "text": "It says error 42" }))
         .await;
-    host.event("chat.message").await;
-    host.ok("session.end", json!({ "session": number })).await;
-    customer.page.event("session.ended").await;
+    session.host.event("chat.message").await;
+    session
+        .host
+        .ok("session.end", json!({ "session": session.number }))
+        .await;
+    session.customer.page.event("session.ended").await;
+    let GrantedSession { kernel, number, .. } = session;
+    let anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
 
     // Nothing went to an embedded database beside the kernel.
     assert!(
@@ -118,7 +88,7 @@ async fn an_unreachable_database_stops_the_start_naming_the_server_not_the_passw
     // A port nothing listens on: bound, then closed.
     let port = tether_tests::free_loopback_port();
     let url = format!("postgres://tether:s3cret-word@127.0.0.1:{port}/desk");
-    let stopped = KernelProcess::configure(&fixture_manifests(), &config(&url), &[]);
+    let stopped = KernelProcess::configure(&fixture_manifests(), &storage(&url), &[]);
     let output = stopped.serve_expecting_failure();
     let said = String::from_utf8_lossy(&output.stderr).into_owned()
         + &String::from_utf8_lossy(&output.stdout);

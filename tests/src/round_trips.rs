@@ -29,9 +29,17 @@ pub struct GrantedSession {
 
 impl GrantedSession {
     pub async fn start() -> GrantedSession {
-        let config = "[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n";
+        GrantedSession::start_with("").await
+    }
+
+    /// [`GrantedSession::start`] on a kernel whose configuration begins
+    /// with `extra_config` (tables of its own, such as `[storage]`).
+    pub async fn start_with(extra_config: &str) -> GrantedSession {
+        let config = format!(
+            "{extra_config}\n[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n"
+        );
         let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
-        let kernel = KernelProcess::configure(&fixture_manifests(), config, &accounts).launch();
+        let kernel = KernelProcess::configure(&fixture_manifests(), &config, &accounts).launch();
         let anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
             .await
             .expect("signs in");
