@@ -61,6 +61,8 @@ pub struct Kernel {
     pub public_pages: web::public::PublicPages,
     /// `None` when no SMTP server is configured.
     pub mailer: Option<Mailer>,
+    /// This node's link to the others; `None` for a kernel on its own.
+    pub cluster: Option<Arc<Cluster>>,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -103,7 +105,7 @@ impl Kernel {
             dir: data_dir.clone(),
             source,
         })?;
-        let (storage, shared) = open_storage_and_cluster(&config).await?;
+        let (storage, shared, cluster) = open_storage_and_cluster(&config).await?;
         let storage_health = Arc::new(StorageHealth::default());
         storage_health.watch(storage.clone());
         let stored = site::seed_and_load(storage.as_ref(), &configured).await?;
@@ -191,9 +193,31 @@ impl Kernel {
             desk,
             public_pages,
             mailer,
+            cluster,
         });
         tokio::spawn(events::deliver(Arc::downgrade(&kernel), plugin_event_queue));
         Ok(kernel)
+    }
+}
+
+impl Kernel {
+    /// The node that runs `session` (as typed) when that is another node
+    /// than this one; `None` when this node runs it, nobody does, or this
+    /// kernel is on its own.
+    pub async fn owner_elsewhere(&self, session: &str) -> Option<String> {
+        let cluster = self.cluster.as_ref()?;
+        if self.sessions.runs_here(session) {
+            return None;
+        }
+        let number = session::number::parse(session)?;
+        match cluster.owners.owner(&number).await {
+            Ok(Some(node)) if node != cluster.node().as_str() => Some(node),
+            Ok(_) => None,
+            Err(error) => {
+                tracing::warn!(%error, session = %number, "the owner of a session could not be found");
+                None
+            }
+        }
     }
 }
 
@@ -203,7 +227,7 @@ impl Kernel {
 /// together.
 async fn open_storage_and_cluster(
     config: &KernelConfig,
-) -> Result<(Arc<dyn Storage>, Shared), StartError> {
+) -> Result<(Arc<dyn Storage>, Shared, Option<Arc<Cluster>>), StartError> {
     let location = config.storage.location(&config.server.data_dir)?;
     match (config.cluster_settings()?, location) {
         (Some(settings), StorageLocation::Postgres(url)) => {
@@ -216,12 +240,13 @@ async fn open_storage_and_cluster(
             )
             .await?;
             tracing::info!(node = %cluster.owners.node(), "joined the other nodes");
+            let cluster = Arc::new(cluster);
             let shared = Shared {
-                ownership: ClusterOwnership::start(Arc::new(cluster)),
+                ownership: ClusterOwnership::start(cluster.clone()),
                 attempts: Arc::new(DatabaseAttempts::new(&postgres)),
             };
-            Ok((postgres, shared))
+            Ok((postgres, shared, Some(cluster)))
         }
-        (_, location) => Ok((location.open().await?, Shared::alone())),
+        (_, location) => Ok((location.open().await?, Shared::alone(), None)),
     }
 }

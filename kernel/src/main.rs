@@ -196,6 +196,7 @@ async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
     let storage = config_storage.describe();
     tracing::info!(%address, %storage, plugins = kernel.plugins.plugins().count(), refused = kernel.refused.len(), "kernel started");
     let app = tether_kernel::web::router(Arc::clone(&kernel));
+    tether_kernel::web::serve_other_nodes(Arc::clone(&kernel), app.clone());
     // Replies often follow another message on the same socket (an event,
     // then the answer); with Nagle's algorithm the second waits ~40 ms for
     // the client's delayed ACK. Every accepted connection sends at once.

@@ -20,18 +20,31 @@ const READY_WITHIN: Duration = Duration::from_secs(30);
 pub struct PrivateNats {
     server: Child,
     port: u16,
+    /// Holds the server's configuration file.
+    _dir: tempfile::TempDir,
 }
 
 impl PrivateNats {
     pub async fn start() -> PrivateNats {
         let port = crate::free_loopback_port();
+        // As the README asks of an operator's server: room for the
+        // largest picture a shared application sends between nodes.
+        let dir = tempfile::tempdir().expect("temp dir");
+        let config = dir.path().join("nats.conf");
+        std::fs::write(&config, "max_payload: 8MB\n").expect("write the NATS configuration");
         let server = Command::new(binary())
+            .arg("--config")
+            .arg(&config)
             .args(["--addr", "127.0.0.1", "--port", &port.to_string()])
             .stdout(Stdio::null())
             .stderr(Stdio::null())
             .spawn()
             .expect("nats-server starts");
-        let nats = PrivateNats { server, port };
+        let nats = PrivateNats {
+            server,
+            port,
+            _dir: dir,
+        };
         nats.wait_until_ready().await;
         nats
     }
@@ -56,7 +69,7 @@ impl PrivateNats {
             };
             assert!(
                 Instant::now() < deadline,
-                "the private nats-server did not serve JetStream within {READY_WITHIN:?}: {last}"
+                "the private nats-server did not accept connections within {READY_WITHIN:?}: {last}"
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }

@@ -11,6 +11,7 @@ pub mod attempts;
 pub mod lease;
 pub mod owners;
 pub mod ownership;
+pub mod relay;
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -28,6 +29,8 @@ pub enum ClusterError {
     Connect { server: String, reason: String },
     #[error("session owners: {0}")]
     Registry(String),
+    #[error("node {node} cannot be reached for a relayed connection: {reason}")]
+    Relay { node: String, reason: String },
 }
 
 /// A node's name, unique among the nodes sharing one NATS and database:
@@ -87,6 +90,10 @@ pub struct Cluster {
     pub owners: Owners,
 }
 
+/// The largest message a relay carries: a picture of a shared application
+/// and its headers.
+const NEEDED_PAYLOAD: usize = tether_protocol::stream::MAX_PICTURE_BYTES + 64 * 1024;
+
 /// How long a connection to NATS may take before the start fails.
 const CONNECT_TIMEOUT: Duration = Duration::from_secs(5);
 
@@ -112,6 +119,14 @@ impl Cluster {
                 server: server.clone(),
                 reason: error.to_string(),
             })?;
+        let max_payload = client.server_info().max_payload;
+        if max_payload < NEEDED_PAYLOAD {
+            tracing::warn!(
+                max_payload,
+                needed = NEEDED_PAYLOAD,
+                "the NATS server's max_payload is smaller than the largest picture of a shared application: set `max_payload: 8MB` in its configuration, or such pictures are lost between nodes"
+            );
+        }
         Ok(Cluster {
             client,
             owners: Owners::new(storage, node, timing),

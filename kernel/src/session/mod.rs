@@ -193,6 +193,12 @@ impl Sessions {
         f(&mut live)
     }
 
+    /// Whether this node runs session `number` (as typed: spaces and
+    /// dashes allowed).
+    pub fn runs_here(&self, number: &str) -> bool {
+        number::parse(number).is_some_and(|n| self.with_live(&n, |_| Ok(())).is_ok())
+    }
+
     /// The site a running session belongs to.
     pub fn site_of(&self, number: &str) -> Option<String> {
         self.with_live(number, |s| Ok(s.site.clone())).ok()

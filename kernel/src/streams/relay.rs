@@ -28,6 +28,13 @@ struct Relayed {
 }
 
 impl Sessions {
+    /// Whether `bytes` is a frame of a stream open on this node (a console
+    /// relays the others to the nodes running its sessions elsewhere).
+    pub fn stream_is_here(&self, bytes: &Bytes) -> bool {
+        StreamFrame::decode(bytes)
+            .is_ok_and(|frame| self.streams.with(frame.stream, |_| ()).is_some())
+    }
+
     /// One binary frame from a socket. `speaks_for` says which endpoint
     /// the socket is in a given session (a console is in several), or
     /// `None` where it is not in that session at all; it is asked once.

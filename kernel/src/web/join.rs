@@ -21,7 +21,7 @@ pub struct JoinBody {
 }
 
 /// The number in a join link (`…/join/123456789`), or the text as typed.
-fn number_from(input: &str) -> &str {
+pub(super) fn number_from(input: &str) -> &str {
     let trimmed = input.trim().trim_end_matches('/');
     match trimmed.rsplit_once("/join/") {
         Some((_, number)) => number,

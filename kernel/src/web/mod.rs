@@ -11,6 +11,7 @@ pub mod client_address;
 pub mod error;
 pub(crate) mod error_detail;
 mod extract;
+mod forwarded;
 mod invite;
 mod join;
 mod plugin_commands;
@@ -34,7 +35,7 @@ pub use auth::{COOKIE, CSRF_HEADER};
 use crate::Kernel;
 
 /// Largest REST request body.
-const MAX_BODY_BYTES: usize = 64 * 1024;
+pub(crate) const MAX_BODY_BYTES: usize = 64 * 1024;
 
 /// The policy of every response that does not bring its own (REST
 /// answers, reports, errors): nothing may load, run or frame it.
@@ -69,9 +70,6 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
             "/api/admin/accounts/{username}",
             axum::routing::patch(admin::update),
         )
-        .route("/api/join", post(join::join))
-        .route("/api/sessions/{number}/report", get(reports::download))
-        .route("/api/sessions/{number}/invite", post(invite::send))
         .route(
             "/api/plugins/{plugin}/commands",
             post(plugin_commands::post).layer(DefaultBodyLimit::max(
@@ -88,9 +86,34 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/ws/console", get(ws::console))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
+        .merge(about_one_session(&kernel))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(kernel);
     with_security_headers(routes)
+}
+
+/// The REST routes about one session: on a node among several, sent on to
+/// the node running the session (`forwarded.rs`).
+fn about_one_session(kernel: &Arc<Kernel>) -> Router<Arc<Kernel>> {
+    Router::new()
+        .route("/api/join", post(join::join))
+        .route("/api/sessions/{number}/report", get(reports::download))
+        .route("/api/sessions/{number}/invite", post(invite::send))
+        .route_layer(axum::middleware::from_fn_with_state(
+            kernel.clone(),
+            forwarded::to_owner,
+        ))
+}
+
+/// On a node among several: serves what the other nodes send this one —
+/// connections they relay and requests they send on — through `routes`,
+/// this node's own, until the kernel stops. Nothing on a kernel of its own.
+pub fn serve_other_nodes(kernel: Arc<Kernel>, routes: Router) {
+    if kernel.cluster.is_none() {
+        return;
+    }
+    tokio::spawn(ws::serve_relays(kernel.clone()));
+    tokio::spawn(forwarded::serve_forwarded(kernel, routes));
 }
 
 /// The headers every response carries, whatever produced it (a handler, an

@@ -140,6 +140,30 @@ pub enum ConsoleRequest {
     },
 }
 
+impl ConsoleRequest {
+    /// The session the request is about, as the CSR typed it; `None` for
+    /// requests about the CSR's own desk (starting a session, presence,
+    /// offers, their site's plugins).
+    pub fn session(&self) -> Option<&str> {
+        match self {
+            ConsoleRequest::Assist { session }
+            | ConsoleRequest::Resume { session }
+            | ConsoleRequest::Info { session }
+            | ConsoleRequest::SelectCustomer { session, .. }
+            | ConsoleRequest::PassControl { session, .. }
+            | ConsoleRequest::RemoveParticipant { session, .. }
+            | ConsoleRequest::Leave { session }
+            | ConsoleRequest::End { session }
+            | ConsoleRequest::Chat { session, .. }
+            | ConsoleRequest::AgentCode { session } => Some(session),
+            ConsoleRequest::PluginCommand { session, .. } => session.as_deref(),
+            ConsoleRequest::Start {}
+            | ConsoleRequest::SetAvailability { .. }
+            | ConsoleRequest::AnswerOffer { .. } => None,
+        }
+    }
+}
+
 impl RequestSet for ConsoleRequest {
     const ROLE: Role = Role::Csr;
     const TYPES: &'static [&'static str] = &[

@@ -112,6 +112,12 @@ impl ServerMessage {
         }
     }
 
+    /// A message another kernel node wrote (a connection relayed between
+    /// nodes), sent on as it is.
+    pub fn relayed(text: String) -> ServerMessage {
+        ServerMessage::written(text)
+    }
+
     /// The message of `text`, which begins `{"v":1,"type":"…"`.
     fn written(text: String) -> ServerMessage {
         const TYPE_KEY: &str = r#""type":""#;

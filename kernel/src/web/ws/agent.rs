@@ -12,14 +12,16 @@ use tether_protocol::AgentRequest;
 
 use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
-use super::{Connection, ReplyBody, TokenQuery};
+use super::relayed::{self, RelayOpen, RelayedSocket};
+use super::{Accepted, Connection, ReplyBody, TokenQuery};
 use crate::Kernel;
 use crate::routing::{EndpointKind, Outbox};
 use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 
 /// Tries with a code or a token count as failed joins of the address, so
-/// codes cannot be guessed by trying them all.
+/// codes cannot be guessed by trying them all. A session another node runs
+/// is relayed there, which counts its own refusals.
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,
     ClientAddress(client): ClientAddress,
@@ -27,23 +29,39 @@ pub async fn upgrade(
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
+    let refused = match accept(kernel.clone(), client, &headers, &query).await {
+        Ok(accepted) => return Ok(accepted.upgrade(upgrade)),
+        Err(refused) => refused,
+    };
+    if refused.code == tether_protocol::ErrorCode::Unauthenticated {
+        let open = RelayOpen::new(RelayedSocket::Agent { query }, &headers, client);
+        if let Some(relayed) =
+            relayed::customer_elsewhere::<AgentConnection>(&kernel, open, upgrade).await
+        {
+            return relayed;
+        }
+        kernel.sessions.count_failed_join(client).await;
+    }
+    Err(refused)
+}
+
+/// The agent, if the address may still try to join and its credential and
+/// origin hold (refusals are counted by the caller).
+pub(super) async fn accept(
+    kernel: Arc<Kernel>,
+    client: std::net::IpAddr,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> Result<Accepted<AgentConnection>, ApiError> {
     kernel.sessions.check_join_attempts(client).await?;
-    let served = customer_link::upgrade(
-        kernel.clone(),
-        &headers,
+    customer_link::accept(
+        kernel,
+        headers,
         query.credential(true)?,
-        upgrade,
         EndpointKind::Agent,
         AgentConnection,
     )
-    .await;
-    if served
-        .as_ref()
-        .is_err_and(|e| e.code == tether_protocol::ErrorCode::Unauthenticated)
-    {
-        kernel.sessions.count_failed_join(client).await;
-    }
-    served
+    .await
 }
 
 pub(crate) struct AgentConnection(CustomerLink);

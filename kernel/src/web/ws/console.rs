@@ -6,43 +6,59 @@
 use std::collections::BTreeMap;
 use std::sync::{Arc, Mutex};
 
-use axum::extract::State;
 use axum::extract::ws::WebSocketUpgrade;
+use axum::extract::{FromRequestParts, State};
 use axum::http::HeaderMap;
 use axum::response::Response;
 use serde_json::{Value, json};
 use tether_protocol::ConsoleRequest;
-use tracing::Instrument;
 
-use super::{Connection, ReplyBody, check_origin, configured, next_connection_id, serve};
+use super::relayed::{RelayOpen, RelayedSocket};
+use super::{Accepted, Connection, ReplyBody, check_origin, next_connection_id};
 use crate::Kernel;
 use crate::routing::{AccountConsole, ConnectionId, Endpoint, Outbox, TakesPart};
 use crate::session::ParticipantId;
 use crate::session::policy::Action;
 use crate::storage::Account;
 use crate::web::auth::SignedIn;
+use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 use crate::web::plugin_commands;
+use elsewhere::Elsewhere;
+
+mod elsewhere;
 
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     signed_in: Result<SignedIn, ApiError>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     check_origin(&kernel, &headers, true)?;
     let SignedIn { account, .. } = signed_in?;
-    let console = Arc::new(Console {
-        kernel,
-        account,
-        id: next_connection_id(),
-        outbox: Mutex::new(None),
-        sessions: Mutex::new(BTreeMap::new()),
-    });
-    Ok(configured::<Console>(upgrade).on_upgrade(move |socket| {
-        let span = tracing::info_span!("console", csr = %console.account.username, connection = console.id);
-        serve(socket, console).instrument(span)
-    }))
+    let reach = match kernel.cluster {
+        Some(_) => Reach::Cluster(Box::new(Elsewhere::new(RelayOpen::new(
+            RelayedSocket::ConsoleSessions,
+            &headers,
+            client,
+        )))),
+        None => Reach::Alone,
+    };
+    Ok(Console::new(kernel, account, reach).upgrade(upgrade))
+}
+
+/// Owner: the console of a CSR connected to another node, for the
+/// sessions this node runs, checked as if it had connected here.
+pub(super) async fn accept_relayed(
+    kernel: Arc<Kernel>,
+    headers: &HeaderMap,
+) -> Result<Accepted<Console>, ApiError> {
+    check_origin(&kernel, headers, true)?;
+    let mut parts = axum::http::Request::new(()).into_parts().0;
+    parts.headers = headers.clone();
+    let SignedIn { account, .. } = SignedIn::from_request_parts(&mut parts, &kernel).await?;
+    Ok(Console::new(kernel, account, Reach::RelayedHere))
 }
 
 pub(crate) struct Console {
@@ -52,9 +68,48 @@ pub(crate) struct Console {
     outbox: Mutex<Option<Outbox>>,
     /// Sessions this console is attached to: number → participant id.
     sessions: Mutex<BTreeMap<String, String>>,
+    reach: Reach,
+}
+
+/// Where a console's sessions run, and where its desk is.
+enum Reach {
+    /// A kernel on its own: everything is here.
+    Alone,
+    /// A node among several, where the CSR connected: their desk
+    /// (presence, offers) is here; requests about sessions other nodes
+    /// run go there over relays.
+    Cluster(Box<Elsewhere>),
+    /// Connected to another node, which relays here the requests about
+    /// sessions this node runs: the desk is that node's.
+    RelayedHere,
+}
+
+impl Reach {
+    fn elsewhere(&self) -> Option<&Elsewhere> {
+        match self {
+            Reach::Cluster(elsewhere) => Some(elsewhere),
+            Reach::Alone | Reach::RelayedHere => None,
+        }
+    }
 }
 
 impl Console {
+    fn new(kernel: Arc<Kernel>, account: Account, reach: Reach) -> Accepted<Console> {
+        let console = Arc::new(Console {
+            kernel,
+            account,
+            id: next_connection_id(),
+            outbox: Mutex::new(None),
+            sessions: Mutex::new(BTreeMap::new()),
+            reach,
+        });
+        let span = tracing::info_span!("console", csr = %console.account.username, connection = console.id);
+        Accepted {
+            connection: console,
+            span,
+        }
+    }
+
     /// Routes the CSR's participant in `number` to this connection.
     fn attach(&self, number: &str, participant: &str) {
         let outbox = self
@@ -105,6 +160,9 @@ impl Connection for Console {
 
     async fn opened(self: &Arc<Self>, outbox: Outbox) {
         *self.outbox.lock().unwrap_or_else(|p| p.into_inner()) = Some(outbox.clone());
+        if matches!(self.reach, Reach::RelayedHere) {
+            return;
+        }
         let me: Arc<dyn TakesPart> = self.clone();
         let console = AccountConsole {
             connection: self.id,
@@ -120,6 +178,12 @@ impl Connection for Console {
     /// A console speaks, in each session it is attached to, for the CSR's
     /// participant there.
     fn stream_frame(self: &Arc<Self>, frame: axum::body::Bytes) {
+        if let Some(elsewhere) = self.reach.elsewhere()
+            && !self.kernel.sessions.stream_is_here(&frame)
+            && elsewhere.relay_frame(&frame)
+        {
+            return;
+        }
         // Asked once per frame, for the stream's session only (no copy of
         // the map on this path: pictures and acks pass here many times a
         // second).
@@ -130,6 +194,39 @@ impl Connection for Console {
                 .get(session)
                 .map(|participant| Endpoint::ui(participant))
         });
+    }
+
+    /// A request about a session another node runs goes there; its reply
+    /// and the session's events come back over the same relay.
+    async fn relayed(
+        self: &Arc<Self>,
+        id: Option<u64>,
+        request: &ConsoleRequest,
+        text: &str,
+    ) -> bool {
+        let (Some(elsewhere), Some(session)) = (self.reach.elsewhere(), request.session()) else {
+            return false;
+        };
+        let Some(node) = self.kernel.owner_elsewhere(session).await else {
+            return false;
+        };
+        let outbox = self
+            .outbox
+            .lock()
+            .unwrap_or_else(|p| p.into_inner())
+            .clone();
+        let Some(outbox) = outbox else {
+            return false;
+        };
+        if let Err(error) = elsewhere.send(&self.kernel, &node, text, &outbox).await {
+            let _ = outbox.send(tether_protocol::ServerMessage::refusal(
+                id,
+                error.code,
+                error.message,
+                error.detail.as_ref(),
+            ));
+        }
+        true
     }
 
     /// A plugin's answer may wait (it asks an agent, or hands a session
@@ -265,10 +362,15 @@ impl Connection for Console {
     }
 
     async fn closed(self: &Arc<Self>) {
-        self.kernel
-            .desk
-            .console_closed(&self.account, self.id)
-            .await;
+        if let Some(elsewhere) = self.reach.elsewhere() {
+            elsewhere.close_all().await;
+        }
+        if !matches!(self.reach, Reach::RelayedHere) {
+            self.kernel
+                .desk
+                .console_closed(&self.account, self.id)
+                .await;
+        }
         let attached =
             std::mem::take(&mut *self.sessions.lock().unwrap_or_else(|p| p.into_inner()));
         for (number, participant) in attached {

@@ -12,22 +12,42 @@ use tether_protocol::CustomerRequest;
 
 use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
-use super::{Connection, ReplyBody, TokenQuery};
+use super::relayed::{self, RelayOpen, RelayedSocket};
+use super::{Accepted, Connection, ReplyBody, TokenQuery};
 use crate::Kernel;
 use crate::routing::{EndpointKind, Outbox};
+use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 
 pub async fn upgrade(
     State(kernel): State<Arc<Kernel>>,
+    ClientAddress(client): ClientAddress,
     headers: HeaderMap,
     Query(query): Query<TokenQuery>,
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
-    customer_link::upgrade(
+    match accept(kernel.clone(), &headers, &query).await {
+        Ok(accepted) => Ok(accepted.upgrade(upgrade)),
+        Err(refused) if refused.code != tether_protocol::ErrorCode::Unauthenticated => Err(refused),
+        Err(refused) => {
+            let open = RelayOpen::new(RelayedSocket::CustomerPage { query }, &headers, client);
+            relayed::customer_elsewhere::<CustomerPage>(&kernel, open, upgrade)
+                .await
+                .unwrap_or(Err(refused))
+        }
+    }
+}
+
+/// The customer's page, if its token and origin hold.
+pub(super) async fn accept(
+    kernel: Arc<Kernel>,
+    headers: &HeaderMap,
+    query: &TokenQuery,
+) -> Result<Accepted<CustomerPage>, ApiError> {
+    customer_link::accept(
         kernel,
-        &headers,
+        headers,
         query.credential(false)?,
-        upgrade,
         EndpointKind::Ui,
         CustomerPage,
     )

@@ -3,13 +3,10 @@
 
 use std::sync::Arc;
 
-use axum::extract::ws::WebSocketUpgrade;
 use axum::http::HeaderMap;
-use axum::response::Response;
 use tether_protocol::{CustomerPanel, ServerEvent, ServerMessage};
-use tracing::Instrument;
 
-use super::{Connection, check_origin, configured, next_connection_id, serve};
+use super::{Accepted, Connection, check_origin, next_connection_id};
 use crate::Kernel;
 use crate::routing::{ConnectionId, Endpoint, EndpointKind, Outbox};
 use crate::session::CustomerCredential;
@@ -105,16 +102,15 @@ impl CustomerLink {
     }
 }
 
-/// Checks the origin (browsers only) and the join token, then serves the
-/// socket with the connection `wrap` makes.
-pub(super) async fn upgrade<C: Connection>(
+/// Checks the origin (browsers only) and the join token; the connection
+/// `wrap` makes, to be served here or relayed from another node.
+pub(super) async fn accept<C: Connection>(
     kernel: Arc<Kernel>,
     headers: &HeaderMap,
     credential: CustomerCredential<'_>,
-    upgrade: WebSocketUpgrade,
     kind: EndpointKind,
     wrap: fn(CustomerLink) -> C,
-) -> Result<Response, ApiError> {
+) -> Result<Accepted<C>, ApiError> {
     check_origin(&kernel, headers, kind == EndpointKind::Ui)?;
     let (session, participant) = kernel.sessions.customer_by(credential, kind).await?;
     let link = CustomerLink {
@@ -125,7 +121,8 @@ pub(super) async fn upgrade<C: Connection>(
         kind,
     };
     let span = tracing::info_span!("customer_connection", session = %link.session, participant = %link.participant, kind = ?kind);
-    let connection = Arc::new(wrap(link));
-    Ok(configured::<C>(upgrade)
-        .on_upgrade(move |socket| serve(socket, connection).instrument(span)))
+    Ok(Accepted {
+        connection: Arc::new(wrap(link)),
+        span,
+    })
 }

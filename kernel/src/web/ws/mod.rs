@@ -10,6 +10,7 @@ mod budget;
 mod console;
 mod customer;
 mod customer_link;
+mod relayed;
 mod reply;
 
 use std::sync::Arc;
@@ -29,6 +30,7 @@ use tokio::sync::mpsc;
 pub use agent::upgrade as agent;
 pub use console::upgrade as console;
 pub use customer::upgrade as customer;
+pub use relayed::serve_relays;
 
 use crate::Kernel;
 use crate::routing::{ConnectionId, Outbox};
@@ -50,7 +52,7 @@ fn next_connection_id() -> ConnectionId {
 /// How a customer page or agent connection authenticates: the join token,
 /// or for agents the page's one-time code (with the session number) or
 /// the resume token of their last connection.
-#[derive(Deserialize)]
+#[derive(Debug, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenQuery {
     #[serde(default)]
@@ -168,6 +170,19 @@ pub(crate) trait Connection: Send + Sync + 'static {
     /// may send it on that stream (see `streams/`), else dropped and counted.
     fn stream_frame(self: &Arc<Self>, frame: Bytes);
 
+    /// Whether `request` (read from `text`) was sent on to the node that
+    /// runs its session (a node among several); its reply comes from
+    /// there. Only consoles, which speak for sessions on any node, relay
+    /// single requests; pages and agents are relayed whole.
+    fn relayed(
+        self: &Arc<Self>,
+        _id: Option<u64>,
+        _request: &Self::Request,
+        _text: &str,
+    ) -> impl Future<Output = bool> + Send {
+        std::future::ready(false)
+    }
+
     /// Requests that may wait long (a plugin asking for consent) run on
     /// their own so the connection keeps serving.
     fn runs_long(_request: &Self::Request) -> bool {
@@ -177,9 +192,38 @@ pub(crate) trait Connection: Send + Sync + 'static {
     fn closed(self: &Arc<Self>) -> impl Future<Output = ()> + Send;
 }
 
+/// A connection whose client passed the checks, ready to be served on a
+/// WebSocket of its own or relayed from another node.
+pub(crate) struct Accepted<C> {
+    pub connection: Arc<C>,
+    pub span: tracing::Span,
+}
+
+impl<C: Connection> Accepted<C> {
+    /// Serves the connection on the client's socket once upgraded.
+    fn upgrade(self, upgrade: axum::extract::ws::WebSocketUpgrade) -> axum::response::Response {
+        use tracing::Instrument;
+        let Accepted { connection, span } = self;
+        configured::<C>(upgrade)
+            .on_upgrade(move |socket| serve(socket, connection).instrument(span))
+    }
+}
+
 /// Runs one connection until either side closes it.
 pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) {
-    let (mut sink, mut stream) = socket.split();
+    let (sink, stream) = socket.split();
+    serve_split(sink, stream, connection).await;
+}
+
+/// Runs one connection over its two halves: a client's WebSocket, or a
+/// connection another node relays here (`relayed.rs`).
+pub(crate) async fn serve_split<C, Si, St, E>(mut sink: Si, mut stream: St, connection: Arc<C>)
+where
+    C: Connection,
+    Si: futures_util::Sink<Message> + Unpin + Send + 'static,
+    St: futures_util::Stream<Item = Result<Message, E>> + Unpin,
+    E: std::fmt::Display,
+{
     let (outbox, mut inbox) = Outbox::new(C::FRAME_QUEUE);
     let (close_tx, mut close_rx) = mpsc::unbounded_channel::<CloseFrame>();
     let writer = tokio::spawn(async move {
@@ -215,8 +259,8 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
     connection.opened(outbox.clone()).await;
     let mut budget = C::RATE.map(|rate| MessageBudget::new(rate, Instant::now()));
     while let Some(frame) = stream.next().await {
-        let inbound = match frame {
-            Ok(Message::Text(text)) => decode::<C::Request>(text.as_str()),
+        let text = match frame {
+            Ok(Message::Text(text)) => text,
             // Stream frames are paced by acknowledgements and bounded per
             // connection, not by the message budget; a frame for a stream
             // the socket does not own costs a header check.
@@ -232,6 +276,7 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
                 break;
             }
         };
+        let inbound = decode::<C::Request>(text.as_str());
         // Every message spends from the budget, even one that is refused
         // as malformed: each costs the kernel work and a reply.
         let awaited = matches!(&inbound, Ok(request) if connection.awaited(&request.message));
@@ -263,6 +308,12 @@ pub(crate) async fn serve<C: Connection>(socket: WebSocket, connection: Arc<C>) 
                 ));
             }
             Ok(request) => {
+                if connection
+                    .relayed(request.id, &request.message, text.as_str())
+                    .await
+                {
+                    continue;
+                }
                 let long = C::runs_long(&request.message);
                 let work = answer(
                     Arc::clone(&connection),
