@@ -200,24 +200,49 @@ impl Kernel {
     }
 }
 
+/// Where a session runs, as a node among several sees it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Located {
+    /// This node runs it (it may just have taken it over).
+    Here,
+    /// Another live node runs it.
+    Elsewhere(String),
+    /// No node runs it: it ended, or it is no session at all.
+    Nowhere,
+}
+
 impl Kernel {
-    /// The node that runs `session` (as typed) when that is another node
-    /// than this one; `None` when this node runs it, nobody does, or this
-    /// kernel is on its own.
-    pub async fn owner_elsewhere(&self, session: &str) -> Option<String> {
-        let cluster = self.cluster.as_ref()?;
+    /// Where `session` (as typed) runs. A session still active whose node
+    /// stopped answering (its lease ran out) is taken over here, so the
+    /// client asking goes on in it. On a kernel of its own a session runs
+    /// here or nowhere.
+    pub async fn locate(&self, session: &str) -> Located {
         if self.sessions.runs_here(session) {
-            return None;
+            return Located::Here;
         }
-        let number = session::number::parse(session)?;
-        match cluster.owners.owner(&number).await {
-            Ok(Some(node)) if node != cluster.node().as_str() => Some(node),
-            Ok(_) => None,
-            Err(error) => {
-                tracing::warn!(%error, session = %number, "the owner of a session could not be found");
-                None
+        let (Some(cluster), Some(number)) = (&self.cluster, session::number::parse(session)) else {
+            return Located::Nowhere;
+        };
+        for _ in 0..2 {
+            match cluster.owners.owner(&number).await {
+                Ok(Some(node)) if node == cluster.node().as_str() => return Located::Here,
+                Ok(Some(node)) => return Located::Elsewhere(node),
+                Ok(None) => match self.sessions.take_over(&number).await {
+                    Ok(true) => return Located::Here,
+                    // Another node won it meanwhile, or it is no session.
+                    Ok(false) => continue,
+                    Err(error) => {
+                        tracing::warn!(%error, session = %number, "a session could not be taken over");
+                        return Located::Nowhere;
+                    }
+                },
+                Err(error) => {
+                    tracing::warn!(%error, session = %number, "the owner of a session could not be found");
+                    return Located::Nowhere;
+                }
             }
         }
+        Located::Nowhere
     }
 }
 

@@ -1,7 +1,7 @@
 //! Kernel nodes sharing a PostgreSQL database and a NATS server (both
 //! private servers the test starts), as real processes: each node owns the
 //! sessions it starts through a lease; a node starting leaves alone the
-//! sessions another live node owns, and ends only those whose node is
+//! sessions another live node owns, and takes over those whose node is
 //! gone (its lease lapsed); a node cut off from NATS stops running its
 //! sessions once its leases run out, saying why; guesses spread over the
 //! nodes meet one limit. A node that cannot reach NATS does not start.
@@ -18,6 +18,8 @@ use tether_tests::nats::{CuttableLink, PrivateNats};
 use tether_tests::postgres::PrivatePostgres;
 
 const LEASE_SECS: u64 = 3;
+/// How long a session taken over waits for its CSR.
+const GRACE_SECS: u64 = 2;
 /// Failed joins allowed per address and minute, on all nodes together.
 const JOIN_ATTEMPTS: usize = 6;
 /// Failed sign-ins allowed per account and address and minute
@@ -37,6 +39,7 @@ lease_secs = {LEASE_SECS}
 
 [sessions]
 join_attempts_per_minute = {JOIN_ATTEMPTS}
+grace_secs = {GRACE_SECS}
 
 [sites.default]
 name = "Default"
@@ -88,7 +91,7 @@ async fn report_status(kernel: &KernelProcess, number: &str) -> String {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_starting_node_leaves_a_live_nodes_sessions_and_ends_a_dead_nodes() {
+async fn a_starting_node_leaves_a_live_nodes_sessions_and_takes_over_a_dead_nodes() {
     let postgres = PrivatePostgres::start().await;
     let database = postgres.new_database().await;
     let nats = PrivateNats::start().await;
@@ -122,18 +125,49 @@ async fn a_starting_node_leaves_a_live_nodes_sessions_and_ends_a_dead_nodes() {
     console.ok("session.end", json!({ "session": first })).await;
     assert_eq!(owners.owner(&first).await.expect("reads"), None);
 
-    // Node A dies with a session running; once its lease lapsed, a node
-    // starting ends that session, saying why.
+    // Node A dies with a session running while no other node runs; once
+    // its lease lapsed, a node starting takes that session over, saying
+    // so, and it ends when its CSR does not come back within the grace
+    // period.
     let second = console.start_session().await;
     drop(console);
+    let stopped_b = node_b.stop();
     let stopped_a = node_a.stop();
     let deadline = Instant::now() + Duration::from_secs(LEASE_SECS * 5);
     while owners.owner(&second).await.expect("reads").is_some() {
         assert!(Instant::now() < deadline, "node A's lease never lapsed");
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
-    let node_b = node_b.stop().launch();
-    assert_eq!(report_status(&node_b, &second).await, "ended");
+    let node_b = stopped_b.launch();
+    while owners.owner(&second).await.expect("reads").as_deref() != Some("node-b") {
+        assert!(
+            Instant::now() < deadline,
+            "node B never took the session over"
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    let deadline = Instant::now() + Duration::from_secs(GRACE_SECS * 5);
+    while report_status(&node_b, &second).await != "ended" {
+        assert!(Instant::now() < deadline, "the session never ended");
+        tokio::time::sleep(Duration::from_millis(200)).await;
+    }
+    let anna = Csr::sign_in(&node_b, "anna", "correct horse battery")
+        .await
+        .expect("signs in");
+    let report = anna
+        .get(&format!("/api/sessions/{second}/report?format=json"))
+        .await;
+    assert_eq!(
+        report.body["end_reason"],
+        "the CSR did not come back within the grace period"
+    );
+    let taken_over = report.body["events"]
+        .as_array()
+        .expect("events")
+        .iter()
+        .any(|e| e["kind"] == "session.taken_over" && e["actor"] == "node-b");
+    assert!(taken_over, "{}", report.text);
+    assert_eq!(owners.owner(&second).await.expect("reads"), None);
     drop(stopped_a);
 }
 

@@ -74,16 +74,7 @@ async fn three_nodes((manifests, plugins): (std::path::PathBuf, &str)) -> Nodes 
             &config(&database, &nats.url(), name, plugins),
             accounts,
         );
-        stopped.edit_config(|text| {
-            text.replacen(
-                "listen = \"127.0.0.1:0\"",
-                &format!(
-                    "listen = \"127.0.0.1:{port}\"\nallowed_origins = [{}]",
-                    origins.join(", ")
-                ),
-                1,
-            )
-        });
+        stopped.listen_on(port, &format!("allowed_origins = [{}]", origins.join(", ")));
         stopped
     };
     let accounts = [

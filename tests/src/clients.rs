@@ -17,7 +17,7 @@ use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
 use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
 
-use crate::kernel_process::KernelProcess;
+use crate::kernel_process::Address;
 
 /// How long a test waits for something that should arrive at once; only a
 /// guard against hanging forever, not a performance bound.
@@ -55,7 +55,7 @@ async fn answer(response: reqwest::Response) -> Answer {
 }
 
 /// POSTs JSON without any sign-in (customers joining, sign-in attempts).
-pub async fn post_json(kernel: &KernelProcess, path: &str, body: Value) -> Answer {
+pub async fn post_json(kernel: &impl Address, path: &str, body: Value) -> Answer {
     answer(
         reqwest::Client::new()
             .post(kernel.url(path))
@@ -69,7 +69,7 @@ pub async fn post_json(kernel: &KernelProcess, path: &str, body: Value) -> Answe
 
 impl Csr {
     pub async fn sign_in(
-        kernel: &KernelProcess,
+        kernel: &impl Address,
         username: &str,
         password: &str,
     ) -> Result<Csr, Answer> {
@@ -107,7 +107,7 @@ impl Csr {
                 .expect("csrf token")
                 .to_owned(),
             account: reply.body["account"].clone(),
-            base_url: kernel.base_url.clone(),
+            base_url: kernel.base_url().to_owned(),
             http: reqwest::Client::new(),
         })
     }
@@ -157,10 +157,10 @@ impl Csr {
     }
 
     /// Opens the console socket as the browser on the kernel's own page would.
-    pub async fn console(&self, kernel: &KernelProcess) -> WsClient {
+    pub async fn console(&self, kernel: &impl Address) -> WsClient {
         WsClient::connect(
             &kernel.ws_url("/ws/console"),
-            Some(&kernel.base_url),
+            Some(kernel.base_url()),
             Some(&self.cookie),
         )
         .await
@@ -178,7 +178,7 @@ pub struct StartedSession {
 
 impl StartedSession {
     /// Signs `username` in (test password), opens the console, starts a session.
-    pub async fn start(kernel: &KernelProcess, username: &str) -> StartedSession {
+    pub async fn start(kernel: &impl Address, username: &str) -> StartedSession {
         let csr = Csr::sign_in(kernel, username, "correct horse battery")
             .await
             .expect("signs in");
@@ -253,10 +253,10 @@ impl WsClient {
     }
 
     /// The customer page of a joined customer.
-    pub async fn customer_page(kernel: &KernelProcess, token: &str) -> WsClient {
+    pub async fn customer_page(kernel: &impl Address, token: &str) -> WsClient {
         let mut page = WsClient::connect(
             &kernel.ws_url(&format!("/ws/customer?token={token}")),
-            Some(&kernel.base_url),
+            Some(kernel.base_url()),
             None,
         )
         .await
@@ -443,7 +443,7 @@ impl WsClient {
 
 /// One attempt at a raw agent connection with `query` (`session=…&code=…`),
 /// welcomed; `Err` is the HTTP status of a refused upgrade.
-pub async fn try_connect_agent(kernel: &KernelProcess, query: &str) -> Result<WsClient, u16> {
+pub async fn try_connect_agent(kernel: &impl Address, query: &str) -> Result<WsClient, u16> {
     let url = kernel.ws_url(&format!("/ws/agent?{query}"));
     let mut socket = WsClient::connect(&url, None, None).await?;
     socket.event("session.welcome").await;
@@ -451,7 +451,7 @@ pub async fn try_connect_agent(kernel: &KernelProcess, query: &str) -> Result<Ws
 }
 
 /// A raw agent connection with `query` (`session=…&code=…`), welcomed.
-pub async fn connect_agent(kernel: &KernelProcess, query: &str) -> WsClient {
+pub async fn connect_agent(kernel: &impl Address, query: &str) -> WsClient {
     try_connect_agent(kernel, query)
         .await
         .unwrap_or_else(|status| panic!("the agent could not connect: {status}"))
@@ -520,7 +520,7 @@ impl Customer {
     /// refuses a second agent meanwhile), so a refusal as "already
     /// connected" is tried again, with a fresh code (the refused attempt
     /// used up the one-time code it came with).
-    pub async fn connect_agent(&mut self, kernel: &KernelProcess) -> WsClient {
+    pub async fn connect_agent(&mut self, kernel: &impl Address) -> WsClient {
         let deadline = std::time::Instant::now() + PATIENCE;
         loop {
             let query = self.agent_query().await;
@@ -534,7 +534,7 @@ impl Customer {
         }
     }
 
-    pub async fn join(kernel: &KernelProcess, number: &str, name: &str) -> Customer {
+    pub async fn join(kernel: &impl Address, number: &str, name: &str) -> Customer {
         let joined = post_json(
             kernel,
             "/api/join",
@@ -569,7 +569,7 @@ impl TestAgent {
     /// Connects for `customer` (with a code from their page), says hello
     /// and waits until the kernel acknowledged it.
     pub async fn start(
-        kernel: &KernelProcess,
+        kernel: &impl Address,
         customer: &mut Customer,
         capabilities: &[&str],
     ) -> TestAgent {

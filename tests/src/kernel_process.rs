@@ -130,6 +130,27 @@ impl KernelProcess {
     }
 }
 
+/// Where clients reach Tether: one kernel, or the load balancer in front
+/// of several (`load_balancer.rs`).
+pub trait Address {
+    fn base_url(&self) -> &str;
+
+    fn url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url())
+    }
+
+    /// The same address as a WebSocket URL.
+    fn ws_url(&self, path: &str) -> String {
+        format!("{}{path}", self.base_url().replacen("http://", "ws://", 1))
+    }
+}
+
+impl Address for KernelProcess {
+    fn base_url(&self) -> &str {
+        &self.base_url
+    }
+}
+
 impl Drop for KernelProcess {
     fn drop(&mut self) {
         let _ = self.child.kill();
@@ -189,6 +210,20 @@ impl StoppedKernel {
     pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
         let text = std::fs::read_to_string(&self.config_path).expect("read config");
         std::fs::write(&self.config_path, edit(text)).expect("write config");
+    }
+
+    /// Listens on `port` instead of a port of its own choosing, with
+    /// `server_keys` (more `[server]` lines, such as `public_url`): for
+    /// nodes whose addresses the others and a load balancer must know
+    /// before they start.
+    pub fn listen_on(&self, port: u16, server_keys: &str) {
+        self.edit_config(|text| {
+            text.replacen(
+                "listen = \"127.0.0.1:0\"",
+                &format!("listen = \"127.0.0.1:{port}\"\n{server_keys}"),
+                1,
+            )
+        });
     }
 
     /// Runs `tether admin create-user`, the password on standard input.

@@ -9,6 +9,7 @@ pub mod browser;
 pub mod clients;
 pub mod kernel_process;
 pub mod load;
+pub mod load_balancer;
 pub mod nats;
 pub mod postgres;
 pub mod round_trips;

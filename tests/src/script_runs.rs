@@ -9,14 +9,14 @@ use base64::Engine;
 use serde_json::json;
 
 use crate::clients::{Csr, PATIENCE};
-use crate::kernel_process::KernelProcess;
+use crate::kernel_process::Address;
 
 /// A script that keeps a child of its own running in its process group.
 pub const SLEEPER: &str = "sleep 300 &\necho started\nsleep 300\n";
 
 /// Adds the sleeper to the library as `csr`, in the category `Tools` that
 /// the site admin `lee` creates.
-pub async fn add_sleeper(kernel: &KernelProcess, csr: &Csr) -> String {
+pub async fn add_sleeper(kernel: &impl Address, csr: &Csr) -> String {
     let lee = Csr::sign_in(kernel, "lee", "correct horse battery")
         .await
         .expect("lee signs in");

@@ -194,6 +194,26 @@ impl Owners {
             })
     }
 
+    /// Active sessions no live node owns (their node stopped answering, or
+    /// every node was down), oldest first, at most `limit`: for a node to
+    /// take over.
+    pub async fn orphans(&self, limit: i64) -> Result<Vec<String>, ClusterError> {
+        sqlx::query_scalar(
+            "SELECT s.number FROM support_sessions s
+             WHERE s.status = 'active'
+               AND NOT EXISTS (SELECT 1 FROM session_owners o
+                               WHERE o.session = s.number AND o.expires_at > clock_timestamp())
+             ORDER BY s.started_at
+             LIMIT $1",
+        )
+        .bind(limit)
+        .fetch_all(&self.pool)
+        .await
+        .map_err(|error| {
+            ClusterError::Registry(format!("finding sessions without a node: {error}"))
+        })
+    }
+
     /// The node that owns `session` now, if any.
     pub async fn owner(&self, session: &str) -> Result<Option<String>, ClusterError> {
         sqlx::query_scalar(

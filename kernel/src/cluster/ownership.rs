@@ -1,6 +1,6 @@
 //! What the session layer asks of ownership: claim the sessions this node
-//! starts, give them up when they end, and at start leave alone the
-//! sessions another live node owns. A node on its own ([`SingleNode`])
+//! starts or takes over, give them up when they end, and find the sessions
+//! whose node stopped. A node on its own ([`SingleNode`])
 //! owns everything it starts; a cluster node ([`ClusterOwnership`]) holds
 //! a lease on each (see `owners.rs`) and keeps renewing it. A lease this
 //! node could not renew in time, or found taken, is reported as lost: the
@@ -23,12 +23,21 @@ pub trait Ownership: Send + Sync + 'static {
     async fn claim_new(&self, session: &str) -> Result<bool, ClusterError>;
     /// Gives up a session that ended here.
     async fn release(&self, session: &str);
-    /// Whether a live node other than this one owns `session` (then it is
-    /// not this node's to end when it starts).
-    async fn owned_elsewhere(&self, session: &str) -> Result<bool, ClusterError>;
+    /// Whether other nodes share the sessions: then a session whose node
+    /// stopped is taken over by another (see `orphaned_sessions`), not
+    /// ended by the next node to start.
+    fn among_several(&self) -> bool {
+        false
+    }
     /// The sessions this node lost its claim on, as it loses them; given
     /// once (`None` after that, and always on a node of its own).
     fn lost_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        None
+    }
+    /// Active sessions no live node owns, as this node finds them (once a
+    /// lease): for it to take over. Given once (`None` after that, and
+    /// always on a node of its own).
+    fn orphaned_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
         None
     }
     /// How this node stands among the others, for `/healthz`; `None` on a
@@ -59,10 +68,6 @@ impl Ownership for SingleNode {
     }
 
     async fn release(&self, _session: &str) {}
-
-    async fn owned_elsewhere(&self, _session: &str) -> Result<bool, ClusterError> {
-        Ok(false)
-    }
 }
 
 /// The leases of the sessions this cluster node owns, renewed on time by
@@ -72,6 +77,8 @@ pub struct ClusterOwnership {
     leases: Mutex<HashMap<String, Lease>>,
     lost: mpsc::UnboundedSender<String>,
     lost_receiver: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
+    orphans: mpsc::UnboundedSender<String>,
+    orphans_receiver: Mutex<Option<mpsc::UnboundedReceiver<String>>>,
     /// What the last ping to NATS found.
     reaches_nats: std::sync::atomic::AtomicBool,
 }
@@ -81,11 +88,14 @@ impl ClusterOwnership {
     /// returned value lives.
     pub fn start(cluster: Arc<Cluster>) -> Arc<ClusterOwnership> {
         let (lost, lost_receiver) = mpsc::unbounded_channel();
+        let (orphans, orphans_receiver) = mpsc::unbounded_channel();
         let ownership = Arc::new(ClusterOwnership {
             cluster,
             leases: Mutex::new(HashMap::new()),
             lost,
             lost_receiver: Mutex::new(Some(lost_receiver)),
+            orphans,
+            orphans_receiver: Mutex::new(Some(orphans_receiver)),
             reaches_nats: std::sync::atomic::AtomicBool::new(true),
         });
         let node = ownership.cluster.owners.node().to_string();
@@ -113,6 +123,17 @@ impl ClusterOwnership {
             .collect();
         held.sort();
         held
+    }
+
+    async fn find_orphans(&self) {
+        match self.cluster.owners.orphans(ORPHANS_PER_ROUND).await {
+            Ok(orphans) => {
+                for session in orphans {
+                    let _ = self.orphans.send(session);
+                }
+            }
+            Err(error) => tracing::warn!(%error, "cannot look for sessions without a node"),
+        }
     }
 
     /// Pings NATS, then renews the leases that are due. One that ran out
@@ -179,6 +200,12 @@ impl ClusterOwnership {
     }
 }
 
+/// Sessions without a node looked for in one round, at most: the rest
+/// come in the next rounds (and other nodes take some meanwhile).
+const ORPHANS_PER_ROUND: i64 = 100;
+
+/// Renews this node's leases each tenth of a lease; once a lease, while on
+/// NATS, looks for sessions no node owns.
 async fn keep_renewing(ownership: Weak<ClusterOwnership>) {
     let tick = match ownership.upgrade() {
         Some(ownership) => ownership.cluster.owners.timing().lease() / 10,
@@ -186,12 +213,19 @@ async fn keep_renewing(ownership: Weak<ClusterOwnership>) {
     };
     let mut ticks = tokio::time::interval(tick);
     ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
-    loop {
+    for round in 0u64.. {
         ticks.tick().await;
         let Some(ownership) = ownership.upgrade() else {
             return;
         };
         ownership.renew_due().await;
+        if round % 10 == 0
+            && ownership
+                .reaches_nats
+                .load(std::sync::atomic::Ordering::Relaxed)
+        {
+            ownership.find_orphans().await;
+        }
     }
 }
 
@@ -217,9 +251,8 @@ impl Ownership for ClusterOwnership {
         }
     }
 
-    async fn owned_elsewhere(&self, session: &str) -> Result<bool, ClusterError> {
-        let owner = self.cluster.owners.owner(session).await?;
-        Ok(owner.is_some_and(|node| node != self.cluster.owners.node().as_str()))
+    fn among_several(&self) -> bool {
+        true
     }
 
     fn health(&self) -> Option<ClusterHealth> {
@@ -232,6 +265,13 @@ impl Ownership for ClusterOwnership {
 
     fn lost_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
         self.lost_receiver
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .take()
+    }
+
+    fn orphaned_sessions(&self) -> Option<mpsc::UnboundedReceiver<String>> {
+        self.orphans_receiver
             .lock()
             .unwrap_or_else(|poisoned| poisoned.into_inner())
             .take()

@@ -66,6 +66,12 @@ impl SessionNumber {
 }
 
 impl ParticipantId {
+    /// The id of a participant as stored (a session taken over from a
+    /// node that stopped answering).
+    pub(super) fn stored(id: String) -> ParticipantId {
+        ParticipantId(id)
+    }
+
     /// A fresh random id.
     pub fn generate() -> ParticipantId {
         ParticipantId(crate::token::short_id("p"))

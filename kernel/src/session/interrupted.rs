@@ -1,6 +1,7 @@
-//! Agent calls a stopped kernel left unanswered: read from a session's
-//! report when the kernel starts again, so the report says what was
-//! interrupted instead of leaving a call without its end (pure).
+//! Agent calls a stopped kernel left unanswered and streams it left open:
+//! read from a session's report when the kernel starts again or another
+//! node takes the session over, so the report says what was interrupted
+//! instead of leaving a call or a share without its end (pure).
 
 use crate::storage::ReportEntry;
 
@@ -36,6 +37,34 @@ pub fn unanswered_calls(entries: &[ReportEntry]) -> Vec<Interrupted> {
     open
 }
 
+/// The streams of `entries` with a `stream.opened` line but no
+/// `stream.closed`: each line begins with the stream's number (`#7 …`);
+/// the opening line of each, as written.
+pub fn open_streams(entries: &[ReportEntry]) -> Vec<ReportEntry> {
+    let number = |detail: &str| detail.split(' ').next().map(str::to_owned);
+    let mut open: Vec<ReportEntry> = Vec::new();
+    for entry in entries {
+        match entry.kind.as_str() {
+            "stream.opened" if entry.detail.starts_with('#') => open.push(entry.clone()),
+            "stream.closed" => {
+                let closed = number(&entry.detail);
+                open.retain(|opened| number(&opened.detail) != closed);
+            }
+            _ => {}
+        }
+    }
+    open
+}
+
+/// The report line for a share `opened` (its `stream.opened` line) that
+/// never closed.
+pub fn stream_line(opened: &ReportEntry) -> String {
+    format!(
+        "{} was interrupted: the server stopped while it was shared.",
+        opened.detail
+    )
+}
+
 /// The report line for one.
 pub fn line(call: &Interrupted) -> String {
     format!(
@@ -55,6 +84,23 @@ mod tests {
             actor: actor.into(),
             detail: detail.into(),
         }
+    }
+
+    #[test]
+    fn streams_never_closed_are_the_interrupted_ones() {
+        let entries = [
+            entry("stream.opened", "apps", "#1 Carl's \"xterm\" (app.share)"),
+            entry("stream.opened", "apps", "#12 Carl's \"gedit\" (app.share)"),
+            entry("stream.closed", "apps", "#1 \"xterm\" after 3 s: stopped"),
+            entry("stream.opened", "apps", "old line without a number"),
+            entry("stream.closed", "apps", "#2 \"other\" after 1 s: stopped"),
+        ];
+        let open = open_streams(&entries);
+        assert_eq!(open, [entries[1].clone()]);
+        assert_eq!(
+            stream_line(&open[0]),
+            "#12 Carl's \"gedit\" (app.share) was interrupted: the server stopped while it was shared."
+        );
     }
 
     #[test]

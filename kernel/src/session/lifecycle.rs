@@ -539,43 +539,7 @@ impl Sessions {
             .ok()
             .flatten();
         match role {
-            Some(ParticipantRole::Host) => {
-                let token = self.next_away_token();
-                let marked = self.with_live(number, |s| {
-                    s.host_away = Some(token);
-                    Ok(())
-                });
-                if marked.is_err() {
-                    return;
-                }
-                let grace = self.settings.grace;
-                self.record(
-                    number,
-                    "host.away",
-                    participant,
-                    format!("waiting {}s for the host to come back", grace.as_secs()),
-                )
-                .await;
-                self.broadcast(
-                    number,
-                    &ServerEvent::HostAway {
-                        session: number.to_owned(),
-                        grace_secs: grace.as_secs(),
-                    },
-                    false,
-                );
-                let sessions = Arc::clone(self);
-                let number = number.to_owned();
-                tokio::spawn(async move {
-                    tokio::time::sleep(grace).await;
-                    let still_away = sessions
-                        .with_live(&number, |s| Ok(s.host_away == Some(token)))
-                        .unwrap_or(false);
-                    if still_away {
-                        let _ = sessions.end(&number, Ending::HostDidNotReturn).await;
-                    }
-                });
-            }
+            Some(ParticipantRole::Host) => self.wait_for_host(number, participant).await,
             Some(_) => {
                 let _ = self.leave(number, participant).await;
             }
@@ -583,32 +547,58 @@ impl Sessions {
         }
     }
 
-    /// Sessions left active by a previous run of the kernel are ended, with
-    /// the reason in their reports.
-    pub async fn end_sessions_left_running(&self) -> Result<usize, StorageError> {
-        let mut stale = Vec::new();
-        for session in self.storage.active_sessions().await? {
-            // Another node's running session is not this node's to end.
-            let elsewhere = self
-                .ownership
-                .owned_elsewhere(&session.number)
-                .await
-                .map_err(|error| StorageError::Backend(error.to_string()))?;
-            if !elsewhere {
-                stale.push(session);
-            }
+    /// The host's console is gone: the session waits the grace period for
+    /// it to come back, then ends.
+    pub(super) async fn wait_for_host(self: &Arc<Self>, number: &str, participant: &str) {
+        let token = self.next_away_token();
+        let marked = self.with_live(number, |s| {
+            s.host_away = Some(token);
+            Ok(())
+        });
+        if marked.is_err() {
+            return;
         }
+        let grace = self.settings.grace;
+        self.record(
+            number,
+            "host.away",
+            participant,
+            format!("waiting {}s for the host to come back", grace.as_secs()),
+        )
+        .await;
+        self.broadcast(
+            number,
+            &ServerEvent::HostAway {
+                session: number.to_owned(),
+                grace_secs: grace.as_secs(),
+            },
+            false,
+        );
+        let sessions = Arc::clone(self);
+        let number = number.to_owned();
+        tokio::spawn(async move {
+            tokio::time::sleep(grace).await;
+            let still_away = sessions
+                .with_live(&number, |s| Ok(s.host_away == Some(token)))
+                .unwrap_or(false);
+            if still_away {
+                let _ = sessions.end(&number, Ending::HostDidNotReturn).await;
+            }
+        });
+    }
+
+    /// Sessions left active by a previous run of the kernel are ended, with
+    /// the reason in their reports, and what was running in them is
+    /// reported as interrupted. Among several nodes nothing is ended here:
+    /// the sessions of a node that stopped are taken over (`takeover.rs`).
+    pub async fn end_sessions_left_running(&self) -> Result<usize, StorageError> {
+        if self.ownership.among_several() {
+            return Ok(0);
+        }
+        let stale = self.storage.active_sessions().await?;
         for session in &stale {
             let report = self.report_lines(&session.number).await?;
-            for call in interrupted::unanswered_calls(&report) {
-                self.record(
-                    &session.number,
-                    "activity.ended",
-                    &call.plugin,
-                    interrupted::line(&call),
-                )
-                .await;
-            }
+            self.report_interrupted(&session.number, &report).await;
             self.storage
                 .end_session(&session.number, now_millis(), "the server restarted")
                 .await?;
@@ -616,6 +606,31 @@ impl Sessions {
                 .await;
         }
         Ok(stale.len())
+    }
+}
+
+impl Sessions {
+    /// Reports the agent calls and shares that `report` shows running
+    /// when the server that ran the session stopped.
+    pub(super) async fn report_interrupted(
+        &self,
+        number: &str,
+        report: &[crate::storage::ReportEntry],
+    ) {
+        for call in interrupted::unanswered_calls(report) {
+            self.record(
+                number,
+                "activity.ended",
+                &call.plugin,
+                interrupted::line(&call),
+            )
+            .await;
+        }
+        for opened in interrupted::open_streams(report) {
+            let line = interrupted::stream_line(&opened);
+            self.record(number, "stream.closed", &opened.actor, line)
+                .await;
+        }
     }
 }
 

@@ -29,6 +29,7 @@ pub mod rate_limit;
 pub mod report;
 pub mod report_budget;
 mod report_writer;
+mod takeover;
 mod waiting;
 
 use std::collections::HashMap;
@@ -141,7 +142,11 @@ impl Sessions {
         );
         let lost = shared.ownership.lost_sessions();
         let sessions = Arc::new(Sessions {
-            reports: report_writer::ReportWriter::start(storage.clone(), health.clone()),
+            reports: report_writer::ReportWriter::start(
+                storage.clone(),
+                health.clone(),
+                shared.ownership.among_several(),
+            ),
             storage,
             router,
             sites,
@@ -162,6 +167,9 @@ impl Sessions {
         });
         if let Some(lost) = lost {
             tokio::spawn(stop_running_lost_sessions(Arc::downgrade(&sessions), lost));
+        }
+        if let Some(orphans) = sessions.ownership.orphaned_sessions() {
+            tokio::spawn(take_over_orphans(Arc::downgrade(&sessions), orphans));
         }
         sessions
     }
@@ -422,6 +430,22 @@ async fn stop_running_lost_sessions(
             .await
         {
             tracing::warn!(session = %number, %error, "ending a session whose lease was lost");
+        }
+    }
+}
+
+/// Takes over the sessions this node finds without a node (a node among
+/// several), one at a time; another node may win each.
+async fn take_over_orphans(
+    sessions: std::sync::Weak<Sessions>,
+    mut orphans: mpsc::UnboundedReceiver<String>,
+) {
+    while let Some(number) = orphans.recv().await {
+        let Some(sessions) = sessions.upgrade() else {
+            return;
+        };
+        if let Err(error) = sessions.take_over(&number).await {
+            tracing::warn!(session = %number, %error, "could not take over a session without a node");
         }
     }
 }

@@ -351,7 +351,7 @@ impl Sessions {
     }
 
     /// Starts the grace timer for a customer with no page and no agent.
-    fn leave_if_still_absent(self: &Arc<Self>, number: &str, participant: &str) {
+    pub(super) fn leave_if_still_absent(self: &Arc<Self>, number: &str, participant: &str) {
         let absent = |sessions: &Sessions, participant: &str| {
             !sessions.router.is_connected(&Endpoint::ui(participant))
                 && !sessions.router.is_connected(&Endpoint::agent(participant))

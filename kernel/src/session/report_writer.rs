@@ -13,7 +13,10 @@
 //! What a kill -9 can lose is the lines recorded in the last moment (at
 //! most [`LINGER`]) and not yet written — as a power cut can lose SQLite's
 //! last commits with its WAL journal at `synchronous = NORMAL`. A normal
-//! stop flushes, and so does every reader.
+//! stop flushes, and so does every reader. Among several nodes a node
+//! that dies has its sessions taken over by another, which goes on from
+//! the report as stored: there recording waits for the line to be written
+//! (`write_through`), so what a client was answered is on record.
 
 use std::sync::Arc;
 use std::time::Duration;
@@ -42,18 +45,29 @@ pub struct ReportWriter {
     jobs: mpsc::Sender<Job>,
     /// Ends the writer's wait for more lines: someone waits for them.
     hurry: Arc<Notify>,
+    /// Recording waits until the line is written.
+    write_through: bool,
 }
 
 impl ReportWriter {
     /// Starts the writing task on the current Tokio runtime.
-    pub fn start(storage: Arc<dyn Storage>, health: Arc<StorageHealth>) -> ReportWriter {
+    pub fn start(
+        storage: Arc<dyn Storage>,
+        health: Arc<StorageHealth>,
+        write_through: bool,
+    ) -> ReportWriter {
         let (jobs, receiver) = mpsc::channel(QUEUE);
         let hurry = Arc::new(Notify::new());
         tokio::spawn(write_lines(receiver, hurry.clone(), storage, health));
-        ReportWriter { jobs, hurry }
+        ReportWriter {
+            jobs,
+            hurry,
+            write_through,
+        }
     }
 
-    /// Queues a line behind every line recorded before it.
+    /// Queues a line behind every line recorded before it (and with
+    /// `write_through`, waits until it is written).
     pub async fn record(&self, session: &str, entry: ReportEntry) {
         let line = Job::Line {
             session: session.to_owned(),
@@ -64,6 +78,8 @@ impl ReportWriter {
                 session,
                 "the report writer has stopped; a report line is lost"
             );
+        } else if self.write_through {
+            self.flush().await;
         }
     }
 
@@ -165,7 +181,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let storage = storage_with_sessions(&dir, &["123456789", "987654321"]).await;
         let health = Arc::new(StorageHealth::default());
-        let writer = ReportWriter::start(storage.clone(), health.clone());
+        let writer = ReportWriter::start(storage.clone(), health.clone(), false);
         for n in 0..1000 {
             writer.record("123456789", entry(&n.to_string())).await;
         }
@@ -191,7 +207,7 @@ mod tests {
         let dir = tempfile::tempdir().expect("temp dir");
         let storage = storage_with_sessions(&dir, &["123456789"]).await;
         let health = Arc::new(StorageHealth::default());
-        let writer = ReportWriter::start(storage.clone(), health.clone());
+        let writer = ReportWriter::start(storage.clone(), health.clone(), false);
         for n in 0..3 {
             writer.record("123456789", entry(&n.to_string())).await;
         }
@@ -206,12 +222,28 @@ mod tests {
         assert!(health.status().is_ok());
     }
 
+    /// Among several nodes: when recording returns, the line is stored
+    /// (a node killed right after answering loses nothing it reported).
+    #[tokio::test]
+    async fn written_through_a_line_is_stored_when_recording_returns() {
+        let dir = tempfile::tempdir().expect("temp dir");
+        let storage = storage_with_sessions(&dir, &["123456789"]).await;
+        let health = Arc::new(StorageHealth::default());
+        let writer = ReportWriter::start(storage.clone(), health.clone(), true);
+        for n in 0..3 {
+            writer.record("123456789", entry(&n.to_string())).await;
+            let written = storage.events("123456789").await.expect("events");
+            assert_eq!(written.len(), n + 1);
+            assert_eq!(written[n].detail, n.to_string());
+        }
+    }
+
     #[tokio::test]
     async fn a_batch_that_cannot_be_written_marks_storage_unhealthy_and_the_flush_still_ends() {
         let dir = tempfile::tempdir().expect("temp dir");
         let storage = storage_with_sessions(&dir, &["123456789"]).await;
         let health = Arc::new(StorageHealth::default());
-        let writer = ReportWriter::start(storage.clone(), health.clone());
+        let writer = ReportWriter::start(storage.clone(), health.clone(), false);
         // A line of a session the database does not know breaks its batch.
         writer.record("000000000", entry("nowhere")).await;
         writer.flush().await;

@@ -265,10 +265,6 @@ impl crate::cluster::Ownership for CrowdedNumbers {
     async fn release(&self, session: &str) {
         self.released.lock().expect("lock").push(session.to_owned());
     }
-
-    async fn owned_elsewhere(&self, _session: &str) -> Result<bool, crate::cluster::ClusterError> {
-        Ok(false)
-    }
 }
 
 #[tokio::test]

@@ -186,12 +186,16 @@ impl Sessions {
             controller: None,
         };
         self.tell_audience(session, origin, source, &event);
+        // The stream's number opens both its lines, so a node taking the
+        // session over finds the ones never closed (`interrupted.rs`).
         let line = match origin {
-            StreamOrigin::CustomerAgent => format!("{name}'s \"{label}\" ({capability})"),
+            StreamOrigin::CustomerAgent => format!("#{id} {name}'s \"{label}\" ({capability})"),
             StreamOrigin::CsrAgent => {
-                format!("{name} shows \"{label}\" from their computer ({capability})")
+                format!("#{id} {name} shows \"{label}\" from their computer ({capability})")
             }
-            StreamOrigin::CsrBrowser => format!("{name} shows \"{label}\" from their browser"),
+            StreamOrigin::CsrBrowser => {
+                format!("#{id} {name} shows \"{label}\" from their browser")
+            }
         };
         self.record(session, "stream.opened", &scope.plugin, line)
             .await;
@@ -328,7 +332,10 @@ impl Sessions {
             &stream.session,
             "stream.closed",
             &stream.plugin,
-            format!("\"{}\" after {seconds} s: {reason}", stream.label),
+            format!(
+                "#{} \"{}\" after {seconds} s: {reason}",
+                stream.id, stream.label
+            ),
         )
         .await;
     }

@@ -19,10 +19,10 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 
-use crate::Kernel;
 use crate::web::MAX_BODY_BYTES;
 use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
+use crate::{Kernel, Located};
 
 /// Marks a request another node sent on: answered here, never sent on
 /// again (the session's owner may have changed meanwhile; the client
@@ -123,7 +123,10 @@ pub async fn to_owner(
         }
     };
     let owner = match session_named(&parts.uri, &body) {
-        Some(session) => kernel.owner_elsewhere(&session).await,
+        Some(session) => match kernel.locate(&session).await {
+            Located::Elsewhere(node) => Some(node),
+            Located::Here | Located::Nowhere => None,
+        },
         None => None,
     };
     let Some(owner) = owner else {

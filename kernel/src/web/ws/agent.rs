@@ -12,7 +12,7 @@ use tether_protocol::AgentRequest;
 
 use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
-use super::relayed::{self, RelayOpen, RelayedSocket};
+use super::relayed::{self, Placed, RelayOpen, RelayedSocket};
 use super::{Accepted, Connection, ReplyBody, TokenQuery};
 use crate::Kernel;
 use crate::routing::{EndpointKind, Outbox};
@@ -33,16 +33,28 @@ pub async fn upgrade(
         Ok(accepted) => return Ok(accepted.upgrade(upgrade)),
         Err(refused) => refused,
     };
-    if refused.code == tether_protocol::ErrorCode::Unauthenticated {
-        let open = RelayOpen::new(RelayedSocket::Agent { query }, &headers, client);
-        if let Some(relayed) =
-            relayed::customer_elsewhere::<AgentConnection>(&kernel, open, upgrade).await
-        {
-            return relayed;
-        }
+    if refused.code != tether_protocol::ErrorCode::Unauthenticated {
+        return Err(refused);
+    }
+    let socket = RelayedSocket::Agent {
+        query: query.clone(),
+    };
+    let open = RelayOpen::new(socket, &headers, client);
+    let retried = match relayed::customer_elsewhere::<AgentConnection>(&kernel, open, upgrade).await
+    {
+        Some(Placed::Relayed(relayed)) => return relayed,
+        Some(Placed::TakenOver(upgrade)) => accept(kernel.clone(), client, &headers, &query)
+            .await
+            .map(|accepted| accepted.upgrade(upgrade)),
+        None => Err(refused),
+    };
+    if retried
+        .as_ref()
+        .is_err_and(|e| e.code == tether_protocol::ErrorCode::Unauthenticated)
+    {
         kernel.sessions.count_failed_join(client).await;
     }
-    Err(refused)
+    retried
 }
 
 /// The agent, if the address may still try to join and its credential and

@@ -207,7 +207,7 @@ impl Connection for Console {
         let (Some(elsewhere), Some(session)) = (self.reach.elsewhere(), request.session()) else {
             return false;
         };
-        let Some(node) = self.kernel.owner_elsewhere(session).await else {
+        let crate::Located::Elsewhere(node) = self.kernel.locate(session).await else {
             return false;
         };
         let outbox = self

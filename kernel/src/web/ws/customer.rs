@@ -12,7 +12,7 @@ use tether_protocol::CustomerRequest;
 
 use super::budget::{self, Rate};
 use super::customer_link::{self, CustomerLink};
-use super::relayed::{self, RelayOpen, RelayedSocket};
+use super::relayed::{self, Placed, RelayOpen, RelayedSocket};
 use super::{Accepted, Connection, ReplyBody, TokenQuery};
 use crate::Kernel;
 use crate::routing::{EndpointKind, Outbox};
@@ -30,10 +30,17 @@ pub async fn upgrade(
         Ok(accepted) => Ok(accepted.upgrade(upgrade)),
         Err(refused) if refused.code != tether_protocol::ErrorCode::Unauthenticated => Err(refused),
         Err(refused) => {
-            let open = RelayOpen::new(RelayedSocket::CustomerPage { query }, &headers, client);
-            relayed::customer_elsewhere::<CustomerPage>(&kernel, open, upgrade)
-                .await
-                .unwrap_or(Err(refused))
+            let socket = RelayedSocket::CustomerPage {
+                query: query.clone(),
+            };
+            let open = RelayOpen::new(socket, &headers, client);
+            match relayed::customer_elsewhere::<CustomerPage>(&kernel, open, upgrade).await {
+                Some(Placed::Relayed(relayed)) => relayed,
+                Some(Placed::TakenOver(upgrade)) => accept(kernel, &headers, &query)
+                    .await
+                    .map(|accepted| accepted.upgrade(upgrade)),
+                None => Err(refused),
+            }
         }
     }
 }

@@ -52,7 +52,7 @@ fn next_connection_id() -> ConnectionId {
 /// How a customer page or agent connection authenticates: the join token,
 /// or for agents the page's one-time code (with the session number) or
 /// the resume token of their last connection.
-#[derive(Debug, Deserialize, serde::Serialize)]
+#[derive(Debug, Clone, Deserialize, serde::Serialize)]
 #[serde(deny_unknown_fields)]
 pub struct TokenQuery {
     #[serde(default)]

@@ -29,11 +29,11 @@ use super::agent::{self, AgentConnection};
 use super::console::{self, Console};
 use super::customer::{self, CustomerPage};
 use super::{Accepted, Connection, TokenQuery, configured, serve_split};
-use crate::Kernel;
 use crate::cluster::relay::{Opened, RelayEnd, RelayFrame, RelayRequest};
 use crate::session::CustomerCredential;
 use crate::token::hash_token;
 use crate::web::error::ApiError;
+use crate::{Kernel, Located};
 
 /// What the edge asks the owner to serve, with what the client presented.
 #[derive(Debug, Serialize, Deserialize)]
@@ -121,25 +121,44 @@ async fn session_of(kernel: &Kernel, query: &TokenQuery) -> Option<String> {
     record.ok().flatten().map(|record| record.session)
 }
 
+/// What became of a customer's connection this node refused as unknown.
+pub(super) enum Placed {
+    /// Another node runs its session: relayed there (or that node's
+    /// refusal).
+    Relayed(Result<Response, ApiError>),
+    /// Its session's node stopped answering and this node took the session
+    /// over: to be checked again here.
+    TakenOver(WebSocketUpgrade),
+}
+
 /// Edge: relays a customer's page or agent to the node running its
-/// session; `None` when no other node runs it (the local refusal stands).
+/// session, or takes the session over; `None` when no node runs it (the
+/// local refusal stands).
 pub(super) async fn customer_elsewhere<C: Connection>(
     kernel: &Arc<Kernel>,
     open: RelayOpen,
     upgrade: WebSocketUpgrade,
-) -> Option<Result<Response, ApiError>> {
+) -> Option<Placed> {
     kernel.cluster.as_ref()?;
     let query = match &open.socket {
         RelayedSocket::CustomerPage { query } | RelayedSocket::Agent { query } => query,
         RelayedSocket::ConsoleSessions => return None,
     };
     let session = session_of(kernel, query).await?;
-    let owner = kernel.owner_elsewhere(&session).await?;
+    let owner = match kernel.locate(&session).await {
+        Located::Elsewhere(owner) => owner,
+        // Refused here although it runs here: taken over just now (or
+        // refused for its own reasons, which a second look repeats).
+        Located::Here => return Some(Placed::TakenOver(upgrade)),
+        Located::Nowhere => return None,
+    };
     let span = tracing::info_span!("relayed_connection", %session, %owner, kind = ?open.socket);
-    Some(open_relay(kernel, &owner, &open).await.map(|end| {
-        configured::<C>(upgrade)
-            .on_upgrade(move |socket| pipe(socket, end, C::FRAME_QUEUE).instrument(span))
-    }))
+    Some(Placed::Relayed(
+        open_relay(kernel, &owner, &open).await.map(|end| {
+            configured::<C>(upgrade)
+                .on_upgrade(move |socket| pipe(socket, end, C::FRAME_QUEUE).instrument(span))
+        }),
+    ))
 }
 
 /// Edge: asks `owner` to accept a relay; its refusal as this node's error.
