@@ -300,6 +300,21 @@ impl WsClient {
         }
     }
 
+    /// Reads (and drops) what comes until the kernel closes the
+    /// connection; the close frame's code, if it sent one.
+    pub async fn close_code(&mut self) -> Option<u16> {
+        loop {
+            let frame = tokio::time::timeout(PATIENCE, self.stream.next())
+                .await
+                .expect("the connection closes within the patience")?;
+            match frame {
+                Ok(Message::Close(frame)) => return frame.map(|f| u16::from(f.code)),
+                Err(_) => return None,
+                Ok(_) => continue,
+            }
+        }
+    }
+
     async fn next_frame(&mut self) -> Option<Incoming> {
         loop {
             let frame = tokio::time::timeout(PATIENCE, self.stream.next())

@@ -86,6 +86,14 @@ impl MessageRouter for InProcessRouter {
         })
     }
 
+    fn close(&self, endpoint: &Endpoint) {
+        self.with(|routes| {
+            if let Some((_, outbox)) = routes.remove(endpoint) {
+                outbox.close();
+            }
+        });
+    }
+
     fn attach_account_console(&self, account: i64, console: AccountConsole) {
         self.with_consoles(|consoles| {
             let list = consoles.entry(account).or_default();

@@ -62,12 +62,15 @@ pub const SOURCE_FRAME_QUEUE: usize = 256;
 pub struct Outbox {
     control: mpsc::UnboundedSender<ServerMessage>,
     frames: mpsc::Sender<Bytes>,
+    /// Asks the writer to close the connection (the client connects again).
+    close: mpsc::UnboundedSender<()>,
 }
 
 /// The receiving half, read by the connection's writer.
 pub struct Inbox {
     pub control: mpsc::UnboundedReceiver<ServerMessage>,
     pub frames: mpsc::Receiver<Bytes>,
+    pub close: mpsc::UnboundedReceiver<()>,
 }
 
 /// What became of a stream frame sent to one connection.
@@ -85,11 +88,17 @@ impl Outbox {
     pub fn new(frame_queue: usize) -> (Outbox, Inbox) {
         let (control, control_rx) = mpsc::unbounded_channel();
         let (frames, frames_rx) = mpsc::channel(frame_queue);
+        let (close, close_rx) = mpsc::unbounded_channel();
         (
-            Outbox { control, frames },
+            Outbox {
+                control,
+                frames,
+                close,
+            },
             Inbox {
                 control: control_rx,
                 frames: frames_rx,
+                close: close_rx,
             },
         )
     }
@@ -113,6 +122,12 @@ impl Outbox {
 
     pub fn is_closed(&self) -> bool {
         self.control.is_closed()
+    }
+
+    /// Closes the connection, after what is queued before it, so that the
+    /// client connects again (the session moved to another node).
+    pub fn close(&self) {
+        let _ = self.close.send(());
     }
 }
 
@@ -146,6 +161,9 @@ pub trait MessageRouter: Send + Sync + 'static {
     /// A stream frame, if the connection there has room for it.
     fn send_frame(&self, endpoint: &Endpoint, frame: Bytes) -> FrameSent;
     fn is_connected(&self, endpoint: &Endpoint) -> bool;
+    /// Closes the connection routed to `endpoint`, if any, so its client
+    /// connects again.
+    fn close(&self, endpoint: &Endpoint);
 
     /// Adds a console of CSR `account` (a CSR may have several open).
     fn attach_account_console(&self, account: i64, console: AccountConsole);

@@ -12,10 +12,6 @@ pub enum Ending {
     /// A session waiting for a CSR lost its last customer before a CSR
     /// took it.
     CustomerLeftWaiting,
-    /// Among several servers: this one could not renew its claim on the
-    /// session in time (cut off from the others), so it may no longer run
-    /// it.
-    ServerLostContact,
 }
 
 impl Ending {
@@ -25,9 +21,6 @@ impl Ending {
             Ending::By(name) => format!("ended by {name}"),
             Ending::HostDidNotReturn => "the CSR did not come back within the grace period".into(),
             Ending::CustomerLeftWaiting => "the customer left before a CSR took the session".into(),
-            Ending::ServerLostContact => {
-                "the server running the session lost contact with the other servers".into()
-            }
         }
     }
 
@@ -38,7 +31,6 @@ impl Ending {
             Ending::By(name) => Some(Detail::EndedBy { name: name.clone() }),
             Ending::HostDidNotReturn => Some(Detail::HostDidNotReturn),
             Ending::CustomerLeftWaiting => None,
-            Ending::ServerLostContact => Some(Detail::ServerLostContact),
         }
     }
 }
@@ -51,11 +43,7 @@ mod tests {
 
     #[test]
     fn the_english_ui_says_why_in_the_kernels_words() {
-        for ending in [
-            Ending::By("Anna Berg".into()),
-            Ending::HostDidNotReturn,
-            Ending::ServerLostContact,
-        ] {
+        for ending in [Ending::By("Anna Berg".into()), Ending::HostDidNotReturn] {
             let detail = ending.detail().expect("a detail");
             assert_eq!(shown(&detail), ending.reason());
         }

@@ -414,9 +414,9 @@ impl Sessions {
     }
 }
 
-/// Among several nodes: a session whose lease this node lost is ended
-/// here, with the reason told to everyone in it; the node may no longer act
-/// as its owner.
+/// Among several nodes: a session whose lease this node lost is no longer
+/// run here (the node may no longer act as its owner); another node takes
+/// it over, and everyone in it connects again (`takeover.rs`).
 async fn stop_running_lost_sessions(
     sessions: std::sync::Weak<Sessions>,
     mut lost: mpsc::UnboundedReceiver<String>,
@@ -425,12 +425,7 @@ async fn stop_running_lost_sessions(
         let Some(sessions) = sessions.upgrade() else {
             return;
         };
-        if let Err(error) = sessions
-            .end(&number, ending::Ending::ServerLostContact)
-            .await
-        {
-            tracing::warn!(session = %number, %error, "ending a session whose lease was lost");
-        }
+        sessions.let_go(&number);
     }
 }
 

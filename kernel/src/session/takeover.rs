@@ -14,6 +14,7 @@ use super::error::SessionError;
 use super::ids::{ParticipantId, SessionNumber};
 use super::live::{LiveParticipant, LiveSession};
 use super::{Sessions, number};
+use crate::activity::Scope;
 use crate::routing::Endpoint;
 use crate::storage::{ParticipantRecord, ParticipantRole, SessionStatus, now_millis};
 
@@ -35,6 +36,32 @@ fn returning(record: &ParticipantRecord) -> LiveParticipant {
 }
 
 impl Sessions {
+    /// This node lost its claim on `number` (it was cut off from the
+    /// others for longer than its lease): it stops running the session
+    /// without ending it — the record stays as it is, for the node that
+    /// takes it over — and closes the connections of everyone in it, so
+    /// they connect again and reach that node.
+    pub fn let_go(&self, number: &str) {
+        let Some(session) = self.with_all_live(|sessions| sessions.remove(number)) else {
+            return;
+        };
+        let scope = Scope::Session { session: number };
+        // What ran here is the next owner's to report, from the record.
+        drop(self.activities.take_all(&scope));
+        drop(self.streams.take_all(&scope));
+        self.consent.drop_session(number);
+        self.lock_agent_codes().forget(number, None);
+        for id in session.participants.keys() {
+            self.router.close(&Endpoint::ui(id));
+            self.router.close(&Endpoint::agent(id));
+        }
+        self.host_load_changed();
+        tracing::warn!(
+            session = number,
+            "lost the claim on a session: no longer running it here"
+        );
+    }
+
     /// Runs session `number` (as typed) here if it is active and no live
     /// node owns it; `true` when it runs here now.
     pub async fn take_over(self: &Arc<Self>, number: &str) -> Result<bool, SessionError> {

@@ -183,9 +183,6 @@ pub enum Detail {
         name: String,
     },
     HostDidNotReturn,
-    /// The server running the session lost contact with the other servers
-    /// of the desk, and with it the right to run the session.
-    ServerLostContact,
     YouLeft,
     RemovedBy {
         name: String,

@@ -251,6 +251,17 @@ where
                         break;
                     }
                 }
+                // Last: what was queued before goes first.
+                Some(()) = inbox.close.recv() => {
+                    // 1012: the service restarts — the client connects
+                    // again and reaches the node that runs its session.
+                    let frame = CloseFrame {
+                        code: 1012,
+                        reason: "the session moved to another server; connect again".into(),
+                    };
+                    let _ = sink.send(Message::Close(Some(frame))).await;
+                    break;
+                }
             }
         }
         let _ = sink.close().await;

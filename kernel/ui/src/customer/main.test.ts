@@ -69,4 +69,23 @@ describe("the customer page after a queue's entry page", () => {
     expect(q('[data-test="customer-helped-by"]')?.textContent).toBe("You are now being helped by Eve.");
     expect(sockets).toBe(1);
   });
+
+  it("connects again when the connection is lost, and not once the session ended", async () => {
+    const { RECONNECT_MS } = await import("./main");
+    const notice = () => q('[data-test="customer-notice"]')?.textContent;
+    // The session moved to another server: the kernel closed the socket.
+    socket.close();
+    expect(notice()).toBe("The connection was lost. Reconnecting…");
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS + 50));
+    await settle();
+    expect(sockets).toBe(2);
+    expect(FakeSocket.last?.url).toContain("/ws/customer?token=secret-token");
+    expect(notice()).toBe("");
+    // Ended: the page says so and does not connect again.
+    FakeSocket.last?.push("session.ended", { session: "123456789", reason: "ended by Eve" });
+    await new Promise((resolve) => setTimeout(resolve, RECONNECT_MS + 50));
+    await settle();
+    expect(sockets).toBe(2);
+    expect(q('[data-test="session-ended"]')).not.toBeNull();
+  });
 });

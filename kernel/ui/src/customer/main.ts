@@ -20,6 +20,11 @@ import { CustomerPanels } from "./panels";
 import { keepPlace, savedPlace, takeEnterNow, type Place } from "./place";
 import { SharedNow } from "./shared_now";
 
+/** How long the page waits between attempts to connect again. */
+export const RECONNECT_MS = 2000;
+/** How long it keeps trying before it asks the customer to reload. */
+const RECONNECT_FOR_MS = 10 * 60 * 1000;
+
 type Prompt = EventBody<"consent.prompt">;
 
 /** The prompt in the page's language, English where not translated. */
@@ -338,8 +343,31 @@ async function enter(place: Place): Promise<void> {
     const why = detail ? el("p", { attrs: { "data-test": "session-ended-why" } }, tc(() => detailText(detail))) : null;
     replace(main, el("div", { class: "card", attrs: { "data-test": "session-ended" } }, el("h1", null, tn("customer.ended_title")), why, el("p", null, tn("customer.ended_help"))));
   });
+  // A connection lost while the customer is still in the session (the
+  // server restarted, the session moved to another server, the network
+  // dropped): the page connects again every few seconds, as the console
+  // and the helper program do, and gives up after a while.
+  let reconnecting: ReturnType<typeof setTimeout> | undefined;
+  let lostSince: number | undefined;
   connection.onClose(() => {
-    if (savedPlace()) say(t("customer.connection_lost"));
+    if (!savedPlace() || reconnecting !== undefined) return;
+    lostSince ??= Date.now();
+    if (Date.now() - lostSince > RECONNECT_FOR_MS) {
+      say(t("customer.connection_lost"));
+      return;
+    }
+    say(t("customer.reconnecting"));
+    reconnecting = setTimeout(() => {
+      reconnecting = undefined;
+      connection.open().then(
+        () => {
+          lostSince = undefined;
+          say("");
+        },
+        // A failed attempt closes the socket: the handler above tries again.
+        () => undefined,
+      );
+    }, RECONNECT_MS);
   });
 
   await connection.open();

@@ -69,7 +69,6 @@ export const DETAIL_KEYS: Record<DetailKey, true> = {
   another_helper_took_over: true,
   ended_by: true,
   host_did_not_return: true,
-  server_lost_contact: true,
   you_left: true,
   removed_by: true,
   did_not_connect_in_time: true,
