@@ -246,6 +246,30 @@ impl Kernel {
     }
 }
 
+impl Kernel {
+    /// Where `session` runs once `silent` — the node that ran it, which
+    /// does not answer — is given up: its lease runs out within a lease
+    /// and a node takes the session over (this one, if no other is
+    /// quicker). Waits at most a lease and a little more.
+    pub async fn locate_after_silence(&self, session: &str, silent: &str) -> Located {
+        let Some(cluster) = &self.cluster else {
+            return Located::Nowhere;
+        };
+        let patience = cluster.owners.timing().lease() + std::time::Duration::from_secs(1);
+        let deadline = tokio::time::Instant::now() + patience;
+        loop {
+            match self.locate(session).await {
+                Located::Elsewhere(node) if node == silent => {}
+                located => return located,
+            }
+            if tokio::time::Instant::now() >= deadline {
+                return Located::Elsewhere(silent.to_owned());
+            }
+            tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}
+
 /// Opens storage and, for a node among several (`[cluster]`), joins the
 /// others: the nodes share a PostgreSQL database, which also holds the
 /// leases on the sessions each owns and the failed attempts they count

@@ -154,32 +154,20 @@ async fn a_killed_nodes_session_goes_on_on_another_node() {
     drop(node_a);
 
     // The console comes back through the load balancer (to node B) and
-    // resumes the session once node B has taken it over.
+    // resumes the session at its first try: node B waits for node A's
+    // lease to run out and takes the session over.
     let mut console = anna.console(&balancer).await;
-    let patience = Patience::new();
-    let resumed = loop {
-        let reply = console
-            .request("session.resume", json!({ "session": number }))
-            .await;
-        if reply["type"] == "ok" {
-            break reply;
-        }
-        patience.wait("the console resuming").await;
-    };
-    assert_eq!(resumed["body"]["host"], host, "{resumed}");
+    let resumed = console
+        .ok("session.resume", json!({ "session": number }))
+        .await;
+    assert_eq!(resumed["host"], host, "{resumed}");
     assert_eq!(
         registry.owner(&number).await.expect("reads").as_deref(),
         Some("node-b")
     );
     // The page comes back with its join token, the agent by itself.
-    let url = balancer.ws_url(&format!("/ws/customer?token={}", carl.token));
-    let mut page = loop {
-        if let Ok(page) = WsClient::connect(&url, Some(balancer.base_url()), None).await {
-            break page;
-        }
-        patience.wait("the customer's page reconnecting").await;
-    };
-    page.event("session.welcome").await;
+    let patience = Patience::new();
+    let mut page = WsClient::customer_page(&balancer, &carl.token).await;
     while agent_connections(&agent) < 2 {
         patience.wait("the agent reconnecting").await;
     }

@@ -122,21 +122,8 @@ pub async fn to_owner(
             .into_response();
         }
     };
-    let owner = match session_named(&parts.uri, &body) {
-        Some(session) => match kernel.locate(&session).await {
-            Located::Elsewhere(node) => Some(node),
-            Located::Here | Located::Nowhere => None,
-        },
-        None => None,
-    };
-    let Some(owner) = owner else {
+    let Some(session) = session_named(&parts.uri, &body) else {
         return next.run(Request::from_parts(parts, Body::from(body))).await;
-    };
-    let head = RequestHead {
-        method: parts.method.to_string(),
-        uri: parts.uri.to_string(),
-        headers: copied_headers(&parts.headers),
-        client,
     };
     let unreachable = || {
         ApiError::new(
@@ -148,11 +135,39 @@ pub async fn to_owner(
     let Some(cluster) = kernel.cluster.as_ref() else {
         return unreachable();
     };
-    let answer = match cluster.ask(&owner, with_body(&head, &body)).await {
-        Ok(answer) => answer,
-        Err(error) => {
-            tracing::warn!(%error, "a request could not be sent on to the session's node");
-            return unreachable();
+    let head = RequestHead {
+        method: parts.method.to_string(),
+        uri: parts.uri.to_string(),
+        headers: copied_headers(&parts.headers),
+        client,
+    };
+    let question = with_body(&head, &body);
+    let mut located = kernel.locate(&session).await;
+    let mut given_up = false;
+    let answer = loop {
+        let owner = match located {
+            Located::Elsewhere(owner) => owner,
+            Located::Here | Located::Nowhere => {
+                return next.run(Request::from_parts(parts, Body::from(body))).await;
+            }
+        };
+        match cluster.ask(&owner, question.clone()).await {
+            Ok(answer) => break answer,
+            // A node that does not answer has most likely stopped: once
+            // its lease runs out the session is taken over, and the
+            // request goes there.
+            Err(error) if !given_up => {
+                tracing::warn!(%error, "the session's node does not answer; waiting for another to take it over");
+                given_up = true;
+                located = kernel.locate_after_silence(&session, &owner).await;
+                if located == Located::Elsewhere(owner) {
+                    return unreachable();
+                }
+            }
+            Err(error) => {
+                tracing::warn!(%error, "a request could not be sent on to the session's node");
+                return unreachable();
+            }
         }
     };
     let Some((head, body)) = split_body::<ResponseHead>(&answer) else {

@@ -13,7 +13,7 @@ use axum::response::Response;
 use serde_json::{Value, json};
 use tether_protocol::ConsoleRequest;
 
-use super::relayed::{RelayOpen, RelayedSocket};
+use super::relayed::{NotRelayed, RelayOpen, RelayedSocket};
 use super::{Accepted, Connection, ReplyBody, check_origin, next_connection_id};
 use crate::Kernel;
 use crate::routing::{AccountConsole, ConnectionId, Endpoint, Outbox, TakesPart};
@@ -207,7 +207,7 @@ impl Connection for Console {
         let (Some(elsewhere), Some(session)) = (self.reach.elsewhere(), request.session()) else {
             return false;
         };
-        let crate::Located::Elsewhere(node) = self.kernel.locate(session).await else {
+        let crate::Located::Elsewhere(mut node) = self.kernel.locate(session).await else {
             return false;
         };
         let outbox = self
@@ -218,14 +218,28 @@ impl Connection for Console {
         let Some(outbox) = outbox else {
             return false;
         };
-        if let Err(error) = elsewhere.send(&self.kernel, &node, text, &outbox).await {
-            let _ = outbox.send(tether_protocol::ServerMessage::refusal(
-                id,
-                error.code,
-                error.message,
-                error.detail.as_ref(),
-            ));
-        }
+        // A node that does not answer has most likely stopped: once its
+        // lease runs out the session is taken over (here, or by another
+        // node), and the request goes there.
+        let mut given_up = false;
+        let refused = loop {
+            match elsewhere.send(&self.kernel, &node, text, &outbox).await {
+                Ok(()) => return true,
+                Err(NotRelayed::Unreachable) if !given_up => given_up = true,
+                Err(not_relayed) => break not_relayed.into_error(),
+            }
+            match self.kernel.locate_after_silence(session, &node).await {
+                crate::Located::Here | crate::Located::Nowhere => return false,
+                crate::Located::Elsewhere(other) if other != node => node = other,
+                crate::Located::Elsewhere(_) => break NotRelayed::Unreachable.into_error(),
+            }
+        };
+        let _ = outbox.send(tether_protocol::ServerMessage::refusal(
+            id,
+            refused.code,
+            refused.message,
+            refused.detail.as_ref(),
+        ));
         true
     }
 

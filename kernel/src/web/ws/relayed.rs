@@ -145,44 +145,78 @@ pub(super) async fn customer_elsewhere<C: Connection>(
         RelayedSocket::ConsoleSessions => return None,
     };
     let session = session_of(kernel, query).await?;
-    let owner = match kernel.locate(&session).await {
-        Located::Elsewhere(owner) => owner,
-        // Refused here although it runs here: taken over just now (or
-        // refused for its own reasons, which a second look repeats).
-        Located::Here => return Some(Placed::TakenOver(upgrade)),
-        Located::Nowhere => return None,
-    };
-    let span = tracing::info_span!("relayed_connection", %session, %owner, kind = ?open.socket);
-    Some(Placed::Relayed(
-        open_relay(kernel, &owner, &open).await.map(|end| {
-            configured::<C>(upgrade)
-                .on_upgrade(move |socket| pipe(socket, end, C::FRAME_QUEUE).instrument(span))
-        }),
-    ))
+    let mut located = kernel.locate(&session).await;
+    let mut given_up = false;
+    loop {
+        let owner = match located {
+            Located::Elsewhere(owner) => owner,
+            // Refused here although it runs here: taken over just now (or
+            // refused for its own reasons, which a second look repeats).
+            Located::Here => return Some(Placed::TakenOver(upgrade)),
+            Located::Nowhere => return None,
+        };
+        let end = match open_relay(kernel, &owner, &open).await {
+            Ok(end) => end,
+            // A node that does not answer has most likely stopped: once
+            // its lease runs out the session is taken over, and the client
+            // goes there.
+            Err(NotRelayed::Unreachable) if !given_up => {
+                given_up = true;
+                located = kernel.locate_after_silence(&session, &owner).await;
+                if located == Located::Elsewhere(owner) {
+                    return Some(Placed::Relayed(Err(NotRelayed::Unreachable.into_error())));
+                }
+                continue;
+            }
+            Err(not_relayed) => return Some(Placed::Relayed(Err(not_relayed.into_error()))),
+        };
+        let span = tracing::info_span!("relayed_connection", %session, %owner, kind = ?open.socket);
+        return Some(Placed::Relayed(Ok(configured::<C>(upgrade).on_upgrade(
+            move |socket| pipe(socket, end, C::FRAME_QUEUE).instrument(span),
+        ))));
+    }
 }
 
-/// Edge: asks `owner` to accept a relay; its refusal as this node's error.
+/// Why a relay was not opened.
+pub(super) enum NotRelayed {
+    /// The owner refused the client, as it would have here.
+    Refused(ApiError),
+    /// The owner did not answer (it has most likely stopped).
+    Unreachable,
+}
+
+impl NotRelayed {
+    /// What the client hears.
+    pub fn into_error(self) -> ApiError {
+        match self {
+            NotRelayed::Refused(error) => error,
+            NotRelayed::Unreachable => ApiError::new(
+                ErrorCode::Unavailable,
+                "the server running this session cannot be reached; try again in a moment",
+            ),
+        }
+    }
+}
+
+/// Edge: asks `owner` to accept a relay.
 pub(super) async fn open_relay(
     kernel: &Kernel,
     owner: &str,
     open: &RelayOpen,
-) -> Result<RelayEnd, ApiError> {
-    let unreachable = || {
-        ApiError::new(
-            ErrorCode::Unavailable,
-            "the server running this session cannot be reached; try again in a moment",
-        )
-    };
-    let cluster = kernel.cluster.as_ref().ok_or_else(unreachable)?;
-    let payload = serde_json::to_vec(open).map_err(|_| unreachable())?;
+) -> Result<RelayEnd, NotRelayed> {
+    let cluster = kernel.cluster.as_ref().ok_or(NotRelayed::Unreachable)?;
+    let payload = serde_json::to_vec(open).map_err(|_| NotRelayed::Unreachable)?;
     match cluster.open_relay(owner, payload.into()).await {
         Ok(Opened::Accepted(end)) => Ok(end),
-        Ok(Opened::Refused(body)) => Err(serde_json::from_slice::<Refusal>(&body)
-            .map(|r| ApiError::new(r.code, r.message).with_detail(r.detail))
-            .unwrap_or_else(|_| unreachable())),
+        Ok(Opened::Refused(body)) => match serde_json::from_slice::<Refusal>(&body) {
+            Ok(r) => Err(NotRelayed::Refused(
+                ApiError::new(r.code, r.message).with_detail(r.detail),
+            )),
+            Err(_) => Err(NotRelayed::Unreachable),
+        },
         Err(error) => {
             tracing::warn!(%error, "a connection could not be relayed");
-            Err(unreachable())
+            Err(NotRelayed::Unreachable)
         }
     }
 }

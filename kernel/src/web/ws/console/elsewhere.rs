@@ -13,11 +13,10 @@ use axum::body::Bytes;
 use tether_protocol::ServerMessage;
 use tokio::sync::mpsc;
 
-use super::super::relayed::{RelayOpen, open_relay};
+use super::super::relayed::{NotRelayed, RelayOpen, open_relay};
 use crate::Kernel;
 use crate::cluster::relay::{RelayEnd, RelayFrame};
 use crate::routing::{Outbox, SOURCE_FRAME_QUEUE};
-use crate::web::error::ApiError;
 
 /// One open relay to a node.
 struct Link {
@@ -71,7 +70,7 @@ impl Elsewhere {
         node: &str,
         text: &str,
         outbox: &Outbox,
-    ) -> Result<(), ApiError> {
+    ) -> Result<(), NotRelayed> {
         let to_node = match self.open_link_to(node) {
             Some(to_node) => to_node,
             None => {
@@ -91,12 +90,7 @@ impl Elsewhere {
         to_node
             .send(RelayFrame::Text(text.to_owned()))
             .await
-            .map_err(|_| {
-                ApiError::new(
-                    tether_protocol::ErrorCode::Unavailable,
-                    "the server running this session cannot be reached; try again in a moment",
-                )
-            })
+            .map_err(|_| NotRelayed::Unreachable)
     }
 
     /// A stream frame for a stream this node does not run: to the nodes
@@ -154,6 +148,11 @@ fn start(end: RelayEnd, outbox: Outbox) -> Link {
             }
         }
         back_closed.store(true, Ordering::Relaxed);
+        // The node went silent or closed the relay (it stopped running the
+        // CSR's sessions there): requests sent meanwhile have no answer
+        // coming. The console connects again and resumes its sessions,
+        // wherever they run now.
+        outbox.close();
     });
     Link { to_node, closed }
 }
