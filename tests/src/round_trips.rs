@@ -14,18 +14,22 @@ use tokio_tungstenite::{MaybeTlsStream, WebSocketStream};
 
 use crate::clients::{Csr, Customer, TestAgent, WsClient};
 use crate::fixture_manifests;
-use crate::kernel_process::{KernelProcess, TestAccount};
+use crate::kernel_process::{Address, KernelProcess, TestAccount};
 
 /// A session on a kernel with the fixture plugins: the host's console, a
 /// customer whose page granted `sysinfo.collect` to the echo plugin, and a
-/// test agent that answers at once.
-pub struct GrantedSession {
-    pub kernel: KernelProcess,
+/// test agent that answers at once. `K` is the kernel the session owns
+/// (`()` when the caller keeps its kernels, as with several nodes).
+pub struct GrantedSession<K = KernelProcess> {
+    pub kernel: K,
     pub host: WsClient,
     pub number: String,
     pub customer: Customer,
     pub agent: TestAgent,
 }
+
+/// What a kernel running granted sessions needs in its configuration.
+const GRANTED_SESSION_CONFIG: &str = "[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n";
 
 impl GrantedSession {
     pub async fn start() -> GrantedSession {
@@ -35,20 +39,37 @@ impl GrantedSession {
     /// [`GrantedSession::start`] on a kernel whose configuration begins
     /// with `extra_config` (tables of its own, such as `[storage]`).
     pub async fn start_with(extra_config: &str) -> GrantedSession {
-        let config = format!(
-            "{extra_config}\n[sessions]\njoin_attempts_per_minute = 1000\n\n[sites.default]\nname = \"Default\"\nplugins = [\"echo\"]\n"
-        );
+        let config = format!("{extra_config}\n{GRANTED_SESSION_CONFIG}");
         let accounts = [TestAccount::csr("anna", "Anna Berg", "default")];
         let kernel = KernelProcess::configure(&fixture_manifests(), &config, &accounts).launch();
-        let anna = Csr::sign_in(&kernel, "anna", "correct horse battery")
+        let session = GrantedSession::between(&kernel, &kernel).await;
+        GrantedSession {
+            kernel,
+            host: session.host,
+            number: session.number,
+            customer: session.customer,
+            agent: session.agent,
+        }
+    }
+}
+
+impl GrantedSession<()> {
+    /// Anna (an account the caller created) starts a session from her
+    /// console on `host_node`; the customer and their agent come through
+    /// `customer_node` (the same kernel, or another node of several).
+    pub async fn between(
+        host_node: &impl Address,
+        customer_node: &impl Address,
+    ) -> GrantedSession<()> {
+        let anna = Csr::sign_in(host_node, "anna", "correct horse battery")
             .await
             .expect("signs in");
-        let mut host = anna.console(&kernel).await;
+        let mut host = anna.console(host_node).await;
         let number = host.start_session().await;
-        let mut customer = Customer::join(&kernel, &number, "Carl").await;
-        let agent = TestAgent::start(&kernel, &mut customer, &["sysinfo.collect"]).await;
+        let mut customer = Customer::join(customer_node, &number, "Carl").await;
+        let agent = TestAgent::start(customer_node, &mut customer, &["sysinfo.collect"]).await;
         let mut session = GrantedSession {
-            kernel,
+            kernel: (),
             host,
             number,
             customer,
@@ -61,7 +82,9 @@ impl GrantedSession {
         assert_eq!(reply["body"], "granted", "{reply}");
         session
     }
+}
 
+impl<K> GrantedSession<K> {
     fn command(&self, name: &str) -> serde_json::Value {
         json!({ "session": self.number, "plugin": "echo", "name": name,
                 "payload": { "session": self.number, "participant": self.customer.participant,

@@ -13,7 +13,7 @@ use crate::plugins;
 use crate::workspace::{Workspace, cargo, run};
 
 /// Name on the command line, bench target, and what it measures.
-const BENCHES: [(&str, &str); 8] = [
+const BENCHES: [(&str, &str); 9] = [
     ("plugin", "plugin_event"),
     ("scripts", "scripts_run"),
     ("latency", "round_trips"),
@@ -22,6 +22,7 @@ const BENCHES: [(&str, &str); 8] = [
     ("load", "load"),
     ("share", "share"),
     ("webacd", "webacd"),
+    ("cluster", "cluster"),
 ];
 
 pub fn run_benches(ws: &Workspace, which: Option<&str>, direction: Option<&str>) -> Result<()> {

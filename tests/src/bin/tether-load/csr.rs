@@ -93,7 +93,9 @@ pub async fn sign_in_all(
 ) -> Result<Vec<SignedIn>, LoadError> {
     let started = Instant::now();
     let password = common.password.as_str();
+    let first = common.first_csr;
     let csrs = bounded::in_order(count, common.sign_in_at_once, |n| {
+        let n = first + n;
         let (source, target, password) = (sources.next(), target.clone(), password.to_owned());
         async move {
             let username = tether_tests::load::accounts::csr_username(n);

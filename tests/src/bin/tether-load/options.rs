@@ -38,6 +38,10 @@ pub struct Common {
     /// The CSRs' password (accounts `load00000`, `load00001`, …).
     #[arg(long, default_value = PASSWORD)]
     pub password: String,
+    /// The first CSR account's number: generators sharing one desk (one
+    /// per node of several) each sign in CSRs of their own.
+    #[arg(long, default_value_t = 0)]
+    pub first_csr: usize,
     /// Connections come from 127.0.0.2, 127.0.0.3, … (this many): each
     /// source address has its own ephemeral ports.
     #[arg(long, default_value_t = 8)]
