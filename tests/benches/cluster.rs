@@ -22,15 +22,16 @@ use std::path::Path;
 use std::time::Duration;
 
 use tether_tests::bench_summary::{self, Row, readable};
+use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{Address, KernelProcess, StoppedKernel, TestAccount};
 use tether_tests::load::accounts;
 use tether_tests::load::checkpoint::Checkpoint;
 use tether_tests::load::generator::Generator;
 use tether_tests::load::process_sample;
 use tether_tests::nats::PrivateNats;
+use tether_tests::nodes::{cluster_tables, configure_nodes};
 use tether_tests::postgres::PrivatePostgres;
 use tether_tests::round_trips::{GrantedSession, percentile};
-use tether_tests::{fixture_manifests, free_loopback_port};
 
 const WARMUP: usize = 200;
 const CALLS: usize = 3_000;
@@ -51,13 +52,7 @@ fn setting(name: &str, default: usize) -> usize {
 fn config(database: &str, nats: &str, node: &str) -> String {
     format!(
         r#"
-[storage]
-url = "{database}"
-
-[cluster]
-nats_url = "{nats}"
-node = "{node}"
-
+{tables}
 [sessions]
 join_attempts_per_minute = 100000
 joins_per_address_per_hour = 1000000
@@ -69,7 +64,8 @@ name = "Default"
 plugins = ["echo"]
 session_mode = "single"
 max_customers_per_csr = 1000
-"#
+"#,
+        tables = cluster_tables(database, nats, node, None),
     )
 }
 
@@ -86,24 +82,13 @@ async fn main() {
     let postgres = PrivatePostgres::start().await;
     let database = postgres.new_database().await;
     let nats = PrivateNats::start().await;
-    let ports = [(); 3].map(|()| free_loopback_port());
-    let origins: Vec<String> = ports
-        .iter()
-        .map(|port| format!("\"http://127.0.0.1:{port}\""))
-        .collect();
-    let stopped: Vec<StoppedKernel> = ["node-a", "node-b", "node-c"]
-        .iter()
-        .zip(ports)
-        .map(|(node, port)| {
-            let stopped = KernelProcess::configure(
-                &fixture_manifests(),
-                &config(&database, &nats.url(), node),
-                &[],
-            );
-            stopped.listen_on(port, &format!("allowed_origins = [{}]", origins.join(", ")));
-            stopped
-        })
-        .collect();
+    let configure = |name: &str| config(&database, &nats.url(), name);
+    let stopped = configure_nodes(
+        &fixture_manifests(),
+        &["node-a", "node-b", "node-c"],
+        configure,
+        &[],
+    );
     let created = stopped[0].admin_create_user(&TestAccount::csr("anna", "Anna Berg", "default"));
     assert!(created.status.success(), "{created:?}");
     if agents > 0 {

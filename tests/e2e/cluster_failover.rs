@@ -18,6 +18,7 @@ use tether_tests::clients::{Csr, Customer, WsClient};
 use tether_tests::kernel_process::{Address, KernelProcess, TestAccount};
 use tether_tests::load_balancer::LoadBalancer;
 use tether_tests::nats::PrivateNats;
+use tether_tests::nodes::cluster_tables;
 use tether_tests::postgres::PrivatePostgres;
 use tether_tests::script_runs::{add_sleeper, until_running};
 
@@ -26,14 +27,7 @@ const LEASE_SECS: u64 = 3;
 fn config(database: &str, nats: &str, node: &str) -> String {
     format!(
         r#"
-[storage]
-url = "{database}"
-
-[cluster]
-nats_url = "{nats}"
-node = "{node}"
-lease_secs = {LEASE_SECS}
-
+{tables}
 [sessions]
 join_attempts_per_minute = 1000
 consent_timeout_secs = 20
@@ -42,7 +36,8 @@ grace_secs = 60
 [sites.default]
 name = "Default"
 plugins = ["sysinfo", "scripts"]
-"#
+"#,
+        tables = cluster_tables(database, nats, node, Some(LEASE_SECS)),
     )
 }
 

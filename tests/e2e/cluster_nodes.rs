@@ -16,6 +16,7 @@ use tether_tests::clients::{Csr, Customer, WsClient, post_json};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, StoppedKernel, TestAccount};
 use tether_tests::nats::{CuttableLink, PrivateNats};
+use tether_tests::nodes::cluster_tables;
 use tether_tests::postgres::PrivatePostgres;
 
 const LEASE_SECS: u64 = 3;
@@ -30,14 +31,7 @@ const SIGN_IN_ATTEMPTS: usize = 10;
 fn config(database: &str, nats: &str, node: &str) -> String {
     format!(
         r#"
-[storage]
-url = "{database}"
-
-[cluster]
-nats_url = "{nats}"
-node = "{node}"
-lease_secs = {LEASE_SECS}
-
+{tables}
 [sessions]
 join_attempts_per_minute = {JOIN_ATTEMPTS}
 grace_secs = {GRACE_SECS}
@@ -45,7 +39,8 @@ grace_secs = {GRACE_SECS}
 [sites.default]
 name = "Default"
 plugins = ["echo"]
-"#
+"#,
+        tables = cluster_tables(database, nats, node, Some(LEASE_SECS)),
     )
 }
 

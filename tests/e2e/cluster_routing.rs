@@ -10,10 +10,14 @@ use serde_json::{Value, json};
 use tether_protocol::stream::{FrameKind, MAX_PICTURE_BYTES};
 use tether_protocol::{AgentRequest, Capability};
 use tether_tests::agent_process::AgentProcess;
-use tether_tests::clients::{Csr, Customer, StartedSession, WsClient, error_of, post_json};
+use tether_tests::clients::{
+    Csr, Customer, StartedSession, WsClient, assert_report_has, error_of, post_json,
+};
 use tether_tests::kernel_process::{KernelProcess, StoppedKernel, TestAccount};
 use tether_tests::nats::PrivateNats;
+use tether_tests::nodes::{cluster_tables, configure_nodes};
 use tether_tests::postgres::PrivatePostgres;
+use tether_tests::script_runs::add_script;
 use tether_tests::stream_frames::{ack, decoded, frame, input};
 use tether_tests::{SYSINFO_CATEGORY_TITLES, bundled_manifests, fixture_manifests};
 
@@ -23,15 +27,7 @@ const LEASE_SECS: u64 = 3;
 
 fn config(database: &str, nats: &str, node: &str, plugins: &str) -> String {
     format!(
-        r#"
-[storage]
-url = "{database}"
-
-[cluster]
-nats_url = "{nats}"
-node = "{node}"
-lease_secs = {LEASE_SECS}
-
+        r#"{tables}
 [sessions]
 join_attempts_per_minute = 1000
 consent_timeout_secs = 20
@@ -39,7 +35,8 @@ consent_timeout_secs = 20
 [sites.default]
 name = "Default"
 plugins = {plugins}
-"#
+"#,
+        tables = cluster_tables(database, nats, node, Some(LEASE_SECS)),
     )
 }
 
@@ -63,20 +60,6 @@ async fn three_nodes((manifests, plugins): (std::path::PathBuf, &str)) -> Nodes 
     let postgres = PrivatePostgres::start().await;
     let database = postgres.new_database().await;
     let nats = PrivateNats::start().await;
-    let ports = [(); 3].map(|()| tether_tests::free_loopback_port());
-    let origins: Vec<String> = ports
-        .iter()
-        .map(|port| format!("\"http://127.0.0.1:{port}\""))
-        .collect();
-    let node = |name: &str, port: u16, accounts: &[TestAccount]| -> StoppedKernel {
-        let stopped = KernelProcess::configure(
-            &manifests,
-            &config(&database, &nats.url(), name, plugins),
-            accounts,
-        );
-        stopped.listen_on(port, &format!("allowed_origins = [{}]", origins.join(", ")));
-        stopped
-    };
     let accounts = [
         TestAccount::csr("anna", "Anna Berg", "default"),
         TestAccount::csr("bob", "Bo Lind", "default"),
@@ -85,10 +68,16 @@ async fn three_nodes((manifests, plugins): (std::path::PathBuf, &str)) -> Nodes 
             ..TestAccount::csr("lee", "Lee Admin", "default")
         },
     ];
+    let configure = |name: &str| config(&database, &nats.url(), name, plugins);
+    let names = ["node-a", "node-b", "node-c"];
+    let mut nodes = configure_nodes(&manifests, &names, configure, &accounts)
+        .into_iter()
+        .map(StoppedKernel::launch);
+    let mut next = || nodes.next().expect("a node for each name");
     Nodes {
-        a: node("node-a", ports[0], &accounts).launch(),
-        b: node("node-b", ports[1], &[]).launch(),
-        c: node("node-c", ports[2], &[]).launch(),
+        a: next(),
+        b: next(),
+        c: next(),
         _nats: nats,
         _postgres: postgres,
     }
@@ -160,29 +149,16 @@ async fn a_support_session_with_its_people_on_three_nodes() {
 
     // A library script: the category set by the site admin on node C, the
     // script added by Anna on node B, run from her console on node A.
-    let lee = Csr::sign_in(&nodes.c, "lee", "correct horse battery")
-        .await
-        .expect("lee signs in");
-    let categories = lee
-        .post(
-            "/api/plugins/scripts/commands",
-            json!({ "name": "categories.set", "payload": { "categories": ["Tools"] } }),
-        )
-        .await;
-    assert_eq!(categories.status, 200, "{}", categories.text);
     let anna_on_b = Csr::sign_in(&nodes.b, "anna", "correct horse battery")
         .await
         .expect("anna signs in on node B");
-    let script = base64_of("echo checked from $(hostname)\n");
-    let added = anna_on_b
-        .post(
-            "/api/plugins/scripts/commands",
-            json!({ "name": "library.add", "payload": { "name": "Check", "category": "Tools",
-                    "published": true, "script": { "file_name": "check.sh", "content": script } } }),
-        )
-        .await;
-    assert_eq!(added.status, 200, "{}", added.text);
-    let id = added.body["id"].as_str().expect("id").to_owned();
+    let id = add_script(
+        &nodes.c,
+        &anna_on_b,
+        "Check",
+        "echo checked from $(hostname)\n",
+    )
+    .await;
     let ran = with_consent(
         &mut console,
         &mut carl,
@@ -259,24 +235,16 @@ async fn a_support_session_with_its_people_on_three_nodes() {
         .get(&format!("/api/sessions/{number}/report?format=json"))
         .await;
     assert_eq!(report.status, 200, "{}", report.text);
-    let kinds: Vec<&str> = report.body["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
-    for expected in [
-        "session.started",
-        "participant.joined",
-        "consent.granted",
-        "chat",
-        "control.passed",
-    ] {
-        assert!(
-            kinds.contains(&expected),
-            "{expected} missing from {kinds:?}"
-        );
-    }
+    assert_report_has(
+        &report.body,
+        &[
+            "session.started",
+            "participant.joined",
+            "consent.granted",
+            "chat",
+            "control.passed",
+        ],
+    );
     console
         .ok("session.end", json!({ "session": number }))
         .await;
@@ -434,9 +402,4 @@ async fn a_shared_application_crosses_nodes_both_ways() {
     let click = input(stream, 2);
     bo.send_binary(click.clone()).await;
     assert_eq!(agent.binary().await, click);
-}
-
-fn base64_of(text: &str) -> String {
-    use base64::Engine;
-    base64::engine::general_purpose::STANDARD.encode(text)
 }

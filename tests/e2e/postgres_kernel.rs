@@ -5,7 +5,7 @@
 //! message naming the server, never the password.
 
 use serde_json::json;
-use tether_tests::clients::Csr;
+use tether_tests::clients::{Csr, assert_report_has};
 use tether_tests::fixture_manifests;
 use tether_tests::kernel_process::{KernelProcess, TestAccount};
 use tether_tests::postgres::PrivatePostgres;
@@ -62,25 +62,17 @@ async fn a_support_session_is_stored_in_postgresql_and_survives_a_restart() {
     assert_eq!(report.body, before.body);
     assert_eq!(report.body["status"], "ended");
     assert_eq!(report.body["end_reason"], "ended by Anna Berg");
-    let kinds: Vec<&str> = report.body["events"]
-        .as_array()
-        .expect("events")
-        .iter()
-        .filter_map(|e| e["kind"].as_str())
-        .collect();
-    for expected in [
-        "session.started",
-        "participant.joined",
-        "consent.granted",
-        "agent.call",
-        "agent.result",
-        "chat",
-    ] {
-        assert!(
-            kinds.contains(&expected),
-            "{expected} missing from {kinds:?}"
-        );
-    }
+    assert_report_has(
+        &report.body,
+        &[
+            "session.started",
+            "participant.joined",
+            "consent.granted",
+            "agent.call",
+            "agent.result",
+            "chat",
+        ],
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

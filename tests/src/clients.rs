@@ -55,6 +55,20 @@ async fn answer(response: reqwest::Response) -> Answer {
 }
 
 /// POSTs JSON without any sign-in (customers joining, sign-in attempts).
+/// Fails unless a session report (its JSON form) has a line of each kind
+/// in `expected`.
+pub fn assert_report_has(report: &Value, expected: &[&str]) {
+    let kinds: Vec<&str> = report["events"]
+        .as_array()
+        .expect("the report's events")
+        .iter()
+        .filter_map(|e| e["kind"].as_str())
+        .collect();
+    for kind in expected {
+        assert!(kinds.contains(kind), "{kind} missing from {kinds:?}");
+    }
+}
+
 pub async fn post_json(kernel: &impl Address, path: &str, body: Value) -> Answer {
     answer(
         reqwest::Client::new()

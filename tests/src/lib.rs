@@ -11,6 +11,7 @@ pub mod kernel_process;
 pub mod load;
 pub mod load_balancer;
 pub mod nats;
+pub mod nodes;
 pub mod postgres;
 pub mod round_trips;
 pub mod script_runs;

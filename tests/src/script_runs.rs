@@ -17,6 +17,13 @@ pub const SLEEPER: &str = "sleep 300 &\necho started\nsleep 300\n";
 /// Adds the sleeper to the library as `csr`, in the category `Tools` that
 /// the site admin `lee` creates.
 pub async fn add_sleeper(kernel: &impl Address, csr: &Csr) -> String {
+    add_script(kernel, csr, "Sleeper", SLEEPER).await
+}
+
+/// Adds `script` (a shell script) to the library as `csr` under `name`, in
+/// the category `Tools` that the site admin `lee` creates (signed in
+/// through `kernel`); its id.
+pub async fn add_script(kernel: &impl Address, csr: &Csr, name: &str, script: &str) -> String {
     let lee = Csr::sign_in(kernel, "lee", "correct horse battery")
         .await
         .expect("lee signs in");
@@ -27,12 +34,12 @@ pub async fn add_sleeper(kernel: &impl Address, csr: &Csr) -> String {
         )
         .await;
     assert_eq!(categories.status, 200, "{}", categories.text);
-    let script = base64::engine::general_purpose::STANDARD.encode(SLEEPER);
+    let script = base64::engine::general_purpose::STANDARD.encode(script);
     let added = csr
         .post(
             "/api/plugins/scripts/commands",
-            json!({ "name": "library.add", "payload": { "name": "Sleeper", "category": "Tools",
-                    "published": true, "script": { "file_name": "sleep.sh", "content": script } } }),
+            json!({ "name": "library.add", "payload": { "name": name, "category": "Tools",
+                    "published": true, "script": { "file_name": "run.sh", "content": script } } }),
         )
         .await;
     assert_eq!(added.status, 200, "{}", added.text);

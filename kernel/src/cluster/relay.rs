@@ -264,15 +264,7 @@ impl Cluster {
     pub async fn relay_requests(
         &self,
     ) -> Result<impl futures_util::Stream<Item = RelayRequest> + use<>, ClusterError> {
-        let subject = node_subject(self.node().as_str(), "open");
-        let subscriber =
-            self.client
-                .subscribe(subject.clone())
-                .await
-                .map_err(|e| ClusterError::Relay {
-                    node: self.node().to_string(),
-                    reason: format!("cannot listen on {subject}: {e}"),
-                })?;
+        let subscriber = self.listen_here("open").await?;
         Ok(subscriber.filter_map(|message| async move {
             let (relay, open) = split_line(&message.payload)?;
             Some(RelayRequest {
@@ -339,18 +331,22 @@ impl Cluster {
         &self,
     ) -> Result<impl futures_util::Stream<Item = (Bytes, async_nats::Subject)> + use<>, ClusterError>
     {
-        let subject = node_subject(self.node().as_str(), "http");
-        let subscriber =
-            self.client
-                .subscribe(subject.clone())
-                .await
-                .map_err(|e| ClusterError::Relay {
-                    node: self.node().to_string(),
-                    reason: format!("cannot listen on {subject}: {e}"),
-                })?;
+        let subscriber = self.listen_here("http").await?;
         Ok(subscriber.filter_map(|message| async move {
             message.reply.map(|reply| (message.payload, reply))
         }))
+    }
+
+    /// Subscribes to this node's subject for `what` other nodes ask of it.
+    async fn listen_here(&self, what: &str) -> Result<async_nats::Subscriber, ClusterError> {
+        let subject = node_subject(self.node().as_str(), what);
+        self.client
+            .subscribe(subject.clone())
+            .await
+            .map_err(|e| ClusterError::Relay {
+                node: self.node().to_string(),
+                reason: format!("cannot listen on {subject}: {e}"),
+            })
     }
 
     /// Sends the answer to a forwarded request.
