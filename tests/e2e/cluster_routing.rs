@@ -18,7 +18,7 @@ use tether_tests::nats::PrivateNats;
 use tether_tests::nodes::{cluster_tables, configure_nodes};
 use tether_tests::postgres::PrivatePostgres;
 use tether_tests::script_runs::add_script;
-use tether_tests::stream_frames::{ack, decoded, frame, input};
+use tether_tests::stream_frames::{ack, decoded, frame, input, picture};
 use tether_tests::{SYSINFO_CATEGORY_TITLES, bundled_manifests, fixture_manifests};
 
 /// A session's node lets go of it within a lease; short, so the test does
@@ -328,11 +328,21 @@ async fn chat_says(side: &mut WsClient, text: &str) {
     panic!("`{text}` never came by chat");
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
-async fn a_shared_application_crosses_nodes_both_ways() {
+/// A customer's application shared across nodes: Anna started the session
+/// on node A and gave control to Bo, who assists from node C; the customer
+/// and their agent are on node B, where the stream comes from.
+struct Sharing {
+    _nodes: Nodes,
+    /// The customer's page stays open.
+    _carl: Customer,
+    anna: WsClient,
+    bo: WsClient,
+    agent: WsClient,
+    stream: u32,
+}
+
+async fn sharing_across_nodes() -> Sharing {
     let nodes = three_nodes((fixture_manifests(), r#"["stream-opener"]"#)).await;
-    // Anna starts on node A and gives control to Bo, who assists from
-    // node C; the customer and their agent are on node B.
     let mut anna = Csr::sign_in(&nodes.a, "anna", "correct horse battery")
         .await
         .expect("anna signs in")
@@ -385,6 +395,27 @@ async fn a_shared_application_crosses_nodes_both_ways() {
     for side in [&mut anna, &mut bo, &mut agent] {
         assert_eq!(side.event("stream.opened").await["stream"], stream);
     }
+    Sharing {
+        _nodes: nodes,
+        _carl: carl,
+        anna,
+        bo,
+        agent,
+        stream,
+    }
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_shared_application_crosses_nodes_both_ways() {
+    // Bound whole: the nodes and the customer's page must outlive the test.
+    let Sharing {
+        _nodes,
+        _carl,
+        mut anna,
+        mut bo,
+        mut agent,
+        stream,
+    } = sharing_across_nodes().await;
 
     // A picture as large as a shared application sends, from node B to
     // viewers on nodes A and C, byte for byte.
@@ -402,4 +433,50 @@ async fn a_shared_application_crosses_nodes_both_ways() {
     let click = input(stream, 2);
     bo.send_binary(click.clone()).await;
     assert_eq!(agent.binary().await, click);
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_viewer_on_another_node_is_paced_as_on_the_same_node() {
+    // Bound whole: the nodes and the customer's page must outlive the test.
+    let Sharing {
+        _nodes,
+        _carl,
+        mut anna,
+        mut bo,
+        mut agent,
+        stream,
+    } = sharing_across_nodes().await;
+    // A keyframe first; then Anna (on the session's node) acknowledges
+    // everything and Bo (on node C) nothing: he gets two pictures, then
+    // nothing until he catches up, as on one node.
+    for sequence in 1..=8 {
+        agent
+            .send_binary(picture(stream, sequence, sequence == 1))
+            .await;
+        assert_eq!(decoded(&anna.binary().await).2, sequence);
+        anna.send_binary(ack(stream, sequence)).await;
+        assert_eq!(
+            decoded(&agent.binary().await),
+            (FrameKind::Ack, stream, sequence)
+        );
+    }
+    assert_eq!(decoded(&bo.binary().await).2, 1);
+    assert_eq!(decoded(&bo.binary().await).2, 2);
+    // Bo catches up: a keyframe is asked of the source on node B, and he
+    // resumes with it, never with a delta he cannot decode.
+    bo.send_binary(ack(stream, 2)).await;
+    assert_eq!(
+        decoded(&agent.binary().await),
+        (FrameKind::KeyframeRequest, stream, 0)
+    );
+    agent.send_binary(picture(stream, 9, false)).await;
+    agent.send_binary(picture(stream, 10, true)).await;
+    assert_eq!(decoded(&anna.binary().await).2, 9);
+    assert_eq!(decoded(&anna.binary().await).2, 10);
+    assert_eq!(
+        decoded(&bo.binary().await).2,
+        10,
+        "Bo resumes at the keyframe"
+    );
+    assert_eq!(bo.pending_binaries(), 0, "nothing else reached Bo");
 }

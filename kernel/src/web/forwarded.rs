@@ -125,6 +125,12 @@ pub async fn to_owner(
     let Some(session) = session_named(&parts.uri, &body) else {
         return next.run(Request::from_parts(parts, Body::from(body))).await;
     };
+    // A client guessing numbers is refused before any node is looked for:
+    // this node's join answers it with the wait.
+    if parts.uri.path() == "/api/join" && kernel.sessions.check_join_attempts(client).await.is_err()
+    {
+        return next.run(Request::from_parts(parts, Body::from(body))).await;
+    }
     let unreachable = || {
         ApiError::new(
             tether_protocol::ErrorCode::Unavailable,
