@@ -225,7 +225,14 @@ impl Kernel {
         };
         for _ in 0..2 {
             match cluster.owners.owner(&number).await {
-                Ok(Some(node)) if node == cluster.node().as_str() => return Located::Here,
+                // This node's: running, or being taken over right now
+                // (which this waits for).
+                Ok(Some(node)) if node == cluster.node().as_str() => {
+                    return match self.sessions.take_over(&number).await {
+                        Ok(true) => Located::Here,
+                        _ => Located::Nowhere,
+                    };
+                }
                 Ok(Some(node)) => return Located::Elsewhere(node),
                 Ok(None) => match self.sessions.take_over(&number).await {
                     Ok(true) => return Located::Here,

@@ -107,6 +107,9 @@ pub struct Sessions {
     /// Open streams (activities too: the same events end them).
     pub streams: StreamTable,
     next_away_token: std::sync::atomic::AtomicU64,
+    /// One session taken over at a time (`takeover.rs`): a client arriving
+    /// while the session is restored waits for it.
+    taking_over: tokio::sync::Mutex<()>,
     /// Whether records can be kept; recorded work is refused while not.
     pub(crate) health: Arc<StorageHealth>,
     /// Woken whenever the customers a CSR hosts may have changed (joins,
@@ -160,6 +163,7 @@ impl Sessions {
             activities: Activities::default(),
             streams: StreamTable::default(),
             next_away_token: std::sync::atomic::AtomicU64::new(1),
+            taking_over: tokio::sync::Mutex::new(()),
             health,
             host_load: tokio::sync::Notify::new(),
             ownership: shared.ownership,

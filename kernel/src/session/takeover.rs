@@ -63,11 +63,16 @@ impl Sessions {
     }
 
     /// Runs session `number` (as typed) here if it is active and no live
-    /// node owns it; `true` when it runs here now.
+    /// node owns it; `true` when it runs here now (also when it was being
+    /// taken over here already: this waits for that).
     pub async fn take_over(self: &Arc<Self>, number: &str) -> Result<bool, SessionError> {
         let Some(number) = number::parse(number) else {
             return Ok(false);
         };
+        if self.runs_here(&number) {
+            return Ok(true);
+        }
+        let _one_at_a_time = self.taking_over.lock().await;
         if self.runs_here(&number) {
             return Ok(true);
         }
