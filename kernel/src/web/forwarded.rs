@@ -1,5 +1,5 @@
 //! REST requests about a session another node runs (a node among several):
-//! joining it by number, its report, an invitation to it. The node the
+//! joining it by number, an invitation to it. The node the
 //! request reached sends it on whole over NATS (`cluster/relay.rs`, request
 //! and reply) and the node running the session answers it through its own
 //! routes, as if the client had asked there — the same checks, the same
@@ -82,8 +82,8 @@ fn copied_headers(headers: &axum::http::HeaderMap) -> Vec<(String, String)> {
         .collect()
 }
 
-/// The session a request is about: the number in `/api/sessions/{n}/…`,
-/// or the one a join names in its body.
+/// The session a request is about: the number in `/api/sessions/{n}/…`
+/// (an invitation), or the one a join names in its body.
 fn session_named(uri: &Uri, body: &[u8]) -> Option<String> {
     let path = uri.path();
     if let Some(rest) = path.strip_prefix("/api/sessions/") {
@@ -268,7 +268,7 @@ mod tests {
     fn requests_name_their_session_by_path_or_join_body() {
         let uri = |u: &str| u.parse::<Uri>().expect("uri");
         assert_eq!(
-            session_named(&uri("/api/sessions/123456789/report"), b""),
+            session_named(&uri("/api/sessions/123456789/invite"), b""),
             Some("123456789".to_owned())
         );
         assert_eq!(

@@ -86,18 +86,20 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/ws/console", get(ws::console))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
+        .route("/api/sessions/{number}/report", get(reports::download))
         .merge(about_one_session(&kernel))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))
         .with_state(kernel);
     with_security_headers(routes)
 }
 
-/// The REST routes about one session: on a node among several, sent on to
-/// the node running the session (`forwarded.rs`).
+/// The REST routes about one running session: on a node among several,
+/// sent on to the node running it (`forwarded.rs`). Reports are not among
+/// them: every node reads them from the shared database, where a node
+/// among several writes each line before it answers.
 fn about_one_session(kernel: &Arc<Kernel>) -> Router<Arc<Kernel>> {
     Router::new()
         .route("/api/join", post(join::join))
-        .route("/api/sessions/{number}/report", get(reports::download))
         .route("/api/sessions/{number}/invite", post(invite::send))
         .route_layer(axum::middleware::from_fn_with_state(
             kernel.clone(),
