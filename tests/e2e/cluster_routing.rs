@@ -480,3 +480,41 @@ async fn a_viewer_on_another_node_is_paced_as_on_the_same_node() {
     );
     assert_eq!(bo.pending_binaries(), 0, "nothing else reached Bo");
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_burst_from_a_relayed_page_is_answered_whole_and_in_order() {
+    let nodes = three_nodes(desk_plugins()).await;
+    let StartedSession {
+        mut console,
+        number,
+        ..
+    } = StartedSession::start(&nodes.a, "anna").await;
+    // The page is on node B; node A takes its frames a few at a time (the
+    // relay's window) and the rest wait on node B, unread, meanwhile.
+    let mut carl = Customer::join(&nodes.b, &number, "Carl").await;
+    console.event("participant.joined").await;
+    const BURST: usize = 60;
+    let mut ids = Vec::with_capacity(BURST);
+    for n in 0..BURST {
+        ids.push(
+            carl.page
+                .send_request("chat.send", json!({ "text": format!("line {n}") }))
+                .await,
+        );
+    }
+    // Every message is answered — sent, or refused by the page's message
+    // budget as it would be on node A — and none is lost on the way.
+    let mut sent = Vec::new();
+    for (n, id) in ids.into_iter().enumerate() {
+        let reply = carl.page.reply_to(id).await;
+        match reply["type"].as_str() {
+            Some("ok") => sent.push(format!("line {n}")),
+            _ => assert_eq!(error_of(&reply).0, "rate_limited", "{reply}"),
+        }
+    }
+    assert!(!sent.is_empty(), "the budget let some through");
+    // The console hears the ones sent, in the order they were sent.
+    for text in &sent {
+        chat_says(&mut console, text).await;
+    }
+}

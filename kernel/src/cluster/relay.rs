@@ -31,19 +31,95 @@ pub enum RelayFrame {
     Binary(Bytes),
     /// The other end closed the connection.
     Close,
+    /// The owner took this many more of the client's frames: the edge may
+    /// send as many more (see [`Credits`]).
+    Credit(u32),
 }
 
 const TEXT: u8 = b'T';
 const BINARY: u8 = b'B';
 const CLOSE: u8 = b'C';
 const HEARTBEAT: u8 = b'H';
+const CREDIT: u8 = b'K';
+
+/// Client frames an edge may send ahead of what the owner has taken. A
+/// direct connection holds one message at a time while the kernel works on
+/// it, and the client's socket waits; a relayed one holds at most this
+/// many, and the edge stops reading the client's socket until the owner
+/// takes more — so a client that sends faster than the owner works cannot
+/// make it buffer without bound.
+pub const WINDOW: u32 = 8;
+/// The owner grants more credit each time it took this many frames.
+pub const CREDIT_EVERY: u32 = 4;
+
+/// The frames an edge may still send to the owner.
+#[derive(Clone)]
+pub struct Credits(std::sync::Arc<tokio::sync::Semaphore>);
+
+impl Default for Credits {
+    fn default() -> Credits {
+        Credits(std::sync::Arc::new(tokio::sync::Semaphore::new(
+            WINDOW as usize,
+        )))
+    }
+}
+
+impl Credits {
+    /// Waits for room for one frame; `false` once the relay is over.
+    pub async fn take(&self) -> bool {
+        match self.0.acquire().await {
+            Ok(permit) => {
+                permit.forget();
+                true
+            }
+            Err(_) => false,
+        }
+    }
+
+    /// The owner took `frames` more.
+    pub fn grant(&self, frames: u32) {
+        self.0.add_permits(frames.min(WINDOW) as usize);
+    }
+
+    /// The relay is over: whoever waits for room stops waiting.
+    pub fn end(&self) {
+        self.0.close();
+    }
+}
+
+/// The owner's side of [`Credits`]: counts the frames it took and grants
+/// more every [`CREDIT_EVERY`].
+pub struct Granting {
+    sender: RelaySender,
+    taken: u32,
+}
+
+impl Granting {
+    pub fn new(sender: RelaySender) -> Granting {
+        Granting { sender, taken: 0 }
+    }
+
+    /// One more client frame was taken.
+    pub async fn took_one(&mut self) {
+        self.taken += 1;
+        if self.taken >= CREDIT_EVERY {
+            self.sender.send(RelayFrame::Credit(self.taken)).await;
+            self.taken = 0;
+        }
+    }
+}
 
 impl RelayFrame {
     fn encode(&self) -> Bytes {
+        let credit;
         let (kind, body): (u8, &[u8]) = match self {
             RelayFrame::Text(text) => (TEXT, text.as_bytes()),
             RelayFrame::Binary(bytes) => (BINARY, bytes),
             RelayFrame::Close => (CLOSE, &[]),
+            RelayFrame::Credit(frames) => {
+                credit = frames.to_be_bytes();
+                (CREDIT, &credit)
+            }
         };
         prefixed(&[kind], body)
     }
@@ -58,6 +134,11 @@ impl RelayFrame {
             ),
             Some(&BINARY) => Some(RelayFrame::Binary(payload.slice(1..))),
             Some(&HEARTBEAT) => None,
+            Some(&CREDIT) => Some(
+                <[u8; 4]>::try_from(&payload[1..])
+                    .map(|frames| RelayFrame::Credit(u32::from_be_bytes(frames)))
+                    .unwrap_or(RelayFrame::Close),
+            ),
             _ => Some(RelayFrame::Close),
         }
     }
@@ -387,6 +468,8 @@ mod tests {
             RelayFrame::Text(String::new()),
             RelayFrame::Binary(Bytes::from_static(&[0, 1, 2, 255])),
             RelayFrame::Close,
+            RelayFrame::Credit(4),
+            RelayFrame::Credit(u32::MAX),
         ] {
             assert_eq!(RelayFrame::decode(frame.encode()), Some(frame));
         }
@@ -395,7 +478,13 @@ mod tests {
 
     #[test]
     fn unreadable_frames_close_the_relay() {
-        for bad in [&b""[..], b"X", &[TEXT, 0xff, 0xfe]] {
+        for bad in [
+            &b""[..],
+            b"X",
+            &[TEXT, 0xff, 0xfe],
+            &[CREDIT, 1, 2],
+            &[CREDIT, 0, 0, 0, 1, 0],
+        ] {
             assert_eq!(
                 RelayFrame::decode(Bytes::copy_from_slice(bad)),
                 Some(RelayFrame::Close)
@@ -418,6 +507,37 @@ mod tests {
         ] {
             assert!(split_line(&Bytes::copy_from_slice(bad)).is_none());
         }
+    }
+
+    #[tokio::test]
+    async fn an_edge_sends_a_window_ahead_and_waits_for_credit() {
+        let credits = Credits::default();
+        for _ in 0..WINDOW {
+            assert!(credits.take().await);
+        }
+        let waiting = tokio::spawn({
+            let credits = credits.clone();
+            async move { credits.take().await }
+        });
+        tokio::task::yield_now().await;
+        assert!(!waiting.is_finished(), "no room beyond the window");
+        credits.grant(CREDIT_EVERY);
+        assert!(waiting.await.expect("joined"));
+        // A relay that ended lets nobody wait for ever.
+        let after = tokio::spawn({
+            let credits = credits.clone();
+            async move {
+                for _ in 0..WINDOW {
+                    if !credits.take().await {
+                        return false;
+                    }
+                }
+                true
+            }
+        });
+        tokio::task::yield_now().await;
+        credits.end();
+        assert!(!after.await.expect("joined"));
     }
 
     #[test]

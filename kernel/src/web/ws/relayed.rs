@@ -29,7 +29,7 @@ use super::agent::{self, AgentConnection};
 use super::console::{self, Console};
 use super::customer::{self, CustomerPage};
 use super::{Accepted, Connection, TokenQuery, configured, serve_split};
-use crate::cluster::relay::{Opened, RelayEnd, RelayFrame, RelayRequest};
+use crate::cluster::relay::{Credits, Granting, Opened, RelayEnd, RelayFrame, RelayRequest};
 use crate::session::CustomerCredential;
 use crate::token::hash_token;
 use crate::web::error::ApiError;
@@ -231,9 +231,12 @@ async fn pipe(socket: WebSocket, end: RelayEnd, frame_queue: usize) {
     } = end;
     let (texts, mut texts_out) = mpsc::unbounded_channel::<String>();
     let (frames, mut frames_out) = mpsc::channel::<Bytes>(frame_queue);
+    let credits = Credits::default();
+    let granted = credits.clone();
     let reading = tokio::spawn(async move {
         while let Some(frame) = receiver.next().await {
             match frame {
+                RelayFrame::Credit(taken) => granted.grant(taken),
                 RelayFrame::Text(text) => {
                     if texts.send(text).is_err() {
                         break;
@@ -249,6 +252,7 @@ async fn pipe(socket: WebSocket, end: RelayEnd, frame_queue: usize) {
                 RelayFrame::Close => break,
             }
         }
+        granted.end();
     });
     let mut writing = tokio::spawn(async move {
         loop {
@@ -271,21 +275,30 @@ async fn pipe(socket: WebSocket, end: RelayEnd, frame_queue: usize) {
         }
         let _ = sink.close().await;
     });
+    // The client's frames go on as the owner takes them: while it has
+    // not, this stops reading the client's socket, as a direct connection
+    // would.
     loop {
-        tokio::select! {
+        let frame = tokio::select! {
             _ = &mut writing => break,
             message = stream.next() => match message {
-                Some(Ok(Message::Text(text))) => {
-                    if !sender.send(RelayFrame::Text(text.to_string())).await {
-                        break;
-                    }
-                }
-                Some(Ok(Message::Binary(bytes))) => {
-                    sender.send(RelayFrame::Binary(bytes)).await;
-                }
-                Some(Ok(Message::Ping(_) | Message::Pong(_))) => {}
+                Some(Ok(Message::Text(text))) => RelayFrame::Text(text.to_string()),
+                Some(Ok(Message::Binary(bytes))) => RelayFrame::Binary(bytes),
+                Some(Ok(Message::Ping(_) | Message::Pong(_))) => continue,
                 _ => break,
             },
+        };
+        let text = matches!(frame, RelayFrame::Text(_));
+        if !credits.take().await {
+            break;
+        }
+        if !sender.send(frame).await {
+            // A picture NATS refused (over its `max_payload`) is lost, as
+            // one a slow viewer misses; its credit is not.
+            if text {
+                break;
+            }
+            credits.grant(1);
         }
     }
     sender.send(RelayFrame::Close).await;
@@ -383,14 +396,27 @@ async fn check(kernel: &Arc<Kernel>, open: RelayOpen) -> Result<AcceptedSocket, 
 async fn serve_relayed<C: Connection>(end: RelayEnd, accepted: Accepted<C>) {
     let RelayEnd { sender, receiver } = end;
     let closing = sender.clone();
-    let incoming = futures_util::stream::unfold(receiver, |mut receiver| async move {
-        let message = match receiver.next().await? {
-            RelayFrame::Text(text) => Message::Text(text.into()),
-            RelayFrame::Binary(bytes) => Message::Binary(bytes),
-            RelayFrame::Close => Message::Close(None),
-        };
-        Some((Ok::<_, std::convert::Infallible>(message), receiver))
-    });
+    // Each frame taken is credit for the edge to send another.
+    let granting = Granting::new(sender.clone());
+    let incoming = futures_util::stream::unfold(
+        (receiver, granting),
+        |(mut receiver, mut granting)| async move {
+            let message = loop {
+                match receiver.next().await? {
+                    RelayFrame::Text(text) => break Message::Text(text.into()),
+                    RelayFrame::Binary(bytes) => break Message::Binary(bytes),
+                    RelayFrame::Close => break Message::Close(None),
+                    // Only the owner grants credit.
+                    RelayFrame::Credit(_) => continue,
+                }
+            };
+            granting.took_one().await;
+            Some((
+                Ok::<_, std::convert::Infallible>(message),
+                (receiver, granting),
+            ))
+        },
+    );
     let outgoing = futures_util::sink::unfold(sender, |sender, message: Message| async move {
         let frame = match message {
             Message::Text(text) => RelayFrame::Text(text.to_string()),

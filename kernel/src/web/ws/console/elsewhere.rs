@@ -15,7 +15,7 @@ use tokio::sync::mpsc;
 
 use super::super::relayed::{NotRelayed, RelayOpen, open_relay};
 use crate::Kernel;
-use crate::cluster::relay::{RelayEnd, RelayFrame};
+use crate::cluster::relay::{Credits, RelayEnd, RelayFrame};
 use crate::routing::{Outbox, SOURCE_FRAME_QUEUE};
 
 /// One open relay to a node.
@@ -125,11 +125,23 @@ fn start(end: RelayEnd, outbox: Outbox) -> Link {
     } = end;
     let closed = Arc::new(AtomicBool::new(false));
     let (to_node, mut queued) = mpsc::channel::<RelayFrame>(SOURCE_FRAME_QUEUE);
+    let credits = Credits::default();
+    let granted = credits.clone();
     tokio::spawn(async move {
         while let Some(frame) = queued.recv().await {
             let closing = frame == RelayFrame::Close;
-            if !sender.send(frame).await || closing {
+            // The console's frames go on as the node takes them.
+            if !closing && !credits.take().await {
                 break;
+            }
+            let binary = matches!(frame, RelayFrame::Binary(_));
+            let sent = sender.send(frame).await;
+            if closing || (!sent && !binary) {
+                break;
+            }
+            if !sent {
+                // A frame NATS refused is lost; its credit is not.
+                credits.grant(1);
             }
         }
     });
@@ -137,6 +149,10 @@ fn start(end: RelayEnd, outbox: Outbox) -> Link {
     tokio::spawn(async move {
         while let Some(frame) = receiver.next().await {
             let delivered = match frame {
+                RelayFrame::Credit(taken) => {
+                    granted.grant(taken);
+                    true
+                }
                 RelayFrame::Text(text) => outbox.send(ServerMessage::relayed(text)).is_ok(),
                 RelayFrame::Binary(bytes) => {
                     outbox.send_frame(bytes) != crate::routing::FrameSent::Gone
@@ -148,6 +164,7 @@ fn start(end: RelayEnd, outbox: Outbox) -> Link {
             }
         }
         back_closed.store(true, Ordering::Relaxed);
+        granted.end();
         // The node went silent or closed the relay (it stopped running the
         // CSR's sessions there): requests sent meanwhile have no answer
         // coming. The console connects again and resumes its sessions,
