@@ -58,20 +58,10 @@ impl Sessions {
             let participant = redeemed.ok_or_else(unknown)?;
             return self.admit_agent(session, &participant, credential).await;
         }
-        let record: Option<ParticipantRecord> = match credential {
-            CustomerCredential::JoinToken(token) => {
-                self.storage
-                    .participant_by_token(&hash_token(token))
-                    .await?
-            }
-            CustomerCredential::ResumeToken(token) => {
-                self.storage
-                    .participant_by_resume_token(&hash_token(token))
-                    .await?
-            }
-            CustomerCredential::AgentCode { .. } => None,
-        };
-        let record = record.ok_or_else(unknown)?;
+        let record = self
+            .stored_participant(credential)
+            .await?
+            .ok_or_else(unknown)?;
         match kind {
             EndpointKind::Agent => {
                 self.admit_agent(&record.session, &record.id, credential)
@@ -86,6 +76,26 @@ impl Sessions {
                 }
                 Ok((record.session, record.id))
             }
+        }
+    }
+
+    /// The stored participant a join or resume token belongs to (every
+    /// node reads the same record); `None` for an agent code, which only
+    /// the node that issued it holds.
+    pub async fn stored_participant(
+        &self,
+        credential: CustomerCredential<'_>,
+    ) -> Result<Option<ParticipantRecord>, crate::storage::StorageError> {
+        match credential {
+            CustomerCredential::JoinToken(token) => {
+                self.storage.participant_by_token(&hash_token(token)).await
+            }
+            CustomerCredential::ResumeToken(token) => {
+                self.storage
+                    .participant_by_resume_token(&hash_token(token))
+                    .await
+            }
+            CustomerCredential::AgentCode { .. } => Ok(None),
         }
     }
 

@@ -31,7 +31,6 @@ use super::customer::{self, CustomerPage};
 use super::{Accepted, Connection, TokenQuery, configured, serve_split};
 use crate::cluster::relay::{Credits, Granting, Opened, RelayEnd, RelayFrame, RelayRequest};
 use crate::session::CustomerCredential;
-use crate::token::hash_token;
 use crate::web::error::ApiError;
 use crate::{Kernel, Located};
 
@@ -103,21 +102,11 @@ struct Refusal {
 /// The session a customer's credential names, as stored (every node reads
 /// the same database); agent codes name theirs.
 async fn session_of(kernel: &Kernel, query: &TokenQuery) -> Option<String> {
-    let record = match query.credential(true).ok()? {
-        CustomerCredential::AgentCode { session, .. } => return Some(session.to_owned()),
-        CustomerCredential::JoinToken(token) => {
-            kernel
-                .storage
-                .participant_by_token(&hash_token(token))
-                .await
-        }
-        CustomerCredential::ResumeToken(token) => {
-            kernel
-                .storage
-                .participant_by_resume_token(&hash_token(token))
-                .await
-        }
-    };
+    let credential = query.credential(true).ok()?;
+    if let CustomerCredential::AgentCode { session, .. } = credential {
+        return Some(session.to_owned());
+    }
+    let record = kernel.sessions.stored_participant(credential).await;
     record.ok().flatten().map(|record| record.session)
 }
 
