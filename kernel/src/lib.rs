@@ -9,6 +9,7 @@ pub mod consent;
 pub mod desk;
 mod events;
 pub mod mail;
+pub mod nodes;
 pub mod plugin_host;
 pub mod routing;
 pub mod session;
@@ -145,10 +146,25 @@ impl Kernel {
         }
 
         let desk = Desk::new(sessions.clone());
+        // Among several nodes the desk hears the others, and plugins' calls
+        // about a session another node runs go there.
+        let plugin_sessions: Arc<dyn plugin_host::services::SessionServices> = match &cluster {
+            Some(cluster) => {
+                let link = Arc::new(nodes::NodeLink::new(cluster.clone()));
+                desk.join_others(link.clone());
+                tokio::spawn(nodes::listen(
+                    cluster.clone(),
+                    desk.clone(),
+                    sessions.clone(),
+                ));
+                Arc::new(nodes::PluginSessions::new(sessions.clone(), link))
+            }
+            None => sessions.clone(),
+        };
         let mut plugins = PluginHost::new(
             config.host_settings(),
             sites.clone(),
-            sessions.clone(),
+            plugin_sessions,
             storage.clone(),
         )
         .map_err(|error| StartError::Engine(format!("{error:#}")))?;
@@ -273,6 +289,60 @@ impl Kernel {
                 return Located::Elsewhere(silent.to_owned());
             }
             tokio::time::sleep(std::time::Duration::from_millis(200)).await;
+        }
+    }
+}
+
+/// What came of doing something at the node running a session
+/// ([`Kernel::at_owner`]).
+#[derive(Debug)]
+pub enum AtOwner<T> {
+    /// This node runs it (it may just have taken it over): do it here.
+    Here,
+    /// No node runs it.
+    Nowhere,
+    /// The node running it answered.
+    Done(T),
+    /// The node running it does not answer, and nobody took the session
+    /// over within its lease.
+    Unreachable,
+}
+
+impl Kernel {
+    /// Does `attempt` at the node running `session` when another node runs
+    /// it: `attempt` gets that node's name and gives `None` when the node
+    /// did not answer. A node that does not answer has most likely
+    /// stopped: once its lease runs out the session is taken over (here,
+    /// or by another node), and the attempt is made once more there (or
+    /// left to the caller, here).
+    pub async fn at_owner<T, Attempt>(
+        &self,
+        session: &str,
+        mut attempt: impl FnMut(String) -> Attempt,
+    ) -> AtOwner<T>
+    where
+        Attempt: std::future::Future<Output = Option<T>>,
+    {
+        let mut located = self.locate(session).await;
+        let mut given_up = false;
+        loop {
+            let node = match located {
+                Located::Here => return AtOwner::Here,
+                Located::Nowhere => return AtOwner::Nowhere,
+                Located::Elsewhere(node) => node,
+            };
+            if let Some(done) = attempt(node.clone()).await {
+                return AtOwner::Done(done);
+            }
+            if given_up {
+                return AtOwner::Unreachable;
+            }
+            given_up = true;
+            tracing::warn!(session, %node, "the session's node does not answer; waiting for another to take it over");
+            located = self.locate_after_silence(session, &node).await;
+            if located == Located::Elsewhere(node) {
+                return AtOwner::Unreachable;
+            }
         }
     }
 }

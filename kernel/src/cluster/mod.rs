@@ -9,6 +9,8 @@
 
 pub mod attempts;
 pub mod lease;
+pub mod news;
+pub mod offer_ids;
 pub mod owners;
 pub mod ownership;
 pub mod relay;
@@ -18,6 +20,7 @@ use std::time::Duration;
 
 pub use attempts::{Counter, DatabaseAttempts, NodeOnly, SharedAttempts};
 pub use lease::LeaseTiming;
+pub use offer_ids::OfferIds;
 pub use owners::{Claim, Lease, Owners, RenewError};
 pub use ownership::{ClusterHealth, ClusterOwnership, Ownership, SingleNode};
 
@@ -88,6 +91,7 @@ impl Shared {
 pub struct Cluster {
     pub client: async_nats::Client,
     pub owners: Owners,
+    pub offer_ids: OfferIds,
 }
 
 /// The largest message a relay carries: a picture of a shared application
@@ -130,6 +134,7 @@ impl Cluster {
         Ok(Cluster {
             client,
             owners: Owners::new(storage, node, timing),
+            offer_ids: OfferIds::new(storage),
         })
     }
 

@@ -250,6 +250,38 @@ fn down(relay: &str) -> String {
     format!("tether.relay.{relay}.down")
 }
 
+/// What one node asks another, each kind on its own subject.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Question {
+    /// A client's HTTP request about a session the other node runs
+    /// (`web/forwarded.rs`).
+    Http,
+    /// A call of the kernel's own (`nodes/calls.rs`): a plugin's call about
+    /// a session the other node runs, an answer to an offer it made.
+    Call,
+}
+
+impl Question {
+    fn subject(self) -> &'static str {
+        match self {
+            Question::Http => "http",
+            Question::Call => "call",
+        }
+    }
+
+    /// How long the asker waits: a hand-over writes to the database a few
+    /// times, the rest answers at once.
+    fn patience(self) -> Duration {
+        match self {
+            Question::Http => OPEN_TIMEOUT,
+            Question::Call => CALL_TIMEOUT,
+        }
+    }
+}
+
+/// How long a node waits for another to answer one of the kernel's calls.
+const CALL_TIMEOUT: Duration = Duration::from_secs(10);
+
 fn node_subject(node: &str, what: &str) -> String {
     format!("tether.node.{node}.{what}")
 }
@@ -388,15 +420,20 @@ impl Cluster {
         }
     }
 
-    /// Asks `node` to answer `request` (a forwarded HTTP request, written
-    /// by the web layer); its answer as it wrote it.
-    pub async fn ask(&self, node: &str, request: Bytes) -> Result<Bytes, ClusterError> {
+    /// Asks `node` the `kind` of question `request` (written by the layer
+    /// that asks); its answer as that node wrote it.
+    pub async fn ask(
+        &self,
+        node: &str,
+        kind: Question,
+        request: Bytes,
+    ) -> Result<Bytes, ClusterError> {
         self.client
             .send_request(
-                node_subject(node, "http"),
+                node_subject(node, kind.subject()),
                 async_nats::Request::new()
                     .payload(request)
-                    .timeout(Some(OPEN_TIMEOUT)),
+                    .timeout(Some(kind.patience())),
             )
             .await
             .map(|answer| answer.payload)
@@ -406,13 +443,14 @@ impl Cluster {
             })
     }
 
-    /// The requests other nodes forward to this one, each with where to
+    /// The `kind` of questions other nodes ask this one, each with where to
     /// send its answer.
     pub async fn questions(
         &self,
+        kind: Question,
     ) -> Result<impl futures_util::Stream<Item = (Bytes, async_nats::Subject)> + use<>, ClusterError>
     {
-        let subscriber = self.listen_here("http").await?;
+        let subscriber = self.listen_here(kind.subject()).await?;
         Ok(subscriber.filter_map(|message| async move {
             message.reply.map(|reply| (message.payload, reply))
         }))
@@ -430,7 +468,7 @@ impl Cluster {
             })
     }
 
-    /// Sends the answer to a forwarded request.
+    /// Sends the answer to a question.
     pub async fn answer(&self, reply: async_nats::Subject, answer: Bytes) {
         if let Err(error) = self.client.publish(reply, answer).await {
             tracing::warn!(%error, "the answer to another node could not be sent");
@@ -439,7 +477,7 @@ impl Cluster {
 }
 
 /// `head` then `body`, in one buffer.
-fn prefixed(head: &[u8], body: &[u8]) -> Bytes {
+pub(super) fn prefixed(head: &[u8], body: &[u8]) -> Bytes {
     let mut out = Vec::with_capacity(head.len() + body.len());
     out.extend_from_slice(head);
     out.extend_from_slice(body);
@@ -447,7 +485,7 @@ fn prefixed(head: &[u8], body: &[u8]) -> Bytes {
 }
 
 /// `relay-id\nrest`, the relay id a plain token.
-fn split_line(payload: &Bytes) -> Option<(String, Bytes)> {
+pub(super) fn split_line(payload: &Bytes) -> Option<(String, Bytes)> {
     let at = payload.iter().position(|&b| b == b'\n')?;
     let relay = std::str::from_utf8(&payload[..at]).ok()?;
     let plain = !relay.is_empty()

@@ -6,17 +6,21 @@
 //!
 //! * `rules.rs` — what an offer may be, who may answer it, when a session
 //!   may be handed over (pure, table-tested);
-//! * `presence.rs` — the live presence table;
-//! * `offers.rs` — the open offers;
+//! * `presence.rs` — the live presence table (this node's and the others');
+//! * `offers.rs` — the open offers made here;
+//! * `offers_elsewhere.rs` — offers other nodes made to CSRs here;
+//! * `news.rs` — what the desks of several nodes tell and ask each other;
 //! * here — the `Desk`: consoles coming and going, timers, and telling
-//!   consoles and plugins.
+//!   consoles, plugins and the other nodes.
 
+pub mod news;
 pub mod offers;
+pub mod offers_elsewhere;
 pub mod presence;
 pub mod rules;
 
 use std::net::IpAddr;
-use std::sync::{Arc, Mutex, MutexGuard, Weak};
+use std::sync::{Arc, Mutex, MutexGuard, OnceLock, Weak};
 use std::time::{Duration, Instant};
 
 use async_trait::async_trait;
@@ -30,12 +34,16 @@ use crate::routing::{AccountConsole, ConnectionId};
 use crate::session::rate_limit::RateLimiter;
 use crate::session::{SessionError, Sessions};
 use crate::storage::{Account, now_millis};
+use news::{DeskNews, OtherNodes};
 use offers::{OfferTable, OpenOffer};
+use offers_elsewhere::OffersElsewhere;
 use presence::PresenceTable;
 use rules::{AnswerRefused, NotEligible, RecipientState};
 
 /// What the kernel says when an offer's time runs out.
 const EXPIRED: &str = "the time to answer ran out";
+/// What the kernel says of an offer whose node stopped (among several).
+const NODE_STOPPED: &str = "the server that made the offer stopped";
 
 /// An answer to an offer, for the offering plugin.
 #[derive(Debug, Clone, PartialEq)]
@@ -73,6 +81,9 @@ pub struct Desk {
     sessions: Arc<Sessions>,
     presence: Mutex<PresenceTable>,
     offers: Mutex<OfferTable>,
+    offers_elsewhere: Mutex<OffersElsewhere>,
+    /// The other nodes (a node among several; unset on its own).
+    others: OnceLock<Arc<dyn OtherNodes>>,
     /// Commands from public pages per client address, limited as join
     /// attempts are: nobody signed in sends them.
     public_commands: Mutex<RateLimiter<IpAddr>>,
@@ -99,6 +110,8 @@ impl Desk {
             sessions,
             presence: Mutex::default(),
             offers: Mutex::default(),
+            offers_elsewhere: Mutex::default(),
+            others: OnceLock::new(),
             public_commands: Mutex::new(RateLimiter::new(per_minute, Duration::from_secs(60))),
         });
         let watcher = Arc::downgrade(&desk);
@@ -115,6 +128,192 @@ impl Desk {
         desk
     }
 
+    // --- other nodes -----------------------------------------------------
+
+    /// Makes this desk one of several nodes': it tells `others` what
+    /// changes here, its whole presence once a third of `others.silence()`,
+    /// and forgets a node silent for that long. Set once.
+    pub fn join_others(&self, others: Arc<dyn OtherNodes>) {
+        let beat = others.silence() / 3;
+        if self.others.set(others).is_err() {
+            return;
+        }
+        let desk = self.me.clone();
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(beat);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                let Some(desk) = desk.upgrade() else {
+                    return;
+                };
+                desk.heartbeat().await;
+            }
+        });
+    }
+
+    async fn tell_others(&self, news: DeskNews) {
+        if let Some(others) = self.others.get() {
+            others.tell(&news).await;
+        }
+    }
+
+    /// Once a heartbeat: this node's whole presence to the others, and the
+    /// nodes silent too long forgotten.
+    async fn heartbeat(&self) {
+        let Some(others) = self.others.get() else {
+            return;
+        };
+        let csrs = lock(&self.presence).told_all();
+        others.tell(&DeskNews::Presence { full: true, csrs }).await;
+        let (stopped, changed) =
+            lock(&self.presence).forget_silent(others.silence(), Instant::now());
+        self.others_changed(&changed);
+        for node in stopped {
+            tracing::warn!(%node, "another node stopped telling its desk; its part is forgotten");
+            self.offers_of_stopped_node(&node);
+        }
+    }
+
+    /// The offers a node that stopped made can no longer be answered: the
+    /// consoles here still showing them drop them.
+    fn offers_of_stopped_node(&self, node: &str) {
+        let gone = lock(&self.offers_elsewhere).node_gone(node);
+        for (offer, showing) in gone {
+            let withdrawn = ServerMessage::event(&ServerEvent::OfferWithdrawn {
+                offer,
+                expired: false,
+                reason: NODE_STOPPED.to_owned(),
+            });
+            for account in showing {
+                self.sessions
+                    .router
+                    .send_to_account(account, withdrawn.clone());
+            }
+        }
+    }
+
+    /// What another node told.
+    pub async fn heard(&self, node: &str, news: DeskNews) {
+        match news {
+            DeskNews::Presence { full, csrs } => {
+                let changed = lock(&self.presence).heard(node, full, &csrs, Instant::now());
+                self.others_changed(&changed);
+            }
+            DeskNews::ToAccount { account, event } => {
+                self.sessions
+                    .router
+                    .send_to_account(account, ServerMessage::event(&event));
+            }
+            DeskNews::OfferMade {
+                offer,
+                recipients,
+                made,
+            } => {
+                let ServerEvent::OfferMade { expires_in_ms, .. } = &made else {
+                    tracing::warn!(%node, offer, "another node's offer without its details");
+                    return;
+                };
+                let left = Duration::from_millis(*expires_in_ms);
+                let message = ServerMessage::event(&made);
+                for account in &recipients {
+                    self.sessions
+                        .router
+                        .send_to_account(*account, message.clone());
+                }
+                lock(&self.offers_elsewhere).made(
+                    node,
+                    offer,
+                    made,
+                    &recipients,
+                    left,
+                    Instant::now(),
+                );
+            }
+            DeskNews::OfferAnswered { offer, account } => {
+                lock(&self.offers_elsewhere).answered(offer, account);
+            }
+            DeskNews::OfferClosed { offer, withdrawn } => {
+                let showing = lock(&self.offers_elsewhere).closed(offer);
+                let message = ServerMessage::event(&withdrawn);
+                for account in showing {
+                    self.sessions
+                        .router
+                        .send_to_account(account, message.clone());
+                }
+            }
+        }
+    }
+
+    /// The presence of `changed` moved with what other nodes told (or
+    /// stopped telling): the limits count their customers, and offers made
+    /// here to a CSR no longer online anywhere are no longer theirs to
+    /// answer. Their consoles and the plugins were told where it changed.
+    fn others_changed(&self, changed: &[i64]) {
+        if changed.is_empty() {
+            return;
+        }
+        let (hosted, offline) = {
+            let presence = lock(&self.presence);
+            let offline: Vec<i64> = changed
+                .iter()
+                .copied()
+                .filter(|account| !presence.state(*account).online)
+                .collect();
+            (presence.hosted_elsewhere(), offline)
+        };
+        self.sessions.set_hosted_elsewhere(hosted);
+        let mut offers = lock(&self.offers);
+        for account in offline {
+            offers.recipient_gone(account);
+        }
+    }
+
+    /// Sends `event` to the account's consoles on every node.
+    async fn tell_account(&self, account: i64, event: ServerEvent) {
+        self.sessions
+            .router
+            .send_to_account(account, ServerMessage::event(&event));
+        self.tell_others(DeskNews::ToAccount { account, event })
+            .await;
+    }
+
+    /// Changes the account's presence here with `change` (which says
+    /// whether it changed this node's part): the other nodes hear of this
+    /// node's part, and when the CSR's presence as a whole changed, their
+    /// consoles and the plugins do. Whether it changed as a whole.
+    async fn change_presence(
+        &self,
+        account: &Account,
+        change: impl FnOnce(&mut PresenceTable) -> bool,
+    ) -> bool {
+        let (told, whole_changed, online) = {
+            let mut presence = lock(&self.presence);
+            let before = presence.state(account.id);
+            let here_changed = change(&mut presence);
+            let after = presence.state(account.id);
+            (
+                here_changed.then(|| presence.told(account.id)),
+                before != after,
+                after.online,
+            )
+        };
+        if !online {
+            lock(&self.offers).recipient_gone(account.id);
+        }
+        if let Some(told) = told {
+            self.tell_others(DeskNews::Presence {
+                full: false,
+                csrs: vec![told],
+            })
+            .await;
+        }
+        if whole_changed {
+            self.presence_changed(account).await;
+        }
+        whole_changed
+    }
+
     // --- consoles ---------------------------------------------------------
 
     /// A console of `account` opened: it gets the account's offers,
@@ -125,11 +324,13 @@ impl Desk {
         let outbox = console.outbox.clone();
         router.attach_account_console(account.id, console);
         let open = router.account_consoles(account.id);
-        let changed = lock(&self.presence).consoles(account.id, open, now());
-        if changed {
-            // Every console of theirs hears it, this one included.
-            self.presence_changed(account).await;
-        } else {
+        let changed = self
+            .change_presence(account, |presence| {
+                presence.consoles(account.id, open, now())
+            })
+            .await;
+        if !changed {
+            // Every console of theirs heard it otherwise, this one included.
             let presence = self.console_presence(account).event();
             let _ = outbox.send(ServerMessage::event(&presence));
         }
@@ -138,28 +339,25 @@ impl Desk {
         }
     }
 
-    /// A console of `account` closed. With their last one, they are
-    /// offline and no longer asked what they were offered.
+    /// A console of `account` closed. With their last one on every node,
+    /// they are offline and no longer asked what they were offered.
     pub async fn console_closed(&self, account: &Account, connection: ConnectionId) {
         let open = self
             .sessions
             .router
             .detach_account_console(account.id, connection);
-        if open == 0 {
-            lock(&self.offers).recipient_gone(account.id);
-        }
-        let changed = lock(&self.presence).consoles(account.id, open, now());
-        if changed {
-            self.presence_changed(account).await;
-        }
+        self.change_presence(account, |presence| {
+            presence.consoles(account.id, open, now())
+        })
+        .await;
     }
 
     /// A new sign-in: the CSR is away until they say otherwise.
     pub async fn signed_in(&self, account: &Account) {
-        let changed = lock(&self.presence).set_availability(account.id, Availability::Away, now());
-        if changed {
-            self.presence_changed(account).await;
-        }
+        self.change_presence(account, |presence| {
+            presence.set_availability(account.id, Availability::Away, now())
+        })
+        .await;
     }
 
     /// The CSR says (on their console) whether they take offers now.
@@ -169,26 +367,42 @@ impl Desk {
         } else {
             Availability::Away
         };
-        let changed = lock(&self.presence).set_availability(account.id, availability, now());
-        if changed {
-            self.presence_changed(account).await;
-        }
+        self.change_presence(account, |presence| {
+            presence.set_availability(account.id, availability, now())
+        })
+        .await;
         self.console_presence(account)
     }
 
     /// The CSR answers offer `offer` from their console; what to tell the
-    /// offering plugin (whose reply is the answer's reply).
-    pub fn answer_offer(
+    /// offering plugin (whose reply is the answer's reply). An offer
+    /// another node made is answered there.
+    pub async fn answer_offer(
         &self,
         account: &Account,
         offer: u32,
         accept: bool,
     ) -> Result<AnsweredOffer, AnswerRefused> {
-        let answered = lock(&self.offers).answer(offer, account.id)?;
-        tracing::info!(offer, csr = %account.username, accept, plugin = %answered.by.plugin, "offer answered");
+        let by = match self.answer_here(offer, account.id).await {
+            Err(AnswerRefused::NotOpen(_)) => {
+                let node = lock(&self.offers_elsewhere)
+                    .node_of(offer, Instant::now())
+                    .map(str::to_owned);
+                match (node, self.others.get()) {
+                    (Some(node), Some(others)) => {
+                        let by = others.answer_offer(&node, offer, account.id).await?;
+                        lock(&self.offers_elsewhere).answered(offer, account.id);
+                        by
+                    }
+                    _ => return Err(AnswerRefused::NotOpen(offer)),
+                }
+            }
+            answered => answered?,
+        };
+        tracing::info!(offer, csr = %account.username, accept, plugin = %by.plugin, "offer answered");
         Ok(AnsweredOffer {
-            site: answered.by.site,
-            plugin: answered.by.plugin,
+            site: by.site,
+            plugin: by.plugin,
             event: PluginEvent::OfferAnswered {
                 offer,
                 username: account.username.clone(),
@@ -196,6 +410,20 @@ impl Desk {
                 accepted: accept,
             },
         })
+    }
+
+    /// Account `account` answers offer `offer`, made on this node (from a
+    /// console here or on another node); the plugin that made it. The
+    /// other nodes' consoles of theirs drop it.
+    pub async fn answer_here(
+        &self,
+        offer: u32,
+        account: i64,
+    ) -> Result<PluginScope, AnswerRefused> {
+        let answered = lock(&self.offers).answer(offer, account)?;
+        self.tell_others(DeskNews::OfferAnswered { offer, account })
+            .await;
+        Ok(answered.by)
     }
 
     /// Counts a command from a public page at `client`, or refuses it
@@ -225,12 +453,16 @@ impl Desk {
         }
     }
 
+    /// Customers the CSR hosts on every node: counted now here, as last
+    /// heard elsewhere.
     fn customers_of(&self, account: i64) -> u32 {
-        self.sessions
+        let here = self
+            .sessions
             .customers_by_host()
             .get(&account)
             .copied()
-            .unwrap_or(0)
+            .unwrap_or(0);
+        here.saturating_add(self.sessions.hosted_elsewhere(account))
     }
 
     /// How a plugin sees `account`, with `customers` counted now.
@@ -248,8 +480,8 @@ impl Desk {
         }
     }
 
-    /// Tells the CSR's consoles and the plugins of their site that their
-    /// presence changed.
+    /// Tells the CSR's consoles (on every node) and the plugins of their
+    /// site that their presence changed.
     async fn presence_changed(&self, account: &Account) {
         let customers = self.customers_of(account.id);
         let csr = self.csr_presence(account, customers);
@@ -258,19 +490,29 @@ impl Desk {
             customers,
             max_customers: csr.max_customers,
         };
-        self.sessions
-            .router
-            .send_to_account(account.id, ServerMessage::event(&console.event()));
+        self.tell_account(account.id, console.event()).await;
         tracing::debug!(csr = %account.username, online = csr.online, availability = ?csr.availability, customers, "presence changed");
         self.sessions
             .notify_plugins(&account.site, PluginEvent::PresenceChanged(csr));
     }
 
-    /// Counts the customers each CSR hosts again and tells of every
+    /// Counts the customers each CSR hosts here again and tells of every
     /// change.
     async fn recount(&self) {
         let hosted = self.sessions.customers_by_host();
-        let changed = lock(&self.presence).recount(&hosted, now());
+        let (changed, told) = {
+            let mut presence = lock(&self.presence);
+            let changed = presence.recount(&hosted, now());
+            let told: Vec<_> = changed.iter().map(|a| presence.told(*a)).collect();
+            (changed, told)
+        };
+        if !told.is_empty() {
+            self.tell_others(DeskNews::Presence {
+                full: false,
+                csrs: told,
+            })
+            .await;
+        }
         for id in changed {
             match self.sessions.storage.account(id).await {
                 Ok(Some(account)) => self.presence_changed(&account).await,
@@ -307,41 +549,114 @@ impl Desk {
         }
     }
 
+    /// The offers the account's consoles show, made here or elsewhere,
+    /// each with the time left to answer it.
     fn offers_shown_to(&self, account: i64) -> Vec<ServerEvent> {
-        lock(&self.offers)
+        let mut shown: Vec<ServerEvent> = lock(&self.offers)
             .showing_to(account)
             .into_iter()
             .map(Desk::made_event)
-            .collect()
+            .collect();
+        let elsewhere = lock(&self.offers_elsewhere);
+        for (_, made, left) in elsewhere.showing_to(account, Instant::now()) {
+            let mut made = made.clone();
+            if let ServerEvent::OfferMade { expires_in_ms, .. } = &mut made {
+                *expires_in_ms = u64::try_from(left.as_millis()).unwrap_or(u64::MAX);
+            }
+            shown.push(made);
+        }
+        shown
     }
 
-    /// Tells the consoles still showing `offer` that it is gone.
-    fn tell_withdrawn(&self, offer: &OpenOffer, expired: bool, reason: &str) {
-        let withdrawn = ServerMessage::event(&ServerEvent::OfferWithdrawn {
+    /// Tells the consoles still showing `offer` (on every node) that it is
+    /// gone.
+    async fn tell_withdrawn(&self, offer: &OpenOffer, expired: bool, reason: &str) {
+        let withdrawn = ServerEvent::OfferWithdrawn {
             offer: offer.id,
             expired,
             reason: reason.to_owned(),
-        });
+        };
+        let message = ServerMessage::event(&withdrawn);
         for account in offer.showing() {
             self.sessions
                 .router
-                .send_to_account(account, withdrawn.clone());
+                .send_to_account(account, message.clone());
         }
+        self.tell_others(DeskNews::OfferClosed {
+            offer: offer.id,
+            withdrawn,
+        })
+        .await;
     }
 
     /// Offer `id`'s time ran out: the consoles still showing it drop it,
     /// then its plugin hears.
-    fn expire(&self, id: u32) {
+    async fn expire(&self, id: u32) {
         let Some(offer) = lock(&self.offers).expire(id) else {
             return;
         };
-        self.tell_withdrawn(&offer, true, EXPIRED);
+        self.tell_withdrawn(&offer, true, EXPIRED).await;
         tracing::info!(offer = id, plugin = %offer.by.plugin, "offer expired");
         self.sessions.notify_plugin(
             &offer.by.site,
             &offer.by.plugin,
             PluginEvent::OfferExpired { offer: id },
         );
+    }
+
+    /// A fresh offer id: from the other nodes' shared sequence among
+    /// several, else this node's own.
+    async fn offer_id(&self) -> Result<u32, OfferError> {
+        let Some(others) = self.others.get() else {
+            return Ok(lock(&self.offers).next_id());
+        };
+        // An id still open here after the sequence went round is skipped.
+        for _ in 0..4 {
+            let id = others.offer_id().await.map_err(OfferError::Unavailable)?;
+            if !lock(&self.offers).is_open(id) {
+                return Ok(id);
+            }
+        }
+        Err(OfferError::Unavailable(
+            "no free offer id could be drawn".to_owned(),
+        ))
+    }
+
+    /// [`DeskServices::hand_over`] of a session this node runs (asked
+    /// here, or by another node): the CSR's consoles hear it on every
+    /// node.
+    pub async fn hand_over_here(
+        &self,
+        scope: &PluginScope,
+        session: &str,
+        username: &str,
+    ) -> Result<String, DeskError> {
+        if self.sessions.site_of(session).as_deref() != Some(scope.site.as_str()) {
+            return Err(DeskError::UnknownSession(session.to_owned()));
+        }
+        let account = self
+            .csr_of_site(&scope.site, username)
+            .await
+            .map_err(DeskError::Unavailable)?
+            .ok_or_else(|| DeskError::UnknownCsr(username.to_owned()))?;
+        let console_open = lock(&self.presence).state(account.id).online;
+        let host = self
+            .sessions
+            .hand_over(session, &account, console_open)
+            .await
+            .map_err(|error| match error {
+                SessionError::UnknownSession(_) => DeskError::UnknownSession(session.to_owned()),
+                SessionError::StorageUnavailable | SessionError::Storage(_) => {
+                    DeskError::Unavailable(error.to_string())
+                }
+                other => DeskError::Refused(other.to_string()),
+            })?;
+        let assigned = ServerEvent::SessionAssigned {
+            session: session.to_owned(),
+            participant: host.to_string(),
+        };
+        self.tell_account(account.id, assigned).await;
+        Ok(host.to_string())
     }
 }
 
@@ -361,7 +676,9 @@ impl DeskServices for Desk {
         Ok(accounts
             .iter()
             .map(|account| {
-                self.csr_presence(account, hosted.get(&account.id).copied().unwrap_or(0))
+                let here = hosted.get(&account.id).copied().unwrap_or(0);
+                let customers = here.saturating_add(self.sessions.hosted_elsewhere(account.id));
+                self.csr_presence(account, customers)
             })
             .collect())
     }
@@ -394,9 +711,7 @@ impl DeskServices for Desk {
         };
         // Nobody sees it when their console is closed: panels ask again
         // when they open.
-        self.sessions
-            .router
-            .send_to_account(account.id, ServerMessage::event(&event));
+        self.tell_account(account.id, event).await;
         Ok(())
     }
 
@@ -409,7 +724,7 @@ impl DeskServices for Desk {
         rules::check_offer(&to, &details.title, &details.text, details.timeout_ms)
             .map_err(|invalid| OfferError::Invalid(invalid.to_string()))?;
         if let Some(session) = &details.session
-            && self.sessions.site_of(session).as_deref() != Some(scope.site.as_str())
+            && self.sessions.site_of_anywhere(session).await.as_deref() != Some(scope.site.as_str())
         {
             return Err(OfferError::Invalid(format!(
                 "no support session {session} is running on this site"
@@ -421,10 +736,14 @@ impl DeskServices for Desk {
                 .csr_of_site(&scope.site, username)
                 .await
                 .map_err(OfferError::Unavailable)?;
-            let consoles = account
+            // A console of theirs on any node.
+            let online = account
                 .as_ref()
-                .map_or(0, |a| self.sessions.router.account_consoles(a.id));
-            match (rules::eligible(account.is_some(), consoles), account) {
+                .is_some_and(|a| lock(&self.presence).state(a.id).online);
+            match (
+                rules::eligible(account.is_some(), usize::from(online)),
+                account,
+            ) {
                 (Ok(()), Some(account)) => recipients.push(account.id),
                 (Err(NotEligible::Offline), _) => {
                     return Err(OfferError::Offline(username.clone()));
@@ -433,9 +752,8 @@ impl DeskServices for Desk {
             }
         }
         let timeout = Duration::from_millis(u64::from(details.timeout_ms));
+        let id = self.offer_id().await?;
         let made = {
-            let mut offers = lock(&self.offers);
-            let id = offers.next_id();
             let offer = OpenOffer {
                 id,
                 by: scope.clone(),
@@ -449,19 +767,27 @@ impl DeskServices for Desk {
                     .collect(),
                 timer: None,
             };
-            let made = ServerMessage::event(&Desk::made_event(&offer));
-            offers.insert(offer);
-            (id, made)
+            let made = Desk::made_event(&offer);
+            lock(&self.offers).insert(offer);
+            made
         };
-        let (id, made) = made;
+        let message = ServerMessage::event(&made);
         for account in &recipients {
-            self.sessions.router.send_to_account(*account, made.clone());
+            self.sessions
+                .router
+                .send_to_account(*account, message.clone());
         }
+        self.tell_others(DeskNews::OfferMade {
+            offer: id,
+            recipients: recipients.clone(),
+            made,
+        })
+        .await;
         let desk = self.me.clone();
         let timer = tokio::spawn(async move {
             tokio::time::sleep(timeout).await;
             if let Some(desk) = desk.upgrade() {
-                desk.expire(id);
+                desk.expire(id).await;
             }
         });
         lock(&self.offers).set_timer(id, timer.abort_handle());
@@ -480,7 +806,7 @@ impl DeskServices for Desk {
         let withdrawn = lock(&self.offers)
             .withdraw(offer, scope)
             .ok_or(OfferError::UnknownOffer(offer))?;
-        self.tell_withdrawn(&withdrawn, false, &reason);
+        self.tell_withdrawn(&withdrawn, false, &reason).await;
         tracing::info!(offer, plugin = %scope.plugin, reason, "offer withdrawn");
         Ok(())
     }
@@ -539,26 +865,12 @@ impl DeskServices for Desk {
         session: &str,
         username: &str,
     ) -> Result<String, DeskError> {
-        if self.sessions.site_of(session).as_deref() != Some(scope.site.as_str()) {
-            return Err(DeskError::UnknownSession(session.to_owned()));
+        if !self.sessions.runs_here(session)
+            && let Some(others) = self.others.get()
+            && let Some(node) = others.running_elsewhere(session).await
+        {
+            return others.hand_over(&node, scope, session, username).await;
         }
-        let account = self
-            .csr_of_site(&scope.site, username)
-            .await
-            .map_err(DeskError::Unavailable)?
-            .ok_or_else(|| DeskError::UnknownCsr(username.to_owned()))?;
-        let console_open = self.sessions.router.account_consoles(account.id) > 0;
-        let host = self
-            .sessions
-            .hand_over(session, &account, console_open)
-            .await
-            .map_err(|error| match error {
-                SessionError::UnknownSession(_) => DeskError::UnknownSession(session.to_owned()),
-                SessionError::StorageUnavailable | SessionError::Storage(_) => {
-                    DeskError::Unavailable(error.to_string())
-                }
-                other => DeskError::Refused(other.to_string()),
-            })?;
-        Ok(host.to_string())
+        self.hand_over_here(scope, session, username).await
     }
 }

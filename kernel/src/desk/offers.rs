@@ -129,8 +129,7 @@ impl OfferTable {
         offers
     }
 
-    #[cfg(test)]
-    fn is_open(&self, id: u32) -> bool {
+    pub fn is_open(&self, id: u32) -> bool {
         self.open.contains_key(&id)
     }
 

@@ -116,7 +116,7 @@ pub enum RecipientState {
 }
 
 /// Why a CSR's answer to an offer is refused.
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum AnswerRefused {
     /// No open offer with that id, or not one made to this CSR (the same
     /// answer: offers to others are not theirs to know of).

@@ -22,20 +22,20 @@ pub trait SiteDirectory: Send + Sync + 'static {
 }
 
 /// Who is calling: the plugin and the site of the event being handled.
-#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+#[derive(Debug, Clone, PartialEq, Eq, Hash, serde::Serialize, serde::Deserialize)]
 pub struct PluginScope {
     pub site: String,
     pub plugin: String,
 }
 
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub enum Role {
     Host,
     Assistant,
     Customer,
 }
 
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize, serde::Deserialize)]
 pub struct Participant {
     pub id: String,
     pub display_name: String,
@@ -217,7 +217,7 @@ pub enum OfferError {
     Unavailable(String),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum DeskError {
     #[error("unknown session {0}")]
     UnknownSession(String),
@@ -395,7 +395,7 @@ pub enum CloseCause {
     Ended(crate::activity::EndReason),
 }
 
-#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error)]
+#[derive(Debug, Clone, PartialEq, Eq, thiserror::Error, serde::Serialize, serde::Deserialize)]
 pub enum SessionError {
     #[error("unknown session {0}")]
     UnknownSession(String),

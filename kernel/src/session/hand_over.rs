@@ -21,6 +21,15 @@ use crate::routing::Endpoint;
 use crate::site::SiteTable;
 use crate::storage::{Account, ParticipantRole, now_millis};
 
+/// What the rules need to know of the CSR beyond this node's sessions.
+#[derive(Debug, Clone, Copy)]
+struct HostLoad {
+    /// A console of theirs is open (on any node).
+    console_open: bool,
+    /// Customers they host on the other nodes.
+    hosted_elsewhere: u32,
+}
+
 /// What a hand-over finds when it is allowed.
 struct Allowed {
     /// The CSR's participant when they assist the session already.
@@ -34,7 +43,7 @@ fn allowed(
     sites: &SiteTable,
     number: &str,
     account: &Account,
-    console_open: bool,
+    load: HostLoad,
 ) -> Result<Allowed, SessionError> {
     let session = sessions
         .get(number)
@@ -46,9 +55,10 @@ fn allowed(
     let mine = session.participant_of_account(account.id);
     let facts = HandOverFacts {
         csr: &account.display_name,
-        console_open,
+        console_open: load.console_open,
         already_host: mine.is_some_and(|p| p.role == ParticipantRole::Host),
-        customers_of_csr: customers_hosted_by(sessions.values(), account.id),
+        customers_of_csr: customers_hosted_by(sessions.values(), account.id)
+            .saturating_add(load.hosted_elsewhere),
         customers_in_session: session.customers().count() as u32,
         max_per_csr,
     };
@@ -60,9 +70,10 @@ fn allowed(
 
 impl Sessions {
     /// Makes `account` (a CSR of the session's site; `console_open` says
-    /// whether a console of theirs is open) the host of session `number`.
-    /// The new host's participant id; their consoles hear
-    /// `session.assigned`, and the newest one carries the session at once.
+    /// whether a console of theirs is open on any node) the host of session
+    /// `number`. The new host's participant id; a console of theirs on this
+    /// node carries the session at once (the desk tells all of their
+    /// consoles, wherever they are, with `session.assigned`).
     pub async fn hand_over(
         self: &Arc<Self>,
         number: &str,
@@ -70,14 +81,12 @@ impl Sessions {
         console_open: bool,
     ) -> Result<ParticipantId, SessionError> {
         self.require_storage()?;
+        let load = HostLoad {
+            console_open,
+            hosted_elsewhere: self.hosted_elsewhere(account.id),
+        };
         let check = |sessions: &HashMap<SessionNumber, LiveSession>| {
-            allowed(
-                sessions,
-                &self.sites.snapshot(),
-                number,
-                account,
-                console_open,
-            )
+            allowed(sessions, &self.sites.snapshot(), number, account, load)
         };
         // Checked first without changing anything, so a new host is
         // recorded only for a hand-over that can happen; checked again as
@@ -184,12 +193,6 @@ impl Sessions {
             },
             false,
         );
-        let assigned = ServerEvent::SessionAssigned {
-            session: number.to_owned(),
-            participant: new_host.id.to_string(),
-        };
-        self.router
-            .send_to_account(account.id, tether_protocol::ServerMessage::event(&assigned));
         self.host_load_changed();
         tracing::info!(
             session = number,

@@ -291,7 +291,8 @@ impl Sessions {
             // Sessions without a host are nobody's: they never count as
             // one CSR's customers.
             let customers_of_host = match session.host().and_then(|h| h.account_id) {
-                Some(host) => customers_hosted_by(sessions.values(), host),
+                Some(host) => customers_hosted_by(sessions.values(), host)
+                    .saturating_add(self.hosted_elsewhere(host)),
                 None => return Err(SessionError::UnknownSession(number.to_string())),
             };
             let sites = self.sites.snapshot();

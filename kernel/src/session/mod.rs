@@ -123,6 +123,9 @@ pub struct Sessions {
     pub(crate) ownership: Arc<dyn Ownership>,
     /// Failed joins counted with the other nodes (none on its own).
     shared_attempts: Arc<dyn SharedAttempts>,
+    /// Customers each CSR hosts on the other nodes, as the desk last heard
+    /// (empty on a node of its own): a CSR's limit counts every node's.
+    hosted_elsewhere: Mutex<HashMap<i64, u32>>,
 }
 
 impl Sessions {
@@ -168,6 +171,7 @@ impl Sessions {
             host_load: tokio::sync::Notify::new(),
             ownership: shared.ownership,
             shared_attempts: shared.attempts,
+            hosted_elsewhere: Mutex::default(),
         });
         if let Some(lost) = lost {
             tokio::spawn(stop_running_lost_sessions(Arc::downgrade(&sessions), lost));
@@ -214,6 +218,45 @@ impl Sessions {
     /// The site a running session belongs to.
     pub fn site_of(&self, number: &str) -> Option<String> {
         self.with_live(number, |s| Ok(s.site.clone())).ok()
+    }
+
+    /// The site of a session running on this node or, among several, on
+    /// any: its stored record, while it has not ended.
+    pub async fn site_of_anywhere(&self, number: &str) -> Option<String> {
+        if let Some(site) = self.site_of(number) {
+            return Some(site);
+        }
+        if !self.ownership.among_several() {
+            return None;
+        }
+        let number = number::parse(number)?;
+        match self.storage.session(&number).await {
+            Ok(record) => record
+                .filter(|r| r.ended_at.is_none())
+                .map(|record| record.site),
+            Err(error) => {
+                tracing::warn!(%error, session = %number, "could not read a session another node may run");
+                None
+            }
+        }
+    }
+
+    /// The customers each CSR hosts on the other nodes, as last heard.
+    pub fn set_hosted_elsewhere(&self, hosted: HashMap<i64, u32>) {
+        *self
+            .hosted_elsewhere
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner()) = hosted;
+    }
+
+    /// Customers CSR `account` hosts on the other nodes.
+    pub(crate) fn hosted_elsewhere(&self, account: i64) -> u32 {
+        self.hosted_elsewhere
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner())
+            .get(&account)
+            .copied()
+            .unwrap_or(0)
     }
 
     /// Appends a line to the session details report, within the session's

@@ -16,7 +16,9 @@ use super::live::{LiveParticipant, LiveSession};
 use super::{Sessions, number};
 use crate::activity::Scope;
 use crate::routing::Endpoint;
-use crate::storage::{ParticipantRecord, ParticipantRole, SessionStatus, now_millis};
+use crate::storage::{
+    ParticipantRecord, ParticipantRole, SessionRecord, SessionStatus, now_millis,
+};
 
 /// A stored participant, as the session runs again: they had connected
 /// (so a join token no longer opens an agent without a code), and have
@@ -86,7 +88,7 @@ impl Sessions {
         if !claimed {
             return Ok(false);
         }
-        let restored = self.restore(&number, &stored.site, stored.mode).await;
+        let restored = self.restore(&number, &stored).await;
         if let Err(error) = &restored {
             tracing::error!(session = %number, %error, "a session taken over could not be restored");
             self.ownership.release(&number).await;
@@ -97,9 +99,9 @@ impl Sessions {
     async fn restore(
         self: &Arc<Self>,
         number: &SessionNumber,
-        site: &str,
-        mode: crate::storage::SessionMode,
+        stored: &SessionRecord,
     ) -> Result<(), SessionError> {
+        let (site, mode) = (stored.site.as_str(), stored.mode);
         let participants: Vec<ParticipantRecord> = self
             .storage
             .participants(number)
@@ -125,9 +127,12 @@ impl Sessions {
                 Some(session) => session.participants.insert(participant),
             }
         }
-        // A session with nobody left in it, or only a customer waiting in
-        // a queue (queues are the old node's), cannot go on.
-        let Some(live) = live.filter(|s| s.host().is_some()) else {
+        // A session with nobody left in it, or with customers but no CSR
+        // any more, cannot go on. One a customer opened from a public page
+        // has no CSR yet and goes on waiting: the plugins' records (a
+        // WebACD queue's line) are shared by the nodes.
+        let waiting = stored.started_by.is_none();
+        let Some(live) = live.filter(|s| s.host().is_some() || waiting) else {
             let reason = "the server running the session stopped while no CSR was in it";
             self.storage.end_session(number, now, reason).await?;
             self.record(number, "session.ended", "", reason).await;

@@ -19,10 +19,11 @@ use futures_util::StreamExt;
 use serde::{Deserialize, Serialize};
 use tower::ServiceExt;
 
+use crate::cluster::relay::Question;
 use crate::web::MAX_BODY_BYTES;
 use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
-use crate::{Kernel, Located};
+use crate::{AtOwner, Kernel};
 
 /// Marks a request another node sent on: answered here, never sent on
 /// again (the session's owner may have changed meanwhile; the client
@@ -148,33 +149,24 @@ pub async fn to_owner(
         client,
     };
     let question = with_body(&head, &body);
-    let mut located = kernel.locate(&session).await;
-    let mut given_up = false;
-    let answer = loop {
-        let owner = match located {
-            Located::Elsewhere(owner) => owner,
-            Located::Here | Located::Nowhere => {
-                return next.run(Request::from_parts(parts, Body::from(body))).await;
-            }
-        };
-        match cluster.ask(&owner, question.clone()).await {
-            Ok(answer) => break answer,
-            // A node that does not answer has most likely stopped: once
-            // its lease runs out the session is taken over, and the
-            // request goes there.
-            Err(error) if !given_up => {
-                tracing::warn!(%error, "the session's node does not answer; waiting for another to take it over");
-                given_up = true;
-                located = kernel.locate_after_silence(&session, &owner).await;
-                if located == Located::Elsewhere(owner) {
-                    return unreachable();
+    let question = &question;
+    let asked = kernel
+        .at_owner(&session, |owner| async move {
+            match cluster.ask(&owner, Question::Http, question.clone()).await {
+                Ok(answer) => Some(answer),
+                Err(error) => {
+                    tracing::warn!(%error, "a request could not be sent on to the session's node");
+                    None
                 }
             }
-            Err(error) => {
-                tracing::warn!(%error, "a request could not be sent on to the session's node");
-                return unreachable();
-            }
+        })
+        .await;
+    let answer = match asked {
+        AtOwner::Here | AtOwner::Nowhere => {
+            return next.run(Request::from_parts(parts, Body::from(body))).await;
         }
+        AtOwner::Unreachable => return unreachable(),
+        AtOwner::Done(answer) => answer,
     };
     let Some((head, body)) = split_body::<ResponseHead>(&answer) else {
         return unreachable();
@@ -198,7 +190,7 @@ pub async fn serve_forwarded(kernel: Arc<Kernel>, routes: Router) {
     let Some(cluster) = kernel.cluster.clone() else {
         return;
     };
-    let questions = match cluster.questions().await {
+    let questions = match cluster.questions(Question::Http).await {
         Ok(questions) => questions,
         Err(error) => {
             tracing::error!(%error, "requests from other nodes cannot be answered");

@@ -133,7 +133,7 @@ pub async fn answer_offer(
     offer: u32,
     accept: bool,
 ) -> Result<Box<RawValue>, ApiError> {
-    let answered = kernel.desk.answer_offer(account, offer, accept)?;
+    let answered = kernel.desk.answer_offer(account, offer, accept).await?;
     match kernel
         .plugins
         .dispatch(&answered.site, &answered.plugin, answered.event)

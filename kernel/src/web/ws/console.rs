@@ -207,9 +207,6 @@ impl Connection for Console {
         let (Some(elsewhere), Some(session)) = (self.reach.elsewhere(), request.session()) else {
             return false;
         };
-        let crate::Located::Elsewhere(mut node) = self.kernel.locate(session).await else {
-            return false;
-        };
         let outbox = self
             .outbox
             .lock()
@@ -218,21 +215,22 @@ impl Connection for Console {
         let Some(outbox) = outbox else {
             return false;
         };
-        // A node that does not answer has most likely stopped: once its
-        // lease runs out the session is taken over (here, or by another
-        // node), and the request goes there.
-        let mut given_up = false;
-        let refused = loop {
-            match elsewhere.send(&self.kernel, &node, text, &outbox).await {
-                Ok(()) => return true,
-                Err(NotRelayed::Unreachable) if !given_up => given_up = true,
-                Err(not_relayed) => break not_relayed.into_error(),
-            }
-            match self.kernel.locate_after_silence(session, &node).await {
-                crate::Located::Here | crate::Located::Nowhere => return false,
-                crate::Located::Elsewhere(other) if other != node => node = other,
-                crate::Located::Elsewhere(_) => break NotRelayed::Unreachable.into_error(),
-            }
+        let (kernel, outbox) = (&self.kernel, &outbox);
+        let sent = self
+            .kernel
+            .at_owner(session, |node| async move {
+                match elsewhere.send(kernel, &node, text, outbox).await {
+                    Ok(()) => Some(None),
+                    Err(NotRelayed::Unreachable) => None,
+                    Err(refused) => Some(Some(refused.into_error())),
+                }
+            })
+            .await;
+        let refused = match sent {
+            crate::AtOwner::Here | crate::AtOwner::Nowhere => return false,
+            crate::AtOwner::Done(None) => return true,
+            crate::AtOwner::Done(Some(refused)) => refused,
+            crate::AtOwner::Unreachable => NotRelayed::Unreachable.into_error(),
         };
         let _ = outbox.send(tether_protocol::ServerMessage::refusal(
             id,

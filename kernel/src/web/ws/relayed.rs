@@ -32,7 +32,7 @@ use super::{Accepted, Connection, TokenQuery, configured, serve_split};
 use crate::cluster::relay::{Credits, Granting, Opened, RelayEnd, RelayFrame, RelayRequest};
 use crate::session::CustomerCredential;
 use crate::web::error::ApiError;
-use crate::{Kernel, Located};
+use crate::{AtOwner, Kernel};
 
 /// What the edge asks the owner to serve, with what the client presented.
 #[derive(Debug, Serialize, Deserialize)]
@@ -134,35 +134,30 @@ pub(super) async fn customer_elsewhere<C: Connection>(
         RelayedSocket::ConsoleSessions => return None,
     };
     let session = session_of(kernel, query).await?;
-    let mut located = kernel.locate(&session).await;
-    let mut given_up = false;
-    loop {
-        let owner = match located {
-            Located::Elsewhere(owner) => owner,
-            // Refused here although it runs here: taken over just now (or
-            // refused for its own reasons, which a second look repeats).
-            Located::Here => return Some(Placed::TakenOver(upgrade)),
-            Located::Nowhere => return None,
-        };
-        let end = match open_relay(kernel, &owner, &open).await {
-            Ok(end) => end,
-            // A node that does not answer has most likely stopped: once
-            // its lease runs out the session is taken over, and the client
-            // goes there.
-            Err(NotRelayed::Unreachable) if !given_up => {
-                given_up = true;
-                located = kernel.locate_after_silence(&session, &owner).await;
-                if located == Located::Elsewhere(owner) {
-                    return Some(Placed::Relayed(Err(NotRelayed::Unreachable.into_error())));
-                }
-                continue;
+    let relay = &open;
+    let opened = kernel
+        .at_owner(&session, |owner| async move {
+            match open_relay(kernel, &owner, relay).await {
+                Ok(end) => Some(Ok((owner, end))),
+                Err(NotRelayed::Unreachable) => None,
+                Err(refused) => Some(Err(refused.into_error())),
             }
-            Err(not_relayed) => return Some(Placed::Relayed(Err(not_relayed.into_error()))),
-        };
-        let span = tracing::info_span!("relayed_connection", %session, %owner, kind = ?open.socket);
-        return Some(Placed::Relayed(Ok(configured::<C>(upgrade).on_upgrade(
-            move |socket| pipe(socket, end, C::FRAME_QUEUE).instrument(span),
-        ))));
+        })
+        .await;
+    match opened {
+        // Refused here although it runs here: taken over just now (or
+        // refused for its own reasons, which a second look repeats).
+        AtOwner::Here => Some(Placed::TakenOver(upgrade)),
+        AtOwner::Nowhere => None,
+        AtOwner::Unreachable => Some(Placed::Relayed(Err(NotRelayed::Unreachable.into_error()))),
+        AtOwner::Done(Err(refused)) => Some(Placed::Relayed(Err(refused))),
+        AtOwner::Done(Ok((owner, end))) => {
+            let span =
+                tracing::info_span!("relayed_connection", %session, %owner, kind = ?open.socket);
+            Some(Placed::Relayed(Ok(configured::<C>(upgrade).on_upgrade(
+                move |socket| pipe(socket, end, C::FRAME_QUEUE).instrument(span),
+            ))))
+        }
     }
 }
 
