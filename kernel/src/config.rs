@@ -25,6 +25,8 @@ pub struct KernelConfig {
     pub storage: StorageConfig,
     #[serde(default)]
     pub cluster: ClusterConfig,
+    #[serde(default)]
+    pub metrics: MetricsConfig,
     /// Sites by id, seeded into the database on start; a site already
     /// stored keeps its stored (admin-edited) values. With none configured,
     /// a site `default` enables every plugin.
@@ -78,6 +80,16 @@ impl StorageConfig {
             }),
         }
     }
+}
+
+/// The Prometheus endpoint, `/metrics`.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct MetricsConfig {
+    /// When set, `/metrics` answers only requests carrying
+    /// `Authorization: Bearer <token>` (Prometheus' `authorization`
+    /// setting); without it anyone reaching the server may read them.
+    pub token: Option<String>,
 }
 
 /// Several kernel nodes sharing one PostgreSQL database and a NATS server.

@@ -16,6 +16,7 @@ pub mod session;
 pub mod site;
 pub mod storage;
 pub mod streams;
+pub mod telemetry;
 pub mod token;
 pub mod web;
 
@@ -64,6 +65,8 @@ pub struct Kernel {
     pub mailer: Option<Mailer>,
     /// This node's link to the others; `None` for a kernel on its own.
     pub cluster: Option<Arc<Cluster>>,
+    /// What `/metrics` shows.
+    pub telemetry: telemetry::Telemetry,
 }
 
 #[derive(Debug, thiserror::Error)]
@@ -106,6 +109,7 @@ impl Kernel {
             dir: data_dir.clone(),
             source,
         })?;
+        let telemetry = telemetry::Telemetry::install();
         let (storage, shared, cluster) = open_storage_and_cluster(&config).await?;
         let storage_health = Arc::new(StorageHealth::default());
         storage_health.watch(storage.clone());
@@ -210,6 +214,7 @@ impl Kernel {
             public_pages,
             mailer,
             cluster,
+            telemetry,
         });
         tokio::spawn(events::deliver(Arc::downgrade(&kernel), plugin_event_queue));
         Ok(kernel)

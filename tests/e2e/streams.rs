@@ -335,6 +335,34 @@ async fn a_viewer_that_does_not_acknowledge_is_dropped_to_keyframes() {
             >= 5,
         "{health}"
     );
+    // `/metrics` (no token configured here) counts the same frames, and
+    // their bytes: every frame is a header of several bytes at least.
+    let metrics = reqwest::get(s.kernel.url("/metrics"))
+        .await
+        .expect("scrape")
+        .text()
+        .await
+        .expect("text");
+    let samples = prometheus_parse::Scrape::parse(std::io::BufRead::lines(metrics.as_bytes()))
+        .expect("Prometheus text")
+        .samples;
+    let counted = |metric: &str, outcome: Option<&str>| {
+        samples
+            .iter()
+            .find(|x| x.metric == metric && x.labels.get("outcome") == outcome)
+            .and_then(|x| match x.value {
+                prometheus_parse::Value::Counter(v) => Some(v),
+                _ => None,
+            })
+            .unwrap_or_else(|| panic!("no {metric} {outcome:?} in {metrics}"))
+    };
+    let relayed = counted("tether_stream_frames_total", Some("relayed"));
+    let at_health = health["streams"]["frames_relayed"]
+        .as_u64()
+        .expect("relayed") as f64;
+    assert!(relayed >= at_health && relayed >= 10.0, "{relayed}");
+    assert!(counted("tether_stream_frames_total", Some("skipped")) >= 5.0);
+    assert!(counted("tether_stream_bytes_total", None) >= relayed * 4.0);
 }
 
 #[tokio::test]

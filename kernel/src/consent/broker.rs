@@ -98,6 +98,7 @@ impl Sessions {
             texts,
         };
         self.tell_csrs_waiting(&number, question);
+        crate::telemetry::consent_asked();
         self.record(
             &number,
             "consent.asked",
@@ -113,6 +114,7 @@ impl Sessions {
             Ok(Err(_)) | Err(_) => ConsentOutcome::TimedOut,
         };
         self.consent.close_prompt(&id);
+        crate::telemetry::consent_answered(outcome);
 
         let mut grants: Vec<GrantRecord> = Vec::new();
         if outcome == ConsentOutcome::Granted {

@@ -425,6 +425,7 @@ impl PluginHost {
             });
         }
 
+        crate::telemetry::plugin_event(&scope.plugin);
         let context = EventContext {
             scope: scope.clone(),
             manifest: plugin.manifest.clone(),
@@ -466,6 +467,7 @@ impl PluginHost {
                 Err(PluginFailure::from(error).into())
             }
             Err(trap) => {
+                crate::telemetry::plugin_trapped(&scope.plugin);
                 let error = classify_trap(scope, plugin, &state, &stderr, &trap);
                 tracing::error!(plugin = %scope.plugin, site = %scope.site, %error, trap = %format!("{trap:#}"), "plugin event trapped");
                 let policy = self.settings.crash_policy;

@@ -179,6 +179,7 @@ impl Sessions {
             &scope.plugin,
             capability,
         );
+        let sent_at = std::time::Instant::now();
         let sent = self.send_agent_call(&call.participant, &id, capability, input, call.files);
         // Inputs and outputs stay out of the report: they may hold secrets.
         self.record(&number, "agent.call", &scope.plugin, capability.as_str())
@@ -208,6 +209,9 @@ impl Sessions {
                 }
             }
         };
+        if sent {
+            crate::telemetry::agent_call(capability.as_str(), sent_at.elapsed());
+        }
         let result = match &outcome {
             Ok(_) => "ok".to_owned(),
             Err(error) => error.to_string(),

@@ -24,6 +24,15 @@ impl Ending {
         }
     }
 
+    /// One word for it, for counting endings by why.
+    pub fn word(&self) -> &'static str {
+        match self {
+            Ending::By(_) => "ended_by_host",
+            Ending::HostDidNotReturn => "host_did_not_return",
+            Ending::CustomerLeftWaiting => "customer_left_waiting",
+        }
+    }
+
     /// `None` where nobody is left to read it in their language (a
     /// waiting session's customer was told when they left).
     pub fn detail(&self) -> Option<Detail> {

@@ -1,6 +1,7 @@
 //! Starting, joining, leaving and ending sessions, and the host's grace
 //! period after the console closes.
 
+use crate::telemetry::{self, Started};
 use std::net::IpAddr;
 use std::sync::Arc;
 
@@ -108,6 +109,7 @@ impl Sessions {
             .await?;
         let live = LiveSession::begun(&number, &site.id, mode, &host);
         self.with_all_live(|sessions| sessions.insert(number.clone(), live));
+        telemetry::session_started(Started::ByCsr);
         self.record(
             &number,
             "session.started",
@@ -476,6 +478,7 @@ impl Sessions {
         let session = self
             .with_all_live(|sessions| sessions.remove(number))
             .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
+        telemetry::session_ended(ending.word());
         self.storage
             .end_session(number, now_millis(), reason)
             .await?;

@@ -241,6 +241,34 @@ impl Sessions {
         }
     }
 
+    /// What runs here now, for `/metrics`.
+    pub fn census(&self) -> crate::telemetry::Census {
+        let mut census = self.with_all_live(|sessions| {
+            let mut census = crate::telemetry::Census {
+                sessions: sessions.len(),
+                ..Default::default()
+            };
+            for participant in sessions.values().flat_map(|s| s.participants.values()) {
+                match participant.role {
+                    ParticipantRole::Host => census.hosts += 1,
+                    ParticipantRole::Assistant => census.assistants += 1,
+                    ParticipantRole::Customer => census.customers += 1,
+                }
+                if self.router.is_connected(&Endpoint::agent(&participant.id)) {
+                    census.agents += 1;
+                }
+            }
+            census
+        });
+        let streams = self.streams.stats();
+        census.streams_open = streams.open;
+        census.frames_relayed = streams.frames_relayed;
+        census.frames_refused = streams.frames_refused;
+        census.frames_skipped = streams.frames_skipped;
+        census.bytes_relayed = streams.bytes_relayed;
+        census
+    }
+
     /// The customers each CSR hosts on the other nodes, as last heard.
     pub fn set_hosted_elsewhere(&self, hosted: HashMap<i64, u32>) {
         *self

@@ -57,6 +57,7 @@ impl Sessions {
         }
         let live = LiveSession::begun(&number, site, mode, &customer);
         self.with_all_live(|sessions| sessions.insert(number.clone(), live));
+        crate::telemetry::session_started(crate::telemetry::Started::Waiting);
         self.record(
             &number,
             "session.waiting",

@@ -34,6 +34,7 @@ impl StorageHealth {
 
     /// A write or a check failed.
     pub fn failed(&self, what: impl Into<String>) {
+        crate::telemetry::storage_failed();
         let what = what.into();
         let mut failure = self.failure.write().unwrap_or_else(|p| p.into_inner());
         if failure.is_none() {

@@ -216,7 +216,7 @@ impl Sessions {
             })
             .unwrap_or((0, false, false));
         if delivered > 0 {
-            StreamCounters::count(&counters.relayed);
+            counters.relayed(bytes.len());
         }
         if self_ack {
             self.send_control_frame(stream, FrameKind::Ack, frame.stream, frame.sequence);
@@ -289,8 +289,9 @@ impl Sessions {
         if !forward {
             return;
         }
+        let size = bytes.len();
         match self.router.send_frame(&stream.source_endpoint, bytes) {
-            FrameSent::Queued => StreamCounters::count(&counters.relayed),
+            FrameSent::Queued => counters.relayed(size),
             // The source reads far more slowly than it is sent to: counted
             // with the skipped pictures (an agent's queue holds hundreds).
             FrameSent::Full => {

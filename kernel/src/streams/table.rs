@@ -87,6 +87,8 @@ impl OpenStream {
 #[derive(Debug, Default)]
 pub struct StreamCounters {
     pub relayed: AtomicU64,
+    /// Bytes of the frames relayed.
+    pub bytes: AtomicU64,
     /// Frames a socket was not allowed to send (not its stream, wrong
     /// direction, input without control) or that did not decode.
     pub refused: AtomicU64,
@@ -98,6 +100,13 @@ impl StreamCounters {
     pub fn count(counter: &AtomicU64) {
         counter.fetch_add(1, Ordering::Relaxed);
     }
+
+    /// A frame of `bytes` bytes relayed.
+    pub fn relayed(&self, bytes: usize) {
+        self.relayed.fetch_add(1, Ordering::Relaxed);
+        self.bytes
+            .fetch_add(u64::try_from(bytes).unwrap_or(u64::MAX), Ordering::Relaxed);
+    }
 }
 
 /// What `/healthz` shows of streams.
@@ -105,6 +114,7 @@ impl StreamCounters {
 pub struct StreamStats {
     pub open: usize,
     pub frames_relayed: u64,
+    pub bytes_relayed: u64,
     pub frames_refused: u64,
     pub frames_skipped: u64,
 }
@@ -224,6 +234,7 @@ impl StreamTable {
         StreamStats {
             open: self.lock().len(),
             frames_relayed: self.counters.relayed.load(Ordering::Relaxed),
+            bytes_relayed: self.counters.bytes.load(Ordering::Relaxed),
             frames_refused: self.counters.refused.load(Ordering::Relaxed),
             frames_skipped: self.counters.skipped.load(Ordering::Relaxed),
         }

@@ -14,6 +14,7 @@ mod extract;
 mod forwarded;
 mod invite;
 mod join;
+mod metrics;
 mod plugin_commands;
 mod plugin_ui;
 mod plugins;
@@ -55,6 +56,7 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/download/tether-agent", get(ui::agent_download))
         .route("/plugin-ui/{plugin}/{*path}", get(plugin_ui::file))
         .route("/healthz", get(plugins::health))
+        .route("/metrics", get(metrics::scrape))
         .route("/api/plugins", get(plugins::all_plugins))
         .route("/api/sites", get(plugins::sites))
         .route("/api/sites/{site}/plugins", get(plugins::site_plugins))
