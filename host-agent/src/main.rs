@@ -189,7 +189,34 @@ fn main() -> ExitCode {
         Ok(outcome) => outcome.exit_code(),
         Err(error) => {
             eprintln!("tether-agent: {error:#}");
+            if let Some(hint) = certificate_hint(&format!("{error:#}")) {
+                eprintln!("tether-agent: {hint}");
+            }
             ExitCode::FAILURE
         }
+    }
+}
+
+/// What to do when the server's certificate was refused: the agent trusts
+/// the system's certificate store, as the browser does.
+fn certificate_hint(error: &str) -> Option<&'static str> {
+    error.contains("invalid peer certificate").then_some(
+        "the support server's certificate is not trusted by this computer: ask your support team; \
+         a certificate of their own is trusted once added to the system's store \
+         (update-ca-certificates) or named by SSL_CERT_FILE",
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::certificate_hint;
+
+    #[test]
+    fn a_refused_certificate_gets_a_hint_and_nothing_else_does() {
+        let refused = "cannot reach https://help.example.com: IO error: invalid peer certificate: UnknownIssuer";
+        assert!(certificate_hint(refused).is_some_and(|h| h.contains("SSL_CERT_FILE")));
+        assert!(
+            certificate_hint("cannot reach https://help.example.com: connection refused").is_none()
+        );
     }
 }

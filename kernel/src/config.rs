@@ -52,6 +52,49 @@ pub struct ServerConfig {
     /// key on that client; from anyone else the headers are ignored.
     #[serde(default)]
     pub trusted_proxies: Vec<ipnet::IpNet>,
+    /// A PEM certificate chain and its private key: with both, the kernel
+    /// serves HTTPS itself (no reverse proxy needed).
+    #[serde(default)]
+    pub tls_cert: Option<PathBuf>,
+    #[serde(default)]
+    pub tls_key: Option<PathBuf>,
+}
+
+/// The files HTTPS is served with.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct TlsFiles {
+    pub cert: PathBuf,
+    pub key: PathBuf,
+}
+
+impl ServerConfig {
+    /// The certificate and key to serve HTTPS with; `None` for plain HTTP.
+    pub fn tls(&self) -> Result<Option<TlsFiles>, ConfigError> {
+        match (&self.tls_cert, &self.tls_key) {
+            (Some(cert), Some(key)) => Ok(Some(TlsFiles {
+                cert: cert.clone(),
+                key: key.clone(),
+            })),
+            (None, None) => Ok(None),
+            (Some(_), None) => Err(ConfigError::Invalid {
+                field: "server.tls_key",
+                reason: "server.tls_cert is set: give its private key too".into(),
+            }),
+            (None, Some(_)) => Err(ConfigError::Invalid {
+                field: "server.tls_cert",
+                reason: "server.tls_key is set: give its certificate too".into(),
+            }),
+        }
+    }
+
+    /// `https` when the kernel serves HTTPS itself.
+    pub fn scheme(&self) -> &'static str {
+        if self.tls_cert.is_some() && self.tls_key.is_some() {
+            "https"
+        } else {
+            "http"
+        }
+    }
 }
 
 /// Where the kernel keeps its data.
@@ -318,6 +361,7 @@ impl KernelConfig {
     fn validate(&self) -> Result<(), ConfigError> {
         self.storage.location(&self.server.data_dir)?;
         self.cluster_settings()?;
+        self.server.tls()?;
         let p = &self.plugins;
         let t = &self.sessions;
         let checks: [(&'static str, bool, &str); 7] = [
@@ -421,7 +465,7 @@ impl KernelConfig {
     pub fn public_url(&self, bound: SocketAddr) -> String {
         match &self.server.public_url {
             Some(url) => url.trim_end_matches('/').to_owned(),
-            None => format!("http://{bound}"),
+            None => format!("{}://{bound}", self.server.scheme()),
         }
     }
 }
@@ -464,6 +508,24 @@ mod tests {
     }
 
     #[test]
+    fn a_certificate_and_key_make_the_public_address_https() {
+        let (_dir, path) = write(
+            "[server]\nlisten = \"0.0.0.0:8443\"\ntls_cert = \"/etc/tether/cert.pem\"\ntls_key = \"/etc/tether/key.pem\"\n",
+        );
+        let loaded =
+            KernelConfig::load_with_env(Some(&path), Some(config::Map::new())).expect("loads");
+        let tls = loaded.server.tls().expect("valid").expect("TLS");
+        assert_eq!(tls.cert, PathBuf::from("/etc/tether/cert.pem"));
+        let bound = "192.0.2.7:8443".parse().expect("address");
+        assert_eq!(loaded.public_url(bound), "https://192.0.2.7:8443");
+        let (_dir, plain) = write("");
+        let loaded =
+            KernelConfig::load_with_env(Some(&plain), Some(config::Map::new())).expect("loads");
+        assert_eq!(loaded.server.tls().expect("valid"), None);
+        assert_eq!(loaded.public_url(bound), "http://192.0.2.7:8443");
+    }
+
+    #[test]
     fn without_sites_a_default_site_enables_every_plugin() {
         let (_dir, path) = write("");
         let loaded =
@@ -481,6 +543,14 @@ mod tests {
             ),
             ("[server]\nlisten = \"nowhere\"\n", "listen"),
             ("[server]\ncolour = \"blue\"\n", "colour"),
+            (
+                "[server]\ntls_cert = \"cert.pem\"\n",
+                "server.tls_key: server.tls_cert is set: give its private key too",
+            ),
+            (
+                "[server]\ntls_key = \"key.pem\"\n",
+                "server.tls_cert: server.tls_key is set: give its certificate too",
+            ),
             (
                 "[sites.acme]\nname = \"Acme\"\nplugins = [\"*\", \"echo\"]\n",
                 "cannot be combined",

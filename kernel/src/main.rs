@@ -10,10 +10,12 @@ use std::sync::Arc;
 use axum::serve::ListenerExt;
 
 use anyhow::Context;
+use axum_server::accept::{TcpConfigAcceptor, TcpSocketConfig};
+use axum_server::tls_rustls::{RustlsAcceptor, RustlsConfig};
 use clap::{Parser, Subcommand};
 use tether_kernel::Kernel;
 use tether_kernel::accounts::{AccountSpec, Accounts};
-use tether_kernel::config::KernelConfig;
+use tether_kernel::config::{KernelConfig, TlsFiles};
 use tether_kernel::plugin_host::PluginHost;
 use tether_kernel::plugin_host::services::NoSessions;
 use tether_kernel::site::Sites;
@@ -173,10 +175,17 @@ fn main() -> ExitCode {
 async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
     open_files::raise_and_log();
     let listen = config.server.listen;
+    // Read before anything starts, so a wrong path or a key that does not
+    // fit stops the start with the reason.
+    let tls = match config.server.tls()? {
+        Some(files) => Some(tls_config(&files).await?),
+        None => None,
+    };
     let listener = tokio::net::TcpListener::bind(listen)
         .await
         .with_context(|| format!("cannot listen on {listen}"))?;
     let address = listener.local_addr()?;
+    let scheme = config.server.scheme();
     let first_site = site_for(&config, None);
     let config_storage = config.storage.location(&config.server.data_dir)?;
     let kernel = Kernel::start(config, address).await?;
@@ -189,29 +198,33 @@ async fn serve(config: KernelConfig) -> anyhow::Result<ExitCode> {
         );
     }
     // Tests and scripts read this line to learn the port (the config may say :0).
-    println!("Tether listening on http://{address}");
-    if kernel.public_url != format!("http://{address}") {
+    println!("Tether listening on {scheme}://{address}");
+    if kernel.public_url != format!("{scheme}://{address}") {
         println!("Public address: {}", kernel.public_url);
     }
     let storage = config_storage.describe();
     tracing::info!(%address, %storage, plugins = kernel.plugins.plugins().count(), refused = kernel.refused.len(), "kernel started");
     let app = tether_kernel::web::router(Arc::clone(&kernel));
     tether_kernel::web::serve_other_nodes(Arc::clone(&kernel), app.clone());
-    // Replies often follow another message on the same socket (an event,
-    // then the answer); with Nagle's algorithm the second waits ~40 ms for
-    // the client's delayed ACK. Every accepted connection sends at once.
-    let listener = listener.tap_io(|stream| {
-        if let Err(error) = stream.set_nodelay(true) {
-            tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
+    let service = app.into_make_service_with_connect_info::<SocketAddr>();
+    match tls {
+        Some(tls) => serve_https(listener, tls, service).await?,
+        None => {
+            // Replies often follow another message on the same socket (an
+            // event, then the answer); with Nagle's algorithm the second
+            // waits ~40 ms for the client's delayed ACK. Every accepted
+            // connection sends at once.
+            let listener = listener.tap_io(|stream| {
+                if let Err(error) = stream.set_nodelay(true) {
+                    tracing::warn!(%error, "cannot set TCP_NODELAY on a connection");
+                }
+            });
+            axum::serve(listener, service)
+                .with_graceful_shutdown(shutdown_signal())
+                .await
+                .context("server failed")?;
         }
-    });
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(shutdown_signal())
-    .await
-    .context("server failed")?;
+    }
     // Report lines recorded in the last moment are written before exit.
     kernel.sessions.flush_reports().await;
     Ok(ExitCode::SUCCESS)
@@ -293,6 +306,47 @@ async fn create_user(config: KernelConfig, spec: AccountSpec) -> anyhow::Result<
         account.role, account.username, account.site
     );
     Ok(ExitCode::SUCCESS)
+}
+
+/// The TLS settings of `files`: their certificate chain and key (PEM),
+/// offering HTTP/1.1 only — every WebSocket is an HTTP/1.1 upgrade.
+async fn tls_config(files: &TlsFiles) -> anyhow::Result<RustlsConfig> {
+    let config = RustlsConfig::from_pem_file(&files.cert, &files.key)
+        .await
+        .with_context(|| {
+            format!(
+                "cannot serve HTTPS with the certificate {} and the key {}",
+                files.cert.display(),
+                files.key.display()
+            )
+        })?;
+    let mut server = (*config.get_inner()).clone();
+    server.alpn_protocols = vec![b"http/1.1".to_vec()];
+    config.reload_from_config(Arc::new(server));
+    Ok(config)
+}
+
+/// Serves `service` over HTTPS on `listener` until a stop signal, then
+/// lets open requests finish for a few seconds.
+async fn serve_https(
+    listener: tokio::net::TcpListener,
+    tls: RustlsConfig,
+    service: axum::extract::connect_info::IntoMakeServiceWithConnectInfo<axum::Router, SocketAddr>,
+) -> anyhow::Result<()> {
+    let handle = axum_server::Handle::new();
+    let stopping = handle.clone();
+    tokio::spawn(async move {
+        shutdown_signal().await;
+        stopping.graceful_shutdown(Some(std::time::Duration::from_secs(5)));
+    });
+    // As on plain HTTP, every accepted connection sends at once.
+    let tcp = TcpConfigAcceptor::new(TcpSocketConfig::new().nodelay(true));
+    axum_server::from_tcp(listener.into_std()?)?
+        .acceptor(RustlsAcceptor::new(tls).acceptor(tcp))
+        .handle(handle)
+        .serve(service)
+        .await
+        .context("server failed")
 }
 
 async fn shutdown_signal() {

@@ -85,6 +85,11 @@ impl AgentProcess {
     /// Runs `command` with the agent's test environment, then `env`.
     fn launch(mut command: Command, state_dir: &Path, env: &[(&str, &str)]) -> AgentProcess {
         let login = state_dir.join("login");
+        // A kernel serving HTTPS has the tests' own certificate: the agent
+        // trusts it as it would a certificate in the system's store.
+        if let Some(certificate) = crate::tls::made() {
+            command.env("SSL_CERT_FILE", &certificate.cert_path);
+        }
         let mut child = command
             .env("RUST_LOG", "warn")
             // The agent speaks the desktop's language (its sharing

@@ -97,6 +97,10 @@ impl Browser {
         });
         if let Some(args) = options["args"].as_array_mut() {
             args.extend(extra_args.iter().map(|arg| json!(arg)));
+            // Kernels of a run over HTTPS have the tests' own certificate.
+            if crate::tls::over_https() {
+                args.push(json!("--ignore-certificate-errors"));
+            }
         }
         let mut capabilities = serde_json::Map::new();
         capabilities.insert("goog:chromeOptions".into(), options);

@@ -15,7 +15,7 @@ use tether_protocol::{
 use tokio::net::TcpStream;
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
 use tokio_tungstenite::tungstenite::{Error as WsError, Message};
-use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_with_config};
+use tokio_tungstenite::{MaybeTlsStream, WebSocketStream, connect_async_tls_with_config};
 
 use crate::kernel_process::Address;
 
@@ -71,7 +71,7 @@ pub fn assert_report_has(report: &Value, expected: &[&str]) {
 
 pub async fn post_json(kernel: &impl Address, path: &str, body: Value) -> Answer {
     answer(
-        reqwest::Client::new()
+        crate::tls::http_client()
             .post(kernel.url(path))
             .json(&body)
             .send()
@@ -87,7 +87,7 @@ impl Csr {
         username: &str,
         password: &str,
     ) -> Result<Csr, Answer> {
-        let response = reqwest::Client::new()
+        let response = crate::tls::http_client()
             .post(kernel.url("/api/auth/signin"))
             .json(&json!({ "username": username, "password": password }))
             .send()
@@ -122,7 +122,7 @@ impl Csr {
                 .to_owned(),
             account: reply.body["account"].clone(),
             base_url: kernel.base_url().to_owned(),
-            http: reqwest::Client::new(),
+            http: crate::tls::http_client(),
         })
     }
 
@@ -252,7 +252,9 @@ impl WsClient {
             );
         }
         // No Nagle, as the kernel's own clients: replies are not held back.
-        match connect_async_with_config(request, None, true).await {
+        // A kernel serving HTTPS has the tests' own certificate.
+        let tls = Some(crate::tls::websocket_connector());
+        match connect_async_tls_with_config(request, None, true, tls).await {
             Ok((stream, _)) => Ok(WsClient {
                 stream,
                 next_id: 1,

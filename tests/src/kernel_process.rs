@@ -36,8 +36,14 @@ impl KernelProcess {
         let data = tempfile::tempdir().expect("temp dir");
         // Compiled plugins are shared between the tests' kernels, so each
         // start does not compile every fixture again.
+        // A test binary run over HTTPS serves every kernel so.
+        let tls = if crate::tls::over_https() {
+            format!("{}\n", crate::tls::server_keys())
+        } else {
+            String::new()
+        };
         let config = format!(
-            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data:?}\n\n[plugins]\nmanifests_dir = {manifests:?}\nartifacts_dir = {artifacts:?}\ncache_dir = {cache:?}\n\n{extra_config}",
+            "[server]\nlisten = \"127.0.0.1:0\"\ndata_dir = {data:?}\n{tls}\n[plugins]\nmanifests_dir = {manifests:?}\nartifacts_dir = {artifacts:?}\ncache_dir = {cache:?}\n\n{extra_config}",
             data = data.path().join("data"),
             manifests = manifests_dir,
             artifacts = artifacts_dir(),
@@ -120,11 +126,15 @@ impl KernelProcess {
 
     /// The same address as a WebSocket URL.
     pub fn ws_url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url.replacen("http://", "ws://", 1))
+        format!("{}{path}", websocket_base(&self.base_url))
     }
 
     pub async fn get_json(&self, path: &str) -> (u16, serde_json::Value) {
-        let response = reqwest::get(self.url(path)).await.expect("request");
+        let response = crate::tls::http_client()
+            .get(self.url(path))
+            .send()
+            .await
+            .expect("request");
         let status = response.status().as_u16();
         (status, response.json().await.expect("JSON body"))
     }
@@ -141,7 +151,15 @@ pub trait Address {
 
     /// The same address as a WebSocket URL.
     fn ws_url(&self, path: &str) -> String {
-        format!("{}{path}", self.base_url().replacen("http://", "ws://", 1))
+        format!("{}{path}", websocket_base(self.base_url()))
+    }
+}
+
+/// `http://…` as `ws://…`, `https://…` as `wss://…`.
+fn websocket_base(base_url: &str) -> String {
+    match base_url.strip_prefix("http") {
+        Some(rest) => format!("ws{rest}"),
+        None => base_url.to_owned(),
     }
 }
 
@@ -224,6 +242,12 @@ impl StoppedKernel {
                 1,
             )
         });
+    }
+
+    /// Serves HTTPS with the tests' own certificate (`tls.rs`).
+    pub fn serve_https(&self) {
+        let keys = crate::tls::server_keys();
+        self.edit_config(|text| text.replacen("[server]\n", &format!("[server]\n{keys}\n"), 1));
     }
 
     /// Runs `tether admin create-user`, the password on standard input.
@@ -372,6 +396,10 @@ impl StoppedKernel {
             }
             assert!(Instant::now() < deadline, "kernel did not start listening");
         };
+        assert!(
+            !crate::tls::over_https() || base_url.starts_with("https://"),
+            "a run over HTTPS, but the kernel listens on {base_url}"
+        );
         KernelProcess {
             child,
             base_url,

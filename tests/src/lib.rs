@@ -20,6 +20,7 @@ pub mod share_bench;
 pub mod smtp_sink;
 pub mod stream_frames;
 pub mod stream_viewer;
+pub mod tls;
 pub mod xvfb;
 
 use std::path::{Path, PathBuf};

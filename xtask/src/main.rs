@@ -111,6 +111,14 @@ fn main() -> Result<()> {
                 "warnings",
             ]))?;
             run(cargo(&ws).args(["test", "--workspace"]))?;
+            // The browser suite once more, every kernel serving HTTPS
+            // with a certificate the tests make (`tests/src/tls.rs`): the
+            // UI's secure-context features and wss:// as a small desk
+            // without a reverse proxy runs them.
+            run(cargo(&ws)
+                .args(["test", "-p", "tether-tests", "--test", "browser"])
+                .args(["--test", "browser_streams"])
+                .env("TESTS_OVER_HTTPS", "1"))?;
             fuzz::run_targets(&ws, fuzz::TARGETS, FUZZ_SECONDS_IN_TEST)
         }
         Task::Fuzz { target, seconds } => match target {
