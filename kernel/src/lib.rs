@@ -3,6 +3,7 @@
 
 pub mod accounts;
 pub mod activity;
+pub mod audit;
 pub mod cluster;
 pub mod config;
 pub mod consent;

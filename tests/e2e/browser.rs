@@ -638,6 +638,34 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
         )
         .await;
     assert_eq!(unnamed, 0, "unnamed controls in the accounts table");
+    // The audit log says what Lee changed (the new account and the site's
+    // settings), newest first, once refreshed.
+    admin.click(&test_id("audit-refresh")).await;
+    admin
+        .wait_text(&test_id("audit-lines"), "bolind (Bo Lind): csr")
+        .await;
+    let audited = admin
+        .eval("return [...document.querySelectorAll('[data-test=audit-line]')].map(r => r.textContent);")
+        .await;
+    let audited: Vec<String> = serde_json::from_value(audited).expect("lines");
+    assert!(
+        audited[0].contains("Account created: bolind (Bo Lind): csr"),
+        "{audited:?}"
+    );
+    assert!(audited[1].contains("Site settings changed:"), "{audited:?}");
+    assert!(
+        audited[1].contains("customers per CSR 5 → 3"),
+        "{audited:?}"
+    );
+    assert!(
+        audited.iter().all(|line| line.contains("Lee Admin (lee)")),
+        "{audited:?}"
+    );
+    let download = admin.attribute(&test_id("audit-download"), "href").await;
+    assert!(
+        download.ends_with("/api/admin/audit?format=csv"),
+        "{download}"
+    );
     admin.screen("admin").await;
     // The language switch reaches the plugin's panel and its name too.
     switch_language(&admin, "da").await;

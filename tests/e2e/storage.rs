@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use tether_kernel::plugin_host::services::PluginScope;
 use tether_kernel::storage::{
-    AccountRole, GrantRecord, NewAccount, ParticipantRecord, ParticipantRole, PostgresStorage,
-    ReportEntry, SessionMode, SessionRecord, SessionStatus, SiteRecord, SqliteStorage, Storage,
-    StorageError, WebSession,
+    AccountRole, AuditEntry, GrantRecord, NewAccount, ParticipantRecord, ParticipantRole,
+    PostgresStorage, ReportEntry, SessionMode, SessionRecord, SessionStatus, SiteRecord,
+    SqliteStorage, Storage, StorageError, WebSession,
 };
 use tether_tests::postgres::PrivatePostgres;
 
@@ -87,6 +87,7 @@ suite!(
     of_racing_revocations_of_one_grant_one_wins,
     report_lines_keep_their_order_and_a_batch_is_all_or_none,
     sites_are_inserted_then_replaced,
+    audit_lines_are_kept_per_site_newest_first,
     plugin_keys_list_by_literal_prefix,
     compare_and_swap_writes_only_over_the_expected_value,
     of_many_racing_swaps_of_one_key_exactly_one_wins,
@@ -617,6 +618,49 @@ async fn sites_are_inserted_then_replaced(backend: Backend) {
         .await;
     assert!(refused.is_err(), "the schema refuses no customers per CSR");
     assert_eq!(storage.sites().await.expect("read"), vec![beta, acme]);
+}
+
+async fn audit_lines_are_kept_per_site_newest_first(backend: Backend) {
+    let storage = backend.open().await;
+    let line = |site: &str, at: i64, detail: &str| AuditEntry {
+        site: site.into(),
+        at,
+        actor: "ada".into(),
+        actor_name: "Ada Admin".into(),
+        client: "192.0.2.7".into(),
+        action: "account.changed".into(),
+        detail: detail.into(),
+    };
+    assert!(
+        storage
+            .audit_log("acme", 10)
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    for (at, detail) in [(1, "first"), (2, "second"), (2, "third, same instant")] {
+        storage
+            .append_audit(&line("acme", at, detail))
+            .await
+            .expect("kept");
+    }
+    storage
+        .append_audit(&line("beta", 3, "another site's"))
+        .await
+        .expect("kept");
+    assert_eq!(
+        storage.audit_log("acme", 10).await.expect("read"),
+        vec![
+            line("acme", 2, "third, same instant"),
+            line("acme", 2, "second"),
+            line("acme", 1, "first"),
+        ]
+    );
+    assert_eq!(
+        storage.audit_log("acme", 1).await.expect("read"),
+        vec![line("acme", 2, "third, same instant")]
+    );
+    assert_eq!(storage.audit_log("beta", 10).await.expect("read").len(), 1);
 }
 
 async fn plugin_keys_list_by_literal_prefix(backend: Backend) {

@@ -4,7 +4,8 @@ use serde_json::{Value, json};
 
 use crate::storage::{ReportEntry, SessionRecord};
 
-fn timestamp(millis: i64) -> String {
+/// `millis` since the Unix epoch as RFC 3339 UTC, to the millisecond.
+pub(crate) fn timestamp(millis: i64) -> String {
     let time = std::time::UNIX_EPOCH + std::time::Duration::from_millis(millis.max(0) as u64);
     humantime::format_rfc3339_millis(time).to_string()
 }

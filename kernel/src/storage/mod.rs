@@ -125,4 +125,9 @@ pub trait Storage: PluginKv {
     /// Lines of several sessions' reports, in this order, all or none.
     async fn append_events(&self, lines: &[(String, ReportEntry)]) -> Result<(), StorageError>;
     async fn events(&self, session: &str) -> Result<Vec<ReportEntry>, StorageError>;
+
+    /// Adds a line to the site's audit log.
+    async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StorageError>;
+    /// The site's latest `limit` audit lines, newest first.
+    async fn audit_log(&self, site: &str, limit: u32) -> Result<Vec<AuditEntry>, StorageError>;
 }

@@ -144,6 +144,21 @@ pub struct GrantRecord {
     pub revoked_at: Option<Millis>,
 }
 
+/// One line of a site's audit log: a change a site admin made.
+#[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
+pub struct AuditEntry {
+    pub site: String,
+    pub at: Millis,
+    /// The admin's user name and display name, as they were.
+    pub actor: String,
+    pub actor_name: String,
+    /// The address the request came from.
+    pub client: String,
+    /// What kind of change (`account.created`, `site.changed`, …).
+    pub action: String,
+    pub detail: String,
+}
+
 /// One line of the session details report.
 #[derive(Debug, Clone, PartialEq, Eq, serde::Serialize)]
 pub struct ReportEntry {

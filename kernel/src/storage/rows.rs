@@ -129,6 +129,18 @@ pub(super) fn grant(row: impl Columns) -> Result<GrantRecord, sqlx::Error> {
     })
 }
 
+pub(super) fn audit_entry(row: impl Columns) -> Result<AuditEntry, sqlx::Error> {
+    Ok(AuditEntry {
+        site: row.text("site")?,
+        at: row.int("at")?,
+        actor: row.text("actor")?,
+        actor_name: row.text("actor_name")?,
+        client: row.text("client")?,
+        action: row.text("action")?,
+        detail: row.text("detail")?,
+    })
+}
+
 pub(super) fn report_entry(row: impl Columns) -> Result<ReportEntry, sqlx::Error> {
     Ok(ReportEntry {
         at: row.int("at")?,

@@ -9,7 +9,9 @@ use sqlx::sqlite::{
 
 use super::StorageError;
 use super::records::*;
-use super::rows::{account, grant, participant, report_entry, session, site, web_session};
+use super::rows::{
+    account, audit_entry, grant, participant, report_entry, session, site, web_session,
+};
 use super::statements::{backend, kv_error, sql_storage};
 use crate::plugin_host::services::{KvError, PluginScope};
 

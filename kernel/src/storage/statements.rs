@@ -420,6 +420,37 @@ macro_rules! sql_storage {
                     .map_err(backend)
             }
 
+            async fn append_audit(&self, entry: &AuditEntry) -> Result<(), StorageError> {
+                sqlx::query(
+                    "INSERT INTO audit_log (site, at, actor, actor_name, client, action, detail)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7)",
+                )
+                .bind(&entry.site)
+                .bind(entry.at)
+                .bind(&entry.actor)
+                .bind(&entry.actor_name)
+                .bind(&entry.client)
+                .bind(&entry.action)
+                .bind(&entry.detail)
+                .execute(&self.pool)
+                .await
+                .map_err(backend)?;
+                Ok(())
+            }
+
+            async fn audit_log(&self, site: &str, limit: u32) -> Result<Vec<AuditEntry>, StorageError> {
+                sqlx::query(
+                    "SELECT site, at, actor, actor_name, client, action, detail FROM audit_log
+                     WHERE site = $1 ORDER BY id DESC LIMIT $2",
+                )
+                .bind(site)
+                .bind(i64::from(limit))
+                .try_map(audit_entry)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)
+            }
+
             async fn events(&self, number: &str) -> Result<Vec<ReportEntry>, StorageError> {
                 sqlx::query(
                     "SELECT at, kind, actor, detail FROM session_events WHERE session = $1 ORDER BY id",

@@ -13,7 +13,9 @@ use super::auth::{CsrfChecked, SignedIn, account_json};
 use super::extract::ApiJson;
 use crate::Kernel;
 use crate::accounts::AccountSpec;
+use crate::audit::{self, AdminChange};
 use crate::storage::{Account, AccountRole, SessionMode};
+use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 
 /// Site administration (accounts here, the site in `admin_sites.rs`) is for
@@ -63,6 +65,7 @@ fn default_role() -> AccountRole {
 /// `POST /api/admin/accounts`: a new account on the admin's own site.
 pub async fn create(
     State(kernel): State<Arc<Kernel>>,
+    ClientAddress(client): ClientAddress,
     CsrfChecked(signed_in): CsrfChecked,
     ApiJson(body): ApiJson<NewAccountBody>,
 ) -> Result<Json<Value>, ApiError> {
@@ -79,6 +82,14 @@ pub async fn create(
     };
     let created = kernel.accounts.create(spec).await?;
     tracing::info!(admin = %signed_in.account.username, account = %created.username, "account created");
+    audit::record(
+        kernel.storage.as_ref(),
+        &kernel.storage_health,
+        &signed_in.account,
+        client,
+        AdminChange::AccountCreated(&created),
+    )
+    .await;
     Ok(Json(account_json(&created)))
 }
 
@@ -113,6 +124,7 @@ mod double_option {
 pub async fn update(
     State(kernel): State<Arc<Kernel>>,
     Path(username): Path<String>,
+    ClientAddress(client): ClientAddress,
     CsrfChecked(signed_in): CsrfChecked,
     ApiJson(changes): ApiJson<AccountChanges>,
 ) -> Result<Json<Value>, ApiError> {
@@ -124,6 +136,7 @@ pub async fn update(
         .await?
         .filter(|a| a.site == admin.site)
         .ok_or_else(|| ApiError::not_found(format!("no account `{username}` on this site")))?;
+    let before = account.clone();
     if let Some(name) = changes.display_name {
         let name = name.trim();
         if name.is_empty() || name.chars().count() > 80 {
@@ -149,5 +162,17 @@ pub async fn update(
         account.session_mode = mode;
     }
     kernel.storage.update_account(&account).await?;
+    let change = AdminChange::AccountChanged {
+        before: &before,
+        after: &account,
+    };
+    audit::record(
+        kernel.storage.as_ref(),
+        &kernel.storage_health,
+        admin,
+        client,
+        change,
+    )
+    .await;
     Ok(Json(account_json(&account)))
 }

@@ -2,6 +2,8 @@
 //! its session rules. Changes are checked, saved, and in effect for the
 //! next session, join, plugin command, agent call and event.
 
+use crate::audit::{self, AdminChange};
+use crate::web::client_address::ClientAddress;
 use std::sync::Arc;
 
 use axum::Json;
@@ -102,6 +104,7 @@ fn count(number: &serde_json::Number) -> u32 {
 /// refused change (400) leaves the site as it was.
 pub async fn put(
     State(kernel): State<Arc<Kernel>>,
+    ClientAddress(client): ClientAddress,
     CsrfChecked(signed_in): CsrfChecked,
     // Read after the role check, so a CSR learns nothing from the body's
     // checks.
@@ -118,8 +121,23 @@ pub async fn put(
             max_customers_per_csr: count(&body.max_customers_per_csr),
         },
     };
+    let before = kernel.sites.snapshot().site(&admin.site).cloned();
     let site =
         crate::site::apply_change(&kernel.sites, &kernel.plugins, &admin.site, &change).await?;
     tracing::info!(admin = %admin.username, site = %site.id, "site changed by its admin");
+    if let Some(before) = &before {
+        let change = AdminChange::SiteChanged {
+            before,
+            after: &site,
+        };
+        audit::record(
+            kernel.storage.as_ref(),
+            &kernel.storage_health,
+            admin,
+            client,
+            change,
+        )
+        .await;
+    }
     Ok(Json(view(&kernel, &site)))
 }

@@ -6,6 +6,7 @@
 
 mod admin;
 mod admin_sites;
+mod audit;
 mod auth;
 pub mod client_address;
 pub mod error;
@@ -68,6 +69,7 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
             get(admin_sites::get).put(admin_sites::put),
         )
         .route("/api/admin/accounts", get(admin::list).post(admin::create))
+        .route("/api/admin/audit", get(audit::list))
         .route(
             "/api/admin/accounts/{username}",
             axum::routing::patch(admin::update),

@@ -1,6 +1,7 @@
 // The site admin's pages: site settings (name, session mode, maximum
-// customers per CSR, enabled features), accounts, and the admin panels
-// plugins contribute (script categories, …) in sandboxed iframes.
+// customers per CSR, enabled features), accounts, the admin panels
+// plugins contribute (script categories, …) in sandboxed iframes, and the
+// audit log of what the site's admins changed.
 
 import { api, setCsrfToken } from "../lib/api";
 import { el, replace } from "../lib/dom";
@@ -9,6 +10,7 @@ import { applyDocumentLanguage, languageSwitch, relabel, t, tn } from "../lib/i1
 import { PanelFrame, panelTitle, sitePanels } from "../lib/panels";
 import type { Account } from "../console/signin";
 import { accountsSection } from "./accounts";
+import { auditSection } from "./audit";
 import { siteSection } from "./site";
 
 const root = document.getElementById("app") as HTMLElement;
@@ -81,7 +83,7 @@ async function boot(): Promise<void> {
     replace(main, el("p", { class: "card error", attrs: { "data-test": "admin-refused" } }, t("admin.only_admins")));
     return;
   }
-  replace(main, el("h1", null, tn("admin.title")), await siteSection(), await accountsSection(account), await pluginPanels(account));
+  replace(main, el("h1", null, tn("admin.title")), await siteSection(), await accountsSection(account), await pluginPanels(account), await auditSection());
 }
 
 void boot();

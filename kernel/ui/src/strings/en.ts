@@ -308,6 +308,17 @@ export const en = {
   "admin.created": "Account {name} created.",
   "admin.updated": "Account {name} changed.",
   "admin.plugin_settings": "Feature settings",
+  "admin.audit": "Audit log",
+  "admin.audit_refresh": "Refresh",
+  "admin.audit_download": "Download (CSV)",
+  "admin.audit_empty": "No site admin has changed anything yet.",
+  "admin.audit_when": "When",
+  "admin.audit_who": "Site admin",
+  "admin.audit_from": "From address",
+  "admin.audit_what": "Change",
+  "admin.audit_account_created": "Account created:",
+  "admin.audit_account_changed": "Account changed:",
+  "admin.audit_site_changed": "Site settings changed:",
 } as const;
 
 export type StringKey = keyof typeof en;
