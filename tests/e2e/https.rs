@@ -118,3 +118,29 @@ async fn a_kernel_serves_https_with_its_certificate_and_everyone_speaks_tls() {
         .await;
     assert!(hint.contains("SSL_CERT_FILE"), "{hint}");
 }
+
+#[test]
+fn a_certificate_that_cannot_be_read_or_a_key_without_its_certificate_stops_the_start() {
+    let missing = KernelProcess::configure(&bundled_manifests(), CONFIG, &[]);
+    missing.edit_config(|text| {
+        text.replacen(
+            "[server]\n",
+            "[server]\ntls_cert = \"/nonexistent/cert.pem\"\ntls_key = \"/nonexistent/key.pem\"\n",
+            1,
+        )
+    });
+    let said = String::from_utf8_lossy(&missing.serve_expecting_failure().stderr).into_owned();
+    assert!(
+        said.contains("cannot serve HTTPS with the certificate /nonexistent/cert.pem"),
+        "{said}"
+    );
+    let half = KernelProcess::configure(&bundled_manifests(), CONFIG, &[]);
+    half.edit_config(|text| {
+        text.replacen("[server]\n", "[server]\ntls_key = \"/etc/key.pem\"\n", 1)
+    });
+    let said = String::from_utf8_lossy(&half.serve_expecting_failure().stderr).into_owned();
+    assert!(
+        said.contains("server.tls_cert: server.tls_key is set: give its certificate too"),
+        "{said}"
+    );
+}
