@@ -27,7 +27,7 @@ async fn health_and_plugins_enabled_per_site() {
     assert_eq!(health["plugins_refused"], 0);
     assert_eq!(
         health["streams"],
-        serde_json::json!({ "open": 0, "frames_relayed": 0, "frames_refused": 0, "frames_skipped": 0 })
+        serde_json::json!({ "open": 0, "frames_relayed": 0, "bytes_relayed": 0, "frames_refused": 0, "frames_skipped": 0 })
     );
 
     let (status, acme) = kernel.get_json("/api/sites/acme/plugins").await;

@@ -110,7 +110,9 @@ fn main() -> Result<()> {
                 "-D",
                 "warnings",
             ]))?;
-            run(cargo(&ws).args(["test", "--workspace"]))?;
+            // Every test binary runs even after one fails, so a run
+            // reports all the failures at once rather than the first.
+            run(cargo(&ws).args(["test", "--workspace", "--no-fail-fast"]))?;
             // The browser suite once more, every kernel serving HTTPS
             // with a certificate the tests make (`tests/src/tls.rs`): the
             // UI's secure-context features and wss:// as a small desk
