@@ -24,7 +24,25 @@ pub enum AdminChange<'a> {
         before: &'a Site,
         after: &'a Site,
     },
+    /// The admin set a password its owner must change.
+    PasswordReset(&'a Account),
+    /// The admin disabled the account (`true`) or enabled it again.
+    AccountDisabled {
+        account: &'a Account,
+        disabled: bool,
+    },
+    AccountDeleted(&'a Account),
+    /// A command to a plugin that its manifest says changes the site (the
+    /// script categories), as sent.
+    PluginCommand {
+        plugin: &'a str,
+        name: &'a str,
+        payload: &'a str,
+    },
 }
+
+/// Longest part of a plugin command's payload a line keeps, in characters.
+pub const MAX_PAYLOAD_CHARS: usize = 400;
 
 /// The line's kind and words; `None` when nothing changed.
 pub fn describe(change: AdminChange<'_>) -> Option<(&'static str, String)> {
@@ -104,6 +122,33 @@ pub fn describe(change: AdminChange<'_>) -> Option<(&'static str, String)> {
             }
             (!changes.is_empty()).then(|| ("site.changed", changes.join("; ")))
         }
+        AdminChange::PasswordReset(account) => Some((
+            "account.password_reset",
+            format!(
+                "{}: password reset, to be changed at the next sign-in",
+                account.username
+            ),
+        )),
+        AdminChange::AccountDisabled { account, disabled } => Some(if disabled {
+            ("account.disabled", account.username.clone())
+        } else {
+            ("account.enabled", account.username.clone())
+        }),
+        AdminChange::AccountDeleted(account) => Some((
+            "account.deleted",
+            format!("{} ({})", account.username, account.display_name),
+        )),
+        AdminChange::PluginCommand {
+            plugin,
+            name,
+            payload,
+        } => {
+            let mut kept: String = payload.chars().take(MAX_PAYLOAD_CHARS).collect();
+            if kept.len() < payload.len() {
+                kept.push('…');
+            }
+            Some(("plugin.command", format!("{plugin}: {name} {kept}")))
+        }
     }
 }
 
@@ -171,6 +216,8 @@ mod tests {
             webacd_agent: false,
             session_mode: None,
             created_at: 0,
+            disabled: false,
+            must_change_password: false,
         }
     }
 
@@ -251,6 +298,62 @@ mod tests {
                 after: &old
             }),
             None
+        );
+    }
+    #[test]
+    fn an_accounts_life_and_a_plugins_site_change_each_leave_a_line() {
+        let cara = account();
+        for (change, expected) in [
+            (
+                AdminChange::PasswordReset(&cara),
+                (
+                    "account.password_reset",
+                    "cara: password reset, to be changed at the next sign-in",
+                ),
+            ),
+            (
+                AdminChange::AccountDisabled {
+                    account: &cara,
+                    disabled: true,
+                },
+                ("account.disabled", "cara"),
+            ),
+            (
+                AdminChange::AccountDisabled {
+                    account: &cara,
+                    disabled: false,
+                },
+                ("account.enabled", "cara"),
+            ),
+            (
+                AdminChange::AccountDeleted(&cara),
+                ("account.deleted", "cara (Cara Dahl)"),
+            ),
+            (
+                AdminChange::PluginCommand {
+                    plugin: "scripts",
+                    name: "categories.set",
+                    payload: r#"{"categories":["Network"]}"#,
+                },
+                (
+                    "plugin.command",
+                    r#"scripts: categories.set {"categories":["Network"]}"#,
+                ),
+            ),
+        ] {
+            let (action, words) = expected;
+            assert_eq!(describe(change), Some((action, words.to_owned())));
+        }
+        let long = "é".repeat(MAX_PAYLOAD_CHARS + 1);
+        let (_, words) = describe(AdminChange::PluginCommand {
+            plugin: "scripts",
+            name: "categories.set",
+            payload: &long,
+        })
+        .expect("a line");
+        assert_eq!(
+            words,
+            format!("scripts: categories.set {}…", "é".repeat(MAX_PAYLOAD_CHARS))
         );
     }
 }

@@ -833,6 +833,171 @@ async fn the_site_admin_pages_and_the_script_library_panel() {
     admin.close().await;
 }
 
+/// Signs `username` in with `password` from the sign-in form, without
+/// waiting for what opens.
+async fn sign_in_with(
+    context: &BrowserContext,
+    kernel: &KernelProcess,
+    username: &str,
+    password: &str,
+) {
+    context.goto(&kernel.url("/")).await;
+    context.fill(&test_id("signin-user"), username).await;
+    context.fill(&test_id("signin-password"), password).await;
+    context.click(&test_id("signin-submit")).await;
+}
+
+/// `test`'s element in the accounts table's row of `username`.
+fn in_row(username: &str, test: &str) -> String {
+    format!(
+        "[data-test=\"account-row\"][data-username=\"{username}\"] {}",
+        test_id(test)
+    )
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn an_accounts_life_in_the_console_and_on_the_admin_page() {
+    let kernel = launch_with_site_admin();
+    let words = Dictionary::load("en");
+    let browser = Browser::start().await;
+
+    // Anna changes her own password from the console's header.
+    let anna = browser.context("account-csr", "en").await;
+    sign_in_as(&anna, &kernel, "anna").await;
+    anna.click(&test_id("change-password")).await;
+    anna.find(&test_id("password-dialog")).await;
+    anna.screen("password-dialog").await;
+    anna.fill(&test_id("password-current"), PASSWORD).await;
+    anna.fill(&test_id("password-new"), "a new long passphrase")
+        .await;
+    anna.fill(&test_id("password-repeat"), "another one entirely")
+        .await;
+    anna.click(&test_id("password-submit")).await;
+    anna.wait_text(&test_id("password-status"), &words.get("password.mismatch"))
+        .await;
+    anna.fill(&test_id("password-repeat"), "a new long passphrase")
+        .await;
+    anna.click(&test_id("password-submit")).await;
+    anna.wait_text(&test_id("password-status"), &words.get("password.changed"))
+        .await;
+    anna.click(&test_id("password-close")).await;
+
+    // Lee resets it: Anna's console goes back to the sign-in, saying why.
+    let admin = browser.context("account-admin", "en").await;
+    sign_in_as(&admin, &kernel, "lee").await;
+    admin.goto(&kernel.url("/admin")).await;
+    admin.wait_text("h1", &words.get("admin.title")).await;
+    admin.click(&in_row("anna", "reset-password")).await;
+    admin
+        .fill(
+            &in_row("anna", "reset-password-input"),
+            "temporary pass 4711",
+        )
+        .await;
+    admin.click(&in_row("anna", "reset-password-set")).await;
+    admin
+        .wait_text(
+            &test_id("accounts-status"),
+            &words.fill("admin.password_reset", &[("name", "anna")]),
+        )
+        .await;
+    admin
+        .wait_text(
+            &in_row("anna", "account-status"),
+            &words.get("admin.status_must_change"),
+        )
+        .await;
+    anna.wait_text(&test_id("signin-error"), &words.get("console.signed_out"))
+        .await;
+    anna.screen("signed-out").await;
+
+    // With the temporary password she must choose her own first.
+    sign_in_with(&anna, &kernel, "anna", "temporary pass 4711").await;
+    anna.wait_text("h1", &words.get("password.required_title"))
+        .await;
+    anna.screen("password-required").await;
+    anna.fill(&test_id("password-current"), "temporary pass 4711")
+        .await;
+    anna.fill(&test_id("password-new"), "my own passphrase again")
+        .await;
+    anna.fill(&test_id("password-repeat"), "my own passphrase again")
+        .await;
+    anna.click(&test_id("password-submit")).await;
+    anna.find(&test_id("dashboard-view")).await;
+
+    // Disabled: signed out at once, and refused at the sign-in.
+    admin.click(&in_row("anna", "disable-account")).await;
+    admin
+        .wait_text(
+            &in_row("anna", "account-status"),
+            &words.get("admin.status_disabled"),
+        )
+        .await;
+    anna.wait_text(&test_id("signin-error"), &words.get("console.signed_out"))
+        .await;
+    sign_in_with(&anna, &kernel, "anna", "my own passphrase again").await;
+    anna.wait_text(
+        &test_id("signin-error"),
+        &words.get("detail.account_disabled"),
+    )
+    .await;
+    admin.click(&in_row("anna", "enable-account")).await;
+    admin
+        .wait_text(
+            &in_row("anna", "account-status"),
+            &words.get("admin.status_active"),
+        )
+        .await;
+    admin.screen("accounts-actions").await;
+
+    // Deleted after a second click; the audit log has each step.
+    admin.click(&in_row("anna", "delete-account")).await;
+    admin
+        .wait_text(
+            &in_row("anna", "delete-account"),
+            &words.fill("admin.confirm_delete", &[("name", "anna")]),
+        )
+        .await;
+    admin.click(&in_row("anna", "delete-account")).await;
+    admin
+        .wait_text(
+            &test_id("accounts-status"),
+            &words.fill("admin.deleted", &[("name", "anna")]),
+        )
+        .await;
+    let rows = admin
+        .eval("return document.querySelectorAll('[data-test=account-row][data-username=anna]').length;")
+        .await;
+    assert_eq!(rows, 0, "the deleted account is gone from the table");
+    admin.click(&test_id("audit-refresh")).await;
+    admin
+        .wait_text(
+            &test_id("audit-lines"),
+            &words.get("admin.audit_account_deleted"),
+        )
+        .await;
+    let audited = admin
+        .eval("return [...document.querySelectorAll('[data-test=audit-line]')].map(r => r.textContent);")
+        .await;
+    let audited: Vec<String> = serde_json::from_value(audited).expect("lines");
+    let said: Vec<String> = [
+        "admin.audit_account_deleted",
+        "admin.audit_account_enabled",
+        "admin.audit_account_disabled",
+        "admin.audit_password_reset",
+    ]
+    .iter()
+    .map(|key| words.get(key))
+    .collect();
+    for (line, expected) in audited.iter().zip(&said) {
+        assert!(
+            line.contains(expected.as_str()),
+            "{line} should say {expected}"
+        );
+    }
+    assert_eq!(audited.len(), said.len(), "{audited:?}");
+}
+
 /// Signs `username` in from the sign-in form.
 async fn sign_in_as(context: &BrowserContext, kernel: &KernelProcess, username: &str) {
     context.goto(&kernel.url("/")).await;

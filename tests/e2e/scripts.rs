@@ -103,6 +103,18 @@ async fn the_library_as_two_csrs_and_a_site_admin() {
         .status,
         200
     );
+    // The categories are the site's: the change is in its audit log, the
+    // refused one is not.
+    let audit = lee.get("/api/admin/audit").await;
+    assert_eq!(audit.status, 200, "{}", audit.text);
+    let lines = audit.body["lines"].as_array().expect("lines");
+    assert_eq!(lines.len(), 1, "{lines:?}");
+    assert_eq!(lines[0]["action"], "plugin.command");
+    assert_eq!(lines[0]["admin"], "lee");
+    assert_eq!(
+        lines[0]["detail"],
+        r#"scripts: categories.set {"categories":["Network","Disk"]}"#
+    );
 
     add(&anna, "Flush DNS", "echo flush", None, true).await;
     add(&anna, "anna's draft", "echo draft", None, false).await;

@@ -80,6 +80,7 @@ suite!(
     accounts_are_listed_by_site_and_updated,
     of_racing_creations_of_one_user_name_one_wins,
     signed_in_browsers_are_kept_until_deleted,
+    passwords_are_reset_accounts_disabled_and_deleted_keeping_their_sessions,
     sessions_are_numbered_uniquely_and_end_once,
     participants_belong_to_a_stored_session,
     resume_tokens_rotate_and_the_previous_one_stays_valid,
@@ -328,6 +329,119 @@ async fn signed_in_browsers_are_kept_until_deleted(backend: Backend) {
         storage.web_session("cookie-hash").await.expect("read"),
         None
     );
+}
+
+async fn passwords_are_reset_accounts_disabled_and_deleted_keeping_their_sessions(
+    backend: Backend,
+) {
+    let storage = backend.open().await;
+    let anna = session_with_customer(&*storage, "123456789").await;
+    let fresh = storage.account(anna).await.expect("read").expect("there");
+    assert!(!fresh.disabled && !fresh.must_change_password);
+
+    assert!(
+        storage
+            .set_password(anna, "new-hash", true)
+            .await
+            .expect("set")
+    );
+    let reset = storage.account(anna).await.expect("read").expect("there");
+    assert_eq!(reset.password_hash, "new-hash");
+    assert!(reset.must_change_password);
+    assert!(
+        storage
+            .set_password(anna, "own-hash", false)
+            .await
+            .expect("set")
+    );
+    assert!(
+        !storage
+            .account(anna)
+            .await
+            .expect("read")
+            .expect("there")
+            .must_change_password
+    );
+
+    assert!(storage.set_disabled(anna, true).await.expect("set"));
+    assert!(
+        storage
+            .account(anna)
+            .await
+            .expect("read")
+            .expect("there")
+            .disabled
+    );
+    assert!(storage.set_disabled(anna, false).await.expect("set"));
+    assert!(
+        !storage
+            .account(anna)
+            .await
+            .expect("read")
+            .expect("there")
+            .disabled
+    );
+    assert!(
+        !storage
+            .set_password(anna + 1000, "x", false)
+            .await
+            .expect("none")
+    );
+    assert!(!storage.set_disabled(anna + 1000, true).await.expect("none"));
+
+    for token in ["kept", "ended-1", "ended-2"] {
+        storage
+            .create_web_session(WebSession {
+                token_hash: token.into(),
+                account_id: anna,
+                csrf_token: "csrf".into(),
+                expires_at: 99,
+            })
+            .await
+            .expect("signed in");
+    }
+    storage
+        .delete_web_sessions_of(anna, Some("kept"))
+        .await
+        .expect("signed out");
+    assert!(storage.web_session("kept").await.expect("read").is_some());
+    assert!(
+        storage
+            .web_session("ended-1")
+            .await
+            .expect("read")
+            .is_none()
+    );
+    assert!(
+        storage
+            .web_session("ended-2")
+            .await
+            .expect("read")
+            .is_none()
+    );
+
+    // Deleted: its sign-ins go; the session it ran and who took part in
+    // it, by name, stay.
+    assert!(storage.delete_account(anna).await.expect("deleted"));
+    assert_eq!(storage.account(anna).await.expect("read"), None);
+    assert!(storage.web_session("kept").await.expect("read").is_none());
+    let session = storage
+        .session("123456789")
+        .await
+        .expect("read")
+        .expect("kept");
+    assert_eq!(session.started_by, None);
+    let participants = storage.participants("123456789").await.expect("read");
+    assert_eq!(participants.len(), 2);
+    let host = participants
+        .iter()
+        .find(|p| p.role == ParticipantRole::Host)
+        .expect("host");
+    assert_eq!(
+        (host.display_name.as_str(), host.account_id),
+        ("123456789-host name", None)
+    );
+    assert!(!storage.delete_account(anna).await.expect("gone already"));
 }
 
 async fn sessions_are_numbered_uniquely_and_end_once(backend: Backend) {

@@ -152,6 +152,12 @@ impl Csr {
         self.send(reqwest::Method::PUT, path, body, csrf).await
     }
 
+    /// A deleting call with the CSRF token.
+    pub async fn delete(&self, path: &str) -> Answer {
+        self.send(reqwest::Method::DELETE, path, Value::Null, Some(&self.csrf))
+            .await
+    }
+
     async fn send(
         &self,
         method: reqwest::Method,

@@ -1,5 +1,7 @@
 //! CSR accounts: creation (with argon2 password hashes), sign-in with a
-//! cookie token and a CSRF token, and looking up who is signed in.
+//! cookie token and a CSRF token, looking up who is signed in, and an
+//! account's life after: its owner changes their password; a site admin
+//! resets it, disables and enables the account, or deletes it.
 
 mod password;
 pub mod sign_in_limit;
@@ -11,7 +13,7 @@ use std::time::{Duration, Instant};
 use sign_in_limit::SignInLimits;
 use tokio::sync::Semaphore;
 
-pub use password::{hash_password, verify_password};
+pub use password::{PasswordRefused, check_new_password, hash_password, verify_password};
 
 use crate::cluster::{NodeOnly, SharedAttempts};
 use crate::storage::{
@@ -35,6 +37,22 @@ pub enum AccountError {
     InvalidDisplayName,
     #[error("password: at least {MIN_PASSWORD_CHARS} characters")]
     PasswordTooShort,
+    #[error("password: too common or too easy to guess; choose a longer or less usual one")]
+    PasswordTooCommon,
+    #[error("the new password must differ from the current one")]
+    PasswordUnchanged,
+    #[error("the current password is wrong")]
+    WrongCurrentPassword,
+    #[error("this account is disabled; ask a site admin")]
+    Disabled,
+    #[error("choose a new password before going on")]
+    PasswordChangeRequired,
+    #[error(
+        "a site admin cannot disable, delete or reset their own account; ask another site admin"
+    )]
+    NotOnYourOwnAccount,
+    #[error("no account `{0}` on this site")]
+    NoSuchAccount(String),
     /// The password could not be hashed (never for a password a person
     /// can fix).
     #[error("password: {0}")]
@@ -101,6 +119,14 @@ pub struct Accounts {
 /// the server is busy.
 const CHECK_QUEUE_WAIT: Duration = Duration::from_secs(10);
 
+/// A new password by the rules, refused in the account's terms.
+fn new_password_allowed(password: &str, own_names: &[&str]) -> Result<(), AccountError> {
+    check_new_password(password, MIN_PASSWORD_CHARS, own_names).map_err(|refused| match refused {
+        PasswordRefused::TooShort => AccountError::PasswordTooShort,
+        PasswordRefused::TooCommon => AccountError::PasswordTooCommon,
+    })
+}
+
 fn valid_username(name: &str) -> bool {
     (3..=64).contains(&name.len())
         && name
@@ -136,9 +162,7 @@ impl Accounts {
         if display_name.is_empty() || display_name.chars().count() > MAX_DISPLAY_NAME_CHARS {
             return Err(AccountError::InvalidDisplayName);
         }
-        if spec.password.chars().count() < MIN_PASSWORD_CHARS {
-            return Err(AccountError::PasswordTooShort);
-        }
+        new_password_allowed(&spec.password, &[&spec.username, display_name])?;
         let password_hash =
             hash_password(&spec.password).map_err(AccountError::PasswordNotHashed)?;
         let new = NewAccount {
@@ -185,7 +209,8 @@ impl Accounts {
     /// Checks the password and opens a sign-in for someone at `client`.
     /// The attempt is counted before the check (see `sign_in_limit.rs`).
     /// Unknown users cost the same time as wrong passwords, so user names
-    /// cannot be probed.
+    /// cannot be probed. A disabled account is refused only after its
+    /// password was right, for the same reason.
     pub async fn sign_in(
         &self,
         username: &str,
@@ -196,6 +221,37 @@ impl Accounts {
         self.health
             .status()
             .map_err(|_| AccountError::StorageUnavailable)?;
+        let account = self.checked(username, password, client).await?;
+        if account.disabled {
+            return Err(AccountError::Disabled);
+        }
+        let token = random_token();
+        let csrf_token = random_token();
+        let expires_at = now_millis() + SIGN_IN_LIFETIME.as_millis() as Millis;
+        self.storage
+            .create_web_session(WebSession {
+                token_hash: hash_token(&token),
+                account_id: account.id,
+                csrf_token: csrf_token.clone(),
+                expires_at,
+            })
+            .await?;
+        Ok(SignedIn {
+            token,
+            csrf_token,
+            account,
+            expires_at,
+        })
+    }
+
+    /// The account if `password` is its password, counted against the
+    /// sign-in limits of `username` and `client` on every node.
+    async fn checked(
+        &self,
+        username: &str,
+        password: &str,
+        client: IpAddr,
+    ) -> Result<Account, AccountError> {
         let too_many = |wait: Duration| AccountError::TooManyAttempts(wait.as_secs().max(1));
         let reservation = self
             .lock_limits()
@@ -224,23 +280,105 @@ impl Accounts {
             return Err(AccountError::InvalidCredentials);
         };
         self.lock_limits().succeeded(reservation);
-        let token = random_token();
-        let csrf_token = random_token();
-        let expires_at = now_millis() + SIGN_IN_LIFETIME.as_millis() as Millis;
+        Ok(account)
+    }
+
+    /// The owner of `account` changes their password, proving they know
+    /// the current one (counted as a sign-in attempt: a browser left signed
+    /// in must not become a way to guess it). Their other sign-ins end;
+    /// `keep` (the hash of this sign-in's token) stays.
+    pub async fn change_own_password(
+        &self,
+        account: &Account,
+        keep: &str,
+        current: &str,
+        new: &str,
+        client: IpAddr,
+    ) -> Result<(), AccountError> {
+        match self.checked(&account.username, current, client).await {
+            Err(AccountError::InvalidCredentials) => {
+                return Err(AccountError::WrongCurrentPassword);
+            }
+            other => other?,
+        };
+        new_password_allowed(new, &[&account.username, &account.display_name])?;
+        if current == new {
+            // The one a site admin chose stays known to them.
+            return Err(AccountError::PasswordUnchanged);
+        }
+        let hash = hash_password(new).map_err(AccountError::PasswordNotHashed)?;
+        self.storage.set_password(account.id, &hash, false).await?;
         self.storage
-            .create_web_session(WebSession {
-                token_hash: hash_token(&token),
-                account_id: account.id,
-                csrf_token: csrf_token.clone(),
-                expires_at,
-            })
+            .delete_web_sessions_of(account.id, Some(keep))
             .await?;
-        Ok(SignedIn {
-            token,
-            csrf_token,
-            account,
-            expires_at,
+        Ok(())
+    }
+
+    /// The account of `username` on `admin`'s site, which `admin` may
+    /// change: not their own (an admin must not lock themselves out).
+    pub async fn managed_by(
+        &self,
+        admin: &Account,
+        username: &str,
+    ) -> Result<Account, AccountError> {
+        let account = self
+            .storage
+            .account_by_username(username)
+            .await?
+            .filter(|a| a.site == admin.site)
+            .ok_or_else(|| AccountError::NoSuchAccount(username.to_owned()))?;
+        if account.id == admin.id {
+            return Err(AccountError::NotOnYourOwnAccount);
+        }
+        Ok(account)
+    }
+
+    /// A site admin sets `account`'s password to `temporary`, which its
+    /// owner must change at the next sign-in; every sign-in of theirs ends.
+    pub async fn reset_password(
+        &self,
+        account: &Account,
+        temporary: &str,
+    ) -> Result<(), AccountError> {
+        new_password_allowed(temporary, &[&account.username, &account.display_name])?;
+        let hash = hash_password(temporary).map_err(AccountError::PasswordNotHashed)?;
+        if !self.storage.set_password(account.id, &hash, true).await? {
+            return Err(AccountError::NoSuchAccount(account.username.clone()));
+        }
+        self.storage
+            .delete_web_sessions_of(account.id, None)
+            .await?;
+        Ok(())
+    }
+
+    /// Disables or enables `account`; disabling ends every sign-in of
+    /// theirs. The account as it is now.
+    pub async fn set_disabled(
+        &self,
+        account: &Account,
+        disabled: bool,
+    ) -> Result<Account, AccountError> {
+        if !self.storage.set_disabled(account.id, disabled).await? {
+            return Err(AccountError::NoSuchAccount(account.username.clone()));
+        }
+        if disabled {
+            self.storage
+                .delete_web_sessions_of(account.id, None)
+                .await?;
+        }
+        Ok(Account {
+            disabled,
+            ..account.clone()
         })
+    }
+
+    /// Deletes `account` and its sign-ins; its sessions' reports keep the
+    /// names they were written with.
+    pub async fn delete(&self, account: &Account) -> Result<(), AccountError> {
+        if !self.storage.delete_account(account.id).await? {
+            return Err(AccountError::NoSuchAccount(account.username.clone()));
+        }
+        Ok(())
     }
 
     /// Verifies on a blocking thread, at most one check per core at once.
@@ -263,8 +401,22 @@ impl Accounts {
             .unwrap_or_else(|poisoned| poisoned.into_inner())
     }
 
-    /// The account behind a cookie token, with its CSRF token.
+    /// The account behind a cookie token, with its CSRF token; refused
+    /// while its owner must change the password a site admin set.
     pub async fn authenticate(&self, token: &str) -> Result<(Account, WebSession), AccountError> {
+        let (account, web) = self.authenticate_to_change_password(token).await?;
+        if account.must_change_password {
+            return Err(AccountError::PasswordChangeRequired);
+        }
+        Ok((account, web))
+    }
+
+    /// The account behind a cookie token even while its password must be
+    /// changed: for changing it, saying who is signed in, and signing out.
+    pub async fn authenticate_to_change_password(
+        &self,
+        token: &str,
+    ) -> Result<(Account, WebSession), AccountError> {
         let web = self
             .storage
             .web_session(&hash_token(token))
@@ -278,6 +430,7 @@ impl Accounts {
             .storage
             .account(web.account_id)
             .await?
+            .filter(|account| !account.disabled)
             .ok_or(AccountError::NotSignedIn)?;
         Ok((account, web))
     }

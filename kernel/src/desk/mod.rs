@@ -233,6 +233,15 @@ impl Desk {
             DeskNews::OfferAnswered { offer, account } => {
                 lock(&self.offers_elsewhere).answered(offer, account);
             }
+            DeskNews::SignedOut { account, except } => {
+                self.sessions
+                    .router
+                    .sign_out_account(account, except.as_deref());
+            }
+            DeskNews::AccountClosed { account, name, by } => {
+                self.sessions.router.sign_out_account(account, None);
+                self.sessions.account_closed(account, &name, &by).await;
+            }
             DeskNews::OfferClosed { offer, withdrawn } => {
                 let showing = lock(&self.offers_elsewhere).closed(offer);
                 let message = ServerMessage::event(&withdrawn);
@@ -348,6 +357,33 @@ impl Desk {
             .detach_account_console(account.id, connection);
         self.change_presence(account, |presence| {
             presence.consoles(account.id, open, now())
+        })
+        .await;
+    }
+
+    /// Every sign-in of `account` but `except` (a token hash) ended: their
+    /// consoles on every node close as signed out.
+    pub async fn signed_out_everywhere(&self, account: &Account, except: Option<&str>) {
+        self.sessions.router.sign_out_account(account.id, except);
+        self.tell_others(DeskNews::SignedOut {
+            account: account.id,
+            except: except.map(str::to_owned),
+        })
+        .await;
+    }
+
+    /// A site admin (`by`) disabled or deleted `account`: its consoles on
+    /// every node close as signed out, and it leaves every session on
+    /// every node (those it hosts end, with the reason in the report).
+    pub async fn account_closed(&self, account: &Account, by: &Account) {
+        self.sessions.router.sign_out_account(account.id, None);
+        self.sessions
+            .account_closed(account.id, &account.display_name, &by.display_name)
+            .await;
+        self.tell_others(DeskNews::AccountClosed {
+            account: account.id,
+            name: account.display_name.clone(),
+            by: by.display_name.clone(),
         })
         .await;
     }

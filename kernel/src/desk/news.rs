@@ -41,6 +41,19 @@ pub enum DeskNews {
     /// Offer `offer` closed (`withdrawn` says how): consoles still
     /// showing it drop it.
     OfferClosed { offer: u32, withdrawn: ServerEvent },
+    /// The account's sign-ins ended (its password changed), all but
+    /// `except` (a token hash): their consoles close as signed out.
+    SignedOut {
+        account: i64,
+        except: Option<String>,
+    },
+    /// A site admin (`by`) disabled or deleted the account of CSR `name`:
+    /// its consoles close as signed out and it leaves every session.
+    AccountClosed {
+        account: i64,
+        name: String,
+        by: String,
+    },
 }
 
 /// The other nodes as the desk reaches them.

@@ -130,6 +130,18 @@ impl MessageRouter for InProcessRouter {
     fn newest_account_console(&self, account: i64) -> Option<AccountConsole> {
         self.open_consoles(account).pop()
     }
+
+    fn sign_out_account(&self, account: i64, except: Option<&str>) -> usize {
+        let signed_out: Vec<AccountConsole> = self
+            .open_consoles(account)
+            .into_iter()
+            .filter(|console| Some(console.sign_in.as_str()) != except)
+            .collect();
+        for console in &signed_out {
+            console.outbox.sign_out();
+        }
+        signed_out.len()
+    }
 }
 
 #[cfg(test)]
@@ -176,6 +188,7 @@ mod tests {
         (
             AccountConsole {
                 connection,
+                sign_in: format!("sign-in {connection}"),
                 outbox,
                 console: weak,
             },

@@ -62,15 +62,25 @@ pub const SOURCE_FRAME_QUEUE: usize = 256;
 pub struct Outbox {
     control: mpsc::UnboundedSender<ServerMessage>,
     frames: mpsc::Sender<Bytes>,
-    /// Asks the writer to close the connection (the client connects again).
-    close: mpsc::UnboundedSender<()>,
+    /// Asks the writer to close the connection, saying why.
+    close: mpsc::UnboundedSender<Closing>,
+}
+
+/// Why the kernel closes a connection, which says what its client does.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Closing {
+    /// The session moved to another node: the client connects again.
+    Moved,
+    /// The CSR's sign-in ended (their account was disabled, deleted or
+    /// its password reset): the console signs in again, not reconnects.
+    SignedOut,
 }
 
 /// The receiving half, read by the connection's writer.
 pub struct Inbox {
     pub control: mpsc::UnboundedReceiver<ServerMessage>,
     pub frames: mpsc::Receiver<Bytes>,
-    pub close: mpsc::UnboundedReceiver<()>,
+    pub close: mpsc::UnboundedReceiver<Closing>,
 }
 
 /// What became of a stream frame sent to one connection.
@@ -127,7 +137,12 @@ impl Outbox {
     /// Closes the connection, after what is queued before it, so that the
     /// client connects again (the session moved to another node).
     pub fn close(&self) {
-        let _ = self.close.send(());
+        let _ = self.close.send(Closing::Moved);
+    }
+
+    /// Closes a console whose sign-in ended, after what is queued before.
+    pub fn sign_out(&self) {
+        let _ = self.close.send(Closing::SignedOut);
     }
 }
 
@@ -145,6 +160,8 @@ pub trait TakesPart: Send + Sync + 'static {
 #[derive(Clone)]
 pub struct AccountConsole {
     pub connection: ConnectionId,
+    /// The hash of the sign-in's token the console opened with.
+    pub sign_in: String,
     pub outbox: Outbox,
     /// The console itself, held weakly: the routing table must not keep a
     /// closed console (and the kernel it holds) alive.
@@ -175,4 +192,7 @@ pub trait MessageRouter: Send + Sync + 'static {
     fn account_consoles(&self, account: i64) -> usize;
     /// The console the account opened last, if one is open.
     fn newest_account_console(&self, account: i64) -> Option<AccountConsole>;
+    /// Closes every console of the account as signed out, but those of
+    /// the sign-in `except` (a token hash); how many.
+    fn sign_out_account(&self, account: i64, except: Option<&str>) -> usize;
 }

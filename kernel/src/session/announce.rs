@@ -42,6 +42,12 @@ pub(crate) enum Departure<'a> {
     /// The host handed the session to another CSR (by display name), and
     /// left it.
     TransferredTo(&'a str),
+    /// A site admin (`by`, display name) disabled or deleted the CSR's
+    /// (`csr`) account.
+    AccountClosed {
+        csr: &'a str,
+        by: &'a str,
+    },
 }
 
 impl Departure<'_> {
@@ -58,6 +64,7 @@ impl Departure<'_> {
                 both("you did not connect in time; join again with the link".into())
             }
             Departure::TransferredTo(csr) => both(format!("the session was transferred to {csr}")),
+            Departure::AccountClosed { csr, by } => both(super::ending::account_closed(csr, by)),
         }
     }
 
@@ -71,6 +78,10 @@ impl Departure<'_> {
             Departure::NeverConnected => Detail::DidNotConnectInTime,
             Departure::TransferredTo(csr) => Detail::TransferredTo {
                 name: (*csr).to_owned(),
+            },
+            Departure::AccountClosed { csr, by } => Detail::AccountClosed {
+                name: (*csr).to_owned(),
+                by: (*by).to_owned(),
             },
         }
     }
@@ -100,6 +111,9 @@ impl Announcement<'_> {
                     }
                     Departure::TransferredTo(csr) => {
                         format!("{}; transferred to {csr}", who.role.as_str())
+                    }
+                    Departure::AccountClosed { by, .. } => {
+                        format!("{}; account closed by {by}", who.role.as_str())
                     }
                 },
             ),

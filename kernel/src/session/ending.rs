@@ -12,6 +12,8 @@ pub enum Ending {
     /// A session waiting for a CSR lost its last customer before a CSR
     /// took it.
     CustomerLeftWaiting,
+    /// A site admin (`by`) disabled or deleted the host's (`csr`) account.
+    AccountClosed { csr: String, by: String },
 }
 
 impl Ending {
@@ -21,6 +23,7 @@ impl Ending {
             Ending::By(name) => format!("ended by {name}"),
             Ending::HostDidNotReturn => "the CSR did not come back within the grace period".into(),
             Ending::CustomerLeftWaiting => "the customer left before a CSR took the session".into(),
+            Ending::AccountClosed { csr, by } => account_closed(csr, by),
         }
     }
 
@@ -30,6 +33,7 @@ impl Ending {
             Ending::By(_) => "ended_by_host",
             Ending::HostDidNotReturn => "host_did_not_return",
             Ending::CustomerLeftWaiting => "customer_left_waiting",
+            Ending::AccountClosed { .. } => "account_closed",
         }
     }
 
@@ -40,8 +44,18 @@ impl Ending {
             Ending::By(name) => Some(Detail::EndedBy { name: name.clone() }),
             Ending::HostDidNotReturn => Some(Detail::HostDidNotReturn),
             Ending::CustomerLeftWaiting => None,
+            Ending::AccountClosed { csr, by } => Some(Detail::AccountClosed {
+                name: csr.clone(),
+                by: by.clone(),
+            }),
         }
     }
+}
+
+/// The words for a CSR whose account a site admin closed, as the report
+/// and the English pages say them.
+pub(crate) fn account_closed(csr: &str, by: &str) -> String {
+    format!("{csr}'s account was closed by {by}")
 }
 
 #[cfg(test)]
@@ -52,7 +66,14 @@ mod tests {
 
     #[test]
     fn the_english_ui_says_why_in_the_kernels_words() {
-        for ending in [Ending::By("Anna Berg".into()), Ending::HostDidNotReturn] {
+        for ending in [
+            Ending::By("Anna Berg".into()),
+            Ending::HostDidNotReturn,
+            Ending::AccountClosed {
+                csr: "Anna Berg".into(),
+                by: "Site administrator".into(),
+            },
+        ] {
             let detail = ending.detail().expect("a detail");
             assert_eq!(shown(&detail), ending.reason());
         }
@@ -62,6 +83,10 @@ mod tests {
             Departure::RemovedBy("Anna Berg"),
             Departure::NeverConnected,
             Departure::TransferredTo("Ben Ek"),
+            Departure::AccountClosed {
+                csr: "Anna Berg",
+                by: "Site administrator",
+            },
         ] {
             assert_eq!(shown(&departure.detail()), departure.told().0);
         }

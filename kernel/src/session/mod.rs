@@ -8,6 +8,7 @@
 //! storage; pure rules live in `policy.rs`, `number.rs` and `rate_limit.rs`
 //! (and the desk's, `desk/rules.rs`).
 
+mod account_closed;
 pub mod agent_codes;
 mod agents;
 mod announce;

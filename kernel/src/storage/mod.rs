@@ -81,6 +81,25 @@ pub trait Storage: PluginKv {
     /// Replaces what a site admin may change about an account.
     async fn update_account(&self, account: &Account) -> Result<(), StorageError>;
 
+    /// Sets the account's password hash, and whether its owner must
+    /// change it at the next sign-in; `false` for no such account.
+    async fn set_password(
+        &self,
+        id: i64,
+        hash: &str,
+        must_change: bool,
+    ) -> Result<bool, StorageError>;
+    /// `false` for no such account.
+    async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool, StorageError>;
+    /// Deletes the account and its sign-ins; the sessions it took part in
+    /// and their reports stay. `false` for no such account.
+    async fn delete_account(&self, id: i64) -> Result<bool, StorageError>;
+    /// Ends the account's sign-ins, all but the one with `except`'s hash.
+    async fn delete_web_sessions_of(
+        &self,
+        account_id: i64,
+        except: Option<&str>,
+    ) -> Result<(), StorageError>;
     async fn create_web_session(&self, session: WebSession) -> Result<(), StorageError>;
     async fn web_session(&self, token_hash: &str) -> Result<Option<WebSession>, StorageError>;
     async fn delete_web_session(&self, token_hash: &str) -> Result<(), StorageError>;

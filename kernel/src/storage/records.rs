@@ -80,6 +80,11 @@ pub struct Account {
     pub webacd_agent: bool,
     pub session_mode: Option<SessionMode>,
     pub created_at: Millis,
+    /// Disabled by a site admin: no sign-in until enabled again.
+    pub disabled: bool,
+    /// The password was set by a site admin: its owner must choose their
+    /// own before doing anything else.
+    pub must_change_password: bool,
 }
 
 /// A signed-in browser.

@@ -62,6 +62,8 @@ pub(super) fn account(row: impl Columns) -> Result<Account, sqlx::Error> {
         webacd_agent: row.flag("webacd_agent")?,
         session_mode: row.maybe_text("session_mode")?.map(parse).transpose()?,
         created_at: row.int("created_at")?,
+        disabled: row.flag("disabled")?,
+        must_change_password: row.flag("must_change_password")?,
     })
 }
 

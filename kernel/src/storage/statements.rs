@@ -108,6 +108,8 @@ macro_rules! sql_storage {
                     webacd_agent: new.webacd_agent,
                     session_mode: new.session_mode,
                     created_at,
+                    disabled: false,
+                    must_change_password: false,
                 })
             }
 
@@ -152,6 +154,63 @@ macro_rules! sql_storage {
                 .await
                 .map(|_| ())
                 .map_err(backend)
+            }
+
+            async fn set_password(&self, id: i64, hash: &str, must_change: bool) -> Result<bool, StorageError> {
+                sqlx::query("UPDATE accounts SET password_hash = $1, must_change_password = $2 WHERE id = $3")
+                    .bind(hash)
+                    .bind(must_change)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() == 1)
+                    .map_err(backend)
+            }
+
+            async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool, StorageError> {
+                sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
+                    .bind(disabled)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() == 1)
+                    .map_err(backend)
+            }
+
+            async fn delete_account(&self, id: i64) -> Result<bool, StorageError> {
+                // The sessions and reports the account took part in stay,
+                // with the names they were written with; only the link to
+                // the account goes, in the same transaction as the account.
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                sqlx::query("UPDATE support_sessions SET started_by = NULL WHERE started_by = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                sqlx::query("UPDATE participants SET account_id = NULL WHERE account_id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?;
+                let deleted = sqlx::query("DELETE FROM accounts WHERE id = $1")
+                    .bind(id)
+                    .execute(&mut *tx)
+                    .await
+                    .map_err(backend)?
+                    .rows_affected()
+                    == 1;
+                tx.commit().await.map_err(backend)?;
+                Ok(deleted)
+            }
+
+            async fn delete_web_sessions_of(&self, account_id: i64, except: Option<&str>) -> Result<(), StorageError> {
+                sqlx::query("DELETE FROM web_sessions WHERE account_id = $1 AND token_hash <> $2")
+                    .bind(account_id)
+                    .bind(except.unwrap_or_default())
+                    .execute(&self.pool)
+                    .await
+                    .map_err(backend)?;
+                Ok(())
             }
 
             async fn count_accounts(&self) -> Result<u64, StorageError> {

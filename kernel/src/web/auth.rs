@@ -24,23 +24,49 @@ use crate::web::error::ApiError;
 pub const COOKIE: &str = "tether_session";
 pub const CSRF_HEADER: &str = "x-csrf-token";
 
-/// A signed-in CSR.
+/// A signed-in CSR (whose password need not be changed first).
 pub struct SignedIn {
     pub account: Account,
     pub web: WebSession,
+}
+
+/// Who the cookie signs in; `anyway` also while the password a site admin
+/// set must be changed first.
+async fn signed_in(parts: &Parts, kernel: &Kernel, anyway: bool) -> Result<SignedIn, ApiError> {
+    let jar = CookieJar::from_headers(&parts.headers);
+    let token = jar
+        .get(COOKIE)
+        .map(|c| c.value().to_owned())
+        .ok_or(AccountError::NotSignedIn)?;
+    let (account, web) = if anyway {
+        kernel
+            .accounts
+            .authenticate_to_change_password(&token)
+            .await?
+    } else {
+        kernel.accounts.authenticate(&token).await?
+    };
+    Ok(SignedIn { account, web })
+}
+
+/// `signed_in` if the request carries its sign-in's CSRF token.
+fn csrf_checked(parts: &Parts, signed_in: SignedIn) -> Result<SignedIn, ApiError> {
+    let sent = parts
+        .headers
+        .get(CSRF_HEADER)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default();
+    if !constant_time_eq(sent.as_bytes(), signed_in.web.csrf_token.as_bytes()) {
+        return Err(ApiError::csrf_token_missing());
+    }
+    Ok(signed_in)
 }
 
 impl FromRequestParts<Arc<Kernel>> for SignedIn {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, kernel: &Arc<Kernel>) -> Result<Self, ApiError> {
-        let jar = CookieJar::from_headers(&parts.headers);
-        let token = jar
-            .get(COOKIE)
-            .map(|c| c.value().to_owned())
-            .ok_or(AccountError::NotSignedIn)?;
-        let (account, web) = kernel.accounts.authenticate(&token).await?;
-        Ok(SignedIn { account, web })
+        signed_in(parts, kernel, false).await
     }
 }
 
@@ -52,16 +78,32 @@ impl FromRequestParts<Arc<Kernel>> for CsrfChecked {
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, kernel: &Arc<Kernel>) -> Result<Self, ApiError> {
-        let signed_in = SignedIn::from_request_parts(parts, kernel).await?;
-        let sent = parts
-            .headers
-            .get(CSRF_HEADER)
-            .and_then(|v| v.to_str().ok())
-            .unwrap_or_default();
-        if !constant_time_eq(sent.as_bytes(), signed_in.web.csrf_token.as_bytes()) {
-            return Err(ApiError::csrf_token_missing());
-        }
-        Ok(CsrfChecked(signed_in))
+        let signed_in = signed_in(parts, kernel, false).await?;
+        csrf_checked(parts, signed_in).map(CsrfChecked)
+    }
+}
+
+/// Signed in, even while the password a site admin set must be changed:
+/// for the calls that stay open then (who am I, change it, sign out).
+pub struct SignedInAnyway(pub SignedIn);
+
+impl FromRequestParts<Arc<Kernel>> for SignedInAnyway {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, kernel: &Arc<Kernel>) -> Result<Self, ApiError> {
+        signed_in(parts, kernel, true).await.map(SignedInAnyway)
+    }
+}
+
+/// [`SignedInAnyway`] with the CSRF token checked.
+pub struct CsrfCheckedAnyway(pub SignedIn);
+
+impl FromRequestParts<Arc<Kernel>> for CsrfCheckedAnyway {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, kernel: &Arc<Kernel>) -> Result<Self, ApiError> {
+        let signed_in = signed_in(parts, kernel, true).await?;
+        csrf_checked(parts, signed_in).map(CsrfCheckedAnyway)
     }
 }
 
@@ -79,6 +121,8 @@ pub fn account_json(account: &Account) -> Value {
         "role": account.role.as_str(),
         "webacd_agent": account.webacd_agent,
         "session_mode": account.session_mode.map(|m| m.as_str()),
+        "disabled": account.disabled,
+        "must_change_password": account.must_change_password,
     })
 }
 
@@ -122,7 +166,7 @@ fn cookie_max_age() -> time::Duration {
 
 pub async fn sign_out(
     State(kernel): State<Arc<Kernel>>,
-    CsrfChecked(_): CsrfChecked,
+    CsrfCheckedAnyway(_): CsrfCheckedAnyway,
     jar: CookieJar,
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
     if let Some(cookie) = jar.get(COOKIE) {
@@ -134,8 +178,47 @@ pub async fn sign_out(
     ))
 }
 
-pub async fn me(signed_in: SignedIn) -> Json<Value> {
+pub async fn me(SignedInAnyway(signed_in): SignedInAnyway) -> Json<Value> {
     Json(
         json!({ "account": account_json(&signed_in.account), "csrf_token": signed_in.web.csrf_token }),
     )
+}
+
+#[derive(Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PasswordChangeBody {
+    current: String,
+    new: String,
+}
+
+/// `POST /api/auth/password`: the signed-in CSR changes their password
+/// (also when a site admin reset it). Their other sign-ins end, and the
+/// consoles open with them close on every node; this one stays.
+pub async fn change_password(
+    State(kernel): State<Arc<Kernel>>,
+    ClientAddress(client): ClientAddress,
+    CsrfCheckedAnyway(signed_in): CsrfCheckedAnyway,
+    ApiJson(body): ApiJson<PasswordChangeBody>,
+) -> Result<Json<Value>, ApiError> {
+    let account = &signed_in.account;
+    kernel
+        .accounts
+        .change_own_password(
+            account,
+            &signed_in.web.token_hash,
+            &body.current,
+            &body.new,
+            client,
+        )
+        .await?;
+    kernel
+        .desk
+        .signed_out_everywhere(account, Some(&signed_in.web.token_hash))
+        .await;
+    tracing::info!(csr = %account.username, "password changed");
+    let changed = Account {
+        must_change_password: false,
+        ..account.clone()
+    };
+    Ok(Json(json!({ "account": account_json(&changed) })))
 }

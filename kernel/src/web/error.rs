@@ -137,9 +137,16 @@ impl From<AccountError> for ApiError {
             AccountError::InvalidUsername
             | AccountError::InvalidDisplayName
             | AccountError::PasswordTooShort
+            | AccountError::PasswordTooCommon
+            | AccountError::PasswordUnchanged
             | AccountError::PasswordNotHashed(_) => ErrorCode::Malformed,
             AccountError::Taken(_) => ErrorCode::Conflict,
-            AccountError::InvalidCredentials => ErrorCode::Forbidden,
+            AccountError::InvalidCredentials
+            | AccountError::WrongCurrentPassword
+            | AccountError::Disabled
+            | AccountError::PasswordChangeRequired
+            | AccountError::NotOnYourOwnAccount => ErrorCode::Forbidden,
+            AccountError::NoSuchAccount(_) => ErrorCode::NotFound,
             AccountError::TooManyAttempts(_) | AccountError::Busy => ErrorCode::RateLimited,
             AccountError::StorageUnavailable => ErrorCode::Unavailable,
             AccountError::NotSignedIn => ErrorCode::Unauthenticated,

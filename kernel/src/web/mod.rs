@@ -4,6 +4,7 @@
 //! web UI and plugin panels' files; plugins' public pages and their
 //! commands (`public.rs`).
 
+mod account_lifecycle;
 mod admin;
 mod admin_sites;
 mod audit;
@@ -64,6 +65,7 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/api/auth/signin", post(auth::sign_in))
         .route("/api/auth/signout", post(auth::sign_out))
         .route("/api/auth/me", get(auth::me))
+        .route("/api/auth/password", post(auth::change_password))
         .route(
             "/api/admin/site",
             get(admin_sites::get).put(admin_sites::put),
@@ -72,7 +74,15 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/api/admin/audit", get(audit::list))
         .route(
             "/api/admin/accounts/{username}",
-            axum::routing::patch(admin::update),
+            axum::routing::patch(admin::update).delete(account_lifecycle::delete),
+        )
+        .route(
+            "/api/admin/accounts/{username}/password",
+            post(account_lifecycle::reset_password),
+        )
+        .route(
+            "/api/admin/accounts/{username}/disabled",
+            axum::routing::put(account_lifecycle::set_disabled),
         )
         .route(
             "/api/plugins/{plugin}/commands",

@@ -4,6 +4,7 @@
 //! they go to the plugin on the CSR's own site. Either way the plugin learns
 //! who sent it.
 
+use std::net::IpAddr;
 use std::sync::Arc;
 
 use axum::Json;
@@ -16,19 +17,22 @@ use tether_protocol::ErrorCode;
 use super::auth::CsrfChecked;
 use super::extract::ApiJson;
 use crate::Kernel;
+use crate::audit::{self, AdminChange};
 use crate::plugin_host::services::{CommandAccount, PluginEvent};
 use crate::plugin_host::{DispatchError, PluginFailureKind};
 use crate::session::policy::Action;
 use crate::storage::{Account, AccountRole};
+use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
 
 /// Largest REST command body (two 1 MB files, base64-encoded, and the rest).
 pub const MAX_COMMAND_BODY_BYTES: usize = 4 * 1024 * 1024;
 
-/// A console command for `plugin`, run as `account`.
+/// A console command for `plugin`, run as `account` from `client`.
 pub async fn run(
     kernel: &Kernel,
     account: &Account,
+    client: IpAddr,
     session: Option<String>,
     plugin: &str,
     name: &str,
@@ -61,15 +65,37 @@ pub async fn run(
         }
         None => (account.site.clone(), None),
     };
+    let payload = payload.to_string();
     let event = PluginEvent::Command {
         session: session.clone(),
         sender: sender.map(String::from),
         account: Some(sender_account),
         name: name.to_owned(),
-        payload: payload.to_string(),
+        payload: payload.clone(),
     };
     match kernel.plugins.dispatch(&site, plugin, event).await {
-        Ok(reply) => Ok(reply_json(reply)),
+        Ok(reply) => {
+            let audited = kernel
+                .plugins
+                .plugin(plugin)
+                .is_some_and(|loaded| loaded.manifest.audited_commands.contains(name));
+            if audited && session.is_none() {
+                let change = AdminChange::PluginCommand {
+                    plugin,
+                    name,
+                    payload: &payload,
+                };
+                audit::record(
+                    &*kernel.storage,
+                    &kernel.storage_health,
+                    account,
+                    client,
+                    change,
+                )
+                .await;
+            }
+            Ok(reply_json(reply))
+        }
         Err(error) => {
             if let Some(number) = &session {
                 sessions
@@ -184,12 +210,14 @@ pub struct CommandBody {
 pub async fn post(
     State(kernel): State<Arc<Kernel>>,
     Path(plugin): Path<String>,
+    ClientAddress(client): ClientAddress,
     CsrfChecked(signed_in): CsrfChecked,
     ApiJson(body): ApiJson<CommandBody>,
 ) -> Result<Json<Box<RawValue>>, ApiError> {
     run(
         &kernel,
         &signed_in.account,
+        client,
         body.session,
         &plugin,
         &body.name,

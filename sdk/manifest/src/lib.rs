@@ -67,6 +67,10 @@ pub struct Manifest {
     pub limits: RequestedLimits,
     /// JSON schema of the plugin's per-site settings.
     pub settings_schema: serde_json::Value,
+    /// Console commands that change the site for everyone (the script
+    /// categories): each one that succeeds outside a session leaves a
+    /// line in the site's audit log, with who sent it and its payload.
+    pub audited_commands: BTreeSet<String>,
 }
 
 /// An agent capability the plugin may call, with what the customer is told.
@@ -183,6 +187,8 @@ struct RawManifest {
     limits: RequestedLimits,
     #[serde(default)]
     settings_schema: Option<String>,
+    #[serde(default)]
+    audited_commands: Vec<String>,
 }
 
 /// Translations by language code: codes like `da` or `ja`, no empty text.
@@ -550,6 +556,19 @@ fn validate(raw: RawManifest, hosted: &[HostedApi<'_>]) -> Result<Manifest, Fiel
         }
     };
 
+    let mut audited_commands = BTreeSet::new();
+    for name in raw.audited_commands {
+        if name.is_empty() || name.len() > 64 {
+            return err(
+                "audited-commands",
+                format!("`{name}`: command names are 1 to 64 characters"),
+            );
+        }
+        if !audited_commands.insert(name.clone()) {
+            return err("audited-commands", format!("`{name}` is listed twice"));
+        }
+    }
+
     Ok(Manifest {
         id: raw.id,
         name: raw.name,
@@ -562,6 +581,7 @@ fn validate(raw: RawManifest, hosted: &[HostedApi<'_>]) -> Result<Manifest, Fiel
         panels: raw.panels,
         limits: raw.limits,
         settings_schema,
+        audited_commands,
     })
 }
 
@@ -634,6 +654,13 @@ time-per-event-ms = 2000
         );
         assert_eq!(manifest.limits.memory_mb, 32);
         assert_eq!(manifest.settings_schema["type"], "object");
+        assert!(manifest.audited_commands.is_empty());
+        let audited = parse(&GOOD.replace(
+            "imports = [",
+            "audited-commands = [\"categories.set\"]\nimports = [",
+        ))
+        .expect("valid");
+        assert!(audited.audited_commands.contains("categories.set"));
         let titled = parse(&GOOD.replace(
             "entry = \"index.html\"",
             "entry = \"index.html\"\ntitles = { ja = \"システム情報\" }",
@@ -796,6 +823,18 @@ time-per-event-ms = 2000
             "reason = \"Collects the categories shown to the CSR.\"\nconsent-rejoin-with-link = \"c\"\nconsent-rejoin-with-link-texts = { Danish = \"d\" }",
             "capabilities[0].consent-rejoin-with-link-texts",
             "not a language code",
+        ),
+        (
+            "imports = [",
+            "audited-commands = [\"a\", \"a\"]\nimports = [",
+            "audited-commands",
+            "`a` is listed twice",
+        ),
+        (
+            "imports = [",
+            "audited-commands = [\"\"]\nimports = [",
+            "audited-commands",
+            "1 to 64 characters",
         ),
     ];
 

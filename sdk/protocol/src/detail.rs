@@ -86,6 +86,20 @@ pub enum Detail {
     PasswordTooShort {
         min: u64,
     },
+    /// Among the passwords tried first (common, or close to the user name).
+    PasswordTooCommon,
+    PasswordUnchanged,
+    /// The current password given to change it is wrong.
+    WrongCurrentPassword,
+    /// A site admin disabled the account.
+    AccountDisabled,
+    /// A site admin set the password: its owner chooses their own first.
+    PasswordChangeRequired,
+    /// A site admin disables, deletes or resets their own account.
+    NotOnYourOwnAccount,
+    NoSuchAccount {
+        username: String,
+    },
 
     // Consent.
     NoSuchPermission,
@@ -188,6 +202,12 @@ pub enum Detail {
         name: String,
     },
     DidNotConnectInTime,
+    /// A site admin (`by`) disabled or deleted the account of the CSR
+    /// (`name`), which ends their part in every session.
+    AccountClosed {
+        name: String,
+        by: String,
+    },
     /// The host handed the session to another CSR and left it.
     TransferredTo {
         name: String,

@@ -65,6 +65,11 @@ pub const MAX_CONTROL_MESSAGE_BYTES: usize = 64 * 1024;
 /// Largest message from a host agent: results carry capability output
 /// (system information, script logs), up to 4 MiB of JSON text escaped.
 pub const MAX_AGENT_MESSAGE_BYTES: usize = 12 * 1024 * 1024;
+/// The close code of a console the kernel signed out (its account was
+/// disabled, deleted or had its password reset): the console shows the
+/// sign-in form instead of connecting again. In WebSocket's range for
+/// applications (4000–4999).
+pub const SIGNED_OUT_CLOSE_CODE: u16 = 4401;
 /// Longest chat message, in characters.
 pub const MAX_CHAT_CHARS: usize = 4000;
 

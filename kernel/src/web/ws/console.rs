@@ -4,6 +4,7 @@
 //! messages to their console panels and the sessions handed to them.
 
 use std::collections::BTreeMap;
+use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::extract::ws::WebSocketUpgrade;
@@ -36,7 +37,7 @@ pub async fn upgrade(
     upgrade: WebSocketUpgrade,
 ) -> Result<Response, ApiError> {
     check_origin(&kernel, &headers, true)?;
-    let SignedIn { account, .. } = signed_in?;
+    let SignedIn { account, web } = signed_in?;
     let reach = match kernel.cluster {
         Some(_) => Reach::Cluster(Box::new(Elsewhere::new(RelayOpen::new(
             RelayedSocket::ConsoleSessions,
@@ -45,25 +46,37 @@ pub async fn upgrade(
         )))),
         None => Reach::Alone,
     };
-    Ok(Console::new(kernel, account, reach).upgrade(upgrade))
+    Ok(Console::new(kernel, account, client, web.token_hash, reach).upgrade(upgrade))
 }
 
 /// Owner: the console of a CSR connected to another node, for the
 /// sessions this node runs, checked as if it had connected here.
 pub(super) async fn accept_relayed(
     kernel: Arc<Kernel>,
+    client: IpAddr,
     headers: &HeaderMap,
 ) -> Result<Accepted<Console>, ApiError> {
     check_origin(&kernel, headers, true)?;
     let mut parts = axum::http::Request::new(()).into_parts().0;
     parts.headers = headers.clone();
-    let SignedIn { account, .. } = SignedIn::from_request_parts(&mut parts, &kernel).await?;
-    Ok(Console::new(kernel, account, Reach::RelayedHere))
+    let SignedIn { account, web } = SignedIn::from_request_parts(&mut parts, &kernel).await?;
+    Ok(Console::new(
+        kernel,
+        account,
+        client,
+        web.token_hash,
+        Reach::RelayedHere,
+    ))
 }
 
 pub(crate) struct Console {
     kernel: Arc<Kernel>,
     account: Account,
+    /// Where the console connected from, for the audit log.
+    client: IpAddr,
+    /// The hash of the sign-in's token it opened with: when that sign-in
+    /// ends (a password change elsewhere), so does this console.
+    sign_in: String,
     id: ConnectionId,
     outbox: Mutex<Option<Outbox>>,
     /// Sessions this console is attached to: number → participant id.
@@ -94,10 +107,18 @@ impl Reach {
 }
 
 impl Console {
-    fn new(kernel: Arc<Kernel>, account: Account, reach: Reach) -> Accepted<Console> {
+    fn new(
+        kernel: Arc<Kernel>,
+        account: Account,
+        client: IpAddr,
+        sign_in: String,
+        reach: Reach,
+    ) -> Accepted<Console> {
         let console = Arc::new(Console {
             kernel,
             account,
+            client,
+            sign_in,
             id: next_connection_id(),
             outbox: Mutex::new(None),
             sessions: Mutex::new(BTreeMap::new()),
@@ -166,6 +187,7 @@ impl Connection for Console {
         let me: Arc<dyn TakesPart> = self.clone();
         let console = AccountConsole {
             connection: self.id,
+            sign_in: self.sign_in.clone(),
             outbox,
             console: Arc::downgrade(&me),
         };
@@ -363,6 +385,7 @@ impl Connection for Console {
             } => plugin_commands::run(
                 &self.kernel,
                 &self.account,
+                self.client,
                 session,
                 &plugin,
                 &name,

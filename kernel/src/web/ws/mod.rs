@@ -33,7 +33,7 @@ pub use customer::upgrade as customer;
 pub use relayed::serve_relays;
 
 use crate::Kernel;
-use crate::routing::{ConnectionId, Outbox};
+use crate::routing::{Closing, ConnectionId, Outbox};
 use crate::web::error::ApiError;
 use budget::{MessageBudget, Rate};
 pub(crate) use reply::ReplyBody;
@@ -252,14 +252,8 @@ where
                     }
                 }
                 // Last: what was queued before goes first.
-                Some(()) = inbox.close.recv() => {
-                    // 1012: the service restarts — the client connects
-                    // again and reaches the node that runs its session.
-                    let frame = CloseFrame {
-                        code: 1012,
-                        reason: "the session moved to another server; connect again".into(),
-                    };
-                    let _ = sink.send(Message::Close(Some(frame))).await;
+                Some(closing) = inbox.close.recv() => {
+                    let _ = sink.send(Message::Close(Some(close_frame_of(closing)))).await;
                     break;
                 }
             }
@@ -348,6 +342,22 @@ where
 }
 
 /// 1009 for a frame over the size limit, 1002 for anything else broken.
+/// What the client is told when the kernel closes its connection.
+fn close_frame_of(closing: Closing) -> CloseFrame {
+    match closing {
+        // 1012: the service restarts — the client connects again and
+        // reaches the node that runs its session.
+        Closing::Moved => CloseFrame {
+            code: 1012,
+            reason: "the session moved to another server; connect again".into(),
+        },
+        Closing::SignedOut => CloseFrame {
+            code: tether_protocol::SIGNED_OUT_CLOSE_CODE,
+            reason: "signed out: sign in again".into(),
+        },
+    }
+}
+
 fn close_frame_for(reason: &str) -> CloseFrame {
     let code = if reason.contains("too long") || reason.contains("limit") {
         1009

@@ -370,9 +370,11 @@ async fn check(kernel: &Arc<Kernel>, open: RelayOpen) -> Result<AcceptedSocket, 
             }
             accepted.map(AcceptedSocket::Agent)
         }
-        RelayedSocket::ConsoleSessions => console::accept_relayed(kernel.clone(), &headers)
-            .await
-            .map(AcceptedSocket::Console),
+        RelayedSocket::ConsoleSessions => {
+            console::accept_relayed(kernel.clone(), open.client, &headers)
+                .await
+                .map(AcceptedSocket::Console)
+        }
     }
 }
 

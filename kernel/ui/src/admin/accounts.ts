@@ -1,6 +1,8 @@
 // Accounts of the admin's site: CSRs, site admins, WebACD agents. Role,
 // WebACD flag and session mode change in place; new accounts get an
-// initial password the person changes.
+// initial password the person changes. Each other account can have its
+// password reset (to a temporary one its owner must replace), be disabled
+// and enabled, or be deleted after a second click to confirm.
 
 import { api } from "../lib/api";
 import { el, replace } from "../lib/dom";
@@ -15,6 +17,12 @@ function roleSelect(value: string, id?: string): HTMLSelectElement {
     el("option", { props: { value: "csr", selected: value === "csr" } }, tn("admin.role_csr")),
     el("option", { props: { value: "admin", selected: value === "admin" } }, tn("admin.role_admin")),
   );
+}
+
+function statusText(account: Account): Text {
+  if (account.disabled) return tn("admin.status_disabled");
+  if (account.must_change_password) return tn("admin.status_must_change");
+  return tn("admin.status_active");
 }
 
 function modeSelect(value: string | null): HTMLSelectElement {
@@ -43,6 +51,96 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
       await load();
     }
   };
+  const path = (account: Account, rest = "") => `/api/admin/accounts/${encodeURIComponent(account.username)}${rest}`;
+  /** Runs an action on an account, says `done`, and shows the list as it now is. */
+  const act = async (run: () => Promise<unknown>, done: string) => {
+    try {
+      await run();
+      say(done);
+    } catch (error) {
+      say(describe(error), true);
+    }
+    await load();
+  };
+  const actions = (account: Account): HTMLElement => {
+    const cell = el("div", { class: "toolbar" });
+    if (account.id === me.id) return cell;
+    const whose = (key: "admin.reset_password" | "admin.temporary_password" | "admin.disable" | "admin.enable" | "admin.delete") =>
+      `${t(key)}: ${account.username}`;
+    const temporary = el("input", {
+      attrs: { type: "password", autocomplete: "new-password", required: "", "data-test": "reset-password-input", "aria-label": whose("admin.temporary_password") },
+    });
+    const resetForm = el(
+      "form",
+      {
+        class: "inline-form",
+        props: { hidden: true },
+        on: {
+          submit: (event) => {
+            event.preventDefault();
+            void act(() => api.post(path(account, "/password"), { password: temporary.value }), t("admin.password_reset", { name: account.username }));
+          },
+        },
+      },
+      temporary,
+      el("button", { attrs: { type: "submit", "data-test": "reset-password-set" } }, tn("admin.set_password")),
+    );
+    const reset = el(
+      "button",
+      {
+        attrs: { type: "button", "data-test": "reset-password", "aria-label": whose("admin.reset_password") },
+        on: {
+          click: () => {
+            resetForm.hidden = false;
+            temporary.focus();
+          },
+        },
+      },
+      tn("admin.reset_password"),
+    );
+    const disable = el(
+      "button",
+      {
+        attrs: {
+          type: "button",
+          "data-test": account.disabled ? "enable-account" : "disable-account",
+          "aria-label": whose(account.disabled ? "admin.enable" : "admin.disable"),
+        },
+        on: {
+          click: () =>
+            void act(
+              () => api.put(path(account, "/disabled"), { disabled: !account.disabled }),
+              t(account.disabled ? "admin.enabled" : "admin.disabled", { name: account.username }),
+            ),
+        },
+      },
+      tn(account.disabled ? "admin.enable" : "admin.disable"),
+    );
+    // Deleting takes a second click on the same button, which then asks.
+    let armed = false;
+    const remove: HTMLButtonElement = el(
+      "button",
+      {
+        class: "danger",
+        attrs: { type: "button", "data-test": "delete-account", "aria-label": whose("admin.delete") },
+        on: {
+          click: () => {
+            if (!armed) {
+              armed = true;
+              replace(remove, t("admin.confirm_delete", { name: account.username }));
+              remove.setAttribute("aria-label", t("admin.confirm_delete", { name: account.username }));
+              remove.focus();
+              return;
+            }
+            void act(() => api.delete(path(account)), t("admin.deleted", { name: account.username }));
+          },
+        },
+      },
+      tn("admin.delete"),
+    );
+    cell.append(reset, disable, remove, resetForm);
+    return cell;
+  };
   const row = (account: Account) => {
     const role = roleSelect(account.role);
     role.disabled = account.id === me.id;
@@ -65,6 +163,8 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
       el("td", null, role),
       el("td", null, webacd),
       el("td", null, mode),
+      el("td", { attrs: { "data-test": "account-status" } }, statusText(account)),
+      el("td", null, actions(account)),
     );
   };
   const load = async () => {
@@ -140,6 +240,8 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
           el("th", null, tn("admin.role")),
           el("th", null, tn("admin.webacd")),
           el("th", null, tn("admin.session_mode")),
+          el("th", null, tn("admin.status")),
+          el("th", null, tn("admin.actions")),
         ),
       ),
       body,

@@ -39,5 +39,8 @@ describe("the audit log", () => {
     expect(auditTable([]).textContent).toBe("サイト管理者による変更はまだありません。");
     expect(auditTable([line("account.changed", "anna: role csr → admin")]).textContent).toContain("アカウントを変更:");
     expect(auditTable([line("something.new", "x")]).textContent).toContain("something.new");
+    setLocale("da");
+    expect(auditTable([line("account.disabled", "anna")]).textContent).toContain("Konto deaktiveret: anna");
+    expect(auditTable([line("plugin.command", "scripts: categories.set {}")]).textContent).toContain("Plugin-indstilling ændret:");
   });
 });

@@ -23,6 +23,11 @@ function actionLabel(action: string): string {
     "account.created": "admin.audit_account_created",
     "account.changed": "admin.audit_account_changed",
     "site.changed": "admin.audit_site_changed",
+    "account.password_reset": "admin.audit_password_reset",
+    "account.disabled": "admin.audit_account_disabled",
+    "account.enabled": "admin.audit_account_enabled",
+    "account.deleted": "admin.audit_account_deleted",
+    "plugin.command": "admin.audit_plugin_command",
   };
   const key = known[action];
   return key ? t(key) : action;

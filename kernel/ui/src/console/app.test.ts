@@ -5,10 +5,10 @@
 // control, and a plugin's console messages to its console page.
 import { afterEach, beforeEach, describe, expect, it, vi } from "vitest";
 import { FakeSocket, installFakeSocket, panelWindow, quietFrames, seriousViolations, settle } from "../test/dom";
-import { ConsoleApp } from "./app";
+import { ConsoleApp, SIGNED_OUT_CLOSE_CODE } from "./app";
 import type { Account } from "./signin";
 
-const account: Account = { id: 1, username: "carl", display_name: "Carl", email: "", site: "default", role: "csr", webacd_agent: true, session_mode: null };
+const account: Account = { id: 1, username: "carl", display_name: "Carl", email: "", site: "default", role: "csr", webacd_agent: true, session_mode: null, disabled: false, must_change_password: false };
 
 const plugins = [
   {
@@ -37,10 +37,10 @@ const session = {
   streams: [],
 };
 
-async function started(): Promise<{ app: ConsoleApp; socket: FakeSocket; root: HTMLElement }> {
+async function started(signedOut: (notice?: string) => void = () => {}): Promise<{ app: ConsoleApp; socket: FakeSocket; root: HTMLElement }> {
   const root = document.createElement("div");
   document.body.replaceChildren(root);
-  const app = new ConsoleApp(account, root, () => {});
+  const app = new ConsoleApp(account, root, signedOut);
   await app.start();
   await settle();
   // This console's own socket (another test's console may be reconnecting meanwhile).
@@ -103,6 +103,37 @@ describe("the console", () => {
     socket.close();
     expect(q('[data-test="offer"]')).toBeNull();
     expect(q('[data-test="presence-status"]')?.textContent).toBe("");
+  });
+
+  it("goes back to the sign-in saying why when the kernel signs it out, and stays closed", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true });
+    try {
+      const notices: (string | undefined)[] = [];
+      const { socket } = await started((notice) => notices.push(notice));
+      localStorage.setItem("tether.console.sessions", JSON.stringify(["123456789"]));
+      socket.close(SIGNED_OUT_CLOSE_CODE, "signed out: sign in again");
+      expect(notices).toEqual(["You were signed out: your password was changed or reset, or your account was disabled. Sign in again."]);
+      expect(localStorage.getItem("tether.console.sessions")).toBeNull();
+      vi.advanceTimersByTime(10_000);
+      expect(FakeSocket.last).toBe(socket);
+    } finally {
+      vi.useRealTimers();
+    }
+  });
+
+  it("connects again after any other close", async () => {
+    vi.useFakeTimers({ toFake: ["setTimeout", "clearTimeout"], shouldAdvanceTime: true });
+    try {
+      const notices: (string | undefined)[] = [];
+      const { socket } = await started((notice) => notices.push(notice));
+      socket.close(1012, "the session moved to another server; connect again");
+      expect(q('[data-test="banner"]')?.textContent).toBe("The connection to the server was lost. Reconnecting…");
+      vi.advanceTimersByTime(2_500);
+      expect(FakeSocket.last).not.toBe(socket);
+      expect(notices).toEqual([]);
+    } finally {
+      vi.useRealTimers();
+    }
   });
 
   it("opens a session the kernel assigns as after a reload: resumed, shown, said", async () => {

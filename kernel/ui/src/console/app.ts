@@ -14,6 +14,7 @@ import type { ServerEvent } from "../lib/protocol.gen";
 import { Connection, type EventBody } from "../lib/socket";
 import { incomingStream, StreamTable } from "../lib/streams";
 import { openInviteDialog } from "./invite";
+import { openPasswordDialog } from "./password";
 import { OfferBoard } from "./offers";
 import { sendPluginCommand } from "./plugin_commands";
 import { PresenceControl, presenceOf } from "./presence";
@@ -24,6 +25,8 @@ import type { ConsoleConnection, SessionInfo } from "./types";
 /** Sessions this browser had open, resumed after a reload. */
 const OPEN_SESSIONS_KEY = "tether.console.sessions";
 const RECONNECT_MS = 2000;
+/** The close code of a console the kernel signed out (`SIGNED_OUT_CLOSE_CODE` in the protocol crate). */
+export const SIGNED_OUT_CLOSE_CODE = 4401;
 
 /** Events about one session: they carry its number, and go to its view. */
 type SessionEvent = Extract<ServerEvent, { body: { session: string } }>["type"];
@@ -51,6 +54,8 @@ export class ConsoleApp implements SessionHost {
   private active: string | null = null;
   /** The pending reconnection attempt, if one is scheduled. */
   private reconnecting: ReturnType<typeof setTimeout> | undefined;
+  /** Signed out: the console's socket stays closed. */
+  private left = false;
   private readonly tabBar = tAttr(el("div", { class: "tabs session-tabs", attrs: { role: "tablist", "data-test": "session-tabs" } }), "aria-label", "console.session_tabs");
   private readonly content = el("main", { class: "console-content" });
   /** The dashboard or the session shown (replaced as the CSR moves between them). */
@@ -73,7 +78,7 @@ export class ConsoleApp implements SessionHost {
   constructor(
     private readonly account: Account,
     private readonly root: HTMLElement,
-    private readonly signedOut: () => void,
+    private readonly signedOut: (notice?: string) => void,
   ) {
     this.csrName = account.display_name;
     this.user = { username: account.username, display_name: account.display_name };
@@ -106,6 +111,7 @@ export class ConsoleApp implements SessionHost {
    * the server is away.
    */
   private reconnectLater(): void {
+    if (this.left) return;
     this.showBanner(t("console.reconnecting"));
     if (this.reconnecting !== undefined) return;
     this.reconnecting = setTimeout(() => {
@@ -138,11 +144,18 @@ export class ConsoleApp implements SessionHost {
   }
 
   private listen(): void {
-    this.connection.onClose(() => {
+    this.connection.onClose((code) => {
+      if (this.left) return;
       // Offers cannot be answered from a closed console (the kernel counts
       // it as not answering); the presence is said again on reconnecting.
       this.offers.clear();
       this.presence.unknown();
+      if (code === SIGNED_OUT_CLOSE_CODE) {
+        // The sign-in ended (password changed elsewhere or reset, account
+        // disabled): connecting again would only be refused.
+        this.leave(t("console.signed_out"));
+        return;
+      }
       this.reconnectLater();
     });
     this.connection.on("presence.changed", (body) => {
@@ -275,6 +288,7 @@ export class ConsoleApp implements SessionHost {
       el("span", { class: "who", attrs: { "data-test": "signed-in-as" } }, tn("console.signed_in_as", { name: this.account.display_name, site: this.account.site })),
       this.account.role === "admin" ? el("a", { attrs: { href: "/admin", "data-test": "admin-link" } }, tn("console.admin")) : null,
       languageSwitch(() => this.relabelAll()),
+      el("button", { attrs: { type: "button", "data-test": "change-password" }, on: { click: () => openPasswordDialog() } }, tn("console.change_password")),
       el("button", { attrs: { type: "button", "data-test": "sign-out" }, on: { click: () => void this.signOut() } }, tn("console.sign_out")),
     );
   }
@@ -487,12 +501,21 @@ export class ConsoleApp implements SessionHost {
       this.showBanner(describe(error));
       return;
     }
+    this.leave();
+  }
+
+  /** Back to the front page, forgetting this console's sessions. */
+  private leave(notice?: string): void {
+    this.left = true;
+    if (this.reconnecting !== undefined) clearTimeout(this.reconnecting);
+    this.reconnecting = undefined;
     this.connection.close();
     try {
       localStorage.removeItem(OPEN_SESSIONS_KEY);
     } catch {
       // Nothing stored.
     }
-    this.signedOut();
+    for (const dialog of document.querySelectorAll("dialog")) dialog.remove();
+    this.signedOut(notice);
   }
 }

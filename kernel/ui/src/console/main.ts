@@ -5,24 +5,49 @@ import { el, replace } from "../lib/dom";
 import { applyDocumentLanguage, languageSwitch, relabel } from "../lib/i18n";
 import { ConsoleApp } from "./app";
 import { joinCard } from "./front_join";
+import { passwordRequiredCard } from "./password";
 import { signInForm, type Account } from "./signin";
 
 const root = document.getElementById("app") as HTMLElement;
 
-function showSignIn(): void {
+/** The front page; `notice` says why the CSR is back here. */
+function showSignIn(notice?: string): void {
   replace(
     root,
     el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
     el(
       "main",
       { class: "center front" },
-      signInForm((account) => void open(account)),
+      signInForm((account) => void open(account), notice),
       joinCard(),
     ),
   );
 }
 
+async function signOut(): Promise<void> {
+  try {
+    await api.post("/api/auth/signout");
+  } finally {
+    showSignIn();
+  }
+}
+
 async function open(account: Account): Promise<void> {
+  if (account.must_change_password) {
+    replace(
+      root,
+      el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
+      el(
+        "main",
+        { class: "center front" },
+        passwordRequiredCard(
+          (chosen) => void open(chosen),
+          () => void signOut(),
+        ),
+      ),
+    );
+    return;
+  }
   const app = new ConsoleApp(account, root, showSignIn);
   await app.start();
 }

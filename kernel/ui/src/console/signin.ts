@@ -14,15 +14,21 @@ export interface Account {
   role: string;
   webacd_agent: boolean;
   session_mode: string | null;
+  disabled: boolean;
+  /** A site admin set the password: the CSR chooses their own first. */
+  must_change_password: boolean;
 }
 
-/** Shows the form; resolves once the CSR is signed in. */
-export function signInForm(onSignedIn: (account: Account) => void): HTMLElement {
+/**
+ * Shows the form; resolves once the CSR is signed in. `notice` says why
+ * they see it again (the kernel signed them out).
+ */
+export function signInForm(onSignedIn: (account: Account) => void, notice?: string): HTMLElement {
   const username = el("input", { attrs: { id: "signin-user", autocomplete: "username", required: "", "data-test": "signin-user" } });
   const password = el("input", {
     attrs: { id: "signin-password", type: "password", autocomplete: "current-password", required: "", "data-test": "signin-password" },
   });
-  const error = el("p", { class: "error", attrs: { role: "alert", "data-test": "signin-error" } });
+  const error = el("p", { class: "error", attrs: { role: "alert", "data-test": "signin-error" } }, notice ?? "");
   const form = el(
     "form",
     {

@@ -50,4 +50,5 @@ export const api = {
   post: <T = any>(path: string, body: unknown = {}) => send<T>("POST", path, body),
   put: <T = any>(path: string, body: unknown) => send<T>("PUT", path, body),
   patch: <T = any>(path: string, body: unknown) => send<T>("PATCH", path, body),
+  delete: <T = any>(path: string) => send<T>("DELETE", path),
 };

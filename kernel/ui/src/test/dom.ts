@@ -97,9 +97,9 @@ export class FakeSocket extends EventTarget {
     this.receive({ v: 1, type, body });
   }
 
-  close(): void {
+  close(code = 1000, reason = ""): void {
     this.readyState = FakeSocket.CLOSED;
-    this.dispatchEvent(Object.assign(new Event("close"), { code: 1000, reason: "" }));
+    this.dispatchEvent(Object.assign(new Event("close"), { code, reason }));
   }
 
   private receive(message: unknown): void {
