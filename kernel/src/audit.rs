@@ -32,6 +32,8 @@ pub enum AdminChange<'a> {
         disabled: bool,
     },
     AccountDeleted(&'a Account),
+    /// The admin removed the account's second factor.
+    TwoFactorReset(&'a Account),
     /// A command to a plugin that its manifest says changes the site (the
     /// script categories), as sent.
     PluginCommand {
@@ -120,6 +122,19 @@ pub fn describe(change: AdminChange<'_>) -> Option<(&'static str, String)> {
                     before.settings.max_customers_per_csr, after.settings.max_customers_per_csr
                 ));
             }
+            if before.settings.two_factor != after.settings.two_factor {
+                changes.push(format!(
+                    "two-factor sign-in {} → {}",
+                    before.settings.two_factor, after.settings.two_factor
+                ));
+            }
+            if before.settings.report_retention_days != after.settings.report_retention_days {
+                changes.push(format!(
+                    "reports kept {} → {}",
+                    retention(before.settings.report_retention_days),
+                    retention(after.settings.report_retention_days)
+                ));
+            }
             (!changes.is_empty()).then(|| ("site.changed", changes.join("; ")))
         }
         AdminChange::PasswordReset(account) => Some((
@@ -134,6 +149,13 @@ pub fn describe(change: AdminChange<'_>) -> Option<(&'static str, String)> {
         } else {
             ("account.enabled", account.username.clone())
         }),
+        AdminChange::TwoFactorReset(account) => Some((
+            "account.two_factor_reset",
+            format!(
+                "{}: two-factor sign-in removed, to be set up again",
+                account.username
+            ),
+        )),
         AdminChange::AccountDeleted(account) => Some((
             "account.deleted",
             format!("{} ({})", account.username, account.display_name),
@@ -149,6 +171,14 @@ pub fn describe(change: AdminChange<'_>) -> Option<(&'static str, String)> {
             }
             Some(("plugin.command", format!("{plugin}: {name} {kept}")))
         }
+    }
+}
+
+fn retention(days: u32) -> String {
+    match days {
+        0 => "for good".to_owned(),
+        1 => "1 day".to_owned(),
+        days => format!("{days} days"),
     }
 }
 
@@ -218,6 +248,10 @@ mod tests {
             created_at: 0,
             disabled: false,
             must_change_password: false,
+            totp_secret: None,
+            totp_pending: None,
+            totp_last_step: None,
+            recovery_codes: Vec::new(),
         }
     }
 
@@ -234,6 +268,7 @@ mod tests {
             settings: SiteSettings {
                 session_mode: SessionMode::Single,
                 max_customers_per_csr: 5,
+                ..SiteSettings::default()
             },
         }
     }
@@ -272,6 +307,19 @@ mod tests {
         );
         let (old, mut new) = (site(&["sysinfo"]), site(&["scripts", "sysinfo"]));
         new.settings.max_customers_per_csr = 2;
+        let mut strict = old.clone();
+        strict.settings.two_factor = crate::storage::TwoFactorRule::Admins;
+        strict.settings.report_retention_days = 90;
+        assert_eq!(
+            describe(AdminChange::SiteChanged {
+                before: &old,
+                after: &strict
+            }),
+            Some((
+                "site.changed",
+                "two-factor sign-in optional → admins; reports kept for good → 90 days".to_owned()
+            ))
+        );
         assert_eq!(
             describe(AdminChange::SiteChanged {
                 before: &old,
@@ -324,6 +372,13 @@ mod tests {
                     disabled: false,
                 },
                 ("account.enabled", "cara"),
+            ),
+            (
+                AdminChange::TwoFactorReset(&cara),
+                (
+                    "account.two_factor_reset",
+                    "cara: two-factor sign-in removed, to be set up again",
+                ),
             ),
             (
                 AdminChange::AccountDeleted(&cara),

@@ -11,7 +11,7 @@ use serde::Deserialize;
 use crate::cluster::{LeaseTiming, NodeName};
 use crate::plugin_host::{CrashPolicy, HostSettings};
 use crate::site::{SiteError, SiteSettings, SiteTable};
-use crate::storage::{SessionMode, StorageLocation};
+use crate::storage::{SessionMode, StorageLocation, TwoFactorRule};
 
 #[derive(Debug, Clone, Deserialize)]
 #[serde(deny_unknown_fields)]
@@ -236,6 +236,17 @@ pub struct SiteConfig {
     pub session_mode: SessionMode,
     #[serde(default = "default_max_customers")]
     pub max_customers_per_csr: u32,
+    /// `optional`, `admins` or `everyone`: who must sign in with a
+    /// second factor.
+    #[serde(default = "default_two_factor")]
+    pub two_factor: TwoFactorRule,
+    /// Days a session report is kept after it ended; 0 keeps them.
+    #[serde(default)]
+    pub report_retention_days: u32,
+}
+
+fn default_two_factor() -> TwoFactorRule {
+    SiteSettings::default().two_factor
 }
 
 fn default_session_mode() -> SessionMode {
@@ -448,6 +459,8 @@ impl KernelConfig {
                 let settings = SiteSettings {
                     session_mode: site.session_mode,
                     max_customers_per_csr: site.max_customers_per_csr,
+                    two_factor: site.two_factor,
+                    report_retention_days: site.report_retention_days,
                 };
                 (
                     id.as_str(),

@@ -998,6 +998,95 @@ async fn an_accounts_life_in_the_console_and_on_the_admin_page() {
     assert_eq!(audited.len(), said.len(), "{audited:?}");
 }
 
+/// The code an authenticator app shows for `secret`, `steps_ahead` steps
+/// of 30 s from now.
+fn totp_code(secret: &str, steps_ahead: u64) -> String {
+    let totp = totp_rs::Builder::new()
+        .with_secret(totp_rs::Secret::try_from_base32(secret).expect("base32"))
+        .build()
+        .expect("a generator");
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .expect("after 1970")
+        .as_secs();
+    totp.generate(now + 30 * steps_ahead).to_string()
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn two_factor_sign_in_set_up_and_used_in_the_browser() {
+    let kernel = launch_with_site_admin();
+    let words = Dictionary::load("en");
+    let browser = Browser::start().await;
+    let anna = browser.context("two-factor", "en").await;
+    sign_in_as(&anna, &kernel, "anna").await;
+
+    anna.click(&test_id("two-factor")).await;
+    anna.click(&test_id("two-factor-start")).await;
+    let secret = anna.wait_text(&test_id("two-factor-secret"), "").await;
+    anna.find(&test_id("two-factor-qr")).await;
+    anna.screen("two-factor-set-up").await;
+    anna.fill(&test_id("two-factor-code"), "000000").await;
+    anna.click(&test_id("two-factor-confirm")).await;
+    anna.wait_text(
+        &test_id("two-factor-status"),
+        &words.get("detail.wrong_two_factor_code"),
+    )
+    .await;
+    let first = totp_code(&secret, 0);
+    anna.fill(&test_id("two-factor-code"), &first).await;
+    anna.click(&test_id("two-factor-confirm")).await;
+    let codes = anna.wait_text(&test_id("recovery-codes"), "-").await;
+    assert_eq!(codes.lines().count(), 10, "{codes}");
+    anna.screen("two-factor-recovery-codes").await;
+    anna.click(&test_id("two-factor-done")).await;
+    anna.wait_text(&test_id("two-factor-status"), &words.get("two_factor.on"))
+        .await;
+    anna.click(&test_id("two-factor-close")).await;
+    anna.click(&test_id("sign-out")).await;
+
+    // Signing in again: the password, then the code the form asks for.
+    anna.fill(&test_id("signin-user"), "anna").await;
+    anna.fill(&test_id("signin-password"), PASSWORD).await;
+    anna.click(&test_id("signin-submit")).await;
+    anna.wait_text(
+        &test_id("signin-error"),
+        &words.get("detail.two_factor_code_needed"),
+    )
+    .await;
+    anna.screen("sign-in-code").await;
+    anna.fill(&test_id("signin-code"), &first).await;
+    anna.click(&test_id("signin-submit")).await;
+    anna.wait_text(
+        &test_id("signin-error"),
+        &words.get("detail.two_factor_code_used"),
+    )
+    .await;
+    anna.fill(&test_id("signin-code"), &totp_code(&secret, 1))
+        .await;
+    anna.click(&test_id("signin-submit")).await;
+    anna.find(&test_id("dashboard-view")).await;
+
+    // The admin page shows it, and resets it for a lost phone.
+    let admin = browser.context("two-factor-admin", "en").await;
+    sign_in_as(&admin, &kernel, "lee").await;
+    admin.goto(&kernel.url("/admin")).await;
+    admin
+        .wait_text(
+            &in_row("anna", "account-status"),
+            &words.get("admin.status_two_factor"),
+        )
+        .await;
+    admin.click(&in_row("anna", "reset-two-factor")).await;
+    admin
+        .wait_text(
+            &test_id("accounts-status"),
+            &words.fill("admin.two_factor_reset", &[("name", "anna")]),
+        )
+        .await;
+    anna.wait_text(&test_id("signin-error"), &words.get("console.signed_out"))
+        .await;
+}
+
 /// Signs `username` in from the sign-in form.
 async fn sign_in_as(context: &BrowserContext, kernel: &KernelProcess, username: &str) {
     context.goto(&kernel.url("/")).await;

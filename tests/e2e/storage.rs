@@ -10,7 +10,7 @@ use tether_kernel::plugin_host::services::PluginScope;
 use tether_kernel::storage::{
     AccountRole, AuditEntry, GrantRecord, NewAccount, ParticipantRecord, ParticipantRole,
     PostgresStorage, ReportEntry, SessionMode, SessionRecord, SessionStatus, SiteRecord,
-    SqliteStorage, Storage, StorageError, WebSession,
+    SqliteStorage, Storage, StorageError, TwoFactorRule, WebSession,
 };
 use tether_tests::postgres::PrivatePostgres;
 
@@ -81,6 +81,7 @@ suite!(
     of_racing_creations_of_one_user_name_one_wins,
     signed_in_browsers_are_kept_until_deleted,
     passwords_are_reset_accounts_disabled_and_deleted_keeping_their_sessions,
+    a_second_factor_is_enrolled_and_each_code_used_once,
     sessions_are_numbered_uniquely_and_end_once,
     participants_belong_to_a_stored_session,
     resume_tokens_rotate_and_the_previous_one_stays_valid,
@@ -444,6 +445,91 @@ async fn passwords_are_reset_accounts_disabled_and_deleted_keeping_their_session
     assert!(!storage.delete_account(anna).await.expect("gone already"));
 }
 
+async fn a_second_factor_is_enrolled_and_each_code_used_once(backend: Backend) {
+    let storage = backend.open().await;
+    let anna = storage
+        .create_account(new_account("anna"))
+        .await
+        .expect("created")
+        .id;
+    let read = async || storage.account(anna).await.expect("read").expect("there");
+    assert!(
+        storage
+            .set_totp_pending(anna, Some("PENDING"))
+            .await
+            .expect("set")
+    );
+    assert_eq!(read().await.totp_pending.as_deref(), Some("PENDING"));
+    assert_eq!(read().await.totp_secret, None);
+    // Only the secret pending confirms.
+    let codes = vec!["hash-a".to_owned(), "hash-b".to_owned()];
+    assert!(
+        !storage
+            .confirm_totp(anna, "OTHER", 5, &codes)
+            .await
+            .expect("none")
+    );
+    assert!(
+        storage
+            .confirm_totp(anna, "PENDING", 5, &codes)
+            .await
+            .expect("confirmed")
+    );
+    assert!(
+        !storage
+            .confirm_totp(anna, "PENDING", 5, &codes)
+            .await
+            .expect("once")
+    );
+    let on = read().await;
+    assert_eq!(on.totp_secret.as_deref(), Some("PENDING"));
+    assert_eq!(on.totp_pending, None);
+    assert_eq!(on.totp_last_step, Some(5));
+    assert_eq!(on.recovery_codes, codes);
+
+    // A step is used once, and never an earlier one.
+    assert!(!storage.use_totp_step(anna, 5).await.expect("used"));
+    assert!(!storage.use_totp_step(anna, 4).await.expect("earlier"));
+    assert!(storage.use_totp_step(anna, 6).await.expect("next"));
+    assert_eq!(read().await.totp_last_step, Some(6));
+    // Of two racing uses of one step, one wins.
+    let racers = winners(8, |_| {
+        let storage = storage.clone();
+        async move { storage.use_totp_step(anna, 7).await.expect("raced") }
+    })
+    .await;
+    assert_eq!(racers, 1);
+
+    // A recovery code goes when used, once.
+    let left = vec!["hash-b".to_owned()];
+    assert!(
+        storage
+            .use_recovery_code(anna, &codes, &left)
+            .await
+            .expect("used")
+    );
+    assert!(
+        !storage
+            .use_recovery_code(anna, &codes, &left)
+            .await
+            .expect("once")
+    );
+    assert_eq!(read().await.recovery_codes, left);
+
+    assert!(storage.clear_totp(anna).await.expect("cleared"));
+    let off = read().await;
+    assert_eq!(
+        (
+            off.totp_secret,
+            off.totp_pending,
+            off.totp_last_step,
+            off.recovery_codes
+        ),
+        (None, None, None, Vec::<String>::new())
+    );
+    assert!(!storage.use_totp_step(anna, 9).await.expect("no secret"));
+}
+
 async fn sessions_are_numbered_uniquely_and_end_once(backend: Backend) {
     let storage = backend.open().await;
     let anna = storage
@@ -705,6 +791,8 @@ async fn sites_are_inserted_then_replaced(backend: Backend) {
         plugins: vec!["*".into()],
         session_mode: SessionMode::Single,
         max_customers_per_csr: 5,
+        two_factor: TwoFactorRule::Optional,
+        report_retention_days: 0,
         updated_at: 1,
     };
     storage.save_site(&acme).await.expect("inserted");
@@ -712,6 +800,8 @@ async fn sites_are_inserted_then_replaced(backend: Backend) {
     acme.plugins = vec!["echo".into(), "scripts".into()];
     acme.session_mode = SessionMode::Multi;
     acme.max_customers_per_csr = 2;
+    acme.two_factor = TwoFactorRule::Everyone;
+    acme.report_retention_days = 90;
     acme.updated_at = 2;
     storage.save_site(&acme).await.expect("replaced");
     let beta = SiteRecord {

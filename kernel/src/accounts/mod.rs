@@ -5,6 +5,7 @@
 
 mod password;
 pub mod sign_in_limit;
+pub mod two_factor;
 
 use std::net::IpAddr;
 use std::sync::{Arc, Mutex};
@@ -53,6 +54,23 @@ pub enum AccountError {
     NotOnYourOwnAccount,
     #[error("no account `{0}` on this site")]
     NoSuchAccount(String),
+    #[error("enter the code from your authenticator app, or a recovery code")]
+    TwoFactorCodeNeeded,
+    #[error("the code is wrong or expired")]
+    WrongTwoFactorCode,
+    #[error("that code was used already; wait for the next one")]
+    TwoFactorCodeUsed,
+    #[error("set up two-factor sign-in before going on")]
+    TwoFactorEnrolmentRequired,
+    #[error("this site requires two-factor sign-in; it cannot be turned off")]
+    TwoFactorRequiredBySite,
+    #[error("start setting up two-factor sign-in first")]
+    NoTwoFactorEnrolment,
+    #[error("two-factor sign-in is on already; turn it off first")]
+    TwoFactorAlreadyOn,
+    /// A stored secret that does not read (never a person's mistake).
+    #[error(transparent)]
+    TwoFactor(#[from] two_factor::TwoFactorError),
     /// The password could not be hashed (never for a password a person
     /// can fix).
     #[error("password: {0}")]
@@ -118,6 +136,14 @@ pub struct Accounts {
 /// How long a sign-in waits for a free password check before it is told
 /// the server is busy.
 const CHECK_QUEUE_WAIT: Duration = Duration::from_secs(10);
+
+/// Whether a password check also checks the second factor: at sign-in,
+/// with the code given; not when a signed-in CSR proves their password.
+#[derive(Debug, Clone, Copy)]
+enum SecondFactor<'a> {
+    NotAsked,
+    Asked(Option<&'a str>),
+}
 
 /// A new password by the rules, refused in the account's terms.
 fn new_password_allowed(password: &str, own_names: &[&str]) -> Result<(), AccountError> {
@@ -211,17 +237,23 @@ impl Accounts {
     /// Unknown users cost the same time as wrong passwords, so user names
     /// cannot be probed. A disabled account is refused only after its
     /// password was right, for the same reason.
+    /// An account with a second factor needs `code` too: a TOTP code or a
+    /// recovery code, each accepted once; a wrong one counts as a failed
+    /// sign-in.
     pub async fn sign_in(
         &self,
         username: &str,
         password: &str,
+        code: Option<&str>,
         client: IpAddr,
     ) -> Result<SignedIn, AccountError> {
         // A sign-in that could not be kept would come back as signed out.
         self.health
             .status()
             .map_err(|_| AccountError::StorageUnavailable)?;
-        let account = self.checked(username, password, client).await?;
+        let account = self
+            .checked(username, password, SecondFactor::Asked(code), client)
+            .await?;
         if account.disabled {
             return Err(AccountError::Disabled);
         }
@@ -244,12 +276,14 @@ impl Accounts {
         })
     }
 
-    /// The account if `password` is its password, counted against the
-    /// sign-in limits of `username` and `client` on every node.
+    /// The account if `password` is its password (and, when `second`
+    /// asks, its second factor is right), counted against the sign-in
+    /// limits of `username` and `client` on every node.
     async fn checked(
         &self,
         username: &str,
         password: &str,
+        second: SecondFactor<'_>,
         client: IpAddr,
     ) -> Result<Account, AccountError> {
         let too_many = |wait: Duration| AccountError::TooManyAttempts(wait.as_secs().max(1));
@@ -273,14 +307,156 @@ impl Accounts {
             .as_ref()
             .map_or(password::DECOY_HASH.to_owned(), |a| a.password_hash.clone());
         let right = self.check_password(password, hash).await?;
-        let Some(account) = account.filter(|_| right) else {
-            for (counter, key) in &shared {
-                self.shared_attempts.failed(*counter, key).await;
-            }
-            return Err(AccountError::InvalidCredentials);
+        let checked = match account.filter(|_| right) {
+            None => Err(AccountError::InvalidCredentials),
+            Some(account) => match second {
+                SecondFactor::NotAsked => Ok(account),
+                SecondFactor::Asked(code) => self.second_factor(account, code).await,
+            },
         };
-        self.lock_limits().succeeded(reservation);
+        match checked {
+            Ok(account) => {
+                self.lock_limits().succeeded(reservation);
+                Ok(account)
+            }
+            // The password was right: the code is asked for, not guessed.
+            Err(AccountError::TwoFactorCodeNeeded) => {
+                self.lock_limits().cancel(reservation);
+                Err(AccountError::TwoFactorCodeNeeded)
+            }
+            Err(
+                refused @ (AccountError::InvalidCredentials
+                | AccountError::WrongTwoFactorCode
+                | AccountError::TwoFactorCodeUsed),
+            ) => {
+                for (counter, key) in &shared {
+                    self.shared_attempts.failed(*counter, key).await;
+                }
+                Err(refused)
+            }
+            Err(other) => Err(other),
+        }
+    }
+
+    /// `account` if it has no second factor, or `code` is right and unused
+    /// (then used).
+    async fn second_factor(
+        &self,
+        account: Account,
+        code: Option<&str>,
+    ) -> Result<Account, AccountError> {
+        let Some(secret) = &account.totp_secret else {
+            return Ok(account);
+        };
+        let Some(code) = code.filter(|c| !c.trim().is_empty()) else {
+            return Err(AccountError::TwoFactorCodeNeeded);
+        };
+        let now = u64::try_from(now_millis() / 1000).unwrap_or_default();
+        match two_factor::check(secret, &account.recovery_codes, code, now)? {
+            two_factor::Given::Code { step } => {
+                if !self.storage.use_totp_step(account.id, step).await? {
+                    return Err(AccountError::TwoFactorCodeUsed);
+                }
+            }
+            two_factor::Given::RecoveryCode { index } => {
+                let mut left = account.recovery_codes.clone();
+                left.remove(index);
+                let used = self
+                    .storage
+                    .use_recovery_code(account.id, &account.recovery_codes, &left)
+                    .await?;
+                if !used {
+                    return Err(AccountError::TwoFactorCodeUsed);
+                }
+                tracing::info!(csr = %account.username, left = left.len(), "signed in with a recovery code");
+            }
+            two_factor::Given::Wrong => return Err(AccountError::WrongTwoFactorCode),
+        }
         Ok(account)
+    }
+
+    /// Starts enrolling a second factor for `account` (replacing an
+    /// enrolment not confirmed yet): what to show the CSR.
+    pub async fn start_two_factor(
+        &self,
+        account: &Account,
+    ) -> Result<two_factor::Enrolment, AccountError> {
+        // Replacing a second factor takes the password (turning it off
+        // first), not only a signed-in browser.
+        if account.totp_secret.is_some() {
+            return Err(AccountError::TwoFactorAlreadyOn);
+        }
+        let secret = two_factor::new_secret();
+        let shown = two_factor::enrolment(&secret, &account.username)?;
+        self.storage
+            .set_totp_pending(account.id, Some(&secret))
+            .await?;
+        Ok(shown)
+    }
+
+    /// Confirms the enrolment with a first code from the app: the second
+    /// factor is on, replacing any before, and the recovery codes are
+    /// returned to be shown once.
+    pub async fn confirm_two_factor(
+        &self,
+        account: &Account,
+        code: &str,
+    ) -> Result<Vec<String>, AccountError> {
+        let secret = account
+            .totp_pending
+            .as_deref()
+            .ok_or(AccountError::NoTwoFactorEnrolment)?;
+        let now = u64::try_from(now_millis() / 1000).unwrap_or_default();
+        let step =
+            two_factor::code_step(secret, code, now)?.ok_or(AccountError::WrongTwoFactorCode)?;
+        let (shown, hashes) = two_factor::new_recovery_codes();
+        if !self
+            .storage
+            .confirm_totp(account.id, secret, step, &hashes)
+            .await?
+        {
+            return Err(AccountError::NoTwoFactorEnrolment);
+        }
+        Ok(shown)
+    }
+
+    /// The owner turns their second factor off, proving it with their
+    /// password (counted as a sign-in attempt); refused where the site
+    /// requires one (`required`).
+    pub async fn remove_own_two_factor(
+        &self,
+        account: &Account,
+        password: &str,
+        required: bool,
+        client: IpAddr,
+    ) -> Result<(), AccountError> {
+        if required {
+            return Err(AccountError::TwoFactorRequiredBySite);
+        }
+        match self
+            .checked(&account.username, password, SecondFactor::NotAsked, client)
+            .await
+        {
+            Err(AccountError::InvalidCredentials) => {
+                return Err(AccountError::WrongCurrentPassword);
+            }
+            other => other?,
+        };
+        self.storage.clear_totp(account.id).await?;
+        Ok(())
+    }
+
+    /// A site admin removes `account`'s second factor (a lost phone and
+    /// no recovery code left): its owner signs in with the password alone,
+    /// and enrols again where the site requires it. Their sign-ins end.
+    pub async fn reset_two_factor(&self, account: &Account) -> Result<(), AccountError> {
+        if !self.storage.clear_totp(account.id).await? {
+            return Err(AccountError::NoSuchAccount(account.username.clone()));
+        }
+        self.storage
+            .delete_web_sessions_of(account.id, None)
+            .await?;
+        Ok(())
     }
 
     /// The owner of `account` changes their password, proving they know
@@ -295,7 +471,10 @@ impl Accounts {
         new: &str,
         client: IpAddr,
     ) -> Result<(), AccountError> {
-        match self.checked(&account.username, current, client).await {
+        match self
+            .checked(&account.username, current, SecondFactor::NotAsked, client)
+            .await
+        {
             Err(AccountError::InvalidCredentials) => {
                 return Err(AccountError::WrongCurrentPassword);
             }
@@ -490,20 +669,20 @@ mod tests {
 
         assert_eq!(
             accounts
-                .sign_in("anna", "wrong password!", LOCALHOST)
+                .sign_in("anna", "wrong password!", None, LOCALHOST)
                 .await
                 .err(),
             Some(AccountError::InvalidCredentials)
         );
         assert_eq!(
             accounts
-                .sign_in("nobody", "correct horse battery", LOCALHOST)
+                .sign_in("nobody", "correct horse battery", None, LOCALHOST)
                 .await
                 .err(),
             Some(AccountError::InvalidCredentials)
         );
         let signed_in = accounts
-            .sign_in("anna", "correct horse battery", LOCALHOST)
+            .sign_in("anna", "correct horse battery", None, LOCALHOST)
             .await
             .expect("signed in");
         let (who, web) = accounts

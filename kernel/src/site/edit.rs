@@ -103,6 +103,7 @@ mod tests {
             settings: SiteSettings {
                 session_mode: SessionMode::Multi,
                 max_customers_per_csr: 3,
+                ..SiteSettings::default()
             },
         }
     }

@@ -117,6 +117,7 @@ mod tests {
             settings: SiteSettings {
                 session_mode: SessionMode::Multi,
                 max_customers_per_csr: max,
+                ..SiteSettings::default()
             },
         }
     }

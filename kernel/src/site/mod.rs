@@ -18,7 +18,7 @@ pub use edit::{MAX_NAME_CHARS, SiteChange, SiteUpdateError, newly_enabled};
 pub use live::{SiteUpdate, Sites};
 pub use seed::{SeedError, seed_and_load};
 
-use crate::storage::SessionMode;
+use crate::storage::{SessionMode, TwoFactorRule};
 
 /// Which plugins a site enables.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -43,13 +43,24 @@ pub struct SiteSettings {
     pub session_mode: SessionMode,
     /// Customers one CSR may assist at once, across all their sessions.
     pub max_customers_per_csr: u32,
+    /// Who must sign in with a second factor.
+    pub two_factor: TwoFactorRule,
+    /// Days a session report is kept after its session ended; 0 keeps
+    /// reports for good.
+    pub report_retention_days: u32,
 }
+
+/// The longest retention a site may set (a hundred years: "for good" is
+/// 0).
+pub const MAX_RETENTION_DAYS: u32 = 36_500;
 
 impl Default for SiteSettings {
     fn default() -> Self {
         SiteSettings {
             session_mode: SessionMode::Single,
             max_customers_per_csr: 5,
+            two_factor: TwoFactorRule::Optional,
+            report_retention_days: 0,
         }
     }
 }
@@ -91,6 +102,11 @@ impl Site {
         }
         if settings.max_customers_per_csr == 0 {
             return Err(fail(SiteRule::MaxCustomers));
+        }
+        if settings.report_retention_days > MAX_RETENTION_DAYS {
+            return Err(fail(SiteRule::RetentionTooLong {
+                max: MAX_RETENTION_DAYS,
+            }));
         }
         let selection = if plugins.iter().any(|p| p == "*") {
             if plugins.len() > 1 {
@@ -143,6 +159,8 @@ pub enum SiteRule {
     NameTooLong { max: usize },
     #[error("max_customers_per_csr must be at least 1")]
     MaxCustomers,
+    #[error("report_retention_days is at most {max} (0 keeps reports for good)")]
+    RetentionTooLong { max: u32 },
     #[error("`*` enables every plugin and cannot be combined with ids")]
     AllAndSome,
     #[error("plugin `{plugin}` is listed twice")]

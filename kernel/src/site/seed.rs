@@ -59,6 +59,7 @@ mod tests {
             let settings = SiteSettings {
                 session_mode: SessionMode::Single,
                 max_customers_per_csr: *max,
+                ..SiteSettings::default()
             };
             (*id, *name, all.as_slice(), settings)
         }))

@@ -10,6 +10,8 @@ pub fn to_record(site: &Site, updated_at: Millis) -> SiteRecord {
         plugins: site.plugins.to_ids(),
         session_mode: site.settings.session_mode,
         max_customers_per_csr: site.settings.max_customers_per_csr,
+        two_factor: site.settings.two_factor,
+        report_retention_days: site.settings.report_retention_days,
         updated_at,
     }
 }
@@ -24,6 +26,8 @@ pub fn from_record(record: &SiteRecord) -> Result<Site, SiteError> {
         SiteSettings {
             session_mode: record.session_mode,
             max_customers_per_csr: record.max_customers_per_csr,
+            two_factor: record.two_factor,
+            report_retention_days: record.report_retention_days,
         },
     )
 }
@@ -39,6 +43,7 @@ mod tests {
         let settings = SiteSettings {
             session_mode: SessionMode::Multi,
             max_customers_per_csr: 7,
+            ..SiteSettings::default()
         };
         let site = Site::parse("acme", "Acme", &plugins, settings).expect("valid");
         let record = to_record(&site, 42);

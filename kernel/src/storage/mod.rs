@@ -91,6 +91,31 @@ pub trait Storage: PluginKv {
     ) -> Result<bool, StorageError>;
     /// `false` for no such account.
     async fn set_disabled(&self, id: i64, disabled: bool) -> Result<bool, StorageError>;
+    /// Starts (a secret) or abandons (`None`) a TOTP enrolment.
+    async fn set_totp_pending(&self, id: i64, secret: Option<&str>) -> Result<bool, StorageError>;
+    /// Makes the pending `secret` the account's second factor, `step` the
+    /// last accepted, with fresh recovery code hashes; `false` when that
+    /// secret is not pending (confirmed already, or replaced).
+    async fn confirm_totp(
+        &self,
+        id: i64,
+        secret: &str,
+        step: i64,
+        recovery_codes: &[String],
+    ) -> Result<bool, StorageError>;
+    /// Removes the second factor and its recovery codes.
+    async fn clear_totp(&self, id: i64) -> Result<bool, StorageError>;
+    /// Accepts a code of time step `step` if no code of it or a later one
+    /// was: `false` for a code used already (of two racing uses, one wins).
+    async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool, StorageError>;
+    /// Replaces the recovery code hashes `before` with `after` (one fewer)
+    /// if they are still `before`: of two racing uses, one wins.
+    async fn use_recovery_code(
+        &self,
+        id: i64,
+        before: &[String],
+        after: &[String],
+    ) -> Result<bool, StorageError>;
     /// Deletes the account and its sign-ins; the sessions it took part in
     /// and their reports stay. `false` for no such account.
     async fn delete_account(&self, id: i64) -> Result<bool, StorageError>;

@@ -52,6 +52,22 @@ text_enum!(
     /// Several customers in one session, or one session per customer.
     SessionMode { Single = "single", Multi = "multi" }
 );
+text_enum!(
+    /// Who of a site's accounts must sign in with a second factor.
+    TwoFactorRule { Optional = "optional", Admins = "admins", Everyone = "everyone" }
+);
+
+impl TwoFactorRule {
+    /// Whether an account of `role` must have a second factor.
+    pub fn requires(self, role: AccountRole) -> bool {
+        match self {
+            TwoFactorRule::Optional => false,
+            TwoFactorRule::Admins => role == AccountRole::Admin,
+            TwoFactorRule::Everyone => true,
+        }
+    }
+}
+
 text_enum!(ParticipantRole { Host = "host", Assistant = "assistant", Customer = "customer" });
 text_enum!(SessionStatus { Active = "active", Ended = "ended" });
 
@@ -85,6 +101,14 @@ pub struct Account {
     /// The password was set by a site admin: its owner must choose their
     /// own before doing anything else.
     pub must_change_password: bool,
+    /// The second factor: its TOTP secret (base32), once confirmed.
+    pub totp_secret: Option<String>,
+    /// A TOTP secret being enrolled, until a code from it confirms it.
+    pub totp_pending: Option<String>,
+    /// The time step of the last code accepted: a code works once.
+    pub totp_last_step: Option<i64>,
+    /// SHA-256 hashes of the unused one-time recovery codes.
+    pub recovery_codes: Vec<String>,
 }
 
 /// A signed-in browser.
@@ -105,6 +129,9 @@ pub struct SiteRecord {
     pub plugins: Vec<String>,
     pub session_mode: SessionMode,
     pub max_customers_per_csr: u32,
+    pub two_factor: TwoFactorRule,
+    /// Days a session's report is kept after it ended; 0 keeps them.
+    pub report_retention_days: u32,
     pub updated_at: Millis,
 }
 

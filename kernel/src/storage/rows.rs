@@ -64,6 +64,14 @@ pub(super) fn account(row: impl Columns) -> Result<Account, sqlx::Error> {
         created_at: row.int("created_at")?,
         disabled: row.flag("disabled")?,
         must_change_password: row.flag("must_change_password")?,
+        totp_secret: row.maybe_text("totp_secret")?,
+        totp_pending: row.maybe_text("totp_pending")?,
+        totp_last_step: row.maybe_int("totp_last_step")?,
+        recovery_codes: row
+            .text("recovery_codes")?
+            .split_whitespace()
+            .map(str::to_owned)
+            .collect(),
     })
 }
 
@@ -77,6 +85,9 @@ pub(super) fn site(row: impl Columns) -> Result<SiteRecord, sqlx::Error> {
             .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
         session_mode: parse(row.text("session_mode")?)?,
         max_customers_per_csr: u32::try_from(max)
+            .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
+        two_factor: parse(row.text("two_factor")?)?,
+        report_retention_days: u32::try_from(row.int("report_retention_days")?)
             .map_err(|error| sqlx::Error::Decode(Box::new(error)))?,
         updated_at: row.int("updated_at")?,
     })

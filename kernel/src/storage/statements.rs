@@ -57,11 +57,14 @@ macro_rules! sql_storage {
                 let plugins = serde_json::to_string(&record.plugins)
                     .map_err(|error| StorageError::Backend(error.to_string()))?;
                 sqlx::query(
-                    "INSERT INTO sites (id, name, plugins, session_mode, max_customers_per_csr, updated_at)
-                     VALUES ($1, $2, $3, $4, $5, $6)
+                    "INSERT INTO sites (id, name, plugins, session_mode, max_customers_per_csr,
+                         two_factor, report_retention_days, updated_at)
+                     VALUES ($1, $2, $3, $4, $5, $6, $7, $8)
                      ON CONFLICT (id) DO UPDATE SET name = excluded.name, plugins = excluded.plugins,
                          session_mode = excluded.session_mode,
                          max_customers_per_csr = excluded.max_customers_per_csr,
+                         two_factor = excluded.two_factor,
+                         report_retention_days = excluded.report_retention_days,
                          updated_at = excluded.updated_at",
                 )
                 .bind(&record.id)
@@ -69,6 +72,8 @@ macro_rules! sql_storage {
                 .bind(plugins)
                 .bind(record.session_mode.as_str())
                 .bind(i64::from(record.max_customers_per_csr))
+                .bind(record.two_factor.as_str())
+                .bind(i64::from(record.report_retention_days))
                 .bind(record.updated_at)
                 .execute(&self.pool)
                 .await
@@ -110,6 +115,10 @@ macro_rules! sql_storage {
                     created_at,
                     disabled: false,
                     must_change_password: false,
+                    totp_secret: None,
+                    totp_pending: None,
+                    totp_last_step: None,
+                    recovery_codes: Vec::new(),
                 })
             }
 
@@ -171,6 +180,83 @@ macro_rules! sql_storage {
                 sqlx::query("UPDATE accounts SET disabled = $1 WHERE id = $2")
                     .bind(disabled)
                     .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() == 1)
+                    .map_err(backend)
+            }
+
+            async fn set_totp_pending(&self, id: i64, secret: Option<&str>) -> Result<bool, StorageError> {
+                sqlx::query("UPDATE accounts SET totp_pending = $1 WHERE id = $2")
+                    .bind(secret)
+                    .bind(id)
+                    .execute(&self.pool)
+                    .await
+                    .map(|done| done.rows_affected() == 1)
+                    .map_err(backend)
+            }
+
+            async fn confirm_totp(
+                &self,
+                id: i64,
+                secret: &str,
+                step: i64,
+                recovery_codes: &[String],
+            ) -> Result<bool, StorageError> {
+                // Only the secret still pending: a second confirmation of
+                // the same enrolment changes nothing.
+                sqlx::query(
+                    "UPDATE accounts SET totp_secret = $1, totp_pending = NULL, totp_last_step = $2,
+                         recovery_codes = $3
+                     WHERE id = $4 AND totp_pending = $1",
+                )
+                .bind(secret)
+                .bind(step)
+                .bind(recovery_codes.join(" "))
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+                .map_err(backend)
+            }
+
+            async fn clear_totp(&self, id: i64) -> Result<bool, StorageError> {
+                sqlx::query(
+                    "UPDATE accounts SET totp_secret = NULL, totp_pending = NULL, totp_last_step = NULL,
+                         recovery_codes = ''
+                     WHERE id = $1",
+                )
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+                .map_err(backend)
+            }
+
+            async fn use_totp_step(&self, id: i64, step: i64) -> Result<bool, StorageError> {
+                sqlx::query(
+                    "UPDATE accounts SET totp_last_step = $1
+                     WHERE id = $2 AND totp_secret IS NOT NULL
+                         AND (totp_last_step IS NULL OR totp_last_step < $1)",
+                )
+                .bind(step)
+                .bind(id)
+                .execute(&self.pool)
+                .await
+                .map(|done| done.rows_affected() == 1)
+                .map_err(backend)
+            }
+
+            async fn use_recovery_code(
+                &self,
+                id: i64,
+                before: &[String],
+                after: &[String],
+            ) -> Result<bool, StorageError> {
+                sqlx::query("UPDATE accounts SET recovery_codes = $1 WHERE id = $2 AND recovery_codes = $3")
+                    .bind(after.join(" "))
+                    .bind(id)
+                    .bind(before.join(" "))
                     .execute(&self.pool)
                     .await
                     .map(|done| done.rows_affected() == 1)

@@ -15,7 +15,7 @@ use super::auth::{CsrfChecked, SignedIn};
 use super::extract::ApiJson;
 use crate::Kernel;
 use crate::site::{PluginSelection, Site, SiteChange, SiteSettings};
-use crate::storage::SessionMode;
+use crate::storage::{SessionMode, TwoFactorRule};
 use crate::web::error::ApiError;
 
 /// A loaded plugin a site admin can enable.
@@ -39,6 +39,8 @@ pub struct SiteView {
     available: Vec<AvailablePlugin>,
     session_mode: SessionMode,
     max_customers_per_csr: u32,
+    two_factor: TwoFactorRule,
+    report_retention_days: u32,
 }
 
 fn view(kernel: &Kernel, site: &Site) -> SiteView {
@@ -60,6 +62,8 @@ fn view(kernel: &Kernel, site: &Site) -> SiteView {
             .collect(),
         session_mode: site.settings.session_mode,
         max_customers_per_csr: site.settings.max_customers_per_csr,
+        two_factor: site.settings.two_factor,
+        report_retention_days: site.settings.report_retention_days,
     }
 }
 
@@ -89,6 +93,12 @@ pub struct SiteBody {
     /// (`1.5`, `-1`) is refused by the site's rule, in their language,
     /// not by the JSON reader.
     max_customers_per_csr: serde_json::Number,
+    /// Absent: as it is (a client that does not know it leaves it).
+    #[serde(default)]
+    two_factor: Option<TwoFactorRule>,
+    /// Absent: as it is. Any JSON number, as `max_customers_per_csr`.
+    #[serde(default)]
+    report_retention_days: Option<serde_json::Number>,
 }
 
 /// The form's number as a count; anything that is not a whole number a
@@ -98,6 +108,16 @@ fn count(number: &serde_json::Number) -> u32 {
         .as_u64()
         .and_then(|n| u32::try_from(n).ok())
         .unwrap_or(0)
+}
+
+/// The form's number of days; anything that is not a whole number a
+/// `u32` holds counts as more than the longest retention, which the
+/// site's rules refuse.
+fn days(number: &serde_json::Number) -> u32 {
+    number
+        .as_u64()
+        .and_then(|n| u32::try_from(n).ok())
+        .unwrap_or(u32::MAX)
 }
 
 /// `PUT /api/admin/site`: replaces the admin's own site settings. A
@@ -113,15 +133,24 @@ pub async fn put(
     let admin = &signed_in.account;
     require_admin(admin)?;
     let ApiJson(body) = body?;
+    let before = kernel.sites.snapshot().site(&admin.site).cloned();
+    let current = before
+        .as_ref()
+        .map(|site| site.settings)
+        .unwrap_or_default();
     let change = SiteChange {
         name: body.name,
         plugins: body.plugins,
         settings: SiteSettings {
             session_mode: body.session_mode,
             max_customers_per_csr: count(&body.max_customers_per_csr),
+            two_factor: body.two_factor.unwrap_or(current.two_factor),
+            report_retention_days: body
+                .report_retention_days
+                .as_ref()
+                .map_or(current.report_retention_days, days),
         },
     };
-    let before = kernel.sites.snapshot().site(&admin.site).cloned();
     let site =
         crate::site::apply_change(&kernel.sites, &kernel.plugins, &admin.site, &change).await?;
     tracing::info!(admin = %admin.username, site = %site.id, "site changed by its admin");

@@ -31,7 +31,8 @@ pub struct SignedIn {
 }
 
 /// Who the cookie signs in; `anyway` also while the password a site admin
-/// set must be changed first.
+/// set must be changed first, or a second factor the site requires set
+/// up.
 async fn signed_in(parts: &Parts, kernel: &Kernel, anyway: bool) -> Result<SignedIn, ApiError> {
     let jar = CookieJar::from_headers(&parts.headers);
     let token = jar
@@ -46,7 +47,28 @@ async fn signed_in(parts: &Parts, kernel: &Kernel, anyway: bool) -> Result<Signe
     } else {
         kernel.accounts.authenticate(&token).await?
     };
+    if !anyway && must_set_up_two_factor(kernel, &account) {
+        return Err(AccountError::TwoFactorEnrolmentRequired.into());
+    }
     Ok(SignedIn { account, web })
+}
+
+/// Whether the account's site requires a second factor it has not set up.
+pub fn must_set_up_two_factor(kernel: &Kernel, account: &Account) -> bool {
+    account.totp_secret.is_none()
+        && kernel
+            .sites
+            .snapshot()
+            .site(&account.site)
+            .is_some_and(|site| site.settings.two_factor.requires(account.role))
+}
+
+/// The account as the console sees it: with what it must do before
+/// anything else opens.
+pub fn account_view(kernel: &Kernel, account: &Account) -> Value {
+    let mut view = account_json(account);
+    view["must_set_up_two_factor"] = json!(must_set_up_two_factor(kernel, account));
+    view
 }
 
 /// `signed_in` if the request carries its sign-in's CSRF token.
@@ -83,8 +105,10 @@ impl FromRequestParts<Arc<Kernel>> for CsrfChecked {
     }
 }
 
-/// Signed in, even while the password a site admin set must be changed:
-/// for the calls that stay open then (who am I, change it, sign out).
+/// Signed in, even while the password a site admin set must be changed or
+/// a second factor the site requires set up: for the calls that stay open
+/// then (who am I, change the password, set up the second factor, sign
+/// out).
 pub struct SignedInAnyway(pub SignedIn);
 
 impl FromRequestParts<Arc<Kernel>> for SignedInAnyway {
@@ -123,6 +147,7 @@ pub fn account_json(account: &Account) -> Value {
         "session_mode": account.session_mode.map(|m| m.as_str()),
         "disabled": account.disabled,
         "must_change_password": account.must_change_password,
+        "two_factor": account.totp_secret.is_some(),
     })
 }
 
@@ -131,6 +156,9 @@ pub fn account_json(account: &Account) -> Value {
 pub struct SignInBody {
     username: String,
     password: String,
+    /// For an account with a second factor: a TOTP or recovery code.
+    #[serde(default)]
+    code: Option<String>,
 }
 
 pub async fn sign_in(
@@ -141,7 +169,7 @@ pub async fn sign_in(
 ) -> Result<(CookieJar, Json<Value>), ApiError> {
     let signed_in = kernel
         .accounts
-        .sign_in(&body.username, &body.password, client)
+        .sign_in(&body.username, &body.password, body.code.as_deref(), client)
         .await?;
     tracing::info!(csr = %signed_in.account.username, "signed in");
     // A new sign-in starts away: the CSR says when they take customers.
@@ -155,7 +183,7 @@ pub async fn sign_in(
     Ok((
         jar.add(cookie),
         Json(
-            json!({ "account": account_json(&signed_in.account), "csrf_token": signed_in.csrf_token }),
+            json!({ "account": account_view(&kernel, &signed_in.account), "csrf_token": signed_in.csrf_token }),
         ),
     ))
 }
@@ -178,9 +206,12 @@ pub async fn sign_out(
     ))
 }
 
-pub async fn me(SignedInAnyway(signed_in): SignedInAnyway) -> Json<Value> {
+pub async fn me(
+    State(kernel): State<Arc<Kernel>>,
+    SignedInAnyway(signed_in): SignedInAnyway,
+) -> Json<Value> {
     Json(
-        json!({ "account": account_json(&signed_in.account), "csrf_token": signed_in.web.csrf_token }),
+        json!({ "account": account_view(&kernel, &signed_in.account), "csrf_token": signed_in.web.csrf_token }),
     )
 }
 
@@ -220,5 +251,5 @@ pub async fn change_password(
         must_change_password: false,
         ..account.clone()
     };
-    Ok(Json(json!({ "account": account_json(&changed) })))
+    Ok(Json(json!({ "account": account_view(&kernel, &changed) })))
 }

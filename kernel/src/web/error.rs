@@ -147,6 +147,15 @@ impl From<AccountError> for ApiError {
             | AccountError::PasswordChangeRequired
             | AccountError::NotOnYourOwnAccount => ErrorCode::Forbidden,
             AccountError::NoSuchAccount(_) => ErrorCode::NotFound,
+            AccountError::TwoFactorCodeNeeded
+            | AccountError::WrongTwoFactorCode
+            | AccountError::TwoFactorCodeUsed
+            | AccountError::TwoFactorEnrolmentRequired
+            | AccountError::TwoFactorRequiredBySite => ErrorCode::Forbidden,
+            AccountError::NoTwoFactorEnrolment | AccountError::TwoFactorAlreadyOn => {
+                ErrorCode::Conflict
+            }
+            AccountError::TwoFactor(_) => ErrorCode::Internal,
             AccountError::TooManyAttempts(_) | AccountError::Busy => ErrorCode::RateLimited,
             AccountError::StorageUnavailable => ErrorCode::Unavailable,
             AccountError::NotSignedIn => ErrorCode::Unauthenticated,

@@ -82,7 +82,14 @@ pub fn account(error: &AccountError) -> Option<Detail> {
         AccountError::NoSuchAccount(username) => Detail::NoSuchAccount {
             username: username.clone(),
         },
-        AccountError::PasswordNotHashed(_) => return None,
+        AccountError::TwoFactorCodeNeeded => Detail::TwoFactorCodeNeeded,
+        AccountError::WrongTwoFactorCode => Detail::WrongTwoFactorCode,
+        AccountError::TwoFactorCodeUsed => Detail::TwoFactorCodeUsed,
+        AccountError::TwoFactorEnrolmentRequired => Detail::TwoFactorEnrolmentRequired,
+        AccountError::TwoFactorRequiredBySite => Detail::TwoFactorRequiredBySite,
+        AccountError::NoTwoFactorEnrolment => Detail::NoTwoFactorEnrolment,
+        AccountError::TwoFactorAlreadyOn => Detail::TwoFactorAlreadyOn,
+        AccountError::PasswordNotHashed(_) | AccountError::TwoFactor(_) => return None,
         AccountError::Taken(username) => Detail::UsernameTaken {
             username: username.clone(),
         },
@@ -168,6 +175,9 @@ pub fn site(error: &SiteError) -> Option<Detail> {
         SiteRule::NameMissing => Detail::SiteNameMissing,
         SiteRule::NameTooLong { max } => Detail::SiteNameTooLong { max: *max as u64 },
         SiteRule::MaxCustomers => Detail::SiteMaxCustomers { min: 1 },
+        SiteRule::RetentionTooLong { max } => Detail::SiteRetentionTooLong {
+            max: u64::from(*max),
+        },
         SiteRule::PluginNotLoaded { plugin, .. } => Detail::SitePluginNotLoaded {
             plugin: plugin.clone(),
         },
@@ -260,6 +270,13 @@ mod tests {
             AccountError::PasswordChangeRequired.into(),
             AccountError::NotOnYourOwnAccount.into(),
             AccountError::NoSuchAccount("anna".into()).into(),
+            AccountError::TwoFactorCodeNeeded.into(),
+            AccountError::WrongTwoFactorCode.into(),
+            AccountError::TwoFactorCodeUsed.into(),
+            AccountError::TwoFactorEnrolmentRequired.into(),
+            AccountError::TwoFactorRequiredBySite.into(),
+            AccountError::NoTwoFactorEnrolment.into(),
+            AccountError::TwoFactorAlreadyOn.into(),
             AccountError::Taken("anna".into()).into(),
             AccountError::InvalidCredentials.into(),
             AccountError::TooManyAttempts(30).into(),
@@ -373,6 +390,10 @@ mod tests {
             (SiteRule::NameMissing, "site_name_missing"),
             (SiteRule::NameTooLong { max: 80 }, "site_name_too_long"),
             (SiteRule::MaxCustomers, "site_max_customers"),
+            (
+                SiteRule::RetentionTooLong { max: 36_500 },
+                "site_retention_too_long",
+            ),
             (
                 SiteRule::PluginNotLoaded {
                     plugin: "nope".into(),

@@ -22,6 +22,7 @@ mod plugin_ui;
 mod plugins;
 pub mod public;
 mod reports;
+mod two_factor;
 mod ui;
 mod ws;
 
@@ -66,6 +67,13 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/api/auth/signout", post(auth::sign_out))
         .route("/api/auth/me", get(auth::me))
         .route("/api/auth/password", post(auth::change_password))
+        .route("/api/auth/two-factor/start", post(two_factor::start))
+        .route("/api/auth/two-factor/confirm", post(two_factor::confirm))
+        .route("/api/auth/two-factor/remove", post(two_factor::remove))
+        .route(
+            "/api/admin/accounts/{username}/two-factor/reset",
+            post(two_factor::reset),
+        )
         .route(
             "/api/admin/site",
             get(admin_sites::get).put(admin_sites::put),

@@ -100,6 +100,15 @@ pub enum Detail {
     NoSuchAccount {
         username: String,
     },
+    /// The account signs in with a second factor: the code is asked for.
+    TwoFactorCodeNeeded,
+    WrongTwoFactorCode,
+    TwoFactorCodeUsed,
+    /// The site requires a second factor the account has not set up.
+    TwoFactorEnrolmentRequired,
+    TwoFactorRequiredBySite,
+    NoTwoFactorEnrolment,
+    TwoFactorAlreadyOn,
 
     // Consent.
     NoSuchPermission,
@@ -171,6 +180,9 @@ pub enum Detail {
     },
     SiteMaxCustomers {
         min: u64,
+    },
+    SiteRetentionTooLong {
+        max: u64,
     },
     SitePluginNotLoaded {
         plugin: String,

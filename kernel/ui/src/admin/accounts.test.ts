@@ -18,6 +18,7 @@ const account = (id: number, username: string, changes: Partial<Account> = {}): 
   session_mode: null,
   disabled: false,
   must_change_password: false,
+  two_factor: false,
   ...changes,
 });
 
@@ -61,8 +62,8 @@ describe("the accounts of the site", () => {
     const status = (username: string) => row(section, username).querySelector('[data-test="account-status"]')?.textContent;
     expect([status("anna"), status("cara"), status("dora")]).toEqual(["Disabled", "Must choose a new password", "Active"]);
     expect(row(section, "lee").querySelector("button")).toBeNull();
-    expect(button(row(section, "anna"), "enable-account").textContent).toBe("Enable");
-    expect(button(row(section, "dora"), "disable-account").getAttribute("aria-label")).toBe("Disable: dora");
+    expect(button(row(section, "anna"), "enable-account").textContent).toBe("Enable (anna)");
+    expect(button(row(section, "dora"), "disable-account").querySelector(".visually-hidden")?.textContent).toBe(" (dora)");
     expect(await seriousViolations()).toEqual([]);
   });
 
@@ -99,7 +100,7 @@ describe("the accounts of the site", () => {
     setLocale("fr");
     kernel([lee, account(2, "anna", { disabled: true })]);
     const section = await accountsSection(lee);
-    expect(button(row(section, "anna"), "enable-account").textContent).toBe("Activer");
+    expect(button(row(section, "anna"), "enable-account").textContent).toBe("Activer (anna)");
     expect(row(section, "anna").querySelector('[data-test="account-status"]')?.textContent).toBe("Désactivé");
   });
 });

@@ -19,10 +19,9 @@ function roleSelect(value: string, id?: string): HTMLSelectElement {
   );
 }
 
-function statusText(account: Account): Text {
-  if (account.disabled) return tn("admin.status_disabled");
-  if (account.must_change_password) return tn("admin.status_must_change");
-  return tn("admin.status_active");
+function statusText(account: Account): HTMLElement {
+  const state = account.disabled ? "admin.status_disabled" : account.must_change_password ? "admin.status_must_change" : "admin.status_active";
+  return el("span", null, tn(state), ...(account.two_factor ? [", ", tn("admin.status_two_factor")] : []));
 }
 
 function modeSelect(value: string | null): HTMLSelectElement {
@@ -65,8 +64,10 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
   const actions = (account: Account): HTMLElement => {
     const cell = el("div", { class: "toolbar" });
     if (account.id === me.id) return cell;
-    const whose = (key: "admin.reset_password" | "admin.temporary_password" | "admin.disable" | "admin.enable" | "admin.delete") =>
-      `${t(key)}: ${account.username}`;
+    const whose = (key: "admin.temporary_password") => `${t(key)}: ${account.username}`;
+    // A button says what it does; whose, for a screen reader, follows
+    // unseen (its name then starts with its visible text, in any language).
+    const forWhom = () => el("span", { class: "visually-hidden" }, ` (${account.username})`);
     const temporary = el("input", {
       attrs: { type: "password", autocomplete: "new-password", required: "", "data-test": "reset-password-input", "aria-label": whose("admin.temporary_password") },
     });
@@ -88,7 +89,7 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
     const reset = el(
       "button",
       {
-        attrs: { type: "button", "data-test": "reset-password", "aria-label": whose("admin.reset_password") },
+        attrs: { type: "button", "data-test": "reset-password" },
         on: {
           click: () => {
             resetForm.hidden = false;
@@ -97,15 +98,12 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
         },
       },
       tn("admin.reset_password"),
+      forWhom(),
     );
     const disable = el(
       "button",
       {
-        attrs: {
-          type: "button",
-          "data-test": account.disabled ? "enable-account" : "disable-account",
-          "aria-label": whose(account.disabled ? "admin.enable" : "admin.disable"),
-        },
+        attrs: { type: "button", "data-test": account.disabled ? "enable-account" : "disable-account" },
         on: {
           click: () =>
             void act(
@@ -115,6 +113,7 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
         },
       },
       tn(account.disabled ? "admin.enable" : "admin.disable"),
+      forWhom(),
     );
     // Deleting takes a second click on the same button, which then asks.
     let armed = false;
@@ -122,13 +121,12 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
       "button",
       {
         class: "danger",
-        attrs: { type: "button", "data-test": "delete-account", "aria-label": whose("admin.delete") },
+        attrs: { type: "button", "data-test": "delete-account" },
         on: {
           click: () => {
             if (!armed) {
               armed = true;
               replace(remove, t("admin.confirm_delete", { name: account.username }));
-              remove.setAttribute("aria-label", t("admin.confirm_delete", { name: account.username }));
               remove.focus();
               return;
             }
@@ -137,8 +135,22 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
         },
       },
       tn("admin.delete"),
+      forWhom(),
     );
-    cell.append(reset, disable, remove, resetForm);
+    const resetTwoFactor = account.two_factor
+      ? el(
+          "button",
+          {
+            attrs: { type: "button", "data-test": "reset-two-factor" },
+            on: {
+              click: () => void act(() => api.post(path(account, "/two-factor/reset")), t("admin.two_factor_reset", { name: account.username })),
+            },
+          },
+          tn("admin.reset_two_factor"),
+          forWhom(),
+        )
+      : null;
+    cell.append(reset, ...(resetTwoFactor ? [resetTwoFactor] : []), disable, remove, resetForm);
     return cell;
   };
   const row = (account: Account) => {

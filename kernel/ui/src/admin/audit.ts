@@ -27,6 +27,7 @@ function actionLabel(action: string): string {
     "account.disabled": "admin.audit_account_disabled",
     "account.enabled": "admin.audit_account_enabled",
     "account.deleted": "admin.audit_account_deleted",
+    "account.two_factor_reset": "admin.audit_two_factor_reset",
     "plugin.command": "admin.audit_plugin_command",
   };
   const key = known[action];

@@ -1,5 +1,6 @@
-// Site settings: name, session mode, maximum customers per CSR and the
-// features (plugins) enabled on the site. Saved as one change.
+// Site settings: name, session mode, maximum customers per CSR, who must
+// sign in with a second factor, how long session reports are kept, and
+// the features (plugins) enabled on the site. Saved as one change.
 
 import { api } from "../lib/api";
 import { el, replace } from "../lib/dom";
@@ -14,6 +15,8 @@ interface SiteSettings {
   available: { id: string; name: string; description: string }[];
   session_mode: "single" | "multi";
   max_customers_per_csr: number;
+  two_factor: "optional" | "admins" | "everyone";
+  report_retention_days: number;
 }
 
 export async function siteSection(): Promise<HTMLElement> {
@@ -36,6 +39,17 @@ export async function siteSection(): Promise<HTMLElement> {
     attrs: { id: "site-max", type: "number", min: "1", max: "100", "data-test": "site-max" },
     props: { value: String(site.max_customers_per_csr) },
   });
+  const twoFactor = el(
+    "select",
+    { attrs: { id: "site-two-factor", "data-test": "site-two-factor" } },
+    el("option", { props: { value: "optional", selected: site.two_factor === "optional" } }, tn("admin.two_factor_optional")),
+    el("option", { props: { value: "admins", selected: site.two_factor === "admins" } }, tn("admin.two_factor_admins")),
+    el("option", { props: { value: "everyone", selected: site.two_factor === "everyone" } }, tn("admin.two_factor_everyone")),
+  );
+  const retention = el("input", {
+    attrs: { id: "site-retention", type: "number", min: "0", max: "36500", "data-test": "site-retention", "aria-describedby": "site-retention-hint" },
+    props: { value: String(site.report_retention_days) },
+  });
   const all = el("input", { attrs: { type: "checkbox", "data-test": "site-all-plugins" }, props: { checked: site.all_plugins } });
   const boxes = site.available.map((plugin) => ({
     id: plugin.id,
@@ -55,6 +69,8 @@ export async function siteSection(): Promise<HTMLElement> {
         name: name.value,
         session_mode: mode.value,
         max_customers_per_csr: Number(max.value),
+        two_factor: twoFactor.value,
+        report_retention_days: Number(retention.value),
         plugins: all.checked ? ["*"] : boxes.filter(({ box }) => box.checked).map(({ id }) => id),
       });
       replace(status, t("common.saved"));
@@ -70,6 +86,11 @@ export async function siteSection(): Promise<HTMLElement> {
     mode,
     el("label", { attrs: { for: "site-max" } }, tn("admin.max_customers")),
     max,
+    el("label", { attrs: { for: "site-two-factor" } }, tn("admin.two_factor")),
+    twoFactor,
+    el("label", { attrs: { for: "site-retention" } }, tn("admin.retention")),
+    retention,
+    el("p", { class: "hint", attrs: { id: "site-retention-hint" } }, tn("admin.retention_hint")),
     el("h3", null, tn("admin.plugins")),
     el(
       "div",

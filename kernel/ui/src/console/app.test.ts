@@ -8,7 +8,7 @@ import { FakeSocket, installFakeSocket, panelWindow, quietFrames, seriousViolati
 import { ConsoleApp, SIGNED_OUT_CLOSE_CODE } from "./app";
 import type { Account } from "./signin";
 
-const account: Account = { id: 1, username: "carl", display_name: "Carl", email: "", site: "default", role: "csr", webacd_agent: true, session_mode: null, disabled: false, must_change_password: false };
+const account: Account = { id: 1, username: "carl", display_name: "Carl", email: "", site: "default", role: "csr", webacd_agent: true, session_mode: null, disabled: false, must_change_password: false, two_factor: false };
 
 const plugins = [
   {

@@ -15,6 +15,7 @@ import { Connection, type EventBody } from "../lib/socket";
 import { incomingStream, StreamTable } from "../lib/streams";
 import { openInviteDialog } from "./invite";
 import { openPasswordDialog } from "./password";
+import { openTwoFactorDialog } from "./two_factor";
 import { OfferBoard } from "./offers";
 import { sendPluginCommand } from "./plugin_commands";
 import { PresenceControl, presenceOf } from "./presence";
@@ -76,7 +77,7 @@ export class ConsoleApp implements SessionHost {
   });
 
   constructor(
-    private readonly account: Account,
+    private account: Account,
     private readonly root: HTMLElement,
     private readonly signedOut: (notice?: string) => void,
   ) {
@@ -289,6 +290,14 @@ export class ConsoleApp implements SessionHost {
       this.account.role === "admin" ? el("a", { attrs: { href: "/admin", "data-test": "admin-link" } }, tn("console.admin")) : null,
       languageSwitch(() => this.relabelAll()),
       el("button", { attrs: { type: "button", "data-test": "change-password" }, on: { click: () => openPasswordDialog() } }, tn("console.change_password")),
+      el(
+        "button",
+        {
+          attrs: { type: "button", "data-test": "two-factor" },
+          on: { click: () => openTwoFactorDialog(this.account, (changed) => (this.account = changed)) },
+        },
+        tn("two_factor.title"),
+      ),
       el("button", { attrs: { type: "button", "data-test": "sign-out" }, on: { click: () => void this.signOut() } }, tn("console.sign_out")),
     );
   }

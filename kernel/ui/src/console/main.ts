@@ -6,6 +6,7 @@ import { applyDocumentLanguage, languageSwitch, relabel } from "../lib/i18n";
 import { ConsoleApp } from "./app";
 import { joinCard } from "./front_join";
 import { passwordRequiredCard } from "./password";
+import { twoFactorRequiredCard } from "./two_factor";
 import { signInForm, type Account } from "./signin";
 
 const root = document.getElementById("app") as HTMLElement;
@@ -42,6 +43,21 @@ async function open(account: Account): Promise<void> {
         { class: "center front" },
         passwordRequiredCard(
           (chosen) => void open(chosen),
+          () => void signOut(),
+        ),
+      ),
+    );
+    return;
+  }
+  if (account.must_set_up_two_factor) {
+    replace(
+      root,
+      el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
+      el(
+        "main",
+        { class: "center front" },
+        twoFactorRequiredCard(
+          (done) => void open({ ...done, must_set_up_two_factor: false }),
           () => void signOut(),
         ),
       ),

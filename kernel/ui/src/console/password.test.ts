@@ -18,6 +18,7 @@ const account: Account = {
   session_mode: null,
   disabled: false,
   must_change_password: false,
+  two_factor: false,
 };
 
 function fill(form: HTMLElement, current: string, fresh: string, repeat: string): void {

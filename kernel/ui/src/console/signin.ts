@@ -2,7 +2,8 @@
 
 import { api, setCsrfToken } from "../lib/api";
 import { el, replace } from "../lib/dom";
-import { describe } from "../lib/errors";
+import { describe, detailText } from "../lib/errors";
+import { KernelError } from "../lib/socket";
 import { tn } from "../lib/i18n";
 
 export interface Account {
@@ -17,6 +18,10 @@ export interface Account {
   disabled: boolean;
   /** A site admin set the password: the CSR chooses their own first. */
   must_change_password: boolean;
+  /** Signs in with a second factor. */
+  two_factor: boolean;
+  /** The site requires a second factor not set up yet: that comes first. */
+  must_set_up_two_factor?: boolean;
 }
 
 /**
@@ -29,6 +34,11 @@ export function signInForm(onSignedIn: (account: Account) => void, notice?: stri
     attrs: { id: "signin-password", type: "password", autocomplete: "current-password", required: "", "data-test": "signin-password" },
   });
   const error = el("p", { class: "error", attrs: { role: "alert", "data-test": "signin-error" } }, notice ?? "");
+  // Asked for once the kernel says the account has a second factor.
+  const code = el("input", {
+    attrs: { id: "signin-code", inputmode: "numeric", autocomplete: "one-time-code", "data-test": "signin-code" },
+  });
+  const codeField = el("div", { props: { hidden: true } }, el("label", { attrs: { for: "signin-code" } }, tn("signin.code")), code);
   const form = el(
     "form",
     {
@@ -41,11 +51,20 @@ export function signInForm(onSignedIn: (account: Account) => void, notice?: stri
             const answer = await api.post<{ account: Account; csrf_token: string }>("/api/auth/signin", {
               username: username.value.trim(),
               password: password.value,
+              ...(codeField.hidden ? {} : { code: code.value }),
             });
             password.value = "";
+            code.value = "";
             setCsrfToken(answer.csrf_token);
             onSignedIn(answer.account);
           } catch (failure) {
+            if (failure instanceof KernelError && failure.detail?.key === "two_factor_code_needed") {
+              // Not a refusal: the next step of signing in.
+              codeField.hidden = false;
+              code.focus();
+              replace(error, detailText(failure.detail));
+              return;
+            }
             replace(error, describe(failure));
           }
         },
@@ -56,6 +75,7 @@ export function signInForm(onSignedIn: (account: Account) => void, notice?: stri
     username,
     el("label", { attrs: { for: "signin-password" } }, tn("signin.password")),
     password,
+    codeField,
     el("button", { class: "primary", attrs: { type: "submit", "data-test": "signin-submit" } }, tn("signin.submit")),
     error,
   );
