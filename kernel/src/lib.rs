@@ -12,6 +12,7 @@ mod events;
 pub mod mail;
 pub mod nodes;
 pub mod plugin_host;
+pub mod retention;
 pub mod routing;
 pub mod session;
 pub mod site;
@@ -218,6 +219,7 @@ impl Kernel {
             telemetry,
         });
         tokio::spawn(events::deliver(Arc::downgrade(&kernel), plugin_event_queue));
+        retention::run(&kernel);
         Ok(kernel)
     }
 }

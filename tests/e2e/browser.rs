@@ -1087,6 +1087,55 @@ async fn two_factor_sign_in_set_up_and_used_in_the_browser() {
         .await;
 }
 
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn the_session_history_searched_and_a_report_opened() {
+    let kernel = launch_with_site_admin();
+    let words = Dictionary::load("en");
+    // Two sessions of Anna's, one ended, made over the API.
+    let api = tether_tests::clients::Csr::sign_in(&kernel, "anna", PASSWORD)
+        .await
+        .expect("anna signs in");
+    let mut console = api.console(&kernel).await;
+    let mut numbers = Vec::new();
+    for customer in ["Carl Carlsen", "Dora Dahl"] {
+        let number = console.start_session().await;
+        let _joined = tether_tests::clients::Customer::join(&kernel, &number, customer).await;
+        console.event("participant.joined").await;
+        numbers.push(number);
+    }
+    console
+        .ok("session.end", serde_json::json!({ "session": numbers[0] }))
+        .await;
+    console.close().await;
+
+    let browser = Browser::start().await;
+    let anna = browser.context("history", "en").await;
+    sign_in_as(&anna, &kernel, "anna").await;
+    anna.click(&test_id("history")).await;
+    anna.wait_text(&test_id("history-table"), "Dora Dahl").await;
+    anna.wait_text(
+        &test_id("history-table"),
+        &words.get("history.outcome_ended_by_host"),
+    )
+    .await;
+    anna.screen("history").await;
+    anna.fill(&test_id("history-customer"), "carl").await;
+    anna.click(&test_id("history-submit")).await;
+    anna.wait_text_where(&test_id("history-table"), "only Carl's session", |text| {
+        text.contains("Carl Carlsen") && !text.contains("Dora Dahl")
+    })
+    .await;
+    anna.click(&format!(
+        "[data-test=\"history-row\"][data-session=\"{}\"] {}",
+        numbers[0],
+        test_id("history-report")
+    ))
+    .await;
+    anna.wait_text(&test_id("report-table"), "Carl Carlsen")
+        .await;
+    anna.screen("history-report").await;
+}
+
 /// Signs `username` in from the sign-in form.
 async fn sign_in_as(context: &BrowserContext, kernel: &KernelProcess, username: &str) {
     context.goto(&kernel.url("/")).await;

@@ -8,9 +8,9 @@ use std::sync::Arc;
 
 use tether_kernel::plugin_host::services::PluginScope;
 use tether_kernel::storage::{
-    AccountRole, AuditEntry, GrantRecord, NewAccount, ParticipantRecord, ParticipantRole,
-    PostgresStorage, ReportEntry, SessionMode, SessionRecord, SessionStatus, SiteRecord,
-    SqliteStorage, Storage, StorageError, TwoFactorRule, WebSession,
+    AccountRole, AuditEntry, GrantRecord, HistoryEntry, HistoryQuery, NewAccount,
+    ParticipantRecord, ParticipantRole, PostgresStorage, ReportEntry, SessionMode, SessionRecord,
+    SessionStatus, SiteRecord, SqliteStorage, Storage, StorageError, TwoFactorRule, WebSession,
 };
 use tether_tests::postgres::PrivatePostgres;
 
@@ -82,6 +82,7 @@ suite!(
     signed_in_browsers_are_kept_until_deleted,
     passwords_are_reset_accounts_disabled_and_deleted_keeping_their_sessions,
     a_second_factor_is_enrolled_and_each_code_used_once,
+    the_history_is_searched_and_old_reports_purged,
     sessions_are_numbered_uniquely_and_end_once,
     participants_belong_to_a_stored_session,
     resume_tokens_rotate_and_the_previous_one_stays_valid,
@@ -530,6 +531,177 @@ async fn a_second_factor_is_enrolled_and_each_code_used_once(backend: Backend) {
     assert!(!storage.use_totp_step(anna, 9).await.expect("no secret"));
 }
 
+async fn the_history_is_searched_and_old_reports_purged(backend: Backend) {
+    let storage = backend.open().await;
+    let anna = storage
+        .create_account(new_account("anna"))
+        .await
+        .expect("anna")
+        .id;
+    let bo = storage
+        .create_account(new_account("bo"))
+        .await
+        .expect("bo")
+        .id;
+    // Three sessions of site `default` (days 1, 2 and 3), one elsewhere.
+    for (number, host, host_name, customer, day, ended) in [
+        (
+            "100000001",
+            anna,
+            "Anna Berg",
+            "Carl 50% Off",
+            1,
+            Some("ended_by_host"),
+        ),
+        (
+            "100000002",
+            bo,
+            "Bo Lind",
+            "Dora_Dahl",
+            2,
+            Some("host_did_not_return"),
+        ),
+        ("100000003", anna, "Anna Berg", "Erik", 3, None),
+    ] {
+        let day_millis = 86_400_000 * day;
+        storage
+            .create_session(session_record(number, Some(host), day_millis))
+            .await
+            .expect("session");
+        let mut host_record = participant(
+            &format!("{number}-h"),
+            number,
+            ParticipantRole::Host,
+            day_millis,
+        );
+        host_record.account_id = Some(host);
+        host_record.display_name = host_name.into();
+        storage.add_participant(host_record).await.expect("host");
+        let mut customer_record = participant(
+            &format!("{number}-c"),
+            number,
+            ParticipantRole::Customer,
+            day_millis,
+        );
+        customer_record.display_name = customer.into();
+        storage
+            .add_participant(customer_record)
+            .await
+            .expect("customer");
+        storage
+            .append_event(number, line(day_millis, "hello"))
+            .await
+            .expect("report line");
+        if let Some(outcome) = ended {
+            storage
+                .end_session(number, day_millis + 1000, "ended", outcome)
+                .await
+                .expect("ended");
+        }
+    }
+    let mut elsewhere = session_record("100000009", Some(anna), 86_400_000);
+    elsewhere.site = "beta".into();
+    storage.create_session(elsewhere).await.expect("other site");
+
+    let query = |change: &dyn Fn(&mut HistoryQuery)| {
+        let mut query = HistoryQuery {
+            site: "default".into(),
+            limit: 10,
+            ..HistoryQuery::default()
+        };
+        change(&mut query);
+        query
+    };
+    let numbers = |entries: Vec<HistoryEntry>| -> Vec<String> {
+        entries.into_iter().map(|e| e.number).collect()
+    };
+    let all = storage
+        .session_history(&query(&|_| {}))
+        .await
+        .expect("read");
+    assert_eq!(
+        numbers(all.clone()),
+        ["100000003", "100000002", "100000001"]
+    );
+    assert_eq!(all[2].csrs, ["Anna Berg"]);
+    assert_eq!(all[2].customers, ["Carl 50% Off"]);
+    assert_eq!(all[2].outcome.as_deref(), Some("ended_by_host"));
+    assert_eq!(all[0].status, SessionStatus::Active);
+    for (change, expected) in [
+        (
+            Box::new(|q: &mut HistoryQuery| q.account = Some(anna))
+                as Box<dyn Fn(&mut HistoryQuery)>,
+            vec!["100000003", "100000001"],
+        ),
+        (
+            Box::new(|q| q.from = Some(2 * 86_400_000)),
+            vec!["100000003", "100000002"],
+        ),
+        (Box::new(|q| q.to = Some(2 * 86_400_000)), vec!["100000001"]),
+        (Box::new(|q| q.csr = Some("LIND".into())), vec!["100000002"]),
+        (
+            Box::new(|q| q.customer = Some("50%".into())),
+            vec!["100000001"],
+        ),
+        // `%` and `_` are the characters typed, not patterns.
+        (
+            Box::new(|q| q.customer = Some("%".into())),
+            vec!["100000001"],
+        ),
+        (
+            Box::new(|q| q.customer = Some("a_d".into())),
+            vec!["100000002"],
+        ),
+        (
+            Box::new(|q| q.outcome = Some("running".into())),
+            vec!["100000003"],
+        ),
+        (
+            Box::new(|q| q.outcome = Some("host_did_not_return".into())),
+            vec!["100000002"],
+        ),
+        (Box::new(|q| q.limit = 1), vec!["100000003"]),
+    ] {
+        let found = storage
+            .session_history(&query(&*change))
+            .await
+            .expect("read");
+        assert_eq!(numbers(found), expected);
+    }
+
+    // Ended before day 2 (plus a second): session 1 goes with its report;
+    // the running one and the other site's stay.
+    let purged = storage
+        .purge_reports("default", 2 * 86_400_000)
+        .await
+        .expect("purged");
+    assert_eq!(purged, 1);
+    assert_eq!(storage.session("100000001").await.expect("read"), None);
+    assert!(storage.events("100000001").await.expect("read").is_empty());
+    assert!(
+        storage
+            .participants("100000001")
+            .await
+            .expect("read")
+            .is_empty()
+    );
+    let left = storage
+        .session_history(&query(&|_| {}))
+        .await
+        .expect("read");
+    assert_eq!(numbers(left), ["100000003", "100000002"]);
+    assert_eq!(
+        storage
+            .purge_reports("default", i64::MAX)
+            .await
+            .expect("purged"),
+        1,
+        "a running session is never purged"
+    );
+    assert!(storage.session("100000003").await.expect("read").is_some());
+    assert!(storage.session("100000009").await.expect("read").is_some());
+}
+
 async fn sessions_are_numbered_uniquely_and_end_once(backend: Backend) {
     let storage = backend.open().await;
     let anna = storage
@@ -568,11 +740,11 @@ async fn sessions_are_numbered_uniquely_and_end_once(backend: Backend) {
     assert_eq!(active, ["111222333", "444555666", "000111222"]);
 
     storage
-        .end_session("111222333", 9, "ended by Anna Berg")
+        .end_session("111222333", 9, "ended by Anna Berg", "ended_by_host")
         .await
         .expect("ended");
     storage
-        .end_session("111222333", 10, "ended again")
+        .end_session("111222333", 10, "ended again", "ended_by_host")
         .await
         .expect("a second end changes nothing");
     let ended = storage

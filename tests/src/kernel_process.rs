@@ -224,6 +224,11 @@ impl TestAccount {
 }
 
 impl StoppedKernel {
+    /// The kernel's data directory (its SQLite database is `tether.db`).
+    pub fn data_dir(&self) -> PathBuf {
+        self.data.path().join("data")
+    }
+
     /// Changes the configuration file before the next start.
     pub fn edit_config(&self, edit: impl FnOnce(String) -> String) {
         let text = std::fs::read_to_string(&self.config_path).expect("read config");

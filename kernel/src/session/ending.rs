@@ -3,6 +3,8 @@
 
 use tether_protocol::Detail;
 
+use crate::storage::outcome;
+
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Ending {
     /// The host ended it (their display name).
@@ -27,13 +29,14 @@ impl Ending {
         }
     }
 
-    /// One word for it, for counting endings by why.
+    /// One word for it, for counting endings by why and searching the
+    /// history by how sessions ended.
     pub fn word(&self) -> &'static str {
         match self {
-            Ending::By(_) => "ended_by_host",
-            Ending::HostDidNotReturn => "host_did_not_return",
-            Ending::CustomerLeftWaiting => "customer_left_waiting",
-            Ending::AccountClosed { .. } => "account_closed",
+            Ending::By(_) => outcome::ENDED_BY_HOST,
+            Ending::HostDidNotReturn => outcome::HOST_DID_NOT_RETURN,
+            Ending::CustomerLeftWaiting => outcome::CUSTOMER_LEFT_WAITING,
+            Ending::AccountClosed { .. } => outcome::ACCOUNT_CLOSED,
         }
     }
 

@@ -480,7 +480,7 @@ impl Sessions {
             .ok_or_else(|| SessionError::UnknownSession(number.to_string()))?;
         telemetry::session_ended(ending.word());
         self.storage
-            .end_session(number, now_millis(), reason)
+            .end_session(number, now_millis(), reason, ending.word())
             .await?;
         self.ownership.release(number).await;
         for id in session.participants.keys() {
@@ -604,7 +604,12 @@ impl Sessions {
             let report = self.report_lines(&session.number).await?;
             self.report_interrupted(&session.number, &report).await;
             self.storage
-                .end_session(&session.number, now_millis(), "the server restarted")
+                .end_session(
+                    &session.number,
+                    now_millis(),
+                    "the server restarted",
+                    crate::storage::outcome::SERVER_RESTARTED,
+                )
                 .await?;
             self.record(&session.number, "session.ended", "", "the server restarted")
                 .await;

@@ -17,7 +17,7 @@ use super::{Sessions, number};
 use crate::activity::Scope;
 use crate::routing::Endpoint;
 use crate::storage::{
-    ParticipantRecord, ParticipantRole, SessionRecord, SessionStatus, now_millis,
+    ParticipantRecord, ParticipantRole, SessionRecord, SessionStatus, now_millis, outcome,
 };
 
 /// A stored participant, as the session runs again: they had connected
@@ -134,7 +134,9 @@ impl Sessions {
         let waiting = stored.started_by.is_none();
         let Some(live) = live.filter(|s| s.host().is_some() || waiting) else {
             let reason = "the server running the session stopped while no CSR was in it";
-            self.storage.end_session(number, now, reason).await?;
+            self.storage
+                .end_session(number, now, reason, outcome::SERVER_STOPPED)
+                .await?;
             self.record(number, "session.ended", "", reason).await;
             self.ownership.release(number).await;
             return Ok(());

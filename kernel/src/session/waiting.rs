@@ -15,7 +15,7 @@ use super::announce::Announcement;
 use super::error::SessionError;
 use super::lifecycle::{JoinedCustomer, check_display_name, record_of};
 use super::live::{LiveParticipant, LiveSession};
-use crate::storage::{ParticipantRole, now_millis};
+use crate::storage::{ParticipantRole, now_millis, outcome};
 use crate::token::{hash_token, random_token};
 
 impl Sessions {
@@ -51,7 +51,12 @@ impl Sessions {
             // The session record stays, ended: nobody can be in it.
             let _ = self
                 .storage
-                .end_session(&number, now_millis(), "the customer could not be recorded")
+                .end_session(
+                    &number,
+                    now_millis(),
+                    "the customer could not be recorded",
+                    outcome::NOT_RECORDED,
+                )
                 .await;
             return Err(error.into());
         }

@@ -133,8 +133,24 @@ pub trait Storage: PluginKv {
     async fn create_session(&self, session: SessionRecord) -> Result<(), StorageError>;
     async fn session(&self, number: &str) -> Result<Option<SessionRecord>, StorageError>;
     async fn active_sessions(&self) -> Result<Vec<SessionRecord>, StorageError>;
-    async fn end_session(&self, number: &str, at: Millis, reason: &str)
-    -> Result<(), StorageError>;
+    /// Ends the session with the report's `reason` and the history's
+    /// `outcome` (one of [`outcome::ALL`]).
+    async fn end_session(
+        &self,
+        number: &str,
+        at: Millis,
+        reason: &str,
+        outcome: &str,
+    ) -> Result<(), StorageError>;
+    /// The site's sessions matching `query`, newest first.
+    async fn session_history(
+        &self,
+        query: &HistoryQuery,
+    ) -> Result<Vec<HistoryEntry>, StorageError>;
+    /// Deletes the sessions of `site` that ended before `ended_before`,
+    /// with their reports, participants and grants (in one transaction);
+    /// how many.
+    async fn purge_reports(&self, site: &str, ended_before: Millis) -> Result<u64, StorageError>;
 
     async fn add_participant(&self, participant: ParticipantRecord) -> Result<(), StorageError>;
     async fn set_participant_role(

@@ -199,3 +199,60 @@ pub struct ReportEntry {
     pub actor: String,
     pub detail: String,
 }
+
+/// What the session history is asked for: a site's sessions, newest
+/// first, narrowed by each filter given.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct HistoryQuery {
+    pub site: String,
+    /// Only sessions this CSR account started or took part in.
+    pub account: Option<i64>,
+    /// Started at or after.
+    pub from: Option<Millis>,
+    /// Started before.
+    pub to: Option<Millis>,
+    /// Part of a CSR's display name (any case).
+    pub csr: Option<String>,
+    /// Part of a customer's display name (any case).
+    pub customer: Option<String>,
+    /// `running`, or how it ended (see [`outcome`]).
+    pub outcome: Option<String>,
+    pub limit: u32,
+}
+
+/// One session in the history.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct HistoryEntry {
+    pub number: String,
+    pub started_at: Millis,
+    pub ended_at: Option<Millis>,
+    pub status: SessionStatus,
+    /// How it ended, in one word; `None` while it runs (and for sessions
+    /// that ended before outcomes were kept).
+    pub outcome: Option<String>,
+    pub end_reason: Option<String>,
+    /// The CSRs' and customers' display names, in the order they joined.
+    pub csrs: Vec<String>,
+    pub customers: Vec<String>,
+}
+
+/// How sessions end, as the history keeps and searches it.
+pub mod outcome {
+    pub const ENDED_BY_HOST: &str = "ended_by_host";
+    pub const HOST_DID_NOT_RETURN: &str = "host_did_not_return";
+    pub const CUSTOMER_LEFT_WAITING: &str = "customer_left_waiting";
+    pub const ACCOUNT_CLOSED: &str = "account_closed";
+    pub const SERVER_RESTARTED: &str = "server_restarted";
+    pub const SERVER_STOPPED: &str = "server_stopped";
+    pub const NOT_RECORDED: &str = "not_recorded";
+    /// Every outcome, for checking a filter.
+    pub const ALL: &[&str] = &[
+        ENDED_BY_HOST,
+        HOST_DID_NOT_RETURN,
+        CUSTOMER_LEFT_WAITING,
+        ACCOUNT_CLOSED,
+        SERVER_RESTARTED,
+        SERVER_STOPPED,
+        NOT_RECORDED,
+    ];
+}

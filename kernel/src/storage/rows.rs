@@ -162,3 +162,16 @@ pub(super) fn report_entry(row: impl Columns) -> Result<ReportEntry, sqlx::Error
         detail: row.text("detail")?,
     })
 }
+
+pub(super) fn history_entry(row: impl Columns) -> Result<HistoryEntry, sqlx::Error> {
+    Ok(HistoryEntry {
+        number: row.text("number")?,
+        started_at: row.int("started_at")?,
+        ended_at: row.maybe_int("ended_at")?,
+        status: parse(row.text("status")?)?,
+        outcome: row.maybe_text("outcome")?,
+        end_reason: row.maybe_text("end_reason")?,
+        csrs: Vec::new(),
+        customers: Vec::new(),
+    })
+}

@@ -10,9 +10,10 @@ use sqlx::sqlite::{
 use super::StorageError;
 use super::records::*;
 use super::rows::{
-    account, audit_entry, grant, participant, report_entry, session, site, web_session,
+    account, audit_entry, grant, history_entry, participant, report_entry, session, site,
+    web_session,
 };
-use super::statements::{backend, kv_error, sql_storage};
+use super::statements::{backend, kv_error, like_pattern, sql_storage};
 use crate::plugin_host::services::{KvError, PluginScope};
 
 pub struct SqliteStorage {

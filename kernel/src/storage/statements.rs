@@ -18,6 +18,20 @@ pub(super) fn backend(error: sqlx::Error) -> StorageError {
     }
 }
 
+/// `text` as a LIKE pattern matching it anywhere, any case: its own `%`,
+/// `_` and `\` stand for themselves.
+pub(super) fn like_pattern(text: &str) -> String {
+    let mut pattern = String::from("%");
+    for c in text.trim().to_lowercase().chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            pattern.push('\\');
+        }
+        pattern.push(c);
+    }
+    pattern.push('%');
+    pattern
+}
+
 pub(super) fn kv_error(error: sqlx::Error) -> KvError {
     KvError::Unavailable(error.to_string())
 }
@@ -382,14 +396,17 @@ macro_rules! sql_storage {
                 number: &str,
                 at: Millis,
                 reason: &str,
+                outcome: &str,
             ) -> Result<(), StorageError> {
                 sqlx::query(
-                    "UPDATE support_sessions SET status = 'ended', ended_at = $1, end_reason = $2
+                    "UPDATE support_sessions SET status = 'ended', ended_at = $1, end_reason = $2,
+                         outcome = $4
                      WHERE number = $3 AND status = 'active'",
                 )
                 .bind(at)
                 .bind(reason)
                 .bind(number)
+                .bind(outcome)
                 .execute(&self.pool)
                 .await
                 .map_err(backend)?;
@@ -594,6 +611,96 @@ macro_rules! sql_storage {
                 .fetch_all(&self.pool)
                 .await
                 .map_err(backend)
+            }
+
+            async fn session_history(
+                &self,
+                query: &HistoryQuery,
+            ) -> Result<Vec<HistoryEntry>, StorageError> {
+                // Each filter is `(its value IS NULL OR …)`, so one text
+                // serves every combination; CAST types a NULL for
+                // PostgreSQL.
+                let rows = sqlx::query(
+                    "SELECT s.number, s.started_at, s.ended_at, s.status, s.outcome, s.end_reason
+                     FROM support_sessions s
+                     WHERE s.site = $1
+                       AND (CAST($2 AS BIGINT) IS NULL OR s.started_by = $2 OR EXISTS (
+                             SELECT 1 FROM participants p WHERE p.session = s.number AND p.account_id = $2))
+                       AND (CAST($3 AS BIGINT) IS NULL OR s.started_at >= $3)
+                       AND (CAST($4 AS BIGINT) IS NULL OR s.started_at < $4)
+                       AND (CAST($5 AS TEXT) IS NULL OR EXISTS (
+                             SELECT 1 FROM participants p WHERE p.session = s.number
+                               AND p.role IN ('host', 'assistant')
+                               AND lower(p.display_name) LIKE $5 ESCAPE '\\'))
+                       AND (CAST($6 AS TEXT) IS NULL OR EXISTS (
+                             SELECT 1 FROM participants p WHERE p.session = s.number
+                               AND p.role = 'customer'
+                               AND lower(p.display_name) LIKE $6 ESCAPE '\\'))
+                       AND (CAST($7 AS TEXT) IS NULL
+                            OR ($7 = 'running' AND s.status = 'active')
+                            OR s.outcome = $7)
+                     ORDER BY s.started_at DESC, s.number
+                     LIMIT $8",
+                )
+                .bind(&query.site)
+                .bind(query.account)
+                .bind(query.from)
+                .bind(query.to)
+                .bind(query.csr.as_deref().map(like_pattern))
+                .bind(query.customer.as_deref().map(like_pattern))
+                .bind(query.outcome.as_deref())
+                .bind(i64::from(query.limit))
+                .try_map(history_entry)
+                .fetch_all(&self.pool)
+                .await
+                .map_err(backend)?;
+                let mut entries = Vec::with_capacity(rows.len());
+                for mut entry in rows {
+                    for p in self.participants(&entry.number).await? {
+                        match p.role {
+                            ParticipantRole::Customer => entry.customers.push(p.display_name),
+                            ParticipantRole::Host | ParticipantRole::Assistant => {
+                                if !entry.csrs.contains(&p.display_name) {
+                                    entry.csrs.push(p.display_name);
+                                }
+                            }
+                        }
+                    }
+                    entries.push(entry);
+                }
+                Ok(entries)
+            }
+
+            async fn purge_reports(&self, site: &str, ended_before: Millis) -> Result<u64, StorageError> {
+                // What refers to a session goes first (grants refer to
+                // participants too).
+                let mut tx = self.pool.begin().await.map_err(backend)?;
+                for statement in [
+                    "DELETE FROM session_events WHERE session IN (SELECT number FROM support_sessions
+                         WHERE site = $1 AND status = 'ended' AND ended_at < $2)",
+                    "DELETE FROM consent_grants WHERE session IN (SELECT number FROM support_sessions
+                         WHERE site = $1 AND status = 'ended' AND ended_at < $2)",
+                    "DELETE FROM participants WHERE session IN (SELECT number FROM support_sessions
+                         WHERE site = $1 AND status = 'ended' AND ended_at < $2)",
+                ] {
+                    sqlx::query(statement)
+                        .bind(site)
+                        .bind(ended_before)
+                        .execute(&mut *tx)
+                        .await
+                        .map_err(backend)?;
+                }
+                let purged = sqlx::query(
+                    "DELETE FROM support_sessions WHERE site = $1 AND status = 'ended' AND ended_at < $2",
+                )
+                .bind(site)
+                .bind(ended_before)
+                .execute(&mut *tx)
+                .await
+                .map_err(backend)?
+                .rows_affected();
+                tx.commit().await.map_err(backend)?;
+                Ok(purged)
             }
 
             async fn events(&self, number: &str) -> Result<Vec<ReportEntry>, StorageError> {

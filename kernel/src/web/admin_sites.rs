@@ -154,6 +154,14 @@ pub async fn put(
     let site =
         crate::site::apply_change(&kernel.sites, &kernel.plugins, &admin.site, &change).await?;
     tracing::info!(admin = %admin.username, site = %site.id, "site changed by its admin");
+    // A shorter retention applies at once, not at the next hourly pass.
+    if before.as_ref().map(|b| b.settings.report_retention_days)
+        != Some(site.settings.report_retention_days)
+        && let Err(error) = crate::retention::purge_site(kernel.storage.as_ref(), &site).await
+    {
+        tracing::error!(site = %site.id, %error, "old session reports could not be deleted");
+        kernel.storage_health.failed(error.to_string());
+    }
     if let Some(before) = &before {
         let change = AdminChange::SiteChanged {
             before,

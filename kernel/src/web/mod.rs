@@ -14,6 +14,7 @@ pub mod error;
 pub(crate) mod error_detail;
 mod extract;
 mod forwarded;
+mod history;
 mod invite;
 mod join;
 mod metrics;
@@ -108,6 +109,7 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/ws/console", get(ws::console))
         .route("/ws/customer", get(ws::customer))
         .route("/ws/agent", get(ws::agent))
+        .route("/api/sessions/history", get(history::list))
         .route("/api/sessions/{number}/report", get(reports::download))
         .merge(about_one_session(&kernel))
         .layer(DefaultBodyLimit::max(MAX_BODY_BYTES))

@@ -13,6 +13,7 @@ import { bridgeCounters, PanelFrame, panelsAt, panelTitle, sitePlugins, type Pan
 import type { ServerEvent } from "../lib/protocol.gen";
 import { Connection, type EventBody } from "../lib/socket";
 import { incomingStream, StreamTable } from "../lib/streams";
+import { historyView } from "./history";
 import { openInviteDialog } from "./invite";
 import { openPasswordDialog } from "./password";
 import { openTwoFactorDialog } from "./two_factor";
@@ -282,6 +283,11 @@ export class ConsoleApp implements SessionHost {
         { class: "link", attrs: { type: "button", "data-test": "dashboard" }, on: { click: () => this.showDashboard() } },
         tn("console.dashboard"),
       ),
+      el(
+        "button",
+        { class: "link", attrs: { type: "button", "data-test": "history" }, on: { click: () => this.showHistory() } },
+        tn("history.title"),
+      ),
       this.pageLinks,
       tools,
       el("span", { class: "spacer" }),
@@ -460,6 +466,14 @@ export class ConsoleApp implements SessionHost {
 
   private hidePages(): void {
     for (const page of this.pages.values()) page.section.hidden = true;
+  }
+
+  /** The session history, searched afresh each time it is shown. */
+  private showHistory(): void {
+    this.hidePages();
+    this.active = null;
+    replace(this.viewArea, historyView());
+    for (const tab of this.tabs.values()) tab.setAttribute("aria-selected", "false");
   }
 
   private showDashboard(): void {
