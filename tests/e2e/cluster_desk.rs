@@ -8,7 +8,9 @@
 //! every node, and the site's limit of customers per CSR holds across
 //! nodes. And when the node running a waiting customer's session dies,
 //! another takes the session over and the customer, back through the load
-//! balancer, still waits in the queue and is offered to the agent.
+//! balancer, still waits in the queue and is offered to the agent. A CSR
+//! a site admin disables on one node is signed out and out of their
+//! sessions on the others at once.
 
 use std::time::{Duration, Instant};
 
@@ -446,4 +448,48 @@ async fn an_offer_from_another_node_is_answered_there_and_dropped_when_that_node
         .refused("offer.answer", json!({ "offer": second, "accept": true }))
         .await;
     assert_eq!(code, "not_found");
+}
+
+/// A site admin on node A disables a CSR working on node B: their consoles
+/// on both nodes close at once as signed out, and the session they host
+/// on node B ends with the reason — the desk's news carries it.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_csr_disabled_on_one_node_is_signed_out_and_out_of_their_sessions_on_every_node() {
+    // The servers bound by name: `..` would stop them at once.
+    let Nodes {
+        a,
+        b,
+        _nats,
+        _postgres,
+    } = two_nodes(&fixture_manifests(), PROBE).await;
+    let ada = signed_in(&a, "ada").await;
+    let cara = signed_in(&b, "cara").await;
+    let mut console_b = cara.console(&b).await;
+    let mut console_a = cara.console(&a).await;
+    let number = console_b.start_session().await;
+    let mut customer = Customer::join(&b, &number, "Carl Customer").await;
+    console_b.event("participant.joined").await;
+
+    let disabled = ada
+        .put(
+            "/api/admin/accounts/cara/disabled",
+            json!({ "disabled": true }),
+        )
+        .await;
+    assert_eq!(disabled.status, 200, "{}", disabled.text);
+    let signed_out = Some(tether_protocol::SIGNED_OUT_CLOSE_CODE);
+    assert_eq!(console_a.close_code().await, signed_out);
+    assert_eq!(console_b.close_code().await, signed_out);
+    let ended = customer.page.event("session.ended").await;
+    assert_eq!(
+        ended["reason"],
+        "Cara Dahl's account was closed by Ada Admin"
+    );
+    for node in [&a, &b] {
+        let refused = Csr::sign_in(node, "cara", PASSWORD)
+            .await
+            .err()
+            .expect("refused");
+        assert_eq!(refused.body["detail"]["key"], "account_disabled");
+    }
 }
