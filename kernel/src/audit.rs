@@ -198,6 +198,21 @@ fn plugins(selection: &PluginSelection) -> String {
     }
 }
 
+impl crate::Kernel {
+    /// Keeps the audit line for `change`, made by `admin` from `client`
+    /// (see [`record`]).
+    pub async fn audit(&self, admin: &Account, client: IpAddr, change: AdminChange<'_>) {
+        record(
+            self.storage.as_ref(),
+            &self.storage_health,
+            admin,
+            client,
+            change,
+        )
+        .await;
+    }
+}
+
 /// Keeps the line for `change`, made by `admin` from `client`. The change
 /// is made already: a line that cannot be kept is a storage failure,
 /// reported as one (the health check and `/metrics` show it).

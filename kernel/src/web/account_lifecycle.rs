@@ -1,6 +1,7 @@
 //! An account's life after its creation, by a site admin over REST: a
-//! password reset (its owner chooses their own at the next sign-in),
-//! disabling and enabling it, deleting it. Each ends the CSR's sign-ins and
+//! password reset (its owner chooses their own at the next sign-in), a
+//! second factor reset (a lost phone), disabling and enabling it, deleting
+//! it. Each ends the CSR's sign-ins and
 //! closes their consoles on every node; disabling and deleting also take
 //! them out of every session (those they host end, the report says why).
 //! An admin never does these to their own account. Each leaves an audit
@@ -18,7 +19,7 @@ use super::auth::{CsrfChecked, account_json};
 use super::client_address::ClientAddress;
 use super::extract::ApiJson;
 use crate::Kernel;
-use crate::audit::{self, AdminChange};
+use crate::audit::AdminChange;
 use crate::web::error::ApiError;
 
 #[derive(Deserialize)]
@@ -46,14 +47,7 @@ pub async fn reset_password(
     kernel.desk.signed_out_everywhere(&account, None).await;
     tracing::info!(admin = %admin.username, account = %account.username, "password reset");
     let change = AdminChange::PasswordReset(&account);
-    audit::record(
-        &*kernel.storage,
-        &kernel.storage_health,
-        admin,
-        client,
-        change,
-    )
-    .await;
+    kernel.audit(admin, client, change).await;
     let account = crate::storage::Account {
         must_change_password: true,
         ..account
@@ -93,14 +87,7 @@ pub async fn set_disabled(
         account: &account,
         disabled: account.disabled,
     };
-    audit::record(
-        &*kernel.storage,
-        &kernel.storage_health,
-        admin,
-        client,
-        change,
-    )
-    .await;
+    kernel.audit(admin, client, change).await;
     Ok(Json(account_json(&account)))
 }
 
@@ -114,18 +101,35 @@ pub async fn delete(
     let admin = &signed_in.account;
     require_admin(admin)?;
     let account = kernel.accounts.managed_by(admin, &username).await?;
-    // Out of its sessions first, while they still know the account.
-    kernel.desk.account_closed(&account, admin).await;
+    // Deleted first, so a refusal changes nothing; the running sessions
+    // know the CSR by the account's id, which they keep.
     kernel.accounts.delete(&account).await?;
+    kernel.desk.account_closed(&account, admin).await;
     tracing::info!(admin = %admin.username, account = %account.username, "account deleted");
     let change = AdminChange::AccountDeleted(&account);
-    audit::record(
-        &*kernel.storage,
-        &kernel.storage_health,
-        admin,
-        client,
-        change,
-    )
-    .await;
+    kernel.audit(admin, client, change).await;
     Ok(Json(json!({ "deleted": account.username })))
+}
+
+/// `POST /api/admin/accounts/{username}/two-factor/reset`: a site admin
+/// removes another account's second factor; its sign-ins end.
+pub async fn reset_two_factor(
+    State(kernel): State<Arc<Kernel>>,
+    Path(username): Path<String>,
+    ClientAddress(client): ClientAddress,
+    CsrfChecked(signed_in): CsrfChecked,
+) -> Result<Json<Value>, ApiError> {
+    let admin = &signed_in.account;
+    require_admin(admin)?;
+    let account = kernel.accounts.managed_by(admin, &username).await?;
+    kernel.accounts.reset_two_factor(&account).await?;
+    kernel.desk.signed_out_everywhere(&account, None).await;
+    tracing::info!(admin = %admin.username, account = %account.username, "two-factor sign-in reset");
+    let change = AdminChange::TwoFactorReset(&account);
+    kernel.audit(admin, client, change).await;
+    let account = crate::storage::Account {
+        totp_secret: None,
+        ..account
+    };
+    Ok(Json(account_json(&account)))
 }

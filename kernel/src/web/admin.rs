@@ -13,7 +13,7 @@ use super::auth::{CsrfChecked, SignedIn, account_json};
 use super::extract::ApiJson;
 use crate::Kernel;
 use crate::accounts::AccountSpec;
-use crate::audit::{self, AdminChange};
+use crate::audit::AdminChange;
 use crate::storage::{Account, AccountRole, SessionMode};
 use crate::web::client_address::ClientAddress;
 use crate::web::error::ApiError;
@@ -82,14 +82,13 @@ pub async fn create(
     };
     let created = kernel.accounts.create(spec).await?;
     tracing::info!(admin = %signed_in.account.username, account = %created.username, "account created");
-    audit::record(
-        kernel.storage.as_ref(),
-        &kernel.storage_health,
-        &signed_in.account,
-        client,
-        AdminChange::AccountCreated(&created),
-    )
-    .await;
+    kernel
+        .audit(
+            &signed_in.account,
+            client,
+            AdminChange::AccountCreated(&created),
+        )
+        .await;
     Ok(Json(account_json(&created)))
 }
 
@@ -166,13 +165,6 @@ pub async fn update(
         before: &before,
         after: &account,
     };
-    audit::record(
-        kernel.storage.as_ref(),
-        &kernel.storage_health,
-        admin,
-        client,
-        change,
-    )
-    .await;
+    kernel.audit(admin, client, change).await;
     Ok(Json(account_json(&account)))
 }

@@ -2,7 +2,7 @@
 //! its session rules. Changes are checked, saved, and in effect for the
 //! next session, join, plugin command, agent call and event.
 
-use crate::audit::{self, AdminChange};
+use crate::audit::AdminChange;
 use crate::web::client_address::ClientAddress;
 use std::sync::Arc;
 
@@ -167,14 +167,7 @@ pub async fn put(
             before,
             after: &site,
         };
-        audit::record(
-            kernel.storage.as_ref(),
-            &kernel.storage_health,
-            admin,
-            client,
-            change,
-        )
-        .await;
+        kernel.audit(admin, client, change).await;
     }
     Ok(Json(view(&kernel, &site)))
 }

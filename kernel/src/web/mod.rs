@@ -73,7 +73,7 @@ pub fn router(kernel: Arc<Kernel>) -> Router {
         .route("/api/auth/two-factor/remove", post(two_factor::remove))
         .route(
             "/api/admin/accounts/{username}/two-factor/reset",
-            post(two_factor::reset),
+            post(account_lifecycle::reset_two_factor),
         )
         .route(
             "/api/admin/site",

@@ -17,7 +17,7 @@ use tether_protocol::ErrorCode;
 use super::auth::CsrfChecked;
 use super::extract::ApiJson;
 use crate::Kernel;
-use crate::audit::{self, AdminChange};
+use crate::audit::AdminChange;
 use crate::plugin_host::services::{CommandAccount, PluginEvent};
 use crate::plugin_host::{DispatchError, PluginFailureKind};
 use crate::session::policy::Action;
@@ -85,14 +85,7 @@ pub async fn run(
                     name,
                     payload: &payload,
                 };
-                audit::record(
-                    &*kernel.storage,
-                    &kernel.storage_health,
-                    account,
-                    client,
-                    change,
-                )
-                .await;
+                kernel.audit(account, client, change).await;
             }
             Ok(reply_json(reply))
         }

@@ -1,22 +1,20 @@
 //! Two-factor sign-in over REST: a CSR sets it up (a secret shown as a QR
 //! code, confirmed by a first code, answered with one-time recovery codes)
 //! or turns it off with their password where the site does not require
-//! it; a site admin resets another account's (a lost phone). Sign-in
-//! itself takes the code in `POST /api/auth/signin` (`auth.rs`).
+//! it. A site admin resets another account's (`account_lifecycle.rs`).
+//! Sign-in itself takes the code in `POST /api/auth/signin` (`auth.rs`).
 
 use std::sync::Arc;
 
 use axum::Json;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use serde::Deserialize;
 use serde_json::{Value, json};
 
-use super::admin::require_admin;
 use super::auth::{CsrfChecked, CsrfCheckedAnyway, account_view};
 use super::client_address::ClientAddress;
 use super::extract::ApiJson;
 use crate::Kernel;
-use crate::audit::{self, AdminChange};
 use crate::web::error::ApiError;
 
 /// `POST /api/auth/two-factor/start`: a new secret to enrol (replacing
@@ -93,34 +91,4 @@ pub async fn remove(
         ..account.clone()
     };
     Ok(Json(json!({ "account": account_view(&kernel, &account) })))
-}
-
-/// `POST /api/admin/accounts/{username}/two-factor/reset`: a site admin
-/// removes another account's second factor; its sign-ins end.
-pub async fn reset(
-    State(kernel): State<Arc<Kernel>>,
-    Path(username): Path<String>,
-    ClientAddress(client): ClientAddress,
-    CsrfChecked(signed_in): CsrfChecked,
-) -> Result<Json<Value>, ApiError> {
-    let admin = &signed_in.account;
-    require_admin(admin)?;
-    let account = kernel.accounts.managed_by(admin, &username).await?;
-    kernel.accounts.reset_two_factor(&account).await?;
-    kernel.desk.signed_out_everywhere(&account, None).await;
-    tracing::info!(admin = %admin.username, account = %account.username, "two-factor sign-in reset");
-    let change = AdminChange::TwoFactorReset(&account);
-    audit::record(
-        &*kernel.storage,
-        &kernel.storage_health,
-        admin,
-        client,
-        change,
-    )
-    .await;
-    let account = crate::storage::Account {
-        totp_secret: None,
-        ..account
-    };
-    Ok(Json(super::auth::account_json(&account)))
 }
