@@ -51,15 +51,20 @@ export async function accountsSection(me: Account): Promise<HTMLElement> {
     }
   };
   const path = (account: Account, rest = "") => `/api/admin/accounts/${encodeURIComponent(account.username)}${rest}`;
-  /** Runs an action on an account, says `done`, and shows the list as it now is. */
+  /**
+   * Runs an action on an account, shows the list as it now is, then says
+   * how it went (so what is said matches what is shown).
+   */
   const act = async (run: () => Promise<unknown>, done: string) => {
+    let failure: unknown = undefined;
     try {
       await run();
-      say(done);
     } catch (error) {
-      say(describe(error), true);
+      failure = error ?? new Error(String(error));
     }
     await load();
+    if (failure === undefined) say(done);
+    else say(describe(failure), true);
   };
   const actions = (account: Account): HTMLElement => {
     const cell = el("div", { class: "toolbar" });
