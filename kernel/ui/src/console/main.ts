@@ -11,18 +11,18 @@ import { signInForm, type Account } from "./signin";
 
 const root = document.getElementById("app") as HTMLElement;
 
-/** The front page; `notice` says why the CSR is back here. */
-function showSignIn(notice?: string): void {
+/** A page before the console opens: the language switch, then `cards`. */
+function showFront(...cards: HTMLElement[]): void {
   replace(
     root,
     el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
-    el(
-      "main",
-      { class: "center front" },
-      signInForm((account) => void open(account), notice),
-      joinCard(),
-    ),
+    el("main", { class: "center front" }, ...cards),
   );
+}
+
+/** The front page; `notice` says why the CSR is back here. */
+function showSignIn(notice?: string): void {
+  showFront(signInForm((account) => void open(account), notice), joinCard());
 }
 
 async function signOut(): Promise<void> {
@@ -33,35 +33,17 @@ async function signOut(): Promise<void> {
   }
 }
 
+/**
+ * The console, once the CSR chose their own password and set up the
+ * second factor their site requires; each of those first when due.
+ */
 async function open(account: Account): Promise<void> {
   if (account.must_change_password) {
-    replace(
-      root,
-      el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
-      el(
-        "main",
-        { class: "center front" },
-        passwordRequiredCard(
-          (chosen) => void open(chosen),
-          () => void signOut(),
-        ),
-      ),
-    );
+    showFront(passwordRequiredCard((chosen) => void open(chosen), () => void signOut()));
     return;
   }
   if (account.must_set_up_two_factor) {
-    replace(
-      root,
-      el("header", { class: "top" }, el("span", { class: "spacer" }), languageSwitch(relabel)),
-      el(
-        "main",
-        { class: "center front" },
-        twoFactorRequiredCard(
-          (done) => void open({ ...done, must_set_up_two_factor: false }),
-          () => void signOut(),
-        ),
-      ),
-    );
+    showFront(twoFactorRequiredCard((done) => void open({ ...done, must_set_up_two_factor: false }), () => void signOut()));
     return;
   }
   const app = new ConsoleApp(account, root, showSignIn);
